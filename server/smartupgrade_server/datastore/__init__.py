@@ -1,0 +1,1 @@
+"""Datastores validated against the YANG modules."""

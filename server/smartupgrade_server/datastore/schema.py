@@ -1,0 +1,97 @@
+"""The YANG modules this server implements, loaded once per feature set.
+
+The module files in ``yang/`` are the single source of truth; everything here is read from them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from yangson import DataModel
+
+SMART_UPGRADE_MODULE = "sunc-smart-upgrade"
+SSL_POLICY_MODULE = "sunc-ssl-policy"
+AP_UPGRADE_FEATURE = "ap-upgrade"
+
+_FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
+
+
+def yang_dir() -> Path:
+    """The directory holding the module files (``yang/`` in the source tree)."""
+    return Path(str(resources.files("smartupgrade_server") / "yang"))
+
+
+@dataclass(frozen=True)
+class YangModule:
+    name: str
+    revision: str
+    namespace: str
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+def _namespace_of(text: str, path: Path) -> str:
+    match = re.search(r'^\s*namespace\s+"([^"]+)"\s*;', text, re.MULTILINE)
+    if match is None:
+        raise ValueError(f"{path}: no namespace statement")
+    return match.group(1)
+
+
+@cache
+def implemented_modules() -> tuple[YangModule, ...]:
+    """Every module file shipped in ``yang/``, sorted by name."""
+    found: list[YangModule] = []
+    for path in sorted(yang_dir().rglob("*.yang")):
+        match = _FILE_NAME.match(path.name)
+        if match is None:
+            raise ValueError(f"{path}: module files are named NAME@REVISION.yang")
+        text = path.read_text(encoding="utf-8")
+        found.append(YangModule(match["name"], match["revision"], _namespace_of(text, path), path))
+    return tuple(found)
+
+
+def module(name: str) -> YangModule:
+    for candidate in implemented_modules():
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
+
+
+def yang_library(*, ap_upgrade: bool) -> dict[str, object]:
+    """An RFC 7895 ``modules-state`` document, as yangson reads it.
+
+    ``ap_upgrade`` selects the feature set of the switch model: only AP-capable models implement
+    the ``ap-upgrade`` feature of the smart-upgrade module.
+    """
+    entries: list[dict[str, object]] = []
+    for mod in implemented_modules():
+        entry: dict[str, object] = {
+            "name": mod.name,
+            "revision": mod.revision,
+            "namespace": mod.namespace,
+            "conformance-type": "implement" if mod.name.startswith("sunc-") else "import",
+        }
+        if mod.name == SMART_UPGRADE_MODULE and ap_upgrade:
+            entry["feature"] = [AP_UPGRADE_FEATURE]
+        entries.append(entry)
+    return {
+        "ietf-yang-library:modules-state": {
+            "module-set-id": f"sunc-{'ap' if ap_upgrade else 'switch'}",
+            "module": entries,
+        }
+    }
+
+
+@cache
+def data_model(*, ap_upgrade: bool) -> DataModel:
+    """The yangson data model for one feature set, shared by every switch that has it."""
+    search_path = sorted({str(mod.path.parent) for mod in implemented_modules()})
+    return DataModel(json.dumps(yang_library(ap_upgrade=ap_upgrade)), search_path)
