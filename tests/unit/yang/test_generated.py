@@ -1,0 +1,21 @@
+"""Generated files must match what the YANG module generates now."""
+
+from tools.codegen.generate import expected_files, stale_files
+
+
+def test_generated_files_are_current() -> None:
+    stale = stale_files()
+    assert not stale, f"run `.venv/bin/python -m tools.codegen.generate`; stale: {stale}"
+
+
+def test_server_and_client_constants_are_one_file() -> None:
+    python = {text for path, text in expected_files().items() if path.suffix == ".py"}
+    assert len(python) == 1
+
+
+def test_generated_constants_import_in_both_packages() -> None:
+    from smartupgrade_client import model as client_model
+    from smartupgrade_server import model as server_model
+
+    assert client_model.UpgradeStatus.CERT_OUT_DATE.display == "CertOutDate"
+    assert server_model.DISPLAY_SECTIONS[0].title == "Configuration"
