@@ -1,0 +1,94 @@
+"""Who is connected: session ids, kill-session, and the hooks that run when a session ends."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from smartupgrade_server.netconf.errors import ErrorType, InvalidValueError
+from smartupgrade_server.netconf.session import MAX_SESSION_ID
+
+
+@dataclass(frozen=True)
+class SessionContext:
+    """What an operation knows about the session that sent it."""
+
+    session_id: int
+    username: str
+    # the user's level 0-3 (VRP: visit, monitoring, configuration, management)
+    level: int
+    # the peer's address as "host:port", for logs
+    peer: str
+
+
+SessionEndHook = Callable[[SessionContext], None]
+
+
+class SessionRegistry:
+    """Allocates session ids and ends sessions exactly once, however they end.
+
+    ``terminate`` (given by the transport at :meth:`open`) closes a session's connection; the
+    end hooks (added by the layers above, e.g. to release locks or roll back a confirmed commit)
+    run when a session ends by close-session, kill-session, a dropped connection or a protocol
+    error, before anything else can observe the session as gone.
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[int, tuple[SessionContext, Callable[[], None]]] = {}
+        self._next_id = 1
+        self._end_hooks: list[SessionEndHook] = []
+
+    def add_end_hook(self, hook: SessionEndHook) -> None:
+        self._end_hooks.append(hook)
+
+    def open(
+        self, username: str, level: int, peer: str, terminate: Callable[[], None]
+    ) -> SessionContext:
+        session_id = self._allocate_id()
+        context = SessionContext(session_id, username, level, peer)
+        self._sessions[session_id] = (context, terminate)
+        return context
+
+    def end(self, session_id: int) -> None:
+        """Forget the session and run the end hooks; a no-op for a session already ended."""
+        entry = self._sessions.pop(session_id, None)
+        if entry is None:
+            return
+        failures = []
+        for hook in self._end_hooks:
+            # one failing hook must not keep the others from releasing what they hold
+            try:
+                hook(entry[0])
+            except Exception as failure:
+                failures.append(failure)
+        if failures:
+            raise ExceptionGroup(f"end hooks of session {session_id} failed", failures)
+
+    def kill(self, session_id: int, *, by: int) -> None:
+        """kill-session (RFC 6241 §7.9): end the session, then close its connection."""
+        if session_id == by:
+            raise InvalidValueError(
+                ErrorType.PROTOCOL, message="a session cannot kill itself; use close-session"
+            )
+        entry = self._sessions.get(session_id)
+        if entry is None:
+            raise InvalidValueError(ErrorType.PROTOCOL, message=f"no session {session_id}")
+        try:
+            self.end(session_id)
+        finally:
+            entry[1]()
+
+    def get(self, session_id: int) -> SessionContext | None:
+        entry = self._sessions.get(session_id)
+        return entry[0] if entry else None
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def __iter__(self) -> Iterator[SessionContext]:
+        return iter([context for context, _ in self._sessions.values()])
+
+    def _allocate_id(self) -> int:
+        while True:
+            session_id = self._next_id
+            self._next_id = session_id % MAX_SESSION_ID + 1
+            if session_id not in self._sessions:
+                return session_id

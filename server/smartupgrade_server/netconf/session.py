@@ -1,0 +1,275 @@
+"""The server side of one NETCONF session as a state machine: bytes in, events and bytes out.
+
+States: hello-wait → established → closed. The transport feeds received bytes to
+:meth:`ServerSession.receive_data`, acts on the returned events in order, and sends what the
+``hello``/``reply_*`` methods return. Nothing here touches a socket or an event loop.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from lxml import etree
+
+from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS, BASE_NSMAP, qname
+from smartupgrade_server.netconf.errors import (
+    ErrorType,
+    MalformedMessageError,
+    MissingAttributeError,
+    MissingElementError,
+    OperationFailedError,
+    RpcError,
+    UnknownElementError,
+)
+from smartupgrade_server.netconf.framing import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    FrameDecoder,
+    Framing,
+    FramingError,
+    encode,
+)
+from smartupgrade_server.netconf.xml_parser import parse_message
+
+MAX_SESSION_ID = 4294967295
+_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
+# What a handler may return: nothing (the reply is <ok/>), or the reply's child element(s).
+ReplyContent = etree._Element | Sequence[etree._Element] | None
+
+
+class SessionState(Enum):
+    HELLO_WAIT = "hello-wait"
+    ESTABLISHED = "established"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class HelloReceived:
+    """The client's hello was accepted; ``framing`` is what both sides use from now on."""
+
+    capabilities: tuple[str, ...]
+    framing: Framing
+
+
+@dataclass(frozen=True, eq=False)
+class RpcRequest:
+    """One well-formed ``<rpc>`` to execute and answer with one of the ``reply_*`` methods."""
+
+    message_id: str
+    # every attribute of <rpc> (message-id included), keys in Clark notation
+    attributes: Mapping[str, str]
+    operation: etree._Element
+    rpc: etree._Element
+
+    @property
+    def operation_tag(self) -> str:
+        """The operation's name in Clark notation, ``{namespace}local-name``."""
+        return str(self.operation.tag)
+
+
+@dataclass(frozen=True)
+class RpcRejected:
+    """A message the session answered itself with an ``<rpc-error>``: send ``reply``."""
+
+    error: RpcError
+    reply: bytes
+
+
+@dataclass(frozen=True)
+class ProtocolViolation:
+    """The peer broke the protocol so badly that the session is closed: close the transport."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class SessionClosed:
+    """The peer closed its side; ``truncated`` if it did so in the middle of a message."""
+
+    truncated: bool
+
+
+Event = HelloReceived | RpcRequest | RpcRejected | ProtocolViolation | SessionClosed
+
+
+class ServerSession:
+    """One NETCONF session as seen by the server."""
+
+    def __init__(
+        self,
+        session_id: int,
+        capabilities: Iterable[str] = (),
+        *,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> None:
+        if not 1 <= session_id <= MAX_SESSION_ID:
+            raise ValueError(f"session-id must be within 1..{MAX_SESSION_ID}")
+        self.session_id = session_id
+        # dict keeps the order and drops duplicates; the base capabilities always come first
+        self.capabilities = tuple(
+            dict.fromkeys([BASE_1_0, BASE_1_1, *(c.strip() for c in capabilities)])
+        )
+        self.state = SessionState.HELLO_WAIT
+        self.framing = Framing.END_OF_MESSAGE
+        self.client_capabilities: tuple[str, ...] = ()
+        self._decoder = FrameDecoder(max_message_size)
+
+    def hello(self) -> bytes:
+        """The server's hello, always end-of-message framed; send it before anything else."""
+        hello = etree.Element(qname("hello"), nsmap=BASE_NSMAP)
+        capabilities = etree.SubElement(hello, qname("capabilities"))
+        for capability in self.capabilities:
+            etree.SubElement(capabilities, qname("capability")).text = capability
+        etree.SubElement(hello, qname("session-id")).text = str(self.session_id)
+        return encode(_XML_DECLARATION + etree.tostring(hello), Framing.END_OF_MESSAGE)
+
+    def receive_data(self, data: bytes) -> list[Event]:
+        if not self.is_open:
+            return []
+        self._decoder.receive_data(data)
+        events: list[Event] = []
+        # a message may close the session (a violation), and then the rest is not read
+        while self.is_open:
+            try:
+                message = self._decoder.next_message()
+            except FramingError as error:
+                events.append(self._violation(f"framing error: {error}"))
+                break
+            if message is None:
+                break
+            events.append(self._receive_message(message))
+        return events
+
+    def receive_eof(self) -> list[Event]:
+        if not self.is_open:
+            return []
+        self.state = SessionState.CLOSED
+        return [SessionClosed(truncated=not self._decoder.at_message_boundary)]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state is not SessionState.CLOSED
+
+    def close(self) -> None:
+        """No more input is processed (after close-session, kill-session or a transport error)."""
+        self.state = SessionState.CLOSED
+
+    def reply_ok(self, request: RpcRequest) -> bytes:
+        return self._reply(request.rpc, [etree.Element(qname("ok"), nsmap=BASE_NSMAP)])
+
+    def reply_data(self, request: RpcRequest, content: ReplyContent) -> bytes:
+        """``<ok/>`` for None, else the given element(s) as the children of ``<rpc-reply>``.
+
+        The elements are serialised, not moved, so they may belong to a live tree.
+        """
+        if content is None:
+            return self.reply_ok(request)
+        if isinstance(content, etree._Element):
+            return self._reply(request.rpc, [content])
+        return self._reply(request.rpc, content)
+
+    def reply_error(self, request: RpcRequest | None, errors: Sequence[RpcError]) -> bytes:
+        """An ``<rpc-reply>`` with one ``<rpc-error>`` per error (no message-id if no request)."""
+        return self._reply(
+            request.rpc if request else None, [self._for_client(e).to_xml() for e in errors]
+        )
+
+    def _for_client(self, error: RpcError) -> RpcError:
+        # RFC 6241 §A: malformed-message "MUST NOT be sent to old clients" (base:1.0 only)
+        if isinstance(error, MalformedMessageError) and self.framing is Framing.END_OF_MESSAGE:
+            return OperationFailedError(ErrorType.RPC, message=error.message or "malformed message")
+        return error
+
+    def _reply(self, source: etree._Element | None, children: Iterable[etree._Element]) -> bytes:
+        reply = etree.Element(qname("rpc-reply"), nsmap=_reply_nsmap(source))
+        if source is not None:
+            for name, value in source.attrib.items():
+                reply.set(name, value)
+        # Serialising the children one by one leaves them in their own trees.
+        empty = etree.tostring(reply)
+        body = b"".join(etree.tostring(child, with_tail=False) for child in children)
+        message = _XML_DECLARATION + empty[:-2] + b">" + body + b"</rpc-reply>"
+        return encode(message, self.framing)
+
+    def _violation(self, reason: str) -> ProtocolViolation:
+        self.state = SessionState.CLOSED
+        return ProtocolViolation(reason)
+
+    def _receive_message(self, message: bytes) -> Event:
+        try:
+            root = parse_message(message)
+        except RpcError as error:
+            if self.state is SessionState.HELLO_WAIT:
+                return self._violation(f"unparsable hello: {error.message}")
+            return RpcRejected(error, self.reply_error(None, [error]))
+        if self.state is SessionState.HELLO_WAIT:
+            return self._receive_hello(root)
+        if root.tag == qname("hello"):
+            return self._violation("a second <hello> after the session was established")
+        return self._receive_rpc(root)
+
+    def _receive_hello(self, root: etree._Element) -> Event:
+        if root.tag != qname("hello"):
+            return self._violation(f"expected <hello> first, got <{etree.QName(root).localname}>")
+        if root.find(qname("session-id")) is not None:
+            # RFC 6241 §8.1: a client hello with a session-id terminates the session
+            return self._violation("the client's <hello> carries a <session-id>")
+        container = root.find(qname("capabilities"))
+        if container is None:
+            return self._violation("the client's <hello> has no <capabilities>")
+        offered = tuple(
+            (element.text or "").strip() for element in container.iter(qname("capability"))
+        )
+        if BASE_1_1 in offered and BASE_1_1 in self.capabilities:
+            self.framing = Framing.CHUNKED
+            self._decoder.switch_to_chunked()
+        elif BASE_1_0 not in offered:
+            return self._violation("no base capability in common with the client")
+        self.client_capabilities = offered
+        self.state = SessionState.ESTABLISHED
+        return HelloReceived(offered, self.framing)
+
+    def _receive_rpc(self, root: etree._Element) -> Event:
+        try:
+            return self._request(root)
+        except RpcError as error:
+            return RpcRejected(error, self._reply(root, [self._for_client(error).to_xml()]))
+
+    def _request(self, root: etree._Element) -> RpcRequest:
+        if root.tag != qname("rpc"):
+            raise UnknownElementError(
+                ErrorType.PROTOCOL,
+                etree.QName(root).localname,
+                message=f"expected <rpc> in namespace {BASE_NS}",
+            )
+        message_id = root.get("message-id")
+        if message_id is None:
+            raise MissingAttributeError(
+                ErrorType.RPC, "message-id", "rpc", message="<rpc> has no message-id"
+            )
+        operations = list(root)
+        if not operations:
+            raise MissingElementError(
+                ErrorType.PROTOCOL, "rpc", message="<rpc> contains no operation"
+            )
+        if len(operations) > 1:
+            raise UnknownElementError(
+                ErrorType.PROTOCOL,
+                etree.QName(operations[1]).localname,
+                message="<rpc> contains more than one operation",
+            )
+        attributes = {str(name): str(value) for name, value in root.attrib.items()}
+        return RpcRequest(message_id, attributes, operations[0], root)
+
+
+def _reply_nsmap(source: etree._Element | None) -> Mapping[str, str]:
+    """The reply's default namespace, plus the prefixes of any namespaced rpc attribute."""
+    if source is None:
+        return BASE_NSMAP
+    namespaces = {etree.QName(name).namespace for name in source.attrib}
+    prefixes = {
+        prefix: uri
+        for prefix, uri in source.nsmap.items()
+        if prefix is not None and uri in namespaces
+    }
+    return {**BASE_NSMAP, **prefixes}
