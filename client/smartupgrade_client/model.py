@@ -289,7 +289,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=(),
         lengths=(),
         patterns=(),
-        feature=None,
+        feature="ap-upgrade",
     ),
     "/smart-upgrade/schedule/download-at": LeafSpec(
         path=("smart-upgrade", "schedule", "download-at"),

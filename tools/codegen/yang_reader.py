@@ -183,7 +183,9 @@ class _Reader:
             return self.resolve(target.search_one("type"))
         return str(current.arg), enum, chain
 
-    def leaf(self, stmt: Stmt, path: tuple[str, ...], config: bool) -> Leaf:
+    def leaf(
+        self, stmt: Stmt, path: tuple[str, ...], config: bool, inherited: str | None = None
+    ) -> Leaf:
         type_stmt = stmt.search_one("type")
         builtin, enum, chain = self.resolve(type_stmt)
         if type_stmt.arg == "leafref":
@@ -217,7 +219,7 @@ class _Reader:
             units=None if units is None else str(units.arg),
             label=_ext(stmt, "display-label"),
             time_format=_ext(stmt, "display-time-format"),
-            feature=_feature(stmt),
+            feature=_feature(stmt) or inherited,
             description=one_line(_description(stmt)),
         )
 
@@ -241,21 +243,25 @@ class _Reader:
             chain.append(current)
         return chain
 
-    def container(self, stmt: Stmt, path: tuple[str, ...], config: bool) -> Container:
+    def container(
+        self, stmt: Stmt, path: tuple[str, ...], config: bool, inherited: str | None = None
+    ) -> Container:
         config = config and stmt.i_config is not False
+        feature = _feature(stmt) or inherited
         leaves: list[Leaf] = []
         containers: list[Container] = []
         for child in stmt.i_children:
             child_path = (*path, str(child.arg))
             if child.keyword == "leaf":
-                leaves.append(self.leaf(child, child_path, config and child.i_config is not False))
+                leaf_config = config and child.i_config is not False
+                leaves.append(self.leaf(child, child_path, leaf_config, feature))
             elif child.keyword == "container":
-                containers.append(self.container(child, child_path, config))
+                containers.append(self.container(child, child_path, config, feature))
         return Container(
             path=path,
             config=config,
             presence=stmt.search_one("presence") is not None,
-            feature=_feature(stmt),
+            feature=feature,
             section=_ext(stmt, "display-section"),
             description=one_line(_description(stmt)),
             leaves=tuple(leaves),

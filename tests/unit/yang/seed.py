@@ -1,0 +1,78 @@
+"""Reads the seed (the switch's own documentation of Smart Upgrade) for the tests that prove the
+YANG module covers it.  The seed is vendored in docs/seed/ so a fresh clone can run the tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SEED_PATH = REPO_ROOT / "docs" / "seed" / "smart-upgrade-commands.txt"
+SHARED_SEED_PATH = REPO_ROOT.parent / "shared" / "seed" / "smart-upgrade-commands.txt"
+
+_TABLE_START = "Table 2-63 Description of the display smart-upgrade information command output"
+_TABLE_END = "smart-upgrade { url | https-port }\nFunction"
+_ENUM_LINE = re.compile(r"^ {4}([A-Za-z]+): ")
+_FIELD_LINE = re.compile(r"^ {4}(?P<label>\S.*?)\s*:(?P<value>.*)$")
+_SECTION_LINE = re.compile(r"^(?P<title>[A-Z][A-Za-z ]+):\s*$")
+
+
+def seed_text() -> str:
+    return SEED_PATH.read_text(encoding="utf-8")
+
+
+@dataclass
+class TableItem:
+    name: str
+    values: list[str] = field(default_factory=list)
+
+
+def table_items() -> list[TableItem]:
+    """The items of Table 2-63 with the enumerated values their descriptions list."""
+    text = seed_text()
+    body = text[text.index(_TABLE_START) : text.index(_TABLE_END)]
+    lines = body.splitlines()
+    items: list[TableItem] = []
+    for index, line in enumerate(lines):
+        if line == "\t" and index > 0:
+            items.append(TableItem(lines[index - 1]))
+        elif items and (match := _ENUM_LINE.match(line)):
+            items[-1].values.append(match.group(1))
+    assert items[0].name == "Item", "the table's header row is 'Item / Description'"
+    return items[1:]
+
+
+@dataclass
+class ExampleSection:
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+
+
+def display_examples() -> list[list[ExampleSection]]:
+    """Each example output of `display smart-upgrade information`, as sections of fields."""
+    text = seed_text()
+    examples: list[list[ExampleSection]] = []
+    for chunk in text.split("<HUAWEI> display smart-upgrade information\n")[1:]:
+        output = chunk.split("Table 2-63")[0]
+        sections: list[ExampleSection] = []
+        for raw_line in output.splitlines():
+            line = raw_line.rstrip()
+            if match := _SECTION_LINE.match(line):
+                sections.append(ExampleSection(match["title"]))
+            elif sections and (match := _FIELD_LINE.match(line)):
+                sections[-1].fields.append((match["label"], match["value"].strip()))
+        examples.append(sections)
+    return examples
+
+
+def command_section(command: str) -> str:
+    """The text of one command's reference section, from its title to the next title."""
+    text = seed_text()
+    title = re.compile(rf"\n{re.escape(command)}\n+Function\n")
+    found = title.search(text)
+    assert found is not None, f"the seed has no section for {command!r}"
+    start = found.start()
+    following = re.compile(r"\n(display |smart-upgrade )[^\n]*\n+Function\n")
+    match = following.search(text, start + 1)
+    return text[start : match.start() if match else len(text)]
