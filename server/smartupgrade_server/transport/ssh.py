@@ -1,0 +1,382 @@
+"""NETCONF over SSH (RFC 6242) with asyncssh: the ``netconf`` subsystem and nothing else.
+
+Each SSH session channel that asks for the ``netconf`` subsystem becomes one NETCONF session:
+a :class:`~smartupgrade_server.netconf.session.ServerSession` fed from the channel, and one
+task that handles its events in order, so requests of one session run one after another while
+sessions run concurrently. Input is paused while a session has requests queued and output is
+awaited to drain, so a client that floods or never reads only stalls itself.
+"""
+
+import asyncio
+import ipaddress
+import logging
+import socket
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Self
+
+import asyncssh
+
+from smartupgrade_server.netconf.errors import ErrorType, OperationFailedError, RpcError
+from smartupgrade_server.netconf.framing import DEFAULT_MAX_MESSAGE_SIZE
+from smartupgrade_server.netconf.operations import (
+    CLOSE_SESSION,
+    KILL_SESSION,
+    Dispatcher,
+    kill_session_target,
+)
+from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
+from smartupgrade_server.netconf.session import (
+    Event,
+    HelloReceived,
+    ProtocolViolation,
+    RpcRejected,
+    RpcRequest,
+    ServerSession,
+    SessionClosed,
+)
+from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.users import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    USERS_FILE,
+    UserDatabase,
+)
+
+logger = logging.getLogger(__name__)
+
+NETCONF_SUBSYSTEM = "netconf"
+# requests decoded but not yet answered, per session, before reading from the client pauses
+_MAX_PENDING_EVENTS = 16
+# bytes queued towards a client before its session waits for them to drain
+_WRITE_HIGH_WATER = 256 * 1024
+
+
+class DefaultCredentialsError(Exception):
+    """Refusing to listen beyond loopback while admin/admin still works."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class NetconfSshServer:
+    """A listening NETCONF/SSH server; start it with :meth:`start`."""
+
+    def __init__(
+        self,
+        users: UserDatabase,
+        dispatcher: Dispatcher,
+        capabilities: Iterable[str],
+        registry: SessionRegistry,
+        max_message_size: int,
+    ) -> None:
+        self.users = users
+        self.dispatcher = dispatcher
+        self.capabilities = tuple(capabilities)
+        self.registry = registry
+        self.max_message_size = max_message_size
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._channels: set[_NetconfChannel] = set()
+
+    @classmethod
+    async def start(
+        cls,
+        host: str,
+        port: int,
+        data_dir: Path,
+        dispatcher: Dispatcher,
+        capabilities: Iterable[str] = (),
+        *,
+        registry: SessionRegistry | None = None,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> Self:
+        """Listen on ``host:port`` (port 0: any free port, see :attr:`port`).
+
+        ``data_dir`` holds the host keys and ``users.yaml``, both created on first start.
+        Pass a ``registry`` to add session end hooks (lock release) before clients arrive.
+        """
+        users = await asyncio.to_thread(UserDatabase.load_or_create, data_dir)
+        if not is_loopback(host) and await asyncio.to_thread(users.uses_default_credentials):
+            raise DefaultCredentialsError(
+                f"refusing to listen on {host!r}: user {DEFAULT_USERNAME!r} still has the "
+                f"default password {DEFAULT_PASSWORD!r}. Change it in {data_dir / USERS_FILE} "
+                "or listen on a loopback address such as 127.0.0.1."
+            )
+        host_keys = await asyncio.to_thread(load_or_create_host_keys, data_dir)
+        server = cls(
+            users, dispatcher, capabilities, registry or SessionRegistry(), max_message_size
+        )
+        server._acceptor = await asyncssh.create_server(
+            lambda: _SshConnection(server),
+            host,
+            port,
+            server_host_keys=host_keys,
+            encoding=None,
+            line_editor=False,
+            allow_scp=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+        )
+        return server
+
+    @property
+    def port(self) -> int:
+        if self._acceptor is None:
+            raise RuntimeError("the server is not listening")
+        return self._acceptor.get_port()
+
+    async def close(self) -> None:
+        """Stop listening, end every session and wait for the connections to close."""
+        if self._acceptor is not None:
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+            self._acceptor = None
+        for channel in list(self._channels):
+            channel.terminate()
+        connections = list(self._connections)
+        for connection in connections:
+            connection.close()
+        for connection in connections:
+            await connection.wait_closed()
+
+
+class _SshConnection(asyncssh.SSHServer):
+    """One SSH connection: authentication, and a NETCONF channel per session request."""
+
+    def __init__(self, server: NetconfSshServer) -> None:
+        self._server = server
+        self._connection: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._connection = conn
+        self._server._connections.add(conn)
+        sock = conn.get_extra_info("socket")
+        # A hello followed at once by an rpc would otherwise wait ~40 ms for a delayed ACK.
+        if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._connection is not None:
+            self._server._connections.discard(self._connection)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        return await self._server.users.verify_password(username, password)
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return self._server.users.accepts_key(username, key)
+
+    def session_requested(self) -> "_NetconfChannel":
+        if self._connection is None:
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_CONNECT_FAILED, "connection not established"
+            )
+        return _NetconfChannel(self._server, self._connection)
+
+
+class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
+    """One SSH session channel; a NETCONF session once the subsystem is started."""
+
+    def __init__(self, server: NetconfSshServer, connection: asyncssh.SSHServerConnection) -> None:
+        self._server = server
+        self._connection = connection
+        self._channel: asyncssh.SSHServerChannel[bytes] | None = None
+        self._session: ServerSession | None = None
+        self._context: SessionContext | None = None
+        self._events: asyncio.Queue[Event] = asyncio.Queue()
+        self._reading_paused = False
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._worker: asyncio.Task[None] | None = None
+
+    # --- channel requests -------------------------------------------------------------
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
+        self._channel = chan
+        chan.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
+
+    def pty_requested(
+        self,
+        term_type: str,
+        term_size: tuple[int, int, int, int],
+        term_modes: Mapping[int, int],
+    ) -> bool:
+        # scrapli's system transport runs `ssh -tt -s netconf`; with the line editor off a pty
+        # changes nothing on this side.
+        return True
+
+    def shell_requested(self) -> bool:
+        return False
+
+    def exec_requested(self, command: str) -> bool:
+        return False
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        return subsystem == NETCONF_SUBSYSTEM
+
+    def session_started(self) -> None:
+        assert self._channel is not None
+        username = self._connection.get_extra_info("username")
+        user = self._server.users.get(username)
+        if user is None:
+            # authentication succeeded, so the user exists; this only guards a changed file
+            self._channel.close()
+            return
+        host, port = self._connection.get_extra_info("peername", ("?", 0))[:2]
+        self._context = self._server.registry.open(
+            user.name, user.level, f"{host}:{port}", self.terminate
+        )
+        self._session = ServerSession(
+            self._context.session_id,
+            self._server.capabilities,
+            max_message_size=self._server.max_message_size,
+        )
+        self._server._channels.add(self)
+        self._channel.write(self._session.hello())
+        self._worker = asyncio.create_task(
+            self._run(), name=f"netconf-session-{self._context.session_id}"
+        )
+        logger.info("session %d: %s from %s", self._context.session_id, user.name, host)
+
+    # --- data from the client ------------------------------------------------------------
+
+    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
+        if self._session is not None:
+            self._enqueue(self._session.receive_data(data))
+
+    def eof_received(self) -> bool:
+        if self._session is not None:
+            self._enqueue(self._session.receive_eof())
+        # stay half open: replies to requests already queued still go out
+        return True
+
+    def _enqueue(self, events: list[Event]) -> None:
+        for event in events:
+            self._events.put_nowait(event)
+        if self._events.qsize() >= _MAX_PENDING_EVENTS and not self._reading_paused:
+            assert self._channel is not None
+            self._channel.pause_reading()
+            self._reading_paused = True
+
+    # --- flow control towards the client -------------------------------------------------
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    async def _send(self, data: bytes) -> None:
+        assert self._channel is not None
+        self._channel.write(data)
+        await self._writable.wait()
+
+    # --- end of the session --------------------------------------------------------------
+
+    def terminate(self) -> None:
+        """Close the session from outside (kill-session, server shutdown)."""
+        if self._session is not None:
+            self._session.close()
+        if self._worker is not None and self._worker is not asyncio.current_task():
+            self._worker.cancel()
+        if self._channel is not None:
+            self._channel.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+        self._server._channels.discard(self)
+        if self._context is None:
+            return
+        if exc is not None:
+            logger.info("session %d: connection lost: %s", self._context.session_id, exc)
+        self._end_session()
+
+    def _end_session(self) -> None:
+        assert self._context is not None
+        try:
+            self._server.registry.end(self._context.session_id)
+        except Exception:
+            logger.exception("session %d: releasing its resources failed", self._context.session_id)
+
+    # --- one session's requests, in order ------------------------------------------------
+
+    async def _run(self) -> None:
+        assert self._channel is not None
+        while True:
+            event = await self._events.get()
+            if self._reading_paused and self._events.qsize() < _MAX_PENDING_EVENTS // 2:
+                self._channel.resume_reading()
+                self._reading_paused = False
+            if not await self._handle(event):
+                self._channel.close()
+                return
+
+    async def _handle(self, event: Event) -> bool:
+        """Act on one event; False when the session is over."""
+        assert self._session is not None and self._context is not None
+        match event:
+            case HelloReceived(capabilities, framing):
+                logger.debug(
+                    "session %d: hello, %s framing, %s",
+                    self._context.session_id,
+                    framing.value,
+                    " ".join(capabilities),
+                )
+            case RpcRequest():
+                await self._send(await self._execute(event))
+                return self._session.is_open
+            case RpcRejected(error, reply):
+                logger.info("session %d: rejected message: %r", self._context.session_id, error)
+                await self._send(reply)
+            case ProtocolViolation(reason):
+                logger.warning("session %d: closing: %s", self._context.session_id, reason)
+                return False
+            case SessionClosed(truncated):
+                if truncated:
+                    logger.info("session %d: client left mid-message", self._context.session_id)
+                return False
+        return True
+
+    async def _execute(self, request: RpcRequest) -> bytes:
+        assert self._session is not None and self._context is not None
+        session = self._session
+        try:
+            if request.operation_tag == CLOSE_SESSION:
+                # resources are released before the client can see the reply
+                self._end_session()
+                session.close()
+                return session.reply_ok(request)
+            if request.operation_tag == KILL_SESSION:
+                self._server.registry.kill(
+                    kill_session_target(request), by=self._context.session_id
+                )
+                return session.reply_ok(request)
+            return session.reply_data(
+                request, await self._server.dispatcher.dispatch(self._context, request)
+            )
+        except RpcError as error:
+            return session.reply_error(request, [error])
+        except Exception:
+            logger.exception(
+                "session %d: %s failed", self._context.session_id, request.operation_tag
+            )
+            return session.reply_error(
+                request,
+                [OperationFailedError(ErrorType.APPLICATION, message="internal server error")],
+            )
