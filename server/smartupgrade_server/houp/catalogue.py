@@ -127,7 +127,9 @@ class _Parser:
     def fail(self, where: str, message: str) -> CatalogueError:
         return CatalogueError(f"{self.source}: {where}: {message}")
 
-    def mapping(self, value: Any, where: str, required: set[str], optional: set[str]) -> dict[str, Any]:
+    def mapping(
+        self, value: Any, where: str, required: set[str], optional: set[str]
+    ) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise self.fail(where, "expected a mapping")
         keys = set(value)
@@ -139,7 +141,9 @@ class _Parser:
 
     def text(self, value: Any, where: str, *, empty: bool = False) -> str:
         if not isinstance(value, str) or (not empty and not value):
-            raise self.fail(where, "expected a non-empty string" if not empty else "expected a string")
+            raise self.fail(
+                where, "expected a non-empty string" if not empty else "expected a string"
+            )
         return value
 
     def patterns(self, value: Any, where: str) -> tuple[str, ...]:
@@ -205,7 +209,8 @@ class _Parser:
             family=name,
             models=self.patterns(data.get("models", f"{name}*"), f"{where}.models"),
             upgrades=tuple(
-                self.upgrade(item, f"{where}.upgrades[{i}]", name) for i, item in enumerate(upgrades)
+                self.upgrade(item, f"{where}.upgrades[{i}]", name)
+                for i, item in enumerate(upgrades)
             ),
         )
 
@@ -216,14 +221,19 @@ class _Parser:
             raise self.fail("families", "expected a list")
         unsupported = data.get("unsupported_models") or []
         catalogue = Catalogue(
-            unsupported_models=() if not unsupported else self.patterns(unsupported, "unsupported_models"),
+            unsupported_models=()
+            if not unsupported
+            else self.patterns(unsupported, "unsupported_models"),
             families=tuple(self.family(item, f"families[{i}]") for i, item in enumerate(families)),
         )
         sizes: dict[str, int] = {}
         for family in catalogue.families:
             for upgrade in family.upgrades:
                 for package in (upgrade.offer.software_package, upgrade.offer.patch_package):
-                    if package is not None and sizes.setdefault(package.name, package.size) != package.size:
+                    if (
+                        package is not None
+                        and sizes.setdefault(package.name, package.size) != package.size
+                    ):
                         raise self.fail(
                             f"families ({family.family})",
                             f"package {package.name} is given two different sizes",

@@ -20,7 +20,9 @@ def _key(name: str) -> bytes:
     return hashlib.sha256(b"houp-content\x00" + name.encode("utf-8")).digest()
 
 
-def generate(name: str, start: int, end: int | None, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def generate(
+    name: str, start: int, end: int | None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
     """Yield the bytes of `name` from `start` up to `end` (exclusive; None = never stop)."""
     block, skip = divmod(start, _BLOCK)
     encryptor = Cipher(algorithms.AES(_key(name)), modes.CTR(block.to_bytes(16, "big"))).encryptor()

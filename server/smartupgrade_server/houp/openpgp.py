@@ -235,3 +235,11 @@ def verify_detached_signature(data: Path | bytes, signature: str | bytes, public
         raise SignatureVerificationError(message) from exc
     if not result.valid_sigs:
         raise SignatureVerificationError("no valid signature from the HOUP key")
+
+
+def dearmor(text: str) -> bytes:
+    """The binary data inside ASCII armor made by `armor` (the CRC line is not checked)."""
+    lines = text.strip().splitlines()
+    body_start = lines.index("") + 1
+    body = [line for line in lines[body_start:-1] if not line.startswith("=")]
+    return base64.b64decode("".join(body))

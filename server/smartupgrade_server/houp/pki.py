@@ -60,6 +60,7 @@ def _issue_server_cert(
     ca_cert: x509.Certificate,
     key: ec.EllipticCurvePrivateKey,
     host_name: str,
+    *,
     not_before: datetime.datetime,
     not_after: datetime.datetime,
 ) -> x509.Certificate:
@@ -158,16 +159,16 @@ class Pki:
             ca_cert,
             key,
             host_name,
-            now - datetime.timedelta(days=1),
-            now + datetime.timedelta(days=3650),
+            not_before=now - datetime.timedelta(days=1),
+            not_after=now + datetime.timedelta(days=3650),
         )
         expired = _issue_server_cert(
             ca_key,
             ca_cert,
             key,
             host_name,
-            now - datetime.timedelta(days=730),
-            now - datetime.timedelta(days=365),
+            not_before=now - datetime.timedelta(days=730),
+            not_after=now - datetime.timedelta(days=365),
         )
         server_cert_path.write_bytes(valid.public_bytes(serialization.Encoding.PEM))
         (directory / _EXPIRED_CERT).write_bytes(expired.public_bytes(serialization.Encoding.PEM))

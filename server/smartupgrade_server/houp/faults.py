@@ -1,0 +1,161 @@
+"""Run-time faults and settings of the HOUP emulator, with their JSON form for the admin port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ANY_FILE = "*"
+
+
+class FaultSpecError(ValueError):
+    """A fault or setting given through the admin endpoint is malformed."""
+
+
+@dataclass
+class BreakAfter:
+    """Close the connection once `bytes` body bytes of a matching file response were sent.
+
+    `file` None matches every file (signatures included); `times` None breaks every matching
+    response, otherwise the fault clears itself after that many breaks.
+    """
+
+    bytes: int
+    file: str | None = None
+    times: int | None = None
+
+    def matches(self, name: str) -> bool:
+        return self.file is None or self.file == name
+
+
+def _selects(selection: set[str], name: str) -> bool:
+    return ANY_FILE in selection or name in selection
+
+
+@dataclass
+class Faults:
+    """Faults that take effect on the next request (or TLS handshake); assign fields directly.
+
+    File selections are sets of file names; "*" selects every file.
+    """
+
+    break_after: BreakAfter | None = None
+    expired_certificate: bool = False
+    corrupt_content: set[str] = field(default_factory=set)
+    corrupt_signature: set[str] = field(default_factory=set)
+    offer_other_model: str | None = None
+    offer_older_version: str | None = None
+    endless_data: set[str] = field(default_factory=set)
+    delay: float = 0.0
+
+    def clear(self) -> None:
+        self.__dict__.update(Faults().__dict__)
+
+    def corrupts_content(self, name: str) -> bool:
+        return _selects(self.corrupt_content, name)
+
+    def corrupts_signature(self, name: str) -> bool:
+        return _selects(self.corrupt_signature, name)
+
+    def is_endless(self, name: str) -> bool:
+        return _selects(self.endless_data, name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "break_after": None
+            if self.break_after is None
+            else {
+                "bytes": self.break_after.bytes,
+                "file": self.break_after.file,
+                "times": self.break_after.times,
+            },
+            "expired_certificate": self.expired_certificate,
+            "corrupt_content": sorted(self.corrupt_content),
+            "corrupt_signature": sorted(self.corrupt_signature),
+            "offer_other_model": self.offer_other_model,
+            "offer_older_version": self.offer_older_version,
+            "endless_data": sorted(self.endless_data),
+            "delay": self.delay,
+        }
+
+    def update(self, data: dict[str, Any]) -> None:
+        """Apply a partial JSON update (keys as in `to_json`); validates before changing."""
+        staged = Faults(**{k: getattr(self, k) for k in self.to_json()})
+        for key, value in data.items():
+            if key == "break_after":
+                staged.break_after = None if value is None else _break_after(value)
+            elif key == "expired_certificate":
+                staged.expired_certificate = _bool(key, value)
+            elif key in {"corrupt_content", "corrupt_signature", "endless_data"}:
+                setattr(staged, key, _names(key, value))
+            elif key in {"offer_other_model", "offer_older_version"}:
+                if value is not None and (not isinstance(value, str) or not value):
+                    raise FaultSpecError(f"{key}: expected a non-empty string or null")
+                setattr(staged, key, value)
+            elif key == "delay":
+                staged.delay = _number(key, value)
+            else:
+                raise FaultSpecError(f"unknown fault {key!r}")
+        self.__dict__.update(staged.__dict__)
+
+
+@dataclass
+class Settings:
+    """Limits of the emulated server; None means unlimited.
+
+    `max_connections` caps concurrent requests on the HTTPS port (0 refuses every request);
+    `bandwidth_limit` caps each file response, in bytes per second.
+    """
+
+    max_connections: int | None = None
+    bandwidth_limit: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"max_connections": self.max_connections, "bandwidth_limit": self.bandwidth_limit}
+
+    def update(self, data: dict[str, Any]) -> None:
+        values = self.to_json()
+        for key, value in data.items():
+            if key not in values:
+                raise FaultSpecError(f"unknown setting {key!r}")
+            minimum = 0 if key == "max_connections" else 1
+            if value is not None and (
+                not isinstance(value, int) or isinstance(value, bool) or value < minimum
+            ):
+                raise FaultSpecError(f"{key}: expected an integer >= {minimum} or null")
+            values[key] = value
+        self.max_connections = values["max_connections"]
+        self.bandwidth_limit = values["bandwidth_limit"]
+
+
+def _bool(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FaultSpecError(f"{key}: expected true or false")
+    return value
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise FaultSpecError(f"{key}: expected a number >= 0")
+    return float(value)
+
+
+def _names(key: str, value: Any) -> set[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise FaultSpecError(f'{key}: expected a list of file names ("*" = every file)')
+    return set(value)
+
+
+def _break_after(value: Any) -> BreakAfter:
+    if not isinstance(value, dict) or set(value) - {"bytes", "file", "times"}:
+        raise FaultSpecError("break_after: expected {bytes, file?, times?} or null")
+    count = value.get("bytes")
+    times = value.get("times")
+    name = value.get("file")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise FaultSpecError("break_after.bytes: expected an integer >= 0")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise FaultSpecError("break_after.times: expected an integer >= 1 or null")
+    if name is not None and (not isinstance(name, str) or not name):
+        raise FaultSpecError("break_after.file: expected a file name or null")
+    return BreakAfter(count, name, times)

@@ -1,0 +1,575 @@
+"""The HOUP emulator: HTTPS version check and file server, plus a plain-HTTP admin port.
+
+HTTPS port (see docs/houp.md for the full contract):
+  POST /api/v1/version-check     JSON in, JSON out
+  GET|HEAD /files/<name>         package bytes, single Range, ETag/If-Range
+  GET|HEAD /files/<name>.asc     armored detached OpenPGP signature of <name>
+Admin port: /faults, /settings, /stats, /ca.pem, /signing-key.asc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import ssl
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from . import content
+from .catalogue import Catalogue, Family, Offer, Package, UnsupportedModelError
+from .faults import BreakAfter, Faults, FaultSpecError, Settings
+from .openpgp import SigningKey, armor, dearmor
+from .pki import Pki
+
+DEFAULT_HOST_NAME = "s.houp.huawei.com"
+LIMIT_HEADER = "X-HOUP-Error"
+SERVER_SPEC_UP_LIMIT = "serverSpecUpLimit"
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_CACHE_FORMAT = 1
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    size: int
+    sha256: str
+    signature: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.sha256[:32]}"'
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    path: str
+    range: str | None
+    status: int = 0
+    bytes_sent: int = 0
+
+
+@dataclass
+class Stats:
+    """Body bytes actually written per file name (signatures as `<name>.asc`), and every request
+    the HTTPS port answered, in order."""
+
+    bytes_sent: Counter[str] = field(default_factory=Counter)
+    requests: list[RequestRecord] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.bytes_sent.clear()
+        self.requests.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "bytes_sent": dict(self.bytes_sent),
+            "requests": [asdict(record) for record in self.requests],
+        }
+
+
+def _json_error(status: int, error: str, message: str) -> web.Response:
+    return web.json_response({"error": error, "message": message}, status=status)
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """[start, end) of a single byte range, or None when malformed or unsatisfiable."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.group(1), match.group(2)
+    if first == "":
+        start, end = max(0, size - int(last)), size
+    else:
+        start = int(first)
+        end = size if last == "" else min(size, int(last) + 1)
+    if start >= size or start >= end:
+        return None
+    return start, end
+
+
+def _renamed(package: Package, old: str, new: str) -> Package:
+    name = package.name.replace(old, new) if old in package.name else f"{new}-{package.name}"
+    return Package(name, package.size)
+
+
+_RECORD = web.RequestKey("houp_record", RequestRecord)
+
+
+class _Pacer:
+    """Sleeps so that the bytes written since the limit last changed keep to that limit."""
+
+    def __init__(self) -> None:
+        self._limit: int | None = None
+        self._started = 0.0
+        self._sent = 0
+
+    async def after_write(self, size: int, limit: int | None) -> None:
+        if limit != self._limit:
+            self._limit, self._started, self._sent = limit, time.monotonic(), 0
+        if limit is None:
+            return
+        self._sent += size
+        await asyncio.sleep(max(0.0, self._started + self._sent / limit - time.monotonic()))
+
+
+class HoupServer:
+    """Start with `await HoupServer.start(...)`; stop with `await server.close()`."""
+
+    def __init__(self, data_dir: Path, host: str, host_name: str, catalogue: Catalogue) -> None:
+        self.data_dir = data_dir
+        self.host = host
+        self.catalogue = catalogue
+        self.faults = Faults()
+        self.settings = Settings()
+        self.stats = Stats()
+        self.port = 0
+        self.admin_port = 0
+        self._pki = Pki.load_or_create(data_dir / "pki", host_name)
+        self._key = SigningKey.load_or_create(data_dir / "openpgp")
+        self._valid_context = self._pki.server_context(expired=False)
+        self._expired_context = self._pki.server_context(expired=True)
+        self._valid_context.sni_callback = self._choose_certificate
+        self._files_made_by_faults: dict[str, int] = {}
+        self._infos: dict[str, FileInfo] = {}
+        self._info_locks: dict[str, asyncio.Lock] = {}
+        self._in_flight = 0
+        self._listener: asyncio.Server | None = None
+        self._runner: web.AppRunner | None = None
+        self._admin_runner: web.AppRunner | None = None
+
+    @classmethod
+    async def start(
+        cls,
+        data_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        admin_port: int = 0,
+        catalogue: Catalogue | Path | None = None,
+        host_name: str = DEFAULT_HOST_NAME,
+    ) -> HoupServer:
+        """Listen on `host`:`port` (HTTPS) and `host`:`admin_port` (HTTP); 0 picks free ports.
+
+        `host_name` goes into the server certificate next to 127.0.0.1 and localhost.
+        """
+        if isinstance(catalogue, Path):
+            catalogue = Catalogue.load(catalogue)
+        server = cls(data_dir, host, host_name, catalogue or Catalogue.default())
+        await server._start(port, admin_port)
+        return server
+
+    # --- public API -------------------------------------------------------------------------
+
+    @property
+    def ca_cert_pem(self) -> str:
+        """PEM of the CA that issued the server certificates (what the switch must trust)."""
+        return self._pki.ca_cert_pem
+
+    @property
+    def signing_public_key(self) -> str:
+        """Armored OpenPGP public key that verifies every `.asc` served."""
+        return self._key.public_key_armored()
+
+    @property
+    def signing_key_fingerprint(self) -> str:
+        return self._key.fingerprint_hex
+
+    @property
+    def unreachable(self) -> bool:
+        return self._listener is None
+
+    def files(self) -> dict[str, int]:
+        """Every servable package, name -> announced size (signatures not listed)."""
+        return {**self.catalogue.files(), **self._files_made_by_faults}
+
+    async def file_info(self, name: str) -> FileInfo:
+        """Size, SHA-256 and signature of a package; computed once in a worker thread, then
+        cached in memory and in the data directory."""
+        known = self._infos.get(name)
+        if known is not None:
+            return known
+        size = self.files()[name]
+        async with self._info_locks.setdefault(name, asyncio.Lock()):
+            known = self._infos.get(name)
+            if known is None:
+                known = await asyncio.to_thread(self._load_or_compute_info, name, size)
+                self._infos[name] = known
+        return known
+
+    async def set_unreachable(self, unreachable: bool) -> None:
+        """Stop listening and drop open connections (netError), or listen again on the same
+        port."""
+        if unreachable and self._listener is not None:
+            self._listener.close()
+            self._listener = None
+            assert self._runner is not None and self._runner.server is not None
+            for connection in self._runner.server.connections:
+                connection.force_close()
+        elif not unreachable and self._listener is None:
+            await self._listen(self.port)
+
+    async def clear_faults(self) -> None:
+        self.faults.clear()
+        await self.set_unreachable(False)
+
+    async def close(self) -> None:
+        await self.set_unreachable(True)
+        for runner in (self._runner, self._admin_runner):
+            if runner is not None:
+                await runner.cleanup()
+
+    # --- setup ------------------------------------------------------------------------------
+
+    async def _start(self, port: int, admin_port: int) -> None:
+        app = web.Application(middlewares=[self._limits_middleware])
+        app.router.add_post("/api/v1/version-check", self._version_check)
+        app.router.add_get("/files/{name}", self._file)
+        # Cancelling a handler whose client left ends delayed, throttled and endless responses
+        # instead of leaving them to run on.
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, handler_cancellation=True
+        )
+        await self._runner.setup()
+        await self._listen(port)
+
+        admin = web.Application()
+        admin.router.add_get("/faults", self._admin_get_faults)
+        admin.router.add_put("/faults", self._admin_put_faults)
+        admin.router.add_delete("/faults", self._admin_clear_faults)
+        admin.router.add_get("/settings", self._admin_get_settings)
+        admin.router.add_put("/settings", self._admin_put_settings)
+        admin.router.add_get("/stats", self._admin_get_stats)
+        admin.router.add_delete("/stats", self._admin_reset_stats)
+        admin.router.add_get("/ca.pem", self._admin_ca)
+        admin.router.add_get("/signing-key.asc", self._admin_signing_key)
+        self._admin_runner = web.AppRunner(admin, access_log=None, handle_signals=False)
+        await self._admin_runner.setup()
+        site = web.TCPSite(self._admin_runner, self.host, admin_port)
+        await site.start()
+        self.admin_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def _listen(self, port: int) -> None:
+        assert self._runner is not None and self._runner.server is not None
+        loop = asyncio.get_running_loop()
+        self._listener = await loop.create_server(
+            self._runner.server, self.host, port, ssl=self._valid_context
+        )
+        self.port = self._listener.sockets[0].getsockname()[1]
+
+    def _choose_certificate(
+        self, ssl_object: ssl.SSLObject, _server_name: str | None, _context: ssl.SSLContext
+    ) -> None:
+        # Called for every ClientHello (with or without SNI), so the fault reaches new handshakes.
+        if self.faults.expired_certificate:
+            ssl_object.context = self._expired_context
+
+    def _load_or_compute_info(self, name: str, size: int) -> FileInfo:
+        cache = self.data_dir / "signatures" / f"{name}.json"
+        identity = {"format": _CACHE_FORMAT, "size": size, "key": self._key.fingerprint_hex}
+        if cache.exists():
+            stored = json.loads(cache.read_text("utf-8"))
+            if all(stored.get(k) == v for k, v in identity.items()):
+                return FileInfo(size, stored["sha256"], stored["signature"])
+        digest = hashlib.sha256()
+        for chunk in content.generate(name, 0, size, chunk_size=1024 * 1024):
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+        info = FileInfo(size, sha256, self._key.sign_detached(digest))
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(
+            json.dumps({**identity, "sha256": sha256, "signature": info.signature}), "utf-8"
+        )
+        return info
+
+    # --- HTTPS port -------------------------------------------------------------------------
+
+    @web.middleware
+    async def _limits_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        record = RequestRecord(request.method, request.path, request.headers.get("Range"))
+        request[_RECORD] = record
+        self.stats.requests.append(record)
+        limit = self.settings.max_connections
+        if limit is not None and self._in_flight >= limit:
+            response: web.StreamResponse = web.json_response(
+                {
+                    "error": SERVER_SPEC_UP_LIMIT,
+                    "message": f"server specification upper limit reached ({limit} connections)",
+                },
+                status=503,
+                headers={LIMIT_HEADER: SERVER_SPEC_UP_LIMIT, "Retry-After": "60"},
+            )
+            record.status = response.status
+            return response
+        self._in_flight += 1
+        try:
+            if self.faults.delay:
+                await asyncio.sleep(self.faults.delay)
+            response = await handler(request)
+            record.status = response.status
+            return response
+        except web.HTTPException as exc:
+            record.status = exc.status
+            raise
+        finally:
+            self._in_flight -= 1
+
+    async def _version_check(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _json_error(400, "badRequest", "the body is not JSON")
+        if not isinstance(body, dict):
+            return _json_error(400, "badRequest", "expected a JSON object")
+        for key in ("model", "esn", "software"):
+            if not isinstance(body.get(key), str) or not body[key]:
+                return _json_error(400, "badRequest", f"{key}: expected a non-empty string")
+        patch = body.get("patch")
+        if patch is not None and not isinstance(patch, str):
+            return _json_error(400, "badRequest", "patch: expected a string or null")
+        model, software = body["model"], body["software"]
+        try:
+            family = self.catalogue.family_of(model)
+            offer = self.catalogue.lookup(model, software, patch or None)
+        except UnsupportedModelError as exc:
+            return _json_error(404, "unsupportedModel", str(exc))
+        offer = self._apply_offer_faults(family, offer)
+        if offer is None:
+            return web.json_response({"result": "versionOptimal"})
+        base = f"https://{request.host}/files/"
+        packages: dict[str, Any] = {}
+        for key, package in (
+            ("software_package", offer.software_package),
+            ("patch_package", offer.patch_package),
+        ):
+            if package is None:
+                packages[key] = None
+                continue
+            info = await self.file_info(package.name)
+            packages[key] = {
+                "name": package.name,
+                "size": package.size,
+                "sha256": info.sha256,
+                "url": base + package.name,
+                "signature_url": base + package.name + ".asc",
+            }
+        return web.json_response(
+            {
+                "result": "needUpdate",
+                "software_version": offer.software,
+                "patch_version": offer.patch,
+                "upgrade_description": offer.upgrade_description,
+                "description_en": offer.description_en,
+                **packages,
+            }
+        )
+
+    def _apply_offer_faults(self, family: Family, offer: Offer | None) -> Offer | None:
+        older = self.faults.offer_older_version
+        base = offer or next((upgrade.offer for upgrade in family.upgrades), None)
+        if older is not None and base is not None:
+            # A rollback is offered even to a switch whose version is optimal.
+            offer = Offer(
+                software=older,
+                patch=None,
+                upgrade_description=base.upgrade_description,
+                description_en=base.description_en,
+                software_package=_renamed(base.software_package, base.software, older),
+                patch_package=None,
+            )
+        other = self.faults.offer_other_model
+        if other is not None and offer is not None:
+            offer = Offer(
+                software=offer.software,
+                patch=offer.patch,
+                upgrade_description=offer.upgrade_description,
+                description_en=offer.description_en,
+                software_package=_renamed(offer.software_package, family.family, other),
+                patch_package=None
+                if offer.patch_package is None
+                else _renamed(offer.patch_package, family.family, other),
+            )
+        if offer is not None:
+            for package in (offer.software_package, offer.patch_package):
+                if package is not None and package.name not in self.catalogue.files():
+                    self._files_made_by_faults[package.name] = package.size
+        return offer
+
+    async def _file(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        files = self.files()
+        if name.endswith(".asc") and name[: -len(".asc")] in files:
+            return await self._signature(request, name[: -len(".asc")])
+        if name not in files:
+            return _json_error(404, "notFound", f"no file {name}")
+        info = await self.file_info(name)
+        headers = {
+            "Accept-Ranges": "bytes",
+            "ETag": info.etag,
+            "Content-Type": "application/octet-stream",
+        }
+        start, end, status = 0, info.size, 200
+        range_header = request.headers.get("Range")
+        # If-Range with a stale validator means "send the whole new file" (RFC 9110 13.1.5).
+        if range_header is not None and request.headers.get("If-Range", info.etag) == info.etag:
+            parsed = _parse_range(range_header, info.size)
+            if parsed is None:
+                raise web.HTTPRequestRangeNotSatisfiable(
+                    headers={"Content-Range": f"bytes */{info.size}", **headers}
+                )
+            start, end = parsed
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
+        endless = self.faults.is_endless(name)
+        response = web.StreamResponse(status=status, headers=headers)
+        if endless and request.method != "HEAD":
+            response.enable_chunked_encoding()
+        else:
+            response.content_length = end - start
+        await response.prepare(request)
+        if request.method == "HEAD":
+            return response
+        corrupt_at = info.size // 2 if self.faults.corrupts_content(name) else None
+        chunks = content.generate(name, start, None if endless else end)
+        await self._send(
+            request, response, name, offset=start, chunks=chunks, corrupt_at=corrupt_at
+        )
+        return response
+
+    async def _signature(self, request: web.Request, name: str) -> web.StreamResponse:
+        signature = (await self.file_info(name)).signature
+        if self.faults.corrupts_signature(name):
+            # Still well-formed armor: the last byte of the EdDSA `s` value no longer matches.
+            packet = bytearray(dearmor(signature))
+            packet[-1] ^= 0x01
+            signature = armor("SIGNATURE", bytes(packet))
+        data = signature.encode("ascii")
+        response = web.StreamResponse(
+            headers={"Content-Type": "application/pgp-signature", "Accept-Ranges": "none"}
+        )
+        response.content_length = len(data)
+        await response.prepare(request)
+        if request.method != "HEAD":
+            await self._send(
+                request, response, name + ".asc", offset=0, chunks=[data], corrupt_at=None
+            )
+        return response
+
+    async def _send(
+        self,
+        request: web.Request,
+        response: web.StreamResponse,
+        name: str,
+        *,
+        offset: int,
+        chunks: Iterable[bytes],
+        corrupt_at: int | None,
+    ) -> None:
+        """Write the body: corruption, the break-after fault and the bandwidth limit apply here."""
+        record = request[_RECORD]
+        fault = self.faults.break_after
+        budget = fault.bytes if fault is not None and fault.matches(name) else None
+        pacer = _Pacer()
+        try:
+            for generated in chunks:
+                chunk = generated
+                if corrupt_at is not None and offset <= corrupt_at < offset + len(chunk):
+                    mutable = bytearray(chunk)
+                    mutable[corrupt_at - offset] ^= 0xFF
+                    chunk = bytes(mutable)
+                offset += len(chunk)
+                view = memoryview(chunk)
+                while view:
+                    limit = self.settings.bandwidth_limit
+                    # Small pieces under a limit keep the rate smooth and let a new limit bite.
+                    size = len(view) if limit is None else max(1, min(len(view), limit // 20))
+                    if budget is not None:
+                        size = min(size, budget - record.bytes_sent)
+                        if size == 0:
+                            break
+                    await response.write(view[:size].tobytes())
+                    view = view[size:]
+                    record.bytes_sent += size
+                    self.stats.bytes_sent[name] += size
+                    await pacer.after_write(size, limit)
+                if budget is not None and record.bytes_sent == budget:
+                    assert fault is not None and request.transport is not None
+                    self._broke(fault)
+                    # close() flushes what was written, so exactly `budget` bytes arrive.
+                    request.transport.close()
+                    return
+            await response.write_eof()
+        except ConnectionError:
+            # The client went away (for endless data this is how a response ends).
+            return
+
+    def _broke(self, fault: BreakAfter) -> None:
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times <= 0 and self.faults.break_after is fault:
+                self.faults.break_after = None
+
+    # --- admin port -------------------------------------------------------------------------
+
+    async def _admin_get_faults(self, _request: web.Request) -> web.Response:
+        return web.json_response({**self.faults.to_json(), "unreachable": self.unreachable})
+
+    async def _admin_put_faults(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _json_error(400, "badRequest", "the body is not JSON")
+        if not isinstance(body, dict):
+            return _json_error(400, "badRequest", "expected a JSON object")
+        unreachable = body.pop("unreachable", None)
+        if unreachable is not None and not isinstance(unreachable, bool):
+            return _json_error(400, "badRequest", "unreachable: expected true or false")
+        try:
+            self.faults.update(body)
+        except FaultSpecError as exc:
+            return _json_error(400, "badRequest", str(exc))
+        if unreachable is not None:
+            await self.set_unreachable(unreachable)
+        return await self._admin_get_faults(request)
+
+    async def _admin_clear_faults(self, request: web.Request) -> web.Response:
+        await self.clear_faults()
+        return await self._admin_get_faults(request)
+
+    async def _admin_get_settings(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.settings.to_json())
+
+    async def _admin_put_settings(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            if not isinstance(body, dict):
+                raise FaultSpecError("expected a JSON object")
+            self.settings.update(body)
+        except (ValueError, FaultSpecError) as exc:
+            return _json_error(400, "badRequest", str(exc))
+        return web.json_response(self.settings.to_json())
+
+    async def _admin_get_stats(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.stats.to_json())
+
+    async def _admin_reset_stats(self, _request: web.Request) -> web.Response:
+        self.stats.reset()
+        return web.json_response(self.stats.to_json())
+
+    async def _admin_ca(self, _request: web.Request) -> web.Response:
+        return web.Response(text=self.ca_cert_pem, content_type="application/x-pem-file")
+
+    async def _admin_signing_key(self, _request: web.Request) -> web.Response:
+        return web.Response(text=self.signing_public_key, content_type="application/pgp-keys")
