@@ -1,0 +1,271 @@
+"""The session state machine: hello exchange, framing negotiation, rpc checks, replies."""
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
+
+from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
+from smartupgrade_server.netconf.errors import ErrorTag, RpcError
+from smartupgrade_server.netconf.framing import (
+    END_OF_MESSAGE,
+    FrameDecoder,
+    Framing,
+    encode_chunked,
+)
+from smartupgrade_server.netconf.session import (
+    Event,
+    HelloReceived,
+    ProtocolViolation,
+    RpcRejected,
+    RpcRequest,
+    ServerSession,
+    SessionClosed,
+    SessionState,
+)
+
+NC = f"{{{BASE_NS}}}"
+
+
+def client_hello(*capabilities: str, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f"xmlns:{prefix}" if prefix else "xmlns"
+    caps = "".join(f"<{p}capability>{c}</{p}capability>" for c in capabilities)
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><{p}hello {xmlns}="{BASE_NS}">'
+        f"<{p}capabilities>{caps}</{p}capabilities></{p}hello>"
+    ).encode() + END_OF_MESSAGE
+
+
+def rpc(message_id: str = "101", body: str = "<get/>", attributes: str = "") -> bytes:
+    return (f'<rpc message-id="{message_id}" xmlns="{BASE_NS}"{attributes}>{body}</rpc>').encode()
+
+
+def established(*capabilities: str) -> ServerSession:
+    session = ServerSession(42, ["urn:example:extra"])
+    session.hello()
+    events = session.receive_data(client_hello(*(capabilities or (BASE_1_0, BASE_1_1))))
+    assert isinstance(events[0], HelloReceived)
+    return session
+
+
+def one_reply(data: bytes, framing: Framing) -> etree._Element:
+    decoder = FrameDecoder()
+    if framing is Framing.CHUNKED:
+        decoder.switch_to_chunked()
+    (message,) = decoder.feed(data)
+    return etree.fromstring(message)
+
+
+def rejected_error(event: Event, framing: Framing = Framing.CHUNKED) -> etree._Element:
+    assert isinstance(event, RpcRejected)
+    reply = one_reply(event.reply, framing)
+    assert reply.tag == f"{NC}rpc-reply"
+    error = reply.find(f"{NC}rpc-error")
+    assert error is not None
+    return error
+
+
+def test_server_hello_lists_base_capabilities_and_session_id_end_of_message_framed() -> None:
+    hello_bytes = ServerSession(7, [" urn:example:cap ", BASE_1_1]).hello()
+    assert hello_bytes.endswith(END_OF_MESSAGE)
+    hello = etree.fromstring(hello_bytes[: -len(END_OF_MESSAGE)])
+    assert hello.tag == f"{NC}hello"
+    assert [c.text for c in hello.iter(f"{NC}capability")] == [
+        BASE_1_0,
+        BASE_1_1,
+        "urn:example:cap",
+    ]
+    assert hello.findtext(f"{NC}session-id") == "7"
+
+
+def test_base_1_1_on_both_sides_switches_to_chunked_in_the_same_read() -> None:
+    session = ServerSession(1)
+    events = session.receive_data(
+        client_hello(BASE_1_1) + encode_chunked(rpc("1")) + encode_chunked(rpc("2"))
+    )
+    assert events[0] == HelloReceived((BASE_1_1,), Framing.CHUNKED)
+    requests = [e for e in events[1:] if isinstance(e, RpcRequest)]
+    assert [r.message_id for r in requests] == ["1", "2"]
+    assert session.reply_ok(requests[0]).startswith(b"\n#")
+
+
+def test_base_1_0_client_keeps_end_of_message_framing() -> None:
+    session = established(BASE_1_0)
+    assert session.framing is Framing.END_OF_MESSAGE
+    (request,) = session.receive_data(rpc() + END_OF_MESSAGE)
+    assert isinstance(request, RpcRequest)
+    assert session.reply_ok(request).endswith(END_OF_MESSAGE)
+
+
+def test_any_prefix_on_hello_and_rpc() -> None:
+    session = ServerSession(1)
+    session.receive_data(client_hello(BASE_1_1, prefix="nc"))
+    (request,) = session.receive_data(
+        encode_chunked(f'<nc:rpc xmlns:nc="{BASE_NS}" message-id="m"><nc:get/></nc:rpc>'.encode())
+    )
+    assert isinstance(request, RpcRequest)
+    assert request.operation_tag == f"{NC}get"
+
+
+def test_hello_without_a_common_base_capability_closes() -> None:
+    session = ServerSession(1)
+    (event,) = session.receive_data(client_hello("urn:ietf:params:netconf:base:2.0"))
+    assert isinstance(event, ProtocolViolation)
+    assert session.state is SessionState.CLOSED
+    assert session.receive_data(rpc()) == []
+
+
+def test_client_hello_with_a_session_id_closes() -> None:
+    hello = (
+        f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
+        f"</capabilities><session-id>4</session-id></hello>"
+    ).encode() + END_OF_MESSAGE
+    (event,) = ServerSession(1).receive_data(hello)
+    assert isinstance(event, ProtocolViolation)
+
+
+def test_rpc_or_garbage_before_hello_closes() -> None:
+    for data in (rpc() + END_OF_MESSAGE, b"garbage]]>]]>", b"<hello/>]]>]]>"):
+        session = ServerSession(1)
+        (event,) = session.receive_data(data)
+        assert isinstance(event, ProtocolViolation)
+        assert session.state is SessionState.CLOSED
+
+
+def test_second_hello_closes() -> None:
+    session = established()
+    (event,) = session.receive_data(encode_chunked(client_hello(BASE_1_1)[:-6]))
+    assert isinstance(event, ProtocolViolation)
+
+
+def test_framing_error_closes() -> None:
+    session = established()
+    (event,) = session.receive_data(b"\n#99999999999999\n")
+    assert isinstance(event, ProtocolViolation)
+    assert "framing" in event.reason
+
+
+def test_reply_echoes_every_rpc_attribute_in_the_base_namespace() -> None:
+    session = established()
+    (request,) = session.receive_data(
+        encode_chunked(rpc("urn:uuid:1", attributes=' xmlns:ex="urn:ex" ex:user="u" trace="t"'))
+    )
+    assert isinstance(request, RpcRequest)
+    assert request.attributes == {"message-id": "urn:uuid:1", "{urn:ex}user": "u", "trace": "t"}
+    reply = one_reply(session.reply_ok(request), Framing.CHUNKED)
+    assert reply.tag == f"{NC}rpc-reply"
+    assert {str(k): str(v) for k, v in reply.attrib.items()} == {
+        "message-id": "urn:uuid:1",
+        "{urn:ex}user": "u",
+        "trace": "t",
+    }
+    assert [child.tag for child in reply] == [f"{NC}ok"]
+
+
+def test_reply_data_leaves_the_content_in_its_tree() -> None:
+    session = established()
+    (request,) = session.receive_data(encode_chunked(rpc()))
+    assert isinstance(request, RpcRequest)
+    live = etree.fromstring(b'<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><x/></data>')
+    reply = one_reply(session.reply_data(request, live), Framing.CHUNKED)
+    assert [child.tag for child in reply] == [f"{NC}data"]
+    assert len(live) == 1
+
+
+def test_missing_message_id_is_missing_attribute_and_other_attributes_are_echoed() -> None:
+    session = established()
+    (event,) = session.receive_data(
+        encode_chunked(f'<rpc xmlns="{BASE_NS}" trace="t"><get/></rpc>'.encode())
+    )
+    error = rejected_error(event)
+    assert error.findtext(f"{NC}error-tag") == "missing-attribute"
+    assert isinstance(event, RpcRejected)
+    assert one_reply(event.reply, Framing.CHUNKED).get("trace") == "t"
+
+
+def test_rpc_with_no_operation_or_two_operations() -> None:
+    session = established()
+    none, two = session.receive_data(
+        encode_chunked(rpc(body="")) + encode_chunked(rpc(body="<get/><get-config/>"))
+    )
+    assert rejected_error(none).findtext(f"{NC}error-tag") == "missing-element"
+    assert rejected_error(two).findtext(f"{NC}error-tag") == "unknown-element"
+
+
+def test_xxe_in_an_rpc_is_malformed_message_not_expanded() -> None:
+    session = established()
+    xxe = (
+        b'<?xml version="1.0"?><!DOCTYPE rpc [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get>&x;</get></rpc>'
+    )
+    (event,) = session.receive_data(encode_chunked(xxe))
+    assert isinstance(event, RpcRejected)
+    assert b"root:" not in event.reply
+    assert rejected_error(event).findtext(f"{NC}error-tag") == "malformed-message"
+    assert session.state is SessionState.ESTABLISHED
+
+
+def test_malformed_message_is_not_sent_to_a_base_1_0_client() -> None:
+    session = established(BASE_1_0)
+    (event,) = session.receive_data(b"<rpc garbage" + END_OF_MESSAGE)
+    error = rejected_error(event, Framing.END_OF_MESSAGE)
+    assert error.findtext(f"{NC}error-tag") == "operation-failed"
+    assert error.findtext(f"{NC}error-type") == "rpc"
+
+
+def test_leading_whitespace_and_xml_declaration_from_scrapli() -> None:
+    session = established(BASE_1_0)
+    (request,) = session.receive_data(
+        b'\n<?xml version="1.0" encoding="utf-8"?>\n' + rpc() + END_OF_MESSAGE + b"\n\n"
+    )
+    assert isinstance(request, RpcRequest)
+
+
+def test_eof_at_a_boundary_or_mid_message() -> None:
+    clean = established()
+    assert clean.receive_eof() == [SessionClosed(truncated=False)]
+    truncated = established()
+    truncated.receive_data(b"\n#100\n<rpc")
+    assert truncated.receive_eof() == [SessionClosed(truncated=True)]
+    assert truncated.receive_eof() == []
+
+
+def test_reply_error_without_request_has_no_message_id() -> None:
+    session = established()
+    reply = one_reply(session.reply_error(None, []), Framing.CHUNKED)
+    assert reply.get("message-id") is None
+
+
+REQUESTS = [rpc(str(n), body=f"<get><filter>{'x' * n}</filter></get>") for n in range(1, 6)]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=5000), max_size=30))
+def test_a_conversation_split_anywhere_gives_the_same_events(points: list[int]) -> None:
+    stream = client_hello(BASE_1_0, BASE_1_1) + b"".join(encode_chunked(r) for r in REQUESTS)
+    cuts = sorted({0, len(stream), *(p % (len(stream) + 1) for p in points)})
+    session = ServerSession(9)
+    events: list[Event] = []
+    for start, end in itertools.pairwise(cuts):
+        events.extend(session.receive_data(stream[start:end]))
+    assert isinstance(events[0], HelloReceived)
+    assert [e.message_id for e in events[1:] if isinstance(e, RpcRequest)] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
+
+
+@given(st.binary(max_size=300), st.booleans())
+def test_random_bytes_only_ever_produce_events(data: bytes, after_hello: bool) -> None:
+    session = established() if after_hello else ServerSession(3)
+    for event in session.receive_data(data):
+        assert isinstance(
+            event, HelloReceived | RpcRequest | RpcRejected | ProtocolViolation | SessionClosed
+        )
+        if isinstance(event, RpcRejected):
+            assert isinstance(event.error, RpcError)
+            assert event.error.tag in set(ErrorTag)
