@@ -9,7 +9,15 @@ import aiohttp
 
 from smartupgrade_server.houp import HoupServer, content
 
-from .conftest import NEEDS_UPDATE, PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, trusting_context, url
+from .conftest import (
+    NEEDS_UPDATE,
+    PATCH,
+    PATCH_SIZE,
+    SOFTWARE,
+    SOFTWARE_SIZE,
+    trusting_context,
+    url,
+)
 
 
 async def test_need_update_names_packages_with_urls_sizes_and_digests(
@@ -93,7 +101,13 @@ async def test_default_catalogue_matches_the_seed_and_covers_every_family(data_d
                 ) == expected
             # Every supported series has an entry (families are not all needUpdate-checked here:
             # that would compute the digest of each image).
-            for model in ("S300-24P4S", "S500-48T4S", "S2730S-S24FP4S", "S5735-L24T4S", "S6720-32X"):
+            for model in (
+                "S300-24P4S",
+                "S500-48T4S",
+                "S2730S-S24FP4S",
+                "S5735-L24T4S",
+                "S6720-32X",
+            ):
                 server.catalogue.family_of(model)
             request = {"model": "S5731-L24T4S", "esn": "x", "software": "V200R020C00"}
             async with session.post(check, json=request) as resp:
