@@ -215,7 +215,7 @@ class SigningKey:
 
 
 def verify_detached_signature(data: Path | bytes, signature: str | bytes, public_key: str) -> None:
-    """Check a detached OpenPGP signature over a file (streamed from disk) or bytes.
+    """Check a detached OpenPGP signature over a file (read by sequoia, memory-mapped) or bytes.
 
     `public_key` is the armored HOUP public key (`HoupServer.signing_public_key`).
     Raises SignatureVerificationError when the signature is malformed, made by another key,
