@@ -141,7 +141,7 @@ class HoupServer:
         self._expired_context = self._pki.server_context(expired=True)
         self._valid_context.sni_callback = self._choose_certificate
         self._files_made_by_faults: dict[str, int] = {}
-        self._infos: dict[str, FileInfo] = {}
+        self._infos: dict[tuple[str, int], FileInfo] = {}
         self._info_locks: dict[str, asyncio.Lock] = {}
         self._in_flight = 0
         self._listener: asyncio.Server | None = None
@@ -196,15 +196,16 @@ class HoupServer:
     async def file_info(self, name: str) -> FileInfo:
         """Size, SHA-256 and signature of a package; computed once in a worker thread, then
         cached in memory and in the data directory."""
-        known = self._infos.get(name)
+        # Keyed by size too: `catalogue` may be replaced at run time.
+        key = (name, self.files()[name])
+        known = self._infos.get(key)
         if known is not None:
             return known
-        size = self.files()[name]
         async with self._info_locks.setdefault(name, asyncio.Lock()):
-            known = self._infos.get(name)
+            known = self._infos.get(key)
             if known is None:
-                known = await asyncio.to_thread(self._load_or_compute_info, name, size)
-                self._infos[name] = known
+                known = await asyncio.to_thread(self._load_or_compute_info, *key)
+                self._infos[key] = known
         return known
 
     async def set_unreachable(self, unreachable: bool) -> None:
