@@ -111,7 +111,11 @@ class NetconfSshServer:
             )
         host_keys = await asyncio.to_thread(load_or_create_host_keys, data_dir)
         server = cls(
-            users, dispatcher, capabilities, registry or SessionRegistry(), max_message_size
+            users,
+            dispatcher,
+            capabilities,
+            registry if registry is not None else SessionRegistry(),
+            max_message_size,
         )
         server._acceptor = await asyncssh.create_server(
             lambda: _SshConnection(server),

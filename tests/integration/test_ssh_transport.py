@@ -1,0 +1,474 @@
+"""The NETCONF/SSH server on 127.0.0.1, driven by ncclient and by a raw asyncssh client."""
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import asyncssh
+import pytest
+from lxml import etree
+from ncclient import manager
+from ncclient.operations import RaiseMode
+
+from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
+from smartupgrade_server.netconf.framing import (
+    FrameDecoder,
+    encode_chunked,
+    encode_end_of_message,
+)
+from smartupgrade_server.netconf.operations import OperationTable
+from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
+from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
+from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.ssh import DefaultCredentialsError, NetconfSshServer
+from smartupgrade_server.transport.users import (
+    USERS_FILE,
+    User,
+    UserDatabase,
+    hash_password,
+)
+
+TEST_NS = "urn:example:test"
+TEST_CAPABILITY = f"{TEST_NS}?module=test"
+T = TypeVar("T")
+
+
+@dataclass
+class EndedSessions:
+    """What the session end hook saw (the layer above would release locks here)."""
+
+    ids: list[int] = field(default_factory=list)
+    _signals: dict[int, asyncio.Event] = field(default_factory=dict)
+
+    def record(self, context: SessionContext) -> None:
+        self.ids.append(context.session_id)
+        self._signal(context.session_id).set()
+
+    async def wait_for(self, session_id: int) -> None:
+        await self._signal(session_id).wait()
+
+    def _signal(self, session_id: int) -> asyncio.Event:
+        return self._signals.setdefault(session_id, asyncio.Event())
+
+
+@dataclass
+class Harness:
+    server: NetconfSshServer
+    ended: EndedSessions
+    release_blocked: asyncio.Event
+    data_dir: Path
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+
+def dispatcher_for_tests(release_blocked: asyncio.Event) -> OperationTable:
+    """A dispatcher with two operations of our own: one answers, one waits to be released."""
+    table = OperationTable()
+
+    async def ping(context: SessionContext, request: RpcRequest) -> ReplyContent:
+        pong = etree.Element(f"{{{TEST_NS}}}pong", nsmap={"t": TEST_NS})
+        pong.text = context.username
+        return pong
+
+    async def block(context: SessionContext, request: RpcRequest) -> ReplyContent:
+        await release_blocked.wait()
+        return None
+
+    table.register(TEST_NS, "ping", ping)
+    table.register(TEST_NS, "block", block)
+    return table
+
+
+@pytest.fixture(scope="session")
+def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host keys generated once (RSA takes a while) and copied into each test's data dir."""
+    directory = tmp_path_factory.mktemp("host-keys")
+    UserDatabase.load_or_create(directory)
+    load_or_create_host_keys(directory)
+    return directory
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, host_keys: Path) -> Path:
+    directory = tmp_path / "data"
+    directory.mkdir(mode=0o700)
+    for key in host_keys.glob("ssh_host_*"):
+        shutil.copy2(key, directory / key.name)
+    shutil.copy2(host_keys / USERS_FILE, directory / USERS_FILE)
+    return directory
+
+
+@pytest.fixture
+async def harness(data_dir: Path) -> AsyncIterator[Harness]:
+    registry = SessionRegistry()
+    ended = EndedSessions()
+    registry.add_end_hook(ended.record)
+    release_blocked = asyncio.Event()
+    server = await NetconfSshServer.start(
+        "127.0.0.1",
+        0,
+        data_dir,
+        dispatcher_for_tests(release_blocked),
+        [TEST_CAPABILITY],
+        registry=registry,
+        max_message_size=64 * 1024,
+    )
+    yield Harness(server, ended, release_blocked, data_dir)
+    release_blocked.set()
+    await server.close()
+
+
+def connect(port: int, username: str = "admin", password: str = "admin") -> manager.Manager:
+    return manager.connect(
+        host="127.0.0.1",
+        port=port,
+        username=username,
+        password=password,
+        hostkey_verify=False,
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=60,
+    )
+
+
+async def in_thread(function: Callable[[], T]) -> T:
+    """ncclient blocks; the server runs on this loop."""
+    return await asyncio.to_thread(function)
+
+
+def canonical(xml: str | bytes | etree._Element) -> bytes:
+    element = (
+        xml
+        if isinstance(xml, etree._Element)
+        else etree.fromstring(
+            xml.encode() if isinstance(xml, str) else xml,
+            etree.XMLParser(remove_blank_text=True),
+        )
+    )
+    return etree.tostring(element, method="c14n", exclusive=True)
+
+
+class RawSession:
+    """A NETCONF client written by hand on asyncssh, to send what real clients never would."""
+
+    def __init__(
+        self,
+        connection: asyncssh.SSHClientConnection,
+        writer: asyncssh.SSHWriter[bytes],
+        reader: asyncssh.SSHReader[bytes],
+    ) -> None:
+        self.connection = connection
+        self.writer = writer
+        self.reader = reader
+        self.decoder = FrameDecoder()
+        self._messages: list[bytes] = []
+        self.session_id = 0
+
+    @classmethod
+    async def open(cls, port: int, *, hello: bool = True, **credentials: object) -> "RawSession":
+        options: dict[str, object] = {"username": "admin", "password": "admin"}
+        options.update(credentials)
+        connection = await asyncssh.connect(
+            "127.0.0.1",
+            port,
+            known_hosts=None,
+            **options,
+        )
+        writer, reader, _ = await connection.open_session(subsystem="netconf", encoding=None)
+        session = cls(connection, writer, reader)
+        server_hello = etree.fromstring(await session.read_message())
+        session.session_id = int(server_hello.findtext(f"{{{BASE_NS}}}session-id") or 0)
+        if hello:
+            session.writer.write(
+                encode_end_of_message(
+                    f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
+                    f"<capability>{BASE_1_1}</capability></capabilities></hello>".encode()
+                )
+            )
+            session.decoder.switch_to_chunked()
+        return session
+
+    async def read_message(self) -> bytes:
+        """The next message; b"" once the server has closed the channel."""
+        while not self._messages:
+            data = await self.reader.read(65536)
+            if not data:
+                return b""
+            self._messages.extend(self.decoder.feed(data))
+        return self._messages.pop(0)
+
+    def send_rpc(self, message_id: str, operation: str) -> None:
+        self.writer.write(
+            encode_chunked(
+                f'<rpc message-id="{message_id}" xmlns="{BASE_NS}">{operation}</rpc>'.encode()
+            )
+        )
+
+    async def ping(self, message_id: str = "ping") -> etree._Element:
+        self.send_rpc(message_id, f'<ping xmlns="{TEST_NS}"/>')
+        return etree.fromstring(await self.read_message())
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def error_tag(reply: etree._Element) -> str | None:
+    return reply.findtext(f"{{{BASE_NS}}}rpc-error/{{{BASE_NS}}}error-tag")
+
+
+# --- ncclient ---------------------------------------------------------------------------
+
+
+async def test_ncclient_hello_session_id_and_capabilities(harness: Harness) -> None:
+    def session() -> tuple[str, list[str], str]:
+        with connect(harness.port) as m:
+            reply = m.dispatch(etree.fromstring(f'<ping xmlns="{TEST_NS}"/>'))
+            return m.session_id, list(m.server_capabilities), reply.xml
+
+    session_id, capabilities, reply = await in_thread(session)
+    assert int(session_id) >= 1
+    assert capabilities == [BASE_1_0, BASE_1_1, TEST_CAPABILITY]
+    pong = etree.fromstring(reply.encode()).find(f"{{{TEST_NS}}}pong")
+    assert pong is not None
+    assert pong.text == "admin"
+
+
+async def test_base_1_1_replies_are_chunked(harness: Harness) -> None:
+    raw = await RawSession.open(harness.port)
+    raw.send_rpc("7", f'<ping xmlns="{TEST_NS}"/>')
+    data = await raw.reader.read(65536)
+    assert data.startswith(b"\n#")
+    assert data.endswith(b"\n##\n")
+    (reply,) = raw.decoder.feed(data)
+    assert etree.fromstring(reply).get("message-id") == "7"
+    raw.close()
+
+
+async def test_close_session_releases_the_session_before_replying(harness: Harness) -> None:
+    def session() -> str:
+        m = connect(harness.port)
+        m.close_session()
+        return str(m.session_id)
+
+    session_id = int(await in_thread(session))
+    assert session_id in harness.ended.ids
+    assert harness.server.registry.get(session_id) is None
+
+
+async def test_kill_session_from_a_second_session(harness: Harness) -> None:
+    victim = await RawSession.open(harness.port)
+
+    def kill() -> str:
+        with connect(harness.port) as m:
+            return str(m.kill_session(str(victim.session_id)).ok)
+
+    assert await in_thread(kill) == "True"
+    assert victim.session_id in harness.ended.ids
+    assert await victim.read_message() == b""
+
+
+async def test_kill_session_of_itself_is_invalid_value(harness: Harness) -> None:
+    def kill_self() -> str:
+        with connect(harness.port) as m:
+            m.raise_mode = RaiseMode.NONE
+            return str(m.kill_session(m.session_id).xml)
+
+    reply = etree.fromstring((await in_thread(kill_self)).encode())
+    assert error_tag(reply) == "invalid-value"
+
+
+async def test_unknown_operation_is_operation_not_supported(harness: Harness) -> None:
+    def call() -> str:
+        with connect(harness.port) as m:
+            m.raise_mode = RaiseMode.NONE
+            return str(m.dispatch(etree.fromstring('<frobnicate xmlns="urn:example:x"/>')).xml)
+
+    reply = etree.fromstring((await in_thread(call)).encode())
+    assert reply.tag == f"{{{BASE_NS}}}rpc-reply"
+    (error,) = reply
+    message = "operation 'frobnicate' in namespace 'urn:example:x' is not supported"
+    assert canonical(error) == canonical(
+        f"""<rpc-error xmlns="{BASE_NS}">
+              <error-type>protocol</error-type>
+              <error-tag>operation-not-supported</error-tag>
+              <error-severity>error</error-severity>
+              <error-message xml:lang="en">{message}</error-message>
+            </rpc-error>"""
+    )
+
+
+# --- one session never stalls another -------------------------------------------------------
+
+
+async def test_sessions_run_concurrently_and_each_in_order(harness: Harness) -> None:
+    slow = await RawSession.open(harness.port)
+    slow.send_rpc("1", f'<block xmlns="{TEST_NS}"/>')
+    slow.send_rpc("2", f'<ping xmlns="{TEST_NS}"/>')
+    other = await RawSession.open(harness.port)
+    assert (await other.ping()).get("message-id") == "ping"
+    harness.release_blocked.set()
+    first = etree.fromstring(await slow.read_message())
+    second = etree.fromstring(await slow.read_message())
+    assert [first.get("message-id"), second.get("message-id")] == ["1", "2"]
+    slow.close()
+    other.close()
+
+
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE rpc [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get>&x;</get></rpc>'
+)
+ENTITY_BOMB = (
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+    b'<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">]>'
+    b'<rpc message-id="&e;" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get>&e;</get></rpc>'
+)
+
+
+@pytest.mark.parametrize(
+    "payload", [XXE, ENTITY_BOMB, b"\x00\x01 not xml at all <<<"], ids=["xxe", "bomb", "garbage"]
+)
+async def test_hostile_message_gets_malformed_message_and_the_session_goes_on(
+    harness: Harness, payload: bytes
+) -> None:
+    raw = await RawSession.open(harness.port)
+    raw.writer.write(encode_chunked(payload))
+    reply = await raw.read_message()
+    assert b"root:" not in reply
+    assert error_tag(etree.fromstring(reply)) == "malformed-message"
+    assert (await raw.ping()).find(f"{{{TEST_NS}}}pong") is not None
+    raw.close()
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [b"\n#4294967295\n", b"\n#99999999999999999999\n", b"\n#1x\n", b"\n#70000\n"],
+    ids=["max-size-chunk", "too-many-digits", "bad-digit", "over-max-message-size"],
+)
+async def test_broken_framing_closes_only_that_session(harness: Harness, stream: bytes) -> None:
+    bystander = await RawSession.open(harness.port)
+    raw = await RawSession.open(harness.port)
+    raw.writer.write(stream)
+    assert await raw.read_message() == b""
+    await harness.ended.wait_for(raw.session_id)
+    assert (await bystander.ping()).find(f"{{{TEST_NS}}}pong") is not None
+    raw.close()
+    bystander.close()
+
+
+async def test_dropped_connection_frees_the_session(harness: Harness) -> None:
+    raw = await RawSession.open(harness.port)
+    assert (await raw.ping()).find(f"{{{TEST_NS}}}pong") is not None
+    assert harness.server.registry.get(raw.session_id) is not None
+    raw.connection.abort()
+    await harness.ended.wait_for(raw.session_id)
+    assert harness.server.registry.get(raw.session_id) is None
+
+
+async def test_rpc_before_hello_closes_the_session(harness: Harness) -> None:
+    raw = await RawSession.open(harness.port, hello=False)
+    raw.writer.write(
+        encode_end_of_message(b'<rpc message-id="1" xmlns="' + BASE_NS.encode() + b'"><get/></rpc>')
+    )
+    raw.decoder = FrameDecoder()
+    assert await raw.read_message() == b""
+    raw.close()
+
+
+async def test_shell_exec_and_other_subsystems_are_refused(harness: Harness) -> None:
+    async with asyncssh.connect(
+        "127.0.0.1", harness.port, username="admin", password="admin", known_hosts=None
+    ) as connection:
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await connection.run("ls")
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await connection.open_session()
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await connection.open_session(subsystem="sftp")
+
+
+# --- authentication and host keys -----------------------------------------------------------
+
+
+async def test_wrong_password_is_refused(harness: Harness) -> None:
+    with pytest.raises(asyncssh.PermissionDenied):
+        await RawSession.open(harness.port, password="not-admin")
+    with pytest.raises(asyncssh.PermissionDenied):
+        await RawSession.open(harness.port, username="nobody", password="admin")
+
+
+async def test_public_key_authentication(data_dir: Path) -> None:
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    users = UserDatabase(
+        [
+            User("admin", hash_password("s3cret-enough"), (), 3),
+            User("alice", None, (key.convert_to_public(),), 1),
+        ],
+        data_dir / USERS_FILE,
+    )
+    users.save()
+    registry = SessionRegistry()
+    server = await NetconfSshServer.start(
+        "127.0.0.1", 0, data_dir, dispatcher_for_tests(asyncio.Event()), registry=registry
+    )
+    try:
+        raw = await RawSession.open(server.port, username="alice", password=None, client_keys=[key])
+        reply = await raw.ping()
+        assert reply.findtext(f"{{{TEST_NS}}}pong") == "alice"
+        context = registry.get(raw.session_id)
+        assert context is not None
+        assert (context.username, context.level) == ("alice", 1)
+        raw.close()
+        other_key = asyncssh.generate_private_key("ssh-ed25519")
+        with pytest.raises(asyncssh.PermissionDenied):
+            await RawSession.open(
+                server.port, username="alice", password=None, client_keys=[other_key]
+            )
+    finally:
+        await server.close()
+
+
+async def test_host_keys_are_persisted_private_and_reused(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh"
+    fingerprints = []
+    for _ in range(2):
+        server = await NetconfSshServer.start(
+            "127.0.0.1", 0, data_dir, dispatcher_for_tests(asyncio.Event())
+        )
+        try:
+            for algorithm in ("ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-256"):
+                async with asyncssh.connect(
+                    "127.0.0.1",
+                    server.port,
+                    username="admin",
+                    password="admin",
+                    known_hosts=None,
+                    server_host_key_algs=[algorithm],
+                ) as connection:
+                    host_key = connection.get_server_host_key()
+                    assert host_key is not None
+                    fingerprints.append(host_key.get_fingerprint())
+        finally:
+            await server.close()
+    assert fingerprints[:3] == fingerprints[3:]
+    assert len(set(fingerprints)) == 3
+    for path in data_dir.iterdir():
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_default_credentials_refused_beyond_loopback(data_dir: Path) -> None:
+    with pytest.raises(DefaultCredentialsError, match="default password"):
+        await NetconfSshServer.start("0.0.0.0", 0, data_dir, dispatcher_for_tests(asyncio.Event()))
+
+
+def test_a_changed_admin_password_lifts_the_loopback_restriction(data_dir: Path) -> None:
+    assert UserDatabase.load(data_dir / USERS_FILE).uses_default_credentials()
+    UserDatabase([User("admin", hash_password("another"), (), 3)], data_dir / USERS_FILE).save()
+    assert not UserDatabase.load(data_dir / USERS_FILE).uses_default_credentials()
+    assert "another" not in (data_dir / USERS_FILE).read_text()
