@@ -79,6 +79,10 @@ def dispatcher_for_tests(release_blocked: asyncio.Event) -> OperationTable:
         await release_blocked.wait()
         return None
 
+    async def explode(context: SessionContext, request: RpcRequest) -> ReplyContent:
+        raise RuntimeError("a bug in an operation")
+
+    table.register(TEST_NS, "explode", explode)
     table.register(TEST_NS, "ping", ping)
     table.register(TEST_NS, "block", block)
     return table
@@ -300,6 +304,25 @@ async def test_unknown_operation_is_operation_not_supported(harness: Harness) ->
               <error-message xml:lang="en">{message}</error-message>
             </rpc-error>"""
     )
+
+
+async def test_a_failing_operation_is_operation_failed_and_the_session_goes_on(
+    harness: Harness,
+) -> None:
+    raw = await RawSession.open(harness.port)
+    raw.send_rpc("x", f'<explode xmlns="{TEST_NS}"/>')
+    assert canonical(await raw.read_message()) == canonical(
+        f"""<rpc-reply xmlns="{BASE_NS}" message-id="x">
+              <rpc-error>
+                <error-type>application</error-type>
+                <error-tag>operation-failed</error-tag>
+                <error-severity>error</error-severity>
+                <error-message xml:lang="en">internal server error</error-message>
+              </rpc-error>
+            </rpc-reply>"""
+    )
+    assert (await raw.ping()).find(f"{{{TEST_NS}}}pong") is not None
+    raw.close()
 
 
 # --- one session never stalls another -------------------------------------------------------
