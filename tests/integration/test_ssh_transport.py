@@ -33,6 +33,7 @@ from smartupgrade_server.transport.users import (
 
 TEST_NS = "urn:example:test"
 TEST_CAPABILITY = f"{TEST_NS}?module=test"
+BULK_SIZE = 64 * 1024
 T = TypeVar("T")
 
 
@@ -82,6 +83,12 @@ def dispatcher_for_tests(release_blocked: asyncio.Event) -> OperationTable:
     async def explode(context: SessionContext, request: RpcRequest) -> ReplyContent:
         raise RuntimeError("a bug in an operation")
 
+    async def bulk(context: SessionContext, request: RpcRequest) -> ReplyContent:
+        element = etree.Element(f"{{{TEST_NS}}}bulk", nsmap={"t": TEST_NS})
+        element.text = "x" * BULK_SIZE
+        return element
+
+    table.register(TEST_NS, "bulk", bulk)
     table.register(TEST_NS, "explode", explode)
     table.register(TEST_NS, "ping", ping)
     table.register(TEST_NS, "block", block)
@@ -339,6 +346,21 @@ async def test_sessions_run_concurrently_and_each_in_order(harness: Harness) -> 
     second = etree.fromstring(await slow.read_message())
     assert [first.get("message-id"), second.get("message-id")] == ["1", "2"]
     slow.close()
+    other.close()
+
+
+async def test_a_client_that_floods_and_never_reads_stalls_only_itself(harness: Harness) -> None:
+    # far more reply bytes than the SSH window and the server's write buffer together
+    count = 60
+    flooder = await RawSession.open(harness.port)
+    for n in range(count):
+        flooder.send_rpc(str(n), f'<bulk xmlns="{TEST_NS}"/>')
+    other = await RawSession.open(harness.port)
+    for n in range(5):
+        assert (await other.ping(str(n))).get("message-id") == str(n)
+    ids = [etree.fromstring(await flooder.read_message()).get("message-id") for _ in range(count)]
+    assert ids == [str(n) for n in range(count)]
+    flooder.close()
     other.close()
 
 

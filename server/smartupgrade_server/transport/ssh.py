@@ -322,14 +322,19 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
 
     async def _run(self) -> None:
         assert self._channel is not None
-        while True:
-            event = await self._events.get()
-            if self._reading_paused and self._events.qsize() < _MAX_PENDING_EVENTS // 2:
-                self._channel.resume_reading()
-                self._reading_paused = False
-            if not await self._handle(event):
-                self._channel.close()
-                return
+        try:
+            while True:
+                event = await self._events.get()
+                if self._reading_paused and self._events.qsize() < _MAX_PENDING_EVENTS // 2:
+                    self._channel.resume_reading()
+                    self._reading_paused = False
+                if not await self._handle(event):
+                    self._channel.close()
+                    return
+        except BrokenPipeError:
+            # the client closed the channel while a reply was on its way; connection_lost
+            # ends the session
+            return
 
     async def _handle(self, event: Event) -> bool:
         """Act on one event; False when the session is over."""
