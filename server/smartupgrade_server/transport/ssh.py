@@ -326,8 +326,10 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
             while True:
                 event = await self._events.get()
                 if self._reading_paused and self._events.qsize() < _MAX_PENDING_EVENTS // 2:
-                    self._channel.resume_reading()
+                    # cleared first: resume_reading delivers buffered data at once, and
+                    # _enqueue must be able to pause again in the middle of that
                     self._reading_paused = False
+                    self._channel.resume_reading()
                 if not await self._handle(event):
                     self._channel.close()
                     return
