@@ -1,0 +1,272 @@
+"""Run the NETCONF clients users have against a server, and yanglint as an independent oracle.
+
+Each helper takes a :class:`Server` (address and credentials) and returns what the real client
+printed or received, so that interop tests assert on the client's own view. Argument building
+and output parsing are separate pure functions so they can be tested without a server.
+
+- netconf-console2: ``run_netconf_console2(server, ["--get-config"])``; the documents it prints
+  (``<data>`` for get/get-config) are parsed by :func:`parse_console_output`. It exits 255 on
+  any failure. It always sends a password (``admin`` when none is given), and ncclient 0.7.1
+  then uses it as the key passphrase, which paramiko 5 refuses for an unencrypted key: key
+  authentication works only with a key encrypted with the password as passphrase.
+- scrapli-netconf: ``with scrapli_session(server) as conn: conn.get_config("running")``
+  (paramiko transport; scrapli pinned to 2025.1.30, see pyproject). Use a password: its
+  paramiko transport loads any private key as an RSA key, which paramiko 5 then refuses
+  ("no RSA pubkey algorithms are configured").
+- yangcli (Debian ``yangcli``, yuma123): ``run_yangcli(server, "sget /su:smart-upgrade")`` in
+  batch mode with ``--autoload=false``. It exits 0 even when the session or the command failed,
+  so :func:`yangcli_failure` reads the failure from its output.
+- yanglint: :func:`yanglint_validate_reply` validates the ``<data>`` of a get or get-config
+  reply. ``yanglint -t nc-reply -R rpc.xml`` is no oracle for the content: ``<data>`` is anyxml
+  in ietf-netconf, so libyang 2.1.30 accepts any content there (an out-of-range leaf, an unknown
+  element, an unknown namespace all give rc 0). ``-t get`` / ``-t getconfig`` on the children of
+  ``<data>`` does check them (rc 7), and ``getconfig`` also rejects state data.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TypedDict
+
+from lxml import etree
+from scrapli_netconf.driver import NetconfDriver
+
+NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+YANG_DIR = REPO_ROOT / "yang"
+YANG_MODULES: tuple[Path, ...] = tuple(sorted(YANG_DIR.glob("*.yang")))
+YANG_SEARCH_PATHS: tuple[Path, ...] = (YANG_DIR, YANG_DIR / "ietf")
+# the console script installed next to the interpreter running the tests
+NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
+CLIENT_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    username: str
+    password: str | None = None
+    private_key: Path | None = None
+
+
+@dataclass(frozen=True)
+class ClientRun:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run(argv: Sequence[str], timeout: float) -> ClientRun:
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False
+    )
+    return ClientRun(tuple(argv), done.returncode, done.stdout, done.stderr)
+
+
+# --- netconf-console2 ----------------------------------------------------------------------
+
+
+def netconf_console2_argv(server: Server, args: Sequence[str]) -> list[str]:
+    argv = [str(NETCONF_CONSOLE2), f"--host={server.host}", f"--port={server.port}"]
+    argv.append(f"--user={server.username}")
+    # the = form: -p takes an optional value, so a password starting with '-' would be lost
+    if server.password is not None:
+        argv.append(f"--password={server.password}")
+    if server.private_key is not None:
+        argv.append(f"--privKeyFile={server.private_key}")
+    return [*argv, *args]
+
+
+def run_netconf_console2(
+    server: Server, args: Sequence[str], timeout: float = CLIENT_TIMEOUT
+) -> ClientRun:
+    """Run ``netconf-console2`` with ``args`` (e.g. ``["--get-config"]``) against ``server``."""
+    return _run(netconf_console2_argv(server, args), timeout)
+
+
+_XML_DECLARATION = re.compile(r"<\?xml[^>]*\?>")
+
+
+def parse_console_output(stdout: str) -> list[etree._Element]:
+    """The XML documents netconf-console2 printed, one per operation.
+
+    For get and get-config it prints the reply's ``<data>``, for others ``<ok/>`` or the whole
+    ``<rpc-reply>``; an rpc-error is printed without an XML declaration and exits 255.
+    """
+    documents = [part.strip() for part in _XML_DECLARATION.split(stdout)]
+    return [etree.fromstring(part.encode()) for part in documents if part]
+
+
+# --- scrapli-netconf -----------------------------------------------------------------------
+
+
+class ScrapliArguments(TypedDict, total=False):
+    host: str
+    port: int
+    auth_username: str
+    auth_password: str
+    auth_private_key: str
+    auth_strict_key: bool
+    transport: str
+    timeout_socket: float
+    timeout_transport: float
+    timeout_ops: float
+
+
+def scrapli_driver_arguments(server: Server, timeout: float) -> ScrapliArguments:
+    arguments: ScrapliArguments = {
+        "host": server.host,
+        "port": server.port,
+        "auth_username": server.username,
+        "auth_strict_key": False,
+        "transport": "paramiko",
+        "timeout_socket": timeout,
+        "timeout_transport": timeout,
+        "timeout_ops": timeout,
+    }
+    if server.password is not None:
+        arguments["auth_password"] = server.password
+    if server.private_key is not None:
+        arguments["auth_private_key"] = str(server.private_key)
+    return arguments
+
+
+@contextmanager
+def scrapli_session(server: Server, timeout: float = CLIENT_TIMEOUT) -> Iterator[NetconfDriver]:
+    """An open scrapli-netconf session; leaving the block drops it as scrapli does."""
+    connection = NetconfDriver(**scrapli_driver_arguments(server, timeout))
+    connection.open()
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+# --- yangcli -------------------------------------------------------------------------------
+
+
+def yangcli_argv(server: Server, command: str, modpath: Sequence[Path] = ()) -> list[str]:
+    argv = [
+        "yangcli",
+        f"--server={server.host}",
+        f"--ncport={server.port}",
+        f"--user={server.username}",
+        "--batch-mode",
+        # without it yangcli fetches every advertised schema with get-schema first
+        "--autoload=false",
+        "--display-mode=xml",
+        f"--run-command={command}",
+    ]
+    if server.password is not None:
+        argv.append(f"--password={server.password}")
+    if server.private_key is not None:
+        argv.append(f"--private-key={server.private_key}")
+        argv.append(f"--public-key={server.private_key}.pub")
+    if modpath:
+        # an absolute --module= path makes yangcli assert; a module path does not
+        argv.append(f"--modpath={':'.join(str(p) for p in modpath)}")
+    return argv
+
+
+def run_yangcli(
+    server: Server, command: str, modpath: Sequence[Path] = (), timeout: float = CLIENT_TIMEOUT
+) -> ClientRun:
+    """Run one yangcli command (``sget /x``, ``get-config source=running``) in batch mode.
+
+    ``xget`` prompts in batch mode and aborts: use ``sget``.
+    """
+    return _run(yangcli_argv(server, command, modpath), timeout)
+
+
+_YANGCLI_FAILURES = (
+    re.compile(r"^yangcli: Start session failed.*$", re.MULTILINE),
+    re.compile(r"^Error: .*$", re.MULTILINE),
+    re.compile(r"^RPC Error Reply .*$", re.MULTILINE),
+)
+
+
+def yangcli_failure(run: ClientRun) -> str | None:
+    """The first failure line yangcli printed, or None: its exit status is 0 either way."""
+    for pattern in _YANGCLI_FAILURES:
+        match = pattern.search(run.stdout) or pattern.search(run.stderr)
+        if match is not None:
+            return match.group(0)
+    return None
+
+
+def yangcli_reply_xml(stdout: str) -> etree._Element:
+    """The XML yangcli printed for the reply (``--display-mode=xml``)."""
+    start = stdout.find("<")
+    end = stdout.rfind(">")
+    if start < 0 or end < start:
+        raise ValueError(f"no XML in yangcli output:\n{stdout}")
+    return etree.fromstring(stdout[start : end + 1].encode())
+
+
+# --- yanglint ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YanglintResult:
+    returncode: int
+    output: str
+
+    @property
+    def valid(self) -> bool:
+        return self.returncode == 0
+
+
+def reply_data(reply: etree._Element) -> list[etree._Element]:
+    """The children of ``<data>``, given an ``<rpc-reply>`` or the ``<data>`` element itself.
+
+    netconf-console2 prints only the ``<data>`` of a get or get-config reply, not the reply.
+    """
+    data = reply if reply.tag == f"{{{NC_NS}}}data" else reply.find(f"{{{NC_NS}}}data")
+    if reply.tag not in (f"{{{NC_NS}}}rpc-reply", f"{{{NC_NS}}}data") or data is None:
+        raise ValueError("no NETCONF <data> in " + etree.tostring(reply, encoding="unicode"))
+    return [child for child in data if isinstance(child.tag, str)]
+
+
+def yanglint_argv(
+    operation: Literal["get", "get-config"],
+    data_file: Path,
+    modules: Sequence[Path] = YANG_MODULES,
+    features: Sequence[str] = (),
+) -> list[str]:
+    argv = ["yanglint"]
+    for path in YANG_SEARCH_PATHS:
+        argv += ["-p", str(path)]
+    for feature in features:
+        argv += ["-F", feature]
+    argv += ["-t", "get" if operation == "get" else "getconfig"]
+    return [*argv, *(str(m) for m in modules), str(data_file)]
+
+
+def yanglint_validate_reply(
+    reply: etree._Element | bytes | str,
+    operation: Literal["get", "get-config"],
+    modules: Sequence[Path] = YANG_MODULES,
+    features: Sequence[str] = (),
+) -> YanglintResult:
+    """Validate the data of a get or get-config reply against the modules with yanglint.
+
+    ``features`` are ``module:feature`` names to enable (yanglint enables none by default).
+    """
+    if not isinstance(reply, etree._Element):
+        reply = etree.fromstring(reply.encode() if isinstance(reply, str) else reply)
+    content = b"".join(etree.tostring(child) for child in reply_data(reply))
+    with tempfile.TemporaryDirectory(prefix="yanglint-") as directory:
+        data_file = Path(directory) / "data.xml"
+        # several top-level elements in one file: libyang reads them as sibling data trees
+        data_file.write_bytes(content)
+        run = _run(yanglint_argv(operation, data_file, modules, features), CLIENT_TIMEOUT)
+    return YanglintResult(run.returncode, run.stdout + run.stderr)
