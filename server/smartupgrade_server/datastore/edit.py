@@ -1,0 +1,374 @@
+"""The ``<edit-config>`` engine (RFC 6241 §7.2): an XML edit applied to a raw configuration.
+
+Pure: it takes a raw configuration and returns a new one (the input is never modified) plus
+the errors met. Whether the result is valid YANG is decided afterwards, on the whole result,
+by :mod:`~smartupgrade_server.datastore.validation`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, cast
+
+from lxml import etree
+from yangson.schemanode import (
+    ContainerNode,
+    InternalNode,
+    LeafListNode,
+    LeafNode,
+    ListNode,
+    TerminalNode,
+)
+
+from smartupgrade_server.datastore.codec import RawObject, Schema, is_policy_name
+from smartupgrade_server.datastore.validation import type_error
+from smartupgrade_server.netconf.capabilities import BASE_NS
+from smartupgrade_server.netconf.errors import (
+    BadAttributeError,
+    DataExistsError,
+    DataMissingError,
+    ErrorType,
+    InvalidValueError,
+    MissingElementError,
+    OperationNotSupportedError,
+    RpcError,
+    UnknownElementError,
+)
+
+_OPERATION_ATTRIBUTE = f"{{{BASE_NS}}}operation"
+
+
+class Operation(StrEnum):
+    MERGE = "merge"
+    REPLACE = "replace"
+    CREATE = "create"
+    DELETE = "delete"
+    REMOVE = "remove"
+    # only as default-operation
+    NONE = "none"
+
+
+class ErrorOption(StrEnum):
+    STOP_ON_ERROR = "stop-on-error"
+    CONTINUE_ON_ERROR = "continue-on-error"
+    ROLLBACK_ON_ERROR = "rollback-on-error"
+
+
+@dataclass
+class EditResult:
+    config: RawObject
+    errors: list[RpcError] = field(default_factory=list)
+
+
+_ABSENT = object()
+
+
+def apply_edit(
+    schema: Schema,
+    target: RawObject,
+    config: etree._Element,
+    default_operation: Operation = Operation.MERGE,
+    error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
+) -> EditResult:
+    """Apply the children of ``<config>`` to a copy of ``target``.
+
+    With stop-on-error and rollback-on-error the first error is raised. With
+    continue-on-error a failing element leaves its part of the configuration as it was and the
+    others are applied; the errors are returned.
+    """
+    editor = _Editor(schema, error_option is ErrorOption.CONTINUE_ON_ERROR)
+    if default_operation is Operation.REPLACE:
+        result: RawObject = {}
+        inherited = Operation.MERGE
+    else:
+        result = copy.deepcopy(target)
+        inherited = default_operation
+    editor.edit_members(schema.root, result, config, inherited, path="")
+    return EditResult(result, editor.errors)
+
+
+def _elements(parent: etree._Element) -> Iterator[etree._Element]:
+    return (child for child in parent if isinstance(child.tag, str))
+
+
+class _Editor:
+    def __init__(self, schema: Schema, continue_on_error: bool) -> None:
+        self.schema = schema
+        self.continue_on_error = continue_on_error
+        self.errors: list[RpcError] = []
+
+    def edit_members(
+        self,
+        parent: InternalNode,
+        obj: RawObject,
+        xml_parent: etree._Element,
+        inherited: Operation,
+        *,
+        path: str,
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
+        for element in _elements(xml_parent):
+            if skip and etree.QName(element).localname in skip:
+                continue
+            if not self.continue_on_error:
+                self._edit_node(parent, obj, element, inherited, path)
+                continue
+            # the failing element's member is restored, its siblings still apply
+            snapshot = copy.deepcopy(obj)
+            try:
+                self._edit_node(parent, obj, element, inherited, path)
+            except RpcError as error:
+                self.errors.append(error)
+                obj.clear()
+                obj.update(snapshot)
+
+    def _edit_node(
+        self,
+        parent: InternalNode,
+        obj: RawObject,
+        element: etree._Element,
+        inherited: Operation,
+        path: str,
+    ) -> None:
+        node = self.schema.data_child(parent, element, path)
+        node_path = self.schema.step(path, node)
+        if not node.config:
+            raise UnknownElementError(
+                ErrorType.APPLICATION,
+                node.name,
+                path=node_path,
+                path_namespaces=self.schema.path_namespaces(node_path),
+                message=f"{node.name!r} is state data (config false) and cannot be edited",
+            )
+        operation = self._operation(element, inherited, node_path)
+        if isinstance(node, LeafNode):
+            self._edit_leaf(node, obj, element, operation, node_path)
+        elif isinstance(node, LeafListNode):
+            self._edit_leaf_list(node, obj, element, operation, node_path)
+        elif isinstance(node, ListNode):
+            self._edit_list_entry(node, obj, element, operation, node_path)
+        elif isinstance(node, ContainerNode):
+            self._edit_container(node, obj, element, operation, node_path)
+        else:
+            raise OperationNotSupportedError(
+                ErrorType.APPLICATION,
+                path=node_path,
+                message=f"editing {type(node).__name__} {node.name!r} is not supported",
+            )
+
+    def _operation(self, element: etree._Element, inherited: Operation, path: str) -> Operation:
+        value = element.get(_OPERATION_ATTRIBUTE)
+        if value is None:
+            return inherited
+        try:
+            operation = Operation(value)
+        except ValueError:
+            operation = Operation.NONE
+        if operation is Operation.NONE:
+            raise BadAttributeError(
+                ErrorType.APPLICATION,
+                "operation",
+                etree.QName(element).localname,
+                path=path,
+                path_namespaces=self.schema.path_namespaces(path),
+                message=f"{value!r} is not an edit operation "
+                "(merge, replace, create, delete, remove)",
+            )
+        return operation
+
+    def _leaf_value(self, node: TerminalNode, element: etree._Element, path: str) -> Any:
+        """The raw (RFC 7951) value of a leaf or leaf-list element; policy names lower-cased."""
+        if len(element):
+            raise InvalidValueError(
+                ErrorType.APPLICATION,
+                path=path,
+                path_namespaces=self.schema.path_namespaces(path),
+                message=f"{node.name!r} is a leaf and cannot have child elements",
+            )
+        text = element.text or ""
+        cooked = node.type.parse_value(text)
+        if cooked is None:
+            raise InvalidValueError(
+                ErrorType.APPLICATION,
+                path=path,
+                path_namespaces=self.schema.path_namespaces(path),
+                message=f"{text!r} is not a valid value of {node.name!r}",
+            )
+        if is_policy_name(node) and isinstance(cooked, str):
+            cooked = cooked.lower()
+        if cooked not in node.type:
+            raise type_error(self.schema, node.type, path)
+        return node.type.to_raw(cooked)
+
+    def _missing(self, path: str, what: str) -> DataMissingError:
+        return DataMissingError(
+            path=path,
+            path_namespaces=self.schema.path_namespaces(path),
+            message=f"{what} does not exist",
+        )
+
+    def _exists(self, path: str, what: str) -> DataExistsError:
+        return DataExistsError(
+            path=path,
+            path_namespaces=self.schema.path_namespaces(path),
+            message=f"{what} already exists",
+        )
+
+    def _edit_leaf(
+        self,
+        node: LeafNode,
+        obj: RawObject,
+        element: etree._Element,
+        operation: Operation,
+        path: str,
+    ) -> None:
+        member = node.iname()
+        match operation:
+            case Operation.DELETE:
+                if member not in obj:
+                    raise self._missing(path, path)
+                del obj[member]
+            case Operation.REMOVE:
+                obj.pop(member, None)
+            case Operation.CREATE:
+                if member in obj:
+                    raise self._exists(path, path)
+                obj[member] = self._leaf_value(node, element, path)
+            case Operation.MERGE | Operation.REPLACE:
+                obj[member] = self._leaf_value(node, element, path)
+            case Operation.NONE:
+                pass
+
+    def _edit_leaf_list(
+        self,
+        node: LeafListNode,
+        obj: RawObject,
+        element: etree._Element,
+        operation: Operation,
+        path: str,
+    ) -> None:
+        member = node.iname()
+        if operation is Operation.NONE:
+            return
+        value = self._leaf_value(node, element, path)
+        values: list[Any] = obj.setdefault(member, [])
+        entry_path = f"{path}[.={node.type.canonical_string(node.type.from_raw(value))!r}]"
+        match operation:
+            case Operation.DELETE | Operation.REMOVE:
+                if value in values:
+                    values.remove(value)
+                elif operation is Operation.DELETE:
+                    raise self._missing(entry_path, entry_path)
+            case Operation.CREATE:
+                if value in values:
+                    raise self._exists(entry_path, entry_path)
+                values.append(value)
+            case Operation.MERGE | Operation.REPLACE:
+                if value not in values:
+                    values.append(value)
+        if not values:
+            del obj[member]
+
+    def _edit_list_entry(
+        self,
+        node: ListNode,
+        obj: RawObject,
+        element: etree._Element,
+        operation: Operation,
+        path: str,
+    ) -> None:
+        member = node.iname()
+        keys: RawObject = {}
+        cooked_keys: dict[str, Any] = {}
+        for key_name, key_module in node.keys:
+            key_node = cast(LeafNode, node.get_data_child(key_name, key_module))
+            key_element = next(
+                (e for e in _elements(element) if etree.QName(e).localname == key_name), None
+            )
+            if key_element is None:
+                raise MissingElementError(
+                    ErrorType.APPLICATION,
+                    key_name,
+                    path=path,
+                    path_namespaces=self.schema.path_namespaces(path),
+                    message=f"an entry of {path} needs its key {key_name!r}",
+                )
+            raw = self._leaf_value(key_node, key_element, path)
+            keys[key_node.iname()] = raw
+            cooked_keys[key_node.iname()] = key_node.type.from_raw(raw)
+        entry_path = path + self.schema.key_predicates(node, cooked_keys)
+        entries: list[RawObject] = obj.setdefault(member, [])
+        index = next(
+            (
+                i
+                for i, entry in enumerate(entries)
+                if all(entry.get(k) == v for k, v in keys.items())
+            ),
+            None,
+        )
+        key_names = frozenset(name for name, _ in node.keys)
+        match operation:
+            case Operation.DELETE | Operation.REMOVE:
+                if index is not None:
+                    del entries[index]
+                elif operation is Operation.DELETE:
+                    raise self._missing(entry_path, entry_path)
+            case Operation.NONE:
+                if index is None:
+                    raise self._missing(entry_path, entry_path)
+                self.edit_members(
+                    node, entries[index], element, operation, path=entry_path, skip=key_names
+                )
+            case Operation.CREATE | Operation.REPLACE | Operation.MERGE:
+                if index is not None and operation is Operation.CREATE:
+                    raise self._exists(entry_path, entry_path)
+                if index is None or operation is Operation.REPLACE:
+                    entry: RawObject = dict(keys)
+                    if index is None:
+                        entries.append(entry)
+                    else:
+                        entries[index] = entry
+                else:
+                    entry = entries[index]
+                self.edit_members(node, entry, element, operation, path=entry_path, skip=key_names)
+        if not entries:
+            del obj[member]
+
+    def _edit_container(
+        self,
+        node: ContainerNode,
+        obj: RawObject,
+        element: etree._Element,
+        operation: Operation,
+        path: str,
+    ) -> None:
+        member = node.iname()
+        exists = member in obj
+        match operation:
+            case Operation.DELETE:
+                if not exists:
+                    raise self._missing(path, path)
+                del obj[member]
+                return
+            case Operation.REMOVE:
+                obj.pop(member, None)
+                return
+            case Operation.CREATE:
+                if exists:
+                    raise self._exists(path, path)
+                obj[member] = {}
+            case Operation.REPLACE:
+                obj[member] = {}
+            case Operation.MERGE:
+                obj.setdefault(member, {})
+            case Operation.NONE:
+                # a non-presence container exists whenever its parent does (RFC 7950 §7.5.1)
+                if not exists and node.presence:
+                    raise self._missing(path, path)
+                obj.setdefault(member, {})
+        self.edit_members(node, obj[member], element, operation, path=path)
+        if not obj[member] and not node.presence:
+            del obj[member]

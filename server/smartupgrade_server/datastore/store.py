@@ -1,0 +1,459 @@
+"""The configuration datastores of one switch: running, candidate and startup.
+
+Knows YANG, not sessions: a session is only an id here (0 for the device itself). Every
+change of ``running`` is validated against the model first, then offered to the subscribers
+(the device emulator), any of which may veto it by raising :class:`RpcError`, and only then
+applied and announced as committed. ``running`` is therefore always valid (RFC 7950 §8.3.3).
+
+``startup`` is the only datastore kept on disk: by the ``:startup`` capability ``running`` is
+initialised from it at each start, and ``candidate`` is a scratch copy of ``running``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+from lxml import etree
+from yangson.instance import RootNode
+from yangson.schemanode import InternalNode, ListNode
+
+from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.persistence import load_config, save_config
+from smartupgrade_server.datastore.validation import validated
+from smartupgrade_server.netconf.errors import (
+    ErrorType,
+    InUseError,
+    InvalidValueError,
+    LockDeniedError,
+    OperationFailedError,
+    OperationNotSupportedError,
+    RpcError,
+)
+
+logger = logging.getLogger(__name__)
+
+STARTUP_FILE = "startup.json"
+# RFC 6241 §8.4.5.1: confirm-timeout defaults to 600 seconds
+DEFAULT_CONFIRM_TIMEOUT = 600
+# the session id of changes the device makes itself (as in lock-denied's error-info)
+SYSTEM_SESSION = 0
+
+
+class DatastoreName(StrEnum):
+    RUNNING = "running"
+    CANDIDATE = "candidate"
+    STARTUP = "startup"
+
+
+class TestOption(StrEnum):
+    TEST_THEN_SET = "test-then-set"
+    SET = "set"
+    TEST_ONLY = "test-only"
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    """A validated change of ``running``, offered to the subscribers before it is applied."""
+
+    old: RootNode
+    new: RootNode
+    # RFC 8040 data-resource paths of the nodes added, removed or changed, e.g.
+    # /sunc-smart-upgrade:smart-upgrade/schedule or /sunc-ssl-policy:ssl-policies/ssl-policy=houp
+    changed: tuple[str, ...]
+    # the NETCONF session that made it; SYSTEM_SESSION for the device and for rollbacks
+    session_id: int
+
+
+class ConfigSubscriber(Protocol):
+    def prepare(self, change: ConfigChange) -> None:
+        """Check the change; raise :class:`RpcError` to veto it."""
+
+    def commit(self, change: ConfigChange) -> None:
+        """The change is now ``running``."""
+
+    def abort(self, change: ConfigChange) -> None:
+        """A change this subscriber prepared will not be applied."""
+
+
+class Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+# call_later(delay in seconds, callback): asyncio's loop.call_later, or a simulated clock's
+Scheduler = Callable[[float, Callable[[], None]], Cancellable]
+# the operational state (config false) as an RFC 7951 raw object, read at each <get>
+StateProvider = Callable[[], RawObject]
+
+
+@dataclass
+class _PendingCommit:
+    """A confirmed commit waiting for its confirming commit (RFC 6241 §8.4)."""
+
+    backup: RawObject
+    session_id: int
+    persist: str | None
+    timer: Cancellable
+
+
+def _no_state() -> RawObject:
+    return {}
+
+
+class Datastores:
+    def __init__(self, schema: Schema, directory: Path, scheduler: Scheduler) -> None:
+        self.schema = schema
+        self._scheduler = scheduler
+        self._startup_path = directory / STARTUP_FILE
+        startup = load_config(self._startup_path)
+        if startup is None:
+            startup = {}
+            save_config(self._startup_path, startup)
+        self._startup = validated(schema, startup)
+        self._startup_raw = startup
+        self._running_raw = copy.deepcopy(startup)
+        self._running = self._startup
+        # None: the candidate has no changes of its own and is a copy of running
+        self._candidate_raw: RawObject | None = None
+        self._candidate_modified_by = SYSTEM_SESSION
+        self._locks: dict[DatastoreName, int] = {}
+        self._pending: _PendingCommit | None = None
+        self._subscribers: list[ConfigSubscriber] = []
+        self._state_provider: StateProvider = _no_state
+
+    # --- what others plug in --------------------------------------------------------------
+
+    def subscribe(self, subscriber: ConfigSubscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    def set_state_provider(self, provider: StateProvider) -> None:
+        self._state_provider = provider
+
+    # --- reading --------------------------------------------------------------------------
+
+    def raw(self, name: DatastoreName) -> RawObject:
+        """A copy of a datastore's content as an RFC 7951 raw object."""
+        return copy.deepcopy(self._raw(name))
+
+    def instance(self, name: DatastoreName) -> RootNode:
+        if name is DatastoreName.RUNNING:
+            return self._running
+        if name is DatastoreName.STARTUP:
+            return self._startup
+        if self._candidate_raw is None:
+            return self._running
+        return self.schema.model.from_raw(self._candidate_raw)
+
+    def operational(self) -> RootNode:
+        """``running`` together with the state data of the provider."""
+        merged = _merge(copy.deepcopy(self._running_raw), self._state_provider())
+        return self.schema.model.from_raw(merged)
+
+    @property
+    def candidate_modified(self) -> bool:
+        return self._candidate_raw is not None
+
+    @property
+    def confirmed_commit_pending(self) -> bool:
+        return self._pending is not None
+
+    def _raw(self, name: DatastoreName) -> RawObject:
+        if name is DatastoreName.RUNNING:
+            return self._running_raw
+        if name is DatastoreName.STARTUP:
+            return self._startup_raw
+        return self._running_raw if self._candidate_raw is None else self._candidate_raw
+
+    # --- writing --------------------------------------------------------------------------
+
+    def edit(
+        self,
+        target: DatastoreName,
+        config: etree._Element,
+        session_id: int,
+        *,
+        default_operation: Operation = Operation.MERGE,
+        test_option: TestOption = TestOption.TEST_THEN_SET,
+        error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
+    ) -> list[RpcError]:
+        """<edit-config>: the errors of a continue-on-error edit (others raise)."""
+        if target is DatastoreName.STARTUP:
+            raise OperationNotSupportedError(
+                ErrorType.PROTOCOL,
+                message="startup is written only by copy-config (the :startup capability)",
+            )
+        self._check_not_locked(target, session_id)
+        result = apply_edit(self.schema, self._raw(target), config, default_operation, error_option)
+        if test_option is TestOption.TEST_ONLY:
+            self.check(result.config)
+        elif target is DatastoreName.RUNNING:
+            self._set_running(result.config, session_id)
+        else:
+            if test_option is TestOption.TEST_THEN_SET:
+                validated(self.schema, result.config)
+            self._set_candidate(result.config, session_id)
+        return result.errors
+
+    def copy(self, target: DatastoreName, config: RawObject, session_id: int) -> None:
+        """<copy-config>: replace a whole datastore."""
+        self._check_not_locked(target, session_id)
+        if target is DatastoreName.RUNNING:
+            self._set_running(copy.deepcopy(config), session_id)
+        elif target is DatastoreName.CANDIDATE:
+            validated(self.schema, config)
+            self._set_candidate(copy.deepcopy(config), session_id)
+        else:
+            self._startup = validated(self.schema, config)
+            self._startup_raw = copy.deepcopy(config)
+            save_config(self._startup_path, self._startup_raw)
+
+    def delete(self, target: DatastoreName, session_id: int) -> None:
+        """<delete-config>: running cannot be deleted (RFC 6241 §7.4)."""
+        if target is DatastoreName.RUNNING:
+            raise OperationNotSupportedError(
+                ErrorType.PROTOCOL, message="the running datastore cannot be deleted"
+            )
+        self.copy(target, {}, session_id)
+
+    def check(self, config: RawObject) -> RootNode:
+        """<validate>: the model's rules, then the subscribers' (nothing is applied)."""
+        new = validated(self.schema, config)
+        change = self._change(new, config, SYSTEM_SESSION)
+        self._offer(change)
+        for subscriber in self._subscribers:
+            subscriber.abort(change)
+        return new
+
+    def system_edit(self, mutate: Callable[[RawObject], None]) -> None:
+        """A change the device makes itself, e.g. deleting a cancelled schedule.
+
+        ``mutate`` edits a copy of ``running``; the result is validated and offered to the
+        subscribers like any NETCONF edit, and raises :class:`RpcError` if refused. Locks held
+        by NETCONF sessions do not stop the device.
+        """
+        config = copy.deepcopy(self._running_raw)
+        mutate(config)
+        self._set_running(config, SYSTEM_SESSION)
+
+    # --- candidate --------------------------------------------------------------------------
+
+    def commit(
+        self,
+        session_id: int,
+        *,
+        confirmed: bool = False,
+        timeout: float = DEFAULT_CONFIRM_TIMEOUT,
+        persist: str | None = None,
+        persist_id: str | None = None,
+    ) -> None:
+        """<commit>, confirmed or confirming (RFC 6241 §8.3.4.1, §8.4.5.1)."""
+        self._check_not_locked(DatastoreName.RUNNING, session_id)
+        self._check_not_locked(DatastoreName.CANDIDATE, session_id)
+        pending = self._pending
+        if pending is not None:
+            self._check_may_confirm(pending, session_id, persist_id)
+        elif persist_id is not None:
+            raise InvalidValueError(
+                ErrorType.PROTOCOL,
+                message=f"no confirmed commit with persist-id {persist_id!r} is pending",
+            )
+        backup = copy.deepcopy(self._running_raw) if pending is None else pending.backup
+        if self._candidate_raw is not None:
+            self._set_running(self._candidate_raw, session_id)
+            self._candidate_raw = None
+        if pending is not None:
+            pending.timer.cancel()
+            self._pending = None
+        if confirmed:
+            self._pending = _PendingCommit(
+                backup,
+                session_id,
+                persist if persist is not None else (pending.persist if pending else None),
+                self._scheduler(timeout, self._confirm_timed_out),
+            )
+
+    def cancel_commit(self, session_id: int, persist_id: str | None = None) -> None:
+        """<cancel-commit> (RFC 6241 §8.4.4.1): roll back a pending confirmed commit."""
+        pending = self._pending
+        if pending is None:
+            raise OperationFailedError(ErrorType.PROTOCOL, message="no confirmed commit is pending")
+        self._check_may_confirm(pending, session_id, persist_id)
+        self._roll_back()
+
+    def discard_changes(self, session_id: int) -> None:
+        self._check_not_locked(DatastoreName.CANDIDATE, session_id)
+        self._candidate_raw = None
+
+    # --- locks (RFC 6241 §7.5, §7.6) ------------------------------------------------------------
+
+    def lock(self, target: DatastoreName, session_id: int) -> None:
+        holder = self._locks.get(target)
+        if holder is not None:
+            raise LockDeniedError(
+                holder,
+                message=f"the {target} datastore is locked by session {holder}",
+            )
+        if (
+            target is DatastoreName.CANDIDATE
+            and self._candidate_raw is not None
+            and self._candidate_modified_by != session_id
+        ):
+            raise LockDeniedError(
+                self._candidate_modified_by,
+                message="the candidate has changes of another session that are not committed",
+            )
+        self._locks[target] = session_id
+
+    def unlock(self, target: DatastoreName, session_id: int) -> None:
+        holder = self._locks.get(target)
+        if holder is None:
+            raise OperationFailedError(
+                ErrorType.PROTOCOL, message=f"the {target} datastore is not locked"
+            )
+        if holder != session_id:
+            raise LockDeniedError(
+                holder, message=f"the {target} datastore is locked by session {holder}"
+            )
+        self._release(target)
+
+    def locked_by(self, target: DatastoreName) -> int | None:
+        return self._locks.get(target)
+
+    def session_ended(self, session_id: int) -> None:
+        """Free what a session holds; roll back its confirmed commit unless persisted."""
+        for target in [t for t, holder in self._locks.items() if holder == session_id]:
+            self._release(target)
+        pending = self._pending
+        if pending is not None and pending.persist is None and pending.session_id == session_id:
+            self._roll_back()
+
+    def _release(self, target: DatastoreName) -> None:
+        del self._locks[target]
+        # uncommitted changes made under a candidate lock go with it
+        if target is DatastoreName.CANDIDATE:
+            self._candidate_raw = None
+
+    def _check_not_locked(self, target: DatastoreName, session_id: int) -> None:
+        holder = self._locks.get(target)
+        if holder is not None and holder != session_id:
+            raise InUseError(
+                ErrorType.PROTOCOL,
+                message=f"the {target} datastore is locked by session {holder}",
+            )
+
+    def _check_may_confirm(
+        self, pending: _PendingCommit, session_id: int, persist_id: str | None
+    ) -> None:
+        if pending.persist is not None:
+            if persist_id != pending.persist:
+                raise InvalidValueError(
+                    ErrorType.PROTOCOL,
+                    message="the persist-id does not match the pending confirmed commit",
+                )
+        elif session_id != pending.session_id:
+            raise InUseError(
+                ErrorType.PROTOCOL,
+                message=f"a confirmed commit of session {pending.session_id} is pending",
+            )
+
+    def _confirm_timed_out(self) -> None:
+        logger.info("confirmed commit not confirmed in time: rolling back")
+        self._roll_back()
+
+    def _roll_back(self) -> None:
+        pending = self._pending
+        assert pending is not None
+        pending.timer.cancel()
+        self._pending = None
+        # the configuration before the confirmed commit was running, so it is valid; the
+        # device must accept going back to it
+        self._set_running(pending.backup, SYSTEM_SESSION, forced=True)
+        self._candidate_raw = None
+
+    # --- the one way running changes ---------------------------------------------------------
+
+    def _set_candidate(self, config: RawObject, session_id: int) -> None:
+        self._candidate_raw = config
+        self._candidate_modified_by = session_id
+
+    def _set_running(self, config: RawObject, session_id: int, *, forced: bool = False) -> None:
+        if config == self._running_raw:
+            return
+        new = validated(self.schema, config)
+        change = self._change(new, config, session_id)
+        self._offer(change, forced=forced)
+        self._running_raw = copy.deepcopy(config)
+        self._running = new
+        for subscriber in self._subscribers:
+            try:
+                subscriber.commit(change)
+            except Exception:
+                logger.exception("subscriber %r failed on commit", subscriber)
+
+    def _change(self, new: RootNode, config: RawObject, session_id: int) -> ConfigChange:
+        changed = tuple(_changed_paths(self.schema.root, self._running_raw, config, ""))
+        return ConfigChange(self._running, new, changed, session_id)
+
+    def _offer(self, change: ConfigChange, *, forced: bool = False) -> None:
+        prepared: list[ConfigSubscriber] = []
+        for subscriber in self._subscribers:
+            try:
+                subscriber.prepare(change)
+            except RpcError as veto:
+                if forced:
+                    logger.warning("subscriber %r vetoed a rollback: %r", subscriber, veto)
+                    continue
+                for done in prepared:
+                    done.abort(change)
+                raise
+            prepared.append(subscriber)
+
+
+def _merge(target: RawObject, extra: RawObject) -> RawObject:
+    for name, value in extra.items():
+        if isinstance(value, dict) and isinstance(target.get(name), dict):
+            _merge(target[name], value)
+        else:
+            target[name] = value
+    return target
+
+
+def _changed_paths(
+    parent: InternalNode, old: RawObject, new: RawObject, path: str
+) -> Iterator[str]:
+    for member in dict.fromkeys([*old, *new]):
+        before, after = old.get(member), new.get(member)
+        if before == after:
+            continue
+        member_path = f"{path}/{member}"
+        module, _, local = member.rpartition(":")
+        node = parent.get_data_child(local, module or parent.ns)
+        if before is None or after is None or not isinstance(node, InternalNode):
+            yield member_path
+        elif isinstance(node, ListNode):
+            yield from _changed_entries(node, before, after, member_path)
+        else:
+            yield from _changed_paths(node, before, after, member_path)
+
+
+def _changed_entries(
+    node: ListNode, old: list[RawObject], new: list[RawObject], path: str
+) -> Iterator[str]:
+    keys = [node.get_data_child(name, module).iname() for name, module in node.keys]
+
+    def by_key(entries: list[RawObject]) -> dict[tuple[Any, ...], RawObject]:
+        return {tuple(entry[k] for k in keys): entry for entry in entries}
+
+    before, after = by_key(old), by_key(new)
+    for key in dict.fromkeys([*before, *after]):
+        entry_path = f"{path}={','.join(str(k) for k in key)}"
+        if key not in before or key not in after:
+            yield entry_path
+        elif before[key] != after[key]:
+            yield from _changed_paths(node, before[key], after[key], entry_path)
