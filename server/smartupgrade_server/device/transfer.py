@@ -1,0 +1,348 @@
+"""The switch's HTTPS client side: version check and file download from the HOUP (docs/houp.md).
+
+Every failure leaves here as a `TransferError` carrying the upgrade status its cause means, so
+the state machine never guesses from exception types:
+
+| cause | status |
+|---|---|
+| connection refused, reset, broken, unreachable, timed out | netError |
+| HTTP 503 with `X-HOUP-Error: serverSpecUpLimit` | serverSpecUpLimit |
+| server certificate expired (X509 verify code 10) | CertOutDate |
+| flash full | writeFlashFailed |
+| other local I/O failure (the flash directory broke) | systemError |
+| any other certificate or TLS failure, unexpected HTTP answer, malformed reply | other |
+
+Network timeouts are real seconds: the network is real even when the switch's clock is not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum, auto
+from typing import Any
+
+import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from ..houp import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
+from ..model import UpgradeStatus
+from . import messages
+from .clock import Clock
+from .flash import Flash, FlashFullError, FlashWriter
+from .messages import Message
+
+_X509_V_ERR_CERT_HAS_EXPIRED = 10
+_CHUNK = 64 * 1024
+_TAIL = 4096
+MAX_SIGNATURE_SIZE = 64 * 1024
+
+
+class TransferError(Exception):
+    def __init__(self, status: UpgradeStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the HOUP is and how it is trusted: the configuration plus the bound SSL policy."""
+
+    host: str
+    port: int
+    verify_server: bool
+    trusted_ca: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemotePackage:
+    name: str
+    size: int
+    sha256: str
+    url: str
+    signature_url: str
+
+
+@dataclass(frozen=True)
+class VersionOffer:
+    software: str
+    patch: str | None
+    upgrade_description: str
+    description_en: str
+    software_package: RemotePackage
+    patch_package: RemotePackage | None
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file to download; `size` and `sha256` are None for a signature (known from the
+    response, compared as a whole)."""
+
+    name: str
+    url: str
+    size: int | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class FileResult:
+    received: int
+    seconds: float
+    skipped: bool
+
+
+class _Existing(Enum):
+    CONSISTENT = auto()
+    RESUMABLE = auto()
+    INCONSISTENT = auto()
+
+
+Report = Callable[[Message], None]
+Progress = Callable[[int, int], None]
+"""(bytes of the file on flash, file size), after every chunk."""
+
+
+@contextmanager
+def classified() -> Iterator[None]:
+    """Turn whatever a transfer raises into a TransferError with its status."""
+    try:
+        yield
+    except TransferError:
+        raise
+    except FlashFullError as exc:
+        raise TransferError(UpgradeStatus.WRITE_FLASH_FAILED, str(exc)) from exc
+    except aiohttp.ClientConnectorCertificateError as exc:
+        cert_error = exc.certificate_error
+        if getattr(cert_error, "verify_code", None) == _X509_V_ERR_CERT_HAS_EXPIRED:
+            raise TransferError(UpgradeStatus.CERT_OUT_DATE, str(cert_error)) from exc
+        raise TransferError(UpgradeStatus.OTHER, f"certificate: {cert_error}") from exc
+    except aiohttp.ClientSSLError as exc:
+        raise TransferError(UpgradeStatus.OTHER, f"TLS: {exc}") from exc
+    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
+        raise TransferError(UpgradeStatus.NET_ERROR, str(exc) or type(exc).__name__) from exc
+    except OSError as exc:
+        raise TransferError(UpgradeStatus.SYSTEM_ERROR, str(exc)) from exc
+
+
+class _HostsResolver(AbstractResolver):
+    """The switch's static host table (`ip host` entries) before DNS."""
+
+    def __init__(self, hosts: Mapping[str, str]) -> None:
+        self._hosts = dict(hosts)
+        self._dns = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        address = self._hosts.get(host)
+        if address is None:
+            return await self._dns.resolve(host, port, family)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=address,
+                port=port,
+                family=socket.AF_INET6 if ":" in address else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+        ]
+
+    async def close(self) -> None:
+        await self._dns.close()
+
+
+def _ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if endpoint.verify_server:
+        # Only the SSL policy's CAs: a policy without any trusts nothing.
+        if endpoint.trusted_ca:
+            context.load_verify_locations(cadata="\n".join(endpoint.trusted_ca))
+    else:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _package(data: Any) -> RemotePackage:
+    return RemotePackage(
+        name=str(data["name"]),
+        size=int(data["size"]),
+        sha256=str(data["sha256"]),
+        url=str(data["url"]),
+        signature_url=str(data["signature_url"]),
+    )
+
+
+class HoupClient:
+    """One HTTPS session with the HOUP; `async with HoupClient(...) as client`."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        clock: Clock,
+        flash: Flash,
+        *,
+        hosts: Mapping[str, str],
+        timeout: float,
+    ) -> None:
+        self._endpoint = endpoint
+        self._clock = clock
+        self._flash = flash
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                ssl=_ssl_context(endpoint), resolver=_HostsResolver(hosts)
+            ),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
+        )
+
+    async def __aenter__(self) -> HoupClient:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self._session.close()
+
+    def _base(self) -> str:
+        host = self._endpoint.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"https://{host}:{self._endpoint.port}"
+
+    @staticmethod
+    def _check_status(response: aiohttp.ClientResponse) -> None:
+        if response.status == 503 and response.headers.get(LIMIT_HEADER) == SERVER_SPEC_UP_LIMIT:
+            raise TransferError(
+                UpgradeStatus.SERVER_SPEC_UP_LIMIT, "houp refused the connection (limit reached)"
+            )
+        if response.status >= 300:
+            raise TransferError(
+                UpgradeStatus.OTHER, f"houp answered {response.status} {response.reason}"
+            )
+
+    async def check_version(
+        self, model: str, esn: str, software: str, patch: str | None
+    ) -> VersionOffer | None:
+        """The HOUP's offer, or None when the running version is optimal."""
+        body = {"model": model, "esn": esn, "software": software, "patch": patch}
+        with classified():
+            async with self._session.post(
+                self._base() + "/api/v1/version-check", json=body
+            ) as response:
+                self._check_status(response)
+                reply = await response.json()
+        try:
+            if reply["result"] == "versionOptimal":
+                return None
+            if reply["result"] != "needUpdate":
+                raise ValueError(reply["result"])
+            patch_package = reply.get("patch_package")
+            return VersionOffer(
+                software=str(reply["software_version"]),
+                patch=None if reply.get("patch_version") is None else str(reply["patch_version"]),
+                upgrade_description=str(reply.get("upgrade_description") or ""),
+                description_en=str(reply.get("description_en") or ""),
+                software_package=_package(reply["software_package"]),
+                patch_package=None if patch_package is None else _package(patch_package),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TransferError(UpgradeStatus.OTHER, f"malformed houp reply: {exc}") from exc
+
+    async def _fetch(self, url: str, byte_range: tuple[int, int] | None = None) -> bytes:
+        """A small body (a signature, a tail to compare), at most MAX_SIGNATURE_SIZE bytes."""
+        headers = {} if byte_range is None else {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"}
+        with classified():
+            async with self._session.get(url, headers=headers) as response:
+                self._check_status(response)
+                data = await response.content.read(MAX_SIGNATURE_SIZE + 1)
+                response.close()
+        if len(data) > MAX_SIGNATURE_SIZE:
+            raise TransferError(UpgradeStatus.FILE_CHECK_FAILED, f"{url}: too large")
+        return data
+
+    async def _existing(self, file: RemoteFile, have: int) -> _Existing:
+        if file.size is None:
+            remote = await self._fetch(file.url)
+            local = self._flash.read(file.name, 0, have)
+            return _Existing.CONSISTENT if local == remote else _Existing.INCONSISTENT
+        if have == file.size:
+            digest = await asyncio.to_thread(self._flash.sha256, file.name)
+            return _Existing.CONSISTENT if digest == file.sha256 else _Existing.INCONSISTENT
+        if have == 0 or have > file.size:
+            return _Existing.INCONSISTENT
+        # The bytes just before the breakpoint decide: a stale or damaged partial file differs.
+        start = max(0, have - _TAIL)
+        remote = await self._fetch(file.url, (start, have - 1))
+        local = self._flash.read(file.name, start, have)
+        return _Existing.RESUMABLE if local == remote else _Existing.INCONSISTENT
+
+    async def download(self, file: RemoteFile, report: Report, progress: Progress) -> FileResult:
+        """One file, as the switch's Info lines tell it: skip, resume or (re)download."""
+        report(messages.downloading(file.name))
+        with classified():
+            offset = 0
+            have = self._flash.size(file.name)
+            if have is not None:
+                report(messages.FILE_EXISTS)
+                existing = await self._existing(file, have)
+                if existing is _Existing.CONSISTENT:
+                    report(messages.FILE_CONSISTENT)
+                    progress(have, have)
+                    return FileResult(0, 0.0, skipped=True)
+                if existing is _Existing.RESUMABLE:
+                    report(messages.resume_from(have))
+                    offset = have
+                else:
+                    report(messages.FILE_INCONSISTENT)
+                    self._flash.delete(file.name)
+            started = self._clock.monotonic()
+            received = await self._transfer(file, offset, progress)
+        seconds = self._clock.monotonic() - started
+        report(messages.percent(100))
+        report(messages.received(received, seconds))
+        return FileResult(received, seconds, skipped=False)
+
+    async def _transfer(self, file: RemoteFile, offset: int, progress: Progress) -> int:
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        async with self._session.get(file.url, headers=headers) as response:
+            self._check_status(response)
+            if offset and response.status != 206:
+                offset = 0  # the server sent the whole file: start again
+            size = file.size
+            if size is None:
+                size = response.content_length
+                if size is None or size > MAX_SIGNATURE_SIZE:
+                    raise TransferError(
+                        UpgradeStatus.FILE_CHECK_FAILED, f"{file.name}: not a signature"
+                    )
+            writer = self._flash.writer(file.name, offset=offset)
+            with writer:
+                received = await self._copy(response, writer, size, progress)
+            # Endless data: what follows the announced size is never read.
+            response.close()
+        return received
+
+    async def _copy(
+        self,
+        response: aiohttp.ClientResponse,
+        writer: FlashWriter,
+        size: int,
+        progress: Progress,
+    ) -> int:
+        received = 0
+        progress(writer.position, size)
+        while writer.position < size:
+            chunk = await response.content.read(min(_CHUNK, size - writer.position))
+            if not chunk:
+                raise TransferError(
+                    UpgradeStatus.NET_ERROR,
+                    f"{writer.name}: the connection ended after {writer.position} of {size} bytes",
+                )
+            writer.write(chunk)
+            received += len(chunk)
+            progress(writer.position, size)
+        return received
