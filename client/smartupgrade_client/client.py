@@ -1,0 +1,306 @@
+"""The synchronous client: requests from :mod:`~smartupgrade_client.messages`, replies through
+:mod:`~smartupgrade_client.parsers`, ncclient (with :class:`~smartupgrade_client.transport.
+FastSSHSession`) in between, and ncclient's exceptions turned into the SDK's typed ones."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+from lxml import etree
+from ncclient.operations import RPCError, TimeoutExpiredError
+from ncclient.transport.errors import AuthenticationError, SessionError, SSHError, TransportError
+
+from smartupgrade_client import edits, messages, parsers
+from smartupgrade_client.edits import Edit
+from smartupgrade_client.errors import (
+    AuthenticationFailed,
+    ConnectionFailed,
+    ConnectionLost,
+    RpcTimeout,
+    WaitTimeout,
+    parse_rpc_error,
+    rpc_failed,
+)
+from smartupgrade_client.messages import Datastore
+from smartupgrade_client.model import (
+    CancellationStatus,
+    SmartUpgrade,
+    UpgradeInformation,
+    UpgradeTarget,
+    VersionInformation,
+)
+from smartupgrade_client.progress import ProgressCallback, ProgressTracker, is_final, outcome
+from smartupgrade_client.results import OperationStarted, SslPolicy
+from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _typed_errors() -> Iterator[None]:
+    try:
+        yield
+    except RPCError as error:
+        # ncclient keeps one rpc-error element per RPCError; several come as .errors.
+        elements = [e.xml for e in getattr(error, "errors", None) or [error]]
+        raise rpc_failed(parse_rpc_error(element) for element in elements) from error
+    except TimeoutExpiredError as error:
+        raise RpcTimeout(str(error)) from error
+    except TransportError as error:
+        raise ConnectionLost(str(error) or type(error).__name__) from error
+
+
+def connect_manager(
+    host: str,
+    port: int = DEFAULT_PORT,
+    *,
+    username: str,
+    password: str | None = None,
+    key_filename: str | Sequence[str] | None = None,
+    hostkey_verify: bool = True,
+    hostkey_b64: str | None = None,
+    look_for_keys: bool = False,
+    allow_agent: bool = False,
+    timeout: float = 30.0,
+    device_params: Mapping[str, Any] | None = None,
+) -> Any:
+    """An ncclient ``Manager`` on the fast transport, with connection failures typed."""
+    try:
+        return connect_ssh(
+            host,
+            port,
+            username=username,
+            password=password,
+            key_filename=key_filename,
+            hostkey_verify=hostkey_verify,
+            hostkey_b64=hostkey_b64,
+            look_for_keys=look_for_keys,
+            allow_agent=allow_agent,
+            timeout=timeout,
+            device_params=dict(device_params) if device_params is not None else None,
+        )
+    except AuthenticationError as error:
+        raise AuthenticationFailed(f"{username}@{host}:{port}: {error}") from error
+    except (SSHError, SessionError, TransportError, OSError) as error:
+        raise ConnectionFailed(f"{host}:{port}: {error}") from error
+
+
+class SmartUpgradeClient:
+    """Smart upgrade of one switch over NETCONF.
+
+    Open with :meth:`connect` (the fast transport) or wrap an ncclient ``Manager`` you already
+    have with :meth:`from_manager` (its own transport is kept: create it with
+    :func:`smartupgrade_client.transport.connect_ssh` to avoid ncclient's 100 ms tick).
+    Safe to share between threads: ncclient matches replies to requests by message-id.
+    """
+
+    def __init__(self, manager: Any, *, owns_manager: bool) -> None:
+        self._manager = manager
+        self._owns_manager = owns_manager
+
+    @classmethod
+    def connect(
+        cls,
+        host: str,
+        port: int = DEFAULT_PORT,
+        *,
+        username: str,
+        password: str | None = None,
+        key_filename: str | Sequence[str] | None = None,
+        hostkey_verify: bool = True,
+        hostkey_b64: str | None = None,
+        look_for_keys: bool = False,
+        allow_agent: bool = False,
+        timeout: float = 30.0,
+        device_params: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """Open a session. ``hostkey_verify`` checks ``~/.ssh/known_hosts`` (or pin the key with
+        ``hostkey_b64``); ``timeout`` bounds the connection and each reply."""
+        return cls(
+            connect_manager(
+                host,
+                port,
+                username=username,
+                password=password,
+                key_filename=key_filename,
+                hostkey_verify=hostkey_verify,
+                hostkey_b64=hostkey_b64,
+                look_for_keys=look_for_keys,
+                allow_agent=allow_agent,
+                timeout=timeout,
+                device_params=device_params,
+            ),
+            owns_manager=True,
+        )
+
+    @classmethod
+    def from_manager(cls, manager: Any) -> Self:
+        """Use an open ncclient ``Manager``; :meth:`close` leaves it open."""
+        return cls(manager, owns_manager=False)
+
+    @property
+    def manager(self) -> Any:
+        """The ncclient ``Manager`` underneath, for operations the SDK does not cover."""
+        return self._manager
+
+    def close(self) -> None:
+        """Close the session (``<close-session>``) if this client opened it."""
+        if self._owns_manager and self._manager.connected:
+            with _typed_errors():
+                self._manager.close_session()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- the one place a request goes out ----------------------------------------------------
+
+    def call(self, request: etree._Element) -> etree._Element:
+        """Send one operation and return its ``<rpc-reply>``, raising the typed exceptions of
+        :mod:`smartupgrade_client.errors` (whatever ``raise_mode`` the manager has)."""
+        with _typed_errors():
+            reply = self._manager.dispatch(request)
+        return parsers.parse_reply(reply.xml)
+
+    def _run(self, request: etree._Element, parse: Callable[[etree._Element], T]) -> T:
+        return parse(self.call(request))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self, *, refresh: bool = False) -> SmartUpgrade:
+        """Configuration and state of ``/smart-upgrade``. ``refresh=True`` first checks the
+        version with the HOUP, as ``display smart-upgrade information`` does (the seed warns that
+        doing so often may affect smart upgrade)."""
+        if refresh:
+            self.refresh()
+        return self._run(messages.get(), parsers.smart_upgrade)
+
+    def read_config(self, source: Datastore = "running") -> SmartUpgrade:
+        """Only the configuration, from a datastore; state fields keep their defaults."""
+        return self._run(messages.get_config(source), parsers.smart_upgrade)
+
+    def upgrade_information(self) -> UpgradeInformation:
+        """Only ``/smart-upgrade/upgrade-information`` (what ``wait`` polls)."""
+        return self._run(messages.get("upgrade-information"), parsers.upgrade_information)
+
+    def ssl_policies(self) -> tuple[SslPolicy, ...]:
+        """The switch's SSL policies."""
+        return self._run(messages.get_config(ssl_policies=True), parsers.ssl_policies)
+
+    def refresh(self) -> VersionInformation:
+        """RPC ``refresh``: check the version with the HOUP now; returns the check's result
+        (the version-check fields of ``VersionInformation``)."""
+        return self._run(messages.refresh(), parsers.refresh)
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def configure(self, *changes: Edit, target: Datastore = "running") -> None:
+        """Apply edits from :mod:`smartupgrade_client.edits` in one ``<edit-config>``."""
+        self._run(messages.edit_config(changes, target), parsers.ok)
+
+    def set_url(self, host: str) -> None:
+        self.configure(edits.set_url(host))
+
+    def undo_url(self) -> None:
+        self.configure(edits.undo_url())
+
+    def set_https_port(self, port: int) -> None:
+        self.configure(edits.set_https_port(port))
+
+    def undo_https_port(self) -> None:
+        self.configure(edits.undo_https_port())
+
+    def set_ssl_policy(self, name: str) -> None:
+        self.configure(edits.set_ssl_policy(name))
+
+    def undo_ssl_policy(self) -> None:
+        self.configure(edits.undo_ssl_policy())
+
+    def disable_verify_server(self) -> None:
+        self.configure(edits.disable_verify_server())
+
+    def undo_disable_verify_server(self) -> None:
+        self.configure(edits.undo_disable_verify_server())
+
+    def disable_web_prompt(self) -> None:
+        self.configure(edits.disable_web_prompt())
+
+    def undo_disable_web_prompt(self) -> None:
+        self.configure(edits.undo_disable_web_prompt())
+
+    def enable(self) -> None:
+        self.configure(edits.enable())
+
+    def disable(self) -> None:
+        self.configure(edits.disable())
+
+    def enable_ap(self) -> None:
+        self.configure(edits.enable_ap())
+
+    def disable_ap(self) -> None:
+        self.configure(edits.disable_ap())
+
+    def schedule(
+        self, download_at: datetime | str, reboot_at: datetime | str | None = None
+    ) -> None:
+        self.configure(edits.schedule(download_at, reboot_at))
+
+    def unschedule(self) -> None:
+        self.configure(edits.unschedule())
+
+    def create_ssl_policy(self, name: str, trusted_ca: Iterable[str] = ()) -> None:
+        self.configure(edits.create_ssl_policy(name, trusted_ca))
+
+    def delete_ssl_policy(self, name: str) -> None:
+        self.configure(edits.delete_ssl_policy(name))
+
+    # -- operations --------------------------------------------------------------------------
+
+    def download(self, target: UpgradeTarget | None = None) -> OperationStarted:
+        """RPC ``download``; returns once the operation has started (see :meth:`wait`)."""
+        return self._run(messages.download(target), parsers.operation_started)
+
+    def right_now(self, target: UpgradeTarget | None = None) -> OperationStarted:
+        """RPC ``right-now``: download, then reboot; the reboot ends this session."""
+        return self._run(messages.right_now(target), parsers.operation_started)
+
+    def cancel(self) -> CancellationStatus:
+        """RPC ``cancel``: stop the running download or upgrade."""
+        return self._run(messages.cancel(), parsers.cancel)
+
+    def wait(
+        self,
+        *,
+        progress: ProgressCallback | None = None,
+        poll_interval: float = 0.2,
+        timeout: float | None = None,
+    ) -> UpgradeInformation:
+        """Block until no operation is running; return the final upgrade information, or raise
+        :class:`~smartupgrade_client.errors.UpgradeFailed` (``UpgradeCancelled`` for a
+        cancellation). ``progress`` gets each change of a file's percent and rate.
+
+        Polls ``<get>`` every ``poll_interval`` seconds; see :mod:`smartupgrade_client.progress`
+        for the notification-driven source that replaces polling.
+        """
+        tracker = ProgressTracker(progress)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            information = self.upgrade_information()
+            tracker.update(information)
+            if is_final(information):
+                return outcome(information)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
+            time.sleep(poll_interval)
