@@ -1,0 +1,51 @@
+"""What the server advertises in its hello, derived from what it implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+from smartupgrade_server.datastore.codec import WithDefaults
+from smartupgrade_server.datastore.schema import YangModule, implemented_modules
+
+WRITABLE_RUNNING = "urn:ietf:params:netconf:capability:writable-running:1.0"
+CANDIDATE = "urn:ietf:params:netconf:capability:candidate:1.0"
+CONFIRMED_COMMIT = "urn:ietf:params:netconf:capability:confirmed-commit:1.1"
+ROLLBACK_ON_ERROR = "urn:ietf:params:netconf:capability:rollback-on-error:1.0"
+VALIDATE = "urn:ietf:params:netconf:capability:validate:1.1"
+STARTUP = "urn:ietf:params:netconf:capability:startup:1.0"
+XPATH = "urn:ietf:params:netconf:capability:xpath:1.0"
+WITH_DEFAULTS = "urn:ietf:params:netconf:capability:with-defaults:1.0"
+BASIC_MODE = WithDefaults.EXPLICIT
+
+
+def with_defaults_capability() -> str:
+    """RFC 6243 §4.3: the basic mode and the other modes, comma-separated."""
+    also = ",".join(mode for mode in WithDefaults if mode is not BASIC_MODE)
+    return f"{WITH_DEFAULTS}?basic-mode={BASIC_MODE}&also-supported={also}"
+
+
+def module_capability(module: YangModule, features: tuple[str, ...]) -> str:
+    """A module announced as in RFC 6020 §5.6.4 (what ncclient and yangcli read)."""
+    parameters = {"module": module.name, "revision": module.revision}
+    if features:
+        parameters["features"] = ",".join(features)
+    return f"{module.namespace}?{urlencode(parameters, safe=',')}"
+
+
+def server_capabilities(features: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Every capability but the base ones (the session adds those); ``features`` per module."""
+    return (
+        WRITABLE_RUNNING,
+        CANDIDATE,
+        CONFIRMED_COMMIT,
+        ROLLBACK_ON_ERROR,
+        VALIDATE,
+        STARTUP,
+        XPATH,
+        with_defaults_capability(),
+        *(
+            module_capability(module, features.get(module.name, ()))
+            for module in implemented_modules()
+        ),
+    )
