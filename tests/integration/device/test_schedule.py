@@ -1,0 +1,134 @@
+"""Scheduled upgrades on the simulated clock: download at T, reboot at T', the retry at T'
+after a network failure at T, and what cancels a schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from smartupgrade_server.device import ConfigRejectedError, ScheduleEvent, ScheduleStep
+from smartupgrade_server.houp import HoupServer
+from smartupgrade_server.model import (
+    CheckOutcome,
+    Schedule,
+    ScheduleInformation,
+    Triggered,
+    UpgradeStatus,
+)
+
+from .conftest import START, SwitchFactory
+
+T = "2026-11-27 10:00:00"  # START + 1 h
+T_REBOOT = "2026-11-27 11:00:00"  # START + 2 h
+HOUR = timedelta(hours=1)
+REBOOT = timedelta(minutes=5)
+
+
+def steps(events: list[object]) -> list[tuple[ScheduleStep, CheckOutcome | None]]:
+    return [(e.event, e.pre_check_result) for e in events if isinstance(e, ScheduleEvent)]
+
+
+async def test_download_at_t_then_reboot_at_t2(make_rig: SwitchFactory) -> None:
+    rig = await make_rig(schedule=Schedule(T, T_REBOOT))
+    assert rig.switch.state().schedule_information == ScheduleInformation(
+        download_time=T, reboot_time=T_REBOOT
+    )
+    await rig.clock.advance(HOUR)
+    info = rig.switch.state()
+    assert info.schedule_information.download_triggered is Triggered.YES
+    assert info.schedule_information.download_pre_check_result is CheckOutcome.SUCCEEDED
+    assert info.schedule_information.reboot_triggered is Triggered.NO
+    assert info.upgrade_information.upgrade_status is UpgradeStatus.SUCCESS
+    assert rig.switch.software_version == "V200R020C00"
+
+    await rig.clock.advance(HOUR)
+    assert not rig.switch.up
+    schedule = rig.switch.state().schedule_information
+    assert (schedule.reboot_triggered, schedule.reboot_triggered_result) == (
+        Triggered.YES,
+        CheckOutcome.SUCCEEDED,
+    )
+    await rig.clock.advance(REBOOT)
+    assert rig.switch.software_version == "V200R024C00"
+    assert rig.switch.state().upgrade_information.last_upgrade_time == START + 2 * HOUR + REBOOT
+    assert steps(rig.events) == [
+        (ScheduleStep.DOWNLOAD_TRIGGERED, CheckOutcome.SUCCEEDED),
+        (ScheduleStep.REBOOT_TRIGGERED, CheckOutcome.SUCCEEDED),
+    ]
+    assert rig.schedule_cancel_requests == 0  # the schedule's own reboot completes it
+
+
+async def test_download_only_schedule_leaves_the_reboot_to_the_user(
+    make_rig: SwitchFactory,
+) -> None:
+    rig = await make_rig(schedule=Schedule(T))
+    await rig.clock.advance(3 * HOUR)
+    assert rig.switch.up and rig.switch.software_version == "V200R020C00"
+    await rig.switch.reset()  # the manual restart completes the upgrade
+    await rig.clock.advance(REBOOT)
+    assert rig.switch.software_version == "V200R024C00"
+    assert rig.switch.state().upgrade_information.last_upgrade_result is UpgradeStatus.SUCCESS
+
+
+async def test_network_failure_at_t_is_retried_at_the_reboot_time(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    rig = await make_rig(schedule=Schedule(T, T_REBOOT))
+    await houp.set_unreachable(True)
+    await rig.clock.advance(HOUR)
+    assert rig.switch.state().upgrade_information.upgrade_status is UpgradeStatus.NET_ERROR
+    await houp.set_unreachable(False)
+    await rig.clock.advance(HOUR)
+    assert steps(rig.events) == [
+        (ScheduleStep.DOWNLOAD_TRIGGERED, CheckOutcome.SUCCEEDED),
+        (ScheduleStep.DOWNLOAD_RETRIED, CheckOutcome.SUCCEEDED),
+        (ScheduleStep.REBOOT_TRIGGERED, CheckOutcome.SUCCEEDED),
+    ]
+    await rig.clock.advance(REBOOT)
+    assert rig.switch.software_version == "V200R024C00"
+
+
+async def test_schedule_fails_when_the_retry_fails_too(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    rig = await make_rig(schedule=Schedule(T, T_REBOOT))
+    await houp.set_unreachable(True)
+    await rig.clock.advance(2 * HOUR)
+    schedule = rig.switch.state().schedule_information
+    assert (schedule.reboot_triggered, schedule.reboot_triggered_result) == (
+        Triggered.YES,
+        CheckOutcome.FAILED,
+    )
+    assert rig.switch.up and rig.switch.software_version == "V200R020C00"
+
+
+async def test_download_time_must_be_in_the_future(make_rig: SwitchFactory) -> None:
+    rig = await make_rig()
+    with pytest.raises(ConfigRejectedError) as rejected:
+        rig.configure(schedule=Schedule("2026-11-27 09:00:00"))
+    assert rejected.value.app_tag == "download-time-not-in-future"
+    with pytest.raises(ConfigRejectedError) as rejected:
+        rig.configure(schedule=Schedule(T, T))
+    assert rejected.value.app_tag == "reboot-not-after-download"
+
+
+@pytest.mark.parametrize("cause", ["download", "right-now", "disable", "reset"])
+async def test_schedule_cancelled(make_rig: SwitchFactory, cause: str) -> None:
+    rig = await make_rig(schedule=Schedule(T, T_REBOOT))
+    if cause == "download":
+        await (await rig.switch.download()).wait()
+    elif cause == "right-now":
+        await (await rig.switch.right_now()).wait()
+    elif cause == "disable":
+        rig.configure(enabled=False, schedule=Schedule(T, T_REBOOT))
+    else:
+        await rig.switch.reset()
+    assert rig.schedule_cancel_requests == 1
+    assert steps(rig.events) == [(ScheduleStep.CANCELLED, None)]
+    await rig.clock.advance(3 * HOUR)
+    schedule = rig.switch.state().schedule_information
+    assert schedule.download_triggered is Triggered.NO
+    # The owner deletes the schedule configuration; the switch then forgets it.
+    rig.configure(enabled=cause != "disable")
+    assert rig.switch.state().schedule_information == ScheduleInformation()

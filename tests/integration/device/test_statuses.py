@@ -1,0 +1,218 @@
+"""Every upgrade status from its real cause, over real HTTPS."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from smartupgrade_server.device import DownloadProgress, Event, OperationRefusedError, Switch
+from smartupgrade_server.houp import BreakAfter, HoupServer
+from smartupgrade_server.model import Ap, CancellationStatus, UpgradeStatus, UpgradeTarget
+
+from .conftest import PATCH, SOFTWARE, Rig, SwitchFactory
+
+
+async def _download(rig: Rig) -> UpgradeStatus:
+    return await (await rig.switch.download()).wait()
+
+
+def _last(rig: Rig) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
+    info = rig.switch.state().upgrade_information
+    return info.upgrade_status, info.last_upgrade_result
+
+
+async def _downloading(switch: Switch) -> None:
+    """Until a download is moving bytes (its first progress event past the start)."""
+    moving = asyncio.Event()
+
+    def watch(event: Event) -> None:
+        if isinstance(event, DownloadProgress) and 0 < event.percent < 100:
+            moving.set()
+
+    unsubscribe = switch.subscribe(watch)
+    try:
+        await moving.wait()
+    finally:
+        unsubscribe()
+
+
+async def test_running_while_downloading(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.settings.bandwidth_limit = 200_000
+    operation = await rig.switch.download()
+    await _downloading(rig.switch)
+    assert rig.switch.state().upgrade_information.upgrade_status is UpgradeStatus.RUNNING
+    with pytest.raises(OperationRefusedError) as refused:
+        await rig.switch.right_now()
+    assert refused.value.app_tag == "upgrade-in-progress"
+    houp.settings.bandwidth_limit = None
+    assert await operation.wait() is UpgradeStatus.SUCCESS
+
+
+async def test_net_error_connection_broken(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.faults.break_after = BreakAfter(bytes=1000, file=PATCH)
+    assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert _last(rig) == (UpgradeStatus.NET_ERROR, UpgradeStatus.NET_ERROR)
+    assert rig.lines()[-1].startswith("Error: Failed to communicate with houp")
+
+
+async def test_net_error_timeout(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.faults.delay = 5.0  # the rig's network timeout is 2 s
+    assert await _download(rig) is UpgradeStatus.NET_ERROR
+
+
+async def test_server_spec_up_limit(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.settings.max_connections = 0
+    assert await _download(rig) is UpgradeStatus.SERVER_SPEC_UP_LIMIT
+
+
+async def test_cert_out_date(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.faults.expired_certificate = True
+    assert await _download(rig) is UpgradeStatus.CERT_OUT_DATE
+
+
+async def test_expired_certificate_accepted_without_verification(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    rig = await make_rig(verify_server=False)
+    houp.faults.expired_certificate = True
+    assert await _download(rig) is UpgradeStatus.SUCCESS
+
+
+async def test_write_flash_failed(make_rig: SwitchFactory) -> None:
+    rig = await make_rig(flash_capacity=200_000)
+    assert await _download(rig) is UpgradeStatus.WRITE_FLASH_FAILED
+    assert rig.switch.flash.size(SOFTWARE) == 200_000  # what fitted stays
+
+
+@pytest.mark.parametrize("fault", ["corrupt_content", "corrupt_signature"])
+async def test_file_check_failed(make_rig: SwitchFactory, houp: HoupServer, fault: str) -> None:
+    rig = await make_rig()
+    setattr(houp.faults, fault, {SOFTWARE})
+    assert await _download(rig) is UpgradeStatus.FILE_CHECK_FAILED
+    assert "Error: Signature verification failed." in rig.lines()
+    assert rig.switch.state().upgrade_information.last_upgrade_result is (
+        UpgradeStatus.FILE_CHECK_FAILED
+    )
+
+
+async def test_file_not_match_other_model(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.faults.offer_other_model = "S6730-H"
+    assert await _download(rig) is UpgradeStatus.FILE_NOT_MATCH
+    assert not rig.switch.flash.files()
+
+
+async def test_upgrade_cancelled(make_rig: SwitchFactory, houp: HoupServer) -> None:
+    rig = await make_rig()
+    houp.settings.bandwidth_limit = 100_000
+    operation = await rig.switch.download()
+    await _downloading(rig.switch)
+    assert rig.switch.cancel() is CancellationStatus.CANCELLING
+    assert await operation.wait() is UpgradeStatus.UPGRADE_CANCELLED
+    info = rig.switch.state().upgrade_information
+    assert info.cancellation_status is CancellationStatus.SUCCESSFUL
+    assert info.last_upgrade_result is UpgradeStatus.UPGRADE_CANCELLED
+    assert 0 < (rig.switch.flash.size(SOFTWARE) or 0) < 300000  # the breakpoint stays
+
+
+async def test_cancel_fails_once_the_switch_reboots(make_rig: SwitchFactory) -> None:
+    rig = await make_rig()
+    assert await (await rig.switch.right_now()).wait() is UpgradeStatus.RUNNING
+    assert rig.switch.cancel() is CancellationStatus.FAILED
+    await rig.clock.advance(timedelta(minutes=5))
+    info = rig.switch.state().upgrade_information
+    assert (info.upgrade_status, info.cancellation_status) == (
+        UpgradeStatus.SUCCESS,
+        CancellationStatus.FAILED,
+    )
+
+
+async def test_abnormal_reset_when_reset_during_download(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    rig = await make_rig()
+    houp.settings.bandwidth_limit = 100_000
+    await rig.switch.download()
+    await _downloading(rig.switch)
+    await rig.switch.reset()
+    assert rig.switch.state().upgrade_information.upgrade_status is UpgradeStatus.RUNNING
+    await rig.clock.advance(timedelta(minutes=5))
+    assert _last(rig) == (UpgradeStatus.ABNORMAL_RESET, UpgradeStatus.ABNORMAL_RESET)
+    assert rig.switch.software_version == "V200R020C00"
+
+
+async def test_abnormal_reset_after_process_restart_during_download(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    rig = await make_rig()
+    houp.settings.bandwidth_limit = 100_000
+    await rig.switch.download()
+    await _downloading(rig.switch)
+    await rig.switch.close()  # the process ends mid-download
+    houp.settings.bandwidth_limit = None
+    again = await make_rig(data_dir=rig.data_dir)
+    assert _last(again) == (UpgradeStatus.ABNORMAL_RESET, UpgradeStatus.ABNORMAL_RESET)
+    # The breakpoint survived: the next download resumes.
+    assert await _download(again) is UpgradeStatus.SUCCESS
+    assert any(line.startswith("Info: Resume from the ") for line in again.lines())
+
+
+async def test_system_error_when_the_flash_breaks(make_rig: SwitchFactory) -> None:
+    rig = await make_rig()
+    flash = rig.switch.flash.directory
+    shutil.rmtree(flash)
+    flash.write_bytes(b"")  # the flash file system is gone: not a directory any more
+    assert await _download(rig) is UpgradeStatus.SYSTEM_ERROR
+
+
+async def test_other_when_the_ssl_policy_does_not_trust_the_houp(
+    make_rig: SwitchFactory,
+) -> None:
+    rig = await make_rig()
+    rig.switch.apply_config(rig.switch.state(), {"houp": []})
+    assert await _download(rig) is UpgradeStatus.OTHER
+
+
+async def test_other_when_houp_offers_a_rollback(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    rig = await make_rig()
+    houp.faults.offer_older_version = "V200R019C10"
+    assert await _download(rig) is UpgradeStatus.OTHER
+    assert not rig.switch.flash.files()
+
+
+async def test_ap_upgrade(make_rig: SwitchFactory) -> None:
+    rig = await make_rig(
+        software="V200R024C00",
+        patch=None,
+        ap="AirEngine 8760-X1-PRO",
+        ap_software="V200R019C10",
+    )
+    rig.configure(ap=Ap(enabled=True))
+    assert rig.switch.state().ap_information.device_type == "AirEngine 8760-X1-PRO"
+    assert await (await rig.switch.right_now(UpgradeTarget.AP)).wait() is UpgradeStatus.RUNNING
+    await rig.clock.advance(timedelta(minutes=5))
+    assert rig.switch.ap_software_version == "V200R024C00"
+    assert rig.switch.up and rig.reboots == 0  # the APs rebooted, not the switch
+    assert _last(rig) == (UpgradeStatus.SUCCESS, UpgradeStatus.SUCCESS)
+
+
+async def test_ap_file_not_matching_the_switch_version(make_rig: SwitchFactory) -> None:
+    rig = await make_rig(ap="AirEngine 8760-X1-PRO", ap_software="V200R019C10")
+    rig.configure(ap=Ap(enabled=True))
+    assert await (await rig.switch.download(UpgradeTarget.AP)).wait() is (
+        UpgradeStatus.FILE_NOT_MATCH
+    )
+    assert rig.lines()[-1] == (
+        "Error: The upgrade file version of the AP does not match the software version of the "
+        "switch."
+    )
