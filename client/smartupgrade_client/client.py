@@ -21,6 +21,7 @@ from smartupgrade_client.errors import (
     AuthenticationFailed,
     ConnectionFailed,
     ConnectionLost,
+    RpcFailed,
     RpcTimeout,
     WaitTimeout,
     parse_rpc_error,
@@ -41,14 +42,19 @@ from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
 T = TypeVar("T")
 
 
+def from_ncclient(error: RPCError) -> RpcFailed:
+    """The typed exception for an ncclient ``RPCError``, with every error of the reply."""
+    # ncclient keeps one rpc-error element per RPCError; several errors come as .errors.
+    elements = [each.xml for each in getattr(error, "errors", None) or [error]]
+    return rpc_failed(parse_rpc_error(element) for element in elements)
+
+
 @contextmanager
 def _typed_errors() -> Iterator[None]:
     try:
         yield
     except RPCError as error:
-        # ncclient keeps one rpc-error element per RPCError; several come as .errors.
-        elements = [e.xml for e in getattr(error, "errors", None) or [error]]
-        raise rpc_failed(parse_rpc_error(element) for element in elements) from error
+        raise from_ncclient(error) from error
     except TimeoutExpiredError as error:
         raise RpcTimeout(str(error)) from error
     except TransportError as error:
