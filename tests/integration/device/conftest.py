@@ -151,4 +151,3 @@ async def make_rig(
     yield make
     for rig in rigs:
         await rig.switch.close()
-

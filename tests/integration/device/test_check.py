@@ -39,9 +39,7 @@ async def test_net_error_when_houp_unreachable(make_rig: SwitchFactory, houp: Ho
     assert info.recommended_software_version is None
 
 
-async def test_older_offer_is_refused_as_optimal(
-    make_rig: SwitchFactory, houp: HoupServer
-) -> None:
+async def test_older_offer_is_refused_as_optimal(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.faults.offer_older_version = "V200R019C10"
     assert (await rig.switch.refresh()).check_result is CheckResult.VERSION_OPTIMAL

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from smartupgrade_server.device import ConfigRejectedError, ScheduleEvent, ScheduleStep
+from smartupgrade_server.device import ConfigRejectedError, Event, ScheduleEvent, ScheduleStep
 from smartupgrade_server.houp import HoupServer
 from smartupgrade_server.model import (
     CheckOutcome,
@@ -25,7 +25,7 @@ HOUR = timedelta(hours=1)
 REBOOT = timedelta(minutes=5)
 
 
-def steps(events: list[object]) -> list[tuple[ScheduleStep, CheckOutcome | None]]:
+def steps(events: list[Event]) -> list[tuple[ScheduleStep, CheckOutcome | None]]:
     return [(e.event, e.pre_check_result) for e in events if isinstance(e, ScheduleEvent)]
 
 

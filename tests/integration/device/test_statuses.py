@@ -8,7 +8,13 @@ from datetime import timedelta
 
 import pytest
 
-from smartupgrade_server.device import DownloadProgress, Event, OperationRefusedError, Switch
+from smartupgrade_server.device import (
+    ConfigRejectedError,
+    DownloadProgress,
+    Event,
+    OperationRefusedError,
+    Switch,
+)
 from smartupgrade_server.houp import BreakAfter, HoupServer
 from smartupgrade_server.model import Ap, CancellationStatus, UpgradeStatus, UpgradeTarget
 
@@ -48,6 +54,10 @@ async def test_running_while_downloading(make_rig: SwitchFactory, houp: HoupServ
     with pytest.raises(OperationRefusedError) as refused:
         await rig.switch.right_now()
     assert refused.value.app_tag == "upgrade-in-progress"
+    with pytest.raises(ConfigRejectedError) as rejected:
+        rig.configure(enabled=False)
+    assert (rejected.value.error_tag, rejected.value.app_tag) == ("in-use", "upgrade-in-progress")
+    rig.configure(web_prompt=False)  # not something the upgrade depends on
     houp.settings.bandwidth_limit = None
     assert await operation.wait() is UpgradeStatus.SUCCESS
 
@@ -181,9 +191,7 @@ async def test_other_when_the_ssl_policy_does_not_trust_the_houp(
     assert await _download(rig) is UpgradeStatus.OTHER
 
 
-async def test_other_when_houp_offers_a_rollback(
-    make_rig: SwitchFactory, houp: HoupServer
-) -> None:
+async def test_other_when_houp_offers_a_rollback(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.faults.offer_older_version = "V200R019C10"
     assert await _download(rig) is UpgradeStatus.OTHER
