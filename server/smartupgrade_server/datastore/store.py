@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from lxml import etree
 from yangson.instance import RootNode
-from yangson.schemanode import InternalNode, ListNode
+from yangson.schemanode import ContainerNode, InternalNode, ListNode
 
 from smartupgrade_server.datastore.codec import RawObject, Schema
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
@@ -52,7 +52,7 @@ class DatastoreName(StrEnum):
     STARTUP = "startup"
 
 
-class TestOption(StrEnum):
+class EditTestOption(StrEnum):
     TEST_THEN_SET = "test-then-set"
     SET = "set"
     TEST_ONLY = "test-only"
@@ -179,7 +179,7 @@ class Datastores:
         session_id: int,
         *,
         default_operation: Operation = Operation.MERGE,
-        test_option: TestOption = TestOption.TEST_THEN_SET,
+        test_option: EditTestOption = EditTestOption.TEST_THEN_SET,
         error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
     ) -> list[RpcError]:
         """<edit-config>: the errors of a continue-on-error edit (others raise)."""
@@ -190,12 +190,12 @@ class Datastores:
             )
         self._check_not_locked(target, session_id)
         result = apply_edit(self.schema, self._raw(target), config, default_operation, error_option)
-        if test_option is TestOption.TEST_ONLY:
+        if test_option is EditTestOption.TEST_ONLY:
             self.check(result.config)
         elif target is DatastoreName.RUNNING:
             self._set_running(result.config, session_id)
         else:
-            if test_option is TestOption.TEST_THEN_SET:
+            if test_option is EditTestOption.TEST_THEN_SET:
                 validated(self.schema, result.config)
             self._set_candidate(result.config, session_id)
         return result.errors
@@ -203,14 +203,16 @@ class Datastores:
     def copy(self, target: DatastoreName, config: RawObject, session_id: int) -> None:
         """<copy-config>: replace a whole datastore."""
         self._check_not_locked(target, session_id)
+        config = copy.deepcopy(config)
+        _prune(self.schema.root, config)
         if target is DatastoreName.RUNNING:
-            self._set_running(copy.deepcopy(config), session_id)
+            self._set_running(config, session_id)
         elif target is DatastoreName.CANDIDATE:
             validated(self.schema, config)
-            self._set_candidate(copy.deepcopy(config), session_id)
+            self._set_candidate(config, session_id)
         else:
             self._startup = validated(self.schema, config)
-            self._startup_raw = copy.deepcopy(config)
+            self._startup_raw = config
             save_config(self._startup_path, self._startup_raw)
 
     def delete(self, target: DatastoreName, session_id: int) -> None:
@@ -383,6 +385,7 @@ class Datastores:
         self._candidate_modified_by = session_id
 
     def _set_running(self, config: RawObject, session_id: int, *, forced: bool = False) -> None:
+        _prune(self.schema.root, config)
         if config == self._running_raw:
             return
         new = validated(self.schema, config)
@@ -413,6 +416,20 @@ class Datastores:
                     done.abort(change)
                 raise
             prepared.append(subscriber)
+
+
+def _prune(parent: InternalNode, config: RawObject) -> None:
+    """Drop empty non-presence containers: one configuration has one raw form."""
+    for member in list(config):
+        module, _, local = member.rpartition(":")
+        node = parent.get_data_child(local, module or parent.ns)
+        if isinstance(node, ContainerNode):
+            _prune(node, config[member])
+            if not config[member] and not node.presence:
+                del config[member]
+        elif isinstance(node, ListNode):
+            for entry in config[member]:
+                _prune(node, entry)
 
 
 def _merge(target: RawObject, extra: RawObject) -> RawObject:

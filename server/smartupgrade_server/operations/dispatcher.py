@@ -21,7 +21,7 @@ from smartupgrade_server.datastore.store import (
     DEFAULT_CONFIRM_TIMEOUT,
     DatastoreName,
     Datastores,
-    TestOption,
+    EditTestOption,
 )
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import (
@@ -51,7 +51,7 @@ def _text(parent: etree._Element, name: str) -> str | None:
     return None if child is None else (child.text or "").strip()
 
 
-_Option = TypeVar("_Option", Operation, ErrorOption, TestOption)
+_Option = TypeVar("_Option", Operation, ErrorOption, EditTestOption)
 
 
 def _enum(parent: etree._Element, name: str, kind: type[_Option], default: _Option) -> _Option:
@@ -199,7 +199,9 @@ class NetconfOperations:
             config,
             context.session_id,
             default_operation=_enum(operation, "default-operation", Operation, Operation.MERGE),
-            test_option=_enum(operation, "test-option", TestOption, TestOption.TEST_THEN_SET),
+            test_option=_enum(
+                operation, "test-option", EditTestOption, EditTestOption.TEST_THEN_SET
+            ),
             error_option=_enum(operation, "error-option", ErrorOption, ErrorOption.STOP_ON_ERROR),
         )
         if len(errors) == 1:

@@ -1,0 +1,186 @@
+"""The edit-config engine on raw configurations: operations, default operations, error options."""
+
+import pytest
+from lxml import etree
+
+from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.netconf.errors import ErrorTag, RpcError
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
+SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
+SMART = "sunc-smart-upgrade:smart-upgrade"
+POLICIES = "sunc-ssl-policy:ssl-policies"
+
+BASE: RawObject = {
+    POLICIES: {"ssl-policy": [{"name": "houp"}, {"name": "other"}]},
+    SMART: {
+        "ssl-policy": "houp",
+        "https-port": 8443,
+        "schedule": {"download-at": "2030-01-01 00:00:00"},
+    },
+}
+
+
+def config(body: str) -> etree._Element:
+    return etree.fromstring(f'<config xmlns="{NC}" xmlns:nc="{NC}">{body}</config>')
+
+
+def su(body: str, attributes: str = "") -> str:
+    return f'<smart-upgrade xmlns="{SU}" {attributes}>{body}</smart-upgrade>'
+
+
+def policies(body: str) -> str:
+    return f'<ssl-policies xmlns="{SSLP}">{body}</ssl-policies>'
+
+
+def edit(schema: Schema, body: str, **options: object) -> RawObject:
+    return apply_edit(schema, BASE, config(body), **options).config  # type: ignore[arg-type]
+
+
+def error_of(schema: Schema, body: str, **options: object) -> RpcError:
+    with pytest.raises(RpcError) as caught:
+        edit(schema, body, **options)
+    return caught.value
+
+
+def test_merge_sets_leaves_and_keeps_the_rest(schema: Schema) -> None:
+    result = edit(schema, su("<https-port>443</https-port><enabled>true</enabled>"))
+    assert result[SMART] == {**BASE[SMART], "https-port": 443, "enabled": True}
+    assert result[POLICIES] == BASE[POLICIES]
+
+
+def test_the_target_is_never_modified(schema: Schema) -> None:
+    before = repr(BASE)
+    edit(schema, su('<schedule nc:operation="delete"/>'))
+    assert repr(BASE) == before
+
+
+def test_replace_of_a_container_drops_what_the_edit_does_not_name(schema: Schema) -> None:
+    body = su(
+        '<schedule nc:operation="replace"><download-at>2031-01-01 00:00:00</download-at></schedule>'
+    )
+    assert edit(schema, body)[SMART]["schedule"] == {"download-at": "2031-01-01 00:00:00"}
+
+
+def test_default_operation_replace_replaces_the_whole_configuration(schema: Schema) -> None:
+    result = edit(schema, su("<web-prompt>false</web-prompt>"), default_operation=Operation.REPLACE)
+    assert result == {SMART: {"web-prompt": False}}
+
+
+def test_create_of_an_existing_node_is_data_exists(schema: Schema) -> None:
+    error = error_of(schema, su('<https-port nc:operation="create">1</https-port>'))
+    assert error.tag is ErrorTag.DATA_EXISTS
+    assert error.path == "/su:smart-upgrade/su:https-port"
+
+
+def test_create_of_a_list_entry(schema: Schema) -> None:
+    body = policies('<ssl-policy nc:operation="create"><name>new</name></ssl-policy>')
+    assert {"name": "new"} in edit(schema, body)[POLICIES]["ssl-policy"]
+
+
+def test_delete_of_a_missing_node_is_data_missing_and_remove_is_not(schema: Schema) -> None:
+    error = error_of(schema, su('<url nc:operation="delete"/>'))
+    assert error.tag is ErrorTag.DATA_MISSING
+    assert edit(schema, su('<url nc:operation="remove"/>')) == BASE
+
+
+def test_delete_of_a_list_entry_by_key(schema: Schema) -> None:
+    body = policies('<ssl-policy nc:operation="delete"><name>OTHER</name></ssl-policy>')
+    assert edit(schema, body)[POLICIES] == {"ssl-policy": [{"name": "houp"}]}
+
+
+def test_deleting_the_last_entry_leaves_no_empty_container(schema: Schema) -> None:
+    body = su('<schedule nc:operation="delete"/>')
+    assert "schedule" not in edit(schema, body)[SMART]
+    only_schedule = {SMART: {"schedule": {"download-at": "2030-01-01 00:00:00"}}}
+    assert apply_edit(schema, only_schedule, config(body)).config == {}
+
+
+def test_default_operation_none_touches_only_what_carries_an_operation(schema: Schema) -> None:
+    body = su('<https-port>1</https-port><enabled nc:operation="merge">false</enabled>')
+    result = edit(schema, body, default_operation=Operation.NONE)
+    assert result[SMART]["https-port"] == 8443
+    assert result[SMART]["enabled"] is False
+
+
+def test_default_operation_none_on_a_missing_presence_container_is_data_missing(
+    schema: Schema,
+) -> None:
+    body = su(
+        '<schedule><reboot-at nc:operation="merge">2030-01-02 00:00:00</reboot-at></schedule>'
+    )
+    empty: RawObject = {}
+    with pytest.raises(RpcError) as caught:
+        apply_edit(schema, empty, config(body), Operation.NONE)
+    assert caught.value.tag is ErrorTag.DATA_MISSING
+    assert caught.value.path == "/su:smart-upgrade/su:schedule"
+
+
+def test_unknown_operation_value_is_bad_attribute(schema: Schema) -> None:
+    error = error_of(schema, su('<url nc:operation="upsert">x</url>'))
+    assert error.tag is ErrorTag.BAD_ATTRIBUTE
+
+
+def test_policy_names_are_lower_cased_wherever_they_appear(schema: Schema) -> None:
+    body = (
+        f'<ssl-policies xmlns="{SSLP}"><ssl-policy><name>MiXeD_1</name></ssl-policy></ssl-policies>'
+        + su("<ssl-policy>MIXED_1</ssl-policy>")
+    )
+    result = edit(schema, body)
+    assert {"name": "mixed_1"} in result[POLICIES]["ssl-policy"]
+    assert result[SMART]["ssl-policy"] == "mixed_1"
+
+
+def test_elements_without_a_namespace_are_found_by_name(schema: Schema) -> None:
+    # Ansible sends hand-written XML; its <config> has no namespace either
+    element = etree.fromstring(
+        "<config><smart-upgrade><https-port>22</https-port></smart-upgrade></config>"
+    )
+    assert apply_edit(schema, {}, element).config == {SMART: {"https-port": 22}}
+
+
+def test_unknown_namespace_and_unknown_element(schema: Schema) -> None:
+    assert error_of(schema, '<x xmlns="urn:nowhere"/>').tag is ErrorTag.UNKNOWN_NAMESPACE
+    assert error_of(schema, su("<colour>red</colour>")).tag is ErrorTag.UNKNOWN_ELEMENT
+
+
+def test_state_data_cannot_be_edited(schema: Schema) -> None:
+    error = error_of(schema, su("<local-information><esn>1</esn></local-information>"))
+    assert error.tag is ErrorTag.UNKNOWN_ELEMENT
+    assert error.path == "/su:smart-upgrade/su:local-information"
+
+
+def test_a_value_that_does_not_parse_is_invalid_value(schema: Schema) -> None:
+    error = error_of(schema, su("<https-port>port</https-port>"))
+    assert error.tag is ErrorTag.INVALID_VALUE
+    assert error.path == "/su:smart-upgrade/su:https-port"
+
+
+def test_list_entry_without_its_key_is_missing_element(schema: Schema) -> None:
+    error = error_of(schema, f'<ssl-policies xmlns="{SSLP}"><ssl-policy/></ssl-policies>')
+    assert error.tag is ErrorTag.MISSING_ELEMENT
+
+
+def test_leaf_list_values_are_added_once_and_deleted_by_value(schema: Schema) -> None:
+    pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"
+    add = policies(f"<ssl-policy><name>houp</name><trusted-ca>{pem}</trusted-ca></ssl-policy>")
+    once = apply_edit(schema, BASE, config(add)).config
+    twice = apply_edit(schema, once, config(add)).config
+    assert twice[POLICIES]["ssl-policy"][0]["trusted-ca"] == [pem]
+    delete = add.replace("<trusted-ca>", '<trusted-ca nc:operation="delete">')
+    assert apply_edit(schema, twice, config(delete)).config == BASE
+
+
+def test_continue_on_error_applies_the_good_elements_and_returns_every_error(
+    schema: Schema,
+) -> None:
+    body = su(
+        '<url nc:operation="delete"/><https-port>99</https-port>'
+        '<schedule nc:operation="create"><download-at>2030-01-01 00:00:00</download-at></schedule>'
+    )
+    result = apply_edit(schema, BASE, config(body), error_option=ErrorOption.CONTINUE_ON_ERROR)
+    assert [e.tag for e in result.errors] == [ErrorTag.DATA_MISSING, ErrorTag.DATA_EXISTS]
+    assert result.config[SMART]["https-port"] == 99
+    assert result.config[SMART]["schedule"] == BASE[SMART]["schedule"]
