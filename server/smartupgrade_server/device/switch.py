@@ -149,7 +149,8 @@ class Switch:
         on_schedule_cancel: Callable[[], None] | None = None,
     ) -> None:
         """Open the switch whose state lives in `data_dir` (created from `factory` the first
-        time). A switch whose last run ended during an upgrade comes up with abnormalReset.
+        time). Starting is booting: the switch runs its next startup files, and one whose last
+        run ended during an upgrade comes up with abnormalReset.
 
         `on_reboot` is awaited when the switch goes down (drop sessions there);
         `on_schedule_cancel` asks the owner of the configuration to delete the `schedule`
@@ -185,8 +186,8 @@ class Switch:
             patch=factory.patch,
             ap_software=factory.ap_software if identity.ap_device_type else None,
         )
-        if self._state.upgrade.upgrade_status is UpgradeStatus.RUNNING:
-            self._complete_boot()
+        # A process start is the switch powering up.
+        self._complete_boot()
         self._save()
 
     # --- observers ------------------------------------------------------------------------
@@ -404,7 +405,10 @@ class Switch:
     async def refresh(self) -> VersionInformation:
         """Check the version with the HOUP now ('display smart-upgrade information')."""
         self._require_up_and_enabled()
-        await self._check(UpgradeTarget.SWITCH)
+        try:
+            await self._check(UpgradeTarget.SWITCH)
+        except TransferError as exc:
+            self._say(messages.failure(exc.status, exc.detail), None)
         return self._state.version
 
     def _product(self, target: UpgradeTarget) -> tuple[str, str, str | None]:
@@ -473,11 +477,7 @@ class Switch:
 
     async def _periodic_check(self) -> None:
         self._arm_periodic_check()
-        # A failed check is its netError result; nothing else to do.
-        try:
-            await self._check(UpgradeTarget.SWITCH)
-        except TransferError:
-            return
+        await self.refresh()
 
     # --- download / right-now -------------------------------------------------------------
 
