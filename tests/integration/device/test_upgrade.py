@@ -184,3 +184,38 @@ async def test_endless_data_is_cut_at_the_announced_size(
     houp.faults.endless_data = {PATCH}
     assert await (await rig.switch.download()).wait() is UpgradeStatus.SUCCESS
     assert rig.switch.flash.size(PATCH) == PATCH_SIZE
+
+
+async def test_download_lines_follow_the_seed_download_example(make_rig: SwitchFactory) -> None:
+    rig = await make_rig()
+    rig.switch.flash.path(SOFTWARE + ".asc").write_bytes(b"stale signature")
+    assert await (await rig.switch.download()).wait() is UpgradeStatus.SUCCESS
+    # The seed's `smart-upgrade download` example, up to the patch this offer adds.
+    assert shape(rig.lines()[:12]) == shape(
+        [
+            "Info: Getting version information from houp, please wait ...",
+            "Info: If you want to stop the download, please press CTRL + C.",
+            f"Info: Downloading file {SOFTWARE} ...",
+            "Info: Current percent is 100%.",
+            "Info: 83148260 byte(s) received in 160.618 second(s) 505.54 Kbyte(s)/sec.",
+            f"Info: Downloading file {SOFTWARE}.asc ...",
+            "Info: The file already exists, check whether it can be resumed from the breakpoint.",
+            "Info: The file content is inconsistent with houp, delete and re-download...",
+            "Info: Current percent is 100%.",
+            "Info: 490 byte(s) received in 0.228 second(s) 2.10 Kbyte(s)/sec.",
+            f"Info: Downloading file {PATCH} ...",
+            "Info: Current percent is 100%.",
+        ]
+    )
+    assert shape(rig.lines()[-5:]) == shape(SEED_RIGHT_NOW[-6:-1])
+
+
+async def test_a_file_changed_after_verification_is_not_booted(make_rig: SwitchFactory) -> None:
+    rig = await make_rig()
+    assert await (await rig.switch.right_now()).wait() is UpgradeStatus.RUNNING
+    path = rig.switch.flash.path(SOFTWARE)
+    path.write_bytes(bytes(SOFTWARE_SIZE))
+    await rig.clock.advance(timedelta(minutes=5))
+    assert rig.switch.software_version == "V200R020C00"
+    info = rig.switch.state().upgrade_information
+    assert info.upgrade_status is UpgradeStatus.FILE_CHECK_FAILED
