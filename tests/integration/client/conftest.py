@@ -1,0 +1,118 @@
+"""Fixtures: an emulated switch (``smartupgrade_server.app.Switch``) listening on 127.0.0.1 with
+an OS-chosen port, its event loop in a thread of its own because the SDK under test blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_server.app import Switch, SwitchIdentity
+from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+
+T = TypeVar("T")
+USERNAME = "admin"
+PASSWORD = "admin"
+IDENTITY = SwitchIdentity(
+    model="S5732-H",
+    device_name="S5732-H24UM2CC",
+    esn="2102351XFR10P0000001",
+    software_version="V200R020C00",
+    patch_version="V200R020SPH",
+)
+
+
+class LoopThread:
+    """An asyncio loop running in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
+@dataclass
+class Sim:
+    switch: Switch
+    identity: SwitchIdentity
+
+    @property
+    def port(self) -> int:
+        return self.switch.port
+
+    def connect(self, **options: Any) -> SmartUpgradeClient:
+        return SmartUpgradeClient.connect(
+            "127.0.0.1",
+            self.port,
+            username=options.pop("username", USERNAME),
+            password=options.pop("password", PASSWORD),
+            hostkey_verify=False,
+            **options,
+        )
+
+
+@pytest.fixture(scope="session")
+def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host keys and users made once (RSA keys take a while), copied into each switch."""
+    directory = tmp_path_factory.mktemp("client-host-keys")
+    UserDatabase.load_or_create(directory)
+    load_or_create_host_keys(directory)
+    return directory
+
+
+class Sims:
+    """Starts switches on one loop thread and closes them all at the end of the test."""
+
+    def __init__(self, directory: Path, host_keys: Path) -> None:
+        self._directory = directory
+        self._host_keys = host_keys
+        self._loop = LoopThread()
+        self._switches: list[Switch] = []
+
+    def start(self, identity: SwitchIdentity = IDENTITY) -> Sim:
+        data_dir = self._directory / f"switch-{len(self._switches)}"
+        data_dir.mkdir(mode=0o700)
+        for item in [*self._host_keys.glob("ssh_host_*"), self._host_keys / USERS_FILE]:
+            shutil.copy2(item, data_dir / item.name)
+        switch = self._loop.run(Switch.start(identity, data_dir, host="127.0.0.1", port=0))
+        self._switches.append(switch)
+        return Sim(switch, identity)
+
+    def close(self) -> None:
+        for switch in self._switches:
+            self._loop.run(switch.close())
+        self._loop.stop()
+
+
+@pytest.fixture
+def sims(tmp_path: Path, host_keys: Path) -> Iterator[Sims]:
+    started = Sims(tmp_path, host_keys)
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def sim(sims: Sims) -> Sim:
+    return sims.start()
+
+
+@pytest.fixture
+def client(sim: Sim) -> Iterator[SmartUpgradeClient]:
+    with sim.connect() as connected:
+        yield connected
