@@ -120,6 +120,7 @@ async def make_rig(
         ap_software: str | None = None,
         flash_capacity: int = 16 * 1024 * 1024,
         data_dir: Path | None = None,
+        hosts: dict[str, str] | None = None,
         **config_changes: object,
     ) -> Rig:
         directory = data_dir or tmp_path / f"switch{len(rigs)}"
@@ -130,6 +131,7 @@ async def make_rig(
             clock=clock,
             houp_public_key=houp.signing_public_key,
             flash_capacity=flash_capacity,
+            hosts=hosts,
             network_timeout=2.0,
             reboot_duration=timedelta(minutes=5),
         )

@@ -65,3 +65,9 @@ async def test_disabling_stops_the_periodic_check(make_rig: SwitchFactory) -> No
     rig.configure(enabled=False)
     await rig.clock.advance(2 * CHECK_INTERVAL)
     assert not [e for e in rig.events if isinstance(e, VersionChecked)]
+
+
+async def test_houp_by_name_through_the_host_table(make_rig: SwitchFactory) -> None:
+    # The default URL, resolved by the switch's host table; the certificate names it.
+    rig = await make_rig(url="s.houp.huawei.com", hosts={"s.houp.huawei.com": "127.0.0.1"})
+    assert (await rig.switch.refresh()).check_result is CheckResult.NEED_UPDATE
