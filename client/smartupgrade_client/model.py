@@ -124,6 +124,32 @@ _FILE_KIND_DISPLAY: Final[Mapping[str, str]] = {
 }
 
 
+class ScheduleStep(StrEnum):
+    """A step of a scheduled upgrade."""
+
+    DOWNLOAD_TRIGGERED = "download-triggered"
+    """The scheduled download started."""
+    DOWNLOAD_RETRIED = "download-retried"
+    """The scheduled download failed and was retried at the reboot time."""
+    REBOOT_TRIGGERED = "reboot-triggered"
+    """The scheduled reboot was triggered."""
+    CANCELLED = "cancelled"
+    """The schedule was cancelled (reset, disable, download or right-now)."""
+
+    @property
+    def display(self) -> str:
+        """The switch's own string for this value."""
+        return _SCHEDULE_STEP_DISPLAY[self]
+
+
+_SCHEDULE_STEP_DISPLAY: Final[Mapping[str, str]] = {
+    "download-triggered": "download-triggered",
+    "download-retried": "download-retried",
+    "reboot-triggered": "reboot-triggered",
+    "cancelled": "cancelled",
+}
+
+
 class Triggered(StrEnum):
     """Whether a scheduled action has been triggered."""
 

@@ -1,6 +1,7 @@
 """The switch emulator (docs/device.md): a Smart Upgrade state machine on an injected clock,
 with a flash and an HTTPS client of the HOUP."""
 
+from ..model import ScheduleStep
 from .clock import Clock, ScaledClock, SimulatedClock, TimerHandle, WallClock
 from .events import (
     Booted,
@@ -10,7 +11,6 @@ from .events import (
     Observer,
     Rebooting,
     ScheduleEvent,
-    ScheduleStep,
     UpgradeStatusChanged,
     VersionChecked,
 )

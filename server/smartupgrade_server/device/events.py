@@ -11,20 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from ..model import CancellationStatus, CheckOutcome, CheckResult, FileKind, UpgradeStatus
+from ..model import (
+    CancellationStatus,
+    CheckOutcome,
+    CheckResult,
+    FileKind,
+    ScheduleStep,
+    UpgradeStatus,
+)
 from .messages import Message
-
-
-class ScheduleStep(StrEnum):
-    """The `event` enumeration of the `schedule-event` notification (inline in the module, so
-    not generated; tests/unit/device compares it with the module)."""
-
-    DOWNLOAD_TRIGGERED = "download-triggered"
-    DOWNLOAD_RETRIED = "download-retried"
-    REBOOT_TRIGGERED = "reboot-triggered"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from ..model import (
     LocalInformation,
     Schedule,
     ScheduleInformation,
+    ScheduleStep,
     SmartUpgrade,
     Triggered,
     UpgradeStatus,
@@ -44,7 +45,6 @@ from .events import (
     Observer,
     Rebooting,
     ScheduleEvent,
-    ScheduleStep,
     UpgradeStatusChanged,
     VersionChecked,
 )

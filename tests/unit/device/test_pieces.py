@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.device import Flash, FlashFullError, ScheduleStep, messages
+from smartupgrade_server.device import Flash, FlashFullError, messages
 from smartupgrade_server.device.persist import StartupFile, StoredState, load_state, save_state
 from smartupgrade_server.model import (
     CancellationStatus,
@@ -22,8 +21,6 @@ from smartupgrade_server.models import (
     supports_ap_upgrade,
     supports_smart_upgrade,
 )
-
-from ...conftest import REPO_ROOT
 
 
 def test_flash_full_keeps_what_fitted(tmp_path: Path) -> None:
@@ -92,10 +89,3 @@ def test_package_fits_its_product() -> None:
     assert package_fits("AirEngine 8760-X1-PRO", "AirEngineX760_V200R024C00.bin")
     assert not package_fits("S5732-H", "S6730-H-V200R024C00.cc")
     assert not package_fits("AirEngine 8760-X1-PRO", "S6730-H-AirEngineX760_V200R024C00.bin")
-
-
-def test_schedule_steps_are_the_module_enumeration() -> None:
-    yang = next((REPO_ROOT / "yang").glob("sunc-smart-upgrade@*.yang")).read_text("utf-8")
-    block = yang[yang.index("notification schedule-event") :]
-    block = block[: block.index("mandatory true")]
-    assert [s.value for s in ScheduleStep] == re.findall(r"enum ([a-z-]+)", block)
