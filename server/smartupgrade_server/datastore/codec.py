@@ -103,6 +103,7 @@ class Schema:
                     local,
                     name.namespace,
                     path=path or "/",
+                    path_namespaces=self.path_namespaces(path),
                     message=f"namespace {name.namespace!r} belongs to no module of this server",
                 )
             child = parent.get_data_child(local, module)
@@ -112,6 +113,7 @@ class Schema:
             ErrorType.APPLICATION,
             local,
             path=path or "/",
+            path_namespaces=self.path_namespaces(path),
             message=f"{local!r} is not a data node here",
         )
 

@@ -296,7 +296,7 @@ class _Editor:
                     path_namespaces=self.schema.path_namespaces(path),
                     message=f"an entry of {path} needs its key {key_name!r}",
                 )
-            raw = self._leaf_value(key_node, key_element, path)
+            raw = self._leaf_value(key_node, key_element, self.schema.step(path, key_node))
             keys[key_node.iname()] = raw
             cooked_keys[key_node.iname()] = key_node.type.from_raw(raw)
         entry_path = path + self.schema.key_predicates(node, cooked_keys)

@@ -1,0 +1,366 @@
+"""The exact ``<rpc-error>`` of each datastore and validation failure.
+
+RFC 6241 Appendix A and RFC 7950 §15. Requests go through the dispatcher the server runs; the
+error is serialised as the session serialises it.
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.schema import data_model
+from smartupgrade_server.datastore.store import DatastoreName, Datastores
+from smartupgrade_server.netconf.errors import RpcError
+from smartupgrade_server.netconf.registry import SessionContext
+from smartupgrade_server.netconf.session import RpcRequest
+from smartupgrade_server.operations.dispatcher import NetconfOperations
+from tests.manual_scheduler import ManualScheduler
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
+SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
+SU_PATH = f'xmlns:su="{SU}"'
+SSLP_PATH = f'xmlns:sslp="{SSLP}"'
+
+
+def edit(body: str, target: str = "running") -> str:
+    return (
+        f"<edit-config><target><{target}/></target><config>"
+        f'<smart-upgrade xmlns="{SU}">{body}</smart-upgrade></config></edit-config>'
+    )
+
+
+def policies(body: str) -> str:
+    return (
+        "<edit-config><target><running/></target><config>"
+        f'<ssl-policies xmlns="{SSLP}">{body}</ssl-policies></config></edit-config>'
+    )
+
+
+def error(
+    tag: str,
+    message: str,
+    *,
+    error_type: str = "application",
+    app_tag: str | None = None,
+    path: tuple[str, str] | None = None,
+    info: str = "",
+) -> str:
+    parts = [
+        f'<rpc-error xmlns="{NC}"><error-type>{error_type}</error-type>',
+        f"<error-tag>{tag}</error-tag><error-severity>error</error-severity>",
+    ]
+    if app_tag:
+        parts.append(f"<error-app-tag>{app_tag}</error-app-tag>")
+    if path:
+        parts.append(f"<error-path {path[0]}>{path[1]}</error-path>")
+    parts.append(f'<error-message xml:lang="en">{message}</error-message>')
+    if info:
+        parts.append(f"<error-info>{info}</error-info>")
+    return "".join(parts) + "</rpc-error>"
+
+
+def canonical(xml: str | bytes) -> bytes:
+    return etree.tostring(etree.fromstring(xml), method="c14n")
+
+
+class Server:
+    def __init__(self, directory: Path) -> None:
+        schema = Schema(data_model(ap_upgrade=True))
+        self.datastores = Datastores(schema, directory, ManualScheduler())
+        self.operations = NetconfOperations(self.datastores)
+
+    async def error_of(self, operation: str, session_id: int = 1) -> bytes:
+        rpc = etree.fromstring(
+            f'<rpc xmlns="{NC}" xmlns:nc="{NC}" message-id="1">{operation}</rpc>'
+        )
+        request = RpcRequest("1", {"message-id": "1"}, rpc[0], rpc)
+        context = SessionContext(session_id, "admin", 3, "127.0.0.1:1")
+        with pytest.raises(RpcError) as caught:
+            await self.operations.dispatch(context, request)
+        return etree.tostring(caught.value.to_xml())
+
+
+SCHEDULE = "<schedule><download-at>2030-01-01 00:00:00</download-at></schedule>"
+Setup = Callable[[Datastores], None]
+
+
+def nothing(datastores: Datastores) -> None:
+    del datastores
+
+
+def with_schedule(datastores: Datastores) -> None:
+    schedule = {"download-at": "2030-01-01 00:00:00"}
+    datastores.copy(
+        DatastoreName.RUNNING, {"sunc-smart-upgrade:smart-upgrade": {"schedule": schedule}}, 1
+    )
+
+
+def running_locked_by_7(datastores: Datastores) -> None:
+    datastores.lock(DatastoreName.RUNNING, 7)
+
+
+def persisted_commit(datastores: Datastores) -> None:
+    datastores.commit(1, confirmed=True, persist="p")
+
+
+CASES: dict[str, tuple[Setup, str, str]] = {
+    "must with the module's app-tag and message (RFC 7950 §15.4)": (
+        nothing,
+        edit("<enabled>true</enabled>"),
+        error(
+            "operation-failed",
+            "Smart upgrade cannot be enabled before an SSL policy is bound "
+            "(smart-upgrade ssl-policy policy-name).",
+            app_tag="ssl-policy-not-bound",
+            path=(SU_PATH, "/su:smart-upgrade/su:enabled"),
+        ),
+    ),
+    "must on AP upgrade": (
+        nothing,
+        edit("<ap><enabled>true</enabled></ap>"),
+        error(
+            "operation-failed",
+            "Smart upgrade for APs cannot be enabled before smart upgrade is enabled "
+            "(smart-upgrade enable).",
+            app_tag="smart-upgrade-not-enabled",
+            path=(SU_PATH, "/su:smart-upgrade/su:ap/su:enabled"),
+        ),
+    ),
+    "must on the schedule": (
+        nothing,
+        edit(
+            "<schedule><download-at>2030-01-02 00:00:00</download-at>"
+            "<reboot-at>2030-01-01 00:00:00</reboot-at></schedule>"
+        ),
+        error(
+            "operation-failed",
+            "The reboot time must be later than the download time.",
+            app_tag="reboot-not-after-download",
+            path=(SU_PATH, "/su:smart-upgrade/su:schedule"),
+        ),
+    ),
+    "leafref without its target (RFC 7950 §15.5)": (
+        nothing,
+        edit("<ssl-policy>nowhere</ssl-policy>"),
+        error(
+            "data-missing",
+            "/su:smart-upgrade/su:ssl-policy refers to an instance that does not exist",
+            app_tag="instance-required",
+            path=(SU_PATH, "/su:smart-upgrade/su:ssl-policy"),
+        ),
+    ),
+    "range (RFC 7950 §8.3.1)": (
+        nothing,
+        edit("<https-port>0</https-port>"),
+        error("invalid-value", "not in range", path=(SU_PATH, "/su:smart-upgrade/su:https-port")),
+    ),
+    "pattern": (
+        nothing,
+        policies("<ssl-policy><name>a-b</name></ssl-policy>"),
+        error(
+            "invalid-value",
+            "pattern '[A-Za-z0-9_]+': a-b",
+            path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy/sslp:name"),
+        ),
+    ),
+    "length": (
+        nothing,
+        policies(f"<ssl-policy><name>{'a' * 24}</name></ssl-policy>"),
+        error(
+            "invalid-value",
+            "invalid length",
+            path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy/sslp:name"),
+        ),
+    ),
+    "mandatory leaf": (
+        nothing,
+        edit("<schedule/>"),
+        error(
+            "missing-element",
+            "/su:smart-upgrade/su:schedule lacks mandatory 'download-at'",
+            path=(SU_PATH, "/su:smart-upgrade/su:schedule"),
+            info="<bad-element>download-at</bad-element>",
+        ),
+    ),
+    "list entry without its key": (
+        nothing,
+        policies("<ssl-policy/>"),
+        error(
+            "missing-element",
+            "an entry of /sslp:ssl-policies/sslp:ssl-policy needs its key 'name'",
+            path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy"),
+            info="<bad-element>name</bad-element>",
+        ),
+    ),
+    "create of an existing node": (
+        with_schedule,
+        edit(SCHEDULE.replace("<schedule>", '<schedule nc:operation="create">')),
+        error(
+            "data-exists",
+            "/su:smart-upgrade/su:schedule already exists",
+            path=(SU_PATH, "/su:smart-upgrade/su:schedule"),
+        ),
+    ),
+    "delete of a missing node": (
+        nothing,
+        edit('<url nc:operation="delete"/>'),
+        error(
+            "data-missing",
+            "/su:smart-upgrade/su:url does not exist",
+            path=(SU_PATH, "/su:smart-upgrade/su:url"),
+        ),
+    ),
+    "state data in a configuration": (
+        nothing,
+        edit("<local-information><esn>1</esn></local-information>"),
+        error(
+            "unknown-element",
+            "'local-information' is state data (config false) and cannot be edited",
+            path=(SU_PATH, "/su:smart-upgrade/su:local-information"),
+            info="<bad-element>local-information</bad-element>",
+        ),
+    ),
+    "unknown element": (
+        nothing,
+        edit("<colour>red</colour>"),
+        error(
+            "unknown-element",
+            "'colour' is not a data node here",
+            path=(SU_PATH, "/su:smart-upgrade"),
+            info="<bad-element>colour</bad-element>",
+        ),
+    ),
+    "unknown namespace": (
+        nothing,
+        '<edit-config><target><running/></target><config><x xmlns="urn:x"/></config></edit-config>',
+        error(
+            "unknown-namespace",
+            "namespace 'urn:x' belongs to no module of this server",
+            path=("", "/"),
+            info="<bad-element>x</bad-element><bad-namespace>urn:x</bad-namespace>",
+        ),
+    ),
+    "unknown edit operation": (
+        nothing,
+        edit('<url nc:operation="upsert">x</url>'),
+        error(
+            "bad-attribute",
+            "'upsert' is not an edit operation (merge, replace, create, delete, remove)",
+            path=(SU_PATH, "/su:smart-upgrade/su:url"),
+            info="<bad-attribute>operation</bad-attribute><bad-element>url</bad-element>",
+        ),
+    ),
+    "lock held by another session": (
+        running_locked_by_7,
+        "<lock><target><running/></target></lock>",
+        error(
+            "lock-denied",
+            "the running datastore is locked by session 7",
+            error_type="protocol",
+            info="<session-id>7</session-id>",
+        ),
+    ),
+    "edit of a datastore locked by another session": (
+        running_locked_by_7,
+        edit("<https-port>1</https-port>"),
+        error("in-use", "the running datastore is locked by session 7", error_type="protocol"),
+    ),
+    "unlock without a lock": (
+        nothing,
+        "<unlock><target><candidate/></target></unlock>",
+        error("operation-failed", "the candidate datastore is not locked", error_type="protocol"),
+    ),
+    "url": (
+        nothing,
+        "<edit-config><target><running/></target><url>file:///c.xml</url></edit-config>",
+        error(
+            "operation-not-supported",
+            "the :url capability is not supported",
+            error_type="protocol",
+        ),
+    ),
+    "delete-config of running": (
+        nothing,
+        "<delete-config><target><running/></target></delete-config>",
+        error(
+            "operation-not-supported",
+            "the running datastore cannot be deleted",
+            error_type="protocol",
+        ),
+    ),
+    "edit-config of startup": (
+        nothing,
+        edit("<https-port>1</https-port>", target="startup"),
+        error(
+            "operation-not-supported",
+            "startup is written only by copy-config (the :startup capability)",
+            error_type="protocol",
+        ),
+    ),
+    "missing target": (
+        nothing,
+        "<lock/>",
+        error(
+            "missing-element",
+            "&lt;lock&gt; needs a &lt;target&gt;",
+            error_type="protocol",
+            info="<bad-element>target</bad-element>",
+        ),
+    ),
+    "unknown default-operation": (
+        nothing,
+        edit("").replace("<config>", "<default-operation>merge-all</default-operation><config>"),
+        error(
+            "invalid-value",
+            "'merge-all' is not a default-operation "
+            "(one of merge, replace, create, delete, remove, none)",
+            error_type="protocol",
+        ),
+    ),
+    "unknown with-defaults mode": (
+        nothing,
+        "<get><with-defaults xmlns='urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults'>"
+        "all</with-defaults></get>",
+        error(
+            "invalid-value",
+            "'all' is not a with-defaults mode (one of report-all, report-all-tagged, trim, "
+            "explicit)",
+            error_type="protocol",
+        ),
+    ),
+    "copy-config onto itself": (
+        nothing,
+        "<copy-config><target><running/></target><source><running/></source></copy-config>",
+        error(
+            "invalid-value",
+            "the source and the target are the same datastore",
+            error_type="protocol",
+        ),
+    ),
+    "wrong persist-id": (
+        persisted_commit,
+        "<commit><persist-id>q</persist-id></commit>",
+        error(
+            "invalid-value",
+            "the persist-id does not match the pending confirmed commit",
+            error_type="protocol",
+        ),
+    ),
+    "cancel-commit without a confirmed commit": (
+        nothing,
+        "<cancel-commit/>",
+        error("operation-failed", "no confirmed commit is pending", error_type="protocol"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_exact_rpc_error(case: str, tmp_path: Path) -> None:
+    setup, operation, expected = CASES[case]
+    server = Server(tmp_path)
+    setup(server.datastores)
+    assert canonical(await server.error_of(operation)) == canonical(expected)
