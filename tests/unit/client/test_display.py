@@ -1,0 +1,102 @@
+"""``display smart-upgrade information`` rendering against the seed's example output."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from smartupgrade_client.display import render
+from smartupgrade_client.model import (
+    DISPLAY_SECTIONS,
+    ApInformation,
+    CheckResult,
+    LocalInformation,
+    ScheduleInformation,
+    SmartUpgrade,
+    Triggered,
+    UpgradeInformation,
+    UpgradeStatus,
+    VersionInformation,
+)
+from tests.unit.yang.seed import seed_text
+
+LOCAL = timezone(timedelta(hours=8))
+
+
+def seed_example(index: int) -> list[str]:
+    """The non-blank lines of one example output of the seed, trailing spaces removed."""
+    chunk = seed_text().split("<HUAWEI> display smart-upgrade information\n")[1 + index]
+    output = chunk.split("Info: Loading the information, please wait .\n")[1]
+    output = output.split("<HUAWEI>")[0].split("Table 2-63")[0]
+    return [line.rstrip() for line in output.splitlines() if line.strip()]
+
+
+# The seed's second example: an AP upgrade, several values absent.
+SECOND_EXAMPLE = SmartUpgrade(
+    ssl_policy="houp",
+    version_information=VersionInformation(
+        refresh_time=datetime(2020, 7, 23, 12, 24, 6, tzinfo=LOCAL),
+        check_result=CheckResult.NEED_UPDATE,
+        recommended_software_version="V200R024C00",
+        software_package_name="AirEngineX760_V200R024C00.bin",
+        software_package_size=120101636,
+        patch_package_name="xxx.pat",
+        patch_package_size=14910,
+    ),
+    upgrade_information=UpgradeInformation(
+        upgrade_time=datetime(2020, 1, 23, 11, 13, tzinfo=LOCAL),
+        upgrade_status=UpgradeStatus.SUCCESS,
+        last_upgrade_time=datetime(2020, 1, 23, 11, 13, 59, tzinfo=LOCAL),
+        last_upgrade_result=UpgradeStatus.SUCCESS,
+    ),
+    local_information=LocalInformation(
+        device_name="AirEngine 8760-X1-PRO",
+        esn="2102351XFR1*********",
+        software_version="V200R019C10",
+    ),
+    ap_information=ApInformation(device_type="AirEngine 8760-X1-PRO"),
+    schedule_information=ScheduleInformation(),
+)
+
+
+def normalised(lines: list[str]) -> list[str]:
+    # The seed pads a few values with stray spaces ("S5732-H24UM2CC   "); compare words.
+    return [" ".join(line.split()) for line in lines]
+
+
+def test_the_seed_second_example_line_by_line() -> None:
+    rendered = [line for line in render(SECOND_EXAMPLE).splitlines() if line]
+    assert normalised(rendered) == normalised(seed_example(1))
+
+
+def test_labels_sit_at_the_switch_colon_column() -> None:
+    rendered = render(SECOND_EXAMPLE).splitlines()
+    seed = {line.split(":")[0].strip(): line for line in seed_example(1) if line.startswith("    ")}
+    for line in rendered:
+        label = line.split(":")[0].strip()
+        if line.startswith("    ") and label in seed:
+            assert line.index(":") == seed[label].index(":"), label
+
+
+def test_schedule_times_print_unpadded_like_the_switch() -> None:
+    state = SmartUpgrade(
+        schedule_information=ScheduleInformation(
+            download_time="2020-02-13 20:01:24",
+            download_triggered=Triggered.YES,
+            reboot_time="2020-02-13 20:01:24",
+        )
+    )
+    text = render(state)
+    assert "    Download time                : 2020-2-13 20:01:24\n" in text
+    assert "    Download triggered           : yes\n" in text
+
+
+def test_every_section_and_label_of_the_module_is_shown() -> None:
+    text = render(SECOND_EXAMPLE)
+    for section in DISPLAY_SECTIONS:
+        assert f"{section.title}:\n" in text
+        for item in section.fields:
+            assert f"    {item.label}" in text
+
+
+def test_the_ap_section_needs_ap_data() -> None:
+    assert "AP information" not in render(SmartUpgrade())
