@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from smartupgrade_client.display import SCHEDULE_FORMAT
 from smartupgrade_client.errors import InvalidArgument
 from smartupgrade_client.model import (
     CONFIG_LEAVES,
@@ -30,9 +31,6 @@ from smartupgrade_client.model import (
 )
 
 EditOperation = Literal["merge", "replace", "create", "delete", "remove"]
-
-# The seed's schedule format; the module stores it zero-padded (see docs/yang.md).
-SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 _URL = CONFIG_LEAVES["/smart-upgrade/url"]
 _HTTPS_PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]

@@ -3,9 +3,9 @@
     .venv/bin/python -m tools.codegen.generate          # write the files
     .venv/bin/python -m tools.codegen.generate --check  # exit 1 if any file is stale
 
-Outputs: the Python model constants for the server and the client packages (identical files, since
-the client never imports the server), ``docs/yang-tree.txt`` (``pyang -f tree``) and
-``docs/yang-reference.md``.
+Outputs: the Python model constants and the `display smart-upgrade information` renderer for the
+server and the client packages (identical files, since the client never imports the server),
+``docs/yang-tree.txt`` (``pyang -f tree``) and ``docs/yang-reference.md``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ from tools.codegen.yang_reader import (
 PYTHON_TARGETS = (
     REPO_ROOT / "server" / "smartupgrade_server" / "model.py",
     REPO_ROOT / "client" / "smartupgrade_client" / "model.py",
+)
+DISPLAY_TEMPLATE = Path(__file__).with_name("display.py.in")
+DISPLAY_TARGETS = (
+    REPO_ROOT / "server" / "smartupgrade_server" / "display.py",
+    REPO_ROOT / "client" / "smartupgrade_client" / "display.py",
 )
 TREE_TARGET = REPO_ROOT / "docs" / "yang-tree.txt"
 REFERENCE_TARGET = REPO_ROOT / "docs" / "yang-reference.md"
@@ -372,6 +377,7 @@ def expected_files() -> dict[Path, str]:
     model = read_model()
     python = python_source(model)
     files = dict.fromkeys(PYTHON_TARGETS, python)
+    files.update(dict.fromkeys(DISPLAY_TARGETS, DISPLAY_TEMPLATE.read_text(encoding="utf-8")))
     files[TREE_TARGET] = tree_source()
     files[REFERENCE_TARGET] = reference_source(model)
     return files
