@@ -22,6 +22,7 @@ from tests.manual_scheduler import ManualScheduler
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
+HUAWEI = "http://www.huawei.com/netconf/capability/base/1.0"
 SU_PATH = f'xmlns:su="{SU}"'
 SSLP_PATH = f'xmlns:sslp="{SSLP}"'
 
@@ -354,6 +355,29 @@ CASES: dict[str, tuple[Setup, str, str]] = {
         nothing,
         "<cancel-commit/>",
         error("operation-failed", "no confirmed commit is pending", error_type="protocol"),
+    ),
+    # what ncclient's huawei device handler sends for m.cli(...)
+    "Huawei execute-cli": (
+        nothing,
+        f'<execute-cli xmlns="{HUAWEI}"><cmd><id>1</id>'
+        "<cmdline>display smart-upgrade information</cmdline></cmd></execute-cli>",
+        error(
+            "operation-not-supported",
+            "Huawei &lt;execute-cli&gt; is not emulated: read 'display smart-upgrade "
+            "information' with &lt;get&gt; of /sunc-smart-upgrade:smart-upgrade and configure "
+            "it with &lt;edit-config&gt;",
+            error_type="protocol",
+        ),
+    ),
+    "Huawei execute-action": (
+        nothing,
+        f'<execute-action xmlns="{HUAWEI}"><action/></execute-action>',
+        error(
+            "operation-not-supported",
+            "Huawei &lt;execute-action&gt; is not emulated: use the RPCs of module "
+            "sunc-smart-upgrade",
+            error_type="protocol",
+        ),
     ),
 }
 

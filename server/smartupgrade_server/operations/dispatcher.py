@@ -38,6 +38,17 @@ from smartupgrade_server.operations.capabilities import BASIC_MODE
 # <config> (inline) or a datastore name
 Source = DatastoreName | etree._Element
 
+# ncclient's huawei device handler offers m.cli() and m.action() in this namespace; a user
+# reaching for them is told where the same things are in the YANG model.
+HUAWEI_NS = "http://www.huawei.com/netconf/capability/base/1.0"
+HUAWEI_OPERATIONS = {
+    "execute-cli": "Huawei <execute-cli> is not emulated: read 'display smart-upgrade "
+    "information' with <get> of /sunc-smart-upgrade:smart-upgrade and configure it with "
+    "<edit-config>",
+    "execute-action": "Huawei <execute-action> is not emulated: use the RPCs of module "
+    "sunc-smart-upgrade",
+}
+
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:
     for child in parent:
@@ -88,6 +99,8 @@ class NetconfOperations:
         }
         for name, handler in handlers.items():
             self._table.register(BASE_NS, name, _async(handler))
+        for name, message in HUAWEI_OPERATIONS.items():
+            self._table.register(HUAWEI_NS, name, _not_emulated(message))
 
     async def dispatch(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
         return await self._table.dispatch(context, request)
@@ -280,3 +293,10 @@ def _async(
         return handler(context, request.operation)
 
     return run
+
+
+def _not_emulated(message: str) -> Callable[[SessionContext, RpcRequest], Awaitable[ReplyContent]]:
+    async def refuse(context: SessionContext, request: RpcRequest) -> ReplyContent:
+        raise OperationNotSupportedError(ErrorType.PROTOCOL, message=message)
+
+    return refuse
