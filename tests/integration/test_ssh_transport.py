@@ -181,7 +181,14 @@ class RawSession:
         self.session_id = 0
 
     @classmethod
-    async def open(cls, port: int, *, hello: bool = True, **credentials: object) -> "RawSession":
+    async def open(
+        cls,
+        port: int,
+        *,
+        hello: bool = True,
+        term_type: str | None = None,
+        **credentials: object,
+    ) -> "RawSession":
         options: dict[str, object] = {"username": "admin", "password": "admin"}
         options.update(credentials)
         connection = await asyncssh.connect(
@@ -190,7 +197,9 @@ class RawSession:
             known_hosts=None,
             **options,
         )
-        writer, reader, _ = await connection.open_session(subsystem="netconf", encoding=None)
+        writer, reader, _ = await connection.open_session(
+            subsystem="netconf", term_type=term_type, encoding=None
+        )
         session = cls(connection, writer, reader)
         server_hello = etree.fromstring(await session.read_message())
         session.session_id = int(server_hello.findtext(f"{{{BASE_NS}}}session-id") or 0)
@@ -423,6 +432,22 @@ async def test_rpc_before_hello_closes_the_session(harness: Harness) -> None:
     )
     raw.decoder = FrameDecoder()
     assert await raw.read_message() == b""
+    raw.close()
+
+
+async def test_a_pty_on_the_netconf_channel_changes_no_byte(harness: Harness) -> None:
+    # scrapli-netconf's system transport runs `ssh -tt -s netconf`; a terminal that echoed
+    # input or turned \n into \r\n would break every chunk size
+    raw = await RawSession.open(harness.port, term_type="xterm")
+    raw.writer.write(
+        encode_chunked(
+            f'<rpc message-id="1" xmlns="{BASE_NS}">\r\n<bulk xmlns="{TEST_NS}"/>\n</rpc>'.encode()
+        )
+    )
+    reply = etree.fromstring(await raw.read_message())
+    assert reply.get("message-id") == "1"
+    assert reply.findtext(f"{{{TEST_NS}}}bulk") == "x" * BULK_SIZE
+    assert (await raw.ping()).findtext(f"{{{TEST_NS}}}pong") == "admin"
     raw.close()
 
 
