@@ -88,6 +88,10 @@ class AsyncSmartUpgradeClient:
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)
 
+    async def reconnect(self, *, timeout: float, interval: float = 0.5) -> None:
+        """A new session after the switch went away (see :meth:`SmartUpgradeClient.reconnect`)."""
+        await asyncio.to_thread(self._client.reconnect, timeout=timeout, interval=interval)
+
     async def __aenter__(self) -> Self:
         return self
 

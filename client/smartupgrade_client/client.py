@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -23,6 +23,7 @@ from smartupgrade_client.errors import (
     ConnectionLost,
     RpcFailed,
     RpcTimeout,
+    SmartUpgradeError,
     WaitTimeout,
     parse_rpc_error,
     rpc_failed,
@@ -40,6 +41,8 @@ from smartupgrade_client.results import OperationStarted, SslPolicy
 from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
 
 T = TypeVar("T")
+
+_NCCLIENT_ERRORS = (RPCError, TimeoutExpiredError, TransportError)
 
 
 def from_ncclient(error: RPCError) -> RpcFailed:
@@ -105,9 +108,16 @@ class SmartUpgradeClient:
     Safe to share between threads: ncclient matches replies to requests by message-id.
     """
 
-    def __init__(self, manager: Any, *, owns_manager: bool) -> None:
+    def __init__(
+        self,
+        manager: Any,
+        *,
+        owns_manager: bool,
+        reconnect_with: Callable[[], Any] | None = None,
+    ) -> None:
         self._manager = manager
         self._owns_manager = owns_manager
+        self._reconnect_with = reconnect_with
 
     @classmethod
     def connect(
@@ -127,8 +137,9 @@ class SmartUpgradeClient:
     ) -> Self:
         """Open a session. ``hostkey_verify`` checks ``~/.ssh/known_hosts`` (or pin the key with
         ``hostkey_b64``); ``timeout`` bounds the connection and each reply."""
-        return cls(
-            connect_manager(
+
+        def open_manager() -> Any:
+            return connect_manager(
                 host,
                 port,
                 username=username,
@@ -140,9 +151,9 @@ class SmartUpgradeClient:
                 allow_agent=allow_agent,
                 timeout=timeout,
                 device_params=device_params,
-            ),
-            owns_manager=True,
-        )
+            )
+
+        return cls(open_manager(), owns_manager=True, reconnect_with=open_manager)
 
     @classmethod
     def from_manager(cls, manager: Any) -> Self:
@@ -159,6 +170,30 @@ class SmartUpgradeClient:
         if self._owns_manager and self._manager.connected:
             with _typed_errors():
                 self._manager.close_session()
+
+    def reconnect(self, *, timeout: float, interval: float = 0.5) -> None:
+        """Open a new session with the arguments of :meth:`connect`, retrying every
+        ``interval`` seconds until the switch accepts one (after ``right-now`` it reboots and
+        its server is gone for a while); :class:`ConnectionFailed` once ``timeout`` seconds
+        have passed. Refused credentials are not retried. A client made by
+        :meth:`from_manager` cannot reconnect: it does not know how its manager was opened."""
+        if self._reconnect_with is None:
+            raise ConnectionFailed("a client made from a manager cannot reconnect")
+        if self._manager.connected:
+            # The old session may still look open while the switch goes down; it is replaced.
+            with suppress(SmartUpgradeError, *_NCCLIENT_ERRORS):
+                self._manager.close_session()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._manager = self._reconnect_with()
+                return
+            except AuthenticationFailed:
+                raise
+            except ConnectionFailed:
+                if time.monotonic() + interval >= deadline:
+                    raise
+            time.sleep(interval)
 
     def __enter__(self) -> Self:
         return self

@@ -1,0 +1,269 @@
+"""The commands: the seed's ``smart-upgrade ...`` commands, their ``undo`` forms, ``display``,
+and the operations, each a function of an open client, the parsed arguments and a :class:`Ui`.
+
+A command returns an :class:`Outcome` (what the fleet's summary shows) or raises the SDK's typed
+exceptions; the caller turns those into ``Error:`` lines and exit statuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartupgrade_client import edits, messages, parsers, rfc7951
+from smartupgrade_client.cli import checks
+from smartupgrade_client.cli.exit_codes import ExitCode
+from smartupgrade_client.cli.ui import Ui, section
+from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_client.display import render
+from smartupgrade_client.edits import Edit
+from smartupgrade_client.errors import ConnectionLost, RpcTimeout
+from smartupgrade_client.model import (
+    FileKind,
+    SmartUpgrade,
+    UpgradeInformation,
+    UpgradeTarget,
+)
+from smartupgrade_client.results import OperationStarted
+
+# The switch's own lines (the seed's display, download and right-now examples).
+LOADING = "Loading the information, please wait ."
+GETTING_VERSION = "Getting version information from houp, please wait ..."
+UPGRADE_SECTION = "Upgrade information"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a command ended on one switch."""
+
+    code: ExitCode
+    summary: str
+
+
+Handler = Callable[[SmartUpgradeClient, argparse.Namespace, Ui], Outcome]
+
+OK = Outcome(ExitCode.OK, "ok")
+
+
+class Detached(Exception):  # noqa: N818 -- not an error: the user chose to leave
+    """CTRL+C without cancelling: the operation goes on on the switch, the command stops."""
+
+
+# -- display and refresh ---------------------------------------------------------------------
+
+
+def state_summary(state: SmartUpgrade) -> str:
+    """A switch in one line: its versions, the version check and the last upgrade."""
+    local = state.local_information
+    check = state.version_information.check_result
+    status = state.upgrade_information.upgrade_status
+    parts = [local.software_version or "-", local.patch_version or "-"]
+    parts.append(check.display if check is not None else "-")
+    parts.append(status.display if status is not None else "-")
+    return " ".join(parts)
+
+
+def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """``display smart-upgrade information``: like the switch, a refresh with the HOUP first
+    (unless ``--no-refresh``), then the whole state."""
+    if args.refresh:
+        ui.info(LOADING)
+        client.refresh()
+    reply = client.call(messages.get())
+    state = parsers.smart_upgrade(reply)
+    if args.json:
+        ui.output(json.dumps(rfc7951.data_json(reply), indent=2) + "\n")
+    else:
+        ui.output(render(state))
+    return Outcome(ExitCode.OK, state_summary(state))
+
+
+def refresh(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """Check the version with the HOUP now (what ``display`` triggers) and say the result."""
+    ui.info(LOADING)
+    checked = client.refresh()
+    result = checked.check_result.display if checked.check_result is not None else "-"
+    recommended = checked.recommended_software_version or "-"
+    summary = f"{result} {recommended}"
+    ui.output(section(SmartUpgrade(version_information=checked), "Version information"))
+    return Outcome(ExitCode.OK, summary)
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def read_pems(paths: Sequence[str]) -> list[str]:
+    """The trusted CA certificates of ``ssl policy``, each a PEM file (whose form the switch
+    checks against the module's pattern)."""
+    pems: list[str] = []
+    for name in paths:
+        try:
+            text = Path(name).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as error:
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {error}.") from None
+        pems.append(text)
+    return pems
+
+
+def ssl_policy_create(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """``ssl policy NAME`` with its trusted CA certificates (read by :func:`read_pems`)."""
+    client.create_ssl_policy(args.name, args.pems)
+    return OK
+
+
+def ssl_policy_delete(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """``undo ssl policy NAME``."""
+    client.delete_ssl_policy(args.name)
+    return OK
+
+
+def schedule_arguments(words: Sequence[str]) -> tuple[str, str | None]:
+    """``download at T [reboot at T2]`` as the switch reads it; a time may be one quoted word
+    or its date and time as two."""
+    text = " ".join(words).split()
+    if len(text) < 3 or text[:2] != ["download", "at"]:
+        raise checks.UsageError(
+            f"Incomplete command: give schedule download at {checks.SCHEDULE_SYNTAX} "
+            f"[reboot at {checks.SCHEDULE_SYNTAX}]."
+        )
+    rest = text[2:]
+    if "reboot" in rest:
+        cut = rest.index("reboot")
+        download, after = rest[:cut], rest[cut + 1 :]
+        if not after or after[0] != "at" or len(after) == 1:
+            raise checks.UsageError(f"Incomplete command: give reboot at {checks.SCHEDULE_SYNTAX}.")
+        return checks.schedule(" ".join(download), " ".join(after[1:]))
+    return checks.schedule(" ".join(rest), None)
+
+
+# The undo forms of the seed's commands; the key is what follows ``undo``.
+UNDO_FORMS: dict[tuple[str, ...], Callable[[], Edit]] = {
+    ("url",): edits.undo_url,
+    ("https-port",): edits.undo_https_port,
+    ("ssl-policy",): edits.undo_ssl_policy,
+    ("enable",): edits.disable,
+    ("ap", "enable"): edits.disable_ap,
+    ("schedule",): edits.unschedule,
+    ("verify-server", "disable"): edits.undo_disable_verify_server,
+    ("web-prompt", "disable"): edits.undo_disable_web_prompt,
+}
+
+
+def undo_edit(words: Sequence[str]) -> Edit:
+    form = UNDO_FORMS.get(tuple(words))
+    if form is None:
+        known = ", ".join(" ".join(key) for key in UNDO_FORMS)
+        raise checks.UsageError(
+            f"Unrecognized command 'undo {' '.join(words)}': undo one of {known}."
+        )
+    return form()
+
+
+# -- download, right-now, cancel -------------------------------------------------------------
+
+
+def _target(args: argparse.Namespace) -> UpgradeTarget | None:
+    return UpgradeTarget.AP if args.ap else None
+
+
+class _FileNames:
+    """The names the switch gives the files of the running operation, read once it reports
+    progress (its version check, which may change them, runs first)."""
+
+    def __init__(self, client: SmartUpgradeClient) -> None:
+        self._client = client
+        self._state: SmartUpgrade | None = None
+
+    def __call__(self, kind: FileKind) -> str:
+        if self._state is None:
+            self._state = self._client.read()
+        version = self._state.version_information
+        name = (
+            version.software_package_name
+            if kind is FileKind.SOFTWARE
+            else version.patch_package_name
+        )
+        return name or kind.display
+
+
+def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
+    """Wait for the running operation with progress bars. CTRL+C offers to cancel it on the
+    switch (CTRL+C on the switch's own console does that); declining leaves it running."""
+    names = _FileNames(client)
+    cancelled = False
+    while True:
+        try:
+            with ui.following():
+                return client.wait(
+                    progress=lambda change: ui.progress(names(change.file_kind), change)
+                )
+        except KeyboardInterrupt:
+            if cancelled or not ui.confirm_cancel(noun):
+                raise Detached(noun) from None
+            status = client.cancel()
+            ui.info(f"Cancellation status: {status.display}")
+            cancelled = True
+
+
+def _start(
+    client: SmartUpgradeClient,
+    ui: Ui,
+    noun: str,
+    start: Callable[[UpgradeTarget | None], OperationStarted],
+    target: UpgradeTarget | None,
+) -> None:
+    ui.info(GETTING_VERSION)
+    start(target)
+    ui.info(f"If you want to stop the {noun}, please press CTRL + C.")
+
+
+def _progress_summary(information: UpgradeInformation) -> str:
+    status = information.upgrade_status
+    parts = [status.display if status is not None else "-"]
+    for kind, percent in (
+        (FileKind.SOFTWARE, information.software_download_progress),
+        (FileKind.PATCH, information.patch_download_progress),
+    ):
+        if percent is not None:
+            parts.append(f"{kind.display} {percent}%")
+    return " ".join(parts)
+
+
+def download(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """``smart-upgrade download``: the files, verified and set for the next startup."""
+    _start(client, ui, "download", client.download, _target(args))
+    final = follow(client, ui, "download")
+    ui.output(section(SmartUpgrade(upgrade_information=final), UPGRADE_SECTION))
+    return Outcome(ExitCode.OK, _progress_summary(final))
+
+
+def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """``smart-upgrade right-now``: download, then the switch reboots into the new version.
+    The reboot ends the session: reconnect, wait for the switch, report what it runs now."""
+    before = client.read().local_information
+    _start(client, ui, "upgrade", client.right_now, _target(args))
+    # The reboot ends the session, usually before the last poll sees the final status.
+    with suppress(ConnectionLost, RpcTimeout):
+        follow(client, ui, "upgrade")
+    ui.info("System is rebooting for upgrade; waiting for the switch to come back ...")
+    client.reconnect(timeout=args.reboot_timeout)
+    after = client.read()
+    local = after.local_information
+    ui.output(section(after, "Local information"))
+    ui.output(section(after, UPGRADE_SECTION))
+    last = after.upgrade_information.last_upgrade_result
+    summary = f"{before.software_version} -> {local.software_version}"
+    if last is not None:
+        summary += f" ({last.display})"
+    return Outcome(ExitCode.OK, summary)
+
+
+def cancel(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """What CTRL+C does on the switch: stop the running download or upgrade."""
+    status = client.cancel()
+    ui.info(f"Cancellation status: {status.display}")
+    return Outcome(ExitCode.OK, status.display)

@@ -1,0 +1,342 @@
+"""The command line: connection options, then one of the seed's commands.
+
+The grammar follows the switch (``smart-upgrade url HOST`` is ``smartupgrade url HOST``, ``undo``
+forms included); the checks of every parameter come from :mod:`~smartupgrade_client.cli.checks`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Sequence
+from typing import NoReturn, TypeVar
+
+from smartupgrade_client import edits
+from smartupgrade_client.cli import checks, commands
+from smartupgrade_client.cli.exit_codes import ExitCode, epilog
+from smartupgrade_client.cli.ui import Ui
+from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_client.edits import Edit
+
+PROG = "smartupgrade"
+T = TypeVar("T")
+
+# The local emulated switch (smartupgrade-sim) out of the box.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8830
+DEFAULT_USER = "admin"
+DEFAULT_PASSWORD = "admin"
+PASSWORD_VARIABLE = "SMARTUPGRADE_PASSWORD"
+DEFAULT_CONCURRENCY = 8
+DEFAULT_REBOOT_TIMEOUT = 600.0
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports like the switch: ``Error:`` and what to fix, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage()
+        self.exit(ExitCode.USAGE, f"Error: {message}\n")
+
+
+def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
+    def convert(text: str) -> T:
+        try:
+            return check(text)
+        except checks.UsageError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = check.__name__
+    return convert
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return value
+
+
+def _concurrency(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give at least 1")
+    return value
+
+
+def connection_options(parser: argparse.ArgumentParser, *, suppress: bool = False) -> None:
+    """``--host`` ... ``--timeout``. Repeated on each command with ``suppress`` so that they may
+    also follow the command without resetting what came before it."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("connection")
+    group.add_argument(
+        "--host", default=default(DEFAULT_HOST), help=f"switch address ({DEFAULT_HOST})"
+    )
+    group.add_argument(
+        "--port", type=int, default=default(DEFAULT_PORT), help=f"NETCONF port ({DEFAULT_PORT})"
+    )
+    group.add_argument(
+        "--user", "-u", default=default(DEFAULT_USER), help=f"SSH user ({DEFAULT_USER})"
+    )
+    group.add_argument(
+        "--password",
+        default=default(None),
+        help=f"SSH password (default: ${PASSWORD_VARIABLE}, else {DEFAULT_PASSWORD!r} "
+        "unless --key is given)",
+    )
+    group.add_argument("--key", default=default(None), help="SSH private key file")
+    group.add_argument(
+        "--timeout",
+        type=_positive,
+        default=default(30.0),
+        help="seconds for the connection and for each reply (30)",
+    )
+    group.add_argument(
+        "--verify-host-key",
+        action="store_true",
+        default=default(False),
+        help="check the switch's host key in ~/.ssh/known_hosts (emulated switches make "
+        "their own keys, so this is off by default)",
+    )
+    group.add_argument(
+        "--host-key", default=default(None), help="accept only this host key (base64)"
+    )
+
+
+def password(args: argparse.Namespace) -> str | None:
+    """The password: the option, the environment, or the sim's default when no key is given."""
+    if args.password is not None:
+        return str(args.password)
+    from_environment = os.environ.get(PASSWORD_VARIABLE)
+    if from_environment is not None:
+        return from_environment
+    return None if args.key else DEFAULT_PASSWORD
+
+
+def _edit(build: Callable[[argparse.Namespace], Edit]) -> commands.Handler:
+    def run(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> commands.Outcome:
+        client.configure(build(args))
+        return commands.OK
+
+    return run
+
+
+def _prepared_edit(
+    client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui
+) -> commands.Outcome:
+    client.configure(args.edit)
+    return commands.OK
+
+
+def _prepare_undo(args: argparse.Namespace) -> None:
+    args.edit = commands.undo_edit(args.words)
+
+
+def _prepare_schedule(args: argparse.Namespace) -> None:
+    args.edit = edits.schedule(*commands.schedule_arguments(args.words))
+
+
+def _prepare_trusted_ca(args: argparse.Namespace) -> None:
+    args.pems = commands.read_pems(args.trusted_ca)
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """The checks argparse cannot make word by word (``schedule``, ``undo``, CA files): run
+    before connecting, so that a wrong command line sends nothing."""
+    step: Callable[[argparse.Namespace], None] | None = getattr(args, "prepare", None)
+    if step is not None:
+        step(args)
+
+
+def _keyword(parser: argparse.ArgumentParser, word: str) -> None:
+    """A fixed word of the switch's syntax (``ap enable``, ``verify-server disable``)."""
+    parser.add_argument("keyword", choices=[word], metavar=word, help=f"the word {word!r}")
+
+
+def add_commands(
+    subparsers: argparse._SubParsersAction,  # type: ignore[type-arg]
+    *,
+    connection: bool,
+) -> None:
+    """Every command of one switch (also what ``fleet`` runs on each switch)."""
+
+    def command(name: str, help_text: str, handler: commands.Handler) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = subparsers.add_parser(
+            name, help=help_text, description=help_text
+        )
+        parser.set_defaults(handler=handler, command=name)
+        if connection:
+            connection_options(parser, suppress=True)
+        return parser
+
+    shown = command(
+        "display",
+        "display smart-upgrade information (refreshes with the HOUP first)",
+        commands.display,
+    )
+    shown.add_argument(
+        "--no-refresh",
+        dest="refresh",
+        action="store_false",
+        help="show what the switch knows, without checking with the HOUP",
+    )
+    shown.add_argument(
+        "--json", action="store_true", help="the same data as RFC 7951 JSON on stdout"
+    )
+    command("refresh", "check the version with the HOUP now", commands.refresh)
+
+    url = command(
+        "url",
+        "smart-upgrade url HOST: the HOUP or proxy server",
+        _edit(lambda args: edits.set_url(args.host)),
+    )
+    url.add_argument("host", type=_checked(checks.url), metavar="HOST")
+    port = command(
+        "https-port",
+        "smart-upgrade https-port PORT",
+        _edit(lambda args: edits.set_https_port(args.https_port)),
+    )
+    port.add_argument("https_port", type=_checked(checks.https_port), metavar="PORT")
+    policy = command(
+        "ssl-policy",
+        "smart-upgrade ssl-policy NAME: bind an SSL policy",
+        _edit(lambda args: edits.set_ssl_policy(args.name)),
+    )
+    policy.add_argument("name", type=_checked(checks.bound_policy_name), metavar="NAME")
+    command(
+        "enable",
+        "smart-upgrade enable (needs an SSL policy bound)",
+        _edit(lambda args: edits.enable()),
+    )
+    _keyword(
+        command(
+            "ap", "smart-upgrade ap enable (needs enable)", _edit(lambda args: edits.enable_ap())
+        ),
+        "enable",
+    )
+    schedule = command(
+        "schedule",
+        f"smart-upgrade schedule download at {checks.SCHEDULE_SYNTAX} "
+        f"[reboot at {checks.SCHEDULE_SYNTAX}]",
+        _prepared_edit,
+    )
+    schedule.set_defaults(prepare=_prepare_schedule)
+    schedule.add_argument("words", nargs="+", metavar="download at TIME [reboot at TIME]")
+    _keyword(
+        command(
+            "verify-server",
+            "smart-upgrade verify-server disable",
+            _edit(lambda args: edits.disable_verify_server()),
+        ),
+        "disable",
+    )
+    _keyword(
+        command(
+            "web-prompt",
+            "smart-upgrade web-prompt disable",
+            _edit(lambda args: edits.disable_web_prompt()),
+        ),
+        "disable",
+    )
+    undo = command(
+        "undo",
+        "undo one of the commands above: "
+        + ", ".join(" ".join(words) for words in commands.UNDO_FORMS),
+        _prepared_edit,
+    )
+    undo.set_defaults(prepare=_prepare_undo)
+    undo.add_argument("words", nargs="+", metavar="COMMAND")
+    create = command(
+        "ssl-policy-create",
+        "ssl policy NAME: create an SSL policy (or replace its trusted CAs)",
+        commands.ssl_policy_create,
+    )
+    create.set_defaults(prepare=_prepare_trusted_ca)
+    create.add_argument("name", type=_checked(checks.policy_name), metavar="NAME")
+    create.add_argument(
+        "--trusted-ca",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a trusted CA certificate (PEM); repeat for several",
+    )
+    delete = command(
+        "ssl-policy-delete",
+        "undo ssl policy NAME: delete an SSL policy",
+        commands.ssl_policy_delete,
+    )
+    delete.add_argument("name", type=_checked(checks.policy_name), metavar="NAME")
+
+    for name, help_text, handler in (
+        ("download", "smart-upgrade download, with progress", commands.download),
+        ("right-now", "smart-upgrade right-now: download, reboot, report", commands.right_now),
+    ):
+        operation = command(name, help_text, handler)
+        operation.add_argument("--ap", action="store_true", help="upgrade the APs")
+        operation.add_argument(
+            "--yes", "-y", action="store_true", help="on CTRL+C, cancel without asking"
+        )
+        if name == "right-now":
+            operation.add_argument(
+                "--reboot-timeout",
+                type=_positive,
+                default=DEFAULT_REBOOT_TIMEOUT,
+                help=f"seconds to wait for the switch to come back ({DEFAULT_REBOOT_TIMEOUT:g})",
+            )
+    command("cancel", "stop the running download or upgrade", commands.cancel)
+
+
+def build() -> Parser:
+    """``smartupgrade``'s parser."""
+    parser = Parser(
+        prog=PROG,
+        description="Smart Upgrade of a switch over NETCONF: the switch's commands, "
+        "its display, download and right-now with progress, and a fleet of switches.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    connection_options(parser)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    add_commands(subparsers, connection=True)
+    fleet = subparsers.add_parser(
+        "fleet",
+        help="one command on every switch of an inventory, concurrently",
+        description="Run one command on every switch of INVENTORY (YAML or JSON, see "
+        "docs/cli.md), at most --concurrency at a time; ends with a summary table.",
+        epilog=epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fleet.set_defaults(command="fleet")
+    fleet.add_argument("inventory", metavar="INVENTORY")
+    fleet.add_argument(
+        "--concurrency",
+        "-c",
+        type=_concurrency,
+        default=DEFAULT_CONCURRENCY,
+        help=f"switches worked on at once ({DEFAULT_CONCURRENCY})",
+    )
+    fleet.add_argument(
+        "--yes", "-y", action="store_true", help="on CTRL+C, cancel on every switch without asking"
+    )
+    fleet.add_argument(
+        "--json", action="store_true", help="the summary as JSON on stdout instead of a table"
+    )
+    fleet.add_argument("fleet_command", nargs=argparse.REMAINDER, metavar="COMMAND ...")
+    connection_options(fleet, suppress=True)
+    return parser
+
+
+def fleet_command_parser() -> Parser:
+    """What follows the inventory: one switch's command, without connection options (those
+    come from the inventory)."""
+    parser = Parser(prog=f"{PROG} fleet INVENTORY")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    add_commands(subparsers, connection=False)
+    return parser
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    return build().parse_args(argv)
