@@ -14,13 +14,17 @@ and output parsing are separate pure functions so they can be tested without a s
   paramiko transport loads any private key as an RSA key, which paramiko 5 then refuses
   ("no RSA pubkey algorithms are configured").
 - yangcli (Debian ``yangcli``, yuma123): ``run_yangcli(server, "sget /su:smart-upgrade")`` in
-  batch mode with ``--autoload=false``. It exits 0 even when the session or the command failed,
-  so :func:`yangcli_failure` reads the failure from its output.
+  batch mode with ``--autoload=false``, or several commands in one session with
+  :func:`run_yangcli_script`. It exits 0 even when the session or the command failed, so
+  :func:`yangcli_failure` reads the failure from its output. Without ``--module=NAME`` for each
+  module (found on ``--modpath``) it prints our data in namespace ``INVALID``.
 - yanglint: :func:`yanglint_validate_reply` validates the ``<data>`` of a get or get-config
   reply. ``yanglint -t nc-reply -R rpc.xml`` is no oracle for the content: ``<data>`` is anyxml
   in ietf-netconf, so libyang 2.1.30 accepts any content there (an out-of-range leaf, an unknown
   element, an unknown namespace all give rc 0). ``-t get`` / ``-t getconfig`` on the children of
   ``<data>`` does check them (rc 7), and ``getconfig`` also rejects state data.
+- the server: :func:`running_sim` starts ``smartupgrade-sim`` the way the README does, on
+  127.0.0.1 and a port the OS picks, and stops it by its pid.
 """
 
 from __future__ import annotations
@@ -38,13 +42,16 @@ from typing import Literal, TypedDict
 from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
 
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YANG_DIR = REPO_ROOT / "yang"
 YANG_MODULES: tuple[Path, ...] = tuple(sorted(YANG_DIR.glob("*.yang")))
 YANG_SEARCH_PATHS: tuple[Path, ...] = (YANG_DIR, YANG_DIR / "ietf")
-# the console script installed next to the interpreter running the tests
+# the console scripts installed next to the interpreter running the tests
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
+SMARTUPGRADE_SIM = Path(sys.executable).with_name("smartupgrade-sim")
 CLIENT_TIMEOUT = 60.0
 
 
@@ -63,6 +70,71 @@ class ClientRun:
     returncode: int
     stdout: str
     stderr: str
+
+
+# --- the server under test -------------------------------------------------------------------
+
+_LISTENING = re.compile(r"NETCONF over SSH on (\S+):(\d+)")
+_LOG_PROBLEMS = re.compile(r"^.*(?:Traceback| ERROR | CRITICAL ).*$", re.MULTILINE)
+
+
+def listening_address(line: str) -> tuple[str, int] | None:
+    """The address in the line ``smartupgrade-sim`` prints once it listens."""
+    match = _LISTENING.search(line)
+    return None if match is None else (match.group(1), int(match.group(2)))
+
+
+def log_problems(log: str) -> list[str]:
+    """Lines of the server's log that report a crash or an error."""
+    return _LOG_PROBLEMS.findall(log)
+
+
+@dataclass(frozen=True)
+class Sim:
+    server: Server
+    pid: int
+    log: Path
+
+
+@contextmanager
+def running_sim(data_dir: Path, model: str) -> Iterator[Sim]:
+    """``smartupgrade-sim`` in a subprocess with a fresh ``data_dir``; its log goes to ``.log``."""
+    log_path = data_dir.with_name(f"{data_dir.name}.log")
+    argv = [
+        str(SMARTUPGRADE_SIM),
+        f"--data-dir={data_dir}",
+        "--host=127.0.0.1",
+        "--netconf-port=0",
+        # the HOUP's ports too: several sims (and other test runs) share the machine
+        "--houp-port=0",
+        "--houp-admin-port=0",
+        f"--model={model}",
+    ]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
+        )
+    assert process.stdout is not None
+    try:
+        address = None
+        while address is None:
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(
+                    f"smartupgrade-sim exited with {process.wait()}:\n{log_path.read_text()}"
+                )
+            address = listening_address(line)
+        host, port = address
+        yield Sim(Server(host, port, DEFAULT_USERNAME, DEFAULT_PASSWORD), process.pid, log_path)
+    finally:
+        # SIGTERM: the sim ends its sessions and exits
+        process.terminate()
+        try:
+            process.wait(timeout=CLIENT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
 
 
 def _run(argv: Sequence[str], timeout: float) -> ClientRun:
@@ -154,7 +226,14 @@ def scrapli_session(server: Server, timeout: float = CLIENT_TIMEOUT) -> Iterator
 # --- yangcli -------------------------------------------------------------------------------
 
 
-def yangcli_argv(server: Server, command: str, modpath: Sequence[Path] = ()) -> list[str]:
+def yangcli_argv(
+    server: Server,
+    command: str | None,
+    modpath: Sequence[Path] = (),
+    modules: Sequence[str] = (),
+    script: Path | None = None,
+) -> list[str]:
+    """Arguments for one ``command``, or for the commands of a ``script`` file."""
     argv = [
         "yangcli",
         f"--server={server.host}",
@@ -164,27 +243,49 @@ def yangcli_argv(server: Server, command: str, modpath: Sequence[Path] = ()) -> 
         # without it yangcli fetches every advertised schema with get-schema first
         "--autoload=false",
         "--display-mode=xml",
-        f"--run-command={command}",
     ]
+    if command is not None:
+        argv.append(f"--run-command={command}")
+    if script is not None:
+        argv.append(f"--run-script={script}")
     if server.password is not None:
         argv.append(f"--password={server.password}")
     if server.private_key is not None:
         argv.append(f"--private-key={server.private_key}")
         argv.append(f"--public-key={server.private_key}.pub")
+    # by name: an absolute --module= path makes yangcli assert
+    argv += [f"--module={module}" for module in modules]
     if modpath:
-        # an absolute --module= path makes yangcli assert; a module path does not
         argv.append(f"--modpath={':'.join(str(p) for p in modpath)}")
     return argv
 
 
 def run_yangcli(
-    server: Server, command: str, modpath: Sequence[Path] = (), timeout: float = CLIENT_TIMEOUT
+    server: Server,
+    command: str,
+    modpath: Sequence[Path] = (),
+    timeout: float = CLIENT_TIMEOUT,
+    modules: Sequence[str] = (),
 ) -> ClientRun:
     """Run one yangcli command (``sget /x``, ``get-config source=running``) in batch mode.
 
     ``xget`` prompts in batch mode and aborts: use ``sget``.
     """
-    return _run(yangcli_argv(server, command, modpath), timeout)
+    return _run(yangcli_argv(server, command, modpath, modules), timeout)
+
+
+def run_yangcli_script(
+    server: Server,
+    commands: Sequence[str],
+    modpath: Sequence[Path] = (),
+    modules: Sequence[str] = (),
+    timeout: float = CLIENT_TIMEOUT,
+) -> ClientRun:
+    """Run several yangcli commands in one session (``merge …`` then ``commit``)."""
+    with tempfile.TemporaryDirectory(prefix="yangcli-") as directory:
+        script = Path(directory) / "commands.yc"
+        script.write_text("".join(f"{command}\n" for command in commands))
+        return _run(yangcli_argv(server, None, modpath, modules, script), timeout)
 
 
 _YANGCLI_FAILURES = (
@@ -203,13 +304,31 @@ def yangcli_failure(run: ClientRun) -> str | None:
     return None
 
 
-def yangcli_reply_xml(stdout: str) -> etree._Element:
-    """The XML yangcli printed for the reply (``--display-mode=xml``)."""
-    start = stdout.find("<")
-    end = stdout.rfind(">")
+def _yangcli_reply_xml(body: str) -> etree._Element:
+    start = body.find("<")
+    end = body.rfind(">")
     if start < 0 or end < start:
-        raise ValueError(f"no XML in yangcli output:\n{stdout}")
-    return etree.fromstring(stdout[start : end + 1].encode())
+        raise ValueError(f"no XML in yangcli output:\n{body}")
+    return etree.fromstring(body[start : end + 1].encode())
+
+
+_YANGCLI_REPLY = re.compile(r"^RPC (?:OK|Data) Reply \S+ for session \d+:$", re.MULTILINE)
+
+
+def yangcli_replies(stdout: str) -> list[etree._Element | None]:
+    """One entry per reply yangcli printed, in order: the ``<rpc-reply>``, or None for ``<ok/>``.
+
+    yangcli prints ``RPC OK Reply N …`` alone for ``<ok/>`` and the reply's XML after
+    ``RPC Data Reply N …`` (``--display-mode=xml``). What comes before the first reply is no
+    XML although it looks like some (``Default target set to: <candidate>``).
+    """
+    headers = list(_YANGCLI_REPLY.finditer(stdout))
+    replies: list[etree._Element | None] = []
+    for index, header in enumerate(headers):
+        end = headers[index + 1].start() if index + 1 < len(headers) else len(stdout)
+        body = stdout[header.end() : end]
+        replies.append(_yangcli_reply_xml(body) if header.group(0).startswith("RPC Data") else None)
+    return replies
 
 
 # --- yanglint ------------------------------------------------------------------------------
@@ -264,6 +383,9 @@ def yanglint_validate_reply(
     if not isinstance(reply, etree._Element):
         reply = etree.fromstring(reply.encode() if isinstance(reply, str) else reply)
     content = b"".join(etree.tostring(child) for child in reply_data(reply))
+    if not content:
+        # libyang refuses an empty input file; no module here has a mandatory top-level node
+        return YanglintResult(0, "empty <data>")
     with tempfile.TemporaryDirectory(prefix="yanglint-") as directory:
         data_file = Path(directory) / "data.xml"
         # several top-level elements in one file: libyang reads them as sibling data trees

@@ -11,12 +11,15 @@ from tests.interop.clients import (
     NETCONF_CONSOLE2,
     ClientRun,
     Server,
+    listening_address,
+    log_problems,
     netconf_console2_argv,
     parse_console_output,
     reply_data,
     scrapli_driver_arguments,
     yangcli_argv,
     yangcli_failure,
+    yangcli_replies,
     yanglint_validate_reply,
 )
 
@@ -80,6 +83,42 @@ def test_yangcli_argv() -> None:
     assert argv[-1] == "--modpath=/a:/b"
 
 
+def test_yangcli_argv_for_a_script_with_modules() -> None:
+    argv = yangcli_argv(SERVER, None, [Path("/a")], modules=["m1", "m2"], script=Path("/s.yc"))
+    assert "--run-script=/s.yc" in argv
+    assert not any(a.startswith("--run-command") for a in argv)
+    assert argv[-3:] == ["--module=m1", "--module=m2", "--modpath=/a"]
+
+
+def test_yangcli_replies_in_order() -> None:
+    stdout = (
+        "Default target set to: <candidate> (<running> also supported)\n"
+        "RPC OK Reply 1 for session 3:\n\n"
+        "RPC Data Reply 2 for session 3:\n\n"
+        f'<rpc-reply xmlns="{NC_NS}">\n  <data><a xmlns="urn:a"/></data>\n</rpc-reply>\n\n'
+        "Saving configuration to non-volative storage\n"
+        "RPC OK Reply 4 for session 3:\n"
+    )
+    ok, data, saved = yangcli_replies(stdout)
+    assert ok is None and saved is None
+    assert data is not None and [c.tag for c in reply_data(data)] == ["{urn:a}a"]
+
+
+def test_listening_address() -> None:
+    line = "NETCONF over SSH on 127.0.0.1:40123 (subsystem netconf)\n"
+    assert listening_address(line) == ("127.0.0.1", 40123)
+    assert listening_address("  credentials: admin/admin\n") is None
+
+
+def test_log_problems() -> None:
+    log = (
+        "2026-01-01 00:00:00,000 WARNING smartupgrade_server.transport.ssh: session 3: closing\n"
+        "2026-01-01 00:00:00,000 ERROR smartupgrade_server.transport.ssh: session 4: failed\n"
+        "Traceback (most recent call last):\n"
+    )
+    assert log_problems(log) == [log.splitlines()[1], "Traceback (most recent call last):"]
+
+
 def test_yangcli_failure_is_read_from_the_output() -> None:
     failed = ClientRun(
         ("yangcli",),
@@ -140,3 +179,7 @@ def test_yanglint_rejects_state_data_in_get_config_only() -> None:
     data = etree.fromstring(reply(state).encode())
     get = yanglint_validate_reply(data, "get")
     assert "Unexpected data state node" not in get.output
+
+
+def test_an_empty_data_is_valid_without_asking_yanglint() -> None:
+    assert yanglint_validate_reply(reply(""), "get-config").valid

@@ -1,0 +1,74 @@
+"""yangcli (Debian ``yangcli``, yuma123) in batch mode against smartupgrade-sim.
+
+yangcli edits the candidate when ``:candidate`` is advertised (``merge``/``replace``/``create``
+then ``commit``), needs ``sget`` rather than ``xget`` in batch mode, and knows our modules only
+when loaded by name from ``--modpath`` (``--autoload=false``: it would otherwise fetch them with
+``<get-schema>``). Its libssh2 needs an ECDSA or Ed25519 host key.
+"""
+
+from tests.interop.clients import (
+    NC_NS,
+    YANG_SEARCH_PATHS,
+    ClientRun,
+    Server,
+    run_yangcli,
+    run_yangcli_script,
+    yangcli_failure,
+    yangcli_replies,
+    yanglint_validate_reply,
+)
+from tests.interop.conftest import FEATURES
+
+SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
+SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
+NS = {"nc": NC_NS, "su": SU, "sslp": SSLP}
+MODULES = ("sunc-smart-upgrade", "sunc-ssl-policy")
+
+
+def succeeded(run: ClientRun) -> ClientRun:
+    assert run.returncode == 0 and yangcli_failure(run) is None, run.stdout + run.stderr
+    return run
+
+
+def test_get_config(sim: Server) -> None:
+    run = succeeded(
+        run_yangcli(sim, "get-config source=running", YANG_SEARCH_PATHS, modules=MODULES)
+    )
+    (config,) = yangcli_replies(run.stdout)
+    assert config is not None
+    result = yanglint_validate_reply(config, "get-config", features=FEATURES)
+    assert result.valid, result.output
+
+
+def test_lock_edit_commit_unlock_then_sget_and_get_config(sim: Server) -> None:
+    run = succeeded(
+        run_yangcli_script(
+            sim,
+            [
+                "lock target=candidate",
+                "create /ssl-policies/ssl-policy[name='yangcli']",
+                "merge /smart-upgrade/ssl-policy value=yangcli",
+                "replace /smart-upgrade/https-port value=6443",
+                "commit",
+                "unlock target=candidate",
+                "sget /smart-upgrade",
+                "get-config source=running",
+            ],
+            YANG_SEARCH_PATHS,
+            MODULES,
+        )
+    )
+    *oks, state, config = yangcli_replies(run.stdout)
+    assert oks == [None] * 6
+    assert state is not None and config is not None
+
+    result = yanglint_validate_reply(state, "get", features=FEATURES)
+    assert result.valid, result.output
+    assert state.findtext("nc:data/su:smart-upgrade/su:https-port", namespaces=NS) == "6443"
+    assert state.findtext("nc:data/su:smart-upgrade/su:local-information/su:esn", namespaces=NS)
+
+    result = yanglint_validate_reply(config, "get-config", features=FEATURES)
+    assert result.valid, result.output
+    assert config.findtext("nc:data/su:smart-upgrade/su:ssl-policy", namespaces=NS) == "yangcli"
+    names = config.findall("nc:data/sslp:ssl-policies/sslp:ssl-policy/sslp:name", NS)
+    assert "yangcli" in [name.text for name in names]
