@@ -1,84 +1,254 @@
-"""``smartupgrade-sim``: run an emulated switch's NETCONF server until interrupted."""
+"""``smartupgrade-sim``: an emulated switch and its HOUP, until interrupted (docs/server.md)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import re
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from smartupgrade_server.app import Switch, SwitchIdentity
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.datastore.codec import RawObject
+from smartupgrade_server.device import Clock, FactoryState, Identity, ScaledClock, WallClock
+from smartupgrade_server.device_link import ssl_policy_config
+from smartupgrade_server.houp import CatalogueError, HoupServer
+from smartupgrade_server.model import NAMESPACE, SmartUpgrade
+from smartupgrade_server.models import supports_ap_upgrade
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
 
 APP_NAME = "smartupgrade-sim"
+DEFAULT_NETCONF_PORT = 8830
+# clear of the NETCONF port and of the planned VRP CLI (8022) and web system (8443)
+DEFAULT_HOUP_PORT = 9443
+DEFAULT_HOUP_ADMIN_PORT = 9080
+HOUP_DIR = "houp"
+# the seed's name for the policy smart upgrade binds
+FACTORY_SSL_POLICY = "houp"
+# the seed's AP example; only AP-capable models manage one
+DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
+_SIZE = re.compile(r"^(\d+)([KMG]?)$", re.IGNORECASE)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def byte_size(text: str) -> int:
+    """``536870912``, ``512M``, ``1G`` (binary units)."""
+    match = _SIZE.match(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 536870912, 512M, 1G")
+    return int(match.group(1)) * _UNITS[match.group(2).upper()]
+
+
+def clock_choice(text: str) -> str | float:
+    """``wall``, or a speed factor of simulated time (``60``: a minute per second)."""
+    if text == "wall":
+        return text
+    try:
+        factor = float(text)
+    except ValueError:
+        factor = 0.0
+    if factor <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is neither 'wall' nor a positive factor")
+    return factor
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog=APP_NAME, description="An emulated switch with Smart Upgrade, managed over NETCONF."
+        prog=APP_NAME,
+        description="An emulated switch with Smart Upgrade, managed over NETCONF, and the "
+        "emulated upgrade server (HOUP) it talks to over HTTPS.",
     )
     parser.add_argument(
         "--data-dir",
         type=Path,
         default=Path(user_data_dir(APP_NAME)),
-        help="host keys, users and the startup datastore (default: %(default)s)",
+        help="the switch's host keys, users, startup datastore, state and flash; the HOUP's "
+        f"keys under {HOUP_DIR}/ (default: %(default)s)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    parser.add_argument("--host", default="127.0.0.1", help="NETCONF address (%(default)s)")
     parser.add_argument(
-        "--netconf-port", type=int, default=8830, help="NETCONF/SSH port (%(default)s; 0: any)"
+        "--netconf-port",
+        type=int,
+        default=DEFAULT_NETCONF_PORT,
+        help="NETCONF/SSH port (%(default)s; 0: any)",
     )
+    parser.add_argument(
+        "--houp-port",
+        type=int,
+        default=DEFAULT_HOUP_PORT,
+        help="HOUP HTTPS port on 127.0.0.1 (%(default)s; 0: any)",
+    )
+    parser.add_argument(
+        "--houp-admin-port",
+        type=int,
+        default=DEFAULT_HOUP_ADMIN_PORT,
+        help="HOUP fault-injection port (plain HTTP) on 127.0.0.1 (%(default)s; 0: any)",
+    )
+    parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
     parser.add_argument("--model", default="S5732-H", help="switch model (%(default)s)")
     parser.add_argument("--device-name", help="device name (default: the model)")
     parser.add_argument("--esn", default="2102351XFR10P0000001", help="ESN (%(default)s)")
     parser.add_argument(
-        "--software-version", default="V200R020C00", help="running software (%(default)s)"
+        "--software", default="V200R020C00", help="software of a first start (%(default)s)"
     )
-    parser.add_argument("--patch-version", help="running patch (default: none)")
+    parser.add_argument(
+        "--patch", default="V200R020SPH", help="patch of a first start (%(default)s; '': none)"
+    )
+    parser.add_argument(
+        "--ap-device-type",
+        help=f"the AP the switch manages (AP-capable models: {DEFAULT_AP_DEVICE_TYPE!r}; '': none)",
+    )
+    parser.add_argument(
+        "--ap-software", default="V200R019C10", help="AP software of a first start (%(default)s)"
+    )
+    parser.add_argument(
+        "--flash-capacity",
+        type=byte_size,
+        default=byte_size("512M"),
+        help="flash size in bytes, or with K/M/G (default: 512M)",
+    )
+    parser.add_argument(
+        "--clock",
+        type=clock_choice,
+        default="wall",
+        help="'wall' (default), or N: simulated time from now, N times real time",
+    )
+    parser.add_argument(
+        "--reboot-seconds",
+        type=float,
+        default=60.0,
+        help="how long the switch takes to reboot, in clock seconds (%(default)s)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
     return parser.parse_args(argv)
 
 
-def connect_help(host: str, port: int, data_dir: Path) -> str:
+def quick_start_snippet(host: str, port: int) -> str:
+    """Python that binds the factory SSL policy, enables smart upgrade and checks the HOUP."""
     return f"""\
-NETCONF over SSH on {host}:{port} (subsystem netconf)
-  credentials: {DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {data_dir / USERS_FILE}
-  startup datastore: {data_dir / "startup.json"} (running starts from it; save with
-  copy-config running -> startup)
+from ncclient import manager
+from ncclient.xml_ import to_ele
 
-  from ncclient import manager
-  with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
-                       password="{DEFAULT_PASSWORD}", hostkey_verify=False,
-                       look_for_keys=False, allow_agent=False) as m:
-      print(m.get_config(source="running"))
+SU = "{NAMESPACE}"
+with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
+                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     look_for_keys=False, allow_agent=False) as m:
+    m.edit_config(target="running", config=f'''<config><smart-upgrade xmlns="{{SU}}">
+        <ssl-policy>{FACTORY_SSL_POLICY}</ssl-policy><enabled>true</enabled>
+        </smart-upgrade></config>''')
+    print(m.dispatch(to_ele(f'<refresh xmlns="{{SU}}"/>')))
+    print(m.get(filter=("subtree", f'<smart-upgrade xmlns="{{SU}}"/>')))
 """
 
 
+@dataclass(frozen=True)
+class Listening:
+    host: str
+    netconf_port: int
+    houp_port: int
+    houp_admin_port: int
+    data_dir: Path
+
+
+def connect_help(listening: Listening, describe_switch: str) -> str:
+    default = SmartUpgrade()
+    houp_dir = listening.data_dir / HOUP_DIR
+    snippet = quick_start_snippet(listening.host, listening.netconf_port)
+    indented = "".join(f"    {line}\n" for line in snippet.splitlines())
+    users = listening.data_dir / USERS_FILE
+    return f"""\
+NETCONF over SSH on {listening.host}:{listening.netconf_port} (subsystem netconf)
+  credentials: {DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {users}
+  startup datastore: {listening.data_dir / "startup.json"} (running starts from it; save with
+  copy-config running -> startup)
+  switch: {describe_switch}
+HOUP over HTTPS on 127.0.0.1:{listening.houp_port}; the switch reaches it as its default
+  {default.url}:{default.https_port} (host table), and trusts its CA through the factory SSL
+  policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
+HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, PUT JSON, DELETE),
+  /settings, /stats; e.g. curl -X PUT -d '{{"expired_certificate": true}}' \\
+  http://127.0.0.1:{listening.houp_admin_port}/faults  (docs/houp.md)
+
+Quick start with ncclient (bind the policy, enable, check for a new version):
+
+{indented}"""
+
+
+def _clock(choice: str | float) -> Clock:
+    return WallClock() if choice == "wall" else ScaledClock(float(choice))
+
+
+def factory_config(ca_cert_pem: str) -> RawObject:
+    """The factory startup configuration: an SSL policy trusting the HOUP's CA; smart upgrade
+    itself keeps the seed's defaults (no policy bound, disabled)."""
+    return ssl_policy_config(FACTORY_SSL_POLICY, (ca_cert_pem,))
+
+
 async def serve(arguments: argparse.Namespace) -> None:
-    identity = SwitchIdentity(
-        model=arguments.model,
-        device_name=arguments.device_name or arguments.model,
-        esn=arguments.esn,
-        software_version=arguments.software_version,
-        patch_version=arguments.patch_version,
+    data_dir: Path = arguments.data_dir
+    model: str = arguments.model
+    ap_device_type = arguments.ap_device_type
+    if ap_device_type is None:
+        ap_device_type = DEFAULT_AP_DEVICE_TYPE if supports_ap_upgrade(model) else ""
+    houp = await HoupServer.start(
+        data_dir / HOUP_DIR,
+        port=arguments.houp_port,
+        admin_port=arguments.houp_admin_port,
+        catalogue=arguments.catalogue,
     )
-    switch = await Switch.start(
-        identity, arguments.data_dir, host=arguments.host, port=arguments.netconf_port
-    )
+    try:
+        default = SmartUpgrade()
+        identity = Identity(
+            model, arguments.device_name or model, arguments.esn, ap_device_type or None
+        )
+        factory = FactoryState(
+            arguments.software,
+            arguments.patch or None,
+            arguments.ap_software if ap_device_type else None,
+        )
+        switch = await EmulatedSwitch.start(
+            data_dir,
+            identity=identity,
+            factory=factory,
+            houp_public_key=houp.signing_public_key,
+            clock=_clock(arguments.clock),
+            host=arguments.host,
+            port=arguments.netconf_port,
+            factory_config=factory_config(houp.ca_cert_pem),
+            flash_capacity=arguments.flash_capacity,
+            hosts={default.url: houp.host},
+            port_forwards={default.https_port: houp.port},
+            reboot_duration=timedelta(seconds=arguments.reboot_seconds),
+        )
+    except BaseException:
+        await houp.close()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    print(connect_help(arguments.host, switch.port, arguments.data_dir), flush=True)
+    device = switch.device
+    describe = (
+        f"{model} {identity.device_name}, ESN {identity.esn}, software "
+        f"{device.software_version}, patch {device.patch_version or '-'}"
+        + (f", AP {ap_device_type} {device.ap_software_version}" if ap_device_type else "")
+        + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
+    )
+    listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
+    print(connect_help(listening, describe), flush=True)
     try:
         await stop.wait()
     finally:
         await switch.close()
+        await houp.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         asyncio.run(serve(arguments))
-    except (DefaultCredentialsError, ValueError) as error:
+    except (DefaultCredentialsError, CatalogueError, ValueError, OSError) as error:
         print(f"{APP_NAME}: {error}", file=sys.stderr)
         return 2
     return 0

@@ -1,106 +1,188 @@
-"""One emulated switch behind NETCONF: datastores, operations and the SSH server, composed."""
+"""One emulated switch behind NETCONF: the switch emulator, its datastores, the operations and
+the SSH server, composed (docs/server.md)."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from typing import Self
+from typing import Self, TypedDict, Unpack
 
 from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_server.datastore.persistence import save_config
 from smartupgrade_server.datastore.schema import (
     AP_UPGRADE_FEATURE,
     SMART_UPGRADE_MODULE,
     data_model,
 )
-from smartupgrade_server.datastore.store import Datastores, Scheduler
-from smartupgrade_server.models import supports_ap_upgrade, supports_smart_upgrade
+from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Scheduler
+from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
+from smartupgrade_server.device import Switch as Device
+from smartupgrade_server.device_link import DeviceLink
+from smartupgrade_server.models import supports_ap_upgrade
 from smartupgrade_server.netconf.registry import SessionRegistry
 from smartupgrade_server.operations.capabilities import server_capabilities
 from smartupgrade_server.operations.dispatcher import NetconfOperations
+from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
 from smartupgrade_server.transport.ssh import NetconfSshServer
 
-
-@dataclass(frozen=True)
-class SwitchIdentity:
-    """What 'Local information' of display smart-upgrade information shows."""
-
-    model: str
-    device_name: str
-    esn: str
-    software_version: str
-    patch_version: str | None = None
-
-    def __post_init__(self) -> None:
-        if not supports_smart_upgrade(self.model):
-            raise ValueError(f"{self.model} does not support Smart Upgrade")
-
-    @property
-    def ap_upgrade(self) -> bool:
-        return supports_ap_upgrade(self.model)
-
-    def state(self) -> RawObject:
-        local: RawObject = {
-            "device-name": self.device_name,
-            "esn": self.esn,
-            "software-version": self.software_version,
-        }
-        if self.patch_version is not None:
-            local["patch-version"] = self.patch_version
-        return {f"{SMART_UPGRADE_MODULE}:smart-upgrade": {"local-information": local}}
+logger = logging.getLogger(__name__)
 
 
-class Switch:
-    """A listening NETCONF server for one switch; ``await Switch.start(...)``, then close()."""
+class DeviceOptions(TypedDict, total=False):
+    """The switch emulator's own settings (docs/device.md); its defaults apply when absent."""
+
+    flash_capacity: int
+    hosts: Mapping[str, str]
+    port_forwards: Mapping[int, int]
+    network_timeout: float
+    reboot_duration: timedelta
+
+
+class EmulatedSwitch:
+    """A switch emulator managed over NETCONF/SSH: ``await EmulatedSwitch.start(...)``, then
+    ``close()``.
+
+    The switch's reboot is the server's: every session is dropped and the port stops
+    listening while the switch is down; it listens again on the same port once the switch has
+    booted (``await serving()``). ``running`` lives on across the switch's reboot, as the
+    management plane's state; only a process start loads it from ``startup``.
+    """
 
     def __init__(
-        self, datastores: Datastores, operations: NetconfOperations, server: NetconfSshServer
+        self,
+        *,
+        device: Device,
+        datastores: Datastores,
+        operations: NetconfOperations,
+        link: DeviceLink,
+        server: NetconfSshServer,
+        data_dir: Path,
+        host: str,
     ) -> None:
+        self.device = device
         self.datastores = datastores
         self.operations = operations
         self.server = server
+        self._link = link
+        self._data_dir = data_dir
+        self._host = host
+        self._port = server.port
+        self._serving = asyncio.Event()
+        self._serving.set()
+        self._restart: asyncio.Task[None] | None = None
 
     @classmethod
     async def start(
         cls,
-        identity: SwitchIdentity,
         data_dir: Path,
         *,
+        identity: Identity,
+        factory: FactoryState,
+        houp_public_key: str | None = None,
+        clock: Clock | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         scheduler: Scheduler | None = None,
+        factory_config: RawObject | None = None,
+        **device_options: Unpack[DeviceOptions],
     ) -> Self:
-        """Load (or create) the switch's data in ``data_dir`` and listen on ``host:port``.
+        """Boot the switch whose data is in ``data_dir`` (created on first start) and listen
+        on ``host:port``.
 
-        ``scheduler`` times confirmed commits; by default the running event loop's clock.
+        ``identity`` and ``factory`` (the versions of a first start), ``houp_public_key`` (the
+        OpenPGP key the firmware trusts), ``clock`` (default: wall clock) and
+        ``device_options`` go to the switch emulator. ``factory_config`` is the startup
+        configuration written when ``data_dir`` has none yet. ``scheduler`` times confirmed
+        commits; by default the running event loop's clock.
         """
         data_dir.mkdir(parents=True, exist_ok=True)
-        schema = Schema(data_model(ap_upgrade=identity.ap_upgrade))
+        startup = data_dir / STARTUP_FILE
+        if factory_config is not None and not startup.exists():
+            await asyncio.to_thread(save_config, startup, factory_config)
+        ap_upgrade = supports_ap_upgrade(identity.model)
+        schema = Schema(data_model(ap_upgrade=ap_upgrade))
         datastores = await asyncio.to_thread(
             Datastores,
             schema,
             data_dir,
             scheduler or asyncio.get_running_loop().call_later,
         )
-        # the device emulator replaces this with its live state
-        datastores.set_state_provider(identity.state)
-        operations = NetconfOperations(datastores)
-        registry = SessionRegistry()
-        registry.add_end_hook(operations.session_ended)
-        features = {SMART_UPGRADE_MODULE: (AP_UPGRADE_FEATURE,)} if identity.ap_upgrade else {}
-        server = await NetconfSshServer.start(
-            host,
-            port,
+        device = Device(
             data_dir,
-            operations,
-            server_capabilities(features),
-            registry=registry,
+            identity=identity,
+            factory=factory,
+            clock=clock or WallClock(),
+            houp_public_key=houp_public_key,
+            **device_options,
         )
-        return cls(datastores, operations, server)
+        link = DeviceLink(device, datastores)
+        link.attach()
+        operations = NetconfOperations(datastores)
+        SmartUpgradeOperations(device, schema).register(operations.register)
+        server = await _listen(host, port, data_dir, operations, ap_upgrade=ap_upgrade)
+        switch = cls(
+            device=device,
+            datastores=datastores,
+            operations=operations,
+            link=link,
+            server=server,
+            data_dir=data_dir,
+            host=host,
+        )
+        device.on_reboot = switch._switch_down
+        device.subscribe(switch._observe)
+        return switch
 
     @property
     def port(self) -> int:
-        return self.server.port
+        return self._port
+
+    async def serving(self) -> None:
+        """Wait until the server accepts connections (after a reboot of the switch)."""
+        await self._serving.wait()
+
+    async def _switch_down(self) -> None:
+        self._serving.clear()
+        await self.server.close()
+
+    def _observe(self, event: Event) -> None:
+        if isinstance(event, Booted):
+            self._restart = asyncio.create_task(self._switch_up())
+
+    async def _switch_up(self) -> None:
+        try:
+            self.server = await _listen(
+                self._host,
+                self._port,
+                self._data_dir,
+                self.operations,
+                ap_upgrade=supports_ap_upgrade(self.device.identity.model),
+            )
+        except OSError:
+            logger.exception("the switch booted but cannot listen on port %d again", self._port)
+            return
+        self._serving.set()
 
     async def close(self) -> None:
-        await self.server.close()
+        """Stop serving and shut the switch down (an upgrade in progress is interrupted)."""
+        if self._restart is not None:
+            self._restart.cancel()
+            await asyncio.gather(self._restart, return_exceptions=True)
+        if self._serving.is_set():
+            await self.server.close()
+        self._link.close()
+        await self.device.close()
+
+
+async def _listen(
+    host: str, port: int, data_dir: Path, operations: NetconfOperations, *, ap_upgrade: bool
+) -> NetconfSshServer:
+    registry = SessionRegistry()
+    registry.add_end_hook(operations.session_ended)
+    features = {SMART_UPGRADE_MODULE: (AP_UPGRADE_FEATURE,)} if ap_upgrade else {}
+    return await NetconfSshServer.start(
+        host, port, data_dir, operations, server_capabilities(features), registry=registry
+    )

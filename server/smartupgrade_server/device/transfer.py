@@ -130,10 +130,13 @@ def classified() -> Iterator[None]:
 
 
 class _HostsResolver(AbstractResolver):
-    """The switch's static host table (`ip host` entries) before DNS."""
+    """The switch's static host table (`ip host` entries) before DNS. `port_forwards` moves a
+    port of a host-table name elsewhere, as a NAT in front of the emulated HOUP would (its
+    default name on 443 reaches a HOUP listening on an unprivileged port)."""
 
-    def __init__(self, hosts: Mapping[str, str]) -> None:
+    def __init__(self, hosts: Mapping[str, str], port_forwards: Mapping[int, int]) -> None:
         self._hosts = dict(hosts)
+        self._port_forwards = dict(port_forwards)
         self._dns = aiohttp.ThreadedResolver()
 
     async def resolve(
@@ -146,7 +149,7 @@ class _HostsResolver(AbstractResolver):
             ResolveResult(
                 hostname=host,
                 host=address,
-                port=port,
+                port=self._port_forwards.get(port, port),
                 family=socket.AF_INET6 if ":" in address else socket.AF_INET,
                 proto=0,
                 flags=socket.AI_NUMERICHOST,
@@ -189,6 +192,7 @@ class HoupClient:
         flash: Flash,
         *,
         hosts: Mapping[str, str],
+        port_forwards: Mapping[int, int],
         timeout: float,
     ) -> None:
         self._endpoint = endpoint
@@ -196,7 +200,7 @@ class HoupClient:
         self._flash = flash
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
-                ssl=_ssl_context(endpoint), resolver=_HostsResolver(hosts)
+                ssl=_ssl_context(endpoint), resolver=_HostsResolver(hosts, port_forwards)
             ),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
         )

@@ -30,7 +30,7 @@ from smartupgrade_server.netconf.errors import (
     MissingElementError,
     OperationNotSupportedError,
 )
-from smartupgrade_server.netconf.operations import OperationTable
+from smartupgrade_server.netconf.operations import Handler, OperationTable
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
 from smartupgrade_server.operations.capabilities import BASIC_MODE
@@ -101,6 +101,10 @@ class NetconfOperations:
             self._table.register(BASE_NS, name, _async(handler))
         for name, message in HUAWEI_OPERATIONS.items():
             self._table.register(HUAWEI_NS, name, _not_emulated(message))
+
+    def register(self, namespace: str, name: str, handler: Handler) -> None:
+        """Add an operation of a YANG module (its RPCs), e.g. operations/smart_upgrade.py."""
+        self._table.register(namespace, name, handler)
 
     async def dispatch(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
         return await self._table.dispatch(context, request)

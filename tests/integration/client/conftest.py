@@ -1,4 +1,4 @@
-"""Fixtures: an emulated switch (``smartupgrade_server.app.Switch``) listening on 127.0.0.1 with
+"""Fixtures: an emulated switch (``smartupgrade_server.app.EmulatedSwitch``) listening on 127.0.0.1 with
 an OS-chosen port, its event loop in a thread of its own because the SDK under test blocks."""
 
 from __future__ import annotations
@@ -14,20 +14,16 @@ from typing import Any, TypeVar
 import pytest
 
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_server.app import Switch, SwitchIdentity
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.device import FactoryState, Identity
 from smartupgrade_server.transport.host_keys import load_or_create_host_keys
 from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
 
 T = TypeVar("T")
 USERNAME = "admin"
 PASSWORD = "admin"
-IDENTITY = SwitchIdentity(
-    model="S5732-H",
-    device_name="S5732-H24UM2CC",
-    esn="2102351XFR10P0000001",
-    software_version="V200R020C00",
-    patch_version="V200R020SPH",
-)
+IDENTITY = Identity(model="S5732-H", device_name="S5732-H24UM2CC", esn="2102351XFR10P0000001")
+FACTORY = FactoryState(software="V200R020C00", patch="V200R020SPH")
 
 
 class LoopThread:
@@ -49,8 +45,9 @@ class LoopThread:
 
 @dataclass
 class Sim:
-    switch: Switch
-    identity: SwitchIdentity
+    switch: EmulatedSwitch
+    identity: Identity
+    factory: FactoryState
 
     @property
     def port(self) -> int:
@@ -83,16 +80,20 @@ class Sims:
         self._directory = directory
         self._host_keys = host_keys
         self._loop = LoopThread()
-        self._switches: list[Switch] = []
+        self._switches: list[EmulatedSwitch] = []
 
-    def start(self, identity: SwitchIdentity = IDENTITY) -> Sim:
+    def start(self, identity: Identity = IDENTITY, factory: FactoryState = FACTORY) -> Sim:
         data_dir = self._directory / f"switch-{len(self._switches)}"
         data_dir.mkdir(mode=0o700)
         for item in [*self._host_keys.glob("ssh_host_*"), self._host_keys / USERS_FILE]:
             shutil.copy2(item, data_dir / item.name)
-        switch = self._loop.run(Switch.start(identity, data_dir, host="127.0.0.1", port=0))
+        switch = self._loop.run(
+            EmulatedSwitch.start(
+                data_dir, identity=identity, factory=factory, host="127.0.0.1", port=0
+            )
+        )
         self._switches.append(switch)
-        return Sim(switch, identity)
+        return Sim(switch, identity, factory)
 
     def close(self) -> None:
         for switch in self._switches:

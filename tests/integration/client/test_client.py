@@ -44,8 +44,8 @@ def test_read_shows_the_switch(client: SmartUpgradeClient, sim: Sim) -> None:
     local = state.local_information
     assert local.device_name == sim.identity.device_name
     assert local.esn == sim.identity.esn
-    assert local.software_version == sim.identity.software_version
-    assert local.patch_version == sim.identity.patch_version
+    assert local.software_version == sim.factory.software
+    assert local.patch_version == sim.factory.patch
     assert (state.url, state.https_port, state.ssl_policy) == (
         DEFAULTS.url,
         DEFAULTS.https_port,

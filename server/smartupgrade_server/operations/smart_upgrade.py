@@ -1,0 +1,132 @@
+"""The RPCs of sunc-smart-upgrade (refresh, download, right-now, cancel) on the switch emulator.
+
+Inputs are read and outputs written through the RPC's yangson input and output nodes, so the
+module decides the parameters, their defaults and the reply's leaves. ``download`` and
+``right-now`` reply as soon as the operation has started; a controller follows it in
+``/smart-upgrade/upgrade-information`` (and, later, in notifications).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, cast
+
+from lxml import etree
+from yangson.schemanode import InputNode, InternalNode, LeafNode, OutputNode, RpcActionNode
+
+from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.device import OperationRefusedError, Switch
+from smartupgrade_server.device_link import cooked, field_name, operation_refused
+from smartupgrade_server.model import MODULE, RPCS, CancellationStatus, UpgradeTarget
+from smartupgrade_server.netconf.errors import (
+    BadElementError,
+    ErrorType,
+    UnknownElementError,
+)
+from smartupgrade_server.netconf.registry import SessionContext
+from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
+
+Handler = Callable[[SessionContext, RpcRequest], Awaitable[ReplyContent]]
+Register = Callable[[str, str, Handler], None]
+# what an RPC handler gets: its input leaves by Python field name, defaults filled in
+Parameters = dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class _CancelOutput:
+    cancellation_status: CancellationStatus
+
+
+class SmartUpgradeOperations:
+    """One handler per RPC of the module, found by name: an RPC added to the module without
+    a handler here stops the server from starting."""
+
+    def __init__(self, device: Switch, schema: Schema) -> None:
+        self.device = device
+        self.schema = schema
+        self.namespace = schema.namespace_of_module[MODULE]
+        self._nsmap = cast(Mapping[str, str], {None: self.namespace})
+
+    def register(self, register: Register) -> None:
+        for name in RPCS:
+            node = self.schema.root.get_child(name, MODULE)
+            assert isinstance(node, RpcActionNode), f"{name} is not an RPC of {MODULE}"
+            run: Callable[[Parameters], Awaitable[object]] = getattr(self, f"_{field_name(name)}")
+            register(self.namespace, name, self._handler(node, run))
+
+    def _handler(
+        self, node: RpcActionNode, run: Callable[[Parameters], Awaitable[object]]
+    ) -> Handler:
+        input_node = node.get_child("input", MODULE)
+        output_node = node.get_child("output", MODULE)
+        assert isinstance(input_node, InputNode) and isinstance(output_node, OutputNode)
+
+        async def handle(context: SessionContext, request: RpcRequest) -> ReplyContent:
+            parameters = self._parameters(input_node, request.operation)
+            try:
+                result = await run(parameters)
+            except OperationRefusedError as refused:
+                raise operation_refused(refused) from None
+            return self._output(output_node, result)
+
+        return handle
+
+    # --- the RPCs -------------------------------------------------------------------------
+
+    async def _refresh(self, parameters: Parameters) -> object:
+        return await self.device.refresh()
+
+    async def _download(self, parameters: Parameters) -> object:
+        return await self.device.download(UpgradeTarget(parameters["target"]))
+
+    async def _right_now(self, parameters: Parameters) -> object:
+        return await self.device.right_now(UpgradeTarget(parameters["target"]))
+
+    async def _cancel(self, parameters: Parameters) -> object:
+        return _CancelOutput(self.device.cancel())
+
+    # --- input and output -----------------------------------------------------------------
+
+    def _parameters(self, node: InputNode, operation: etree._Element) -> Parameters:
+        """Input leaves as cooked values; an absent leaf has its default (or None)."""
+        leaves = {child.name: child for child in _leaves(node)}
+        parameters: Parameters = {field_name(name): leaf.default for name, leaf in leaves.items()}
+        for element in operation:
+            if not isinstance(element.tag, str):
+                continue
+            name = etree.QName(element)
+            leaf = leaves.get(name.localname)
+            if leaf is None or name.namespace not in (None, self.namespace):
+                raise UnknownElementError(
+                    ErrorType.APPLICATION,
+                    name.localname,
+                    message=f"{name.localname!r} is not a parameter of "
+                    f"{etree.QName(operation).localname!r}",
+                )
+            text = (element.text or "").strip()
+            value = leaf.type.parse_value(text)
+            if value is None or value not in leaf.type:
+                raise BadElementError(
+                    ErrorType.APPLICATION,
+                    name.localname,
+                    message=f"{text!r} is not a valid {name.localname}",
+                )
+            parameters[field_name(name.localname)] = value
+        return parameters
+
+    def _output(self, node: OutputNode, result: object) -> list[etree._Element]:
+        """The output leaves, in schema order, from the attributes of ``result``."""
+        elements = []
+        for leaf in _leaves(node):
+            value = getattr(result, field_name(leaf.name), None)
+            if value is None:
+                continue
+            element = etree.Element(f"{{{self.namespace}}}{leaf.name}", nsmap=self._nsmap)
+            element.text = leaf.type.canonical_string(cooked(value))
+            elements.append(element)
+        return elements
+
+
+def _leaves(node: InternalNode) -> list[LeafNode]:
+    return [child for child in node.data_children() if isinstance(child, LeafNode)]
