@@ -133,6 +133,13 @@ def test_policy_names_are_lower_cased_wherever_they_appear(schema: Schema) -> No
     assert result[SMART]["ssl-policy"] == "mixed_1"
 
 
+def test_a_key_leaf_repeated_with_its_value_makes_one_entry(schema: Schema) -> None:
+    # netconf-console2 --set "/sslp:ssl-policies/sslp:ssl-policy[sslp:name='new']/sslp:name=new"
+    body = '<ssl-policy><name>new</name><name nc:operation="merge">new</name></ssl-policy>'
+    result = edit(schema, policies(body))
+    assert result[POLICIES]["ssl-policy"] == [{"name": "houp"}, {"name": "other"}, {"name": "new"}]
+
+
 def test_elements_without_a_namespace_are_found_by_name(schema: Schema) -> None:
     # Ansible sends hand-written XML; its <config> has no namespace either
     element = etree.fromstring(
