@@ -19,6 +19,8 @@ from smartupgrade_client.model import NAMESPACE, RPCS, SSL_POLICY_NAMESPACE, Upg
 REFRESH, DOWNLOAD, RIGHT_NOW, CANCEL = RPCS
 
 Datastore = Literal["running", "candidate", "startup"]
+WithDefaults = Literal["report-all", "trim", "explicit", "report-all-tagged"]
+WITH_DEFAULTS_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"
 TOP = "smart-upgrade"
 SSL_POLICIES = "ssl-policies"
 
@@ -57,10 +59,18 @@ def subtree_filter(*containers: str, ssl_policies: bool = False) -> etree._Eleme
     return selection
 
 
-def get(*containers: str, ssl_policies: bool = False) -> etree._Element:
-    """``<get>`` of configuration and state of ``/smart-upgrade`` (see :func:`subtree_filter`)."""
+def get(
+    *containers: str, ssl_policies: bool = False, with_defaults: WithDefaults | None = None
+) -> etree._Element:
+    """``<get>`` of configuration and state of ``/smart-upgrade`` (see :func:`subtree_filter`);
+    ``with_defaults`` asks for RFC 6243 default handling (``report-all``: every leaf, also one
+    at its default)."""
     request = _nc_element("get")
     request.append(subtree_filter(*containers, ssl_policies=ssl_policies))
+    if with_defaults is not None:
+        etree.SubElement(
+            request, f"{{{WITH_DEFAULTS_NS}}}with-defaults", nsmap=_default_ns(WITH_DEFAULTS_NS)
+        ).text = with_defaults
     return request
 
 

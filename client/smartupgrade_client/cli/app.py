@@ -4,6 +4,7 @@ exit status."""
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Sequence
 from contextlib import suppress
 
@@ -52,26 +53,20 @@ def _single(args: argparse.Namespace) -> ExitCode:
             client.close()
 
 
-def _fleet(args: argparse.Namespace) -> ExitCode:
-    command_parser = parser.fleet_command_parser()
-    try:
-        command = command_parser.parse_args(args.fleet_command)
-    except SystemExit as done:
-        return ExitCode.OK if not done.code else ExitCode.USAGE
-    parser.prepare(command)
-    return fleet.run(args, command)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``smartupgrade`` with ``argv`` (default: the process's arguments); returns the
     exit status (see :class:`~smartupgrade_client.cli.exit_codes.ExitCode`)."""
     args = _parse(argv)
     if isinstance(args, ExitCode):
         return int(args)
+    if not args.verbose:
+        # paramiko logs (with tracebacks) what the Error: lines already say
+        for name in ("paramiko", "ncclient"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     try:
         parser.prepare(args)
-        if args.command == "fleet":
-            return int(_fleet(args))
+        if args.fleet:
+            return int(fleet.run(args))
         return int(_single(args))
     except checks.UsageError as error:
         print_usage_error(str(error))

@@ -73,7 +73,10 @@ def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Out
     if args.refresh:
         ui.info(LOADING)
         client.refresh()
-    reply = client.call(messages.get())
+    # report-all: the JSON carries the defaults the display shows (URL, port, ...); the SSL
+    # policies come along so that the bound policy's reference resolves and the document is
+    # valid on its own.
+    reply = client.call(messages.get(ssl_policies=args.json, with_defaults="report-all"))
     state = parsers.smart_upgrade(reply)
     if args.json:
         ui.output(json.dumps(rfc7951.data_json(reply), indent=2) + "\n")

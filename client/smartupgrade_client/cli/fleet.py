@@ -30,7 +30,7 @@ from smartupgrade_client.cli.exit_codes import ExitCode, exit_code_for
 from smartupgrade_client.cli.parser import password
 from smartupgrade_client.cli.ui import error_lines, speed_text
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_client.errors import SmartUpgradeError
+from smartupgrade_client.errors import RpcFailed, SmartUpgradeError
 from smartupgrade_client.results import Progress as FileProgress
 
 # The members an inventory entry (or its ``defaults``) may have.
@@ -69,6 +69,13 @@ def _secret(entry: Mapping[str, Any], where: str) -> str | None:
         return value
     found = entry.get("password")
     return None if found is None else str(found)
+
+
+def short_error(error: SmartUpgradeError) -> str:
+    """An error for the summary table: what happened, with an rpc-error's tags, no advice."""
+    lines = error_lines(error)
+    kept = lines[:2] if isinstance(error, RpcFailed) else lines[:1]
+    return " ".join(line.strip().removeprefix("Error: ") for line in kept)
 
 
 def parse_inventory(document: object, base: Target) -> list[Target]:
@@ -177,10 +184,9 @@ class FleetUi:
 class Fleet:
     """Runs one parsed command on each target, ``concurrency`` at a time."""
 
-    def __init__(self, targets: Sequence[Target], args: argparse.Namespace, command: Any) -> None:
+    def __init__(self, targets: Sequence[Target], args: argparse.Namespace) -> None:
         self._targets = targets
         self._args = args
-        self._command = command
         self._pending: queue.SimpleQueue[Target] = queue.SimpleQueue()
         self._results: dict[str, Result] = {}
         self._active: dict[str, SmartUpgradeClient] = {}
@@ -216,14 +222,14 @@ class Fleet:
             with self._lock:
                 self._active[target.name] = client
             try:
-                outcome = self._command.handler(client, self._command, ui)
+                outcome: commands.Outcome = self._args.handler(client, self._args, ui)
             finally:
                 with self._lock:
                     del self._active[target.name]
                 client.close()
             result = Result(target, outcome.code, outcome.summary)
         except SmartUpgradeError as error:
-            detail = " ".join(line.strip() for line in error_lines(error))
+            detail = short_error(error)
             result = Result(target, exit_code_for(error), detail)
         except commands.Detached:
             result = Result(target, ExitCode.INTERRUPTED, "left running")
@@ -288,7 +294,7 @@ class Fleet:
                 self.bars.start()
 
     def _confirm(self) -> bool:
-        if self._args.yes:
+        if self._args.fleet_yes:
             return True
         try:
             return Confirm.ask(
@@ -315,18 +321,18 @@ def summary_table(results: Sequence[Result]) -> Table:
     return table
 
 
-def run(args: argparse.Namespace, command: argparse.Namespace) -> ExitCode:
+def run(args: argparse.Namespace) -> ExitCode:
     """The fleet command: load the inventory, run, print the summary (a table, or JSON with
     ``fleet --json``); non-zero if any switch failed."""
     base = Target("", args.host, args.port, args.user, password(args), args.key)
     targets = load_inventory(args.inventory, base)
-    fleet = Fleet(targets, args, command)
+    fleet = Fleet(targets, args)
     try:
         results = list(fleet.run())
     except commands.Detached:
         print("Info: The operations go on on the switches.", file=sys.stderr)
         return ExitCode.INTERRUPTED
-    if args.json:
+    if args.fleet_json:
         print(json.dumps([result.as_json() for result in results], indent=2))
     else:
         Console(highlight=False, soft_wrap=True).print(summary_table(results))

@@ -35,8 +35,7 @@ class Parser(argparse.ArgumentParser):
     """argparse that reports like the switch: ``Error:`` and what to fix, exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage()
-        self.exit(ExitCode.USAGE, f"Error: {message}\n")
+        self.exit(ExitCode.USAGE, f"Error: {message}\n       See '{self.prog} --help'.\n")
 
 
 def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
@@ -191,9 +190,10 @@ def add_commands(
     url = command(
         "url",
         "smart-upgrade url HOST: the HOUP or proxy server",
-        _edit(lambda args: edits.set_url(args.host)),
+        _edit(lambda args: edits.set_url(args.url)),
     )
-    url.add_argument("host", type=_checked(checks.url), metavar="HOST")
+    # dest url, not host: --host is the switch's address
+    url.add_argument("url", type=_checked(checks.url), metavar="HOST")
     port = command(
         "https-port",
         "smart-upgrade https-port PORT",
@@ -299,6 +299,10 @@ def build() -> Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     connection_options(parser)
+    parser.set_defaults(fleet=False)
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="log the SSH and NETCONF libraries' messages"
+    )
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     add_commands(subparsers, connection=True)
     fleet = subparsers.add_parser(
@@ -309,7 +313,7 @@ def build() -> Parser:
         epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    fleet.set_defaults(command="fleet")
+    fleet.set_defaults(fleet=True)
     fleet.add_argument("inventory", metavar="INVENTORY")
     fleet.add_argument(
         "--concurrency",
@@ -319,22 +323,24 @@ def build() -> Parser:
         help=f"switches worked on at once ({DEFAULT_CONCURRENCY})",
     )
     fleet.add_argument(
-        "--yes", "-y", action="store_true", help="on CTRL+C, cancel on every switch without asking"
+        "--yes",
+        "-y",
+        dest="fleet_yes",
+        action="store_true",
+        help="on CTRL+C, cancel on every switch without asking",
     )
     fleet.add_argument(
-        "--json", action="store_true", help="the summary as JSON on stdout instead of a table"
+        "--json",
+        dest="fleet_json",
+        action="store_true",
+        help="the summary as JSON on stdout instead of a table",
     )
-    fleet.add_argument("fleet_command", nargs=argparse.REMAINDER, metavar="COMMAND ...")
     connection_options(fleet, suppress=True)
-    return parser
-
-
-def fleet_command_parser() -> Parser:
-    """What follows the inventory: one switch's command, without connection options (those
-    come from the inventory)."""
-    parser = Parser(prog=f"{PROG} fleet INVENTORY")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    add_commands(subparsers, connection=False)
+    # The command for every switch; the inventory gives each one's connection.
+    add_commands(
+        fleet.add_subparsers(title="commands", metavar="COMMAND", required=True),
+        connection=False,
+    )
     return parser
 
 
