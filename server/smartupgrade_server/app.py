@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Self, TypedDict, Unpack
 
+from smartupgrade_server.cli import CommandLine
 from smartupgrade_server.datastore.codec import RawObject, Schema
 from smartupgrade_server.datastore.persistence import save_config
 from smartupgrade_server.datastore.schema import (
@@ -26,6 +27,7 @@ from smartupgrade_server.netconf.registry import SessionRegistry
 from smartupgrade_server.operations.capabilities import server_capabilities
 from smartupgrade_server.operations.dispatcher import NetconfOperations
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
+from smartupgrade_server.transport.cli_ssh import CliSshServer
 from smartupgrade_server.transport.ssh import NetconfSshServer
 
 logger = logging.getLogger(__name__)
@@ -61,11 +63,16 @@ class EmulatedSwitch:
         server: NetconfSshServer,
         data_dir: Path,
         host: str,
+        command_line: CommandLine | None = None,
+        cli_server: CliSshServer | None = None,
     ) -> None:
         self.device = device
         self.datastores = datastores
         self.operations = operations
         self.server = server
+        self.command_line = command_line
+        self.cli_server = cli_server
+        self._cli_port = cli_server.port if cli_server is not None else None
         self._link = link
         self._data_dir = data_dir
         self._host = host
@@ -87,6 +94,7 @@ class EmulatedSwitch:
         port: int = 0,
         scheduler: Scheduler | None = None,
         factory_config: RawObject | None = None,
+        cli_port: int | None = None,
         **device_options: Unpack[DeviceOptions],
     ) -> Self:
         """Boot the switch whose data is in ``data_dir`` (created on first start) and listen
@@ -96,7 +104,8 @@ class EmulatedSwitch:
         OpenPGP key the firmware trusts), ``clock`` (default: wall clock) and
         ``device_options`` go to the switch emulator. ``factory_config`` is the startup
         configuration written when ``data_dir`` has none yet. ``scheduler`` times confirmed
-        commits; by default the running event loop's clock.
+        commits; by default the running event loop's clock. ``cli_port`` (0: any) also serves
+        the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md).
         """
         data_dir.mkdir(parents=True, exist_ok=True)
         startup = data_dir / STARTUP_FILE
@@ -123,6 +132,10 @@ class EmulatedSwitch:
         operations = NetconfOperations(datastores)
         SmartUpgradeOperations(device, schema).register(operations.register)
         server = await _listen(host, port, data_dir, operations, ap_upgrade=ap_upgrade)
+        command_line = cli_server = None
+        if cli_port is not None:
+            command_line = CommandLine(datastores, device)
+            cli_server = await _listen_cli(host, cli_port, data_dir, command_line, server)
         switch = cls(
             device=device,
             datastores=datastores,
@@ -131,6 +144,8 @@ class EmulatedSwitch:
             server=server,
             data_dir=data_dir,
             host=host,
+            command_line=command_line,
+            cli_server=cli_server,
         )
         device.on_reboot = switch._switch_down
         device.subscribe(switch._observe)
@@ -140,6 +155,10 @@ class EmulatedSwitch:
     def port(self) -> int:
         return self._port
 
+    @property
+    def cli_port(self) -> int | None:
+        return self._cli_port
+
     async def serving(self) -> None:
         """Wait until the server accepts connections (after a reboot of the switch)."""
         await self._serving.wait()
@@ -147,6 +166,8 @@ class EmulatedSwitch:
     async def _switch_down(self) -> None:
         self._serving.clear()
         await self.server.close()
+        if self.cli_server is not None:
+            await self.cli_server.close()
 
     def _observe(self, event: Event) -> None:
         if isinstance(event, Booted):
@@ -161,6 +182,10 @@ class EmulatedSwitch:
                 self.operations,
                 ap_upgrade=supports_ap_upgrade(self.device.identity.model),
             )
+            if self.command_line is not None and self._cli_port is not None:
+                self.cli_server = await _listen_cli(
+                    self._host, self._cli_port, self._data_dir, self.command_line, self.server
+                )
         except OSError:
             logger.exception("the switch booted but cannot listen on port %d again", self._port)
             return
@@ -173,6 +198,10 @@ class EmulatedSwitch:
             await asyncio.gather(self._restart, return_exceptions=True)
         if self._serving.is_set():
             await self.server.close()
+            if self.cli_server is not None:
+                await self.cli_server.close()
+        if self.command_line is not None:
+            self.command_line.close()
         self._link.close()
         await self.device.close()
 
@@ -185,4 +214,19 @@ async def _listen(
     features = {SMART_UPGRADE_MODULE: (AP_UPGRADE_FEATURE,)} if ap_upgrade else {}
     return await NetconfSshServer.start(
         host, port, data_dir, operations, server_capabilities(features), registry=registry
+    )
+
+
+async def _listen_cli(
+    host: str, port: int, data_dir: Path, command_line: CommandLine, netconf: NetconfSshServer
+) -> CliSshServer:
+    # one set of users, host keys and session ids for both protocols
+    return await CliSshServer.start(
+        host,
+        port,
+        command_line,
+        users=netconf.users,
+        host_keys=netconf.host_keys,
+        registry=netconf.registry,
+        data_dir=data_dir,
     )

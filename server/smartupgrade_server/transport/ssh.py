@@ -11,7 +11,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Self
 
@@ -65,6 +65,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+async def refuse_default_credentials(host: str, users: UserDatabase, data_dir: Path) -> None:
+    """Raise DefaultCredentialsError for an address beyond loopback while admin/admin works."""
+    if not is_loopback(host) and await asyncio.to_thread(users.uses_default_credentials):
+        raise DefaultCredentialsError(
+            f"refusing to listen on {host!r}: user {DEFAULT_USERNAME!r} still has the "
+            f"default password {DEFAULT_PASSWORD!r}. Change it in {data_dir / USERS_FILE} "
+            "or listen on a loopback address such as 127.0.0.1."
+        )
+
+
 class NetconfSshServer:
     """A listening NETCONF/SSH server; start it with :meth:`start`."""
 
@@ -81,6 +91,7 @@ class NetconfSshServer:
         self.capabilities = tuple(capabilities)
         self.registry = registry
         self.max_message_size = max_message_size
+        self.host_keys: Sequence[asyncssh.SSHKey] = ()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._channels: set[_NetconfChannel] = set()
@@ -103,12 +114,7 @@ class NetconfSshServer:
         Pass a ``registry`` to add session end hooks (lock release) before clients arrive.
         """
         users = await asyncio.to_thread(UserDatabase.load_or_create, data_dir)
-        if not is_loopback(host) and await asyncio.to_thread(users.uses_default_credentials):
-            raise DefaultCredentialsError(
-                f"refusing to listen on {host!r}: user {DEFAULT_USERNAME!r} still has the "
-                f"default password {DEFAULT_PASSWORD!r}. Change it in {data_dir / USERS_FILE} "
-                "or listen on a loopback address such as 127.0.0.1."
-            )
+        await refuse_default_credentials(host, users, data_dir)
         host_keys = await asyncio.to_thread(load_or_create_host_keys, data_dir)
         server = cls(
             users,
@@ -117,6 +123,8 @@ class NetconfSshServer:
             registry if registry is not None else SessionRegistry(),
             max_message_size,
         )
+        # the command line listener of the same switch serves the same keys (cli_ssh.py)
+        server.host_keys = host_keys
         server._acceptor = await asyncssh.create_server(
             lambda: _SshConnection(server),
             host,

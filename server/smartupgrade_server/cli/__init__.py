@@ -1,0 +1,8 @@
+"""The switch's own VRP-style command line, on the same datastore as NETCONF (docs/cli-vrp.md).
+
+No sockets here: :mod:`~smartupgrade_server.transport.cli_ssh` carries a :class:`Shell` over SSH.
+"""
+
+from .shell import DEFAULT_SYSNAME, CommandLine, Shell, User
+
+__all__ = ["DEFAULT_SYSNAME", "CommandLine", "Shell", "User"]

@@ -1,0 +1,600 @@
+"""One command-line session, and what the sessions of a switch share. No sockets.
+
+The transport feeds the characters it receives (:meth:`Shell.feed`), runs :meth:`Shell.run`
+until it returns (``quit`` in the user view, the end of input, a reboot), and sends what the
+shell gives its ``write`` callback. Every configuration command is an edit of ``running``
+through :class:`~smartupgrade_server.datastore.store.Datastores` under the session's own id, so
+it meets the same validation, the same switch vetoes and the same NETCONF locks as an
+``<edit-config>``; ``download``, ``right-now`` and the refresh of ``display smart-upgrade
+information`` are the switch's own operations, whose ``Info:`` lines are printed as they come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+
+from ..datastore.store import DatastoreName, Datastores
+from ..device import (
+    Booted,
+    Event,
+    Line,
+    Operation,
+    OperationRefusedError,
+    Rebooting,
+    Switch,
+    messages,
+)
+from ..device_link import smart_upgrade_config, ssl_policies
+from ..display import render
+from ..model import CONFIG_LEAVES, NAMESPACE, SSL_POLICY_NAME, SSL_POLICY_NAMESPACE
+from ..models import supports_ap_upgrade
+from ..netconf.capabilities import BASE_NS
+from ..netconf.errors import ErrorTag, RpcError
+from . import outputs
+from .commands import SYNTAXES, Action
+from .editor import CTRL_C, Complete, Enter, Help, Interrupt, LineEditor, ReturnKey
+from .grammar import (
+    ErrorKind,
+    Keyword,
+    Match,
+    ParseError,
+    Syntax,
+    View,
+    Word,
+    available,
+    choices,
+    complete_word,
+    parse,
+    split,
+)
+
+DEFAULT_SYSNAME = "HUAWEI"
+_OPERATION = f"{{{BASE_NS}}}operation"
+_AP_ACTIONS = (Action.AP_ENABLE, Action.UNDO_AP_ENABLE)
+_DISPLAY_ACTIONS = (
+    Action.DISPLAY_SMART_UPGRADE,
+    Action.DISPLAY_CURRENT,
+    Action.DISPLAY_VERSION,
+    Action.DISPLAY_ESN,
+    Action.DISPLAY_INTERFACES,
+)
+_FILTERS = (
+    Keyword("begin", "Begin with the line that matches"),
+    Keyword("exclude", "Match lines that do not match"),
+    Keyword("include", "Match lines that match"),
+)
+# A value the datastore refuses by its type (no app-tag of a rule) is a wrong parameter.
+_VALUE_TAGS = (ErrorTag.INVALID_VALUE, ErrorTag.BAD_ELEMENT)
+# RFC 7950 §15.5: a leafref whose target does not exist
+_LEAFREF_APP_TAG = "instance-required"
+
+
+class CommandLine:
+    """The command line of one switch: what every session shares."""
+
+    def __init__(
+        self, datastores: Datastores, device: Switch, *, sysname: str = DEFAULT_SYSNAME
+    ) -> None:
+        self.datastores = datastores
+        self.device = device
+        self.sysname = sysname
+        self.booted_at = device.clock.now()
+        ap = supports_ap_upgrade(device.identity.model)
+        # commands of a feature the switch lacks do not exist on it
+        self.syntaxes: tuple[Syntax, ...] = tuple(
+            s for s in SYNTAXES if ap or s.action not in _AP_ACTIONS
+        )
+        self._unsubscribe = device.subscribe(self._observe)
+
+    def _observe(self, event: Event) -> None:
+        if isinstance(event, Booted):
+            self.booted_at = self.device.clock.now()
+
+    def session(
+        self, session_id: int, username: str, level: int, write: Callable[[str], None]
+    ) -> Shell:
+        return Shell(self, User(session_id, username, level), write)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+
+@dataclass(frozen=True)
+class User:
+    session_id: int
+    name: str
+    level: int
+
+
+def sentence(message: str) -> str:
+    text = message.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _element(path: Sequence[str], namespace: str) -> tuple[etree._Element, etree._Element]:
+    """``<config>`` with the nested elements of ``path``: (the config, the innermost)."""
+    config = etree.Element(f"{{{BASE_NS}}}config")
+    node = config
+    for name in path:
+        node = etree.SubElement(node, f"{{{namespace}}}{name}")
+    return config, node
+
+
+def leaf_edit(leaf: str, value: str | None) -> etree._Element:
+    """Set a smart-upgrade leaf, or remove it (back to its default) when ``value`` is None."""
+    config, node = _element(CONFIG_LEAVES[leaf].path, NAMESPACE)
+    if value is None:
+        node.set(_OPERATION, "remove")
+    else:
+        node.text = value
+    return config
+
+
+def schedule_edit(download_at: str | None, reboot_at: str | None) -> etree._Element:
+    download = CONFIG_LEAVES["/smart-upgrade/schedule/download-at"].path
+    reboot = CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"].path
+    config, schedule = _element(download[:-1], NAMESPACE)
+    if download_at is None:
+        schedule.set(_OPERATION, "remove")
+        return config
+    # a new schedule replaces the old one whole: a reboot time not given is no longer set
+    schedule.set(_OPERATION, "replace")
+    etree.SubElement(schedule, f"{{{NAMESPACE}}}{download[-1]}").text = download_at
+    if reboot_at is not None:
+        etree.SubElement(schedule, f"{{{NAMESPACE}}}{reboot[-1]}").text = reboot_at
+    return config
+
+
+def policy_edit(name: str, *, delete: bool) -> etree._Element:
+    *entry_path, key = SSL_POLICY_NAME.path
+    config, entry = _element(entry_path, SSL_POLICY_NAMESPACE)
+    etree.SubElement(entry, f"{{{SSL_POLICY_NAMESPACE}}}{key}").text = name
+    if delete:
+        entry.set(_OPERATION, "delete")
+    return config
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+@dataclass(frozen=True)
+class OutputFilter:
+    keyword: str
+    pattern: re.Pattern[str]
+
+    def apply(self, lines: Iterable[str]) -> list[str]:
+        if self.keyword == "include":
+            return [line for line in lines if self.pattern.search(line)]
+        if self.keyword == "exclude":
+            return [line for line in lines if not self.pattern.search(line)]
+        shown: list[str] = []
+        for line in lines:
+            if shown or self.pattern.search(line):
+                shown.append(line)
+        return shown
+
+
+class _SessionOverError(Exception):
+    """The input ended or the switch went down: the session is over."""
+
+
+class Shell:
+    def __init__(self, cli: CommandLine, user: User, write: Callable[[str], None]) -> None:
+        self.cli = cli
+        self.user = user
+        self.view = View.USER
+        self._write = write
+        self._editor = LineEditor()
+        self._input: asyncio.Queue[str | None] = asyncio.Queue()
+        self._interrupted = asyncio.Event()
+        # whether typed keys go to the line editor now (else Ctrl+C interrupts the command)
+        self._reading = False
+        self._idle = asyncio.Event()
+        self._policy = ""
+        # the length of a transient line (download percent) the next line overwrites
+        self._transient = 0
+
+    # --- the transport's side ---------------------------------------------------------------
+
+    def feed(self, data: str) -> None:
+        for char in data:
+            if char == CTRL_C and not self._reading:
+                self._interrupted.set()
+            else:
+                self._idle.clear()
+                self._input.put_nowait(char)
+
+    def end_of_input(self) -> None:
+        self._idle.clear()
+        self._input.put_nowait(None)
+
+    async def wait_idle(self) -> None:
+        """Until every key fed so far is handled and the shell waits for more."""
+        await self._idle.wait()
+
+    async def run(self) -> None:
+        """The session, until ``quit`` in the user view, the end of input or a reboot."""
+        if not self.cli.device.up:
+            return
+        unsubscribe = self.cli.device.subscribe(self._observe)
+        try:
+            self._write("\r\n" + self.prompt)
+            while True:
+                line = await self._read_line()
+                if not await self.execute(line):
+                    return
+                self._write(self.prompt)
+        except _SessionOverError:
+            return
+        finally:
+            unsubscribe()
+            self._idle.set()
+
+    def _observe(self, event: Event) -> None:
+        if isinstance(event, Rebooting):
+            self.end_of_input()
+
+    @property
+    def prompt(self) -> str:
+        name = self.cli.sysname
+        if self.view is View.USER:
+            return f"<{name}>"
+        if self.view is View.SYSTEM:
+            return f"[{name}]"
+        return f"[{name}-ssl-policy-{self._policy}]"
+
+    # --- input ------------------------------------------------------------------------------
+
+    async def _key(self) -> str:
+        if self._input.empty():
+            self._idle.set()
+        char = await self._input.get()
+        if char is None:
+            raise _SessionOverError
+        return char
+
+    async def _read_line(self, *, help: bool = True) -> str:
+        self._reading = True
+        try:
+            while True:
+                echo, key = self._editor.feed(await self._key())
+                self._write(echo)
+                match key:
+                    case Enter(line):
+                        return line
+                    case Interrupt() if help:
+                        self._write(self.prompt)
+                    case Interrupt():
+                        return ""
+                    case ReturnKey() if help:
+                        self._write("\r\n")
+                        return str(Action.RETURN) if self.view is not View.USER else ""
+                    case Help(line) if help:
+                        self._help(line)
+                        self._write(self.prompt + line)
+                    case Complete(line) if help:
+                        completed = complete_word(self._syntaxes(), line)
+                        if completed is not None:
+                            self._write(self._editor.replace(completed))
+        finally:
+            self._reading = False
+
+    async def _confirm(self, question: str) -> bool:
+        self._write(question)
+        return (await self._read_line(help=False)).strip().lower() in ("y", "yes")
+
+    def _print(self, *lines: str) -> None:
+        for line in lines:
+            self._write(line + "\r\n")
+
+    def _help(self, line: str) -> None:
+        found = choices(self._syntaxes(), line)
+        if not found:
+            self._print(*ParseError(ErrorKind.UNRECOGNIZED, 0).lines(self.prompt)[1:])
+            return
+        width = max(len(c.name) for c in found) + 2
+        self._print(*(f"  {c.name:<{width}}{c.help}".rstrip() for c in found), "")
+
+    def _syntaxes(self) -> list[Syntax]:
+        return available(self.cli.syntaxes, self.view, self.user.level)
+
+    # --- commands ---------------------------------------------------------------------------
+
+    async def execute(self, line: str) -> bool:
+        """Run one command line; False when the session ends."""
+        words = split(line)
+        if not words:
+            return True
+        pipe = next((i for i, w in enumerate(words) if w.text == "|"), len(words))
+        command = words[:pipe]
+        try:
+            end = command[-1].column + len(command[-1].text) if command else 0
+            match = parse(self._syntaxes(), command, end)
+            output_filter = None
+            if pipe < len(words):
+                output_filter = self._filter(line, words[pipe:], match)
+        except ParseError as error:
+            self._print(*error.lines(self.prompt))
+            return True
+        self._interrupted.clear()
+        return await self._act(match, output_filter)
+
+    def _filter(self, line: str, words: Sequence[Word], match: Match) -> OutputFilter:
+        """``| begin|include|exclude REGEX`` after a display command."""
+        if match.syntax.action not in _DISPLAY_ACTIONS:
+            raise ParseError(ErrorKind.TOO_MANY, words[0].column)
+        if len(words) < 2:
+            raise ParseError(ErrorKind.INCOMPLETE, words[0].column + 2)
+        keyword = words[1]
+        found = [k.word for k in _FILTERS if k.word.startswith(keyword.text.lower())]
+        if len(found) != 1:
+            kind = ErrorKind.AMBIGUOUS if found else ErrorKind.UNRECOGNIZED
+            raise ParseError(kind, keyword.column)
+        if len(words) < 3:
+            raise ParseError(ErrorKind.INCOMPLETE, keyword.column + len(keyword.text) + 1)
+        # the expression is the rest of the line, spaces included
+        try:
+            pattern = re.compile(line[words[2].column :].strip())
+        except re.error:
+            raise ParseError(ErrorKind.WRONG_PARAMETER, words[2].column) from None
+        return OutputFilter(found[0], pattern)
+
+    async def _act(self, match: Match, output_filter: OutputFilter | None) -> bool:
+        action = match.syntax.action
+        arguments = match.arguments
+        if action in _DISPLAY_ACTIONS:
+            lines = await self._display(Action(action))
+            self._print(*(output_filter.apply(lines) if output_filter else lines))
+            return True
+        match action:
+            case Action.QUIT:
+                if self.view is View.USER:
+                    return False
+                self.view = View.SYSTEM if self.view is View.SSL_POLICY else View.USER
+            case Action.RETURN:
+                self.view = View.USER
+            case Action.SYSTEM_VIEW:
+                self._print("Enter system view, return user view with Ctrl+Z.")
+                self.view = View.SYSTEM
+            case Action.SCREEN_LENGTH:
+                # output is never paged: a client that sets 0 gets what it asked for
+                self._print(
+                    "Info: The configuration takes effect on the current user terminal "
+                    "interface only."
+                )
+            case Action.SCREEN_WIDTH:
+                if await self._confirm(
+                    "Warning: This operation will change the screen width of the current "
+                    "terminal. Continue? [Y/N]:"
+                ):
+                    self._print(f"Info: The screen width is set to {arguments['columns']}.")
+            case Action.SAVE:
+                await self._save()
+            case Action.DOWNLOAD:
+                return await self._operation(self.cli.device.download)
+            case Action.RIGHT_NOW:
+                return await self._operation(self.cli.device.right_now)
+            case _:
+                self._configure(match)
+        return True
+
+    def _configure(self, match: Match) -> None:
+        arguments = match.arguments
+        action = match.syntax.action
+        if action in (Action.SSL_POLICY, Action.UNDO_SSL_POLICY, Action.BIND_SSL_POLICY):
+            self._configure_policy(match)
+            return
+        value: str | None = None
+        match action:
+            case Action.URL:
+                edit, value = leaf_edit("/smart-upgrade/url", str(arguments["host"])), "host"
+            case Action.UNDO_URL:
+                edit = leaf_edit("/smart-upgrade/url", None)
+            case Action.HTTPS_PORT:
+                port = str(arguments["https-port"])
+                edit, value = leaf_edit("/smart-upgrade/https-port", port), "https-port"
+            case Action.UNDO_HTTPS_PORT:
+                edit = leaf_edit("/smart-upgrade/https-port", None)
+            case Action.UNDO_BIND_SSL_POLICY:
+                edit = leaf_edit("/smart-upgrade/ssl-policy", None)
+            case Action.ENABLE:
+                edit = leaf_edit("/smart-upgrade/enabled", _bool(True))
+            case Action.UNDO_ENABLE:
+                edit = leaf_edit("/smart-upgrade/enabled", None)
+            case Action.AP_ENABLE:
+                edit = leaf_edit("/smart-upgrade/ap/enabled", _bool(True))
+            case Action.UNDO_AP_ENABLE:
+                edit = leaf_edit("/smart-upgrade/ap/enabled", None)
+            case Action.VERIFY_SERVER_DISABLE:
+                edit = leaf_edit("/smart-upgrade/verify-server", _bool(False))
+            case Action.UNDO_VERIFY_SERVER_DISABLE:
+                edit = leaf_edit("/smart-upgrade/verify-server", None)
+            case Action.WEB_PROMPT_DISABLE:
+                edit = leaf_edit("/smart-upgrade/web-prompt", _bool(False))
+            case Action.UNDO_WEB_PROMPT_DISABLE:
+                edit = leaf_edit("/smart-upgrade/web-prompt", None)
+            case Action.SCHEDULE:
+                download = f"{arguments['download-date']} {arguments['download-time']}"
+                reboot = (
+                    f"{arguments['reboot-date']} {arguments['reboot-time']}"
+                    if "reboot-date" in arguments
+                    else None
+                )
+                edit = schedule_edit(download, reboot)
+            case Action.UNDO_SCHEDULE:
+                edit = schedule_edit(None, None)
+            case other:
+                raise AssertionError(f"no handler for {other}")
+        self._edit(edit, match, value)
+
+    def _configure_policy(self, match: Match) -> None:
+        """The SSL policy commands, whose missing-instance errors the switch words itself."""
+        name = str(match.arguments["policy-name"])
+        missing = f"The SSL policy {name} does not exist."
+        match match.syntax.action:
+            case Action.SSL_POLICY:
+                if self._edit(policy_edit(name, delete=False), match, "policy-name"):
+                    # the switch keeps policy names in lower case (sunc-ssl-policy)
+                    self._policy = name.lower()
+                    self.view = View.SSL_POLICY
+            case Action.UNDO_SSL_POLICY:
+                bound = (
+                    f"The SSL policy {name} is bound to smart upgrade "
+                    "(undo smart-upgrade ssl-policy first)."
+                )
+                self._edit(policy_edit(name, delete=True), match, None, missing, bound)
+            case _:
+                self._edit(
+                    leaf_edit("/smart-upgrade/ssl-policy", name), match, "policy-name", missing
+                )
+
+    def _edit(
+        self,
+        config: etree._Element,
+        match: Match,
+        value: str | None,
+        missing: str | None = None,
+        referenced: str | None = None,
+    ) -> bool:
+        """Edit running; errors as the switch prints them. ``value`` names the parameter a
+        type error points at; ``missing`` and ``referenced`` word a missing entry and a
+        leafref to the entry being deleted."""
+        try:
+            self.cli.datastores.edit(DatastoreName.RUNNING, config, self.user.session_id)
+        except RpcError as error:
+            if value is not None and error.app_tag is None and error.tag in _VALUE_TAGS:
+                wrong = ParseError(ErrorKind.WRONG_PARAMETER, match.columns[value])
+                self._print(*wrong.lines(self.prompt))
+                return False
+            message = error.message or str(error.tag)
+            if error.tag is ErrorTag.DATA_MISSING:
+                leafref = error.app_tag == _LEAFREF_APP_TAG
+                message = (referenced if leafref else missing) or missing or message
+            self._print(f"Error: {sentence(message)}")
+            return False
+        return True
+
+    async def _save(self) -> None:
+        if not await self._confirm(
+            "Warning: The current configuration will be written to the device. Continue? [Y/N]:"
+        ):
+            return
+        datastores = self.cli.datastores
+        try:
+            datastores.copy(
+                DatastoreName.STARTUP, datastores.raw(DatastoreName.RUNNING), self.user.session_id
+            )
+        except RpcError as error:
+            self._print(f"Error: {sentence(error.message or str(error.tag))}")
+            return
+        self._print(
+            "Now saving the current configuration to the slot 0.",
+            "Info: Save the configuration successfully.",
+        )
+
+    async def _display(self, action: Action) -> list[str]:
+        device = self.cli.device
+        match action:
+            case Action.DISPLAY_SMART_UPGRADE:
+                self._print(str(messages.LOADING))
+                # disabled: there is no exchange with the HOUP, the last information shows
+                with contextlib.suppress(OperationRefusedError):
+                    await device.refresh()
+                return ["", *render(device.state()).splitlines()]
+            case Action.DISPLAY_CURRENT:
+                running = self.cli.datastores.raw(DatastoreName.RUNNING)
+                return outputs.current_configuration(
+                    self.cli.sysname,
+                    device.software_version,
+                    smart_upgrade_config(running),
+                    list(ssl_policies(running)),
+                    list(outputs.INTERFACES),
+                )
+            case Action.DISPLAY_VERSION:
+                return outputs.version(
+                    model=device.identity.model,
+                    device_name=device.identity.device_name,
+                    software_version=device.software_version,
+                    patch_version=device.patch_version,
+                    now=device.clock.now(),
+                    booted_at=self.cli.booted_at,
+                    flash_capacity=device.flash.capacity,
+                )
+            case Action.DISPLAY_ESN:
+                return outputs.esn(device.identity.esn)
+            case _:
+                return outputs.interface_brief()
+
+    # --- download and right-now ---------------------------------------------------------------
+
+    async def _operation(self, start: Callable[[], Awaitable[Operation]]) -> bool:
+        """Print the operation's lines as the switch works; Ctrl+C cancels it. False when the
+        switch goes down (right-now reboots it)."""
+        events: asyncio.Queue[Event] = asyncio.Queue()
+        unsubscribe = self.cli.device.subscribe(events.put_nowait)
+        try:
+            try:
+                operation = await start()
+            except OperationRefusedError as error:
+                self._print(f"Error: {sentence(error.message)}")
+                return True
+            done = asyncio.ensure_future(operation.wait())
+            interrupt = asyncio.ensure_future(self._interrupted.wait())
+            try:
+                while True:
+                    getter = asyncio.ensure_future(events.get())
+                    await asyncio.wait(
+                        (getter, done, interrupt), return_when=asyncio.FIRST_COMPLETED
+                    )
+                    if not getter.done():
+                        getter.cancel()
+                    elif not self._show(getter.result(), operation.operation_id):
+                        return False
+                    if interrupt.done():
+                        self._interrupted.clear()
+                        self._cancel()
+                        interrupt = asyncio.ensure_future(self._interrupted.wait())
+                    if done.done() and not getter.done():
+                        while not events.empty():
+                            if not self._show(events.get_nowait(), operation.operation_id):
+                                return False
+                        return True
+            finally:
+                interrupt.cancel()
+                done.cancel()
+        finally:
+            unsubscribe()
+
+    def _cancel(self) -> None:
+        # refused when the operation ended as the key arrived
+        with contextlib.suppress(OperationRefusedError):
+            self.cli.device.cancel()
+
+    def _show(self, event: Event, operation_id: int) -> bool:
+        if isinstance(event, Rebooting):
+            self._finish_transient()
+            return False
+        if not isinstance(event, Line) or event.operation_id != operation_id:
+            return True
+        text = str(event.message)
+        if event.transient:
+            # overwritten in place by the next line, as on the switch's terminal
+            self._write("\r" + text.ljust(self._transient))
+            self._transient = len(text)
+        else:
+            self._write("\r" + text.ljust(self._transient) + "\r\n")
+            self._transient = 0
+        return True
+
+    def _finish_transient(self) -> None:
+        if self._transient:
+            self._write("\r\n")
+            self._transient = 0

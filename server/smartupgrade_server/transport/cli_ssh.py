@@ -1,0 +1,224 @@
+"""The switch's command line over SSH (asyncssh): an interactive shell, or one command by exec.
+
+The same users and host keys as the NETCONF listener (given loaded, see host_keys.py), and the
+same session registry: a command-line session has a NETCONF session id, so its edits meet the
+NETCONF locks of others and ``kill-session`` can end it. asyncssh's own line editor is off: the
+shell echoes each character itself, as the switch does and as netmiko and scrapli wait for.
+"""
+
+import asyncio
+import codecs
+import logging
+import socket
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Self
+
+import asyncssh
+
+from smartupgrade_server.cli import CommandLine, Shell
+from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
+from smartupgrade_server.transport.ssh import refuse_default_credentials
+from smartupgrade_server.transport.users import UserDatabase
+
+logger = logging.getLogger(__name__)
+
+
+class CliSshServer:
+    """A listening command-line SSH server; start it with :meth:`start`."""
+
+    def __init__(
+        self, command_line: CommandLine, users: UserDatabase, registry: SessionRegistry
+    ) -> None:
+        self.command_line = command_line
+        self.users = users
+        self.registry = registry
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+        self._connections: set[asyncssh.SSHServerConnection] = set()
+        self._channels: set[_CliChannel] = set()
+
+    @classmethod
+    async def start(
+        cls,
+        host: str,
+        port: int,
+        command_line: CommandLine,
+        *,
+        users: UserDatabase,
+        host_keys: Sequence[asyncssh.SSHKey],
+        registry: SessionRegistry,
+        data_dir: Path,
+    ) -> Self:
+        """Listen on ``host:port`` (port 0: any free port, see :attr:`port`)."""
+        await refuse_default_credentials(host, users, data_dir)
+        server = cls(command_line, users, registry)
+        server._acceptor = await asyncssh.create_server(
+            lambda: _CliConnection(server),
+            host,
+            port,
+            server_host_keys=list(host_keys),
+            encoding=None,
+            line_editor=False,
+            allow_scp=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+        )
+        return server
+
+    @property
+    def port(self) -> int:
+        if self._acceptor is None:
+            raise RuntimeError("the server is not listening")
+        return self._acceptor.get_port()
+
+    async def close(self) -> None:
+        """Stop listening, end every session and wait for the connections to close."""
+        if self._acceptor is not None:
+            self._acceptor.close()
+            await self._acceptor.wait_closed()
+            self._acceptor = None
+        for channel in list(self._channels):
+            channel.terminate()
+        connections = list(self._connections)
+        for connection in connections:
+            connection.close()
+        for connection in connections:
+            await connection.wait_closed()
+
+
+class _CliConnection(asyncssh.SSHServer):
+    def __init__(self, server: CliSshServer) -> None:
+        self._server = server
+        self._connection: asyncssh.SSHServerConnection | None = None
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self._connection = conn
+        self._server._connections.add(conn)
+        sock = conn.get_extra_info("socket")
+        # each echoed key is a tiny packet: without this it waits for the delayed ACK
+        if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._connection is not None:
+            self._server._connections.discard(self._connection)
+
+    def begin_auth(self, username: str) -> bool:
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        return await self._server.users.verify_password(username, password)
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        return self._server.users.accepts_key(username, key)
+
+    def session_requested(self) -> "_CliChannel":
+        if self._connection is None:
+            raise asyncssh.ChannelOpenError(
+                asyncssh.OPEN_CONNECT_FAILED, "connection not established"
+            )
+        return _CliChannel(self._server, self._connection)
+
+
+class _CliChannel(asyncssh.SSHServerSession[bytes]):
+    """One SSH session channel: a shell, or one command given by exec."""
+
+    def __init__(self, server: CliSshServer, connection: asyncssh.SSHServerConnection) -> None:
+        self._server = server
+        self._connection = connection
+        self._channel: asyncssh.SSHServerChannel[bytes] | None = None
+        self._command: str | None = None
+        self._context: SessionContext | None = None
+        self._shell: Shell | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+
+    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
+        self._channel = chan
+
+    def pty_requested(
+        self,
+        term_type: str,
+        term_size: tuple[int, int, int, int],
+        term_modes: Mapping[int, int],
+    ) -> bool:
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        self._command = command
+        return True
+
+    def subsystem_requested(self, subsystem: str) -> bool:
+        return False
+
+    def session_started(self) -> None:
+        assert self._channel is not None
+        user = self._server.users.get(self._connection.get_extra_info("username"))
+        if user is None:
+            # authentication succeeded, so the user exists; this only guards a changed file
+            self._channel.close()
+            return
+        host, port = self._connection.get_extra_info("peername", ("?", 0))[:2]
+        self._context = self._server.registry.open(
+            user.name, user.level, f"{host}:{port}", self.terminate
+        )
+        self._shell = self._server.command_line.session(
+            self._context.session_id, user.name, user.level, self._write
+        )
+        self._server._channels.add(self)
+        self._task = asyncio.create_task(
+            self._run(self._shell), name=f"cli-session-{self._context.session_id}"
+        )
+        logger.info("cli session %d: %s from %s", self._context.session_id, user.name, host)
+
+    async def _run(self, shell: Shell) -> None:
+        try:
+            if self._command is None:
+                await shell.run()
+            else:
+                await shell.execute(self._command)
+        except Exception:
+            logger.exception("cli session: the shell failed")
+        if self._channel is not None:
+            self._channel.exit(0)
+
+    def _write(self, text: str) -> None:
+        if self._channel is not None and not self._channel.is_closing():
+            self._channel.write(text.encode("utf-8"))
+
+    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
+        if self._shell is not None:
+            self._shell.feed(self._decoder.decode(data))
+
+    def eof_received(self) -> bool:
+        if self._shell is not None:
+            self._shell.end_of_input()
+        # stay half open: what the last command prints still goes out
+        return True
+
+    def terminate(self) -> None:
+        """End the session from outside (kill-session, server shutdown)."""
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+        if self._channel is not None:
+            self._channel.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._server._channels.discard(self)
+        if self._context is None:
+            return
+        try:
+            self._server.registry.end(self._context.session_id)
+        except Exception:
+            logger.exception("cli session %d: releasing it failed", self._context.session_id)
