@@ -139,7 +139,12 @@ class NetconfClient:
             message = self._take_chunked() if self._chunked else self._take_end_of_message()
             if message is not None:
                 return message
-            data = self._channel.recv(_READ_SIZE)
+            try:
+                data = self._channel.recv(_READ_SIZE)
+            except TimeoutError:
+                raise NetconfClientError(
+                    f"no complete reply within {self._channel.gettimeout()} s"
+                ) from None
             if not data:
                 raise NetconfClientError("the server closed the session")
             self._buffer += data

@@ -7,7 +7,8 @@
 Each server runs in its own processes (ours: ``python -m smartupgrade_server``; netconfd behind
 a private OpenSSH sshd), both are driven by the same paramiko client in this process, one
 server at a time, and every process started here is stopped on exit, Ctrl+C or SIGTERM.
-Exit status 1 when any request failed; a missed target is reported, not an error.
+Exit status 1 when a request to our server failed. netconfd's failures are only reported: now and
+then it holds a request until more input comes (see client.py). A missed target is reported too.
 """
 
 import argparse
@@ -374,9 +375,7 @@ def section(
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     servers = [f"ours ({ours.version})"]
     if theirs is not None:
-        servers.append(
-            f"yuma123 netconfd {theirs.version} behind {peers.tool_version(['ssh', '-V'])}"
-        )
+        servers.append(f"yuma123 netconfd {theirs.version}")
     notes = [
         f"- Date: {when}; machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
@@ -445,7 +444,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--iterations", type=int, default=200, help="gets and edit+commits on one session (200)"
     )
     parser.add_argument("--sessions", type=int, default=200, help="concurrent sessions (200)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (60)")
+    parser.add_argument(
+        "--timeout", type=float, default=10.0, help="seconds per sequential request (10)"
+    )
     parser.add_argument(
         "--concurrent-timeout",
         type=float,
@@ -530,8 +531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     write_docs(args.docs, text)
     print(f"\nwritten to {args.docs}", file=sys.stderr)
-    failures = ours.failures + (theirs.failures if theirs is not None else 0)
-    return 1 if failures else 0
+    return 1 if ours.failures else 0
 
 
 if __name__ == "__main__":
