@@ -69,6 +69,10 @@ def data_json(reply: etree._Element, *, validate: bool = True) -> dict[str, Any]
         raise ReplyParseError("reply has no <data>")
     # yangson reads the standard library's ElementTree, not lxml's.
     element = ElementTree.fromstring(etree.tostring(data))
+    for node in element.iter():
+        # An empty string leaf (<upgrade-description/>) has no text; yangson wants "".
+        if len(node) == 0 and node.text is None:
+            node.text = ""
     try:
         instance = data_model().from_xml(element)
         if validate:

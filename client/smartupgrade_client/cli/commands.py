@@ -28,7 +28,6 @@ from smartupgrade_client.model import (
     UpgradeInformation,
     UpgradeTarget,
 )
-from smartupgrade_client.results import OperationStarted
 
 # The switch's own lines (the seed's display, download and right-now examples).
 LOADING = "Loading the information, please wait ."
@@ -198,8 +197,13 @@ def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
     switch (CTRL+C on the switch's own console does that); declining leaves it running."""
     names = _FileNames(client)
     cancelled = False
+    hint = True
     while True:
         try:
+            # Said inside the try: a CTRL+C right after the hint still offers to cancel.
+            if hint:
+                hint = False
+                ui.info(f"If you want to stop the {noun}, please press CTRL + C.")
             with ui.following():
                 return client.wait(
                     progress=lambda change: ui.progress(names(change.file_kind), change)
@@ -210,18 +214,6 @@ def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
             status = client.cancel()
             ui.info(f"Cancellation status: {status.display}")
             cancelled = True
-
-
-def _start(
-    client: SmartUpgradeClient,
-    ui: Ui,
-    noun: str,
-    start: Callable[[UpgradeTarget | None], OperationStarted],
-    target: UpgradeTarget | None,
-) -> None:
-    ui.info(GETTING_VERSION)
-    start(target)
-    ui.info(f"If you want to stop the {noun}, please press CTRL + C.")
 
 
 def _progress_summary(information: UpgradeInformation) -> str:
@@ -238,7 +230,8 @@ def _progress_summary(information: UpgradeInformation) -> str:
 
 def download(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
     """``smart-upgrade download``: the files, verified and set for the next startup."""
-    _start(client, ui, "download", client.download, _target(args))
+    ui.info(GETTING_VERSION)
+    client.download(_target(args))
     final = follow(client, ui, "download")
     ui.output(section(SmartUpgrade(upgrade_information=final), UPGRADE_SECTION))
     return Outcome(ExitCode.OK, _progress_summary(final))
@@ -248,7 +241,8 @@ def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> O
     """``smart-upgrade right-now``: download, then the switch reboots into the new version.
     The reboot ends the session: reconnect, wait for the switch, report what it runs now."""
     before = client.read().local_information
-    _start(client, ui, "upgrade", client.right_now, _target(args))
+    ui.info(GETTING_VERSION)
+    client.right_now(_target(args))
     # The reboot ends the session, usually before the last poll sees the final status.
     with suppress(ConnectionLost, RpcTimeout):
         follow(client, ui, "upgrade")
@@ -256,12 +250,16 @@ def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> O
     client.reconnect(timeout=args.reboot_timeout)
     after = client.read()
     local = after.local_information
-    ui.output(section(after, "Local information"))
-    ui.output(section(after, UPGRADE_SECTION))
+    ui.output(section(after, "Local information") + "\n" + section(after, UPGRADE_SECTION))
     last = after.upgrade_information.last_upgrade_result
     summary = f"{before.software_version} -> {local.software_version}"
     if last is not None:
         summary += f" ({last.display})"
+    ui.info(
+        f"The switch runs software {local.software_version or '-'}, patch "
+        f"{local.patch_version or '-'} (before: {before.software_version or '-'}, "
+        f"{before.patch_version or '-'})."
+    )
     return Outcome(ExitCode.OK, summary)
 
 

@@ -1,0 +1,174 @@
+"""Fixtures: emulated switches (``EmulatedSwitch``) and one HOUP on 127.0.0.1, port 0, served by
+an event loop in a thread of its own while the command line under test blocks.
+
+The switches are wired to the HOUP the way smartupgrade-sim wires them (the default URL through
+the host table, 443 forwarded, the HOUP's CA in the factory SSL policy ``houp``). Their clock is
+simulated; a reboot is let through by advancing it when the switch goes down, so right-now ends
+as fast as the bytes cross HTTPS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.device import Event, FactoryState, Identity, Rebooting, SimulatedClock
+from smartupgrade_server.device_link import ssl_policy_config
+from smartupgrade_server.houp import Catalogue, HoupServer
+from smartupgrade_server.model import SmartUpgrade
+from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+
+T = TypeVar("T")
+USERNAME = "admin"
+PASSWORD = "admin"
+POLICY = "houp"
+# the seed's AP example: the display then has every section of the seed's second example
+AP_DEVICE = "AirEngine 8760-X1-PRO"
+REBOOT = timedelta(minutes=5)
+START = datetime(2026, 11, 27, 1, 0, 0, tzinfo=UTC)
+FACTORY = FactoryState("V200R020C00", "V200R020SPH", "V200R019C10")
+NEW_SOFTWARE = "V200R024C00"
+SOFTWARE_SIZE = 400_000
+
+# Small files keep the suite fast: what matters is that real bytes cross HTTPS.
+CATALOGUE = f"""
+unsupported_models: ["S5731-L*"]
+families:
+  - family: S5732-H
+    upgrades:
+      - from: {{software: ["V200R019*", "V200R020*"]}}
+        to:
+          software: {NEW_SOFTWARE}
+          patch: V200R020SPH001
+          description_en: "1)description:2)CC+SPH"
+          software_package: {{name: "{{family}}-{NEW_SOFTWARE}.cc", size: {SOFTWARE_SIZE}}}
+          patch_package: {{name: "{{family}}-V200R020SPH001.pat", size: 14910}}
+"""
+
+
+class LoopThread:
+    """An asyncio loop running in a daemon thread."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
+@dataclass
+class Sim:
+    switch: EmulatedSwitch
+    clock: SimulatedClock
+
+    @property
+    def port(self) -> int:
+        return self.switch.port
+
+    def argv(self, *command: str) -> list[str]:
+        """``smartupgrade`` arguments for this switch."""
+        return ["--port", str(self.port), *command]
+
+    def connect(self) -> SmartUpgradeClient:
+        return SmartUpgradeClient.connect(
+            "127.0.0.1", self.port, username=USERNAME, password=PASSWORD, hostkey_verify=False
+        )
+
+
+@pytest.fixture(scope="session")
+def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host keys and users made once (RSA keys take a while), copied into each switch."""
+    directory = tmp_path_factory.mktemp("cli-host-keys")
+    UserDatabase.load_or_create(directory)
+    load_or_create_host_keys(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def houp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Shared so keys, certificates and signatures are made once."""
+    return tmp_path_factory.mktemp("cli-houp")
+
+
+class Lab:
+    """A HOUP and the switches started against it; everything closed at the end of the test."""
+
+    def __init__(self, directory: Path, host_keys: Path, houp_dir: Path) -> None:
+        self._directory = directory
+        self._host_keys = host_keys
+        self._loop = LoopThread()
+        self.houp = self._loop.run(HoupServer.start(houp_dir, catalogue=Catalogue.parse(CATALOGUE)))
+        self._sims: list[Sim] = []
+
+    def start(self) -> Sim:
+        data_dir = self._directory / f"switch-{len(self._sims)}"
+        data_dir.mkdir(mode=0o700)
+        for item in [*self._host_keys.glob("ssh_host_*"), self._host_keys / USERS_FILE]:
+            shutil.copy2(item, data_dir / item.name)
+        clock = SimulatedClock(START)
+        default = SmartUpgrade()
+        switch = self._loop.run(
+            EmulatedSwitch.start(
+                data_dir,
+                identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", AP_DEVICE),
+                factory=FACTORY,
+                houp_public_key=self.houp.signing_public_key,
+                clock=clock,
+                factory_config=ssl_policy_config(POLICY, (self.houp.ca_cert_pem,)),
+                flash_capacity=16 * 1024 * 1024,
+                hosts={default.url: "127.0.0.1"},
+                port_forwards={default.https_port: self.houp.port},
+                network_timeout=2.0,
+                reboot_duration=REBOOT,
+            )
+        )
+        sim = Sim(switch, clock)
+        loop = self._loop.loop
+
+        def boot_through(event: Event) -> None:
+            # A rebooting switch comes back once its clock has run the reboot's duration.
+            if isinstance(event, Rebooting):
+                loop.create_task(clock.advance(REBOOT))
+
+        switch.device.subscribe(boot_through)
+        self._sims.append(sim)
+        return sim
+
+    def set_bandwidth(self, limit: int | None) -> None:
+        self.houp.settings.bandwidth_limit = limit
+
+    def close(self) -> None:
+        for sim in self._sims:
+            self._loop.run(sim.switch.close())
+        self._loop.run(self.houp.close())
+        self._loop.stop()
+
+
+@pytest.fixture
+def lab(tmp_path: Path, host_keys: Path, houp_dir: Path) -> Iterator[Lab]:
+    started = Lab(tmp_path, host_keys, houp_dir)
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def sim(lab: Lab) -> Sim:
+    return lab.start()

@@ -1,0 +1,108 @@
+"""``smartupgrade display`` end to end: the console script against a wired switch and its HOUP,
+compared with the seed's example layout; ``--json`` checked by yanglint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smartupgrade_client.cli.app import main
+from smartupgrade_client.model import MODULE, SSL_POLICY_MODULE
+from tests.integration.cli.conftest import NEW_SOFTWARE, POLICY, Sim
+from tests.unit.yang.seed import seed_text
+
+YANG = Path(__file__).resolve().parents[3] / "yang"
+LOADING = "Info: Loading the information, please wait ."
+
+
+def seed_output(index: int) -> list[str]:
+    """One example output of the seed's display command: its lines, trailing spaces removed."""
+    chunk = seed_text().split("<HUAWEI> display smart-upgrade information\n")[1 + index]
+    body = chunk.split("<HUAWEI>")[0].split("Table 2-63")[0]
+    return [line.rstrip() for line in body.rstrip().splitlines()]
+
+
+def layout(lines: list[str]) -> list[str]:
+    """What the layout is made of: section titles and each field's label up to its colon
+    (labels carry no colon; values may)."""
+    return [line[: line.index(":") + 1] if ":" in line else line for line in lines]
+
+
+def run(capsys: pytest.CaptureFixture[str], sim: Sim, *command: str) -> tuple[int, str, str]:
+    code = main(sim.argv(*command))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+    assert main(sim.argv("ssl-policy", POLICY)) == 0
+    assert main(sim.argv("enable")) == 0
+    code, out, err = run(capsys, sim, "display")
+    assert code == 0, err
+    lines = out.rstrip("\n").splitlines()
+    seed = seed_output(1)  # the example with the AP section
+    # The seed's blank lines between sections vary (one is missing); the switch's layout is
+    # the titles, labels, their order and the colon column.
+    assert layout([line for line in lines if line]) == layout([line for line in seed if line])
+    assert lines[0] == LOADING == seed[0]
+    assert "    Check version result         : needUpdate" in lines
+    assert f"    Recommended software version : {NEW_SOFTWARE}" in lines
+    assert "    Upgrade status               : -" in lines
+
+
+def test_no_refresh_prints_no_loading_line(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+    code, out, _ = run(capsys, sim, "display", "--no-refresh")
+    assert code == 0
+    assert out.startswith("Configuration:\n")
+    assert "    Check version result         : -\n" in out
+
+
+def test_console_script_in_a_subprocess(sim: Sim) -> None:
+    script = Path(sys.executable).with_name("smartupgrade")
+    done = subprocess.run(
+        [str(script), *sim.argv("display", "--no-refresh")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "    Software version             : V200R020C00" in done.stdout.splitlines()
+
+
+def test_json_is_rfc7951_and_valid(
+    capsys: pytest.CaptureFixture[str], sim: Sim, tmp_path: Path
+) -> None:
+    assert main(sim.argv("ssl-policy", POLICY)) == 0
+    assert main(sim.argv("enable")) == 0
+    assert main(sim.argv("https-port", "443")) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, sim, "display", "--json")
+    assert code == 0, err
+    assert err.strip() == LOADING  # stdout carries only the JSON
+    document = json.loads(out)
+    assert set(document) == {f"{MODULE}:smart-upgrade", f"{SSL_POLICY_MODULE}:ssl-policies"}
+    top = document[f"{MODULE}:smart-upgrade"]
+    assert top["url"] == "s.houp.huawei.com"  # a default, reported as the display shows it
+    assert top["https-port"] == 443
+    assert top["enabled"] is True
+    version = top["version-information"]
+    assert version["check-result"] == "need-update"
+    assert isinstance(version["software-package-size"], str)  # uint64
+    assert "T" in version["refresh-time"]  # date-and-time
+    if shutil.which("yanglint") is None:
+        pytest.skip("yanglint (libyang2-tools) missing")
+    path = tmp_path / "display.json"
+    path.write_text(out)
+    modules = [str(p) for p in sorted(YANG.rglob("*.yang"))]
+    checked = subprocess.run(
+        ["yanglint", "-p", str(YANG), "-F", f"{MODULE}:*", "-t", "data", *modules, str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
