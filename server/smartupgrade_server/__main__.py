@@ -162,7 +162,7 @@ def connect_help(listening: Listening, describe_switch: str) -> str:
     default = SmartUpgrade()
     houp_dir = listening.data_dir / HOUP_DIR
     snippet = quick_start_snippet(listening.host, listening.netconf_port)
-    indented = "".join(f"    {line}\n" for line in snippet.splitlines())
+    indented = "".join(f"    {line}\n" if line else "\n" for line in snippet.splitlines())
     users = listening.data_dir / USERS_FILE
     return f"""\
 NETCONF over SSH on {listening.host}:{listening.netconf_port} (subsystem netconf)
@@ -179,7 +179,8 @@ HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, 
 
 Quick start with ncclient (bind the policy, enable, check for a new version):
 
-{indented}"""
+{indented}
+Serving until Ctrl+C or SIGTERM."""
 
 
 def _clock(choice: str | float) -> Clock:
