@@ -222,10 +222,10 @@ class Shell:
 
     async def run(self) -> None:
         """The session, until ``quit`` in the user view, the end of input or a reboot."""
-        if not self.cli.device.up:
-            return
         unsubscribe = self.cli.device.subscribe(self._observe)
         try:
+            if not self.cli.device.up:
+                return
             self._write("\r\n" + self.prompt)
             while True:
                 line = await self._read_line()

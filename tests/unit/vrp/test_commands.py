@@ -1,0 +1,272 @@
+"""Every seed command and its undo, as edits of running with the datastore's and the switch's
+rules; the display commands; save; the terminal settings clients send."""
+
+from __future__ import annotations
+
+import re
+
+import ntc_templates.parse  # type: ignore[import-untyped]
+import pytest
+
+from smartupgrade_server.datastore.store import DatastoreName
+from smartupgrade_server.device import Rebooting, messages
+from smartupgrade_server.device_link import smart_upgrade_config, ssl_policies
+from smartupgrade_server.display import render
+from smartupgrade_server.model import CONSTRAINTS, Ap, Schedule, SmartUpgrade
+from tests.unit.vrp.conftest import DEVICE_NAME, ESN, MODEL, SESSION_ID, Rig, RigFactory, Terminal
+
+
+def running(rig: Rig) -> SmartUpgrade:
+    return smart_upgrade_config(rig.datastores.raw(DatastoreName.RUNNING))
+
+
+async def configure(term: Terminal, *lines: str) -> None:
+    await term.command("system-view")
+    for line in lines:
+        assert await term.command(line) == [], line
+    await term.command("return")
+
+
+async def test_every_configuration_command_and_its_undo(rig: Rig, term: Terminal) -> None:
+    await configure(
+        term,
+        "ssl policy houp",
+        "quit",
+        "smart-upgrade url 10.10.10.20",
+        "smart-upgrade https-port 10020",
+        "smart-upgrade ssl-policy houp",
+        "smart-upgrade verify-server disable",
+        "smart-upgrade enable",
+        "smart-upgrade web-prompt disable",
+        "smart-upgrade ap enable",
+        "smart-upgrade schedule download at 2030-12-1 00:00:00 reboot at 2030-12-01 2:30:00",
+    )
+    expected = SmartUpgrade(
+        url="10.10.10.20",
+        https_port=10020,
+        ssl_policy="houp",
+        verify_server=False,
+        enabled=True,
+        web_prompt=False,
+        ap=Ap(enabled=True),
+        schedule=Schedule("2030-12-01 00:00:00", "2030-12-01 02:30:00"),
+    )
+    assert running(rig) == expected
+    # the switch took the same configuration
+    assert rig.device.state().schedule == expected.schedule
+    await configure(
+        term,
+        "undo smart-upgrade schedule",
+        "undo smart-upgrade ap enable",
+        "undo smart-upgrade web-prompt disable",
+        "undo smart-upgrade enable",
+        "undo smart-upgrade verify-server disable",
+        "undo smart-upgrade ssl-policy",
+        "undo smart-upgrade https-port",
+        "undo smart-upgrade url",
+        "undo ssl policy houp",
+    )
+    assert rig.datastores.raw(DatastoreName.RUNNING) == {}
+
+
+async def test_a_new_schedule_replaces_the_old_one_whole(rig: Rig, term: Terminal) -> None:
+    await configure(
+        term,
+        "smart-upgrade schedule download at 2030-1-1 00:00:00 reboot at 2030-1-2 00:00:00",
+        "smart-upgrade schedule download at 2030-1-1 01:00:00",
+    )
+    assert running(rig).schedule == Schedule("2030-01-01 01:00:00")
+
+
+async def test_prerequisites_are_the_models_and_the_switchs(term: Terminal) -> None:
+    await term.command("system-view")
+    for line, message in [
+        ("smart-upgrade enable", CONSTRAINTS["ssl-policy-not-bound"].message),
+        ("smart-upgrade ap enable", CONSTRAINTS["smart-upgrade-not-enabled"].message),
+        (
+            "smart-upgrade schedule download at 2030-1-1 00:00:00 reboot at 2030-1-1 00:00:00",
+            CONSTRAINTS["reboot-not-after-download"].message,
+        ),
+        (
+            "smart-upgrade schedule download at 2020-2-13 20:01:24",
+            "The download time must be later than the current time of the switch.",
+        ),
+        ("smart-upgrade ssl-policy houp", "The SSL policy houp does not exist."),
+        ("undo ssl policy houp", "The SSL policy houp does not exist."),
+    ]:
+        assert await term.command(line) == [f"Error: {message}"], line
+    assert await term.command("ssl policy HOUP") == []
+    await term.command("quit")
+    await term.command("smart-upgrade ssl-policy HOUP")
+    assert await term.command("undo ssl policy houp") == [
+        "Error: The SSL policy houp is bound to smart upgrade "
+        "(undo smart-upgrade ssl-policy first)."
+    ]
+
+
+async def test_ap_commands_do_not_exist_on_a_switch_without_ap_upgrade(
+    make_rig: RigFactory,
+) -> None:
+    rig = await make_rig(model="S2700-52P-EI")
+    term = await rig.terminal()
+    await term.command("system-view")
+    assert (await term.command("smart-upgrade ap enable"))[-1].startswith("Error: Unrecognized")
+    assert await term.command("display smart-upgrade information")
+
+
+async def test_a_running_datastore_locked_by_netconf_refuses_cli_edits(
+    rig: Rig, term: Terminal
+) -> None:
+    rig.datastores.lock(DatastoreName.RUNNING, 3)
+    await term.command("system-view")
+    assert await term.command("smart-upgrade web-prompt disable") == [
+        "Error: The running datastore is locked by session 3."
+    ]
+    rig.datastores.unlock(DatastoreName.RUNNING, 3)
+    rig.datastores.lock(DatastoreName.RUNNING, SESSION_ID)
+    assert await term.command("smart-upgrade web-prompt disable") == []
+
+
+async def test_display_smart_upgrade_information_is_the_generated_layout(
+    rig: Rig, term: Terminal
+) -> None:
+    output = await term.command("display smart-upgrade information")
+    assert output[0] == str(messages.LOADING)
+    assert output[1:] == ["", *render(rig.device.state()).splitlines()]
+    assert f"    Device name                  : {DEVICE_NAME}" in output
+
+
+async def test_display_current_configuration_and_its_filters(rig: Rig, term: Terminal) -> None:
+    await configure(
+        term,
+        "ssl policy houp",
+        "quit",
+        "smart-upgrade ssl-policy houp",
+        "smart-upgrade enable",
+        "smart-upgrade web-prompt disable",
+    )
+    output = await term.command("display current-configuration")
+    assert output[:3] == ["#", "!Software Version V200R020C00", "sysname HUAWEI"]
+    assert output[-1] == "return"
+    assert "ssl policy houp" in output
+    section = output.index("smart-upgrade ssl-policy houp")
+    assert output[section : section + 4] == [
+        "smart-upgrade ssl-policy houp",
+        "smart-upgrade web-prompt disable",
+        "smart-upgrade enable",
+        "#",
+    ]
+    assert await term.command("display current-configuration | inc sysname") == ["sysname HUAWEI"]
+    assert await term.command("dis cur | include smart-upgrade (en|web)") == [
+        "smart-upgrade web-prompt disable",
+        "smart-upgrade enable",
+    ]
+    excluded = await term.command("display current-configuration | exclude ^(#|interface)")
+    assert "#" not in excluded and "sysname HUAWEI" in excluded
+    begun = await term.command("display current-configuration | begin ^smart")
+    assert begun[0] == "smart-upgrade ssl-policy houp"
+    assert (await term.command("display current-configuration | include (")) == [
+        " " * len("<HUAWEI>display current-configuration | include ") + "^",
+        "Error: Wrong parameter found at '^' position.",
+    ]
+    assert (await term.command("display current-configuration | grep x"))[-1].startswith(
+        "Error: Unrecognized"
+    )
+    assert (await term.command("screen-length 0 temporary | include x"))[-1].startswith(
+        "Error: Too many"
+    )
+
+
+async def test_the_current_configuration_pastes_back(rig: Rig, make_rig: RigFactory) -> None:
+    first = await rig.terminal()
+    await configure(
+        first,
+        "ssl policy houp",
+        "quit",
+        "smart-upgrade url s.houp.huawei.cn",
+        "smart-upgrade ssl-policy houp",
+        "smart-upgrade enable",
+        "smart-upgrade ap enable",
+        "smart-upgrade verify-server disable",
+        "smart-upgrade schedule download at 2030-1-1 00:00:00 reboot at 2030-1-2 00:00:00",
+    )
+    lines = await first.command("display current-configuration")
+    other = await make_rig()
+    second = await other.terminal()
+    await second.command("system-view")
+    for line in lines:
+        if line.startswith(("ssl policy", "smart-upgrade")):
+            assert await second.command(line) == [], line
+            await second.command("quit") if line.startswith("ssl") else None
+    assert running(other) == running(rig)
+    assert ssl_policies(other.datastores.raw(DatastoreName.RUNNING)) == {"houp": ()}
+
+
+async def test_display_version_parses_with_ntc_templates_and_napalm(term: Terminal) -> None:
+    output = "\n".join(await term.command("display version"))
+    (parsed,) = ntc_templates.parse.parse_output(
+        platform="huawei_vrp", command="display version", data=output
+    )
+    assert parsed["vrp_version"] == "5.170"
+    assert parsed["product_version"] == f"{MODEL} V200R020C00"
+    assert parsed["model"] == f"{DEVICE_NAME} Routing Switch"
+    assert parsed["uptime"] == "0 week, 0 day, 0 hour, 0 minute"
+    assert parsed["patch_version"] == "V200R020SPH"
+    # napalm-huawei-vrp's get_facts expressions
+    assert re.search(r"\(S\S+\s+(?P<os_version>V\S+)\)", output)["os_version"] == "V200R020C00"  # type: ignore[index]
+
+
+async def test_display_esn_and_interface_brief_parse(term: Terminal) -> None:
+    esn = "\n".join(await term.command("display esn"))
+    assert re.findall(r"ESN\s+of\s+slot\s+\S+\s+(?P<serial_number>\S+)", esn) == [ESN]
+    brief = "\n".join(await term.command("display interface brief"))
+    rows = ntc_templates.parse.parse_output(
+        platform="huawei_vrp", command="display interface brief", data=brief
+    )
+    assert {row["interface"]: row["phy"] for row in rows}["MEth0/0/1"] == "up"
+
+
+async def test_save_asks_then_copies_running_to_startup(rig: Rig, term: Terminal) -> None:
+    await configure(term, "smart-upgrade web-prompt disable")
+    assert await term.keys("save\r") == (
+        "save\r\nWarning: The current configuration will be written to the device. Continue? [Y/N]:"
+    )
+    assert await term.command("n") == []
+    assert rig.datastores.raw(DatastoreName.STARTUP) == {}
+    await term.keys("save\r")
+    assert await term.command("y") == [
+        "Now saving the current configuration to the slot 0.",
+        "Info: Save the configuration successfully.",
+    ]
+    assert rig.datastores.raw(DatastoreName.STARTUP) == rig.datastores.raw(DatastoreName.RUNNING)
+
+
+async def test_scraplis_screen_width_write_is_answered(term: Terminal) -> None:
+    output = await term.keys("screen-width 256\ny\n\n")
+    assert "Continue? [Y/N]:y\r\nInfo: The screen width is set to 256.\r\n<HUAWEI>" in output
+    assert output.endswith("<HUAWEI>\r\n<HUAWEI>")
+    assert await term.command("screen-length 0 temporary") == [
+        "Info: The configuration takes effect on the current user terminal interface only."
+    ]
+
+
+async def test_download_needs_smart_upgrade_enabled(term: Terminal) -> None:
+    await term.command("system-view")
+    assert await term.command("smart-upgrade download") == ["Error: Smart upgrade is not enabled."]
+    assert await term.command("smart-upgrade right-now") == ["Error: Smart upgrade is not enabled."]
+
+
+@pytest.mark.parametrize("idle", [True, False])
+async def test_a_reboot_of_the_switch_ends_the_session(rig: Rig, idle: bool) -> None:
+    term = await rig.terminal()
+    if not idle:
+        term.shell.feed("display esn\r")
+    events: list[object] = []
+    rig.device.subscribe(events.append)
+    await rig.device.reset()
+    await term.task
+    assert any(isinstance(e, Rebooting) for e in events)
+    # while the switch is down nobody gets a prompt
+    late = await rig.terminal()
+    await late.task
+    assert late.screen == ""
