@@ -315,6 +315,28 @@ async def test_download_through_the_sdk_shows_progress_then_success(rig: Rig) ->
             "/su:smart-upgrade/su:schedule/su:download-at",
             id="schedule-in-the-past-device",
         ),
+        pytest.param(
+            "<ssl-policy>nope</ssl-policy>",
+            "data-missing",
+            "instance-required",
+            "/su:smart-upgrade/su:ssl-policy",
+            id="policy-that-does-not-exist-yang-leafref",
+        ),
+        pytest.param(
+            "<ap><enabled>true</enabled></ap>",
+            "operation-failed",
+            "smart-upgrade-not-enabled",
+            "/su:smart-upgrade/su:ap/su:enabled",
+            id="ap-without-enable-yang-must",
+        ),
+        pytest.param(
+            f"{ENABLE}<schedule><download-at>2026-11-27 12:00:00</download-at>"
+            "<reboot-at>2026-11-27 11:00:00</reboot-at></schedule>",
+            "operation-failed",
+            "reboot-not-after-download",
+            "/su:smart-upgrade/su:schedule",
+            id="reboot-before-download-yang-must",
+        ),
     ],
 )
 async def test_configuration_vetoes(rig: Rig, body: str, tag: str, app_tag: str, path: str) -> None:
