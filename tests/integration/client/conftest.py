@@ -1,5 +1,6 @@
-"""Fixtures: an emulated switch (``smartupgrade_server.app.EmulatedSwitch``) listening on 127.0.0.1 with
-an OS-chosen port, its event loop in a thread of its own because the SDK under test blocks."""
+"""Fixtures: an emulated switch (``smartupgrade_server.app.EmulatedSwitch``) listening on
+127.0.0.1 with an OS-chosen port, its event loop in a thread of its own because the SDK under
+test blocks."""
 
 from __future__ import annotations
 
