@@ -89,6 +89,11 @@ def simulator() -> Iterator[int]:
                 data_dir,
                 "--netconf-port",
                 "0",
+                # its HOUP emulator too: the default ports may be taken by another instance
+                "--houp-port",
+                "0",
+                "--houp-admin-port",
+                "0",
             ],
             stdout=subprocess.PIPE,
             text=True,
