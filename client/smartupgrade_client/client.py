@@ -42,7 +42,7 @@ from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
 
 T = TypeVar("T")
 
-_NCCLIENT_ERRORS = (RPCError, TimeoutExpiredError, TransportError)
+_NCCLIENT_ERRORS = (RPCError, TimeoutExpiredError, TransportError, OSError)
 
 
 def from_ncclient(error: RPCError) -> RpcFailed:

@@ -22,7 +22,14 @@ import pytest
 
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import Event, FactoryState, Identity, Rebooting, SimulatedClock
+from smartupgrade_server.device import (
+    Booted,
+    Event,
+    FactoryState,
+    Identity,
+    Rebooting,
+    SimulatedClock,
+)
 from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import Catalogue, HoupServer
 from smartupgrade_server.model import SmartUpgrade
@@ -143,10 +150,21 @@ class Lab:
         sim = Sim(switch, clock)
         loop = self._loop.loop
 
+        async def run_the_reboot(booted: asyncio.Event) -> None:
+            # The switch sets its boot timer after it has gone down (after Rebooting), so the
+            # clock is moved on until it has booted; the loop yields to the switch in between.
+            while not booted.is_set():
+                await clock.advance(REBOOT)
+                await asyncio.sleep(0.01)
+
+        booted = asyncio.Event()
+
         def boot_through(event: Event) -> None:
-            # A rebooting switch comes back once its clock has run the reboot's duration.
             if isinstance(event, Rebooting):
-                loop.create_task(clock.advance(REBOOT))
+                booted.clear()
+                loop.create_task(run_the_reboot(booted))
+            elif isinstance(event, Booted):
+                booted.set()
 
         switch.device.subscribe(boot_through)
         self._sims.append(sim)

@@ -1,0 +1,95 @@
+"""``smartupgrade fleet`` over three switches in-process: configuration, download with
+progress and the summary; a switch that cannot be reached fails only its own row."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+import yaml
+
+from smartupgrade_client.cli.app import main
+from smartupgrade_client.cli.exit_codes import ExitCode
+from tests.integration.cli.conftest import FACTORY, PASSWORD, POLICY, USERNAME, Lab, Sim
+
+
+def inventory(tmp_path: Path, sims: list[Sim], *extra: dict[str, object]) -> str:
+    path = tmp_path / "switches.yaml"
+    switches: list[dict[str, object]] = [
+        {"name": f"sw{index}", "host": "127.0.0.1", "port": sim.port}
+        for index, sim in enumerate(sims)
+    ]
+    switches.extend(extra)
+    path.write_text(
+        yaml.safe_dump(
+            {"defaults": {"username": USERNAME, "password": PASSWORD}, "switches": switches}
+        )
+    )
+    return str(path)
+
+
+@pytest.fixture
+def three(lab: Lab) -> list[Sim]:
+    return [lab.start() for _ in range(3)]
+
+
+def summary(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[dict[str, object]]]:
+    code = main(list(argv))
+    rows: list[dict[str, object]] = json.loads(capsys.readouterr().out)
+    return code, rows
+
+
+def test_configure_then_download_on_every_switch(
+    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+) -> None:
+    path = inventory(tmp_path, three)
+    for command in (["ssl-policy", POLICY], ["enable"]):
+        code, rows = summary(capsys, "fleet", path, "-c", "2", "--json", *command)
+        assert code == ExitCode.OK
+        assert [row["exit"] for row in rows] == [0, 0, 0]
+
+    code = main(["fleet", path, "--concurrency", "2", "download"])
+    captured = capsys.readouterr()
+    assert code == ExitCode.OK, captured
+    # the overall progress and each switch's row end complete (rich draws them on stderr)
+    assert "switches" in captured.err
+    assert "100%" in captured.err
+    for name in ("sw0", "sw1", "sw2"):
+        row = next(line for line in captured.out.splitlines() if f" {name} " in line)
+        assert " ok " in row
+        assert "success software 100% patch 100%" in row
+    for sim in three:
+        with sim.connect() as client:
+            information = client.upgrade_information()
+            assert information.software_download_progress == 100
+            assert client.read().local_information.software_version == FACTORY.software
+
+
+def test_one_unreachable_switch_fails_the_fleet(
+    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    path = inventory(tmp_path, three, {"name": "gone", "host": "127.0.0.1", "port": closed})
+    code, rows = summary(capsys, "fleet", path, "--json", "display", "--no-refresh")
+    assert code == ExitCode.FLEET_FAILED
+    by_name = {row["switch"]: row for row in rows}
+    assert by_name["gone"]["exit"] == ExitCode.CONNECTION
+    assert str(by_name["gone"]["detail"]).startswith("Cannot connect")
+    for name in ("sw0", "sw1", "sw2"):
+        assert by_name[name]["exit"] == 0
+        assert str(by_name[name]["detail"]).startswith(FACTORY.software)
+
+
+def test_rpc_errors_per_switch(
+    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+) -> None:
+    path = inventory(tmp_path, three)
+    assert main(three[0].argv("ssl-policy", POLICY)) == 0
+    code, rows = summary(capsys, "fleet", path, "--json", "enable")
+    assert code == ExitCode.FLEET_FAILED
+    assert [row["exit"] for row in rows] == [0, ExitCode.RPC_ERROR, ExitCode.RPC_ERROR]
+    assert "app-tag ssl-policy-not-bound" in str(rows[1]["detail"])
