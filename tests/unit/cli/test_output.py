@@ -128,3 +128,15 @@ def test_an_rpc_error_shows_message_and_tags() -> None:
 )
 def test_exit_status_of_each_exception(error: SmartUpgradeError, code: int) -> None:
     assert exit_code_for(error) == code
+
+
+def test_an_empty_string_leaf_is_an_empty_json_string() -> None:
+    reply = parsers.parse_reply(
+        b'<rpc-reply xmlns="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="1"><data>'
+        b'<smart-upgrade xmlns="urn:smart-upgrade-netconf:yang:sunc-smart-upgrade">'
+        b"<version-information><upgrade-description/></version-information>"
+        b"</smart-upgrade></data></rpc-reply>"
+    )
+    top = rfc7951.data_json(reply)[f"{MODULE}:smart-upgrade"]
+    assert isinstance(top, dict)
+    assert top["version-information"] == {"upgrade-description": ""}
