@@ -27,6 +27,7 @@ from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNA
 
 APP_NAME = "smartupgrade-sim"
 DEFAULT_NETCONF_PORT = 8830
+DEFAULT_CLI_PORT = 8022
 # clear of the NETCONF port and of the planned VRP CLI (8022) and web system (8443)
 DEFAULT_HOUP_PORT = 9443
 DEFAULT_HOUP_ADMIN_PORT = 9080
@@ -79,6 +80,12 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_NETCONF_PORT,
         help="NETCONF/SSH port (%(default)s; 0: any)",
+    )
+    parser.add_argument(
+        "--cli-port",
+        type=int,
+        default=DEFAULT_CLI_PORT,
+        help="VRP command line over SSH (%(default)s; 0: any; -1: off; docs/cli-vrp.md)",
     )
     parser.add_argument(
         "--houp-port",
@@ -223,6 +230,7 @@ async def serve(arguments: argparse.Namespace) -> None:
             clock=_clock(arguments.clock),
             host=arguments.host,
             port=arguments.netconf_port,
+            cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
             factory_config=factory_config(houp.ca_cert_pem),
             flash_capacity=arguments.flash_capacity,
             hosts={default.url: houp.host},
@@ -245,6 +253,12 @@ async def serve(arguments: argparse.Namespace) -> None:
     )
     listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
     print(connect_help(listening, describe), flush=True)
+    if switch.cli_port is not None:
+        print(
+            f"VRP command line over SSH on {arguments.host}:{switch.cli_port}: "
+            f"ssh -p {switch.cli_port} {DEFAULT_USERNAME}@{arguments.host}",
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:

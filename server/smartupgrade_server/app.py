@@ -167,7 +167,7 @@ class EmulatedSwitch:
         self._serving.clear()
         await self.server.close()
         if self.cli_server is not None:
-            await self.cli_server.close()
+            await self.cli_server.close(let_shells_finish=True)
 
     def _observe(self, event: Event) -> None:
         if isinstance(event, Booted):

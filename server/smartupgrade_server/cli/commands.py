@@ -192,7 +192,8 @@ SYNTAXES: Final[tuple[Syntax, ...]] = (
         _k("screen-width", "Set the number of columns on a screen"),
         SCREEN_COLUMNS,
     ),
-    _syntax(Action.SAVE, MANAGEMENT, _USER, _k("save", "Save the current configuration")),
+    # VRP saves from any view
+    _syntax(Action.SAVE, MANAGEMENT, ALL_VIEWS, _k("save", "Save the current configuration")),
     # display, in all views
     _syntax(
         Action.DISPLAY_SMART_UPGRADE,

@@ -71,12 +71,19 @@ class CliSshServer:
             raise RuntimeError("the server is not listening")
         return self._acceptor.get_port()
 
-    async def close(self) -> None:
-        """Stop listening, end every session and wait for the connections to close."""
+    async def close(self, *, let_shells_finish: bool = False) -> None:
+        """Stop listening, end every session and wait for the connections to close.
+
+        ``let_shells_finish`` when the switch goes down: every shell ends by itself on the
+        switch's Rebooting event, after printing what the switch said up to it (right-now's
+        last Info line), so it is awaited rather than cut off.
+        """
         if self._acceptor is not None:
             self._acceptor.close()
             await self._acceptor.wait_closed()
             self._acceptor = None
+        if let_shells_finish:
+            await asyncio.gather(*(channel.finished() for channel in list(self._channels)))
         for channel in list(self._channels):
             channel.terminate()
         connections = list(self._connections)
@@ -190,6 +197,10 @@ class _CliChannel(asyncssh.SSHServerSession[bytes]):
             logger.exception("cli session: the shell failed")
         if self._channel is not None:
             self._channel.exit(0)
+
+    async def finished(self) -> None:
+        if self._task is not None:
+            await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
 
     def _write(self, text: str) -> None:
         if self._channel is not None and not self._channel.is_closing():

@@ -57,7 +57,7 @@ async def test_commands_exist_only_in_their_view(term: Terminal) -> None:
     assert await term.command(line) == [marker("<HUAWEI>", line, "smart-upgrade"), UNRECOGNIZED]
     await term.command("system-view")
     assert await term.command("system-view") == [" " * 8 + "^", UNRECOGNIZED]
-    assert await term.command("save") == [" " * 8 + "^", UNRECOGNIZED]
+    assert await term.command("screen-length 0 temporary") == [" " * 8 + "^", UNRECOGNIZED]
 
 
 async def test_display_works_in_all_views(term: Terminal) -> None:

@@ -1,0 +1,86 @@
+"""A switch with its VRP command line on 127.0.0.1 (OS-chosen ports), wired to a real HOUP
+over HTTPS, on a loop thread of its own: netmiko, scrapli and napalm block."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.device import FactoryState, Identity
+from smartupgrade_server.device_link import ssl_policy_config
+from smartupgrade_server.houp import Catalogue, HoupServer
+from smartupgrade_server.model import SmartUpgrade
+from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+from tests.integration.client.conftest import LoopThread
+from tests.integration.device.conftest import CATALOGUE
+
+USERNAME = "admin"
+PASSWORD = "admin"
+POLICY = "houp"
+IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001")
+FACTORY = FactoryState("V200R020C00", "V200R020SPH")
+
+
+@dataclass
+class Sim:
+    loop: LoopThread
+    houp: HoupServer
+    switch: EmulatedSwitch
+
+    @property
+    def cli_port(self) -> int:
+        port = self.switch.cli_port
+        assert port is not None
+        return port
+
+    def sdk(self) -> SmartUpgradeClient:
+        return SmartUpgradeClient.connect(
+            "127.0.0.1", self.switch.port, username=USERNAME, password=PASSWORD,
+            hostkey_verify=False,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Host keys and users made once (RSA keys take a while), copied into each switch."""
+    directory = tmp_path_factory.mktemp("vrp-host-keys")
+    UserDatabase.load_or_create(directory)
+    load_or_create_host_keys(directory)
+    return directory
+
+
+@pytest.fixture
+def sim(tmp_path: Path, keys_dir: Path) -> Iterator[Sim]:
+    data_dir = tmp_path / "switch"
+    data_dir.mkdir(mode=0o700)
+    for item in [*keys_dir.glob("ssh_host_*"), keys_dir / USERS_FILE]:
+        shutil.copy2(item, data_dir / item.name)
+    loop = LoopThread()
+    houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
+    default = SmartUpgrade()
+    switch = loop.run(
+        EmulatedSwitch.start(
+            data_dir,
+            identity=IDENTITY,
+            factory=FACTORY,
+            houp_public_key=houp.signing_public_key,
+            port=0,
+            cli_port=0,
+            factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
+            hosts={default.url: houp.host},
+            port_forwards={default.https_port: houp.port},
+        )
+    )
+    try:
+        yield Sim(loop, houp, switch)
+    finally:
+        loop.run(switch.close())
+        loop.run(houp.close())
+        loop.stop()
