@@ -397,7 +397,17 @@ async def test_persisted_confirmed_commit_survives_its_session(harness: Harness)
 def test_kill_9_during_writes_leaves_a_loadable_startup(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "smartupgrade_server", "--data-dir", str(tmp_path)]
     server = subprocess.Popen(
-        [*argv, "--netconf-port", "0", "--houp-port", "0", "--houp-admin-port", "0"],
+        [
+            *argv,
+            "--netconf-port",
+            "0",
+            "--houp-port",
+            "0",
+            "--houp-admin-port",
+            "0",
+            "--cli-port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

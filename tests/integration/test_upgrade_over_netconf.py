@@ -527,7 +527,16 @@ def sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[subprocess.Popen[str]
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(data_dir)),
-            *("--netconf-port", "0", "--houp-port", "0", "--houp-admin-port", "0"),
+            *(
+                "--netconf-port",
+                "0",
+                "--houp-port",
+                "0",
+                "--houp-admin-port",
+                "0",
+                "--cli-port",
+                "0",
+            ),
         ],
         stdout=subprocess.PIPE,
         text=True,

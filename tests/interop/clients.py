@@ -42,12 +42,23 @@ from typing import Literal, TypedDict
 from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
 
+from smartupgrade_server.datastore.schema import module
+from smartupgrade_server.datastore.yang_library import (
+    DATASTORES_MODULE,
+    MONITORING_MODULE,
+    YANG_LIBRARY_MODULE,
+)
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YANG_DIR = REPO_ROOT / "yang"
 YANG_MODULES: tuple[Path, ...] = tuple(sorted(YANG_DIR.glob("*.yang")))
+# the IETF modules whose state a <get> without a filter also returns (/netconf-state,
+# /yang-library, /modules-state); ietf-datastores names the yang-library's datastores
+STATE_MODULES: tuple[Path, ...] = tuple(
+    module(name).path for name in (MONITORING_MODULE, YANG_LIBRARY_MODULE, DATASTORES_MODULE)
+)
 YANG_SEARCH_PATHS: tuple[Path, ...] = (YANG_DIR, YANG_DIR / "ietf")
 # the console scripts installed next to the interpreter running the tests
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
@@ -108,6 +119,7 @@ def running_sim(data_dir: Path, model: str) -> Iterator[Sim]:
         # the HOUP's ports too: several sims (and other test runs) share the machine
         "--houp-port=0",
         "--houp-admin-port=0",
+        "--cli-port=0",
         f"--model={model}",
     ]
     with log_path.open("w") as log:
@@ -373,7 +385,7 @@ def yanglint_argv(
 def yanglint_validate_reply(
     reply: etree._Element | bytes | str,
     operation: Literal["get", "get-config"],
-    modules: Sequence[Path] = YANG_MODULES,
+    modules: Sequence[Path] = (*YANG_MODULES, *STATE_MODULES),
     features: Sequence[str] = (),
 ) -> YanglintResult:
     """Validate the data of a get or get-config reply against the modules with yanglint.

@@ -192,6 +192,8 @@ def ours(
         "0",
         "--houp-admin-port",
         "0",
+        "--cli-port",
+        "0",
         "--model",
         SIM_MODEL,
     ]

@@ -94,6 +94,8 @@ def simulator() -> Iterator[int]:
                 "0",
                 "--houp-admin-port",
                 "0",
+                "--cli-port",
+                "0",
             ],
             stdout=subprocess.PIPE,
             text=True,
