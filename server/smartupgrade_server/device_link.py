@@ -192,11 +192,10 @@ def ssl_policy_config(name: str, trusted_ca: tuple[str, ...]) -> RawObject:
     return {f"{SSL_POLICY_MODULE}:{_POLICIES}": {_POLICY: [entry]}}
 
 
-def state_of(device: Switch, schema: Schema) -> RawObject:
-    """The operational (config false) containers of the switch as a raw object."""
+def state_of(state: SmartUpgrade, schema: Schema) -> RawObject:
+    """The operational (config false) containers of a switch's state as a raw object."""
     node = schema.root.get_data_child(_ROOT, MODULE)
     assert isinstance(node, ContainerNode)
-    state = device.state()
     members: RawObject = {}
     for item in dataclasses.fields(state):
         child = node.get_data_child(yang_name(item.name), MODULE)
@@ -258,27 +257,36 @@ class DeviceLink:
         self.device = device
         self.datastores = datastores
         self._pending_edits: set[asyncio.Handle] = set()
+        self._last_state: tuple[SmartUpgrade, RawObject] | None = None
 
     def attach(self) -> None:
         """Give the switch the current ``running`` and follow every change from now on."""
         running = self.datastores.raw(DatastoreName.RUNNING)
         self.device.apply_config(smart_upgrade_config(running), ssl_policies(running))
         self.datastores.subscribe(self)
-        self.datastores.set_state_provider(lambda: state_of(self.device, self.datastores.schema))
+        self.datastores.set_state_provider(self._state)
         self.device.on_schedule_cancel = self._schedule_cancelled
+
+    def _state(self) -> RawObject:
+        # The generated dataclasses are frozen: an equal snapshot has the same raw form, and
+        # the datastores keep what they built from it while they get the same object again.
+        state = self.device.state()
+        if self._last_state is None or self._last_state[0] != state:
+            self._last_state = (state, state_of(state, self.datastores.schema))
+        return self._last_state[1]
 
     # ConfigSubscriber
 
     def prepare(self, change: ConfigChange) -> None:
-        raw = change.new.raw_value()
         try:
-            self.device.check_config(smart_upgrade_config(raw), ssl_policies(raw))
+            self.device.check_config(
+                smart_upgrade_config(change.config), ssl_policies(change.config)
+            )
         except ConfigRejectedError as error:
             raise config_rejected(self.datastores.schema, error) from None
 
     def commit(self, change: ConfigChange) -> None:
-        raw = change.new.raw_value()
-        self.device.apply_config(smart_upgrade_config(raw), ssl_policies(raw))
+        self.device.apply_config(smart_upgrade_config(change.config), ssl_policies(change.config))
 
     def abort(self, change: ConfigChange) -> None:
         """check_config keeps nothing, so there is nothing to undo."""

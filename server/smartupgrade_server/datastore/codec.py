@@ -9,7 +9,7 @@ here, with the YANG schema deciding what each element is.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Any, TypeAlias, cast
 
@@ -190,17 +190,20 @@ class Schema:
         config_only: bool,
         mode: WithDefaults,
         root_tag: str = qname("data"),
+        members: Collection[str] | None = None,
     ) -> etree._Element:
         """The XML of a whole data tree under ``root_tag``, in schema order.
 
         ``value`` already holds the defaults if ``mode`` reports them; ``trim`` leaves out and
-        ``report-all-tagged`` tags the leaves whose value is their schema default.
+        ``report-all-tagged`` tags the leaves whose value is their schema default. ``members``
+        names the top-level members to render (None: all).
         """
         nsmap: dict[str | None, str] = {None: BASE_NS}
         if mode is WithDefaults.REPORT_ALL_TAGGED:
             nsmap["wd"] = WITH_DEFAULTS_NS
         root = etree.Element(root_tag, nsmap=cast(Mapping[str, str], nsmap))
-        _Renderer(self, config_only, mode).members(root, self.root, value)
+        skip = () if members is None else [name for name in value if name not in members]
+        _Renderer(self, config_only, mode).members(root, self.root, value, skip)
         return root
 
 

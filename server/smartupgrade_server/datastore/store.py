@@ -69,6 +69,9 @@ class ConfigChange:
     changed: tuple[str, ...]
     # the NETCONF session that made it; SYSTEM_SESSION for the device and for rollbacks
     session_id: int
+    # ``new`` as the raw object it was validated from (yangson's raw_value() rebuilds it at a
+    # cost); read-only, as it becomes running
+    config: RawObject
 
 
 class ConfigSubscriber(Protocol):
@@ -88,8 +91,12 @@ class Cancellable(Protocol):
 
 # call_later(delay in seconds, callback): asyncio's loop.call_later, or a simulated clock's
 Scheduler = Callable[[float, Callable[[], None]], Cancellable]
-# the operational state (config false) as an RFC 7951 raw object, read at each <get>
+# the operational state (config false) as an RFC 7951 raw object, read at each <get>; it may
+# return the same object again while the state is unchanged, and never mutates one it returned
 StateProvider = Callable[[], RawObject]
+# top-level members (RFC 7951 names, e.g. sunc-smart-upgrade:smart-upgrade) a read needs;
+# None for all
+Members = frozenset[str] | None
 
 
 @dataclass
@@ -100,6 +107,15 @@ class _PendingCommit:
     session_id: int
     persist: str | None
     timer: Cancellable
+
+
+@dataclass(frozen=True)
+class _Operational:
+    """``running`` and the state as one instance, kept while neither changes."""
+
+    running: RootNode
+    state: RawObject
+    instance: RootNode
 
 
 def _no_state() -> RawObject:
@@ -121,11 +137,15 @@ class Datastores:
         self._running = self._startup
         # None: the candidate has no changes of its own and is a copy of running
         self._candidate_raw: RawObject | None = None
+        # the candidate as validated when it was set; None if it was set without validation
+        # (test-option set), so that commit validates it
+        self._candidate: RootNode | None = None
         self._candidate_modified_by = SYSTEM_SESSION
         self._locks: dict[DatastoreName, int] = {}
         self._pending: _PendingCommit | None = None
         self._subscribers: list[ConfigSubscriber] = []
         self._state_provider: StateProvider = _no_state
+        self._operational: dict[Members, _Operational] = {}
 
     # --- what others plug in --------------------------------------------------------------
 
@@ -134,6 +154,12 @@ class Datastores:
 
     def set_state_provider(self, provider: StateProvider) -> None:
         self._state_provider = provider
+
+    def add_state_provider(self, provider: StateProvider) -> None:
+        """State beside the provider's, under other top-level members (e.g. /nacm's
+        counters); call it after set_state_provider."""
+        first = self._state_provider
+        self._state_provider = lambda: {**first(), **provider()}
 
     # --- reading --------------------------------------------------------------------------
 
@@ -148,12 +174,25 @@ class Datastores:
             return self._startup
         if self._candidate_raw is None:
             return self._running
+        if self._candidate is not None:
+            return self._candidate
         return self.schema.model.from_raw(self._candidate_raw)
 
-    def operational(self) -> RootNode:
-        """``running`` together with the state data of the provider."""
-        merged = _merge(copy.deepcopy(self._running_raw), self._state_provider())
-        return self.schema.model.from_raw(merged)
+    def operational(self, members: Members = None) -> RootNode:
+        """``running`` together with the state data of the provider, reduced to ``members``.
+
+        The same instance is returned while neither running nor the state has changed, so that
+        a reader may keep what it derived from it (the dispatcher keeps the rendered XML).
+        """
+        state = self._state_provider()
+        cached = self._operational.get(members)
+        if cached is not None and cached.running is self._running and cached.state == state:
+            return cached.instance
+        merged = _merged(_only(self._running_raw, members), _only(state, members))
+        instance = self.schema.model.from_raw(merged)
+        # a copy: the provider's object is compared with the next one, which may be itself
+        self._operational[members] = _Operational(self._running, copy.deepcopy(state), instance)
+        return instance
 
     @property
     def candidate_modified(self) -> bool:
@@ -195,9 +234,14 @@ class Datastores:
         elif target is DatastoreName.RUNNING:
             self._set_running(result.config, session_id)
         else:
-            if test_option is EditTestOption.TEST_THEN_SET:
+            # stored as it is applied, so that commit may apply what was validated here
+            _prune(self.schema.root, result.config)
+            instance = (
                 validated(self.schema, result.config)
-            self._set_candidate(result.config, session_id)
+                if test_option is EditTestOption.TEST_THEN_SET
+                else None
+            )
+            self._set_candidate(result.config, session_id, instance)
         return result.errors
 
     def copy(self, target: DatastoreName, config: RawObject, session_id: int) -> None:
@@ -208,8 +252,7 @@ class Datastores:
         if target is DatastoreName.RUNNING:
             self._set_running(config, session_id)
         elif target is DatastoreName.CANDIDATE:
-            validated(self.schema, config)
-            self._set_candidate(config, session_id)
+            self._set_candidate(config, session_id, validated(self.schema, config))
         else:
             self._startup = validated(self.schema, config)
             self._startup_raw = config
@@ -267,8 +310,8 @@ class Datastores:
             )
         backup = copy.deepcopy(self._running_raw) if pending is None else pending.backup
         if self._candidate_raw is not None:
-            self._set_running(self._candidate_raw, session_id)
-            self._candidate_raw = None
+            self._set_running(self._candidate_raw, session_id, validated_as=self._candidate)
+            self._drop_candidate()
         if pending is not None:
             pending.timer.cancel()
             self._pending = None
@@ -290,7 +333,7 @@ class Datastores:
 
     def discard_changes(self, session_id: int) -> None:
         self._check_not_locked(DatastoreName.CANDIDATE, session_id)
-        self._candidate_raw = None
+        self._drop_candidate()
 
     # --- locks (RFC 6241 §7.5, §7.6) ------------------------------------------------------------
 
@@ -339,7 +382,7 @@ class Datastores:
         del self._locks[target]
         # uncommitted changes made under a candidate lock go with it
         if target is DatastoreName.CANDIDATE:
-            self._candidate_raw = None
+            self._drop_candidate()
 
     def _check_not_locked(self, target: DatastoreName, session_id: int) -> None:
         holder = self._locks.get(target)
@@ -376,22 +419,39 @@ class Datastores:
         # the configuration before the confirmed commit was running, so it is valid; the
         # device must accept going back to it
         self._set_running(pending.backup, SYSTEM_SESSION, forced=True)
-        self._candidate_raw = None
+        self._drop_candidate()
 
     # --- the one way running changes ---------------------------------------------------------
 
-    def _set_candidate(self, config: RawObject, session_id: int) -> None:
+    def _set_candidate(
+        self, config: RawObject, session_id: int, validated_as: RootNode | None
+    ) -> None:
+        """``config`` is pruned; ``validated_as`` is its validation, if it was validated."""
         self._candidate_raw = config
+        self._candidate = validated_as
         self._candidate_modified_by = session_id
 
-    def _set_running(self, config: RawObject, session_id: int, *, forced: bool = False) -> None:
+    def _drop_candidate(self) -> None:
+        self._candidate_raw = None
+        self._candidate = None
+
+    def _set_running(
+        self,
+        config: RawObject,
+        session_id: int,
+        *,
+        forced: bool = False,
+        validated_as: RootNode | None = None,
+    ) -> None:
+        """``validated_as``: ``config`` as validated already (an unchanged candidate's)."""
+        config = copy.deepcopy(config)
         _prune(self.schema.root, config)
         if config == self._running_raw:
             return
-        new = validated(self.schema, config)
+        new = validated(self.schema, config) if validated_as is None else validated_as
         change = self._change(new, config, session_id)
         self._offer(change, forced=forced)
-        self._running_raw = copy.deepcopy(config)
+        self._running_raw = config
         self._running = new
         for subscriber in self._subscribers:
             try:
@@ -401,7 +461,7 @@ class Datastores:
 
     def _change(self, new: RootNode, config: RawObject, session_id: int) -> ConfigChange:
         changed = tuple(_changed_paths(self.schema.root, self._running_raw, config, ""))
-        return ConfigChange(self._running, new, changed, session_id)
+        return ConfigChange(self._running, new, changed, session_id, config)
 
     def _offer(self, change: ConfigChange, *, forced: bool = False) -> None:
         prepared: list[ConfigSubscriber] = []
@@ -432,13 +492,19 @@ def _prune(parent: InternalNode, config: RawObject) -> None:
                 _prune(node, entry)
 
 
-def _merge(target: RawObject, extra: RawObject) -> RawObject:
+def _only(raw: RawObject, members: Members) -> RawObject:
+    return raw if members is None else {k: v for k, v in raw.items() if k in members}
+
+
+def _merged(base: RawObject, extra: RawObject) -> RawObject:
+    """``base`` with ``extra`` merged in; shares the unchanged parts, modifies neither."""
+    merged = dict(base)
     for name, value in extra.items():
-        if isinstance(value, dict) and isinstance(target.get(name), dict):
-            _merge(target[name], value)
-        else:
-            target[name] = value
-    return target
+        below = merged.get(name)
+        merged[name] = (
+            _merged(below, value) if isinstance(value, dict) and isinstance(below, dict) else value
+        )
+    return merged
 
 
 def _changed_paths(

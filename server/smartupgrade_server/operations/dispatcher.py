@@ -7,6 +7,8 @@ the base namespace, and also without one: Ansible sends ``<config>`` un-namespac
 
 from __future__ import annotations
 
+import copy
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -16,12 +18,18 @@ from yangson.instvalue import ObjectValue
 
 from smartupgrade_server.datastore.codec import WITH_DEFAULTS_PARAM_NS, RawObject, WithDefaults
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
-from smartupgrade_server.datastore.filters import FilterContext, parse_filter
+from smartupgrade_server.datastore.filters import (
+    Filter,
+    FilterContext,
+    SubtreeFilter,
+    parse_filter,
+)
 from smartupgrade_server.datastore.store import (
     DEFAULT_CONFIRM_TIMEOUT,
     DatastoreName,
     Datastores,
     EditTestOption,
+    Members,
 )
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import (
@@ -37,6 +45,8 @@ from smartupgrade_server.operations.capabilities import BASIC_MODE
 
 # <config> (inline) or a datastore name
 Source = DatastoreName | etree._Element
+# what an instance is rendered as: with-defaults mode, config only, top-level members
+_RenderKey = tuple[WithDefaults, bool, Members]
 
 # ncclient's huawei device handler offers m.cli() and m.action() in this namespace; a user
 # reaching for them is told where the same things are in the YANG model.
@@ -83,6 +93,12 @@ class NetconfOperations:
 
     def __init__(self, datastores: Datastores) -> None:
         self.datastores = datastores
+        # yangson instances are immutable and the datastores hand out the same one while its
+        # data is unchanged (running until a commit, get's until running or the state
+        # changes), so its XML is rendered once; an entry goes with its instance
+        self._renders: weakref.WeakKeyDictionary[RootNode, dict[_RenderKey, etree._Element]] = (
+            weakref.WeakKeyDictionary()
+        )
         self._table = OperationTable()
         handlers: dict[str, Callable[[SessionContext, etree._Element], ReplyContent]] = {
             "get": self._get,
@@ -170,35 +186,89 @@ class NetconfOperations:
         return BASIC_MODE
 
     def _rendered(
-        self, operation: etree._Element, instance: RootNode, *, config_only: bool
+        self,
+        instance: RootNode,
+        mode: WithDefaults,
+        *,
+        config_only: bool,
+        members: Members = None,
     ) -> etree._Element:
-        mode = self._with_defaults(operation)
         value: ObjectValue = (
             instance.add_defaults().value
             if mode in (WithDefaults.REPORT_ALL, WithDefaults.REPORT_ALL_TAGGED)
             else instance.value
         )
-        return self.datastores.schema.render(value, config_only=config_only, mode=mode)
+        return self.datastores.schema.render(
+            value, config_only=config_only, mode=mode, members=members
+        )
+
+    def _kept_render(
+        self, instance: RootNode, mode: WithDefaults, *, config_only: bool, members: Members
+    ) -> etree._Element:
+        """``_rendered``, once per instance; the tree is shared and must not be modified."""
+        renders = self._renders.setdefault(instance, {})
+        key = (mode, config_only, members)
+        data = renders.get(key)
+        if data is None:
+            data = renders[key] = self._rendered(
+                instance, mode, config_only=config_only, members=members
+            )
+        return data
+
+    def _members(self, selection: Filter | None) -> Members:
+        """The top-level members a filter can select anything from (None: any)."""
+        if not isinstance(selection, SubtreeFilter):
+            return None
+        schema = self.datastores.schema
+        members: set[str] = set()
+        for element in selection.children:
+            if (element.text or "").strip() and not any(
+                isinstance(child.tag, str) for child in element
+            ):
+                # a content match node at the top is matched against the data root's leaves,
+                # and if all match the whole root is selected (RFC 6241 §6.2.5)
+                return None
+            name = etree.QName(element)
+            for node in schema.root.data_children():
+                if node.name == name.localname and name.namespace in (
+                    None,
+                    schema.namespace_of_module[node.ns],
+                ):
+                    members.add(node.iname())
+        return frozenset(members)
 
     def _data(
-        self, operation: etree._Element, instance: RootNode, *, config_only: bool
+        self,
+        operation: etree._Element,
+        instance_of: Callable[[Members], RootNode],
+        *,
+        config_only: bool,
     ) -> etree._Element:
+        """The data a get or get-config selects; ``instance_of`` gives the datastore's content
+        with at least the given top-level members."""
         schema = self.datastores.schema
-        data = self._rendered(operation, instance, config_only=config_only)
+        mode = self._with_defaults(operation)
         filter_element = _child(operation, "filter")
-        if filter_element is None:
-            return data
+        selection = None if filter_element is None else parse_filter(filter_element)
+        # nothing outside the filter's top-level nodes is converted or rendered
+        members = self._members(selection)
+        data = self._kept_render(
+            instance_of(members), mode, config_only=config_only, members=members
+        )
+        if selection is None:
+            return copy.deepcopy(data)
         context = FilterContext(list_keys=schema.list_keys, module_prefixes=schema.xpath_prefixes)
-        return parse_filter(filter_element).apply(data, context)
+        return selection.apply(data, context)
 
     # --- operations ---------------------------------------------------------------------
 
     def _get(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
-        return self._data(operation, self.datastores.operational(), config_only=False)
+        return self._data(operation, self.datastores.operational, config_only=False)
 
     def _get_config(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
         source = self._datastore(operation, "source")
-        return self._data(operation, self.datastores.instance(source), config_only=True)
+        instance = self.datastores.instance(source)
+        return self._data(operation, lambda _members: instance, config_only=True)
 
     def _edit_config(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
         target = self._datastore(operation, "target")
@@ -235,7 +305,9 @@ class NetconfOperations:
             )
         if isinstance(source, DatastoreName):
             # RFC 6243 §4.5.3: the source as get-config would report it in this mode
-            rendered = self._rendered(operation, self.datastores.instance(source), config_only=True)
+            rendered = self._rendered(
+                self.datastores.instance(source), self._with_defaults(operation), config_only=True
+            )
             config = self._inline(rendered)
         else:
             config = self._inline(source)
