@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-import paramiko  # type: ignore[import-untyped, unused-ignore]  # no stubs in dev extras
+import paramiko
 from lxml import etree
 
 BASE_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-import paramiko  # type: ignore[import-untyped, unused-ignore]  # no stubs in dev extras
+import paramiko
 from lxml import etree
 
 from tools.bench import peers
