@@ -15,6 +15,7 @@ import copy
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -142,6 +143,7 @@ class Datastores:
         self._candidate: RootNode | None = None
         self._candidate_modified_by = SYSTEM_SESSION
         self._locks: dict[DatastoreName, int] = {}
+        self._locked_at: dict[DatastoreName, datetime] = {}
         self._pending: _PendingCommit | None = None
         self._subscribers: list[ConfigSubscriber] = []
         self._state_provider: StateProvider = _no_state
@@ -354,6 +356,7 @@ class Datastores:
                 message="the candidate has changes of another session that are not committed",
             )
         self._locks[target] = session_id
+        self._locked_at[target] = datetime.now(UTC)
 
     def unlock(self, target: DatastoreName, session_id: int) -> None:
         holder = self._locks.get(target)
@@ -369,6 +372,10 @@ class Datastores:
 
     def locked_by(self, target: DatastoreName) -> int | None:
         return self._locks.get(target)
+
+    def locked_since(self, target: DatastoreName) -> datetime | None:
+        """When the lock was taken (RFC 6022 locked-time), None if not locked."""
+        return self._locked_at[target] if target in self._locks else None
 
     def session_ended(self, session_id: int) -> None:
         """Free what a session holds; roll back its confirmed commit unless persisted."""

@@ -45,6 +45,8 @@ from smartupgrade_server.operations.capabilities import BASIC_MODE
 
 # <config> (inline) or a datastore name
 Source = DatastoreName | etree._Element
+# the top-level elements of some state that a <get> filter (None: no filter) selects
+StateSource = Callable[[Filter | None], list[etree._Element]]
 # what an instance is rendered as: with-defaults mode, config only, top-level members
 _RenderKey = tuple[WithDefaults, bool, Members]
 
@@ -99,6 +101,7 @@ class NetconfOperations:
         self._renders: weakref.WeakKeyDictionary[RootNode, dict[_RenderKey, etree._Element]] = (
             weakref.WeakKeyDictionary()
         )
+        self._state_sources: list[StateSource] = []
         self._table = OperationTable()
         handlers: dict[str, Callable[[SessionContext, etree._Element], ReplyContent]] = {
             "get": self._get,
@@ -117,6 +120,10 @@ class NetconfOperations:
             self._table.register(BASE_NS, name, _async(handler))
         for name, message in HUAWEI_OPERATIONS.items():
             self._table.register(HUAWEI_NS, name, _not_emulated(message))
+
+    def add_state_source(self, source: StateSource) -> None:
+        """State kept outside the datastores (e.g. /netconf-state), added to <get>'s reply."""
+        self._state_sources.append(source)
 
     def register(self, namespace: str, name: str, handler: Handler) -> None:
         """Add an operation of a YANG module (its RPCs), e.g. operations/smart_upgrade.py."""
@@ -263,7 +270,12 @@ class NetconfOperations:
     # --- operations ---------------------------------------------------------------------
 
     def _get(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
-        return self._data(operation, self.datastores.operational, config_only=False)
+        data = self._data(operation, self.datastores.operational, config_only=False)
+        filter_element = _child(operation, "filter")
+        selection = None if filter_element is None else parse_filter(filter_element)
+        for source in self._state_sources:
+            data.extend(source(selection))
+        return data
 
     def _get_config(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
         source = self._datastore(operation, "source")
