@@ -13,19 +13,24 @@ from typing import Self, TypedDict, Unpack
 from smartupgrade_server.cli import CommandLine
 from smartupgrade_server.datastore.codec import RawObject, Schema
 from smartupgrade_server.datastore.persistence import save_config
-from smartupgrade_server.datastore.schema import (
-    AP_UPGRADE_FEATURE,
-    SMART_UPGRADE_MODULE,
-    data_model,
-)
+from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Scheduler
+from smartupgrade_server.datastore.yang_library import module_set
 from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
 from smartupgrade_server.device import Switch as Device
 from smartupgrade_server.device_link import DeviceLink
 from smartupgrade_server.models import supports_ap_upgrade
+from smartupgrade_server.nacm.enforcement import AccessControl, AccessControlledOperations
+from smartupgrade_server.nacm.factory import factory_nacm
 from smartupgrade_server.netconf.registry import SessionRegistry
-from smartupgrade_server.operations.capabilities import server_capabilities
+from smartupgrade_server.operations.capabilities import (
+    protocol_capabilities,
+    server_capabilities,
+)
 from smartupgrade_server.operations.dispatcher import NetconfOperations
+from smartupgrade_server.operations.monitoring import Discovery
+from smartupgrade_server.operations.nmda import NmdaOperations
+from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
 from smartupgrade_server.transport.cli_ssh import CliSshServer
 from smartupgrade_server.transport.ssh import NetconfSshServer
@@ -59,6 +64,9 @@ class EmulatedSwitch:
         device: Device,
         datastores: Datastores,
         operations: NetconfOperations,
+        discovery: Discovery,
+        notifications: NotificationStream,
+        access: AccessControl,
         link: DeviceLink,
         server: NetconfSshServer,
         data_dir: Path,
@@ -69,6 +77,9 @@ class EmulatedSwitch:
         self.device = device
         self.datastores = datastores
         self.operations = operations
+        self.discovery = discovery
+        self.notifications = notifications
+        self.access = access
         self.server = server
         self.command_line = command_line
         self.cli_server = cli_server
@@ -103,14 +114,17 @@ class EmulatedSwitch:
         ``identity`` and ``factory`` (the versions of a first start), ``houp_public_key`` (the
         OpenPGP key the firmware trusts), ``clock`` (default: wall clock) and
         ``device_options`` go to the switch emulator. ``factory_config`` is the startup
-        configuration written when ``data_dir`` has none yet. ``scheduler`` times confirmed
+        configuration written when ``data_dir`` has none yet, beside the factory NACM rules
+        (nacm/factory.py) unless it has its own. ``scheduler`` times confirmed
         commits; by default the running event loop's clock. ``cli_port`` (0: any) also serves
         the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md).
         """
         data_dir.mkdir(parents=True, exist_ok=True)
         startup = data_dir / STARTUP_FILE
-        if factory_config is not None and not startup.exists():
-            await asyncio.to_thread(save_config, startup, factory_config)
+        if not startup.exists():
+            await asyncio.to_thread(
+                save_config, startup, {**factory_nacm(), **(factory_config or {})}
+            )
         ap_upgrade = supports_ap_upgrade(identity.model)
         schema = Schema(data_model(ap_upgrade=ap_upgrade))
         datastores = await asyncio.to_thread(
@@ -131,7 +145,32 @@ class EmulatedSwitch:
         link.attach()
         operations = NetconfOperations(datastores)
         SmartUpgradeOperations(device, schema).register(operations.register)
-        server = await _listen(host, port, data_dir, operations, ap_upgrade=ap_upgrade)
+        discovery = Discovery(
+            module_set(
+                smart_upgrade=True,
+                ap_upgrade=ap_upgrade,
+                protocol_capabilities=protocol_capabilities(),
+            ),
+            datastores,
+        )
+        discovery.register(operations.register)
+        operations.add_state_source(discovery.selected)
+        NmdaOperations(datastores, [discovery.selected]).register(operations.register)
+        access = AccessControl(datastores)
+        datastores.add_state_provider(access.state)
+        notifications = NotificationStream(schema, device.clock, access)
+        notifications.register(operations.register)
+        datastores.subscribe(notifications)
+        device.subscribe(notifications.device_event)
+        server = await _listen(
+            host,
+            port,
+            data_dir,
+            operations,
+            discovery,
+            notifications=notifications,
+            access=access,
+        )
         command_line = cli_server = None
         if cli_port is not None:
             command_line = CommandLine(datastores, device)
@@ -140,6 +179,9 @@ class EmulatedSwitch:
             device=device,
             datastores=datastores,
             operations=operations,
+            discovery=discovery,
+            notifications=notifications,
+            access=access,
             link=link,
             server=server,
             data_dir=data_dir,
@@ -180,7 +222,9 @@ class EmulatedSwitch:
                 self._port,
                 self._data_dir,
                 self.operations,
-                ap_upgrade=supports_ap_upgrade(self.device.identity.model),
+                self.discovery,
+                notifications=self.notifications,
+                access=self.access,
             )
             if self.command_line is not None and self._cli_port is not None:
                 self.cli_server = await _listen_cli(
@@ -207,14 +251,28 @@ class EmulatedSwitch:
 
 
 async def _listen(
-    host: str, port: int, data_dir: Path, operations: NetconfOperations, *, ap_upgrade: bool
+    host: str,
+    port: int,
+    data_dir: Path,
+    operations: NetconfOperations,
+    discovery: Discovery,
+    *,
+    notifications: NotificationStream,
+    access: AccessControl,
 ) -> NetconfSshServer:
     registry = SessionRegistry()
     registry.add_end_hook(operations.session_ended)
-    features = {SMART_UPGRADE_MODULE: (AP_UPGRADE_FEATURE,)} if ap_upgrade else {}
-    return await NetconfSshServer.start(
-        host, port, data_dir, operations, server_capabilities(features), registry=registry
+    notifications.attach(registry)
+    server = await NetconfSshServer.start(
+        host,
+        port,
+        data_dir,
+        AccessControlledOperations(operations, access),
+        server_capabilities(discovery.modules),
+        registry=registry,
     )
+    discovery.listening(server.counters, server.capabilities)
+    return server
 
 
 async def _listen_cli(

@@ -60,6 +60,8 @@ STATE_MODULES: tuple[Path, ...] = tuple(
     module(name).path for name in (MONITORING_MODULE, YANG_LIBRARY_MODULE, DATASTORES_MODULE)
 )
 YANG_SEARCH_PATHS: tuple[Path, ...] = (YANG_DIR, YANG_DIR / "ietf")
+# RFC 8341's /nacm: in running (the factory rules) and, with its counters, in <get>
+ACCESS_CONTROL_MODULES: tuple[Path, ...] = (module("ietf-netconf-acm").path,)
 # the console scripts installed next to the interpreter running the tests
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
 SMARTUPGRADE_SIM = Path(sys.executable).with_name("smartupgrade-sim")
@@ -370,7 +372,7 @@ def reply_data(reply: etree._Element) -> list[etree._Element]:
 def yanglint_argv(
     operation: Literal["get", "get-config"],
     data_file: Path,
-    modules: Sequence[Path] = YANG_MODULES,
+    modules: Sequence[Path] = (*YANG_MODULES, *ACCESS_CONTROL_MODULES),
     features: Sequence[str] = (),
 ) -> list[str]:
     argv = ["yanglint"]
@@ -385,7 +387,7 @@ def yanglint_argv(
 def yanglint_validate_reply(
     reply: etree._Element | bytes | str,
     operation: Literal["get", "get-config"],
-    modules: Sequence[Path] = (*YANG_MODULES, *STATE_MODULES),
+    modules: Sequence[Path] = (*YANG_MODULES, *STATE_MODULES, *ACCESS_CONTROL_MODULES),
     features: Sequence[str] = (),
 ) -> YanglintResult:
     """Validate the data of a get or get-config reply against the modules with yanglint.

@@ -17,6 +17,9 @@ from yangson import DataModel
 SMART_UPGRADE_MODULE = "sunc-smart-upgrade"
 SSL_POLICY_MODULE = "sunc-ssl-policy"
 AP_UPGRADE_FEATURE = "ap-upgrade"
+# IETF modules whose data or notifications this server implements (the rest are imported for
+# their types): RFC 8341's /nacm, RFC 6470's notifications
+IMPLEMENTED_IETF_MODULES = frozenset({"ietf-netconf-acm", "ietf-netconf-notifications"})
 
 _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
 
@@ -77,7 +80,9 @@ def yang_library(*, ap_upgrade: bool) -> dict[str, object]:
             "name": mod.name,
             "revision": mod.revision,
             "namespace": mod.namespace,
-            "conformance-type": "implement" if mod.name.startswith("sunc-") else "import",
+            "conformance-type": "implement"
+            if mod.name.startswith("sunc-") or mod.name in IMPLEMENTED_IETF_MODULES
+            else "import",
         }
         if mod.name == SMART_UPGRADE_MODULE and ap_upgrade:
             entry["feature"] = [AP_UPGRADE_FEATURE]

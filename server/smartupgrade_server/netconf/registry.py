@@ -1,7 +1,8 @@
 """Who is connected: session ids, kill-session, and the hooks that run when a session ends."""
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from smartupgrade_server.netconf.errors import ErrorType, InvalidValueError
 from smartupgrade_server.netconf.session import MAX_SESSION_ID
@@ -17,9 +18,34 @@ class SessionContext:
     level: int
     # the peer's address as "host:port", for logs
     peer: str
+    # Where the session's notifications go, unframed (netconf/notification.py); None for a
+    # session that is not NETCONF (the VRP command line shares ids and users with NETCONF).
+    notify: Callable[[bytes], None] | None = field(default=None, compare=False)
+
+    @property
+    def host(self) -> str:
+        return self.peer.rpartition(":")[0]
+
+
+class TerminationReason(StrEnum):
+    """How a session ended (RFC 6470 termination-reason)."""
+
+    CLOSED = "closed"
+    KILLED = "killed"
+    DROPPED = "dropped"
+    BAD_HELLO = "bad-hello"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Termination:
+    reason: TerminationReason
+    killed_by: int | None = None
 
 
 SessionEndHook = Callable[[SessionContext], None]
+SessionStartHook = Callable[[SessionContext], None]
+TerminationHook = Callable[[SessionContext, Termination], None]
 
 
 class SessionRegistry:
@@ -35,25 +61,47 @@ class SessionRegistry:
         self._sessions: dict[int, tuple[SessionContext, Callable[[], None]]] = {}
         self._next_id = 1
         self._end_hooks: list[SessionEndHook] = []
+        self._start_hooks: list[SessionStartHook] = []
+        self._termination_hooks: list[TerminationHook] = []
 
     def add_end_hook(self, hook: SessionEndHook) -> None:
         self._end_hooks.append(hook)
 
+    def add_start_hook(self, hook: SessionStartHook) -> None:
+        self._start_hooks.append(hook)
+
+    def add_termination_hook(self, hook: TerminationHook) -> None:
+        """Like an end hook, told how the session ended; runs after the end hooks."""
+        self._termination_hooks.append(hook)
+
     def open(
-        self, username: str, level: int, peer: str, terminate: Callable[[], None]
+        self,
+        username: str,
+        level: int,
+        peer: str,
+        terminate: Callable[[], None],
+        notify: Callable[[bytes], None] | None = None,
     ) -> SessionContext:
         session_id = self._allocate_id()
-        context = SessionContext(session_id, username, level, peer)
+        context = SessionContext(session_id, username, level, peer, notify)
         self._sessions[session_id] = (context, terminate)
+        for hook in self._start_hooks:
+            hook(context)
         return context
 
-    def end(self, session_id: int) -> None:
+    def end(
+        self, session_id: int, termination: Termination = Termination(TerminationReason.DROPPED)
+    ) -> None:
         """Forget the session and run the end hooks; a no-op for a session already ended."""
         entry = self._sessions.pop(session_id, None)
         if entry is None:
             return
         failures = []
-        for hook in self._end_hooks:
+        hooks: list[SessionEndHook] = [
+            *self._end_hooks,
+            *(_told(hook, termination) for hook in self._termination_hooks),
+        ]
+        for hook in hooks:
             # one failing hook must not keep the others from releasing what they hold
             try:
                 hook(entry[0])
@@ -72,7 +120,7 @@ class SessionRegistry:
         if entry is None:
             raise InvalidValueError(ErrorType.PROTOCOL, message=f"no session {session_id}")
         try:
-            self.end(session_id)
+            self.end(session_id, Termination(TerminationReason.KILLED, killed_by=by))
         finally:
             entry[1]()
 
@@ -92,3 +140,7 @@ class SessionRegistry:
             self._next_id = session_id % MAX_SESSION_ID + 1
             if session_id not in self._sessions:
                 return session_id
+
+
+def _told(hook: TerminationHook, termination: Termination) -> SessionEndHook:
+    return lambda context: hook(context, termination)

@@ -174,6 +174,10 @@ class ServerSession:
             request.rpc if request else None, [self._for_client(e).to_xml() for e in errors]
         )
 
+    def notification(self, message: bytes) -> bytes:
+        """A ``<notification>`` document (netconf/notification.py) in the session's framing."""
+        return encode(message, self.framing)
+
     def _for_client(self, error: RpcError) -> RpcError:
         # RFC 6241 §A: malformed-message "MUST NOT be sent to old clients" (base:1.0 only)
         if isinstance(error, MalformedMessageError) and self.framing is Framing.END_OF_MESSAGE:

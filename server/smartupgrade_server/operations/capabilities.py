@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from smartupgrade_server.datastore.codec import WithDefaults
-from smartupgrade_server.datastore.schema import YangModule, implemented_modules
+from smartupgrade_server.datastore.schema import YangModule, yang_dir
+from smartupgrade_server.datastore.yang_library import ModuleSet, is_yang_1_1
+from smartupgrade_server.netconf.notification import (
+    INTERLEAVE_CAPABILITY,
+    NOTIFICATION_CAPABILITY,
+)
 
 WRITABLE_RUNNING = "urn:ietf:params:netconf:capability:writable-running:1.0"
 CANDIDATE = "urn:ietf:params:netconf:capability:candidate:1.0"
@@ -16,6 +20,8 @@ VALIDATE = "urn:ietf:params:netconf:capability:validate:1.1"
 STARTUP = "urn:ietf:params:netconf:capability:startup:1.0"
 XPATH = "urn:ietf:params:netconf:capability:xpath:1.0"
 WITH_DEFAULTS = "urn:ietf:params:netconf:capability:with-defaults:1.0"
+# RFC 8526 §2: get-data's with-defaults applies to operational too
+WITH_OPERATIONAL_DEFAULTS = "urn:ietf:params:netconf:capability:with-operational-defaults:1.0"
 BASIC_MODE = WithDefaults.EXPLICIT
 
 
@@ -33,8 +39,8 @@ def module_capability(module: YangModule, features: tuple[str, ...]) -> str:
     return f"{module.namespace}?{urlencode(parameters, safe=',')}"
 
 
-def server_capabilities(features: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """Every capability but the base ones (the session adds those); ``features`` per module."""
+def protocol_capabilities() -> tuple[str, ...]:
+    """The NETCONF capabilities but the base ones (the session adds those)."""
     return (
         WRITABLE_RUNNING,
         CANDIDATE,
@@ -44,8 +50,24 @@ def server_capabilities(features: Mapping[str, tuple[str, ...]]) -> tuple[str, .
         STARTUP,
         XPATH,
         with_defaults_capability(),
+        NOTIFICATION_CAPABILITY,
+        INTERLEAVE_CAPABILITY,
+    )
+
+
+def server_capabilities(modules: ModuleSet) -> tuple[str, ...]:
+    """Every capability but the base ones: the protocol's, the yang-library's, and the modules
+    RFC 7950 §5.6.4 lets a hello announce.
+
+    YANG 1.1 modules are announced by the yang-library only, except our own (``yang/``, not
+    ``yang/ietf/``): ncclient, netconf-console2 and yangcli learn them from the hello alone.
+    """
+    return (
+        *protocol_capabilities(),
+        modules.capability(),
         *(
-            module_capability(module, features.get(module.name, ()))
-            for module in implemented_modules()
+            module_capability(module, modules.features.get(module.name, ()))
+            for module in modules.modules
+            if not is_yang_1_1(module) or module.path.parent == yang_dir()
         ),
     )

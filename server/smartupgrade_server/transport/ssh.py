@@ -12,11 +12,14 @@ import ipaddress
 import logging
 import socket
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
 import asyncssh
 
+from smartupgrade_server.netconf.counters import NetconfCounters, SessionCounters
 from smartupgrade_server.netconf.errors import ErrorType, OperationFailedError, RpcError
 from smartupgrade_server.netconf.framing import DEFAULT_MAX_MESSAGE_SIZE
 from smartupgrade_server.netconf.operations import (
@@ -25,7 +28,12 @@ from smartupgrade_server.netconf.operations import (
     Dispatcher,
     kill_session_target,
 )
-from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
+from smartupgrade_server.netconf.registry import (
+    SessionContext,
+    SessionRegistry,
+    Termination,
+    TerminationReason,
+)
 from smartupgrade_server.netconf.session import (
     Event,
     HelloReceived,
@@ -50,6 +58,18 @@ NETCONF_SUBSYSTEM = "netconf"
 _MAX_PENDING_EVENTS = 16
 # bytes queued towards a client before its session waits for them to drain
 _WRITE_HIGH_WATER = 256 * 1024
+# Notifications waiting for a client that does not read: beyond this the session is dropped,
+# so a slow subscriber costs bounded memory and never delays the switch or other sessions.
+# Dropping the session rather than notifications keeps the stream free of silent gaps; the
+# client reconnects and replays from the log with startTime (docs/server.md).
+MAX_PENDING_NOTIFICATIONS = 1024
+
+
+@dataclass(frozen=True)
+class _Notification:
+    """A notification to send between replies, in the order it was published."""
+
+    message: bytes
 
 
 class DefaultCredentialsError(Exception):
@@ -91,6 +111,7 @@ class NetconfSshServer:
         self.capabilities = tuple(capabilities)
         self.registry = registry
         self.max_message_size = max_message_size
+        self.counters = NetconfCounters(start_time=datetime.now(UTC))
         self.host_keys: Sequence[asyncssh.SSHKey] = ()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
@@ -210,11 +231,15 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
         self._channel: asyncssh.SSHServerChannel[bytes] | None = None
         self._session: ServerSession | None = None
         self._context: SessionContext | None = None
-        self._events: asyncio.Queue[Event] = asyncio.Queue()
+        self._events: asyncio.Queue[Event | _Notification] = asyncio.Queue()
+        self._pending_notifications = 0
+        # how the session ends, unless the connection is simply lost (RFC 6470)
+        self._termination = Termination(TerminationReason.DROPPED)
         self._reading_paused = False
         self._writable = asyncio.Event()
         self._writable.set()
         self._worker: asyncio.Task[None] | None = None
+        self._hello_received = False
 
     # --- channel requests -------------------------------------------------------------
 
@@ -251,7 +276,7 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
             return
         host, port = self._connection.get_extra_info("peername", ("?", 0))[:2]
         self._context = self._server.registry.open(
-            user.name, user.level, f"{host}:{port}", self.terminate
+            user.name, user.level, f"{host}:{port}", self.terminate, self._notify
         )
         self._session = ServerSession(
             self._context.session_id,
@@ -260,6 +285,9 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
         )
         self._server._channels.add(self)
         self._channel.write(self._session.hello())
+        self._server.counters.session_started(
+            SessionCounters(self._context.session_id, user.name, host, datetime.now(UTC))
+        )
         self._worker = asyncio.create_task(
             self._run(), name=f"netconf-session-{self._context.session_id}"
         )
@@ -276,6 +304,23 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
             self._enqueue(self._session.receive_eof())
         # stay half open: replies to requests already queued still go out
         return True
+
+    def _notify(self, message: bytes) -> None:
+        """Queue a notification; called by the publisher, so it never waits."""
+        if self._session is None or not self._session.is_open:
+            return
+        if self._pending_notifications >= MAX_PENDING_NOTIFICATIONS:
+            assert self._context is not None
+            logger.warning(
+                "session %d: dropped: %d notifications not read",
+                self._context.session_id,
+                self._pending_notifications,
+            )
+            self._termination = Termination(TerminationReason.OTHER)
+            self.terminate()
+            return
+        self._pending_notifications += 1
+        self._events.put_nowait(_Notification(message))
 
     def _enqueue(self, events: list[Event]) -> None:
         for event in events:
@@ -317,12 +362,13 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
             return
         if exc is not None:
             logger.info("session %d: connection lost: %s", self._context.session_id, exc)
-        self._end_session()
+        self._end_session(dropped=True)
 
-    def _end_session(self) -> None:
+    def _end_session(self, *, dropped: bool) -> None:
         assert self._context is not None
+        self._server.counters.session_ended(self._context.session_id, dropped=dropped)
         try:
-            self._server.registry.end(self._context.session_id)
+            self._server.registry.end(self._context.session_id, self._termination)
         except Exception:
             logger.exception("session %d: releasing its resources failed", self._context.session_id)
 
@@ -346,11 +392,16 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
             # ends the session
             return
 
-    async def _handle(self, event: Event) -> bool:
+    async def _handle(self, event: Event | _Notification) -> bool:
         """Act on one event; False when the session is over."""
         assert self._session is not None and self._context is not None
+        counters = self._server.counters
         match event:
+            case _Notification(message):
+                self._pending_notifications -= 1
+                await self._send(self._session.notification(message))
             case HelloReceived(capabilities, framing):
+                self._hello_received = True
                 logger.debug(
                     "session %d: hello, %s framing, %s",
                     self._context.session_id,
@@ -358,13 +409,21 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
                     " ".join(capabilities),
                 )
             case RpcRequest():
+                counters.rpc_received(self._context.session_id)
                 await self._send(await self._execute(event))
                 return self._session.is_open
             case RpcRejected(error, reply):
+                counters.bad_rpc_received(self._context.session_id)
+                counters.rpc_error_sent(self._context.session_id)
                 logger.info("session %d: rejected message: %r", self._context.session_id, error)
                 await self._send(reply)
             case ProtocolViolation(reason):
+                if not self._hello_received:
+                    counters.bad_hello()
                 logger.warning("session %d: closing: %s", self._context.session_id, reason)
+                self._termination = Termination(
+                    TerminationReason.OTHER if self._hello_received else TerminationReason.BAD_HELLO
+                )
                 return False
             case SessionClosed(truncated):
                 if truncated:
@@ -378,23 +437,26 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
         try:
             if request.operation_tag == CLOSE_SESSION:
                 # resources are released before the client can see the reply
-                self._end_session()
+                self._termination = Termination(TerminationReason.CLOSED)
+                self._end_session(dropped=False)
                 session.close()
                 return session.reply_ok(request)
             if request.operation_tag == KILL_SESSION:
-                self._server.registry.kill(
-                    kill_session_target(request), by=self._context.session_id
-                )
+                target = kill_session_target(request)
+                self._server.registry.kill(target, by=self._context.session_id)
+                self._server.counters.session_ended(target, dropped=False)
                 return session.reply_ok(request)
             return session.reply_data(
                 request, await self._server.dispatcher.dispatch(self._context, request)
             )
         except RpcError as error:
+            self._server.counters.rpc_error_sent(self._context.session_id)
             return session.reply_error(request, [error])
         except Exception:
             logger.exception(
                 "session %d: %s failed", self._context.session_id, request.operation_tag
             )
+            self._server.counters.rpc_error_sent(self._context.session_id)
             return session.reply_error(
                 request,
                 [OperationFailedError(ErrorType.APPLICATION, message="internal server error")],

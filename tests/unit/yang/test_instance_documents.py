@@ -49,9 +49,19 @@ def yanglint(kind: str, document: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+NACM_COUNTERS = (
+    '<nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm"><denied-operations>0'
+    "</denied-operations><denied-data-writes>0</denied-data-writes><denied-notifications>0"
+    "</denied-notifications></nacm>"
+)
+
+
 def yangson_validate(document: Path, content: ContentType) -> None:
     text = document.read_text(encoding="utf-8")
-    # yanglint takes the top-level nodes as siblings; yangson wants one root element.
+    # yanglint takes the top-level nodes as siblings; yangson wants one root element. The
+    # examples are of our modules; a whole operational tree also has RFC 8341's counters.
+    if content is ContentType.all:
+        text += NACM_COUNTERS
     root = XMLParser(f"<data>{text}</data>").root
     instance = data_model(ap_upgrade=True).from_xml(root)
     instance.validate(ValidationScope.all, content)

@@ -1,0 +1,1 @@
+"""RFC 8341 network configuration access control (NACM)."""

@@ -1,0 +1,431 @@
+"""RFC 8341 enforcement around the operations: exec checks, read pruning, write denials,
+notification filtering, and the ``/nacm`` counters.
+
+The rules live in ``running`` (``/ietf-netconf-acm:nacm``) and are read again whenever
+``running`` changes. A user's level (users.yaml) gives its external groups ``level-0`` …
+``level-N`` (rules.level_groups). Changes the switch makes itself (session 0) are not
+checked: they are the server's, not a user's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+from yangson.instance import RootNode
+from yangson.schemanode import InternalNode, LeafListNode, ListNode, SchemaNode
+from yangson.statement import Statement
+
+from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.store import DatastoreName, Datastores
+from smartupgrade_server.nacm.rules import (
+    NACM,
+    Access,
+    DataPath,
+    NacmConfig,
+    Sensitivity,
+    Step,
+    level_groups,
+    parse_config,
+)
+from smartupgrade_server.netconf.capabilities import BASE_NS, qname
+from smartupgrade_server.netconf.errors import AccessDeniedError, ErrorType, RpcError
+from smartupgrade_server.netconf.operations import Dispatcher
+from smartupgrade_server.netconf.registry import SessionContext
+from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
+
+_DATA_STATEMENTS = frozenset(
+    {"container", "list", "leaf", "leaf-list", "anydata", "anyxml", "choice", "case"}
+)
+_NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+# replies whose children are data nodes, pruned of what the user may not read
+_READS = frozenset({qname("get"), qname("get-config"), f"{{{_NMDA_NS}}}get-data"})
+
+
+def _sensitivities(schema: Schema) -> dict[tuple[str, ...], Sensitivity]:
+    """The nodes (module-qualified name paths), RPCs and notifications carrying a NACM
+    extension, read from the module statements (yangson keeps no extensions)."""
+    found: dict[tuple[str, ...], Sensitivity] = {}
+
+    def walk(statement: Statement, module: str, path: tuple[str, ...]) -> None:
+        for child in statement.substatements:
+            if child.prefix is not None:
+                continue
+            if child.keyword in _DATA_STATEMENTS or child.keyword in ("rpc", "notification"):
+                child_path = (*path, f"{module}:{child.argument}")
+                for extension in child.substatements:
+                    if extension.keyword in ("default-deny-all", "default-deny-write") and (
+                        extension.prefix is not None
+                    ):
+                        found[child_path] = Sensitivity(extension.keyword)
+                walk(child, module, child_path)
+
+    for (name, _), module in schema.model.schema_data.modules.items():
+        walk(module.statement, name, ())
+    return found
+
+
+class AccessControl:
+    """The decisions of one switch's NACM configuration for the sessions of its users."""
+
+    def __init__(self, datastores: Datastores) -> None:
+        self.datastores = datastores
+        self.schema = datastores.schema
+        self._sensitive = _sensitivities(self.schema)
+        self._modules = {
+            **{prefix: module for module, prefix in self.schema.prefix_of_module.items()},
+            **{module: module for module in self.schema.prefix_of_module},
+        }
+        self._cached: tuple[RootNode, NacmConfig] | None = None
+        self.denied_operations = 0
+        self.denied_data_writes = 0
+        self.denied_notifications = 0
+
+    # --- the configuration --------------------------------------------------------------
+
+    def config(self) -> NacmConfig:
+        running = self.datastores.instance(DatastoreName.RUNNING)
+        if self._cached is None or self._cached[0] is not running:
+            raw = running.raw_value()
+            self._cached = (running, parse_config(raw.get(NACM), self._modules))
+        return self._cached[1]
+
+    def _groups(self, config: NacmConfig, context: SessionContext) -> frozenset[str]:
+        return config.groups_of(context.username, level_groups(context.level))
+
+    def state(self) -> RawObject:
+        """The counters of ``/nacm`` (config false, mandatory)."""
+        return {
+            NACM: {
+                "denied-operations": self.denied_operations,
+                "denied-data-writes": self.denied_data_writes,
+                "denied-notifications": self.denied_notifications,
+            }
+        }
+
+    def _sensitivity(self, names: tuple[str, ...]) -> Sensitivity:
+        """A node's extension, or the strongest of its ancestors'."""
+        result = Sensitivity.NONE
+        for end in range(1, len(names) + 1):
+            found = self._sensitive.get(names[:end])
+            if found is Sensitivity.DEFAULT_DENY_ALL:
+                return found
+            if found is not None:
+                result = found
+        return result
+
+    # --- operations ---------------------------------------------------------------------
+
+    def check_exec(self, context: SessionContext, operation: etree._Element) -> None:
+        config = self.config()
+        if not config.enabled:
+            return
+        name = etree.QName(operation)
+        module = (
+            "ietf-netconf"
+            if name.namespace == BASE_NS
+            else self.schema.module_of_namespace.get(name.namespace or "")
+        )
+        sensitivity = self._sensitivity((f"{module}:{name.localname}",))
+        if config.may_exec(self._groups(config, context), module, name.localname, sensitivity):
+            return
+        self.denied_operations += 1
+        raise AccessDeniedError(
+            ErrorType.APPLICATION,
+            message=f"user {context.username!r} may not execute {name.localname!r}",
+        )
+
+    def may_receive(self, context: SessionContext, content: etree._Element) -> bool:
+        """A notification (its content element) for this session's user (RFC 8341 §3.4.6)."""
+        config = self.config()
+        if not config.enabled:
+            return True
+        name = etree.QName(content)
+        module = self.schema.module_of_namespace.get(name.namespace or "")
+        if module is None:
+            return True
+        sensitivity = self._sensitivity((f"{module}:{name.localname}",))
+        if config.may_receive(self._groups(config, context), module, name.localname, sensitivity):
+            return True
+        self.denied_notifications += 1
+        return False
+
+    # --- reading ------------------------------------------------------------------------
+
+    def prune(self, context: SessionContext, data: etree._Element) -> None:
+        """Remove, in place, every child subtree of ``data`` the user may not read."""
+        config = self.config()
+        if not config.enabled:
+            return
+        groups = self._groups(config, context)
+
+        def visit(
+            parent: etree._Element, node: SchemaNode, path: DataPath, names: tuple[str, ...]
+        ) -> None:
+            for element in list(parent):
+                if not isinstance(element.tag, str) or not isinstance(node, InternalNode):
+                    continue
+                qualified = etree.QName(element)
+                module = self.schema.module_of_namespace.get(qualified.namespace or "")
+                child = node.get_data_child(qualified.localname, module) if module else None
+                if child is None:
+                    continue
+                assert module is not None
+                step = Step(module, qualified.localname, _element_keys(element, child))
+                child_names = (*names, f"{module}:{qualified.localname}")
+                if not config.may_access(
+                    groups, (*path, step), Access.READ, self._sensitivity(child_names)
+                ):
+                    parent.remove(element)
+                    continue
+                visit(element, child, (*path, step), child_names)
+
+        visit(data, self.schema.root, (), ())
+
+    # --- writing ------------------------------------------------------------------------
+
+    def check_write(self, context: SessionContext, old: RawObject, new: RawObject) -> None:
+        """Raise access-denied for the first change of ``old`` into ``new`` not permitted."""
+        config = self.config()
+        if not config.enabled or context.session_id == 0:
+            return
+        groups = self._groups(config, context)
+        for path, names, access, instance in _changes(
+            self.schema.root, old, new, path=(), names=(), instance=""
+        ):
+            if not config.may_access(groups, path, access, self._sensitivity(names)):
+                self.denied_data_writes += 1
+                error_path = instance or "/"
+                raise AccessDeniedError(
+                    ErrorType.APPLICATION,
+                    path=error_path,
+                    path_namespaces={
+                        module: namespace
+                        for module, namespace in self.schema.namespace_of_module.items()
+                        if f"{module}:" in error_path
+                    },
+                    message=f"user {context.username!r} may not {access} this node",
+                )
+
+
+def _element_keys(element: etree._Element, node: SchemaNode) -> dict[str, str]:
+    if not isinstance(node, ListNode):
+        return {}
+    keys = {}
+    for key_name, _ in node.keys:
+        for child in element:
+            if isinstance(child.tag, str) and etree.QName(child).localname == key_name:
+                keys[key_name] = (child.text or "").strip()
+    return keys
+
+
+_Change = tuple[DataPath, tuple[str, ...], Access, str]
+
+
+def _changes(
+    parent: InternalNode,
+    old: RawObject,
+    new: RawObject,
+    *,
+    path: DataPath,
+    names: tuple[str, ...],
+    instance: str,
+) -> Iterator[_Change]:
+    """Every node created, updated or deleted, and for created or deleted subtrees every
+    node inside them too (a user needs the access to each one)."""
+    for member in dict.fromkeys([*old, *new]):
+        before, after = old.get(member), new.get(member)
+        if before == after:
+            continue
+        module, _, local = member.rpartition(":")
+        node = parent.get_data_child(local, module or parent.ns)
+        if node is None:
+            continue
+        module = node.ns
+        step_names = (*names, f"{module}:{local}")
+        if isinstance(node, ListNode):
+            yield from _list_changes(
+                node, before or [], after or [], path=path, names=step_names, instance=instance
+            )
+            continue
+        step = Step(module, local)
+        step_instance = _instance_step(instance, node)
+        if before is None or after is None:
+            access = Access.CREATE if before is None else Access.DELETE
+            yield from _subtree(
+                node,
+                after if before is None else before,
+                path=(*path, step),
+                names=step_names,
+                access=access,
+                instance=step_instance,
+            )
+        elif isinstance(node, InternalNode) and not isinstance(node, LeafListNode):
+            yield from _changes(
+                node, before, after, path=(*path, step), names=step_names, instance=step_instance
+            )
+        else:
+            yield (*path, step), step_names, Access.UPDATE, step_instance
+
+
+def _list_changes(
+    node: ListNode,
+    old: list[RawObject],
+    new: list[RawObject],
+    *,
+    path: DataPath,
+    names: tuple[str, ...],
+    instance: str,
+) -> Iterator[_Change]:
+    key_names = [node.get_data_child(name, module).iname() for name, module in node.keys]
+
+    def by_key(entries: list[RawObject]) -> dict[tuple[Any, ...], RawObject]:
+        return {tuple(entry.get(k) for k in key_names): entry for entry in entries}
+
+    before, after = by_key(old), by_key(new)
+    for key in dict.fromkeys([*before, *after]):
+        keys = {name: str(value) for (name, _), value in zip(node.keys, key, strict=True)}
+        step = Step(node.ns, node.name, keys)
+        predicates = "".join(f"[{node.ns}:{name}='{value}']" for name, value in keys.items())
+        step_instance = _instance_step(instance, node) + predicates
+        if key not in before or key not in after:
+            access = Access.CREATE if key not in before else Access.DELETE
+            entry = after.get(key) or before[key]
+            yield from _subtree(
+                node, entry, path=(*path, step), names=names, access=access, instance=step_instance
+            )
+        elif before[key] != after[key]:
+            yield from _changes(
+                node,
+                before[key],
+                after[key],
+                path=(*path, step),
+                names=names,
+                instance=step_instance,
+            )
+
+
+def _subtree(
+    node: SchemaNode,
+    value: Any,
+    *,
+    path: DataPath,
+    names: tuple[str, ...],
+    access: Access,
+    instance: str,
+) -> Iterator[_Change]:
+    yield path, names, access, instance
+    if (
+        isinstance(node, InternalNode)
+        and not isinstance(node, LeafListNode)
+        and isinstance(value, dict)
+    ):
+        yield from _changes(
+            node,
+            {} if access is Access.CREATE else value,
+            value if access is Access.CREATE else {},
+            path=path,
+            names=names,
+            instance=instance,
+        )
+
+
+def _instance_step(instance: str, node: SchemaNode) -> str:
+    # module names serve as the error-path's prefixes (declared by AccessControl.check_write)
+    return f"{instance}/{node.ns}:{node.name}"
+
+
+class AccessControlledOperations:
+    """A transport ``Dispatcher`` that applies NACM around another one."""
+
+    def __init__(self, operations: Dispatcher, access: AccessControl) -> None:
+        self.operations = operations
+        self.access = access
+
+    async def dispatch(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
+        self.access.check_exec(context, request.operation)
+        tag = request.operation_tag
+        if tag in (
+            qname("edit-config"),
+            qname("copy-config"),
+            qname("delete-config"),
+            qname("commit"),
+        ):
+            self._check_write(context, request.operation)
+        reply = await self.operations.dispatch(context, request)
+        if tag in _READS and isinstance(reply, etree._Element):
+            self.access.prune(context, reply)
+        return reply
+
+    def _check_write(self, context: SessionContext, operation: etree._Element) -> None:
+        datastores = self.access.datastores
+        local = etree.QName(operation).localname
+        if local == "commit":
+            if datastores.candidate_modified:
+                self.access.check_write(
+                    context,
+                    datastores.raw(DatastoreName.RUNNING),
+                    datastores.raw(DatastoreName.CANDIDATE),
+                )
+            return
+        target = _datastore(operation, "target")
+        if target is None:
+            return
+        old = datastores.raw(target)
+        if local == "delete-config":
+            new: RawObject = {}
+        elif local == "copy-config":
+            source = _child(operation, "source")
+            what = next((c for c in source if isinstance(c.tag, str)), None) if source else None
+            if what is None:
+                return
+            if etree.QName(what).localname == "config":
+                new = apply_edit(datastores.schema, {}, what, Operation.MERGE).config
+            else:
+                try:
+                    new = datastores.raw(DatastoreName(etree.QName(what).localname))
+                except ValueError:
+                    return
+        else:
+            config = _child(operation, "config")
+            if config is None:
+                return
+            try:
+                new = apply_edit(
+                    datastores.schema,
+                    old,
+                    config,
+                    Operation(_text(operation, "default-operation") or Operation.MERGE),
+                    ErrorOption(_text(operation, "error-option") or ErrorOption.STOP_ON_ERROR),
+                ).config
+            except (RpcError, ValueError):
+                # the operation itself refuses this edit, with the error it reports
+                return
+        self.access.check_write(context, old, new)
+
+
+def _child(parent: etree._Element, name: str) -> etree._Element | None:
+    for child in parent:
+        if isinstance(child.tag, str) and child.tag in (qname(name), name):
+            return child
+    return None
+
+
+def _text(parent: etree._Element, name: str) -> str | None:
+    child = _child(parent, name)
+    return None if child is None else (child.text or "").strip()
+
+
+def _datastore(operation: etree._Element, name: str) -> DatastoreName | None:
+    container = _child(operation, name)
+    if container is None:
+        return None
+    for child in container:
+        if isinstance(child.tag, str):
+            try:
+                return DatastoreName(etree.QName(child).localname)
+            except ValueError:
+                return None
+    return None

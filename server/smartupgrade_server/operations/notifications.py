@@ -1,0 +1,379 @@
+"""The ``NETCONF`` event stream (RFC 5277): create-subscription, replay, and the events.
+
+Sources: the switch's events (the module's own notifications), commits of ``running`` (RFC 6470
+``netconf-config-change``, including the switch's own edits), and session starts and ends.
+Every notification is kept in a bounded log for replay and handed to each subscribed session
+through its ``SessionContext.notify``, after the session's filter and NACM (a user receives
+only the notifications it may read). Publishing never waits: the transport queues per session.
+
+``netconf-capability-change`` is never sent: a switch's capabilities are fixed for its life
+(its model decides its features, and a reboot drops every session).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, cast
+
+from lxml import etree
+from yangson.schemanode import InternalNode, LeafNode, ListNode, NotificationNode
+
+from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
+from smartupgrade_server.datastore.store import SYSTEM_SESSION, ConfigChange
+from smartupgrade_server.device import (
+    DownloadProgress,
+    Event,
+    ScheduleEvent,
+    UpgradeStatusChanged,
+    VersionChecked,
+)
+from smartupgrade_server.device_link import cooked, field_name
+from smartupgrade_server.model import MODULE
+from smartupgrade_server.netconf.capabilities import BASE_NS
+from smartupgrade_server.netconf.errors import (
+    BadElementError,
+    ErrorType,
+    InUseError,
+    InvalidValueError,
+    MissingElementError,
+    OperationFailedError,
+)
+from smartupgrade_server.netconf.notification import (
+    NOTIFICATION_NS,
+    notification_message,
+    stream_marker,
+)
+from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry, Termination
+from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
+
+STREAM = "NETCONF"
+NOTIFICATIONS_MODULE = "ietf-netconf-notifications"
+# notifications kept for replay; the oldest go first
+DEFAULT_LOG_SIZE = 1000
+
+_DEVICE_NOTIFICATIONS: Mapping[type[Any], str] = {
+    VersionChecked: "version-checked",
+    DownloadProgress: "download-progress",
+    UpgradeStatusChanged: "upgrade-status-changed",
+    ScheduleEvent: "schedule-event",
+}
+
+
+class TimerHandle(Protocol):
+    def cancel(self) -> None: ...
+
+
+class EventClock(Protocol):
+    """The switch's clock: event times, and stopTime of a subscription."""
+
+    def now(self) -> datetime: ...
+
+    def call_at(self, when: datetime, callback: Callable[[], Awaitable[None]]) -> TimerHandle: ...
+
+
+class ReadAccess(Protocol):
+    def may_receive(self, context: SessionContext, content: etree._Element) -> bool: ...
+
+
+@dataclass(frozen=True)
+class LoggedNotification:
+    event_time: datetime
+    content: etree._Element
+
+
+@dataclass(eq=False)
+class _Subscription:
+    context: SessionContext
+    filter: Filter | None
+    stop: datetime | None
+    timer: TimerHandle | None = field(default=None)
+
+
+def _text(parent: etree._Element, name: str) -> str | None:
+    element = parent.find(f"{{{NOTIFICATION_NS}}}{name}")
+    return None if element is None else (element.text or "").strip()
+
+
+class NotificationStream:
+    """One switch's NETCONF stream; also a datastore ConfigSubscriber and a device observer."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        clock: EventClock,
+        access: ReadAccess | None = None,
+        *,
+        log_size: int = DEFAULT_LOG_SIZE,
+    ) -> None:
+        self.schema = schema
+        self.clock = clock
+        self.access = access
+        self.log: deque[LoggedNotification] = deque(maxlen=log_size)
+        self._subscriptions: dict[int, _Subscription] = {}
+        self._sessions: dict[int, SessionContext] = {}
+        self._filter_context = FilterContext(
+            list_keys=schema.list_keys, module_prefixes=schema.xpath_prefixes
+        )
+        self._module_ns = schema.namespace_of_module[MODULE]
+        self._ncn_ns = schema.namespace_of_module[NOTIFICATIONS_MODULE]
+
+    # --- wiring ---------------------------------------------------------------------------
+
+    def register(self, register: Callable[[str, str, Any], None]) -> None:
+        register(NOTIFICATION_NS, "create-subscription", self._create_subscription)
+
+    def attach(self, registry: SessionRegistry) -> None:
+        """Follow the sessions of a (new) listener's registry."""
+        registry.add_start_hook(self._session_started)
+        registry.add_termination_hook(self._session_ended)
+
+    # --- publishing -----------------------------------------------------------------------
+
+    def publish(self, content: etree._Element) -> None:
+        logged = LoggedNotification(self.clock.now(), content)
+        self.log.append(logged)
+        for subscription in list(self._subscriptions.values()):
+            self._deliver(subscription, logged)
+
+    def _deliver(self, subscription: _Subscription, logged: LoggedNotification) -> None:
+        notify = subscription.context.notify
+        assert notify is not None
+        if subscription.stop is not None and logged.event_time > subscription.stop:
+            return
+        if self.access is not None and not self.access.may_receive(
+            subscription.context, logged.content
+        ):
+            return
+        content = logged.content
+        if subscription.filter is not None:
+            wrapper = etree.Element("data")
+            wrapper.append(copy.deepcopy(content))
+            selected = subscription.filter.apply(wrapper, self._filter_context)
+            if len(selected) == 0:
+                return
+            content = selected[0]
+        notify(notification_message(logged.event_time, content))
+
+    def _marker(self, subscription: _Subscription, name: str) -> None:
+        notify = subscription.context.notify
+        assert notify is not None
+        notify(notification_message(self.clock.now(), stream_marker(name)))
+
+    # --- create-subscription --------------------------------------------------------------
+
+    async def _create_subscription(
+        self, context: SessionContext, request: RpcRequest
+    ) -> ReplyContent:
+        operation = request.operation
+        if context.notify is None:
+            raise OperationFailedError(
+                ErrorType.PROTOCOL, message="this session cannot receive notifications"
+            )
+        if context.session_id in self._subscriptions:
+            raise InUseError(
+                ErrorType.PROTOCOL, message="a subscription is already active on this session"
+            )
+        stream = _text(operation, "stream") or STREAM
+        if stream != STREAM:
+            raise InvalidValueError(
+                ErrorType.APPLICATION, message=f"no stream {stream!r}; the only one is {STREAM!r}"
+            )
+        # RFC 5277 puts <filter> in its own namespace; clients also send the base one or none
+        filter_element = next(
+            (
+                child
+                for child in operation
+                if isinstance(child.tag, str)
+                and etree.QName(child).localname == "filter"
+                and etree.QName(child).namespace in (NOTIFICATION_NS, BASE_NS, None)
+            ),
+            None,
+        )
+        parsed = None if filter_element is None else parse_filter(filter_element)
+        start = self._time(operation, "startTime")
+        stop = self._time(operation, "stopTime")
+        now = self.clock.now()
+        if stop is not None and start is None:
+            raise MissingElementError(
+                ErrorType.PROTOCOL, "startTime", message="stopTime needs a startTime"
+            )
+        if start is not None and start > now:
+            raise BadElementError(
+                ErrorType.PROTOCOL, "startTime", message="startTime is in the future"
+            )
+        if start is not None and stop is not None and stop < start:
+            raise BadElementError(
+                ErrorType.PROTOCOL, "stopTime", message="stopTime is earlier than startTime"
+            )
+        subscription = _Subscription(context, parsed, stop)
+        # Queued now, sent after this reply: the transport answers before it sends the
+        # notifications that the handler queued (RFC 5277 §2.1.1).
+        if start is not None:
+            for logged in list(self.log):
+                if logged.event_time >= start:
+                    self._deliver(subscription, logged)
+            self._marker(subscription, "replayComplete")
+        if stop is not None and stop <= now:
+            self._marker(subscription, "notificationComplete")
+            return None
+        self._subscriptions[context.session_id] = subscription
+        if stop is not None:
+            subscription.timer = self.clock.call_at(stop, self._stopper(subscription))
+        return None
+
+    def _stopper(self, subscription: _Subscription) -> Callable[[], Awaitable[None]]:
+        async def stop() -> None:
+            if self._subscriptions.get(subscription.context.session_id) is subscription:
+                del self._subscriptions[subscription.context.session_id]
+                self._marker(subscription, "notificationComplete")
+
+        return stop
+
+    @staticmethod
+    def _time(operation: etree._Element, name: str) -> datetime | None:
+        text = _text(operation, name)
+        if text is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise BadElementError(
+                ErrorType.PROTOCOL, name, message=f"{text!r} is not a date-and-time"
+            ) from None
+        if parsed.tzinfo is None:
+            raise BadElementError(
+                ErrorType.PROTOCOL, name, message=f"{text!r} has no time zone offset"
+            )
+        return parsed
+
+    # --- RFC 6470 sessions ----------------------------------------------------------------
+
+    def _ncn(self, name: str) -> etree._Element:
+        return etree.Element(
+            f"{{{self._ncn_ns}}}{name}", nsmap=cast(Mapping[str, str], {None: self._ncn_ns})
+        )
+
+    def _session_parameters(self, parent: etree._Element, context: SessionContext) -> None:
+        etree.SubElement(parent, f"{{{self._ncn_ns}}}username").text = context.username
+        etree.SubElement(parent, f"{{{self._ncn_ns}}}session-id").text = str(context.session_id)
+        etree.SubElement(parent, f"{{{self._ncn_ns}}}source-host").text = context.host
+
+    def _session_started(self, context: SessionContext) -> None:
+        self._sessions[context.session_id] = context
+        if context.notify is None:
+            return
+        content = self._ncn("netconf-session-start")
+        self._session_parameters(content, context)
+        self.publish(content)
+
+    def _session_ended(self, context: SessionContext, termination: Termination) -> None:
+        self._sessions.pop(context.session_id, None)
+        subscription = self._subscriptions.pop(context.session_id, None)
+        if subscription is not None and subscription.timer is not None:
+            subscription.timer.cancel()
+        if context.notify is None:
+            return
+        content = self._ncn("netconf-session-end")
+        self._session_parameters(content, context)
+        if termination.killed_by is not None:
+            etree.SubElement(content, f"{{{self._ncn_ns}}}killed-by").text = str(
+                termination.killed_by
+            )
+        etree.SubElement(
+            content, f"{{{self._ncn_ns}}}termination-reason"
+        ).text = termination.reason.value
+        self.publish(content)
+
+    # --- RFC 6470 config changes (a datastore ConfigSubscriber) -----------------------------
+
+    def prepare(self, change: ConfigChange) -> None:
+        """Nothing to veto."""
+
+    def abort(self, change: ConfigChange) -> None:
+        """Nothing was prepared."""
+
+    def commit(self, change: ConfigChange) -> None:
+        content = self._ncn("netconf-config-change")
+        changed_by = etree.SubElement(content, f"{{{self._ncn_ns}}}changed-by")
+        context = self._sessions.get(change.session_id)
+        if change.session_id == SYSTEM_SESSION or context is None:
+            etree.SubElement(changed_by, f"{{{self._ncn_ns}}}server")
+        else:
+            self._session_parameters(changed_by, context)
+        etree.SubElement(content, f"{{{self._ncn_ns}}}datastore").text = "running"
+        old, new = change.old.raw_value(), change.new.raw_value()
+        for path in change.changed:
+            target, namespaces, before, after = self._target(path, old, new)
+            edit = etree.SubElement(content, f"{{{self._ncn_ns}}}edit")
+            element = etree.SubElement(edit, f"{{{self._ncn_ns}}}target", nsmap=namespaces)
+            element.text = target
+            operation = "create" if before is None else "delete" if after is None else "replace"
+            etree.SubElement(edit, f"{{{self._ncn_ns}}}operation").text = operation
+        self.publish(content)
+
+    def _target(
+        self, path: str, old: RawObject, new: RawObject
+    ) -> tuple[str, Mapping[str, str], Any, Any]:
+        """An RFC 8040 data path (ConfigChange.changed) as an instance-identifier with its
+        prefix declarations, and the node's old and new values (None when absent)."""
+        node: InternalNode = self.schema.root
+        text = ""
+        before: Any = old
+        after: Any = new
+        for segment in path.strip("/").split("/"):
+            name, _, keys = segment.partition("=")
+            module, _, local = name.rpartition(":")
+            child = node.get_data_child(local, module or node.ns)
+            assert child is not None, path
+            text = self.schema.step(text, child)
+            member = child.iname() if module else local
+            before = before.get(member) if isinstance(before, dict) else None
+            after = after.get(member) if isinstance(after, dict) else None
+            if isinstance(child, ListNode) and keys:
+                values = keys.split(",")
+                entry = {
+                    child.get_data_child(key, key_module).iname(): value
+                    for (key, key_module), value in zip(child.keys, values, strict=True)
+                }
+                text += self.schema.key_predicates(child, entry)
+                before = _entry(before, entry)
+                after = _entry(after, entry)
+            if isinstance(child, InternalNode):
+                node = child
+        return text, self.schema.path_namespaces(text), before, after
+
+    # --- the switch's events (a device observer) --------------------------------------------
+
+    def device_event(self, event: Event) -> None:
+        name = _DEVICE_NOTIFICATIONS.get(type(event))
+        if name is None:
+            return
+        node = self.schema.root.get_child(name, MODULE)
+        assert isinstance(node, NotificationNode), name
+        content = etree.Element(
+            f"{{{self._module_ns}}}{name}",
+            nsmap=cast(Mapping[str, str], {None: self._module_ns}),
+        )
+        for leaf in node.data_children():
+            if not isinstance(leaf, LeafNode):
+                continue
+            value = getattr(event, field_name(leaf.name), None)
+            if value is not None:
+                etree.SubElement(
+                    content, f"{{{self._module_ns}}}{leaf.name}"
+                ).text = leaf.type.canonical_string(cooked(value))
+        self.publish(content)
+
+
+def _entry(entries: Any, keys: Mapping[str, str]) -> Any:
+    if not isinstance(entries, list):
+        return None
+    for entry in entries:
+        if all(str(entry.get(key)) == value for key, value in keys.items()):
+            return entry
+    return None

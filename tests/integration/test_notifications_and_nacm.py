@@ -1,0 +1,351 @@
+"""RFC 5277 notifications and RFC 8341 access control over real SSH, with ncclient.
+
+The switch runs on the simulated clock against a real HOUP, as in test_upgrade_over_netconf.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from ncclient import manager
+from ncclient.operations import RPCError
+
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.datastore.schema import module
+from smartupgrade_server.device import FactoryState, Identity, SimulatedClock
+from smartupgrade_server.device_link import ssl_policy_config
+from smartupgrade_server.houp import HoupServer
+from smartupgrade_server.model import NAMESPACE, SmartUpgrade
+from smartupgrade_server.netconf.notification import NOTIFICATION_NS
+from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.users import User, UserDatabase, hash_password
+from tests.integration.test_upgrade_over_netconf import (
+    ENABLE,
+    POLICY,
+    START,
+    call,
+    houp,
+    houp_dir,
+    rpc,
+    su_config,
+)
+
+__all__ = ["houp", "houp_dir"]
+
+NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
+NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+PASSWORD = "secret-pass"
+# A level-3 user whom NACM rules deny writes, RPCs, one state container and one notification.
+# Rule-lists are searched in order, so the auditors' list comes before the factory's.
+AUDITOR_RULES = f"""
+<config xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+  <nacm xmlns="{NACM_NS}" nc:operation="replace">
+    <groups><group><name>auditors</name><user-name>auditor</user-name></group></groups>
+    <rule-list>
+      <name>auditors</name>
+      <group>auditors</group>
+      <rule>
+        <name>no-upgrade-information</name>
+        <path xmlns:su="{NAMESPACE}">/su:smart-upgrade/su:upgrade-information</path>
+        <access-operations>read</access-operations>
+        <action>deny</action>
+      </rule>
+      <rule>
+        <name>no-progress</name>
+        <module-name>sunc-smart-upgrade</module-name>
+        <notification-name>download-progress</notification-name>
+        <action>deny</action>
+      </rule>
+      <rule>
+        <name>no-upgrade-operations</name>
+        <module-name>sunc-smart-upgrade</module-name>
+        <access-operations>exec</access-operations>
+        <action>deny</action>
+      </rule>
+      <rule>
+        <name>look-only</name>
+        <module-name>*</module-name>
+        <access-operations>create update delete</access-operations>
+        <action>deny</action>
+      </rule>
+    </rule-list>
+    <rule-list>
+      <name>management-level</name>
+      <group>level-3</group>
+      <rule><name>permit-all</name><module-name>*</module-name><action>permit</action></rule>
+    </rule-list>
+  </nacm>
+</config>
+"""
+
+
+@pytest.fixture(scope="session")
+def keys_and_users(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("nacm-host-keys")
+    password = hash_password(PASSWORD)
+    UserDatabase(
+        [
+            User("admin", password, (), 3),
+            User("operator", password, (), 2),
+            User("auditor", password, (), 3),
+        ],
+        directory / "users.yaml",
+    ).save()
+    load_or_create_host_keys(directory)
+    return directory
+
+
+@pytest.fixture
+async def switch(
+    houp: HoupServer, keys_and_users: Path, tmp_path: Path
+) -> AsyncIterator[EmulatedSwitch]:
+    data_dir = tmp_path / "switch"
+    data_dir.mkdir(mode=0o700)
+    for item in keys_and_users.iterdir():
+        shutil.copy2(item, data_dir / item.name)
+    default = SmartUpgrade()
+    started = await EmulatedSwitch.start(
+        data_dir,
+        identity=Identity("S5735-L", "S5735-L24T4S-A", "2102351XFR10P2000777", None),
+        factory=FactoryState("V200R020C00", "V200R020SPH", None),
+        houp_public_key=houp.signing_public_key,
+        clock=SimulatedClock(START),
+        factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
+        hosts={default.url: "127.0.0.1"},
+        port_forwards={default.https_port: houp.port},
+        network_timeout=2.0,
+    )
+    yield started
+    await started.close()
+
+
+Connect = Callable[[str], Awaitable[manager.Manager]]
+
+
+@pytest.fixture
+async def connect(switch: EmulatedSwitch) -> AsyncIterator[Connect]:
+    sessions: list[manager.Manager] = []
+
+    async def open_session(username: str) -> manager.Manager:
+        session = await call(
+            manager.connect,
+            host="127.0.0.1",
+            port=switch.port,
+            username=username,
+            password=PASSWORD,
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+        )
+        sessions.append(session)
+        return session
+
+    yield open_session
+    for session in sessions:
+        if session.connected:
+            await call(session.close_session)
+
+
+async def take(session: manager.Manager) -> etree._Element:
+    """The content of the next notification (bounded by the test timeout)."""
+    notification = await call(session.take_notification, True, None)
+    envelope = notification.notification_ele
+    assert envelope.tag == f"{{{NOTIFICATION_NS}}}notification"
+    assert envelope[0].tag == f"{{{NOTIFICATION_NS}}}eventTime"
+    content: etree._Element = envelope[1]
+    return content
+
+
+def local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def leaves(element: etree._Element) -> dict[str, str]:
+    return {local(child): child.text or "" for child in element if len(child) == 0}
+
+
+async def denied(function: Callable[..., object], *args: Any, **kwargs: Any) -> RPCError:
+    with pytest.raises(RPCError) as caught:
+        await call(function, *args, **kwargs)
+    assert caught.value.tag == "access-denied", caught.value
+    return caught.value
+
+
+def yanglint_notification(content: etree._Element, tmp_path: Path) -> None:
+    if shutil.which("yanglint") is None:
+        pytest.skip("yanglint (libyang2-tools) missing")
+    path = tmp_path / f"{local(content)}.xml"
+    path.write_bytes(etree.tostring(content))
+    smart_upgrade = module("sunc-smart-upgrade").path
+    done = subprocess.run(
+        [
+            "yanglint",
+            "-p",
+            str(smart_upgrade.parent),
+            "-p",
+            str(smart_upgrade.parent / "ietf"),
+            "-t",
+            "notif",
+            str(smart_upgrade),
+            str(module("ietf-netconf-notifications").path),
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+async def test_capabilities_announce_notifications(connect: Connect) -> None:
+    admin = await connect("admin")
+    assert "urn:ietf:params:netconf:capability:notification:1.0" in admin.server_capabilities
+    assert "urn:ietf:params:netconf:capability:interleave:1.0" in admin.server_capabilities
+
+
+async def test_a_download_reports_progress_in_order_then_its_final_status(
+    connect: Connect, tmp_path: Path
+) -> None:
+    admin = await connect("admin")
+    watched = (
+        f'<filter type="subtree"><download-progress xmlns="{NAMESPACE}"/>'
+        f'<upgrade-status-changed xmlns="{NAMESPACE}"/></filter>'
+    )
+    await call(admin.create_subscription, filter=etree.fromstring(watched))
+    await call(admin.edit_config, target="running", config=su_config(ENABLE))
+    await call(admin.dispatch, rpc("refresh"))
+    await call(admin.dispatch, rpc("download"))
+    percents: dict[str, list[int]] = {}
+    while True:
+        content = await take(admin)
+        values = leaves(content)
+        if local(content) == "download-progress":
+            percents.setdefault(values["file-kind"], []).append(int(values["percent"]))
+            yanglint_notification(content, tmp_path)
+        else:
+            assert local(content) == "upgrade-status-changed"
+            if values["upgrade-status"] != "running":
+                break
+    assert values["upgrade-status"] == "success"
+    yanglint_notification(content, tmp_path)
+    assert percents["software"][-1] == 100
+    for series in percents.values():
+        assert series == sorted(series)
+
+
+async def test_config_change_replay_and_interleave(connect: Connect) -> None:
+    watcher, editor = await connect("admin"), await connect("admin")
+    await call(watcher.create_subscription)
+    await call(
+        editor.edit_config, target="running", config=su_config("<https-port>8443</https-port>")
+    )
+    while local(content := await take(watcher)) != "netconf-config-change":
+        pass
+    by = content.find(f"{{{NCN}}}changed-by")
+    assert by is not None and by.findtext(f"{{{NCN}}}username") == "admin"
+    target = content.find(f"{{{NCN}}}edit/{{{NCN}}}target")
+    # running had no /smart-upgrade yet, so the container itself was created
+    assert target is not None and target.text == "/su:smart-upgrade"
+    assert content.findtext(f"{{{NCN}}}edit/{{{NCN}}}operation") == "create"
+    # interleave: the subscribed session still runs RPCs
+    got = await call(watcher.get_config, source="running")
+    assert got.data_ele.find(f".//{{{NAMESPACE}}}https-port").text == "8443"
+
+    late = await connect("admin")
+    start = (START - timedelta(hours=1)).isoformat()
+    await call(late.create_subscription, start_time=start)
+    replayed = []
+    while local(content := await take(late)) != "replayComplete":
+        replayed.append(local(content))
+    assert "netconf-session-start" in replayed
+    assert "netconf-config-change" in replayed
+
+
+async def test_create_subscription_errors(connect: Connect) -> None:
+    admin = await connect("admin")
+    # ncclient refuses this itself, so the request is sent as it is
+    request = etree.fromstring(
+        f'<create-subscription xmlns="{NOTIFICATION_NS}">'
+        f"<stopTime>{START.isoformat()}</stopTime></create-subscription>"
+    )
+    with pytest.raises(RPCError) as caught:
+        await call(admin.dispatch, request)
+    assert caught.value.tag == "missing-element"
+    with pytest.raises(RPCError) as caught:
+        await call(admin.create_subscription, start_time=(START + timedelta(days=1)).isoformat())
+    assert caught.value.tag == "bad-element"
+    with pytest.raises(RPCError) as caught:
+        await call(admin.create_subscription, stream_name="SYSLOG")
+    assert caught.value.tag == "invalid-value"
+    await call(admin.create_subscription)
+    with pytest.raises(RPCError) as caught:
+        await call(admin.create_subscription)
+    assert caught.value.tag == "in-use"
+
+
+async def test_a_level_2_user_is_refused_smart_upgrade(connect: Connect) -> None:
+    admin, operator = await connect("admin"), await connect("operator")
+    await call(operator.create_subscription)
+    error = await denied(operator.edit_config, target="running", config=su_config(ENABLE))
+    assert error.path is not None and "smart-upgrade" in error.path
+    for name in ("refresh", "download", "right-now", "cancel"):
+        await denied(operator.dispatch, rpc(name))
+    got = await call(operator.get)
+    assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
+    assert got.data_ele.find(f"{{{NACM_NS}}}nacm") is None
+    assert admin.connected
+    # version-checked is published first, then a config change the operator may read
+    await call(admin.edit_config, target="running", config=su_config(ENABLE))
+    await call(admin.dispatch, rpc("refresh"))
+    await call(
+        admin.edit_config, target="running", config=su_config("<web-prompt>false</web-prompt>")
+    )
+    while True:
+        content = await take(operator)
+        assert etree.QName(content).namespace != NAMESPACE
+        if (
+            local(content) == "netconf-config-change"
+            and "web-prompt" in etree.tostring(content).decode()
+        ):
+            break
+
+
+async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
+    admin = await connect("admin")
+    await call(admin.edit_config, target="running", config=AUDITOR_RULES)
+    auditor = await connect("auditor")
+    await call(auditor.create_subscription)
+    await denied(
+        auditor.edit_config, target="running", config=su_config("<https-port>1</https-port>")
+    )
+    for name in ("refresh", "download", "right-now", "cancel"):
+        await denied(auditor.dispatch, rpc(name))
+    got = await call(auditor.get)
+    smart_upgrade = got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade")
+    assert smart_upgrade is not None
+    assert smart_upgrade.find(f"{{{NAMESPACE}}}upgrade-information") is None
+    assert smart_upgrade.find(f"{{{NAMESPACE}}}local-information") is not None
+    # a download: the auditor gets its status changes but none of its progress
+    await call(admin.edit_config, target="running", config=su_config(ENABLE))
+    await call(admin.dispatch, rpc("refresh"))
+    await call(admin.dispatch, rpc("download"))
+    while True:
+        content = await take(auditor)
+        assert local(content) != "download-progress"
+        if (
+            local(content) == "upgrade-status-changed"
+            and leaves(content)["upgrade-status"] != "running"
+        ):
+            break
+    counters = (await call(admin.get)).data_ele.find(f"{{{NACM_NS}}}nacm")
+    assert counters is not None
+    assert int(counters.findtext(f"{{{NACM_NS}}}denied-operations") or 0) >= 4
+    assert int(counters.findtext(f"{{{NACM_NS}}}denied-data-writes") or 0) >= 1
+    assert int(counters.findtext(f"{{{NACM_NS}}}denied-notifications") or 0) >= 1
