@@ -258,6 +258,9 @@ class DeviceLink:
         self.datastores = datastores
         self._pending_edits: set[asyncio.Handle] = set()
         self._last_state: tuple[SmartUpgrade, RawObject] | None = None
+        self._last_change: tuple[ConfigChange, SmartUpgrade, dict[str, tuple[str, ...]]] | None = (
+            None
+        )
 
     def attach(self) -> None:
         """Give the switch the current ``running`` and follow every change from now on."""
@@ -275,18 +278,25 @@ class DeviceLink:
             self._last_state = (state, state_of(state, self.datastores.schema))
         return self._last_state[1]
 
+    def _device_config(
+        self, change: ConfigChange
+    ) -> tuple[SmartUpgrade, dict[str, tuple[str, ...]]]:
+        # commit is told the change that prepare was: convert it once
+        if self._last_change is None or self._last_change[0] is not change:
+            config = change.config
+            self._last_change = (change, smart_upgrade_config(config), ssl_policies(config))
+        return self._last_change[1:]
+
     # ConfigSubscriber
 
     def prepare(self, change: ConfigChange) -> None:
         try:
-            self.device.check_config(
-                smart_upgrade_config(change.config), ssl_policies(change.config)
-            )
+            self.device.check_config(*self._device_config(change))
         except ConfigRejectedError as error:
             raise config_rejected(self.datastores.schema, error) from None
 
     def commit(self, change: ConfigChange) -> None:
-        self.device.apply_config(smart_upgrade_config(change.config), ssl_policies(change.config))
+        self.device.apply_config(*self._device_config(change))
 
     def abort(self, change: ConfigChange) -> None:
         """check_config keeps nothing, so there is nothing to undo."""
