@@ -19,9 +19,10 @@ from typing import Any, Self
 
 from lxml import etree
 
+from smartupgrade_client import parsers
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
-from smartupgrade_client.errors import WaitTimeout
+from smartupgrade_client.errors import ConnectionLost, WaitTimeout
 from smartupgrade_client.messages import Datastore
 from smartupgrade_client.model import (
     CancellationStatus,
@@ -199,6 +200,8 @@ class AsyncSmartUpgradeClient:
         """See :meth:`SmartUpgradeClient.wait`; ``progress`` runs on the event loop."""
         tracker = ProgressTracker(progress)
         deadline = None if timeout is None else time.monotonic() + timeout
+        if await asyncio.to_thread(self._client.subscribe_to_progress):
+            return await self._follow(tracker, deadline, poll_interval, timeout)
         while True:
             information = await self.upgrade_information()
             tracker.update(information)
@@ -207,3 +210,30 @@ class AsyncSmartUpgradeClient:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             await asyncio.sleep(poll_interval)
+
+    async def _follow(
+        self,
+        tracker: ProgressTracker,
+        deadline: float | None,
+        poll_interval: float,
+        timeout: float | None,
+    ) -> UpgradeInformation:
+        # Each take blocks a worker thread for at most poll_interval, so many switches can be
+        # followed at once without holding the pool.
+        manager = self._client.manager
+        while await asyncio.to_thread(manager.take_notification, False) is not None:
+            pass
+        information = await self.upgrade_information()
+        tracker.update(information)
+        while not is_final(information):
+            notification = await asyncio.to_thread(manager.take_notification, True, poll_interval)
+            if notification is not None:
+                event = parsers.notification_content(notification.notification_xml)
+                if event is not None and tracker.notified(event):
+                    information = await self.upgrade_information()
+                continue
+            if not manager.connected:
+                raise ConnectionLost("the session ended while waiting for the operation")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
+        return outcome(information)

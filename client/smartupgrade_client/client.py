@@ -36,7 +36,13 @@ from smartupgrade_client.model import (
     UpgradeTarget,
     VersionInformation,
 )
-from smartupgrade_client.progress import ProgressCallback, ProgressTracker, is_final, outcome
+from smartupgrade_client.progress import (
+    ProgressCallback,
+    ProgressTracker,
+    is_final,
+    offers_notifications,
+    outcome,
+)
 from smartupgrade_client.results import OperationStarted, SslPolicy
 from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
 
@@ -118,6 +124,8 @@ class SmartUpgradeClient:
         self._manager = manager
         self._owns_manager = owns_manager
         self._reconnect_with = reconnect_with
+        # the manager whose session has our subscription (a session has at most one)
+        self._subscribed: Any = None
 
     @classmethod
     def connect(
@@ -332,11 +340,15 @@ class SmartUpgradeClient:
         :class:`~smartupgrade_client.errors.UpgradeFailed` (``UpgradeCancelled`` for a
         cancellation). ``progress`` gets each change of a file's percent and rate.
 
-        Polls ``<get>`` every ``poll_interval`` seconds; see :mod:`smartupgrade_client.progress`
-        for the notification-driven source that replaces polling.
+        When the server offers notifications (RFC 5277), this session subscribes once to the
+        module's ``download-progress`` and ``upgrade-status-changed`` and follows them;
+        otherwise, or if the subscription is refused, it polls ``<get>`` every
+        ``poll_interval`` seconds.
         """
         tracker = ProgressTracker(progress)
         deadline = None if timeout is None else time.monotonic() + timeout
+        if self.subscribe_to_progress():
+            return self._follow(tracker, deadline, poll_interval, timeout)
         while True:
             information = self.upgrade_information()
             tracker.update(information)
@@ -345,3 +357,44 @@ class SmartUpgradeClient:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             time.sleep(poll_interval)
+
+    def subscribe_to_progress(self) -> bool:
+        """Subscribe this session, once, to the notifications :meth:`wait` follows; False when
+        the server offers no notifications or refuses the subscription."""
+        if self._subscribed is self._manager:
+            return True
+        if not offers_notifications(self._manager.server_capabilities):
+            return False
+        try:
+            self.call(messages.create_subscription())
+        except RpcFailed:
+            # e.g. the manager already has a subscription of its owner's
+            return False
+        self._subscribed = self._manager
+        return True
+
+    def _follow(  # the async client's wait is the same loop with awaits
+        self,
+        tracker: ProgressTracker,
+        deadline: float | None,
+        poll_interval: float,
+        timeout: float | None,
+    ) -> UpgradeInformation:
+        # Older notifications are of earlier operations; what follows the <get> is news.
+        while self._manager.take_notification(block=False) is not None:
+            pass
+        information = self.upgrade_information()
+        tracker.update(information)
+        while not is_final(information):
+            # a bounded wait, to notice the deadline and a lost connection
+            notification = self._manager.take_notification(block=True, timeout=poll_interval)
+            if notification is not None:
+                event = parsers.notification_content(notification.notification_xml)
+                if event is not None and tracker.notified(event):
+                    information = self.upgrade_information()
+                continue
+            if not self._manager.connected:
+                raise ConnectionLost("the session ended while waiting for the operation")
+            if deadline is not None and time.monotonic() >= deadline:
+                raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
+        return outcome(information)

@@ -146,3 +146,20 @@ def right_now(target: UpgradeTarget | None = None) -> etree._Element:
 def cancel() -> etree._Element:
     """RPC ``cancel``: what CTRL+C does to a running download or upgrade."""
     return etree.Element(_su(CANCEL), nsmap=_default_ns(NAMESPACE))
+
+
+NOTIFICATION_NS = "urn:ietf:params:xml:ns:netconf:notification:1.0"
+# the module's notifications that wait() follows
+FOLLOWED_NOTIFICATIONS = ("download-progress", "upgrade-status-changed")
+
+
+def create_subscription() -> etree._Element:
+    """RFC 5277 ``<create-subscription>`` to the NETCONF stream, filtered to the module's
+    download progress and upgrade status changes."""
+    request = etree.Element(
+        f"{{{NOTIFICATION_NS}}}create-subscription", nsmap=_default_ns(NOTIFICATION_NS)
+    )
+    selection = etree.SubElement(request, f"{{{NOTIFICATION_NS}}}filter", type="subtree")
+    for name in FOLLOWED_NOTIFICATIONS:
+        etree.SubElement(selection, _su(name), nsmap=_default_ns(NAMESPACE))
+    return request

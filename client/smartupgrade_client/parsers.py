@@ -39,6 +39,17 @@ _PARSER = etree.XMLParser(
 )
 
 
+def notification_content(raw: str | bytes) -> etree._Element | None:
+    """The event of an RFC 5277 ``<notification>`` document (the element after
+    ``<eventTime>``), or None for a document that is not a well-formed notification."""
+    try:
+        root = etree.fromstring(raw.encode() if isinstance(raw, str) else raw, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    events = [child for child in root if isinstance(child.tag, str)][1:]
+    return events[0] if etree.QName(root).localname == "notification" and events else None
+
+
 def parse_reply(raw: str | bytes) -> etree._Element:
     """An ``<rpc-reply>`` document as an element; :class:`~smartupgrade_client.errors.RpcFailed`
     if it carries an error of severity error."""

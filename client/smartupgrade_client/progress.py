@@ -1,23 +1,33 @@
 """Following an operation to its final status. No I/O.
 
-``wait`` in both clients feeds each snapshot of ``/smart-upgrade/upgrade-information`` it reads
-to a :class:`ProgressTracker`, which reports what changed as :class:`Progress` and says when the
-status is final. Today the snapshots come from polling ``<get>``; once the server sends the
-module's ``download-progress`` and ``upgrade-status-changed`` notifications, a notification
-source produces the same :class:`Progress` values and final status, and the callback API of
-``wait`` stays as it is.
+``wait`` in both clients follows an operation through a :class:`ProgressTracker`, which reports
+what changed as :class:`Progress` and says when the status is final. When the server offers
+RFC 5277 notifications (:func:`offers_notifications`) the tracker is fed the module's
+``download-progress`` and ``upgrade-status-changed`` notifications
+(:meth:`ProgressTracker.notified`); otherwise each snapshot of
+``/smart-upgrade/upgrade-information`` that polling ``<get>`` reads
+(:meth:`ProgressTracker.update`). Both produce the same :class:`Progress` values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from lxml import etree
+
 from smartupgrade_client.errors import upgrade_failure
-from smartupgrade_client.model import FileKind, UpgradeInformation, UpgradeStatus
+from smartupgrade_client.model import NAMESPACE, FileKind, UpgradeInformation, UpgradeStatus
 from smartupgrade_client.results import Progress
 
 ProgressCallback = Callable[[Progress], None]
+NOTIFICATION_CAPABILITY = "urn:ietf:params:netconf:capability:notification:1.0"
+# the files whose progress wait() reports (signatures are too small to follow)
+_FOLLOWED_FILES = (FileKind.SOFTWARE, FileKind.PATCH)
+
+
+def offers_notifications(capabilities: Iterable[str]) -> bool:
+    return any(c.strip() == NOTIFICATION_CAPABILITY for c in capabilities)
 
 
 def is_final(information: UpgradeInformation) -> bool:
@@ -40,22 +50,57 @@ class ProgressTracker:
         self._callback = callback
         self._last: dict[FileKind, tuple[int, Decimal | None]] = {}
 
-    def update(self, information: UpgradeInformation) -> list[Progress]:
-        """The changes since the previous snapshot, also passed to the callback in order."""
-        changes: list[Progress] = []
-        for kind, percent, speed in (
-            (
-                FileKind.SOFTWARE,
-                information.software_download_progress,
-                information.software_download_speed,
-            ),
-            (FileKind.PATCH, information.patch_download_progress, information.patch_download_speed),
-        ):
-            if percent is None or self._last.get(kind) == (percent, speed):
+    def notified(self, event: etree._Element) -> bool:
+        """Report the progress a notification of the module carries; True when it announces
+        a final upgrade status (the operation is over)."""
+        if etree.QName(event).namespace != NAMESPACE:
+            return False
+        leaves = {
+            etree.QName(child).localname: (child.text or "").strip()
+            for child in event
+            if isinstance(child.tag, str)
+        }
+        kind = etree.QName(event).localname
+        if kind == "upgrade-status-changed" and "upgrade-status" in leaves:
+            return UpgradeStatus(leaves["upgrade-status"]) is not UpgradeStatus.RUNNING
+        if kind == "download-progress" and "percent" in leaves:
+            file_kind = FileKind(leaves["file-kind"])
+            if file_kind in _FOLLOWED_FILES:
+                speed = Decimal(leaves["speed"]) if "speed" in leaves else None
+                self._report(
+                    [Progress(file_kind, int(leaves["percent"]), speed, UpgradeStatus.RUNNING)]
+                )
+        return False
+
+    def _report(self, candidates: list[Progress]) -> list[Progress]:
+        changes = []
+        for change in candidates:
+            if self._last.get(change.file_kind) == (change.percent, change.speed):
                 continue
-            self._last[kind] = (percent, speed)
-            changes.append(Progress(kind, percent, speed, information.upgrade_status))
+            self._last[change.file_kind] = (change.percent, change.speed)
+            changes.append(change)
         if self._callback is not None:
             for change in changes:
                 self._callback(change)
         return changes
+
+    def update(self, information: UpgradeInformation) -> list[Progress]:
+        """The changes since the previous snapshot, also passed to the callback in order."""
+        return self._report(
+            [
+                Progress(kind, percent, speed, information.upgrade_status)
+                for kind, percent, speed in (
+                    (
+                        FileKind.SOFTWARE,
+                        information.software_download_progress,
+                        information.software_download_speed,
+                    ),
+                    (
+                        FileKind.PATCH,
+                        information.patch_download_progress,
+                        information.patch_download_speed,
+                    ),
+                )
+                if percent is not None
+            ]
+        )

@@ -17,6 +17,10 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
+from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_client.model import FileKind, UpgradeInformation
+from smartupgrade_client.model import UpgradeStatus as ClientStatus
+from smartupgrade_client.results import Progress
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.schema import module
 from smartupgrade_server.device import FactoryState, Identity, SimulatedClock
@@ -349,3 +353,25 @@ async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
     assert int(counters.findtext(f"{{{NACM_NS}}}denied-operations") or 0) >= 4
     assert int(counters.findtext(f"{{{NACM_NS}}}denied-data-writes") or 0) >= 1
     assert int(counters.findtext(f"{{{NACM_NS}}}denied-notifications") or 0) >= 1
+
+
+async def test_the_sdk_waits_on_notifications(switch: EmulatedSwitch) -> None:
+    def run() -> tuple[list[Progress], UpgradeInformation, bool]:
+        with SmartUpgradeClient.connect(
+            "127.0.0.1", switch.port, username="admin", password=PASSWORD, hostkey_verify=False
+        ) as client:
+            client.set_ssl_policy(POLICY)
+            client.enable()
+            client.refresh()
+            client.download()
+            seen: list[Progress] = []
+            final = client.wait(progress=seen.append)
+            # wait subscribed this session; a second subscription is not needed
+            return seen, final, client.subscribe_to_progress()
+
+    seen, final, subscribed = await call(run)
+    assert subscribed
+    assert final.upgrade_status is ClientStatus.SUCCESS
+    software = [p.percent for p in seen if p.file_kind is FileKind.SOFTWARE]
+    assert software[-1] == 100
+    assert software == sorted(software)
