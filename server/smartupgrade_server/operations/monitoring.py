@@ -63,13 +63,13 @@ class Discovery:
         self._counters: NetconfCounters | None = None
         self._capabilities: tuple[str, ...] = ()
         self._library = (yang_library_xml(modules), modules_state_xml(modules))
-        # what an XPath filter may use undeclared, as for the datastores' modules
+        self._library_ns = module(YANG_LIBRARY_MODULE).namespace
+        # what an XPath filter may use undeclared: the same filter also selects from the
+        # datastores, so every module's prefix and name must resolve here too
         self._prefixes: dict[str, str] = {}
-        for name in (MONITORING_MODULE, YANG_LIBRARY_MODULE):
-            discovery_module = module(name)
-            self._prefixes[name] = self._prefixes[module_prefix(discovery_module)] = (
-                discovery_module.namespace
-            )
+        for advertised in modules.modules:
+            self._prefixes[advertised.name] = advertised.namespace
+            self._prefixes[module_prefix(advertised)] = advertised.namespace
 
     def listening(self, counters: NetconfCounters, capabilities: Sequence[str]) -> None:
         self._counters = counters
@@ -91,7 +91,7 @@ class Discovery:
         if selection is None:
             return self.state()
         if isinstance(selection, SubtreeFilter) and not any(
-            etree.QName(child).namespace in (None, *self._prefixes.values())
+            etree.QName(child).namespace in (None, self._ns, self._library_ns)
             for child in selection.children
         ):
             # a filter for other modules only: nothing here is rendered

@@ -1,0 +1,364 @@
+"""Discovery (RFC 6022, RFC 8525, RFC 7895) and NMDA (RFC 8526) over real SSH, with ncclient.
+
+A client that knows only the server's address lists the modules, downloads each with
+<get-schema> and compiles them with pyang; the discovery state passes yanglint; get-data and
+edit-data work on the NMDA datastores, with ietf-origin annotations.
+"""
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import etree
+from ncclient import manager
+from ncclient.operations import RaiseMode, RPCError
+
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.datastore.schema import (
+    AP_UPGRADE_FEATURE,
+    SMART_UPGRADE_MODULE,
+    implemented_modules,
+    module,
+)
+from smartupgrade_server.datastore.yang_library import (
+    DATASTORES_MODULE,
+    MONITORING_MODULE,
+    NMDA_MODULE,
+    ORIGIN_MODULE,
+    YANG_LIBRARY_MODULE,
+)
+from smartupgrade_server.device import FactoryState, Identity
+from tests.interop.clients import REPO_ROOT, yanglint_validate_reply
+from tests.manual_scheduler import ManualScheduler
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+NCM = module(MONITORING_MODULE).namespace
+YL = module(YANG_LIBRARY_MODULE).namespace
+NMDA = module(NMDA_MODULE).namespace
+DS = module(DATASTORES_MODULE).namespace
+OR = module(ORIGIN_MODULE).namespace
+SU = module(SMART_UPGRADE_MODULE).namespace
+NS = {"nc": NC, "ncm": NCM, "yl": YL, "nmda": NMDA, "su": SU, "or": OR}
+PYANG = Path(sys.executable).with_name("pyang")
+FACTORY = FactoryState("V200R020C00")
+AP_MODEL = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001")
+PLAIN_MODEL = Identity("S5735-L", "S5735-L24T4S-A", "2102351XFR10P0000002")
+AP_FEATURES = [f"{SMART_UPGRADE_MODULE}:{AP_UPGRADE_FEATURE}"]
+
+
+def connect(port: int) -> manager.Manager:
+    return manager.connect(
+        host="127.0.0.1",
+        port=port,
+        username="admin",
+        password="admin",
+        hostkey_verify=False,
+        look_for_keys=False,
+        allow_agent=False,
+    )
+
+
+async def start(directory: Path, identity: Identity) -> EmulatedSwitch:
+    return await EmulatedSwitch.start(
+        directory, identity=identity, factory=FACTORY, scheduler=ManualScheduler()
+    )
+
+
+@pytest.fixture
+async def switch(tmp_path: Path) -> AsyncIterator[EmulatedSwitch]:
+    started = await start(tmp_path, AP_MODEL)
+    try:
+        yield started
+    finally:
+        await started.close()
+
+
+async def session(switch: EmulatedSwitch) -> manager.Manager:
+    return await asyncio.to_thread(connect, switch.port)
+
+
+def subtree(element: str) -> tuple[str, str]:
+    return ("subtree", element)
+
+
+def elements(node: etree._Element, path: str) -> list[etree._Element]:
+    found = node.xpath(path, namespaces=NS)
+    assert isinstance(found, list)
+    return [item for item in found if isinstance(item, etree._Element)]
+
+
+def texts(node: etree._Element, path: str) -> list[str]:
+    found = node.xpath(path, namespaces=NS)
+    assert isinstance(found, list)
+    return [str(item) for item in found]
+
+
+def data(reply: Any) -> etree._Element:
+    element: etree._Element = reply.data_ele
+    return element
+
+
+async def dispatch(m: manager.Manager, xml: str) -> etree._Element:
+    """The whole <rpc-reply> (ncclient raises on none of its rpc-errors with raise_mode none)."""
+    reply = await asyncio.to_thread(m.dispatch, etree.fromstring(xml))
+    return etree.fromstring(reply.xml.encode())
+
+
+def advertised(m: manager.Manager) -> list[tuple[str, str]]:
+    """(name, revision) of every module, as a client reads them from /yang-library."""
+    reply = m.get(filter=subtree(f'<yang-library xmlns="{YL}"/>'))
+    entries = elements(
+        data(reply),
+        "yl:yang-library/yl:module-set/yl:module | "
+        "yl:yang-library/yl:module-set/yl:import-only-module",
+    )
+    return [
+        (entry.findtext(f"{{{YL}}}name") or "", entry.findtext(f"{{{YL}}}revision") or "")
+        for entry in entries
+    ]
+
+
+async def test_get_schema_returns_every_module_byte_identical(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    reply = await asyncio.to_thread(m.get, filter=subtree(f'<netconf-state xmlns="{NCM}"/>'))
+    schemas = elements(data(reply), "ncm:netconf-state/ncm:schemas/ncm:schema")
+    listed = {
+        (s.findtext(f"{{{NCM}}}identifier"), s.findtext(f"{{{NCM}}}version")) for s in schemas
+    }
+    assert listed == {(mod.name, mod.revision) for mod in implemented_modules()}
+    for schema in schemas:
+        assert schema.findtext(f"{{{NCM}}}format") == "ncm:yang"
+        assert schema.findtext(f"{{{NCM}}}location") == "NETCONF"
+    for name, revision in sorted(listed):
+        text = (await asyncio.to_thread(m.get_schema, name, revision, "yang")).data
+        files = list((REPO_ROOT / "yang").rglob(f"{name}@{revision}.yang"))
+        assert len(files) == 1
+        assert text.encode() == files[0].read_bytes(), name
+    # without version and format: the one revision there is
+    text = (await asyncio.to_thread(m.get_schema, SMART_UPGRADE_MODULE)).data
+    assert text == module(SMART_UPGRADE_MODULE).source
+    await asyncio.to_thread(m.close_session)
+
+
+async def test_unknown_schema_is_an_invalid_value(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    for args in (("no-such-module",), (SMART_UPGRADE_MODULE, "1999-01-01")):
+        with pytest.raises(RPCError) as caught:
+            await asyncio.to_thread(m.get_schema, *args)
+        assert caught.value.tag == "invalid-value"
+    await asyncio.to_thread(m.close_session)
+
+
+async def test_a_client_knowing_only_the_address_downloads_and_compiles_every_module(
+    switch: EmulatedSwitch, tmp_path: Path
+) -> None:
+    m = await session(switch)
+    modules = await asyncio.to_thread(advertised, m)
+    assert (SMART_UPGRADE_MODULE, module(SMART_UPGRADE_MODULE).revision) in modules
+    directory = tmp_path / "downloaded"
+    directory.mkdir()
+    for name, revision in modules:
+        text = (await asyncio.to_thread(m.get_schema, name, revision)).data
+        (directory / f"{name}@{revision}.yang").write_text(text, encoding="utf-8")
+    await asyncio.to_thread(m.close_session)
+    files = sorted(str(path) for path in directory.glob("*.yang"))
+    done = subprocess.run(
+        [str(PYANG), "-p", str(directory), *files],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+async def test_discovery_state_passes_yanglint_and_counts(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    await asyncio.to_thread(m.lock, "candidate")
+    with pytest.raises(RPCError):
+        await asyncio.to_thread(m.get_config, "nonexistent")
+    reply = await asyncio.to_thread(m.get)
+    assert yanglint_validate_reply(reply.xml, "get", features=AP_FEATURES).valid
+    for top in (f'<netconf-state xmlns="{NCM}"/>', f'<yang-library xmlns="{YL}"/>'):
+        filtered = await asyncio.to_thread(m.get, filter=subtree(top))
+        assert yanglint_validate_reply(filtered.xml, "get", features=AP_FEATURES).valid
+
+    state = data(reply).find(f"{{{NCM}}}netconf-state")
+    assert state is not None
+    (own,) = elements(state, "ncm:sessions/ncm:session")
+    assert own.findtext(f"{{{NCM}}}session-id") == str(m.session_id)
+    assert own.findtext(f"{{{NCM}}}transport") == "ncm:netconf-ssh"
+    assert own.findtext(f"{{{NCM}}}username") == "admin"
+    assert own.findtext(f"{{{NCM}}}source-host") == "127.0.0.1"
+    # lock, get-config, get: the get itself is counted before it is answered
+    assert own.findtext(f"{{{NCM}}}in-rpcs") == "3"
+    assert own.findtext(f"{{{NCM}}}out-rpc-errors") == "1"
+    lock = elements(
+        state, "ncm:datastores/ncm:datastore[ncm:name='candidate']/ncm:locks/ncm:global-lock"
+    )
+    assert lock[0].findtext(f"{{{NCM}}}locked-by-session") == str(m.session_id)
+    capabilities = texts(state, "ncm:capabilities/ncm:capability/text()")
+    assert set(capabilities) == set(m.server_capabilities)
+    statistics = state.find(f"{{{NCM}}}statistics")
+    assert statistics is not None
+    assert statistics.findtext(f"{{{NCM}}}in-sessions") == "1"
+    await asyncio.to_thread(m.close_session)
+
+    # a client dropping its connection is a dropped session; close-session was not
+    other = await session(switch)
+    await asyncio.to_thread(other._session.close)
+    m = await session(switch)
+    reply = await asyncio.to_thread(
+        m.get, filter=subtree(f'<netconf-state xmlns="{NCM}"><statistics/></netconf-state>')
+    )
+    statistics = data(reply).find(f"{{{NCM}}}netconf-state/{{{NCM}}}statistics")
+    assert statistics is not None
+    assert statistics.findtext(f"{{{NCM}}}in-sessions") == "3"
+    assert statistics.findtext(f"{{{NCM}}}dropped-sessions") == "1"
+    await asyncio.to_thread(m.close_session)
+
+
+async def test_modules_state_and_capabilities_of_an_ap_model(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    yang_library = next(c for c in m.server_capabilities if ":yang-library:1.1?" in c)
+    reply = await asyncio.to_thread(m.get, filter=subtree(f'<modules-state xmlns="{YL}"/>'))
+    await asyncio.to_thread(m.close_session)
+    assert f"revision={module(YANG_LIBRARY_MODULE).revision}" in yang_library
+    content_id = yang_library.rpartition("content-id=")[2]
+    state = data(reply).find(f"{{{YL}}}modules-state")
+    assert state is not None
+    assert state.findtext(f"{{{YL}}}module-set-id") == content_id
+    features = texts(state, f"yl:module[yl:name='{SMART_UPGRADE_MODULE}']/yl:feature/text()")
+    assert features == [AP_UPGRADE_FEATURE]
+    assert any(f"features={AP_UPGRADE_FEATURE}" in c for c in m.server_capabilities)
+
+
+async def test_a_model_without_ap_support_lacks_the_feature(tmp_path: Path) -> None:
+    switch = await start(tmp_path, PLAIN_MODEL)
+    try:
+        m = await session(switch)
+        reply = await asyncio.to_thread(m.get, filter=subtree(f'<yang-library xmlns="{YL}"/>'))
+        await asyncio.to_thread(m.close_session)
+    finally:
+        await switch.close()
+    smart_upgrade = next(
+        c for c in m.server_capabilities if c.startswith(f"{SU}?module={SMART_UPGRADE_MODULE}")
+    )
+    assert "features" not in smart_upgrade
+    (entry,) = elements(
+        data(reply), f"yl:yang-library/yl:module-set/yl:module[yl:name='{SMART_UPGRADE_MODULE}']"
+    )
+    assert entry.findall(f"{{{YL}}}feature") == []
+    assert yanglint_validate_reply(reply.xml, "get").valid
+
+
+# --- NMDA ------------------------------------------------------------------------------------
+
+
+def get_data(datastore: str, body: str = "") -> str:
+    return (
+        f'<get-data xmlns="{NMDA}" xmlns:ds="{DS}"><datastore>ds:{datastore}</datastore>'
+        f"{body}</get-data>"
+    )
+
+
+SU_FILTER = f'<subtree-filter><smart-upgrade xmlns="{SU}"/></subtree-filter>'
+ENABLE = (
+    f'<ssl-policies xmlns="{module("sunc-ssl-policy").namespace}"><ssl-policy>'
+    "<name>HOUP</name></ssl-policy></ssl-policies>"
+    f"<smart-upgrade xmlns='{SU}'><ssl-policy>houp</ssl-policy><enabled>true</enabled>"
+    "</smart-upgrade>"
+)
+
+
+async def test_edit_data_and_get_data_with_origin(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    m.raise_mode = RaiseMode.NONE
+    edit = (
+        f'<edit-data xmlns="{NMDA}" xmlns:ds="{DS}"><datastore>ds:candidate</datastore>'
+        f"<config>{ENABLE}</config></edit-data>"
+    )
+    assert (await dispatch(m, edit)).find(f"{{{NC}}}ok") is not None
+    candidate = await dispatch(m, get_data("candidate", SU_FILTER))
+    assert texts(candidate, "nmda:data/su:smart-upgrade/su:enabled/text()") == ["true"]
+    running = await dispatch(m, get_data("running", SU_FILTER))
+    assert elements(running, "nmda:data/su:smart-upgrade/su:enabled") == []
+    await asyncio.to_thread(m.commit)
+
+    reply = await dispatch(
+        m,
+        get_data(
+            "operational",
+            f"{SU_FILTER}<with-origin/><with-defaults>report-all</with-defaults>",
+        ),
+    )
+    top = reply.find(f"{{{NMDA}}}data/{{{SU}}}smart-upgrade")
+    assert top is not None
+    origin = f"{{{OR}}}origin"
+    assert top.find(f"{{{SU}}}enabled").get(origin) == "or:intended"  # type: ignore[union-attr]
+    https_port = top.find(f"{{{SU}}}https-port")
+    assert https_port is not None and https_port.get(origin) == "or:default"
+    # state data carries no origin
+    assert all(
+        element.get(origin) is None
+        for element in top.iter()
+        if isinstance(element.tag, str) and element.tag == f"{{{SU}}}state"
+    )
+    await asyncio.to_thread(m.close_session)
+
+
+async def test_get_data_config_filter_max_depth_and_errors(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    m.raise_mode = RaiseMode.NONE
+    state_only = await dispatch(m, get_data("operational", "<config-filter>false</config-filter>"))
+    assert state_only.find(f"{{{NMDA}}}data/{{{NCM}}}netconf-state") is not None
+    config_only = await dispatch(m, get_data("operational", "<config-filter>true</config-filter>"))
+    assert config_only.find(f"{{{NMDA}}}data/{{{NCM}}}netconf-state") is None
+    shallow = await dispatch(m, get_data("operational", "<max-depth>1</max-depth>"))
+    tops = shallow.find(f"{{{NMDA}}}data")
+    assert tops is not None and len(tops) > 0
+    assert all(len(top) == 0 for top in tops)
+    xpath = await dispatch(
+        m,
+        f'<get-data xmlns="{NMDA}" xmlns:ds="{DS}" xmlns:ncm="{NCM}">'
+        "<datastore>ds:operational</datastore>"
+        "<xpath-filter>/ncm:netconf-state/ncm:statistics</xpath-filter></get-data>",
+    )
+    assert [e.tag for e in xpath.find(f"{{{NMDA}}}data")] == [  # type: ignore[union-attr]
+        f"{{{NCM}}}netconf-state"
+    ]
+    for request in (
+        get_data("running", "<with-origin/>"),
+        get_data("intended"),
+        f'<edit-data xmlns="{NMDA}" xmlns:ds="{DS}"><datastore>ds:operational</datastore>'
+        "<config/></edit-data>",
+    ):
+        error = (await dispatch(m, request)).find(f"{{{NC}}}rpc-error/{{{NC}}}error-tag")
+        assert error is not None and error.text == "invalid-value"
+    await asyncio.to_thread(m.close_session)
+
+
+async def test_nmda_modules_are_in_the_yang_library(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    modules = dict(await asyncio.to_thread(advertised, m))
+    await asyncio.to_thread(m.close_session)
+    for name in (NMDA_MODULE, ORIGIN_MODULE, DATASTORES_MODULE):
+        assert modules[name] == module(name).revision
+    nmda = f"{NMDA}?module={NMDA_MODULE}"
+    assert not any(c.startswith(nmda) for c in m.server_capabilities)
+
+
+async def test_xpath_filters_use_module_prefixes_across_datastore_and_discovery(
+    switch: EmulatedSwitch,
+) -> None:
+    m = await session(switch)
+    ours = await asyncio.to_thread(m.get, filter=("xpath", "/su:smart-upgrade"))
+    statistics = await asyncio.to_thread(
+        m.get, filter=("xpath", "/ncm:netconf-state/ncm:statistics")
+    )
+    await asyncio.to_thread(m.close_session)
+    assert [child.tag for child in data(ours)] == [f"{{{SU}}}smart-upgrade"]
+    assert [child.tag for child in data(statistics)] == [f"{{{NCM}}}netconf-state"]

@@ -1,0 +1,155 @@
+"""The module set a switch model advertises, its yang-library trees and hello capabilities."""
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lxml import etree
+
+from smartupgrade_server.datastore.schema import (
+    AP_UPGRADE_FEATURE,
+    SMART_UPGRADE_MODULE,
+    implemented_modules,
+    module,
+)
+from smartupgrade_server.datastore.yang_library import (
+    NETCONF_MODULE,
+    NMDA_MODULE,
+    YANG_LIBRARY_MODULE,
+    ModuleSet,
+    is_import_only,
+    module_set,
+    modules_state_xml,
+    nsmap,
+    yang_library_xml,
+)
+from smartupgrade_server.netconf.counters import NetconfCounters, SessionCounters
+from smartupgrade_server.operations.capabilities import (
+    CANDIDATE,
+    protocol_capabilities,
+    server_capabilities,
+)
+from tests.interop.clients import STATE_MODULES, YANG_MODULES, yanglint_validate_reply
+
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+YL = module(YANG_LIBRARY_MODULE).namespace
+SU = module(SMART_UPGRADE_MODULE).namespace
+
+
+def modules_of(*, smart_upgrade: bool = True, ap_upgrade: bool = True) -> ModuleSet:
+    return module_set(
+        smart_upgrade=smart_upgrade,
+        ap_upgrade=ap_upgrade,
+        protocol_capabilities=protocol_capabilities(),
+    )
+
+
+def texts(node: etree._Element, path: str) -> list[str]:
+    found = node.xpath(path, namespaces={"yl": YL})
+    assert isinstance(found, list)
+    return [str(item) for item in found]
+
+
+def as_get_reply(*trees: etree._Element) -> etree._Element:
+    reply = etree.Element(f"{{{NC}}}rpc-reply", nsmap=nsmap({None: NC}))
+    etree.SubElement(reply, f"{{{NC}}}data").extend(trees)
+    return reply
+
+
+def test_every_module_file_is_listed_once_with_its_conformance() -> None:
+    modules = modules_of()
+    library = yang_library_xml(modules)
+    listed = texts(
+        library,
+        "yl:module-set/yl:module/yl:name/text() | "
+        "yl:module-set/yl:import-only-module/yl:name/text()",
+    )
+    assert sorted(listed) == sorted(mod.name for mod in implemented_modules())
+    import_only = texts(library, "yl:module-set/yl:import-only-module/yl:name/text()")
+    assert all(is_import_only(module(name)) for name in import_only)
+    assert SMART_UPGRADE_MODULE not in import_only
+
+
+def test_features_follow_the_model_and_the_protocol_capabilities() -> None:
+    with_ap, without_ap = modules_of(), modules_of(ap_upgrade=False)
+    assert with_ap.features[SMART_UPGRADE_MODULE] == (AP_UPGRADE_FEATURE,)
+    assert SMART_UPGRADE_MODULE not in without_ap.features
+    assert with_ap.content_id != without_ap.content_id
+    # RFC 6241 names ietf-netconf's features after the capabilities
+    assert CANDIDATE.split(":")[-2] in with_ap.features[NETCONF_MODULE]
+    assert "url" not in with_ap.features[NETCONF_MODULE]
+    assert set(with_ap.features[NMDA_MODULE]) == {"origin", "with-defaults"}
+
+
+def test_an_excluded_model_has_no_smart_upgrade_module() -> None:
+    modules = modules_of(smart_upgrade=False, ap_upgrade=False)
+    assert modules.module(SMART_UPGRADE_MODULE) is None
+    capabilities = server_capabilities(modules)
+    assert not any(c.startswith(SU) for c in capabilities)
+    names = texts(modules_state_xml(modules), "yl:module/yl:name/text()")
+    assert SMART_UPGRADE_MODULE not in names
+
+
+def test_hello_announces_yang_1_0_and_own_modules_and_the_yang_library() -> None:
+    modules = modules_of()
+    capabilities = server_capabilities(modules)
+    assert modules.capability() in capabilities
+    revision = module(YANG_LIBRARY_MODULE).revision
+    assert modules.capability() == (
+        "urn:ietf:params:netconf:capability:yang-library:1.1"
+        f"?revision={revision}&content-id={modules.content_id}"
+    )
+    announced = {c.partition("module=")[2].partition("&")[0] for c in capabilities}
+    assert SMART_UPGRADE_MODULE in announced and NETCONF_MODULE in announced
+    # YANG 1.1 IETF modules only through the yang-library
+    assert YANG_LIBRARY_MODULE not in announced and NMDA_MODULE not in announced
+
+
+def test_the_yang_library_trees_pass_yanglint() -> None:
+    modules = modules_of()
+    reply = as_get_reply(yang_library_xml(modules), modules_state_xml(modules))
+    result = yanglint_validate_reply(reply, "get", (*YANG_MODULES, *STATE_MODULES))
+    assert result.valid, result.output
+
+
+def test_counters_count_each_session_and_the_server() -> None:
+    started = datetime(2026, 11, 27, tzinfo=UTC)
+    counters = NetconfCounters(start_time=started)
+    counters.session_started(SessionCounters(1, "admin", "127.0.0.1", started))
+    counters.session_started(SessionCounters(2, "admin", "127.0.0.1", started))
+    counters.bad_hello()
+    counters.rpc_received(1)
+    counters.bad_rpc_received(1)
+    counters.rpc_error_sent(1)
+    counters.notification_sent(2)
+    assert (counters.in_sessions, counters.in_rpcs, counters.in_bad_rpcs) == (2, 1, 1)
+    assert (counters.out_rpc_errors, counters.out_notifications, counters.in_bad_hellos) == (
+        1,
+        1,
+        1,
+    )
+    assert counters.sessions[1].in_rpcs == 1 and counters.sessions[2].out_notifications == 1
+    counters.session_ended(1, dropped=False)
+    # a killed session's connection is lost afterwards: only the first end counts
+    counters.session_ended(1, dropped=True)
+    counters.session_ended(2, dropped=True)
+    assert counters.dropped_sessions == 1 and counters.sessions == {}
+
+
+def test_the_sim_refuses_an_excluded_model(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("smartupgrade-sim")),
+            "--model=S5731-L",
+            f"--data-dir={tmp_path}",
+            "--netconf-port=0",
+            "--houp-port=0",
+            "--houp-admin-port=0",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "S5731-L does not support smart upgrade" in done.stderr
