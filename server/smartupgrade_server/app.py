@@ -161,6 +161,7 @@ class EmulatedSwitch:
         notifications = NotificationStream(schema, device.clock, access)
         notifications.register(operations.register)
         datastores.subscribe(notifications)
+        datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
         device.subscribe(notifications.device_event)
         server = await _listen(
             host,

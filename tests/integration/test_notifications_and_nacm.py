@@ -45,6 +45,7 @@ __all__ = ["houp", "houp_dir"]
 
 NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
 PASSWORD = "secret-pass"
 # A level-3 user whom NACM rules deny writes, RPCs, one state container and one notification.
 # Rule-lists are searched in order, so the auditors' list comes before the factory's.
@@ -301,6 +302,13 @@ async def test_a_level_2_user_is_refused_smart_upgrade(connect: Connect) -> None
     assert error.path is not None and "smart-upgrade" in error.path
     for name in ("refresh", "download", "right-now", "cancel"):
         await denied(operator.dispatch, rpc(name))
+    # NMDA's edit-data is a write like edit-config
+    edit_data = etree.fromstring(
+        f'<edit-data xmlns="{NMDA_NS}" xmlns:ds="urn:ietf:params:xml:ns:yang:ietf-datastores">'
+        f'<datastore>ds:running</datastore><config><smart-upgrade xmlns="{NAMESPACE}">'
+        "<web-prompt>false</web-prompt></smart-upgrade></config></edit-data>"
+    )
+    await denied(operator.dispatch, edit_data)
     got = await call(operator.get)
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
     assert got.data_ele.find(f"{{{NACM_NS}}}nacm") is None
@@ -375,3 +383,20 @@ async def test_the_sdk_waits_on_notifications(switch: EmulatedSwitch) -> None:
     software = [p.percent for p in seen if p.file_kind is FileKind.SOFTWARE]
     assert software[-1] == 100
     assert software == sorted(software)
+
+
+async def test_confirmed_commit_events(connect: Connect, tmp_path: Path) -> None:
+    watcher, editor = await connect("admin"), await connect("admin")
+    confirmed = f'<filter type="subtree"><netconf-confirmed-commit xmlns="{NCN}"/></filter>'
+    await call(watcher.create_subscription, filter=etree.fromstring(confirmed))
+    await call(
+        editor.edit_config, target="candidate", config=su_config("<https-port>8443</https-port>")
+    )
+    await call(editor.commit, confirmed=True, timeout="120")
+    await call(editor.commit)
+    started, completed = await take(watcher), await take(watcher)
+    assert leaves(started)["confirm-event"] == "start"
+    assert leaves(started)["timeout"] == "120"
+    assert leaves(started)["username"] == "admin"
+    assert leaves(completed)["confirm-event"] == "complete"
+    yanglint_notification(started, tmp_path)

@@ -86,6 +86,28 @@ class ConfigSubscriber(Protocol):
         """A change this subscriber prepared will not be applied."""
 
 
+class ConfirmEvent(StrEnum):
+    """What happened to a confirmed commit (RFC 6470 confirm-event)."""
+
+    START = "start"
+    CANCEL = "cancel"
+    TIMEOUT = "timeout"
+    EXTEND = "extend"
+    COMPLETE = "complete"
+
+
+@dataclass(frozen=True)
+class ConfirmedCommitEvent:
+    event: ConfirmEvent
+    # the session that caused it; for a timeout, the one that started the confirmed commit
+    session_id: int
+    # seconds until the rollback, for start and extend
+    timeout: float | None = None
+
+
+ConfirmedCommitListener = Callable[[ConfirmedCommitEvent], None]
+
+
 class Cancellable(Protocol):
     def cancel(self) -> None: ...
 
@@ -146,6 +168,7 @@ class Datastores:
         self._locked_at: dict[DatastoreName, datetime] = {}
         self._pending: _PendingCommit | None = None
         self._subscribers: list[ConfigSubscriber] = []
+        self._confirm_listeners: list[ConfirmedCommitListener] = []
         self._state_provider: StateProvider = _no_state
         self._operational: dict[Members, _Operational] = {}
 
@@ -153,6 +176,16 @@ class Datastores:
 
     def subscribe(self, subscriber: ConfigSubscriber) -> None:
         self._subscribers.append(subscriber)
+
+    def add_confirmed_commit_listener(self, listener: ConfirmedCommitListener) -> None:
+        self._confirm_listeners.append(listener)
+
+    def _announce(self, event: ConfirmedCommitEvent) -> None:
+        for listener in self._confirm_listeners:
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("confirmed-commit listener %r failed", listener)
 
     def set_state_provider(self, provider: StateProvider) -> None:
         self._state_provider = provider
@@ -324,6 +357,10 @@ class Datastores:
                 persist if persist is not None else (pending.persist if pending else None),
                 self._scheduler(timeout, self._confirm_timed_out),
             )
+            event = ConfirmEvent.START if pending is None else ConfirmEvent.EXTEND
+            self._announce(ConfirmedCommitEvent(event, session_id, timeout))
+        elif pending is not None:
+            self._announce(ConfirmedCommitEvent(ConfirmEvent.COMPLETE, session_id))
 
     def cancel_commit(self, session_id: int, persist_id: str | None = None) -> None:
         """<cancel-commit> (RFC 6241 §8.4.4.1): roll back a pending confirmed commit."""
@@ -332,6 +369,7 @@ class Datastores:
             raise OperationFailedError(ErrorType.PROTOCOL, message="no confirmed commit is pending")
         self._check_may_confirm(pending, session_id, persist_id)
         self._roll_back()
+        self._announce(ConfirmedCommitEvent(ConfirmEvent.CANCEL, session_id))
 
     def discard_changes(self, session_id: int) -> None:
         self._check_not_locked(DatastoreName.CANDIDATE, session_id)
@@ -384,6 +422,7 @@ class Datastores:
         pending = self._pending
         if pending is not None and pending.persist is None and pending.session_id == session_id:
             self._roll_back()
+            self._announce(ConfirmedCommitEvent(ConfirmEvent.CANCEL, session_id))
 
     def _release(self, target: DatastoreName) -> None:
         del self._locks[target]
@@ -416,7 +455,10 @@ class Datastores:
 
     def _confirm_timed_out(self) -> None:
         logger.info("confirmed commit not confirmed in time: rolling back")
+        pending = self._pending
+        assert pending is not None
         self._roll_back()
+        self._announce(ConfirmedCommitEvent(ConfirmEvent.TIMEOUT, pending.session_id))
 
     def _roll_back(self) -> None:
         pending = self._pending

@@ -42,6 +42,15 @@ _DATA_STATEMENTS = frozenset(
 _NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
 # replies whose children are data nodes, pruned of what the user may not read
 _READS = frozenset({qname("get"), qname("get-config"), f"{{{_NMDA_NS}}}get-data"})
+_WRITES = frozenset(
+    {
+        qname("edit-config"),
+        qname("copy-config"),
+        qname("delete-config"),
+        qname("commit"),
+        f"{{{_NMDA_NS}}}edit-data",
+    }
+)
 
 
 def _sensitivities(schema: Schema) -> dict[tuple[str, ...], Sensitivity]:
@@ -347,12 +356,7 @@ class AccessControlledOperations:
     async def dispatch(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
         self.access.check_exec(context, request.operation)
         tag = request.operation_tag
-        if tag in (
-            qname("edit-config"),
-            qname("copy-config"),
-            qname("delete-config"),
-            qname("commit"),
-        ):
+        if tag in _WRITES:
             self._check_write(context, request.operation)
         reply = await self.operations.dispatch(context, request)
         if tag in _READS and isinstance(reply, etree._Element):
@@ -370,7 +374,7 @@ class AccessControlledOperations:
                     datastores.raw(DatastoreName.CANDIDATE),
                 )
             return
-        target = _datastore(operation, "target")
+        target = _datastore(operation, "datastore" if local == "edit-data" else "target")
         if target is None:
             return
         old = datastores.raw(target)
@@ -407,8 +411,13 @@ class AccessControlledOperations:
 
 
 def _child(parent: etree._Element, name: str) -> etree._Element | None:
+    """A parameter of a base or NMDA operation (Ansible sends them without a namespace)."""
     for child in parent:
-        if isinstance(child.tag, str) and child.tag in (qname(name), name):
+        if isinstance(child.tag, str) and child.tag in (
+            qname(name),
+            f"{{{_NMDA_NS}}}{name}",
+            name,
+        ):
             return child
     return None
 
@@ -422,6 +431,12 @@ def _datastore(operation: etree._Element, name: str) -> DatastoreName | None:
     container = _child(operation, name)
     if container is None:
         return None
+    if name == "datastore":
+        # <edit-data>: an identity such as ds:running
+        try:
+            return DatastoreName((container.text or "").strip().rpartition(":")[2])
+        except ValueError:
+            return None
     for child in container:
         if isinstance(child.tag, str):
             try:

@@ -1,7 +1,8 @@
 """The ``NETCONF`` event stream (RFC 5277): create-subscription, replay, and the events.
 
 Sources: the switch's events (the module's own notifications), commits of ``running`` (RFC 6470
-``netconf-config-change``, including the switch's own edits), and session starts and ends.
+``netconf-config-change``, including the switch's own edits), confirmed commits
+(``netconf-confirmed-commit``), and session starts and ends.
 Every notification is kept in a bounded log for replay and handed to each subscribed session
 through its ``SessionContext.notify``, after the session's filter and NACM (a user receives
 only the notifications it may read). Publishing never waits: the transport queues per session.
@@ -24,7 +25,12 @@ from yangson.schemanode import InternalNode, LeafNode, ListNode, NotificationNod
 
 from smartupgrade_server.datastore.codec import RawObject, Schema
 from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
-from smartupgrade_server.datastore.store import SYSTEM_SESSION, ConfigChange
+from smartupgrade_server.datastore.store import (
+    SYSTEM_SESSION,
+    ConfigChange,
+    ConfirmedCommitEvent,
+    ConfirmEvent,
+)
 from smartupgrade_server.device import (
     DownloadProgress,
     Event,
@@ -346,6 +352,21 @@ class NotificationStream:
             if isinstance(child, InternalNode):
                 node = child
         return text, self.schema.path_namespaces(text), before, after
+
+    # --- RFC 6470 confirmed commits (a datastore confirmed-commit listener) -----------------
+
+    def confirmed_commit(self, event: ConfirmedCommitEvent) -> None:
+        content = self._ncn("netconf-confirmed-commit")
+        if event.event is not ConfirmEvent.TIMEOUT:
+            context = self._sessions.get(event.session_id)
+            if context is None:
+                # RFC 6470 needs the session's user, which only a live session has
+                return
+            self._session_parameters(content, context)
+        etree.SubElement(content, f"{{{self._ncn_ns}}}confirm-event").text = event.event.value
+        if event.timeout is not None:
+            etree.SubElement(content, f"{{{self._ncn_ns}}}timeout").text = str(int(event.timeout))
+        self.publish(content)
 
     # --- the switch's events (a device observer) --------------------------------------------
 
