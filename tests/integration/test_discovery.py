@@ -362,3 +362,22 @@ async def test_xpath_filters_use_module_prefixes_across_datastore_and_discovery(
     await asyncio.to_thread(m.close_session)
     assert [child.tag for child in data(ours)] == [f"{{{SU}}}smart-upgrade"]
     assert [child.tag for child in data(statistics)] == [f"{{{NCM}}}netconf-state"]
+
+
+async def test_notifications_sent_are_counted(switch: EmulatedSwitch) -> None:
+    m = await session(switch)
+    await asyncio.to_thread(m.create_subscription)
+    await asyncio.to_thread(
+        m.edit_config,
+        target="running",
+        config=f"<config><smart-upgrade xmlns='{SU}'><web-prompt>false</web-prompt>"
+        "</smart-upgrade></config>",
+    )
+    # the config-change notification is queued before this request, so it is sent first
+    reply = await asyncio.to_thread(m.get, filter=subtree(f'<netconf-state xmlns="{NCM}"/>'))
+    await asyncio.to_thread(m.close_session)
+    state = data(reply)
+    assert texts(state, "ncm:netconf-state/ncm:statistics/ncm:out-notifications/text()") == ["1"]
+    assert texts(
+        state, "ncm:netconf-state/ncm:sessions/ncm:session/ncm:out-notifications/text()"
+    ) == ["1"]

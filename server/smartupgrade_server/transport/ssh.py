@@ -11,7 +11,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,6 +95,9 @@ async def refuse_default_credentials(host: str, users: UserDatabase, data_dir: P
         )
 
 
+Authorize = Callable[[SessionContext, RpcRequest], None]
+
+
 class NetconfSshServer:
     """A listening NETCONF/SSH server; start it with :meth:`start`."""
 
@@ -111,6 +114,8 @@ class NetconfSshServer:
         self.capabilities = tuple(capabilities)
         self.registry = registry
         self.max_message_size = max_message_size
+        # access control of the operations the transport runs itself (kill-session)
+        self.authorize: Authorize | None = None
         self.counters = NetconfCounters(start_time=datetime.now(UTC))
         self.host_keys: Sequence[asyncssh.SSHKey] = ()
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -128,11 +133,13 @@ class NetconfSshServer:
         *,
         registry: SessionRegistry | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        authorize: Authorize | None = None,
     ) -> Self:
         """Listen on ``host:port`` (port 0: any free port, see :attr:`port`).
 
         ``data_dir`` holds the host keys and ``users.yaml``, both created on first start.
         Pass a ``registry`` to add session end hooks (lock release) before clients arrive.
+        ``authorize`` raises RpcError to refuse a kill-session (the dispatcher checks the rest).
         """
         users = await asyncio.to_thread(UserDatabase.load_or_create, data_dir)
         await refuse_default_credentials(host, users, data_dir)
@@ -146,6 +153,7 @@ class NetconfSshServer:
         )
         # the command line listener of the same switch serves the same keys (cli_ssh.py)
         server.host_keys = host_keys
+        server.authorize = authorize
         server._acceptor = await asyncssh.create_server(
             lambda: _SshConnection(server),
             host,
@@ -399,6 +407,7 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
         match event:
             case _Notification(message):
                 self._pending_notifications -= 1
+                counters.notification_sent(self._context.session_id)
                 await self._send(self._session.notification(message))
             case HelloReceived(capabilities, framing):
                 self._hello_received = True
@@ -442,6 +451,8 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
                 session.close()
                 return session.reply_ok(request)
             if request.operation_tag == KILL_SESSION:
+                if self._server.authorize is not None:
+                    self._server.authorize(self._context, request)
                 target = kill_session_target(request)
                 self._server.registry.kill(target, by=self._context.session_id)
                 self._server.counters.session_ended(target, dropped=False)
