@@ -264,13 +264,15 @@ async def _listen(
     registry = SessionRegistry()
     registry.add_end_hook(operations.session_ended)
     notifications.attach(registry)
+    guarded = AccessControlledOperations(operations, access)
     server = await NetconfSshServer.start(
         host,
         port,
         data_dir,
-        AccessControlledOperations(operations, access),
+        guarded,
         server_capabilities(discovery.modules),
         registry=registry,
+        authorize=guarded.authorize,
     )
     discovery.listening(server.counters, server.capabilities)
     return server

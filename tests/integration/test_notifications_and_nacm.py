@@ -46,6 +46,7 @@ __all__ = ["houp", "houp_dir"]
 NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
 NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 PASSWORD = "secret-pass"
 # A level-3 user whom NACM rules deny writes, RPCs, one state container and one notification.
 # Rule-lists are searched in order, so the auditors' list comes before the factory's.
@@ -309,6 +310,11 @@ async def test_a_level_2_user_is_refused_smart_upgrade(connect: Connect) -> None
         "<web-prompt>false</web-prompt></smart-upgrade></config></edit-data>"
     )
     await denied(operator.dispatch, edit_data)
+    # kill-session is default-deny-all in ietf-netconf
+    kill = etree.fromstring(
+        f'<kill-session xmlns="{NC_NS}"><session-id>{admin.session_id}</session-id></kill-session>'
+    )
+    await denied(operator.dispatch, kill)
     got = await call(operator.get)
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
     assert got.data_ele.find(f"{{{NACM_NS}}}nacm") is None

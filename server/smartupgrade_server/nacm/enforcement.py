@@ -353,6 +353,10 @@ class AccessControlledOperations:
         self.operations = operations
         self.access = access
 
+    def authorize(self, context: SessionContext, request: RpcRequest) -> None:
+        """The exec check alone, for the operations the transport runs (kill-session)."""
+        self.access.check_exec(context, request.operation)
+
     async def dispatch(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
         self.access.check_exec(context, request.operation)
         tag = request.operation_tag

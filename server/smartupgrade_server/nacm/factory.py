@@ -3,7 +3,8 @@
 Every smart-upgrade command of the seed, 'display smart-upgrade information' included, has
 "Default Level 3: Management level". Users of level 3 are in group ``level-3`` (and every lower
 one) and may do everything; the others may use NETCONF itself but neither read nor change smart
-upgrade, nor change the SSL policies it trusts.
+upgrade, nor change the SSL policies it trusts, nor kill other sessions (the ietf-netconf module
+shipped here has no ``default-deny-all`` on kill-session, so a rule says it).
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ def factory_nacm() -> RawObject:
                             "access-operations": "*",
                             "action": "deny",
                             "comment": "Smart upgrade commands: Default Level 3.",
+                        },
+                        {
+                            "name": "kill-session",
+                            "module-name": "ietf-netconf",
+                            "rpc-name": "kill-session",
+                            "access-operations": "exec",
+                            "action": "deny",
+                            "comment": "Ending other users' sessions is for level 3.",
                         },
                         {
                             "name": "ssl-policies",
