@@ -110,8 +110,11 @@ class Sim:
 
 
 @contextmanager
-def running_sim(data_dir: Path, model: str) -> Iterator[Sim]:
-    """``smartupgrade-sim`` in a subprocess with a fresh ``data_dir``; its log goes to ``.log``."""
+def running_sim(data_dir: Path, model: str, *options: str) -> Iterator[Sim]:
+    """``smartupgrade-sim`` in a subprocess with a fresh ``data_dir``; its log goes to ``.log``.
+
+    ``options`` are further command-line flags of the sim.
+    """
     log_path = data_dir.with_name(f"{data_dir.name}.log")
     argv = [
         str(SMARTUPGRADE_SIM),
@@ -123,6 +126,7 @@ def running_sim(data_dir: Path, model: str) -> Iterator[Sim]:
         "--houp-admin-port=0",
         "--cli-port=0",
         f"--model={model}",
+        *options,
     ]
     with log_path.open("w") as log:
         process = subprocess.Popen(
