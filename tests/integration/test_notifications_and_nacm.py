@@ -64,6 +64,12 @@ AUDITOR_RULES = f"""
         <action>deny</action>
       </rule>
       <rule>
+        <name>no-port</name>
+        <path xmlns:su="{NAMESPACE}">/su:smart-upgrade/su:https-port</path>
+        <access-operations>read</access-operations>
+        <action>deny</action>
+      </rule>
+      <rule>
         <name>no-progress</name>
         <module-name>sunc-smart-upgrade</module-name>
         <notification-name>download-progress</notification-name>
@@ -161,7 +167,9 @@ async def connect(switch: EmulatedSwitch) -> AsyncIterator[Connect]:
 
 async def take(session: manager.Manager) -> etree._Element:
     """The content of the next notification (bounded by the test timeout)."""
-    notification = await call(session.take_notification, True, None)
+    # short blocking takes, so that the test timeout can interrupt a wait that never ends
+    while (notification := await call(session.take_notification, True, 1.0)) is None:
+        pass
     envelope = notification.notification_ele
     assert envelope.tag == f"{{{NOTIFICATION_NS}}}notification"
     assert envelope[0].tag == f"{{{NOTIFICATION_NS}}}eventTime"
@@ -319,20 +327,20 @@ async def test_a_level_2_user_is_refused_smart_upgrade(connect: Connect) -> None
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
     assert got.data_ele.find(f"{{{NACM_NS}}}nacm") is None
     assert admin.connected
-    # version-checked is published first, then a config change the operator may read
+    # version-checked comes between two config changes and is not sent; the config changes
+    # are, without the edits of nodes the operator may not read
     await call(admin.edit_config, target="running", config=su_config(ENABLE))
     await call(admin.dispatch, rpc("refresh"))
     await call(
         admin.edit_config, target="running", config=su_config("<web-prompt>false</web-prompt>")
     )
-    while True:
+    changes = 0
+    while changes < 2:
         content = await take(operator)
         assert etree.QName(content).namespace != NAMESPACE
-        if (
-            local(content) == "netconf-config-change"
-            and "web-prompt" in etree.tostring(content).decode()
-        ):
-            break
+        if local(content) == "netconf-config-change":
+            assert content.find(f"{{{NCN}}}edit") is None
+            changes += 1
 
 
 async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
@@ -362,6 +370,12 @@ async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
             and leaves(content)["upgrade-status"] != "running"
         ):
             break
+    # a config change of a node the auditor may not read comes without its edit
+    await call(admin.edit_config, target="running", config=su_config("<https-port>99</https-port>"))
+    while local(content := await take(auditor)) != "netconf-config-change":
+        pass
+    assert content.find(f"{{{NCN}}}edit") is None
+    assert content.findtext(f"{{{NCN}}}datastore") == "running"
     counters = (await call(admin.get)).data_ele.find(f"{{{NACM_NS}}}nacm")
     assert counters is not None
     assert int(counters.findtext(f"{{{NACM_NS}}}denied-operations") or 0) >= 4

@@ -9,6 +9,7 @@ checked: they are the server's, not a user's.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,10 +26,12 @@ from smartupgrade_server.nacm.rules import (
     Access,
     DataPath,
     NacmConfig,
+    RulePathError,
     Sensitivity,
     Step,
     level_groups,
     parse_config,
+    parse_path,
 )
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import AccessDeniedError, ErrorType, RpcError
@@ -40,6 +43,7 @@ _DATA_STATEMENTS = frozenset(
     {"container", "list", "leaf", "leaf-list", "anydata", "anyxml", "choice", "case"}
 )
 _NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
+_CONFIG_CHANGE = "netconf-config-change"
 # replies whose children are data nodes, pruned of what the user may not read
 _READS = frozenset({qname("get"), qname("get-config"), f"{{{_NMDA_NS}}}get-data"})
 _WRITES = frozenset(
@@ -146,20 +150,35 @@ class AccessControl:
             message=f"user {context.username!r} may not execute {name.localname!r}",
         )
 
-    def may_receive(self, context: SessionContext, content: etree._Element) -> bool:
-        """A notification (its content element) for this session's user (RFC 8341 §3.4.6)."""
+    def readable(self, context: SessionContext, content: etree._Element) -> etree._Element | None:
+        """A notification (its event element) as this session's user may receive it: None if
+        the user may not read it (RFC 8341 §3.4.6), and a config change without the edits of
+        nodes the user may not read (they would tell what the nodes are)."""
         config = self.config()
         if not config.enabled:
-            return True
+            return content
         name = etree.QName(content)
         module = self.schema.module_of_namespace.get(name.namespace or "")
         if module is None:
-            return True
+            return content
+        groups = self._groups(config, context)
         sensitivity = self._sensitivity((f"{module}:{name.localname}",))
-        if config.may_receive(self._groups(config, context), module, name.localname, sensitivity):
-            return True
-        self.denied_notifications += 1
-        return False
+        if not config.may_receive(groups, module, name.localname, sensitivity):
+            self.denied_notifications += 1
+            return None
+        if name.localname != _CONFIG_CHANGE:
+            return content
+        pruned = copy.deepcopy(content)
+        for edit in pruned.iterfind(f"{{{name.namespace}}}edit"):
+            target = edit.findtext(f"{{{name.namespace}}}target") or "/"
+            try:
+                path = parse_path(target, self._modules)
+            except RulePathError:
+                continue
+            names = tuple(f"{step.module}:{step.name}" for step in path)
+            if path and not config.may_access(groups, path, Access.READ, self._sensitivity(names)):
+                pruned.remove(edit)
+        return pruned
 
     # --- reading ------------------------------------------------------------------------
 

@@ -83,7 +83,9 @@ class EventClock(Protocol):
 
 
 class ReadAccess(Protocol):
-    def may_receive(self, context: SessionContext, content: etree._Element) -> bool: ...
+    def readable(
+        self, context: SessionContext, content: etree._Element
+    ) -> etree._Element | None: ...
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,11 @@ class NotificationStream:
         assert notify is not None
         if subscription.stop is not None and logged.event_time > subscription.stop:
             return
-        if self.access is not None and not self.access.may_receive(
-            subscription.context, logged.content
-        ):
+        content: etree._Element | None = logged.content
+        if self.access is not None:
+            content = self.access.readable(subscription.context, logged.content)
+        if content is None:
             return
-        content = logged.content
         if subscription.filter is not None:
             wrapper = etree.Element("data")
             wrapper.append(copy.deepcopy(content))
