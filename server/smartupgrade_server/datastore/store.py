@@ -73,6 +73,8 @@ class ConfigChange:
     # ``new`` as the raw object it was validated from (yangson's raw_value() rebuilds it at a
     # cost); read-only, as it becomes running
     config: RawObject
+    # ``old`` as a raw object, for the same reason; read-only, as it is still running
+    old_config: RawObject
 
 
 class ConfigSubscriber(Protocol):
@@ -201,6 +203,12 @@ class Datastores:
     def raw(self, name: DatastoreName) -> RawObject:
         """A copy of a datastore's content as an RFC 7951 raw object."""
         return copy.deepcopy(self._raw(name))
+
+    def raw_view(self, name: DatastoreName) -> RawObject:
+        """A datastore's content itself, not a copy, for readers that must not modify it:
+        copying costs more than a whole NACM check. It stays valid after the datastore
+        changes, since a change replaces the object instead of modifying it."""
+        return self._raw(name)
 
     def instance(self, name: DatastoreName) -> RootNode:
         if name is DatastoreName.RUNNING:
@@ -343,7 +351,8 @@ class Datastores:
                 ErrorType.PROTOCOL,
                 message=f"no confirmed commit with persist-id {persist_id!r} is pending",
             )
-        backup = copy.deepcopy(self._running_raw) if pending is None else pending.backup
+        # running's raw object is replaced, never modified, so it serves as the backup as is
+        backup = self._running_raw if pending is None else pending.backup
         if self._candidate_raw is not None:
             self._set_running(self._candidate_raw, session_id, validated_as=self._candidate)
             self._drop_candidate()
@@ -510,7 +519,7 @@ class Datastores:
 
     def _change(self, new: RootNode, config: RawObject, session_id: int) -> ConfigChange:
         changed = tuple(_changed_paths(self.schema.root, self._running_raw, config, ""))
-        return ConfigChange(self._running, new, changed, session_id, config)
+        return ConfigChange(self._running, new, changed, session_id, config, self._running_raw)
 
     def _offer(self, change: ConfigChange, *, forced: bool = False) -> None:
         prepared: list[ConfigSubscriber] = []

@@ -92,6 +92,9 @@ class AccessControl:
             **{module: module for module in self.schema.prefix_of_module},
         }
         self._cached: tuple[RootNode, NacmConfig] | None = None
+        # per (user name, level), for the cached configuration: groups and whether they may
+        # read everything, which every request and every get would work out again
+        self._users: dict[tuple[str, int], tuple[frozenset[str], bool]] = {}
         self.denied_operations = 0
         self.denied_data_writes = 0
         self.denied_notifications = 0
@@ -101,12 +104,23 @@ class AccessControl:
     def config(self) -> NacmConfig:
         running = self.datastores.instance(DatastoreName.RUNNING)
         if self._cached is None or self._cached[0] is not running:
-            raw = running.raw_value()
+            raw = self.datastores.raw_view(DatastoreName.RUNNING)
             self._cached = (running, parse_config(raw.get(NACM), self._modules))
+            self._users = {}
         return self._cached[1]
 
+    def _user(self, config: NacmConfig, context: SessionContext) -> tuple[frozenset[str], bool]:
+        """The user's groups, and whether they may read every node; ``config`` is
+        ``self.config()``, which the cache belongs to."""
+        key = (context.username, context.level)
+        found = self._users.get(key)
+        if found is None:
+            groups = config.groups_of(context.username, level_groups(context.level))
+            found = self._users[key] = (groups, config.reads_everything(groups))
+        return found
+
     def _groups(self, config: NacmConfig, context: SessionContext) -> frozenset[str]:
-        return config.groups_of(context.username, level_groups(context.level))
+        return self._user(config, context)[0]
 
     def state(self) -> RawObject:
         """The counters of ``/nacm`` (config false, mandatory)."""
@@ -187,7 +201,9 @@ class AccessControl:
         config = self.config()
         if not config.enabled:
             return
-        groups = self._groups(config, context)
+        groups, reads_everything = self._user(config, context)
+        if reads_everything:
+            return
 
         def visit(
             parent: etree._Element, node: SchemaNode, path: DataPath, names: tuple[str, ...]
@@ -393,14 +409,14 @@ class AccessControlledOperations:
             if datastores.candidate_modified:
                 self.access.check_write(
                     context,
-                    datastores.raw(DatastoreName.RUNNING),
-                    datastores.raw(DatastoreName.CANDIDATE),
+                    datastores.raw_view(DatastoreName.RUNNING),
+                    datastores.raw_view(DatastoreName.CANDIDATE),
                 )
             return
         target = _datastore(operation, "datastore" if local == "edit-data" else "target")
         if target is None:
             return
-        old = datastores.raw(target)
+        old = datastores.raw_view(target)
         if local == "delete-config":
             new: RawObject = {}
         elif local == "copy-config":
@@ -412,7 +428,7 @@ class AccessControlledOperations:
                 new = apply_edit(datastores.schema, {}, what, Operation.MERGE).config
             else:
                 try:
-                    new = datastores.raw(DatastoreName(etree.QName(what).localname))
+                    new = datastores.raw_view(DatastoreName(etree.QName(what).localname))
                 except ValueError:
                     return
         else:

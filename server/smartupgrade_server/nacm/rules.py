@@ -94,6 +94,17 @@ class NacmConfig:
             if "*" in rule_list.groups or rule_list.groups & groups:
                 yield from rule_list.rules
 
+    def reads_everything(self, groups: frozenset[str]) -> bool:
+        """Whether the first rule that could decide a read of any data node permits it for
+        any module and path: then every node is readable, default-deny-all ones included."""
+        for rule in self.rules_for(groups):
+            if rule.rpc is not None or rule.notification is not None:
+                continue
+            if not rule.allows_operation(Access.READ):
+                continue
+            return rule.permit and rule.path is None and rule.module == "*"
+        return False
+
     # --- decisions --------------------------------------------------------------------
 
     def may_exec(

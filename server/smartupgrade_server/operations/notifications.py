@@ -314,9 +314,8 @@ class NotificationStream:
         else:
             self._session_parameters(changed_by, context)
         etree.SubElement(content, f"{{{self._ncn_ns}}}datastore").text = "running"
-        old, new = change.old.raw_value(), change.new.raw_value()
         for path in change.changed:
-            target, namespaces, before, after = self._target(path, old, new)
+            target, namespaces, before, after = self._target(path, change.old_config, change.config)
             edit = etree.SubElement(content, f"{{{self._ncn_ns}}}edit")
             element = etree.SubElement(edit, f"{{{self._ncn_ns}}}target", nsmap=namespaces)
             element.text = target
