@@ -9,7 +9,6 @@ shell echoes each character itself, as the switch does and as netmiko and scrapl
 import asyncio
 import codecs
 import logging
-import socket
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Self
@@ -19,6 +18,7 @@ import asyncssh
 from smartupgrade_server.cli import CommandLine, Shell
 from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
 from smartupgrade_server.transport.ssh import refuse_default_credentials
+from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection
 from smartupgrade_server.transport.users import UserDatabase
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,9 @@ class CliSshServer:
         await refuse_default_credentials(host, users, data_dir)
         server = cls(command_line, users, registry)
         server._acceptor = await asyncssh.create_server(
-            lambda: _CliConnection(server),
+            lambda: AuthenticatedConnection(
+                server.users, server._connections, lambda conn: _CliChannel(server, conn)
+            ),
             host,
             port,
             server_host_keys=list(host_keys),
@@ -91,46 +93,6 @@ class CliSshServer:
             connection.close()
         for connection in connections:
             await connection.wait_closed()
-
-
-class _CliConnection(asyncssh.SSHServer):
-    def __init__(self, server: CliSshServer) -> None:
-        self._server = server
-        self._connection: asyncssh.SSHServerConnection | None = None
-
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self._connection = conn
-        self._server._connections.add(conn)
-        sock = conn.get_extra_info("socket")
-        # each echoed key is a tiny packet: without this it waits for the delayed ACK
-        if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._connection is not None:
-            self._server._connections.discard(self._connection)
-
-    def begin_auth(self, username: str) -> bool:
-        return True
-
-    def password_auth_supported(self) -> bool:
-        return True
-
-    async def validate_password(self, username: str, password: str) -> bool:
-        return await self._server.users.verify_password(username, password)
-
-    def public_key_auth_supported(self) -> bool:
-        return True
-
-    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        return self._server.users.accepts_key(username, key)
-
-    def session_requested(self) -> "_CliChannel":
-        if self._connection is None:
-            raise asyncssh.ChannelOpenError(
-                asyncssh.OPEN_CONNECT_FAILED, "connection not established"
-            )
-        return _CliChannel(self._server, self._connection)
 
 
 class _CliChannel(asyncssh.SSHServerSession[bytes]):

@@ -10,7 +10,6 @@ awaited to drain, so a client that floods or never reads only stalls itself.
 import asyncio
 import ipaddress
 import logging
-import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +43,7 @@ from smartupgrade_server.netconf.session import (
     SessionClosed,
 )
 from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection
 from smartupgrade_server.transport.users import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
@@ -155,7 +155,9 @@ class NetconfSshServer:
         server.host_keys = host_keys
         server.authorize = authorize
         server._acceptor = await asyncssh.create_server(
-            lambda: _SshConnection(server),
+            lambda: AuthenticatedConnection(
+                server.users, server._connections, lambda conn: _NetconfChannel(server, conn)
+            ),
             host,
             port,
             server_host_keys=host_keys,
@@ -186,48 +188,6 @@ class NetconfSshServer:
             connection.close()
         for connection in connections:
             await connection.wait_closed()
-
-
-class _SshConnection(asyncssh.SSHServer):
-    """One SSH connection: authentication, and a NETCONF channel per session request."""
-
-    def __init__(self, server: NetconfSshServer) -> None:
-        self._server = server
-        self._connection: asyncssh.SSHServerConnection | None = None
-
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self._connection = conn
-        self._server._connections.add(conn)
-        sock = conn.get_extra_info("socket")
-        # A hello followed at once by an rpc would otherwise wait ~40 ms for a delayed ACK.
-        if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._connection is not None:
-            self._server._connections.discard(self._connection)
-
-    def begin_auth(self, username: str) -> bool:
-        return True
-
-    def password_auth_supported(self) -> bool:
-        return True
-
-    async def validate_password(self, username: str, password: str) -> bool:
-        return await self._server.users.verify_password(username, password)
-
-    def public_key_auth_supported(self) -> bool:
-        return True
-
-    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
-        return self._server.users.accepts_key(username, key)
-
-    def session_requested(self) -> "_NetconfChannel":
-        if self._connection is None:
-            raise asyncssh.ChannelOpenError(
-                asyncssh.OPEN_CONNECT_FAILED, "connection not established"
-            )
-        return _NetconfChannel(self._server, self._connection)
 
 
 class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
