@@ -1,0 +1,47 @@
+"""The two reference validators report nothing on our modules: pyang in its strictest mode with
+the RFC 8407 lint checks, and yanglint (libyang)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from smartupgrade_server.datastore.schema import SMART_UPGRADE_MODULE, SSL_POLICY_MODULE, module
+
+OUR_MODULES = [module(SMART_UPGRADE_MODULE).path, module(SSL_POLICY_MODULE).path]
+YANG_DIR = OUR_MODULES[0].parent
+
+
+def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    # pyang 2.6 (pinned by pydantify) warns about pkg_resources on import; that is not a finding.
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(argv, capture_output=True, text=True, check=False, env=env)
+
+
+@pytest.mark.parametrize("path", OUR_MODULES, ids=lambda p: p.name)
+def test_pyang_strict_lint_reports_nothing(path: Path) -> None:
+    pyang = Path(sys.executable).with_name("pyang")
+    result = run(
+        [
+            str(pyang),
+            "--strict",
+            "--lint",
+            "--lint-ensure-hyphenated-names",
+            "-p",
+            f"{YANG_DIR}:{YANG_DIR / 'ietf'}",
+            str(path),
+        ]
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_yanglint_reports_nothing() -> None:
+    yanglint = shutil.which("yanglint")
+    assert yanglint is not None, "yanglint (Debian libyang2-tools) is installed by tools/install.sh"
+    result = run([yanglint, "-p", str(YANG_DIR / "ietf"), *map(str, OUR_MODULES)])
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
