@@ -28,6 +28,7 @@ from smartupgrade_server.datastore.validation import type_error
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import (
     BadAttributeError,
+    BadElementError,
     DataExistsError,
     DataMissingError,
     ErrorType,
@@ -99,6 +100,9 @@ class _Editor:
         self.schema = schema
         self.continue_on_error = continue_on_error
         self.errors: list[RpcError] = []
+        # (parent object, member) -> the value this edit gave the leaf, to refuse a second,
+        # different instance of one leaf instead of silently keeping the last one
+        self._leaf_values: dict[tuple[int, str], Any] = {}
 
     def edit_members(
         self,
@@ -236,11 +240,29 @@ class _Editor:
             case Operation.CREATE:
                 if member in obj:
                     raise self._exists(path, path)
-                obj[member] = self._leaf_value(node, element, path)
+                obj[member] = self._single_value(node, obj, element, path)
             case Operation.MERGE | Operation.REPLACE:
-                obj[member] = self._leaf_value(node, element, path)
+                obj[member] = self._single_value(node, obj, element, path)
             case Operation.NONE:
                 pass
+
+    def _single_value(
+        self, node: LeafNode, obj: RawObject, element: etree._Element, path: str
+    ) -> Any:
+        """The leaf's value; a leaf given twice in one parent must be given the same value
+        (netconf-console2 repeats a list key, which is harmless)."""
+        value = self._leaf_value(node, element, path)
+        key = (id(obj), node.iname())
+        earlier = self._leaf_values.setdefault(key, value)
+        if earlier != value:
+            raise BadElementError(
+                ErrorType.APPLICATION,
+                node.name,
+                path=path,
+                path_namespaces=self.schema.path_namespaces(path),
+                message=f"{node.name!r} is a leaf: it appears twice with different values",
+            )
+        return value
 
     def _edit_leaf_list(
         self,
@@ -296,7 +318,20 @@ class _Editor:
                     path_namespaces=self.schema.path_namespaces(path),
                     message=f"an entry of {path} needs its key {key_name!r}",
                 )
-            raw = self._leaf_value(key_node, key_element, self.schema.step(path, key_node))
+            key_path = self.schema.step(path, key_node)
+            raw = self._leaf_value(key_node, key_element, key_path)
+            for repeated in _elements(element):
+                if (
+                    etree.QName(repeated).localname == key_name
+                    and self._leaf_value(key_node, repeated, key_path) != raw
+                ):
+                    raise BadElementError(
+                        ErrorType.APPLICATION,
+                        key_name,
+                        path=key_path,
+                        path_namespaces=self.schema.path_namespaces(key_path),
+                        message=f"the key {key_name!r} appears twice with different values",
+                    )
             keys[key_node.iname()] = raw
             cooked_keys[key_node.iname()] = key_node.type.from_raw(raw)
         entry_path = path + self.schema.key_predicates(node, cooked_keys)

@@ -140,6 +140,19 @@ def test_a_key_leaf_repeated_with_its_value_makes_one_entry(schema: Schema) -> N
     assert result[POLICIES]["ssl-policy"] == [{"name": "houp"}, {"name": "other"}, {"name": "new"}]
 
 
+def test_a_leaf_given_twice_with_different_values_is_bad_element(schema: Schema) -> None:
+    error = error_of(schema, su("<https-port>1</https-port><https-port>2</https-port>"))
+    assert error.tag is ErrorTag.BAD_ELEMENT
+    assert error.path == "/su:smart-upgrade/su:https-port"
+    result = edit(schema, su("<https-port>7</https-port><https-port>7</https-port>"))
+    assert result[SMART]["https-port"] == 7
+
+
+def test_a_key_given_twice_with_different_values_is_bad_element(schema: Schema) -> None:
+    error = error_of(schema, policies("<ssl-policy><name>b</name><name>c</name></ssl-policy>"))
+    assert error.tag is ErrorTag.BAD_ELEMENT
+
+
 def test_elements_without_a_namespace_are_found_by_name(schema: Schema) -> None:
     # Ansible sends hand-written XML; its <config> has no namespace either
     element = etree.fromstring(
