@@ -244,11 +244,20 @@ async def serve(arguments: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    device = switch.device
+    if switch.smart_upgrade:
+        software, patch = switch.device.software_version, switch.device.patch_version
+        ap_software = switch.device.ap_software_version
+    else:
+        software, patch, ap_software = factory.software, factory.patch, None
+        print(
+            f"{model} does not support Smart Upgrade: serving NETCONF without the "
+            "smart-upgrade module",
+            flush=True,
+        )
     describe = (
         f"{model} {identity.device_name}, ESN {identity.esn}, software "
-        f"{device.software_version}, patch {device.patch_version or '-'}"
-        + (f", AP {ap_device_type} {device.ap_software_version}" if ap_device_type else "")
+        f"{software}, patch {patch or '-'}"
+        + (f", AP {ap_device_type} {ap_software}" if ap_device_type else "")
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
     )
     listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)

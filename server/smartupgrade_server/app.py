@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Self, TypedDict, Unpack
 
-from smartupgrade_server.cli import CommandLine
+from smartupgrade_server.cli import Chassis, CommandLine
 from smartupgrade_server.datastore.codec import RawObject, Schema
 from smartupgrade_server.datastore.persistence import save_config
 from smartupgrade_server.datastore.schema import data_model
@@ -19,7 +19,7 @@ from smartupgrade_server.datastore.yang_library import module_set
 from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
 from smartupgrade_server.device import Switch as Device
 from smartupgrade_server.device_link import DeviceLink
-from smartupgrade_server.models import supports_ap_upgrade
+from smartupgrade_server.models import supports_ap_upgrade, supports_smart_upgrade
 from smartupgrade_server.nacm.enforcement import AccessControl, AccessControlledOperations
 from smartupgrade_server.nacm.factory import factory_nacm
 from smartupgrade_server.netconf.registry import SessionRegistry
@@ -36,6 +36,8 @@ from smartupgrade_server.transport.cli_ssh import CliSshServer
 from smartupgrade_server.transport.ssh import NetconfSshServer
 
 logger = logging.getLogger(__name__)
+# the emulator's default flash, shown by a switch without one (display version)
+DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 
 
 class DeviceOptions(TypedDict, total=False):
@@ -61,20 +63,20 @@ class EmulatedSwitch:
     def __init__(
         self,
         *,
-        device: Device,
+        device: Device | None,
         datastores: Datastores,
         operations: NetconfOperations,
         discovery: Discovery,
         notifications: NotificationStream,
         access: AccessControl,
-        link: DeviceLink,
+        link: DeviceLink | None,
         server: NetconfSshServer,
         data_dir: Path,
         host: str,
         command_line: CommandLine | None = None,
         cli_server: CliSshServer | None = None,
     ) -> None:
-        self.device = device
+        self._device = device
         self.datastores = datastores
         self.operations = operations
         self.discovery = discovery
@@ -113,7 +115,9 @@ class EmulatedSwitch:
 
         ``identity`` and ``factory`` (the versions of a first start), ``houp_public_key`` (the
         OpenPGP key the firmware trusts), ``clock`` (default: wall clock) and
-        ``device_options`` go to the switch emulator. ``factory_config`` is the startup
+        ``device_options`` go to the switch emulator. A model without Smart Upgrade (S5731-L…)
+        gets no emulator: NETCONF and the command line serve it without the smart-upgrade
+        module, its RPCs and commands. ``factory_config`` is the startup
         configuration written when ``data_dir`` has none yet, beside the factory NACM rules
         (nacm/factory.py) unless it has its own. ``scheduler`` times confirmed
         commits; by default the running event loop's clock. ``cli_port`` (0: any) also serves
@@ -126,28 +130,33 @@ class EmulatedSwitch:
                 save_config, startup, {**factory_nacm(), **(factory_config or {})}
             )
         ap_upgrade = supports_ap_upgrade(identity.model)
-        schema = Schema(data_model(ap_upgrade=ap_upgrade))
+        smart_upgrade = supports_smart_upgrade(identity.model)
+        schema = Schema(data_model(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade))
         datastores = await asyncio.to_thread(
             Datastores,
             schema,
             data_dir,
             scheduler or asyncio.get_running_loop().call_later,
         )
-        device = Device(
-            data_dir,
-            identity=identity,
-            factory=factory,
-            clock=clock or WallClock(),
-            houp_public_key=houp_public_key,
-            **device_options,
-        )
-        link = DeviceLink(device, datastores)
-        link.attach()
+        clock = clock or WallClock()
         operations = NetconfOperations(datastores)
-        SmartUpgradeOperations(device, schema).register(operations.register)
+        device: Device | None = None
+        link: DeviceLink | None = None
+        if smart_upgrade:
+            device = Device(
+                data_dir,
+                identity=identity,
+                factory=factory,
+                clock=clock,
+                houp_public_key=houp_public_key,
+                **device_options,
+            )
+            link = DeviceLink(device, datastores)
+            link.attach()
+            SmartUpgradeOperations(device, schema).register(operations.register)
         discovery = Discovery(
             module_set(
-                smart_upgrade=True,
+                smart_upgrade=smart_upgrade,
                 ap_upgrade=ap_upgrade,
                 protocol_capabilities=protocol_capabilities(),
             ),
@@ -158,11 +167,12 @@ class EmulatedSwitch:
         NmdaOperations(datastores, [discovery.selected]).register(operations.register)
         access = AccessControl(datastores)
         datastores.add_state_provider(access.state)
-        notifications = NotificationStream(schema, device.clock, access)
+        notifications = NotificationStream(schema, clock, access)
         notifications.register(operations.register)
         datastores.subscribe(notifications)
         datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
-        device.subscribe(notifications.device_event)
+        if device is not None:
+            device.subscribe(notifications.device_event)
         server = await _listen(
             host,
             port,
@@ -174,7 +184,14 @@ class EmulatedSwitch:
         )
         command_line = cli_server = None
         if cli_port is not None:
-            command_line = CommandLine(datastores, device)
+            shown = device or Chassis(
+                identity,
+                factory.software,
+                factory.patch,
+                clock,
+                device_options.get("flash_capacity", DEFAULT_FLASH_CAPACITY),
+            )
+            command_line = CommandLine(datastores, shown)
             cli_server = await _listen_cli(host, cli_port, data_dir, command_line, server)
         switch = cls(
             device=device,
@@ -190,9 +207,21 @@ class EmulatedSwitch:
             command_line=command_line,
             cli_server=cli_server,
         )
-        device.on_reboot = switch._switch_down
-        device.subscribe(switch._observe)
+        if device is not None:
+            device.on_reboot = switch._switch_down
+            device.subscribe(switch._observe)
         return switch
+
+    @property
+    def device(self) -> Device:
+        """The switch emulator; a model without Smart Upgrade has none."""
+        if self._device is None:
+            raise RuntimeError("a switch without Smart Upgrade has no emulator")
+        return self._device
+
+    @property
+    def smart_upgrade(self) -> bool:
+        return self._device is not None
 
     @property
     def port(self) -> int:
@@ -247,8 +276,10 @@ class EmulatedSwitch:
                 await self.cli_server.close()
         if self.command_line is not None:
             self.command_line.close()
-        self._link.close()
-        await self.device.close()
+        if self._link is not None:
+            self._link.close()
+        if self._device is not None:
+            await self._device.close()
 
 
 async def _listen(

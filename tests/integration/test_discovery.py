@@ -8,7 +8,7 @@ edit-data work on the NMDA datastores, with ietf-origin annotations.
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.schema import (
     AP_UPGRADE_FEATURE,
     SMART_UPGRADE_MODULE,
+    SSL_POLICY_MODULE,
     implemented_modules,
     module,
 )
@@ -381,3 +382,55 @@ async def test_notifications_sent_are_counted(switch: EmulatedSwitch) -> None:
     assert texts(
         state, "ncm:netconf-state/ncm:sessions/ncm:session/ncm:out-notifications/text()"
     ) == ["1"]
+
+
+# --- a model without Smart Upgrade ----------------------------------------------------------
+
+EXCLUDED_MODEL = "S5731-L"
+
+
+def _listening_port(lines: Iterator[str]) -> int:
+    for line in lines:
+        if line.startswith("NETCONF over SSH on "):
+            return int(line.split()[4].rpartition(":")[2])
+    raise AssertionError("the sim ended before listening")
+
+
+def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) -> None:
+    sim = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("smartupgrade-sim")),
+            f"--model={EXCLUDED_MODEL}",
+            f"--data-dir={tmp_path}",
+            "--netconf-port=0",
+            "--houp-port=0",
+            "--houp-admin-port=0",
+            "--cli-port=0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None
+        lines = iter(sim.stdout.readline, "")
+        note = next(lines)
+        assert note.strip() == (
+            f"{EXCLUDED_MODEL} does not support Smart Upgrade: serving NETCONF without the "
+            "smart-upgrade module"
+        )
+        with connect(_listening_port(lines)) as m:
+            assert not any(c.startswith(SU) for c in m.server_capabilities)
+            assert f"?module={SSL_POLICY_MODULE}" in " ".join(m.server_capabilities)
+            names = [name for name, _ in advertised(m)]
+            assert SMART_UPGRADE_MODULE not in names and SSL_POLICY_MODULE in names
+            with pytest.raises(RPCError) as refused:
+                m.dispatch(etree.fromstring(f'<refresh xmlns="{SU}"/>'))
+            assert refused.value.tag in ("operation-not-supported", "unknown-element")
+            config = data(m.get_config("running"))
+            assert elements(config, "su:smart-upgrade") == []
+            assert config.find(f"{{{module(SSL_POLICY_MODULE).namespace}}}ssl-policies") is not None
+    finally:
+        sim.terminate()
+        sim.communicate(timeout=30)
+    assert sim.returncode == 0

@@ -22,7 +22,9 @@ from lxml import etree
 from ..datastore.store import DatastoreName, Datastores
 from ..device import (
     Booted,
+    Clock,
     Event,
+    Identity,
     Line,
     Operation,
     OperationRefusedError,
@@ -33,7 +35,7 @@ from ..device import (
 from ..device_link import smart_upgrade_config, ssl_policies
 from ..display import render
 from ..model import CONFIG_LEAVES, NAMESPACE, SSL_POLICY_NAME, SSL_POLICY_NAMESPACE
-from ..models import supports_ap_upgrade
+from ..models import supports_ap_upgrade, supports_smart_upgrade
 from ..netconf.capabilities import BASE_NS
 from ..netconf.errors import ErrorTag, RpcError
 from . import outputs
@@ -57,6 +59,8 @@ from .grammar import (
 DEFAULT_SYSNAME = "HUAWEI"
 _OPERATION = f"{{{BASE_NS}}}operation"
 _AP_ACTIONS = (Action.AP_ENABLE, Action.UNDO_AP_ENABLE)
+# every command of the seed's Smart Upgrade, display included: none exists on an excluded model
+_SMART_UPGRADE_ACTIONS = frozenset(a for a in Action if "smart-upgrade" in a.value)
 _DISPLAY_ACTIONS = (
     Action.DISPLAY_SMART_UPGRADE,
     Action.DISPLAY_CURRENT,
@@ -75,22 +79,48 @@ _VALUE_TAGS = (ErrorTag.INVALID_VALUE, ErrorTag.BAD_ELEMENT)
 _LEAFREF_APP_TAG = "instance-required"
 
 
+@dataclass(frozen=True)
+class Chassis:
+    """A switch of a model without Smart Upgrade (S5731-L…): no emulator runs for it, so what
+    ``display version`` and ``display esn`` show is fixed for the session's lifetime."""
+
+    identity: Identity
+    software_version: str
+    patch_version: str | None
+    clock: Clock
+    flash_capacity: int
+
+
 class CommandLine:
     """The command line of one switch: what every session shares."""
 
     def __init__(
-        self, datastores: Datastores, device: Switch, *, sysname: str = DEFAULT_SYSNAME
+        self, datastores: Datastores, device: Switch | Chassis, *, sysname: str = DEFAULT_SYSNAME
     ) -> None:
         self.datastores = datastores
         self.device = device
         self.sysname = sysname
         self.booted_at = device.clock.now()
-        ap = supports_ap_upgrade(device.identity.model)
+        model = device.identity.model
+        ap = supports_ap_upgrade(model)
+        smart_upgrade = isinstance(device, Switch) and supports_smart_upgrade(model)
         # commands of a feature the switch lacks do not exist on it
         self.syntaxes: tuple[Syntax, ...] = tuple(
-            s for s in SYNTAXES if ap or s.action not in _AP_ACTIONS
+            s
+            for s in SYNTAXES
+            if (ap or s.action not in _AP_ACTIONS)
+            and (smart_upgrade or s.action not in _SMART_UPGRADE_ACTIONS)
         )
-        self._unsubscribe = device.subscribe(self._observe)
+        self._unsubscribe = (
+            device.subscribe(self._observe) if isinstance(device, Switch) else _nothing
+        )
+
+    @property
+    def switch(self) -> Switch:
+        """The emulator, which only the smart-upgrade commands (absent without it) reach."""
+        if not isinstance(self.device, Switch):
+            raise RuntimeError(f"{self.device.identity.model} has no Smart Upgrade")
+        return self.device
 
     def _observe(self, event: Event) -> None:
         if isinstance(event, Booted):
@@ -103,6 +133,10 @@ class CommandLine:
 
     def close(self) -> None:
         self._unsubscribe()
+
+
+def _nothing() -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -222,9 +256,11 @@ class Shell:
 
     async def run(self) -> None:
         """The session, until ``quit`` in the user view, the end of input or a reboot."""
-        unsubscribe = self.cli.device.subscribe(self._observe)
+        device = self.cli.device
+        # a chassis never reboots: nothing ends its sessions but their users
+        unsubscribe = device.subscribe(self._observe) if isinstance(device, Switch) else _nothing
         try:
-            if not self.cli.device.up:
+            if isinstance(device, Switch) and not device.up:
                 return
             self._write("\r\n" + self.prompt)
             while True:
@@ -379,9 +415,9 @@ class Shell:
             case Action.SAVE:
                 await self._save()
             case Action.DOWNLOAD:
-                return await self._operation(self.cli.device.download)
+                return await self._operation(self.cli.switch.download)
             case Action.RIGHT_NOW:
-                return await self._operation(self.cli.device.right_now)
+                return await self._operation(self.cli.switch.right_now)
             case _:
                 self._configure(match)
         return True
@@ -506,9 +542,10 @@ class Shell:
             case Action.DISPLAY_SMART_UPGRADE:
                 self._print(str(messages.LOADING))
                 # disabled: there is no exchange with the HOUP, the last information shows
+                switch = self.cli.switch
                 with contextlib.suppress(OperationRefusedError):
-                    await device.refresh()
-                return ["", *render(device.state()).splitlines()]
+                    await switch.refresh()
+                return ["", *render(switch.state()).splitlines()]
             case Action.DISPLAY_CURRENT:
                 running = self.cli.datastores.raw(DatastoreName.RUNNING)
                 return outputs.current_configuration(
@@ -526,7 +563,9 @@ class Shell:
                     patch_version=device.patch_version,
                     now=device.clock.now(),
                     booted_at=self.cli.booted_at,
-                    flash_capacity=device.flash.capacity,
+                    flash_capacity=device.flash.capacity
+                    if isinstance(device, Switch)
+                    else device.flash_capacity,
                 )
             case Action.DISPLAY_ESN:
                 return outputs.esn(device.identity.esn)
@@ -539,7 +578,7 @@ class Shell:
         """Print the operation's lines as the switch works; Ctrl+C cancels it. False when the
         switch goes down (right-now reboots it)."""
         events: asyncio.Queue[Event] = asyncio.Queue()
-        unsubscribe = self.cli.device.subscribe(events.put_nowait)
+        unsubscribe = self.cli.switch.subscribe(events.put_nowait)
         try:
             try:
                 operation = await start()
@@ -576,7 +615,7 @@ class Shell:
     def _cancel(self) -> None:
         # refused when the operation ended as the key arrived
         with contextlib.suppress(OperationRefusedError):
-            self.cli.device.cancel()
+            self.cli.switch.cancel()
 
     def _show(self, event: Event, operation_id: int) -> bool:
         if isinstance(event, Rebooting):

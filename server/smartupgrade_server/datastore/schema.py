@@ -68,14 +68,17 @@ def module(name: str) -> YangModule:
     raise KeyError(name)
 
 
-def yang_library(*, ap_upgrade: bool) -> dict[str, object]:
+def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, object]:
     """An RFC 7895 ``modules-state`` document, as yangson reads it.
 
     ``ap_upgrade`` selects the feature set of the switch model: only AP-capable models implement
-    the ``ap-upgrade`` feature of the smart-upgrade module.
+    the ``ap-upgrade`` feature of the smart-upgrade module. Without ``smart_upgrade`` (an
+    excluded model) the smart-upgrade module is not there at all.
     """
     entries: list[dict[str, object]] = []
     for mod in implemented_modules():
+        if mod.name == SMART_UPGRADE_MODULE and not smart_upgrade:
+            continue
         entry: dict[str, object] = {
             "name": mod.name,
             "revision": mod.revision,
@@ -89,14 +92,16 @@ def yang_library(*, ap_upgrade: bool) -> dict[str, object]:
         entries.append(entry)
     return {
         "ietf-yang-library:modules-state": {
-            "module-set-id": f"sunc-{'ap' if ap_upgrade else 'switch'}",
+            "module-set-id": f"sunc-{'ap' if ap_upgrade else 'switch'}"
+            + ("" if smart_upgrade else "-plain"),
             "module": entries,
         }
     }
 
 
 @cache
-def data_model(*, ap_upgrade: bool) -> DataModel:
+def data_model(*, ap_upgrade: bool, smart_upgrade: bool = True) -> DataModel:
     """The yangson data model for one feature set, shared by every switch that has it."""
     search_path = sorted({str(mod.path.parent) for mod in implemented_modules()})
-    return DataModel(json.dumps(yang_library(ap_upgrade=ap_upgrade)), search_path)
+    library = yang_library(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade)
+    return DataModel(json.dumps(library), search_path)

@@ -39,7 +39,7 @@ from smartupgrade_server.device import (
     VersionChecked,
 )
 from smartupgrade_server.device_link import cooked, field_name
-from smartupgrade_server.model import MODULE
+from smartupgrade_server.model import MODULE, NAMESPACE
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import (
     BadElementError,
@@ -127,7 +127,8 @@ class NotificationStream:
         self._filter_context = FilterContext(
             list_keys=schema.list_keys, module_prefixes=schema.xpath_prefixes
         )
-        self._module_ns = schema.namespace_of_module[MODULE]
+        # a model without Smart Upgrade has no such module, and no emulator to emit its events
+        self._module_ns = schema.namespace_of_module.get(MODULE, NAMESPACE)
         self._ncn_ns = schema.namespace_of_module[NOTIFICATIONS_MODULE]
 
     # --- wiring ---------------------------------------------------------------------------

@@ -1,9 +1,6 @@
 """The module set a switch model advertises, its yang-library trees and hello capabilities."""
 
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from lxml import etree
 
@@ -135,21 +132,3 @@ def test_counters_count_each_session_and_the_server() -> None:
     counters.session_ended(1, dropped=True)
     counters.session_ended(2, dropped=True)
     assert counters.dropped_sessions == 1 and counters.sessions == {}
-
-
-def test_the_sim_refuses_an_excluded_model(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("smartupgrade-sim")),
-            "--model=S5731-L",
-            f"--data-dir={tmp_path}",
-            "--netconf-port=0",
-            "--houp-port=0",
-            "--houp-admin-port=0",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert "S5731-L does not support smart upgrade" in done.stderr

@@ -4,16 +4,30 @@ rules; the display commands; save; the terminal settings clients send."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import ntc_templates.parse  # type: ignore[import-untyped]
 import pytest
 
-from smartupgrade_server.datastore.store import DatastoreName
-from smartupgrade_server.device import Rebooting, messages
+from smartupgrade_server.cli import Chassis, CommandLine
+from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.schema import data_model
+from smartupgrade_server.datastore.store import DatastoreName, Datastores
+from smartupgrade_server.device import Identity, Rebooting, SimulatedClock, messages
 from smartupgrade_server.device_link import smart_upgrade_config, ssl_policies
 from smartupgrade_server.display import render
 from smartupgrade_server.model import CONSTRAINTS, Ap, Schedule, SmartUpgrade
-from tests.unit.vrp.conftest import DEVICE_NAME, ESN, MODEL, SESSION_ID, Rig, RigFactory, Terminal
+from tests.manual_scheduler import ManualScheduler
+from tests.unit.vrp.conftest import (
+    DEVICE_NAME,
+    ESN,
+    MODEL,
+    SESSION_ID,
+    START,
+    Rig,
+    RigFactory,
+    Terminal,
+)
 
 
 def running(rig: Rig) -> SmartUpgrade:
@@ -270,3 +284,31 @@ async def test_a_reboot_of_the_switch_ends_the_session(rig: Rig, idle: bool) -> 
     late = await rig.terminal()
     await late.task
     assert late.screen == ""
+
+
+async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
+    tmp_path: Path,
+) -> None:
+    model = "S5731-L"
+    datastores = Datastores(
+        Schema(data_model(ap_upgrade=False, smart_upgrade=False)), tmp_path, ManualScheduler()
+    )
+    chassis = Chassis(
+        Identity(model, model, ESN), "V200R020C00", None, SimulatedClock(START), 1024**3
+    )
+    command_line = CommandLine(datastores, chassis)
+    screen: list[str] = []
+    term = Terminal(command_line.session(SESSION_ID, "admin", 3, screen.append), screen)
+    await term.shell.wait_idle()
+    term.new()
+    for line in ("display smart-upgrade information", "system-view", "smart-upgrade enable"):
+        output = await term.command(line)
+        if line != "system-view":
+            assert output[-1] == "Error: Unrecognized command found at '^' position."
+    assert await term.command("ssl policy houp") == []
+    assert model in "\n".join(await term.command("display version"))
+    assert ESN in "\n".join(await term.command("display esn"))
+    assert "smart-upgrade" not in "\n".join(await term.command("display current-configuration"))
+    term.shell.end_of_input()
+    await term.task
+    command_line.close()
