@@ -18,6 +18,7 @@ from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Schedu
 from smartupgrade_server.datastore.yang_library import module_set
 from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
 from smartupgrade_server.device import Switch as Device
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.device_link import DeviceLink
 from smartupgrade_server.models import supports_ap_upgrade, supports_smart_upgrade
 from smartupgrade_server.nacm.enforcement import AccessControl, AccessControlledOperations
@@ -37,7 +38,6 @@ from smartupgrade_server.transport.ssh import NetconfSshServer
 
 logger = logging.getLogger(__name__)
 # the emulator's default flash, shown by a switch without one (display version)
-DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 
 
 class DeviceOptions(TypedDict, total=False):

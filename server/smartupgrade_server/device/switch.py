@@ -53,6 +53,7 @@ from .messages import Message
 from .persist import StartupFile, StoredState, load_state, save_state
 from .transfer import Endpoint, HoupClient, RemoteFile, TransferError, VersionOffer
 
+DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 CHECK_INTERVAL = timedelta(hours=24)
 SCHEDULE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _VERSION = re.compile(r"V(\d+)R(\d+)C(\d+)(?:SPC(\d+))?")
@@ -141,7 +142,7 @@ class Switch:
         factory: FactoryState,
         clock: Clock,
         houp_public_key: str | None,
-        flash_capacity: int = 512 * 1024 * 1024,
+        flash_capacity: int = DEFAULT_FLASH_CAPACITY,
         hosts: Mapping[str, str] | None = None,
         port_forwards: Mapping[int, int] | None = None,
         network_timeout: float = 30.0,

@@ -421,7 +421,11 @@ class AccessControlledOperations:
             new: RawObject = {}
         elif local == "copy-config":
             source = _child(operation, "source")
-            what = next((c for c in source if isinstance(c.tag, str)), None) if source else None
+            what = (
+                next((c for c in source if isinstance(c.tag, str)), None)
+                if source is not None
+                else None
+            )
             if what is None:
                 return
             if etree.QName(what).localname == "config":
