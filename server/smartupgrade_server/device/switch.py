@@ -15,9 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum, auto
 from pathlib import Path
+from typing import Any
 
 from ..houp import SignatureVerificationError, verify_detached_signature
 from ..model import (
+    CONFIG_LEAVES,
     CONSTRAINTS,
     ApInformation,
     CancellationStatus,
@@ -54,6 +56,12 @@ from .persist import StartupFile, StoredState, load_state, save_state
 from .transfer import Endpoint, HoupClient, RemoteFile, TransferError, VersionOffer
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
+# The members of /smart-upgrade that are configuration, as the module says (state is the switch's).
+_CONFIG_FIELDS = frozenset(
+    spec.path[1].replace("-", "_")
+    for spec in CONFIG_LEAVES.values()
+    if spec.path[0] == "smart-upgrade"
+)
 CHECK_INTERVAL = timedelta(hours=24)
 SCHEDULE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _VERSION = re.compile(r"V(\d+)R(\d+)C(\d+)(?:SPC(\d+))?")
@@ -350,16 +358,8 @@ class Switch:
     ) -> None:
         """Take a committed configuration (only its configuration leaves are read)."""
         previous = self._config
-        self._config = SmartUpgrade(
-            url=config.url,
-            https_port=config.https_port,
-            ssl_policy=config.ssl_policy,
-            verify_server=config.verify_server,
-            enabled=config.enabled,
-            web_prompt=config.web_prompt,
-            ap=config.ap,
-            schedule=config.schedule,
-        )
+        configuration: dict[str, Any] = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+        self._config = SmartUpgrade(**configuration)
         self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
         if config.enabled and not previous.enabled:
             self._arm_periodic_check()
