@@ -50,15 +50,23 @@ def format_value(value: object, time_format: str | None = None) -> str:
     return str(value)
 
 
+def field_value(state: SmartUpgrade, item: DisplayField) -> str:
+    """One field's value the way the switch shows it."""
+    return format_value(_value(state, item.path), item.time_format)
+
+
 def _line(state: SmartUpgrade, item: DisplayField) -> str:
-    value = format_value(_value(state, item.path), item.time_format)
-    return f"{INDENT}{item.label:<{LABEL_WIDTH}}: {value}"
+    return f"{INDENT}{item.label:<{LABEL_WIDTH}}: {field_value(state, item)}"
 
 
-def _shown(state: SmartUpgrade, section: DisplaySection) -> bool:
-    # A feature's section (AP information) appears on switches that report its data.
-    return section.feature is None or any(
-        _value(state, item.path) is not None for item in section.fields
+def shown_sections(state: SmartUpgrade) -> tuple[DisplaySection, ...]:
+    """The sections the switch shows for ``state``, in its order: a feature's section (AP
+    information) appears on switches that report its data."""
+    return tuple(
+        section
+        for section in DISPLAY_SECTIONS
+        if section.feature is None
+        or any(_value(state, item.path) is not None for item in section.fields)
     )
 
 
@@ -66,7 +74,6 @@ def render(state: SmartUpgrade) -> str:
     """The whole output, one section after another, separated by a blank line."""
     blocks = [
         "\n".join([f"{section.title}:", *(_line(state, item) for item in section.fields)])
-        for section in DISPLAY_SECTIONS
-        if _shown(state, section)
+        for section in shown_sections(state)
     ]
     return "\n\n".join(blocks) + "\n"
