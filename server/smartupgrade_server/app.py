@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Self, TypedDict, Unpack
 
 from smartupgrade_server.cli import Chassis, CommandLine
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_server.datastore.codec import RawObject, switch_schema
 from smartupgrade_server.datastore.persistence import save_config
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Scheduler
 from smartupgrade_server.datastore.yang_library import module_set
 from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
@@ -34,6 +33,7 @@ from smartupgrade_server.operations.nmda import NmdaOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
 from smartupgrade_server.transport.cli_ssh import CliSshServer
+from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import NetconfSshServer
 
 logger = logging.getLogger(__name__)
@@ -75,6 +75,7 @@ class EmulatedSwitch:
         host: str,
         command_line: CommandLine | None = None,
         cli_server: CliSshServer | None = None,
+        credentials: SshCredentials | None = None,
     ) -> None:
         self._device = device
         self.datastores = datastores
@@ -93,6 +94,7 @@ class EmulatedSwitch:
         self._serving = asyncio.Event()
         self._serving.set()
         self._restart: asyncio.Task[None] | None = None
+        self._credentials = credentials
 
     @classmethod
     async def start(
@@ -108,6 +110,7 @@ class EmulatedSwitch:
         scheduler: Scheduler | None = None,
         factory_config: RawObject | None = None,
         cli_port: int | None = None,
+        credentials: SshCredentials | None = None,
         **device_options: Unpack[DeviceOptions],
     ) -> Self:
         """Boot the switch whose data is in ``data_dir`` (created on first start) and listen
@@ -121,7 +124,8 @@ class EmulatedSwitch:
         configuration written when ``data_dir`` has none yet, beside the factory NACM rules
         (nacm/factory.py) unless it has its own. ``scheduler`` times confirmed
         commits; by default the running event loop's clock. ``cli_port`` (0: any) also serves
-        the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md).
+        the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md). ``credentials``
+        (a fleet's) replace the users and host keys of ``data_dir``, at every boot.
         """
         data_dir.mkdir(parents=True, exist_ok=True)
         startup = data_dir / STARTUP_FILE
@@ -131,7 +135,7 @@ class EmulatedSwitch:
             )
         ap_upgrade = supports_ap_upgrade(identity.model)
         smart_upgrade = supports_smart_upgrade(identity.model)
-        schema = Schema(data_model(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade))
+        schema = switch_schema(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade)
         datastores = await asyncio.to_thread(
             Datastores,
             schema,
@@ -181,6 +185,7 @@ class EmulatedSwitch:
             discovery,
             notifications=notifications,
             access=access,
+            credentials=credentials,
         )
         command_line = cli_server = None
         if cli_port is not None:
@@ -206,6 +211,7 @@ class EmulatedSwitch:
             host=host,
             command_line=command_line,
             cli_server=cli_server,
+            credentials=credentials,
         )
         if device is not None:
             device.on_reboot = switch._switch_down
@@ -255,6 +261,7 @@ class EmulatedSwitch:
                 self.discovery,
                 notifications=self.notifications,
                 access=self.access,
+                credentials=self._credentials,
             )
             if self.command_line is not None and self._cli_port is not None:
                 self.cli_server = await _listen_cli(
@@ -291,6 +298,7 @@ async def _listen(
     *,
     notifications: NotificationStream,
     access: AccessControl,
+    credentials: SshCredentials | None,
 ) -> NetconfSshServer:
     registry = SessionRegistry()
     registry.add_end_hook(operations.session_ended)
@@ -304,6 +312,7 @@ async def _listen(
         server_capabilities(discovery.modules),
         registry=registry,
         authorize=guarded.authorize,
+        credentials=credentials,
     )
     discovery.listening(server.counters, server.capabilities)
     return server

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeAlias, cast
 
 from lxml import etree
@@ -28,7 +29,7 @@ from yangson.schemanode import (
     TerminalNode,
 )
 
-from smartupgrade_server.datastore.schema import SSL_POLICY_MODULE
+from smartupgrade_server.datastore.schema import SSL_POLICY_MODULE, data_model
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import (
     ErrorType,
@@ -205,6 +206,13 @@ class Schema:
         skip = () if members is None else [name for name in value if name not in members]
         _Renderer(self, config_only, mode).members(root, self.root, value, skip)
         return root
+
+
+@cache
+def switch_schema(*, ap_upgrade: bool, smart_upgrade: bool = True) -> Schema:
+    """The schema of one feature set (docs/yang.md), one per process: every switch of a fleet
+    with the same features shares it, and the caches hung on it."""
+    return Schema(data_model(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade))
 
 
 class _Renderer:

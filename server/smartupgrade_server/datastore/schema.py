@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -36,8 +36,9 @@ class YangModule:
     namespace: str
     path: Path
 
-    @property
+    @cached_property
     def source(self) -> str:
+        # read once per process: every switch of a fleet consults the same modules
         return self.path.read_text(encoding="utf-8")
 
 

@@ -52,10 +52,12 @@ _PREFIX = re.compile(r"^\s*prefix\s+\"?([A-Za-z_][\w.-]*)\"?\s*;", re.MULTILINE)
 _YANG_VERSION_1_1 = re.compile(r"^\s*yang-version\s+\"?1\.1\"?\s*;", re.MULTILINE)
 
 
+@cache
 def is_import_only(mod: YangModule) -> bool:
     return _IMPLEMENTS.search(mod.source) is None
 
 
+@cache
 def module_prefix(mod: YangModule) -> str:
     match = _PREFIX.search(mod.source)
     if match is None:
@@ -63,6 +65,7 @@ def module_prefix(mod: YangModule) -> str:
     return match.group(1)
 
 
+@cache
 def is_yang_1_1(mod: YangModule) -> bool:
     return _YANG_VERSION_1_1.search(mod.source) is not None
 
@@ -78,6 +81,10 @@ class ModuleSet:
 
     modules: tuple[YangModule, ...]
     features: Mapping[str, tuple[str, ...]]
+
+    def __hash__(self) -> int:
+        # equal sets have equal content ids; hashable so that their trees are built once
+        return hash(self.content_id)
 
     def implemented(self) -> tuple[YangModule, ...]:
         return tuple(mod for mod in self.modules if not is_import_only(mod))
@@ -144,8 +151,12 @@ def _leaf(parent: etree._Element, name: str, text: str) -> etree._Element:
     return element
 
 
+@cache
 def yang_library_xml(modules: ModuleSet) -> etree._Element:
-    """``/yang-library`` (RFC 8525): one module set and schema, shared by every datastore."""
+    """``/yang-library`` (RFC 8525): one module set and schema, shared by every datastore.
+
+    One tree per module set in the process, shared by every switch: copy it, never change it.
+    """
     yl = _namespace(YANG_LIBRARY_MODULE)
     ds = _namespace(DATASTORES_MODULE)
     root = etree.Element(f"{{{yl}}}yang-library", nsmap=nsmap({None: yl, "ds": ds}))
@@ -174,8 +185,12 @@ def yang_library_xml(modules: ModuleSet) -> etree._Element:
     return root
 
 
+@cache
 def modules_state_xml(modules: ModuleSet) -> etree._Element:
-    """``/modules-state`` (RFC 7895), deprecated by RFC 8525 but read by older clients."""
+    """``/modules-state`` (RFC 7895), deprecated by RFC 8525 but read by older clients.
+
+    Shared like :func:`yang_library_xml`: copy it, never change it.
+    """
     yl = _namespace(YANG_LIBRARY_MODULE)
     root = etree.Element(f"{{{yl}}}modules-state", nsmap=nsmap({None: yl}))
     _leaf(root, "module-set-id", modules.content_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -57,6 +58,7 @@ _WRITES = frozenset(
 )
 
 
+@cache
 def _sensitivities(schema: Schema) -> dict[tuple[str, ...], Sensitivity]:
     """The nodes (module-qualified name paths), RPCs and notifications carrying a NACM
     extension, read from the module statements (yangson keeps no extensions)."""
@@ -145,18 +147,40 @@ class AccessControl:
 
     # --- operations ---------------------------------------------------------------------
 
-    def check_exec(self, context: SessionContext, operation: etree._Element) -> None:
+    def may_exec(self, context: SessionContext, name: etree.QName) -> bool:
+        """Whether the user may run the operation ``name``; nothing is counted (a web page
+        asks before it offers a button)."""
         config = self.config()
         if not config.enabled:
-            return
-        name = etree.QName(operation)
+            return True
         module = (
             "ietf-netconf"
             if name.namespace == BASE_NS
             else self.schema.module_of_namespace.get(name.namespace or "")
         )
         sensitivity = self._sensitivity((f"{module}:{name.localname}",))
-        if config.may_exec(self._groups(config, context), module, name.localname, sensitivity):
+        return config.may_exec(self._groups(config, context), module, name.localname, sensitivity)
+
+    def may_read(self, context: SessionContext, module: str, names: tuple[str, ...]) -> bool:
+        """Whether the user may read the node ``names`` (no list entries) of ``module``'s
+        top-level tree, as a <get> would keep it."""
+        config = self.config()
+        if not config.enabled:
+            return True
+        groups, reads_everything = self._user(config, context)
+        if reads_everything:
+            return True
+        path = tuple(Step(module, name) for name in names)
+        qualified = tuple(f"{module}:{name}" for name in names)
+        # a node is readable only if every ancestor is: pruning removes a whole subtree
+        return all(
+            config.may_access(groups, path[:end], Access.READ, self._sensitivity(qualified[:end]))
+            for end in range(1, len(path) + 1)
+        )
+
+    def check_exec(self, context: SessionContext, operation: etree._Element) -> None:
+        name = etree.QName(operation)
+        if self.may_exec(context, name):
             return
         self.denied_operations += 1
         raise AccessDeniedError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from urllib.parse import urlencode
 
 from smartupgrade_server.datastore.codec import WithDefaults
@@ -55,6 +56,7 @@ def protocol_capabilities() -> tuple[str, ...]:
     )
 
 
+@cache
 def server_capabilities(modules: ModuleSet) -> tuple[str, ...]:
     """Every capability but the base ones: the protocol's, the yang-library's, and the modules
     RFC 7950 §5.6.4 lets a hello announce.

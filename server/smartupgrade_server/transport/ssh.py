@@ -42,7 +42,7 @@ from smartupgrade_server.netconf.session import (
     ServerSession,
     SessionClosed,
 )
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
+from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection
 from smartupgrade_server.transport.users import (
     DEFAULT_PASSWORD,
@@ -88,9 +88,10 @@ def is_loopback(host: str) -> bool:
 async def refuse_default_credentials(host: str, users: UserDatabase, data_dir: Path) -> None:
     """Raise DefaultCredentialsError for an address beyond loopback while admin/admin works."""
     if not is_loopback(host) and await asyncio.to_thread(users.uses_default_credentials):
+        users_file = users.path or data_dir / USERS_FILE
         raise DefaultCredentialsError(
             f"refusing to listen on {host!r}: user {DEFAULT_USERNAME!r} still has the "
-            f"default password {DEFAULT_PASSWORD!r}. Change it in {data_dir / USERS_FILE} "
+            f"default password {DEFAULT_PASSWORD!r}. Change it in {users_file} "
             "or listen on a loopback address such as 127.0.0.1."
         )
 
@@ -134,16 +135,19 @@ class NetconfSshServer:
         registry: SessionRegistry | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         authorize: Authorize | None = None,
+        credentials: SshCredentials | None = None,
     ) -> Self:
         """Listen on ``host:port`` (port 0: any free port, see :attr:`port`).
 
-        ``data_dir`` holds the host keys and ``users.yaml``, both created on first start.
+        ``data_dir`` holds the host keys and ``users.yaml``, both created on first start,
+        unless ``credentials`` are given (a fleet's, shared by its switches).
         Pass a ``registry`` to add session end hooks (lock release) before clients arrive.
         ``authorize`` raises RpcError to refuse a kill-session (the dispatcher checks the rest).
         """
-        users = await asyncio.to_thread(UserDatabase.load_or_create, data_dir)
+        if credentials is None:
+            credentials = await asyncio.to_thread(SshCredentials.load_or_create, data_dir)
+        users, host_keys = credentials.users, credentials.host_keys
         await refuse_default_credentials(host, users, data_dir)
-        host_keys = await asyncio.to_thread(load_or_create_host_keys, data_dir)
         server = cls(
             users,
             dispatcher,
@@ -160,7 +164,7 @@ class NetconfSshServer:
             ),
             host,
             port,
-            server_host_keys=host_keys,
+            server_host_keys=list(host_keys),
             encoding=None,
             line_editor=False,
             allow_scp=False,
