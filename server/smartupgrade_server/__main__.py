@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -16,12 +15,19 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.datastore.codec import RawObject
-from smartupgrade_server.device import Clock, FactoryState, Identity, ScaledClock, WallClock
-from smartupgrade_server.device_link import ssl_policy_config
+from smartupgrade_server.device import FactoryState, Identity
 from smartupgrade_server.houp import CatalogueError, HoupServer
 from smartupgrade_server.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.models import supports_ap_upgrade
+from smartupgrade_server.sim_setup import (
+    FACTORY_SSL_POLICY,
+    HOUP_DIR,
+    byte_size,
+    clock_choice,
+    factory_config,
+    houp_route,
+    make_clock,
+)
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
 
@@ -31,34 +37,8 @@ DEFAULT_CLI_PORT = 8022
 # clear of the NETCONF port and of the planned VRP CLI (8022) and web system (8443)
 DEFAULT_HOUP_PORT = 9443
 DEFAULT_HOUP_ADMIN_PORT = 9080
-HOUP_DIR = "houp"
-# the seed's name for the policy smart upgrade binds
-FACTORY_SSL_POLICY = "houp"
 # the seed's AP example; only AP-capable models manage one
 DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
-_SIZE = re.compile(r"^(\d+)([KMG]?)$", re.IGNORECASE)
-_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-
-
-def byte_size(text: str) -> int:
-    """``536870912``, ``512M``, ``1G`` (binary units)."""
-    match = _SIZE.match(text.strip())
-    if match is None or int(match.group(1)) == 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size such as 536870912, 512M, 1G")
-    return int(match.group(1)) * _UNITS[match.group(2).upper()]
-
-
-def clock_choice(text: str) -> str | float:
-    """``wall``, or a speed factor of simulated time (``60``: a minute per second)."""
-    if text == "wall":
-        return text
-    try:
-        factor = float(text)
-    except ValueError:
-        factor = 0.0
-    if factor <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is neither 'wall' nor a positive factor")
-    return factor
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -190,16 +170,6 @@ Quick start with ncclient (bind the policy, enable, check for a new version):
 Serving until Ctrl+C or SIGTERM."""
 
 
-def _clock(choice: str | float) -> Clock:
-    return WallClock() if choice == "wall" else ScaledClock(float(choice))
-
-
-def factory_config(ca_cert_pem: str) -> RawObject:
-    """The factory startup configuration: an SSL policy trusting the HOUP's CA; smart upgrade
-    itself keeps the seed's defaults (no policy bound, disabled)."""
-    return ssl_policy_config(FACTORY_SSL_POLICY, (ca_cert_pem,))
-
-
 async def serve(arguments: argparse.Namespace) -> None:
     data_dir: Path = arguments.data_dir
     model: str = arguments.model
@@ -213,7 +183,7 @@ async def serve(arguments: argparse.Namespace) -> None:
         catalogue=arguments.catalogue,
     )
     try:
-        default = SmartUpgrade()
+        hosts, port_forwards = houp_route(houp.host, houp.port)
         identity = Identity(
             model, arguments.device_name or model, arguments.esn, ap_device_type or None
         )
@@ -227,14 +197,14 @@ async def serve(arguments: argparse.Namespace) -> None:
             identity=identity,
             factory=factory,
             houp_public_key=houp.signing_public_key,
-            clock=_clock(arguments.clock),
+            clock=make_clock(arguments.clock),
             host=arguments.host,
             port=arguments.netconf_port,
             cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
             factory_config=factory_config(houp.ca_cert_pem),
             flash_capacity=arguments.flash_capacity,
-            hosts={default.url: houp.host},
-            port_forwards={default.https_port: houp.port},
+            hosts=hosts,
+            port_forwards=port_forwards,
             reboot_duration=timedelta(seconds=arguments.reboot_seconds),
         )
     except BaseException:
