@@ -1,6 +1,7 @@
 """HOUP emulator: the upgrade server a smart-upgrade switch talks to (see docs/houp.md)."""
 
 from .catalogue import Catalogue, CatalogueError, Offer, Package, UnsupportedModelError
+from .doors import DEFAULT_DOOR, HoupDoor
 from .faults import ANY_FILE, BreakAfter, Faults, FaultSpecError, Settings
 from .openpgp import SignatureVerificationError, verify_detached_signature
 from .server import (
@@ -15,6 +16,7 @@ from .server import (
 
 __all__ = [
     "ANY_FILE",
+    "DEFAULT_DOOR",
     "DEFAULT_HOST_NAME",
     "LIMIT_HEADER",
     "SERVER_SPEC_UP_LIMIT",
@@ -24,6 +26,7 @@ __all__ = [
     "FaultSpecError",
     "Faults",
     "FileInfo",
+    "HoupDoor",
     "HoupServer",
     "Offer",
     "Package",

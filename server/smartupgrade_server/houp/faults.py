@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,7 +79,7 @@ class Faults:
             "delay": self.delay,
         }
 
-    def update(self, data: dict[str, Any]) -> None:
+    def update(self, data: Mapping[str, Any]) -> None:
         """Apply a partial JSON update (keys as in `to_json`); validates before changing."""
         staged = Faults(**{k: getattr(self, k) for k in self.to_json()})
         for key, value in data.items():
@@ -126,6 +127,16 @@ class Settings:
             values[key] = value
         self.max_connections = values["max_connections"]
         self.bandwidth_limit = values["bandwidth_limit"]
+
+
+def split_unreachable(data: Mapping[str, Any]) -> tuple[dict[str, Any], bool | None]:
+    """The `Faults` part of an admin fault spec, and its `unreachable` (None when absent).
+
+    Unreachability is the door's listener, not a `Faults` field, but the admin JSON carries both.
+    """
+    spec = dict(data)
+    unreachable = spec.pop("unreachable", None)
+    return spec, None if unreachable is None else _bool("unreachable", unreachable)
 
 
 def _bool(key: str, value: Any) -> bool:

@@ -1,10 +1,12 @@
 """The HOUP emulator: HTTPS version check and file server, plus a plain-HTTP admin port.
 
-HTTPS port (see docs/houp.md for the full contract):
+HTTPS doors, the default one and any opened later, each with its own faults (see docs/houp.md
+for the full contract):
   POST /api/v1/version-check     JSON in, JSON out
   GET|HEAD /files/<name>         package bytes, single Range, ETag/If-Range
   GET|HEAD /files/<name>.asc     armored detached OpenPGP signature of <name>
-Admin port: /faults, /settings, /stats, /ca.pem, /signing-key.asc.
+Admin port: /faults, /doors, /doors/<name>/faults, /settings, /stats, /ca.pem,
+/signing-key.asc.
 """
 
 from __future__ import annotations
@@ -13,19 +15,20 @@ import asyncio
 import hashlib
 import json
 import re
-import ssl
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from aiohttp import web
 
 from . import content
 from .catalogue import Catalogue, Family, Offer, Package, UnsupportedModelError
-from .faults import BreakAfter, Faults, FaultSpecError, Settings
+from .doors import DEFAULT_DOOR, HoupDoor
+from .faults import BreakAfter, Faults, FaultSpecError, Settings, split_unreachable
 from .openpgp import SigningKey, armor, dearmor
 from .pki import Pki
 
@@ -55,25 +58,37 @@ class RequestRecord:
     method: str
     path: str
     range: str | None
+    door: str
     status: int = 0
     bytes_sent: int = 0
 
 
 @dataclass
 class Stats:
-    """Body bytes actually written per file name (signatures as `<name>.asc`), and every request
-    the HTTPS port answered, in order."""
+    """Body bytes actually written per file name (signatures as `<name>.asc`), in all and per
+    door, and every request the HTTPS doors answered, in order."""
 
     bytes_sent: Counter[str] = field(default_factory=Counter)
+    bytes_sent_by_door: defaultdict[str, Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
     requests: list[RequestRecord] = field(default_factory=list)
+
+    def count(self, door: str, name: str, size: int) -> None:
+        self.bytes_sent[name] += size
+        self.bytes_sent_by_door[door][name] += size
 
     def reset(self) -> None:
         self.bytes_sent.clear()
+        self.bytes_sent_by_door.clear()
         self.requests.clear()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "bytes_sent": dict(self.bytes_sent),
+            "bytes_sent_by_door": {
+                door: dict(sent) for door, sent in self.bytes_sent_by_door.items()
+            },
             "requests": [asdict(record) for record in self.requests],
         }
 
@@ -98,12 +113,20 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _broke(faults: Faults, fault: BreakAfter) -> None:
+    if fault.times is not None:
+        fault.times -= 1
+        if fault.times <= 0 and faults.break_after is fault:
+            faults.break_after = None
+
+
 def _renamed(package: Package, old: str, new: str) -> Package:
     name = package.name.replace(old, new) if old in package.name else f"{new}-{package.name}"
     return Package(name, package.size)
 
 
 _RECORD = web.RequestKey("houp_record", RequestRecord)
+_DOOR = web.RequestKey("houp_door", HoupDoor)
 
 
 class _Pacer:
@@ -130,21 +153,17 @@ class HoupServer:
         self.data_dir = data_dir
         self.host = host
         self.catalogue = catalogue
-        self.faults = Faults()
         self.settings = Settings()
         self.stats = Stats()
-        self.port = 0
         self.admin_port = 0
         self._pki = Pki.load_or_create(data_dir / "pki", host_name)
         self._key = SigningKey.load_or_create(data_dir / "openpgp")
-        self._valid_context = self._pki.server_context(expired=False)
         self._expired_context = self._pki.server_context(expired=True)
-        self._valid_context.sni_callback = self._choose_certificate
         self._files_made_by_faults: dict[str, int] = {}
         self._infos: dict[tuple[str, int], FileInfo] = {}
         self._info_locks: dict[str, asyncio.Lock] = {}
         self._in_flight = 0
-        self._listener: asyncio.Server | None = None
+        self._doors: dict[str, HoupDoor] = {}
         self._runner: web.AppRunner | None = None
         self._admin_runner: web.AppRunner | None = None
 
@@ -159,7 +178,8 @@ class HoupServer:
         catalogue: Catalogue | Path | None = None,
         host_name: str = DEFAULT_HOST_NAME,
     ) -> HoupServer:
-        """Listen on `host`:`port` (HTTPS) and `host`:`admin_port` (HTTP); 0 picks free ports.
+        """Listen on `host`:`port` (HTTPS, the default door) and `host`:`admin_port` (HTTP);
+        0 picks free ports.
 
         `host_name` goes into the server certificate next to 127.0.0.1 and localhost.
         """
@@ -186,8 +206,23 @@ class HoupServer:
         return self._key.fingerprint_hex
 
     @property
+    def doors(self) -> Mapping[str, HoupDoor]:
+        """Every door by name, the default door (`DEFAULT_DOOR`) first."""
+        return MappingProxyType(self._doors)
+
+    @property
+    def faults(self) -> Faults:
+        """The default door's faults."""
+        return self._doors[DEFAULT_DOOR].faults
+
+    @property
+    def port(self) -> int:
+        """The default door's port."""
+        return self._doors[DEFAULT_DOOR].port
+
+    @property
     def unreachable(self) -> bool:
-        return self._listener is None
+        return self._doors[DEFAULT_DOOR].unreachable
 
     def files(self) -> dict[str, int]:
         """Every servable package, name -> announced size (signatures not listed)."""
@@ -208,24 +243,50 @@ class HoupServer:
                 self._infos[key] = known
         return known
 
+    async def open_door(
+        self, name: str, faults: Mapping[str, Any] | None = None, *, port: int = 0
+    ) -> HoupDoor:
+        """Listen on `host`:`port` (0 picks a free port) for the same HOUP with faults of its
+        own, given in the admin JSON form (`"unreachable": true` opens the door closed, its
+        port reserved). A malformed spec raises `FaultSpecError` and a taken name `ValueError`,
+        both before anything listens."""
+        if name in self._doors:
+            raise ValueError(f"the HOUP already has a door named {name!r}")
+        spec, unreachable = split_unreachable(faults or {})
+        door_faults = Faults()
+        door_faults.update(spec)
+        assert self._runner is not None and self._runner.server is not None
+        door = HoupDoor(
+            name,
+            door_faults,
+            server=self._runner.server,
+            host=self.host,
+            context=self._pki.server_context(expired=False),
+            expired_context=self._expired_context,
+        )
+        # Taken before the first await, so that a concurrent open_door of this name fails.
+        self._doors[name] = door
+        try:
+            await door.listen(port)
+        except OSError:
+            del self._doors[name]
+            raise
+        if unreachable:
+            await door.set_unreachable(True)
+        return door
+
     async def set_unreachable(self, unreachable: bool) -> None:
-        """Stop listening and drop open connections (netError), or listen again on the same
-        port."""
-        if unreachable and self._listener is not None:
-            self._listener.close()
-            self._listener = None
-            assert self._runner is not None and self._runner.server is not None
-            for connection in self._runner.server.connections:
-                connection.force_close()
-        elif not unreachable and self._listener is None:
-            await self._listen(self.port)
+        """The default door stops listening and drops its open connections (netError), or
+        listens again on the same port."""
+        await self._doors[DEFAULT_DOOR].set_unreachable(unreachable)
 
     async def clear_faults(self) -> None:
-        self.faults.clear()
-        await self.set_unreachable(False)
+        """Clears the default door's faults and makes it reachable again."""
+        await self._doors[DEFAULT_DOOR].clear_faults()
 
     async def close(self) -> None:
-        await self.set_unreachable(True)
+        for door in self._doors.values():
+            await door.set_unreachable(True)
         for runner in (self._runner, self._admin_runner):
             if runner is not None:
                 await runner.cleanup()
@@ -242,12 +303,14 @@ class HoupServer:
             app, access_log=None, handle_signals=False, handler_cancellation=True
         )
         await self._runner.setup()
-        await self._listen(port)
+        await self.open_door(DEFAULT_DOOR, port=port)
 
         admin = web.Application()
-        admin.router.add_get("/faults", self._admin_get_faults)
-        admin.router.add_put("/faults", self._admin_put_faults)
-        admin.router.add_delete("/faults", self._admin_clear_faults)
+        for prefix in ("", "/doors/{name}"):
+            admin.router.add_get(f"{prefix}/faults", self._admin_get_faults)
+            admin.router.add_put(f"{prefix}/faults", self._admin_put_faults)
+            admin.router.add_delete(f"{prefix}/faults", self._admin_clear_faults)
+        admin.router.add_get("/doors", self._admin_get_doors)
         admin.router.add_get("/settings", self._admin_get_settings)
         admin.router.add_put("/settings", self._admin_put_settings)
         admin.router.add_get("/stats", self._admin_get_stats)
@@ -259,21 +322,6 @@ class HoupServer:
         site = web.TCPSite(self._admin_runner, self.host, admin_port)
         await site.start()
         self.admin_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def _listen(self, port: int) -> None:
-        assert self._runner is not None and self._runner.server is not None
-        loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(
-            self._runner.server, self.host, port, ssl=self._valid_context
-        )
-        self.port = self._listener.sockets[0].getsockname()[1]
-
-    def _choose_certificate(
-        self, ssl_object: ssl.SSLObject, _server_name: str | None, _context: ssl.SSLContext
-    ) -> None:
-        # Called for every ClientHello (with or without SNI), so the fault reaches new handshakes.
-        if self.faults.expired_certificate:
-            ssl_object.context = self._expired_context
 
     def _load_or_compute_info(self, name: str, size: int) -> FileInfo:
         cache = self.data_dir / "signatures" / f"{name}.json"
@@ -299,7 +347,11 @@ class HoupServer:
     async def _limits_middleware(
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
-        record = RequestRecord(request.method, request.path, request.headers.get("Range"))
+        door = self._door_of(request)
+        record = RequestRecord(
+            request.method, request.path, request.headers.get("Range"), door.name
+        )
+        request[_DOOR] = door
         request[_RECORD] = record
         self.stats.requests.append(record)
         limit = self.settings.max_connections
@@ -316,8 +368,8 @@ class HoupServer:
             return response
         self._in_flight += 1
         try:
-            if self.faults.delay:
-                await asyncio.sleep(self.faults.delay)
+            if door.faults.delay:
+                await asyncio.sleep(door.faults.delay)
             response = await handler(request)
             record.status = response.status
             return response
@@ -346,7 +398,7 @@ class HoupServer:
             offer = self.catalogue.lookup(model, software, patch or None)
         except UnsupportedModelError as exc:
             return _json_error(404, "unsupportedModel", str(exc))
-        offer = self._apply_offer_faults(family, offer)
+        offer = self._apply_offer_faults(request[_DOOR].faults, family, offer)
         if offer is None:
             return web.json_response({"result": "versionOptimal"})
         base = f"https://{request.host}/files/"
@@ -377,8 +429,10 @@ class HoupServer:
             }
         )
 
-    def _apply_offer_faults(self, family: Family, offer: Offer | None) -> Offer | None:
-        older = self.faults.offer_older_version
+    def _apply_offer_faults(
+        self, faults: Faults, family: Family, offer: Offer | None
+    ) -> Offer | None:
+        older = faults.offer_older_version
         base = offer or next((upgrade.offer for upgrade in family.upgrades), None)
         if older is not None and base is not None:
             # A rollback is offered even to a switch whose version is optimal.
@@ -390,7 +444,7 @@ class HoupServer:
                 software_package=_renamed(base.software_package, base.software, older),
                 patch_package=None,
             )
-        other = self.faults.offer_other_model
+        other = faults.offer_other_model
         if other is not None and offer is not None:
             offer = Offer(
                 software=offer.software,
@@ -433,7 +487,8 @@ class HoupServer:
             start, end = parsed
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{info.size}"
-        endless = self.faults.is_endless(name)
+        faults = request[_DOOR].faults
+        endless = faults.is_endless(name)
         response = web.StreamResponse(status=status, headers=headers)
         if endless and request.method != "HEAD":
             response.enable_chunked_encoding()
@@ -442,7 +497,7 @@ class HoupServer:
         await response.prepare(request)
         if request.method == "HEAD":
             return response
-        corrupt_at = info.size // 2 if self.faults.corrupts_content(name) else None
+        corrupt_at = info.size // 2 if faults.corrupts_content(name) else None
         chunks = content.generate(name, start, None if endless else end)
         await self._send(
             request, response, name, offset=start, chunks=chunks, corrupt_at=corrupt_at
@@ -451,7 +506,7 @@ class HoupServer:
 
     async def _signature(self, request: web.Request, name: str) -> web.StreamResponse:
         signature = (await self.file_info(name)).signature
-        if self.faults.corrupts_signature(name):
+        if request[_DOOR].faults.corrupts_signature(name):
             # Still well-formed armor: the last byte of the EdDSA `s` value no longer matches.
             packet = bytearray(dearmor(signature))
             packet[-1] ^= 0x01
@@ -479,8 +534,8 @@ class HoupServer:
         corrupt_at: int | None,
     ) -> None:
         """Write the body: corruption, the break-after fault and the bandwidth limit apply here."""
-        record = request[_RECORD]
-        fault = self.faults.break_after
+        record, door = request[_RECORD], request[_DOOR]
+        fault = door.faults.break_after
         budget = fault.bytes if fault is not None and fault.matches(name) else None
         pacer = _Pacer()
         try:
@@ -503,11 +558,11 @@ class HoupServer:
                     await response.write(view[:size].tobytes())
                     view = view[size:]
                     record.bytes_sent += size
-                    self.stats.bytes_sent[name] += size
+                    self.stats.count(door.name, name, size)
                     await pacer.after_write(size, limit)
                 if budget is not None and record.bytes_sent == budget:
                     assert fault is not None and request.transport is not None
-                    self._broke(fault)
+                    _broke(door.faults, fault)
                     # close() flushes what was written, so exactly `budget` bytes arrive.
                     request.transport.close()
                     return
@@ -516,38 +571,53 @@ class HoupServer:
             # The client went away (for endless data this is how a response ends).
             return
 
-    def _broke(self, fault: BreakAfter) -> None:
-        if fault.times is not None:
-            fault.times -= 1
-            if fault.times <= 0 and self.faults.break_after is fault:
-                self.faults.break_after = None
+    def _door_of(self, request: web.Request) -> HoupDoor:
+        for door in self._doors.values():
+            if door.serves(request.transport):
+                return door
+        # Only a connection that is already gone has no door; its handler is being cancelled.
+        raise asyncio.CancelledError
 
     # --- admin port -------------------------------------------------------------------------
 
-    async def _admin_get_faults(self, _request: web.Request) -> web.Response:
-        return web.json_response({**self.faults.to_json(), "unreachable": self.unreachable})
+    def _admin_door(self, request: web.Request) -> HoupDoor:
+        """The door named in the path; `/faults` without a name is the default door's."""
+        name = request.match_info.get("name", DEFAULT_DOOR)
+        door = self._doors.get(name)
+        if door is None:
+            raise web.HTTPNotFound(
+                text=json.dumps({"error": "notFound", "message": f"no door {name!r}"}),
+                content_type="application/json",
+            )
+        return door
+
+    async def _admin_get_doors(self, _request: web.Request) -> web.Response:
+        return web.json_response([door.to_json() for door in self._doors.values()])
+
+    async def _admin_get_faults(self, request: web.Request) -> web.Response:
+        return web.json_response(self._admin_door(request).faults_json())
 
     async def _admin_put_faults(self, request: web.Request) -> web.Response:
+        door = self._admin_door(request)
         try:
             body = await request.json()
         except ValueError:
             return _json_error(400, "badRequest", "the body is not JSON")
         if not isinstance(body, dict):
             return _json_error(400, "badRequest", "expected a JSON object")
-        unreachable = body.pop("unreachable", None)
-        if unreachable is not None and not isinstance(unreachable, bool):
-            return _json_error(400, "badRequest", "unreachable: expected true or false")
         try:
-            self.faults.update(body)
+            spec, unreachable = split_unreachable(body)
+            door.faults.update(spec)
         except FaultSpecError as exc:
             return _json_error(400, "badRequest", str(exc))
         if unreachable is not None:
-            await self.set_unreachable(unreachable)
-        return await self._admin_get_faults(request)
+            await door.set_unreachable(unreachable)
+        return web.json_response(door.faults_json())
 
     async def _admin_clear_faults(self, request: web.Request) -> web.Response:
-        await self.clear_faults()
-        return await self._admin_get_faults(request)
+        door = self._admin_door(request)
+        await door.clear_faults()
+        return web.json_response(door.faults_json())
 
     async def _admin_get_settings(self, _request: web.Request) -> web.Response:
         return web.json_response(self.settings.to_json())

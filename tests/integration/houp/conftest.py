@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp import Catalogue, HoupServer
+from smartupgrade_server.houp import Catalogue, HoupDoor, HoupServer
 
 # Small files keep the suite fast; the default catalogue (120 MB images) is used where size matters.
 SMALL_CATALOGUE = """
@@ -77,5 +77,10 @@ async def admin() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def url(server: HoupServer, path: str) -> str:
+def url(server: HoupServer | HoupDoor, path: str) -> str:
+    """`path` through a door, or through the server's default door."""
     return f"https://127.0.0.1:{server.port}{path}"
+
+
+def admin_url(server: HoupServer, path: str) -> str:
+    return f"http://127.0.0.1:{server.admin_port}{path}"

@@ -6,11 +6,7 @@ import aiohttp
 
 from smartupgrade_server.houp import BreakAfter, HoupServer
 
-from .conftest import PATCH, PATCH_SIZE, url
-
-
-def admin_url(server: HoupServer, path: str) -> str:
-    return f"http://127.0.0.1:{server.admin_port}{path}"
+from .conftest import PATCH, PATCH_SIZE, admin_url, url
 
 
 async def test_faults_are_set_read_and_cleared(
@@ -84,17 +80,19 @@ async def test_settings_and_stats(
     async with admin.get(admin_url(houp, "/stats")) as resp:
         stats = await resp.json()
     assert stats["bytes_sent"] == {PATCH: PATCH_SIZE - 10}
+    assert stats["bytes_sent_by_door"] == {"default": {PATCH: PATCH_SIZE - 10}}
     assert stats["requests"] == [
         {
             "method": "GET",
             "path": f"/files/{PATCH}",
             "range": "bytes=10-",
+            "door": "default",
             "status": 206,
             "bytes_sent": PATCH_SIZE - 10,
         }
     ]
     async with admin.delete(admin_url(houp, "/stats")) as resp:
-        assert await resp.json() == {"bytes_sent": {}, "requests": []}
+        assert await resp.json() == {"bytes_sent": {}, "bytes_sent_by_door": {}, "requests": []}
 
 
 async def test_trust_material_is_published(houp: HoupServer, admin: aiohttp.ClientSession) -> None:
