@@ -127,6 +127,10 @@ class UserDatabase:
     def get(self, name: str) -> User | None:
         return self._users.get(name)
 
+    def administrators(self) -> list[User]:
+        """The users of the highest level, in the file's order."""
+        return [user for user in self._users.values() if user.level == MAX_LEVEL]
+
     def uses_default_credentials(self) -> bool:
         user = self._users.get(DEFAULT_USERNAME)
         return (

@@ -1,0 +1,180 @@
+"""``smartupgrade-sim fleet``: many emulated switches and their HOUP, until interrupted
+(docs/fleet.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_dir
+
+from smartupgrade_server.fleet.admin import FleetAdmin
+from smartupgrade_server.fleet.fleet import Fleet
+from smartupgrade_server.fleet.inventory import write_inventories
+from smartupgrade_server.fleet.member import SwitchState
+from smartupgrade_server.fleet.spec import (
+    DEFAULT_MODEL,
+    FleetSpec,
+    load_fleet_file,
+    simple_fleet,
+)
+from smartupgrade_server.sim_setup import clock_choice
+from smartupgrade_server.transport.users import USERS_FILE
+
+PROG = "smartupgrade-sim fleet"
+# failures listed one by one at start; the admin API has them all
+_FAILURES_SHOWN = 20
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Many emulated switches in one process, each with its own NETCONF and "
+        "command line port, data directory, model, ESN and versions, sharing one emulated HOUP. "
+        "Give a fleet file (docs/fleet.md) or --count.",
+    )
+    parser.add_argument("fleet_file", nargs="?", type=Path, help="the fleet file (YAML)")
+    parser.add_argument("--count", type=int, help="N switches of one group 'sw' (no fleet file)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        help=f"with --count: a model, repeat for a mix taken in turn ({DEFAULT_MODEL})",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(user_data_dir("smartupgrade-sim")) / "fleet",
+        help="the fleet's users, host keys and HOUP, and switches/NAME/ per switch "
+        "(default: %(default)s)",
+    )
+    # None: the fleet file's value, else the default in spec.py
+    parser.add_argument("--host", help="address of every switch (127.0.0.1)")
+    parser.add_argument(
+        "--base-port", type=int, help="NETCONF port of the first switch, +1 each (8830; 0: any)"
+    )
+    parser.add_argument(
+        "--cli-base-port",
+        type=int,
+        help="command line port of the first switch (base port + 10000; 0: any; -1: none)",
+    )
+    parser.add_argument("--houp-port", type=int, help="HOUP HTTPS port (9443; 0: any)")
+    parser.add_argument("--houp-admin-port", type=int, help="HOUP admin port (9080; 0: any)")
+    parser.add_argument("--admin-port", type=int, help="fleet admin API port (9081; 0: any)")
+    parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
+    parser.add_argument(
+        "--clock", type=clock_choice, help="'wall' (default), or N: simulated time N times faster"
+    )
+    parser.add_argument("--reboot-seconds", type=float, help="reboot time in clock seconds (60)")
+    parser.add_argument(
+        "--inventory-out",
+        type=Path,
+        help="write the inventory here (smartupgrade fleet's; JSON if it ends in .json), with "
+        "an Ansible inventory and a nornir hosts file beside it",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
+    arguments = parser.parse_args(argv)
+    if (arguments.fleet_file is None) == (arguments.count is None):
+        parser.error("give either a fleet file or --count N")
+    if arguments.count is not None and arguments.count < 1:
+        parser.error("--count: give a number of switches >= 1")
+    if arguments.fleet_file is not None and arguments.model:
+        parser.error("--model goes with --count; a fleet file names the models of each group")
+    return arguments
+
+
+def fleet_spec(arguments: argparse.Namespace) -> FleetSpec:
+    overrides: dict[str, Any] = {
+        key: value
+        for key in (
+            "host",
+            "base_port",
+            "cli_base_port",
+            "houp_port",
+            "houp_admin_port",
+            "admin_port",
+            "catalogue",
+            "clock",
+            "reboot_seconds",
+        )
+        if (value := getattr(arguments, key)) is not None
+    }
+    if arguments.fleet_file is not None:
+        return load_fleet_file(arguments.fleet_file, overrides)
+    return simple_fleet(arguments.count, arguments.model or [DEFAULT_MODEL], overrides)
+
+
+def _port_span(ports: Sequence[int]) -> str:
+    if not ports:
+        return "none"
+    ordered = sorted(ports)
+    if ordered == list(range(ordered[0], ordered[0] + len(ordered))):
+        return f"{ordered[0]}..{ordered[-1]}" if len(ordered) > 1 else str(ordered[0])
+    return ", ".join(map(str, ordered[:5])) + (" …" if len(ordered) > 5 else "")
+
+
+def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequence[Path]) -> str:
+    spec = fleet.spec
+    running = fleet.in_state(SwitchState.RUNNING)
+    failed = fleet.failed()
+    netconf = [m.netconf_port for m in fleet.members if m.netconf_port]
+    cli = [m.cli_port for m in fleet.members if m.cli_port]
+    doors = ", ".join(
+        f"{name} on {door.port}" for name, door in fleet.houp.doors.items() if name != "default"
+    )
+    lines = [
+        f"Fleet of {spec.count} switches ready in {fleet.ready_seconds:.1f} s: "
+        f"{len(running)} running, {len(failed)} failed",
+        f"NETCONF over SSH on {spec.host} ports {_port_span(netconf)}"
+        + (f"; VRP command line on ports {_port_span(cli)}" if cli else ""),
+        f"  credentials admin/admin unless changed in {data_dir / USERS_FILE}",
+        f"HOUP over HTTPS on {fleet.houp.host}:{fleet.houp.port}"
+        + (f" (groups with faults of their own: {doors})" if doors else "")
+        + f"; faults: http://{fleet.houp.host}:{fleet.houp.admin_port}/faults and /doors",
+        f"Fleet admin: http://{spec.host}:{admin.port}/switches "
+        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset)",
+    ]
+    if inventories:
+        lines.append("Inventory: " + ", ".join(map(str, inventories)))
+    for member in failed[:_FAILURES_SHOWN]:
+        lines.append(f"  {member.spec.name} {member.state.value}: {member.reason}")
+    if len(failed) > _FAILURES_SHOWN:
+        lines.append(f"  … and {len(failed) - _FAILURES_SHOWN} more (GET /switches)")
+    lines.append("Serving until Ctrl+C or SIGTERM.")
+    return "\n".join(lines)
+
+
+async def serve(arguments: argparse.Namespace) -> int:
+    spec = fleet_spec(arguments)
+    data_dir: Path = arguments.data_dir
+    fleet = await Fleet.start(spec, data_dir)
+    try:
+        admin = await FleetAdmin.start(fleet, spec.host, spec.admin_port)
+    except BaseException:
+        await fleet.close()
+        raise
+    try:
+        written: list[Path] = []
+        if arguments.inventory_out is not None:
+            paths = await asyncio.to_thread(
+                write_inventories,
+                arguments.inventory_out,
+                fleet.inventory_entries(),
+                await fleet.login(),
+            )
+            written = list(paths.values())
+        print(banner(fleet, admin, data_dir, written), flush=True)
+        if not fleet.in_state(SwitchState.RUNNING):
+            return 1
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        return 0
+    finally:
+        await admin.close()
+        await fleet.close()

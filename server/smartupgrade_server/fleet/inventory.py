@@ -1,0 +1,163 @@
+"""The fleet as controllers and tools read it: the project's own inventory (``smartupgrade
+fleet``, docs/cli.md), an Ansible inventory (NETCONF through ``ansible.netcommon.netconf``) and a
+nornir hosts file (SimpleInventory)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smartupgrade_server.transport.private_files import write_private_file
+
+# how the project's CLI and Ansible read a password kept out of the inventory
+PASSWORD_VARIABLE = "SMARTUPGRADE_PASSWORD"
+
+
+class InventoryFormat(StrEnum):
+    SMARTUPGRADE = "smartupgrade"
+    ANSIBLE = "ansible"
+    NORNIR = "nornir"
+
+
+@dataclass(frozen=True)
+class InventoryEntry:
+    name: str
+    group: str
+    host: str
+    netconf_port: int
+    cli_port: int | None
+    model: str
+    esn: str
+
+
+@dataclass(frozen=True)
+class Login:
+    """The user the inventories name; ``password`` only while it is the factory default (which
+    is no secret), else it comes from $SMARTUPGRADE_PASSWORD."""
+
+    username: str
+    password: str | None
+
+
+def smartupgrade_inventory(entries: Sequence[InventoryEntry], login: Login) -> dict[str, Any]:
+    defaults: dict[str, Any] = {"username": login.username}
+    if login.password is None:
+        defaults["password_env"] = PASSWORD_VARIABLE
+    else:
+        defaults["password"] = login.password
+    return {
+        "defaults": defaults,
+        "switches": [
+            {"name": entry.name, "host": entry.host, "port": entry.netconf_port}
+            for entry in entries
+        ],
+    }
+
+
+def ansible_inventory(entries: Sequence[InventoryEntry], login: Login) -> dict[str, Any]:
+    password = login.password or f"{{{{ lookup('ansible.builtin.env', '{PASSWORD_VARIABLE}') }}}}"
+    groups: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        host: dict[str, Any] = {
+            "ansible_host": entry.host,
+            "ansible_port": entry.netconf_port,
+            "model": entry.model,
+            "esn": entry.esn,
+        }
+        if entry.cli_port is not None:
+            host["cli_port"] = entry.cli_port
+        groups.setdefault(_ansible_group(entry.group), {"hosts": {}})["hosts"][entry.name] = host
+    return {
+        "all": {
+            "vars": {
+                "ansible_connection": "ansible.netcommon.netconf",
+                "ansible_network_os": "ansible.netcommon.default",
+                "ansible_user": login.username,
+                "ansible_password": password,
+                # each emulated switch makes its own host key
+                "ansible_host_key_checking": False,
+            },
+            "children": groups,
+        }
+    }
+
+
+def _ansible_group(name: str) -> str:
+    # Ansible warns about group names that are not Python identifiers
+    return name.replace("-", "_")
+
+
+def nornir_hosts(entries: Sequence[InventoryEntry], login: Login) -> dict[str, Any]:
+    hosts: dict[str, Any] = {}
+    for entry in entries:
+        host: dict[str, Any] = {
+            "hostname": entry.host,
+            "port": entry.netconf_port,
+            "username": login.username,
+            "platform": "huawei_vrp",
+            # groups would need a groups file beside this one: the group is data instead
+            "data": {"group": entry.group, "model": entry.model, "esn": entry.esn},
+            "connection_options": {
+                "netconf": {
+                    "port": entry.netconf_port,
+                    "extras": {"hostkey_verify": False, "look_for_keys": False},
+                }
+            },
+        }
+        if login.password is not None:
+            host["password"] = login.password
+        if entry.cli_port is not None:
+            host["connection_options"]["netmiko"] = {"port": entry.cli_port, "platform": "huawei"}
+            host["connection_options"]["scrapli"] = {
+                "port": entry.cli_port,
+                "platform": "huawei_vrp",
+                "extras": {"auth_strict_key": False},
+            }
+        hosts[entry.name] = host
+    return hosts
+
+
+_RENDERERS = {
+    InventoryFormat.SMARTUPGRADE: smartupgrade_inventory,
+    InventoryFormat.ANSIBLE: ansible_inventory,
+    InventoryFormat.NORNIR: nornir_hosts,
+}
+_SUFFIXES = {
+    InventoryFormat.ANSIBLE: ".ansible.yaml",
+    InventoryFormat.NORNIR: ".nornir-hosts.yaml",
+}
+
+
+def render(fmt: InventoryFormat, entries: Sequence[InventoryEntry], login: Login) -> str:
+    return yaml.safe_dump(_RENDERERS[fmt](entries, login), sort_keys=False)
+
+
+def inventory_paths(path: Path) -> dict[InventoryFormat, Path]:
+    """``fleet.yaml`` -> itself, ``fleet.ansible.yaml`` and ``fleet.nornir-hosts.yaml``."""
+    stem = path.with_suffix("") if path.suffix in (".yaml", ".yml", ".json") else path
+    return {
+        InventoryFormat.SMARTUPGRADE: path,
+        **{fmt: stem.with_name(stem.name + suffix) for fmt, suffix in _SUFFIXES.items()},
+    }
+
+
+def write_inventories(
+    path: Path, entries: Sequence[InventoryEntry], login: Login
+) -> dict[InventoryFormat, Path]:
+    """Every format, each file replaced atomically; readable by the owner only, since a
+    password may be in them. The project's own inventory is JSON when ``path`` ends in .json."""
+    written = inventory_paths(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for fmt, target in written.items():
+        if fmt is InventoryFormat.SMARTUPGRADE and target.suffix == ".json":
+            text = json.dumps(smartupgrade_inventory(entries, login), indent=2) + "\n"
+        else:
+            text = render(fmt, entries, login)
+        write_private_file(target, text.encode())
+    return written

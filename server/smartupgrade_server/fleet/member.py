@@ -1,0 +1,182 @@
+"""One switch of a fleet: started, stopped, reset or crashed on its own, and whatever goes wrong
+with it (a port taken, a full disk, a bug) is its state, never the fleet's."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.datastore.codec import RawObject
+from smartupgrade_server.device import Clock, FactoryState, Identity
+from smartupgrade_server.fleet.spec import SwitchSpec
+from smartupgrade_server.sim_setup import houp_route
+from smartupgrade_server.transport.credentials import SshCredentials
+
+logger = logging.getLogger(__name__)
+
+SWITCHES_DIR = "switches"
+
+
+class SwitchState(StrEnum):
+    STARTING = "starting"
+    RUNNING = "running"
+    REBOOTING = "rebooting"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    CRASHED = "crashed"
+
+
+@dataclass(frozen=True)
+class FleetEnvironment:
+    """What every switch of the fleet shares."""
+
+    data_dir: Path
+    host: str
+    credentials: SshCredentials
+    clock: Clock
+    houp_host: str
+    # HOUP door name -> its port; None: the HOUP's main door
+    houp_ports: Mapping[str | None, int]
+    houp_public_key: str
+    factory_config: RawObject
+    reboot_duration: timedelta
+
+
+def describe_os_error(error: OSError) -> str:
+    """The reason an operator can act on: which port is taken, which disk is full."""
+    if error.errno == errno.EADDRINUSE:
+        # asyncio's text names the address: "error while attempting to bind on address …"
+        return f"cannot listen, port in use ({error.strerror or error})"
+    if error.errno == errno.ENOSPC:
+        return f"no space left on the disk of {error.filename or 'its data directory'}"
+    if error.errno == errno.EMFILE:
+        return "too many open files (raise the limit with ulimit -n)"
+    reason = error.strerror or str(error)
+    return f"{reason}: {error.filename}" if error.filename else reason
+
+
+class FleetMember:
+    def __init__(self, spec: SwitchSpec, environment: FleetEnvironment) -> None:
+        self.spec = spec
+        self.data_dir = environment.data_dir / SWITCHES_DIR / spec.name
+        self.switch: EmulatedSwitch | None = None
+        self.error: str | None = None
+        # the ports first bound (port 0: any) are kept across restarts: inventories stay right
+        self.netconf_port = spec.netconf_port
+        self.cli_port = spec.cli_port
+        self._environment = environment
+        self._state = SwitchState.STOPPED
+        self._lock = asyncio.Lock()
+
+    @property
+    def state(self) -> SwitchState:
+        if self.switch is None:
+            return self._state
+        if self.switch.failure is not None:
+            return SwitchState.FAILED
+        return SwitchState.RUNNING if self.switch.up else SwitchState.REBOOTING
+
+    @property
+    def reason(self) -> str | None:
+        """Why the switch failed or crashed."""
+        if self.switch is not None:
+            return self.switch.failure
+        return self.error
+
+    async def start(self) -> None:
+        async with self._lock:
+            if self.switch is None:
+                await self._start()
+
+    async def stop(self) -> None:
+        async with self._lock:
+            await self._stop(SwitchState.STOPPED, None)
+
+    async def crash(self) -> None:
+        """Go down as a switch whose software crashed: sessions and transfers cut, no reply;
+        back only when started again."""
+        async with self._lock:
+            await self._stop(SwitchState.CRASHED, "crashed (injected through the admin API)")
+
+    async def reset(self) -> None:
+        """Back to the factory: the data directory is wiped and the switch starts afresh."""
+        async with self._lock:
+            await self._stop(SwitchState.STOPPED, None)
+            try:
+                await asyncio.to_thread(shutil.rmtree, self.data_dir, ignore_errors=False)
+            except FileNotFoundError:
+                pass
+            except OSError as error:
+                self._state, self.error = SwitchState.FAILED, describe_os_error(error)
+                return
+            await self._start()
+
+    async def _start(self) -> None:
+        spec, environment = self.spec, self._environment
+        self._state, self.error = SwitchState.STARTING, None
+        hosts, port_forwards = houp_route(
+            environment.houp_host, environment.houp_ports[spec.houp_door]
+        )
+        try:
+            self.switch = await EmulatedSwitch.start(
+                self.data_dir,
+                identity=Identity(spec.model, spec.name, spec.esn, spec.ap_device_type),
+                factory=FactoryState(spec.software, spec.patch, spec.ap_software),
+                houp_public_key=environment.houp_public_key,
+                clock=environment.clock,
+                host=environment.host,
+                port=self.netconf_port,
+                cli_port=self.cli_port,
+                factory_config=environment.factory_config,
+                credentials=environment.credentials,
+                flash_capacity=spec.flash_capacity,
+                hosts=hosts,
+                port_forwards=port_forwards,
+                reboot_duration=environment.reboot_duration,
+            )
+        except OSError as error:
+            self._state, self.error = SwitchState.FAILED, describe_os_error(error)
+            return
+        except Exception as error:  # a bug in one switch is that switch's crash
+            logger.exception("switch %s crashed while starting", spec.name)
+            self._state, self.error = SwitchState.CRASHED, f"crashed while starting: {error!r}"
+            return
+        self.netconf_port = self.switch.port
+        self.cli_port = self.switch.cli_port
+
+    async def _stop(self, state: SwitchState, reason: str | None) -> None:
+        switch, self.switch = self.switch, None
+        if switch is not None:
+            try:
+                await switch.close()
+            except Exception:
+                logger.exception("switch %s failed while stopping", self.spec.name)
+        self._state, self.error = state, reason
+
+    def to_json(self) -> dict[str, Any]:
+        spec = self.spec
+        running = self.switch is not None and self.switch.smart_upgrade
+        device = self.switch.device if self.switch is not None and running else None
+        return {
+            "name": spec.name,
+            "group": spec.group,
+            "model": spec.model,
+            "esn": spec.esn,
+            "state": self.state.value,
+            "reason": self.reason,
+            "netconf_port": self.netconf_port or None,
+            "cli_port": self.cli_port or None,
+            "software": device.software_version if device else None,
+            "patch": device.patch_version if device else None,
+            "houp_door": spec.houp_door,
+            "data_dir": str(self.data_dir),
+        }
