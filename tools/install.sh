@@ -11,7 +11,10 @@ runtime_only=false
 [ "${1:-}" = "--runtime" ] && runtime_only=true
 
 if ! $runtime_only; then
-    DEBIAN_PACKAGES=(libyang2-tools yangcli gnupg netconfd openssh-server openssh-client)
+    # chromium and a font: the browser tests of the web system (tests/integration/web) drive
+    # Debian's Chromium headless through Playwright; nothing else pulls a font in
+    DEBIAN_PACKAGES=(libyang2-tools yangcli gnupg netconfd openssh-server openssh-client
+        chromium fonts-dejavu-core)
     missing=()
     for pkg in "${DEBIAN_PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
