@@ -129,7 +129,8 @@ class FleetMember:
         try:
             self.switch = await EmulatedSwitch.start(
                 self.data_dir,
-                identity=Identity(spec.model, spec.name, spec.esn, spec.ap_device_type),
+                # the seed's "Device name" is the product's, as on a switch started alone
+                identity=Identity(spec.model, spec.model, spec.esn, spec.ap_device_type),
                 factory=FactoryState(spec.software, spec.patch, spec.ap_software),
                 houp_public_key=environment.houp_public_key,
                 clock=environment.clock,

@@ -1,0 +1,52 @@
+"""docs/fleet.md says what exists: its fleet file parses into the fleet it describes, its
+command lines parse, and its options table lists every option of the command."""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from smartupgrade_server.fleet.command import parse_arguments
+from smartupgrade_server.fleet.spec import parse_fleet
+from smartupgrade_server.models import supports_smart_upgrade
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "fleet.md"
+TEXT = DOC.read_text(encoding="utf-8")
+FLEET_COMMAND = "smartupgrade-sim fleet"
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", TEXT, re.DOTALL)
+
+
+def test_the_fleet_file_example_is_the_fleet_it_describes() -> None:
+    (example,) = (block for block in _blocks("yaml") if block.startswith("# fleet-file.yaml"))
+    spec = parse_fleet(yaml.safe_load(example), DOC.parent, {})
+    assert spec.count == 20
+    assert spec.switches[0].netconf_port == 8830
+    assert spec.switches[0].cli_port == 18830
+    campus = [s for s in spec.switches if s.group == "campus"]
+    assert [s.model for s in campus[:4]] == ["S5732-H", "S6730-H", "S5735-L", "S5731-L"]
+    assert not supports_smart_upgrade(campus[3].model)
+    assert [s.patch for s in spec.switches if s.group == "branch"] == [None, None]
+    assert {s.houp_door for s in spec.switches} == {None, "bad-signature"}
+    assert spec.catalogue == DOC.parent / "catalogue.yaml"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [line for block in _blocks("sh") for line in block.splitlines() if FLEET_COMMAND in line],
+)
+def test_every_command_line_parses(line: str) -> None:
+    words = shlex.split(line.split("#")[0])
+    parse_arguments(words[words.index("fleet") + 1 :])
+
+
+def test_the_options_table_lists_every_option() -> None:
+    table = TEXT.split("## Options")[1].split("\n## ")[0]
+    documented = set(re.findall(r"`(--[a-z-]+|-v)", table))
+    source = Path(parse_arguments.__code__.co_filename).read_text(encoding="utf-8")
+    offered = set(re.findall(r'add_argument\(\s*"(--[a-z-]+|-v)"', source))
+    assert documented == offered
