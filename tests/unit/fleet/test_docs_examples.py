@@ -10,6 +10,7 @@ import yaml
 
 from smartupgrade_server.fleet.command import parse_arguments
 from smartupgrade_server.fleet.spec import parse_fleet
+from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.models import supports_smart_upgrade
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "fleet.md"
@@ -21,8 +22,27 @@ def _blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", TEXT, re.DOTALL)
 
 
+def _example(first_line: str) -> str:
+    (example,) = (block for block in _blocks("yaml") if block.startswith(first_line))
+    return example
+
+
+def test_the_catalogue_example_offers_every_smart_upgrade_model_of_the_fleet_file(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(_example("# catalogue.yaml"), encoding="utf-8")
+    catalogue = Catalogue.load(path)
+    spec = parse_fleet(yaml.safe_load(_example("# fleet-file.yaml")), tmp_path, {})
+    for switch in spec.switches:
+        if supports_smart_upgrade(switch.model):
+            offer = catalogue.lookup(switch.model, switch.software, switch.patch)
+            assert offer is not None, switch
+            assert offer.software_package.size == 4 * 1024**2
+
+
 def test_the_fleet_file_example_is_the_fleet_it_describes() -> None:
-    (example,) = (block for block in _blocks("yaml") if block.startswith("# fleet-file.yaml"))
+    example = _example("# fleet-file.yaml")
     spec = parse_fleet(yaml.safe_load(example), DOC.parent, {})
     assert spec.count == 20
     assert spec.switches[0].netconf_port == 8830
