@@ -96,12 +96,14 @@ def fleet_spec(arguments: argparse.Namespace) -> FleetSpec:
             "houp_port",
             "houp_admin_port",
             "admin_port",
-            "catalogue",
             "clock",
             "reboot_seconds",
         )
         if (value := getattr(arguments, key)) is not None
     }
+    if arguments.catalogue is not None:
+        # relative to where the command runs; the fleet file's own is relative to the file
+        overrides["catalogue"] = arguments.catalogue.expanduser().absolute()
     if arguments.fleet_file is not None:
         return load_fleet_file(arguments.fleet_file, overrides)
     return simple_fleet(arguments.count, arguments.model or [DEFAULT_MODEL], overrides)

@@ -34,6 +34,8 @@ _ESN_DIGITS = 7
 DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
 DEFAULT_AP_SOFTWARE = "V200R019C10"
 _HIGHEST_PORT = 65535
+# the group every host of an Ansible inventory is in; a fleet group of that name would be lost
+_ANSIBLE_ALL_GROUP = "all"
 
 
 class FleetSpecError(ValueError):
@@ -102,10 +104,19 @@ class FleetSpec:
     def _expand(self) -> tuple[SwitchSpec, ...]:
         if not self.groups:
             raise FleetSpecError("a fleet needs at least one group of switches")
-        names = [group.name for group in self.groups]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
+        # Ansible reads '-' in a group name as '_' (inventory.py): a-b and a_b would be one group
+        keys = [group.name.replace("-", "_") for group in self.groups]
+        duplicates = sorted(
+            {
+                group.name
+                for group, key in zip(self.groups, keys, strict=True)
+                if keys.count(key) > 1
+            }
+        )
         if duplicates:
-            raise FleetSpecError(f"groups must have distinct names: {', '.join(duplicates)}")
+            raise FleetSpecError(
+                f"groups must have distinct names, '-' and '_' alike: {', '.join(duplicates)}"
+            )
         total = sum(group.count for group in self.groups)
         cli_base = self._cli_base()
         for what, base in (("base_port", self.base_port), ("cli_base_port", cli_base)):
@@ -189,6 +200,8 @@ def _group(where: str, raw: object) -> GroupSpec:
     name = _text(f"{where}.name", raw.get("name"))
     if not name.replace("-", "").replace("_", "").isalnum():
         raise FleetSpecError(f"{where}.name: letters, digits, '-' and '_' only, got {name!r}")
+    if name == _ANSIBLE_ALL_GROUP:
+        raise FleetSpecError(f"{where}.name: {name!r} is Ansible's group of every switch")
     count = raw.get("count")
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise FleetSpecError(f"{where}.count: expected a whole number >= 1, got {count!r}")
@@ -207,8 +220,9 @@ def _group(where: str, raw: object) -> GroupSpec:
         except FaultSpecError as error:
             raise FleetSpecError(f"{where}.houp_faults: {error}") from None
     capacity = raw.get("flash_capacity", DEFAULT_FLASH_CAPACITY)
+    positive = isinstance(capacity, int) and not isinstance(capacity, bool) and capacity > 0
     try:
-        flash = capacity if isinstance(capacity, int) else byte_size(str(capacity))
+        flash = capacity if positive else byte_size(str(capacity))
     except argparse.ArgumentTypeError as error:
         raise FleetSpecError(f"{where}.flash_capacity: {error}") from None
     return GroupSpec(
