@@ -145,7 +145,10 @@ def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequenc
         lines.append(f"  {member.spec.name} {member.state.value}: {member.reason}")
     if len(failed) > _FAILURES_SHOWN:
         lines.append(f"  … and {len(failed) - _FAILURES_SHOWN} more (GET /switches)")
-    lines.append("Serving until Ctrl+C or SIGTERM.")
+    # serve() exits 1 when no switch runs
+    lines.append(
+        "Serving until Ctrl+C or SIGTERM." if running else "No switch is running: exiting."
+    )
     return "\n".join(lines)
 
 

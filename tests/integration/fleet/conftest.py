@@ -1,0 +1,131 @@
+"""A fleet's data directory with users and host keys made once per session, ``smartupgrade-sim
+fleet`` as a subprocess (as the docs start it, every port picked by the OS), and ``smartupgrade
+fleet --json`` as a subprocess against the inventory it writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import urllib.request
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smartupgrade_server.transport.credentials import SshCredentials
+from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM
+
+SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
+# every port the OS's choice: other fleets and test runs share the machine
+ANY_PORTS = ("--base-port=0", "--houp-port=0", "--houp-admin-port=0", "--admin-port=0")
+_READY = "Serving until Ctrl+C or SIGTERM."
+_ADMIN = re.compile(r"^Fleet admin: (http://\S+?)/switches ", re.MULTILINE)
+_HOUP_ADMIN = re.compile(r"faults: (http://\S+?)/faults", re.MULTILINE)
+
+
+@pytest.fixture(scope="session")
+def credentials_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """users.yaml (admin/admin) and the host keys, made once: RSA keys take a while."""
+    directory = tmp_path_factory.mktemp("fleet-credentials")
+    SshCredentials.load_or_create(directory)
+    return directory
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, credentials_dir: Path) -> Path:
+    """A fleet's data directory holding the session's users and host keys."""
+    directory = tmp_path / "fleet"
+    shutil.copytree(credentials_dir, directory)
+    return directory
+
+
+def admin_request(url: str, method: str = "GET") -> Any:
+    """A JSON answer of the fleet's (or the HOUP's) admin API."""
+    request = urllib.request.Request(url, method=method)
+    with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT) as response:
+        return json.load(response)
+
+
+@dataclass(frozen=True)
+class FleetProcess:
+    banner: str
+    admin_url: str
+    houp_admin_url: str
+    log: Path
+
+    def switches(self) -> dict[str, dict[str, Any]]:
+        """``GET /switches`` by name."""
+        return {switch["name"]: switch for switch in admin_request(f"{self.admin_url}/switches")}
+
+
+@contextmanager
+def running_fleet(data_dir: Path, *options: str) -> Iterator[FleetProcess]:
+    """``smartupgrade-sim fleet`` with ``options`` (a fleet file or ``--count N``, ports...),
+    until the block ends; its log goes beside ``data_dir``."""
+    log_path = data_dir.with_name(f"{data_dir.name}.log")
+    argv = [str(SMARTUPGRADE_SIM), "fleet", f"--data-dir={data_dir}", *options]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
+        )
+    assert process.stdout is not None
+    try:
+        banner: list[str] = []
+        while not banner or banner[-1] != _READY:
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError(
+                    f"the fleet exited with {process.wait()}:\n{''.join(banner)}\n"
+                    + log_path.read_text()
+                )
+            banner.append(line.rstrip("\n"))
+        text = "\n".join(banner)
+        admin, houp_admin = _ADMIN.search(text), _HOUP_ADMIN.search(text)
+        assert admin is not None and houp_admin is not None, text
+        yield FleetProcess(text, admin.group(1), houp_admin.group(1), log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=CLIENT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+    # after the block, so that a crash on the way out is reported too
+    assert process.returncode == 0, log_path.read_text()
+
+
+@dataclass(frozen=True)
+class FleetRun:
+    code: int
+    rows: dict[str, dict[str, Any]]
+    stderr: str
+
+
+def smartupgrade_fleet(
+    inventory: Path, *command: str, environment: Mapping[str, str] | None = None
+) -> FleetRun:
+    """``smartupgrade fleet INVENTORY --json COMMAND...``: its exit code and each switch's row."""
+    argv = [str(SMARTUPGRADE), "fleet", str(inventory), "--json", "--concurrency=20", *command]
+    done = subprocess.run(
+        argv,
+        env={**os.environ, **(environment or {})},
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    try:
+        rows = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise AssertionError(
+            f"{argv} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        ) from None
+    return FleetRun(done.returncode, {row["switch"]: row for row in rows}, done.stderr)
