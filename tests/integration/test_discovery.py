@@ -406,6 +406,7 @@ def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) 
             "--houp-port=0",
             "--houp-admin-port=0",
             "--cli-port=0",
+            "--web-port=0",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

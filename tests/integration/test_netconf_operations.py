@@ -413,6 +413,8 @@ def test_kill_9_during_writes_leaves_a_loadable_startup(tmp_path: Path) -> None:
             "0",
             "--cli-port",
             "0",
+            "--web-port",
+            "0",
         ],
         stdout=subprocess.PIPE,
         text=True,

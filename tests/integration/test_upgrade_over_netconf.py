@@ -536,6 +536,8 @@ def sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[subprocess.Popen[str]
                 "0",
                 "--cli-port",
                 "0",
+                "--web-port",
+                "0",
             ),
         ],
         stdout=subprocess.PIPE,

@@ -125,6 +125,7 @@ def running_sim(data_dir: Path, model: str, *options: str) -> Iterator[Sim]:
         "--houp-port=0",
         "--houp-admin-port=0",
         "--cli-port=0",
+        "--web-port=0",
         f"--model={model}",
         *options,
     ]

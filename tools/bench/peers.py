@@ -194,6 +194,8 @@ def ours(
         "0",
         "--cli-port",
         "0",
+        "--web-port",
+        "0",
         "--model",
         SIM_MODEL,
     ]

@@ -96,6 +96,8 @@ def simulator() -> Iterator[int]:
                 "0",
                 "--cli-port",
                 "0",
+                "--web-port",
+                "0",
             ],
             stdout=subprocess.PIPE,
             text=True,

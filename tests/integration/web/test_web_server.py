@@ -1,0 +1,404 @@
+"""The web system over real HTTPS: login and its cookie, CSRF, the switch's refusals and NACM's,
+one datastore with NETCONF and the command line, the web actions as the switch's own operations
+(state, notifications, a cancelled schedule), the reboot of upgrade now, and the certificate."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import subprocess
+import sys
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+import aiohttp
+import pytest
+from lxml import etree
+from ncclient import manager
+
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.device import Identity, SimulatedClock
+from smartupgrade_server.device_link import ssl_policy_config
+from smartupgrade_server.houp import HoupServer
+from smartupgrade_server.model import NAMESPACE, ScheduleStep, UpgradeStatus
+from smartupgrade_server.transport.credentials import SshCredentials
+from smartupgrade_server.transport.ssh import DefaultCredentialsError
+from smartupgrade_server.transport.users import UserDatabase
+from smartupgrade_server.web import WebServer
+from smartupgrade_server.web.certificate import CERT_FILE
+from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
+from tests.integration.test_upgrade_over_netconf import until
+from tests.integration.vrp.test_shell_over_ssh import open_session
+from tests.integration.web.conftest import (
+    ADMIN,
+    ADMIN_PASSWORD,
+    FACTORY,
+    HTML,
+    IDENTITY,
+    JSON,
+    NEW_SOFTWARE,
+    OPERATOR,
+    OPERATOR_PASSWORD,
+    REBOOT,
+    START,
+    Rig,
+    RigFactory,
+    enable,
+)
+
+NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+NOT_ENABLED = "Error: Smart upgrade is not enabled."
+
+
+def netconf_manager(rig: Rig) -> manager.Manager:
+    return manager.connect(
+        host="127.0.0.1", port=rig.switch.port, username=ADMIN, password=ADMIN_PASSWORD,
+        hostkey_verify=False, look_for_keys=False, allow_agent=False,
+    )  # fmt: skip
+
+
+async def test_login_sets_a_secure_session_cookie_and_logout_ends_it(rig: Rig) -> None:
+    client = rig.client()
+    status, _ = await client.page("/")
+    assert status == 303  # to the login page
+    response = await client.login(ADMIN, ADMIN_PASSWORD)
+    assert (response.status, response.headers["Location"]) == (303, "/")
+    cookies: SimpleCookie = SimpleCookie()
+    for header in response.headers.getall("Set-Cookie"):
+        cookies.load(header)
+    session = cookies["__Host-session"]
+    assert session["secure"] and session["httponly"]
+    assert (session["samesite"], session["path"]) == ("Strict", "/")
+
+    status, html = await client.page("/")
+    assert status == 200
+    for value in (IDENTITY.model, IDENTITY.device_name, IDENTITY.esn, FACTORY.software):
+        assert f"<td>{value}</td>" in html
+    page = await client.http.get("/", headers=HTML)
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Cache-Control"] == "no-store"
+
+    token = await client.csrf()
+    response = await client.http.post("/logout", data={"csrf": token}, allow_redirects=False)
+    assert (response.status, response.headers["Location"]) == (303, "/login")
+    assert (await client.page("/"))[0] == 303
+    assert (await client.http.get("/api/state", headers=JSON)).status == 401
+    # what is not a page is told, not sent to the login form
+    assert (await client.http.get("/favicon.ico", allow_redirects=False)).status == 401
+
+
+async def test_wrong_passwords_and_unknown_users_are_refused_alike(rig: Rig) -> None:
+    client = rig.client()
+    for username, password in ((ADMIN, "wrong"), ("nobody", ADMIN_PASSWORD)):
+        response = await client.login(username, password)
+        assert response.status == 401
+        assert "Error: The user name or password is incorrect." in await response.text()
+    assert len(rig.web.sessions) == 0
+
+
+async def test_a_form_without_its_token_is_refused(rig: Rig) -> None:
+    await enable(rig)
+    stranger = rig.client()
+    # a login form posted from elsewhere has no token matching the browser's login cookie
+    response = await stranger.http.post(
+        "/login", data={"username": ADMIN, "password": ADMIN_PASSWORD, "csrf": "forged"}
+    )
+    assert response.status == 403
+    assert len(rig.web.sessions) == 0
+
+    client, other = rig.client(), rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    await other.login(ADMIN, ADMIN_PASSWORD)
+    for token in ("", "forged", await other.csrf()):
+        status, answer = await client.act(DOWNLOAD_PATH, csrf=token)
+        assert (status, answer["message"]) == (403, "Error: The form has expired. Reload the page.")
+    # without the page script: the token is a form field
+    response = await client.http.post(DOWNLOAD_PATH, data={}, allow_redirects=False)
+    assert response.status == 403
+    assert rig.status() is None  # nothing started
+    response = await client.http.post(
+        DOWNLOAD_PATH, data={"csrf": await client.csrf()}, allow_redirects=False
+    )
+    assert (response.status, response.headers["Location"]) == (303, "/smart-upgrade")
+
+
+async def test_a_refusal_of_the_switch_shows_its_error_text(rig: Rig) -> None:
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    for path in (DOWNLOAD_PATH, RIGHT_NOW_PATH):
+        status, answer = await client.act(path)
+        assert (status, answer["message"]) == (409, NOT_ENABLED)
+
+    await enable(rig)
+    status, answer = await client.act(DOWNLOAD_PATH)
+    assert status == 200
+    status, answer = await client.act(DOWNLOAD_PATH)
+    assert (status, answer["message"]) == (409, "Error: An upgrade is already in progress.")
+    await until(lambda: rig.status() is not UpgradeStatus.RUNNING)
+
+
+async def test_a_level_2_user_may_not_start_an_upgrade_nor_read_smart_upgrade(rig: Rig) -> None:
+    await enable(rig)
+    client = await rig.netconf()
+    await client.refresh()  # a new version: level 3 would be prompted
+    await client.close()
+    operator = rig.client()
+    assert (await operator.login(OPERATOR, OPERATOR_PASSWORD)).status == 303
+    status, html = await operator.page("/")
+    assert status == 200 and f"<td>{IDENTITY.esn}</td>" in html
+    assert DOWNLOAD_PATH not in html and 'data-kind="new-version"' not in html
+    state = await operator.state()
+    assert (state["prompt"], state["progress"]) == (None, None)
+    assert state["fragments"]["information"] == ""
+
+    status, html = await operator.page("/smart-upgrade")
+    assert status == 403
+    assert "Error: User operator may not read smart upgrade information." in html
+    denied_before = rig.switch.access.denied_operations
+    for path, rpc in ((DOWNLOAD_PATH, "download"), (RIGHT_NOW_PATH, "right-now")):
+        status, answer = await operator.act(path)
+        assert (status, answer["message"]) == (
+            403,
+            f"Error: User 'operator' may not execute '{rpc}'.",
+        )
+    assert rig.status() is None
+    # counted as NACM counts a NETCONF session's denied operations
+    assert rig.switch.access.denied_operations == denied_before + 2
+
+
+async def test_a_nacm_change_applies_to_the_web_at_once(rig: Rig) -> None:
+    await enable(rig)
+    operator = rig.client()
+    await operator.login(OPERATOR, OPERATOR_PASSWORD)
+    assert (await operator.act(DOWNLOAD_PATH))[0] == 403
+    rules = f"""
+    <config xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+      <nacm xmlns="{NACM_NS}" nc:operation="replace">
+        <rule-list>
+          <name>operators-download</name>
+          <group>level-2</group>
+          <rule>
+            <name>download</name>
+            <module-name>sunc-smart-upgrade</module-name>
+            <rpc-name>download</rpc-name>
+            <access-operations>exec</access-operations>
+            <action>permit</action>
+          </rule>
+        </rule-list>
+        <rule-list>
+          <name>management-level</name>
+          <group>level-3</group>
+          <rule><name>permit-all</name><module-name>*</module-name><action>permit</action></rule>
+        </rule-list>
+      </nacm>
+    </config>"""
+
+    def configure() -> None:
+        with netconf_manager(rig) as m:
+            m.edit_config(target="running", config=rules)
+
+    await asyncio.to_thread(configure)
+    status, html = await operator.page("/")
+    assert f'action="{DOWNLOAD_PATH}"' not in html  # no prompt: /smart-upgrade is not readable
+    assert (await operator.act(RIGHT_NOW_PATH))[0] == 403
+    status, answer = await operator.act(DOWNLOAD_PATH)
+    assert status == 200, answer
+    await until(lambda: rig.status() is UpgradeStatus.SUCCESS)
+
+
+async def test_the_prompt_follows_netconf_and_the_command_line(make_rig: RigFactory) -> None:
+    rig = await make_rig(cli=True)
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+
+    async def prompt() -> str | None:
+        kind: str | None = (await client.state())["prompt"]
+        return kind
+
+    assert await prompt() == "disabled"
+    await enable(rig)
+    assert await prompt() is None  # enabled, no version checked yet
+    sdk = await rig.netconf()
+    await sdk.refresh()
+    await sdk.close()
+    assert await prompt() == "new-version"
+    banner = (await client.state())["fragments"]["banner"]
+    assert f"<td>{NEW_SOFTWARE}</td>" in banner and "1)description:2)CC+SPH" in banner
+    assert f'action="{DOWNLOAD_PATH}"' in banner and f'action="{RIGHT_NOW_PATH}"' in banner
+
+    cli_port = rig.switch.cli_port
+    assert cli_port is not None
+    session = await open_session(cli_port)
+    try:
+        await session.run("system-view")
+        assert "Error" not in await session.run("smart-upgrade web-prompt disable")
+        assert await prompt() is None
+        assert "Error" not in await session.run("undo smart-upgrade web-prompt disable")
+        assert await prompt() == "new-version"
+        assert "Error" not in await session.run("undo smart-upgrade enable")
+        assert await prompt() == "disabled"
+    finally:
+        await session.close()
+
+
+async def test_a_web_download_is_the_switchs_download(rig: Rig) -> None:
+    await enable(rig)
+    sdk = await rig.netconf()
+    await sdk.schedule((START + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
+    watcher = await asyncio.to_thread(netconf_manager, rig)
+    await asyncio.to_thread(watcher.create_subscription)
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+
+    status, answer = await client.act(DOWNLOAD_PATH)
+    assert status == 200
+    assert answer["message"] == f"Info: Download started (operation {answer['operation_id']})."
+    await until(lambda: rig.status() is not UpgradeStatus.RUNNING)
+
+    # one switch: NETCONF reads what the web started, and the schedule it cancelled
+    information = await sdk.upgrade_information()
+    assert information.upgrade_status is not None
+    assert information.upgrade_status.value == UpgradeStatus.SUCCESS.value
+    assert (information.software_download_progress, information.patch_download_progress) == (
+        100,
+        100,
+    )
+    assert (await sdk.read_config()).schedule is None
+    await sdk.close()
+    state = await client.state()
+    assert state["progress"]["upgrade_status"] == "success"
+    assert state["progress"]["files"]["software"]["percent"] == 100
+    assert "Info: Signature verification passed." in state["fragments"]["activity"]
+
+    def names() -> list[str]:
+        found = []
+        while (notification := watcher.take_notification(timeout=0.5)) is not None:
+            event = notification.notification_ele[1]
+            found.append(etree.QName(event).localname)
+            if etree.QName(event).localname == "schedule-event":
+                step = event.findtext(f"{{{NAMESPACE}}}event")
+                assert step == ScheduleStep.CANCELLED.value
+        return found
+
+    received = await asyncio.to_thread(names)
+    await asyncio.to_thread(watcher.close_session)
+    for name in ("schedule-event", "download-progress", "upgrade-status-changed"):
+        assert name in received, received
+
+
+async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: Rig) -> None:
+    await enable(rig)
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    port = rig.web.port
+    status, _ = await client.act(RIGHT_NOW_PATH)
+    assert status == 200
+    await until(lambda: not rig.switch.device.up)
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await client.http.get("/login")  # nothing listens while the switch is down
+
+    assert isinstance(rig.clock, SimulatedClock)
+    await rig.clock.advance(REBOOT)
+    await rig.switch.serving()
+    assert rig.web.port == port
+    # the logins went down with the switch
+    response = await client.http.get("/api/state", headers=JSON)
+    assert response.status == 401
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    status, html = await client.page("/")
+    assert f"<td>{NEW_SOFTWARE}</td>" in html
+    assert (await client.state())["prompt"] is None  # running the version the check offered
+    assert rig.status() is UpgradeStatus.SUCCESS
+
+
+async def test_a_switch_without_smart_upgrade_has_a_dashboard_only(make_rig: RigFactory) -> None:
+    rig = await make_rig(identity=Identity("S5731-L", "S5731-L24T4S-A", "2102351XFR10P0000002"))
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    status, html = await client.page("/")
+    assert status == 200 and "<td>S5731-L</td>" in html and 'href="/smart-upgrade"' not in html
+    assert (await client.page("/smart-upgrade"))[0] == 404
+    assert (await client.act(DOWNLOAD_PATH))[0] == 404
+    assert (await client.state())["fragments"]["banner"] == ""
+
+
+async def test_the_certificate_is_made_on_first_start_and_kept(
+    houp: HoupServer, credentials: SshCredentials, tmp_path: Path
+) -> None:
+    async def start() -> EmulatedSwitch:
+        return await EmulatedSwitch.start(
+            tmp_path,
+            identity=IDENTITY,
+            factory=FACTORY,
+            clock=SimulatedClock(START),
+            factory_config=ssl_policy_config("houp", (houp.ca_cert_pem,)),
+            credentials=credentials,
+            web_port=0,
+        )
+
+    switch = await start()
+    assert switch.web is not None
+    first = switch.web.certificate.pem
+    assert (tmp_path / CERT_FILE).read_text("ascii") == first
+    assert (tmp_path / "web-key.pem").stat().st_mode & 0o077 == 0
+    await switch.close()
+    switch = await start()
+    try:
+        assert switch.web is not None and switch.web.certificate.pem == first
+    finally:
+        await switch.close()
+
+
+async def test_default_credentials_are_refused_beyond_loopback(rig: Rig, tmp_path: Path) -> None:
+    defaults = UserDatabase.load_or_create(tmp_path / "defaults")
+    with pytest.raises(DefaultCredentialsError):
+        await WebServer.start(
+            "0.0.0.0",
+            0,
+            tmp_path / "web",
+            chassis=rig.switch.device,
+            access=rig.switch.access,
+            users=defaults,
+        )
+
+
+def test_the_sim_serves_the_web_system_and_prints_its_address(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(tmp_path)),
+            *("--netconf-port", "0", "--houp-port", "0", "--houp-admin-port", "0"),
+            *("--cli-port", "-1", "--web-port", "0"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        match = None
+        while match is None:
+            line = process.stdout.readline()
+            assert line, "the sim ended before printing its web address"
+            match = re.search(
+                r"Web system over HTTPS on (https://\S+/) .*certificate: (\S+)\)", line
+            )
+        url, certificate = match.group(1), Path(match.group(2))
+        assert certificate == tmp_path / CERT_FILE
+        context = ssl.create_default_context(cafile=certificate)
+
+        async def login_page() -> tuple[int, str]:
+            async with (
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=context)) as http,
+                http.get(url + "login") as response,
+            ):
+                return response.status, await response.text()
+
+        status, html = asyncio.run(login_page())
+        assert status == 200 and 'name="password"' in html
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stdout is not None:
+            process.stdout.close()
