@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
 
-from smartupgrade_server.device import ScaledClock
+from smartupgrade_server.device import ScaledClock, SimulatedClock
 from smartupgrade_server.model import UpgradeStatus
+from smartupgrade_server.web.pages import RIGHT_NOW_CONFIRM
 from tests.conftest import REPO_ROOT
 from tests.integration.web.conftest import (
     ADMIN,
@@ -25,6 +26,7 @@ from tests.integration.web.conftest import (
     NEW_SOFTWARE,
     OPERATOR,
     OPERATOR_PASSWORD,
+    REBOOT,
     START,
     Rig,
     RigFactory,
@@ -195,3 +197,40 @@ async def test_a_level_2_user_cannot_start_a_download(browser: Browser, rig: Rig
     )
     assert (status, message) == (403, f"Error: User '{OPERATOR}' may not execute 'download'.")
     assert rig.status() is None
+
+
+async def test_upgrade_now_restarts_the_switch_and_the_page_follows(
+    browser: Browser, rig: Rig
+) -> None:
+    await enable(rig)
+    sdk = await rig.netconf()
+    try:
+        await sdk.refresh()
+    finally:
+        await sdk.close()
+    page = await log_in(browser, rig, ADMIN, ADMIN_PASSWORD)
+    questions: list[str] = []
+
+    async def accept(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    await page.locator("#banner").get_by_role("button", name="Upgrade now").click()
+    await expect(page.locator("#message")).to_have_text(
+        "The switch does not answer; it may be restarting.", timeout=WAIT
+    )
+    assert questions == [RIGHT_NOW_CONFIRM]
+    assert isinstance(rig.clock, SimulatedClock)
+    await rig.clock.advance(REBOOT)
+    await rig.switch.serving()
+    # the logins went down with the switch: the page asks for a new one
+    await expect(page.locator('input[name="username"]')).to_be_visible(timeout=WAIT)
+    await page.fill('input[name="username"]', ADMIN)
+    await page.fill('input[name="password"]', ADMIN_PASSWORD)
+    await page.click('button[type="submit"]')
+    await expect(page.locator("#versions tr", has_text="Software version")).to_contain_text(
+        NEW_SOFTWARE
+    )
+    await expect(page.locator("#banner .prompt")).to_have_count(0)
+    await screenshot(page, "upgraded")
