@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
 from smartupgrade_server.transport.credentials import SshCredentials
 from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM
 
@@ -111,11 +112,13 @@ class FleetRun:
 def smartupgrade_fleet(
     inventory: Path, *command: str, environment: Mapping[str, str] | None = None
 ) -> FleetRun:
-    """``smartupgrade fleet INVENTORY --json COMMAND...``: its exit code and each switch's row."""
+    """``smartupgrade fleet INVENTORY --json COMMAND...``: its exit code and each switch's row
+    (none when it ran on no switch); the inventory's password variable only if given."""
     argv = [str(SMARTUPGRADE), "fleet", str(inventory), "--json", "--concurrency=20", *command]
+    inherited = {key: value for key, value in os.environ.items() if key != PASSWORD_VARIABLE}
     done = subprocess.run(
         argv,
-        env={**os.environ, **(environment or {})},
+        env={**inherited, **(environment or {})},
         capture_output=True,
         text=True,
         timeout=CLIENT_TIMEOUT,
@@ -123,7 +126,7 @@ def smartupgrade_fleet(
         check=False,
     )
     try:
-        rows = json.loads(done.stdout)
+        rows = json.loads(done.stdout) if done.stdout else []
     except json.JSONDecodeError:
         raise AssertionError(
             f"{argv} exited {done.returncode}:\n{done.stdout}{done.stderr}"
