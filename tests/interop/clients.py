@@ -33,11 +33,11 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, TypeVar
 
 from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
@@ -66,6 +66,7 @@ ACCESS_CONTROL_MODULES: tuple[Path, ...] = (module("ietf-netconf-acm").path,)
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
 SMARTUPGRADE_SIM = Path(sys.executable).with_name("smartupgrade-sim")
 CLIENT_TIMEOUT = 60.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,22 +130,22 @@ def running_sim(data_dir: Path, model: str, *options: str) -> Iterator[Sim]:
         f"--model={model}",
         *options,
     ]
+    with sim_process(argv, log_path) as process:
+        host, port = first_line(process, log_path, listening_address)
+        yield Sim(Server(host, port, DEFAULT_USERNAME, DEFAULT_PASSWORD), process.pid, log_path)
+
+
+@contextmanager
+def sim_process(argv: Sequence[str], log_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """``argv`` (``smartupgrade-sim ...``) in a subprocess whose stdout is a pipe (read its
+    banner with :func:`first_line`) and whose log goes to ``log_path``; stopped when the block
+    ends."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
         )
-    assert process.stdout is not None
     try:
-        address = None
-        while address is None:
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(
-                    f"smartupgrade-sim exited with {process.wait()}:\n{log_path.read_text()}"
-                )
-            address = listening_address(line)
-        host, port = address
-        yield Sim(Server(host, port, DEFAULT_USERNAME, DEFAULT_PASSWORD), process.pid, log_path)
+        yield process
     finally:
         # SIGTERM: the sim ends its sessions and exits
         process.terminate()
@@ -153,7 +154,25 @@ def running_sim(data_dir: Path, model: str, *options: str) -> Iterator[Sim]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        assert process.stdout is not None
         process.stdout.close()
+
+
+def first_line(
+    process: subprocess.Popen[str], log_path: Path, parse: Callable[[str], T | None]
+) -> T:
+    """What ``parse`` makes of the first line of the process's output it recognises;
+    RuntimeError with the log if the process exits before printing one."""
+    assert process.stdout is not None
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(
+                f"smartupgrade-sim exited with {process.wait()}:\n{log_path.read_text()}"
+            )
+        found = parse(line)
+        if found is not None:
+            return found
 
 
 def _run(argv: Sequence[str], timeout: float) -> ClientRun:

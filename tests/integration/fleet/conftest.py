@@ -20,7 +20,7 @@ import pytest
 
 from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
 from smartupgrade_server.transport.credentials import SshCredentials
-from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM
+from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
 
 SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
 # every port the OS's choice: other fleets and test runs share the machine
@@ -71,33 +71,17 @@ def running_fleet(data_dir: Path, *options: str) -> Iterator[FleetProcess]:
     until the block ends; its log goes beside ``data_dir``."""
     log_path = data_dir.with_name(f"{data_dir.name}.log")
     argv = [str(SMARTUPGRADE_SIM), "fleet", f"--data-dir={data_dir}", *options]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
-        )
-    assert process.stdout is not None
-    try:
-        banner: list[str] = []
-        while not banner or banner[-1] != _READY:
-            line = process.stdout.readline()
-            if not line:
-                raise RuntimeError(
-                    f"the fleet exited with {process.wait()}:\n{''.join(banner)}\n"
-                    + log_path.read_text()
-                )
-            banner.append(line.rstrip("\n"))
-        text = "\n".join(banner)
+    banner: list[str] = []
+
+    def whole_banner(line: str) -> str | None:
+        banner.append(line.rstrip("\n"))
+        return "\n".join(banner) if banner[-1] == _READY else None
+
+    with sim_process(argv, log_path) as process:
+        text = first_line(process, log_path, whole_banner)
         admin, houp_admin = _ADMIN.search(text), _HOUP_ADMIN.search(text)
         assert admin is not None and houp_admin is not None, text
         yield FleetProcess(text, admin.group(1), houp_admin.group(1), log_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=CLIENT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
     # after the block, so that a crash on the way out is reported too
     assert process.returncode == 0, log_path.read_text()
 

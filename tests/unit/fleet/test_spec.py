@@ -107,29 +107,28 @@ def test_defaults_and_other_members() -> None:
     assert (spec.houp_port, spec.houp_admin_port, spec.admin_port) == (0, 0, 0)
 
 
-def test_a_relative_catalogue_is_found_beside_the_fleet_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    directory = tmp_path / "lab"
-    directory.mkdir()
-    path = directory / "fleet.yaml"
+@pytest.fixture
+def fleet_file_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fleet file naming a relative catalogue, in a directory below the working one."""
+    path = tmp_path / "lab" / "fleet.yaml"
+    path.parent.mkdir()
     path.write_text("catalogue: cat.yaml\ngroups: [{name: g, count: 1}]\n")
     monkeypatch.chdir(tmp_path)
-    assert load_fleet_file(path, {}).catalogue == directory / "cat.yaml"
+    return path
+
+
+def test_a_relative_catalogue_is_found_beside_the_fleet_file(fleet_file_elsewhere: Path) -> None:
+    spec = load_fleet_file(fleet_file_elsewhere, {})
+    assert spec.catalogue == fleet_file_elsewhere.parent / "cat.yaml"
     assert fleet({"name": "g", "count": 1}, catalogue="/abs/cat.yaml").catalogue == Path(
         "/abs/cat.yaml"
     )
 
 
 def test_a_relative_catalogue_on_the_command_line_is_relative_to_the_working_directory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fleet_file_elsewhere: Path, tmp_path: Path
 ) -> None:
-    directory = tmp_path / "lab"
-    directory.mkdir()
-    path = directory / "fleet.yaml"
-    path.write_text("catalogue: cat.yaml\ngroups: [{name: g, count: 1}]\n")
-    monkeypatch.chdir(tmp_path)
-    spec = fleet_spec(parse_arguments([str(path), "--catalogue", "mine.yaml"]))
+    spec = fleet_spec(parse_arguments([str(fleet_file_elsewhere), "--catalogue", "mine.yaml"]))
     assert spec.catalogue == tmp_path / "mine.yaml"
 
 
