@@ -20,6 +20,7 @@ from lxml import etree
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.errors import SmartUpgradeError
 from smartupgrade_server.__main__ import main
+from smartupgrade_server.datastore.store import STARTUP_FILE
 from smartupgrade_server.fleet import Fleet, FleetSpec, GroupSpec, SwitchState
 from smartupgrade_server.fleet.admin import FleetAdmin
 from smartupgrade_server.fleet.member import SWITCHES_DIR
@@ -237,7 +238,10 @@ async def test_reset_wipes_the_data_directory(lab: Lab) -> None:
     async with await lab.connect("sw-1") as client:
         assert (await client.read_config()).url == "10.0.0.1"
 
-    assert (await lab.request("POST", "/switches/sw-1/reset"))["state"] == "running"
+    async with await lab.connect("sw-2") as other:
+        other_esn = await lab.esn(other)
+        assert (await lab.request("POST", "/switches/sw-1/reset"))["state"] == "running"
+        assert await lab.esn(other) == other_esn
     assert lab.ports("sw-1") == ports
     assert not left_over.exists()
     async with await lab.connect("sw-1") as client:
@@ -286,6 +290,26 @@ async def test_a_data_directory_that_cannot_be_written_fails_that_switch_alone(
         assert (await lab.request("POST", "/switches/sw-2/start"))["state"] == "running"
         async with await lab.connect("sw-2") as client:
             assert await lab.esn(client) == lab.fleet.member("sw-2").spec.esn
+
+
+async def test_a_switch_that_crashes_while_starting_is_reset_to_the_factory(
+    data_dir: Path,
+) -> None:
+    corrupt = data_dir / SWITCHES_DIR / "sw-3" / STARTUP_FILE
+    corrupt.parent.mkdir(parents=True)
+    corrupt.write_text("{ half a configuration")
+    async with started(three_switches(), data_dir) as lab:
+        assert lab.states() == {"sw-1": RUNNING, "sw-2": RUNNING, "sw-3": SwitchState.CRASHED}
+        crashed = await lab.request("GET", "/switches/sw-3")
+        assert crashed["reason"].startswith("crashed while starting: JSONDecodeError")
+        async with await lab.connect("sw-1") as client:
+            assert await lab.esn(client) == lab.fleet.member("sw-1").spec.esn
+
+        # starting it again meets the same configuration; a reset starts from the factory's
+        assert (await lab.request("POST", "/switches/sw-3/start"))["state"] == "crashed"
+        assert (await lab.request("POST", "/switches/sw-3/reset"))["state"] == "running"
+        async with await lab.connect("sw-3") as client:
+            assert await lab.esn(client) == lab.fleet.member("sw-3").spec.esn
 
 
 def test_the_command_exits_1_when_no_switch_can_start(
