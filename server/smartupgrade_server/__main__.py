@@ -16,6 +16,7 @@ from platformdirs import user_data_dir
 
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import FactoryState, Identity
+from smartupgrade_server.fleet import command as fleet_command
 from smartupgrade_server.houp import CatalogueError, HoupServer
 from smartupgrade_server.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.models import supports_ap_upgrade
@@ -34,7 +35,8 @@ from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNA
 APP_NAME = "smartupgrade-sim"
 DEFAULT_NETCONF_PORT = 8830
 DEFAULT_CLI_PORT = 8022
-# clear of the NETCONF port and of the planned VRP CLI (8022) and web system (8443)
+DEFAULT_WEB_PORT = 8443
+# clear of the NETCONF port, the VRP CLI (8022) and the web system (8443)
 DEFAULT_HOUP_PORT = 9443
 DEFAULT_HOUP_ADMIN_PORT = 9080
 # the seed's AP example; only AP-capable models manage one
@@ -45,7 +47,8 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="An emulated switch with Smart Upgrade, managed over NETCONF, and the "
-        "emulated upgrade server (HOUP) it talks to over HTTPS.",
+        "emulated upgrade server (HOUP) it talks to over HTTPS. Many switches in one process: "
+        f"{APP_NAME} fleet --help.",
     )
     parser.add_argument(
         "--data-dir",
@@ -66,6 +69,12 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=DEFAULT_CLI_PORT,
         help="VRP command line over SSH (%(default)s; 0: any; -1: off; docs/cli-vrp.md)",
+    )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=DEFAULT_WEB_PORT,
+        help="web system over HTTPS (%(default)s; 0: any; -1: off; docs/web.md)",
     )
     parser.add_argument(
         "--houp-port",
@@ -201,6 +210,7 @@ async def serve(arguments: argparse.Namespace) -> None:
             host=arguments.host,
             port=arguments.netconf_port,
             cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
+            web_port=None if arguments.web_port < 0 else arguments.web_port,
             factory_config=factory_config(houp.ca_cert_pem),
             flash_capacity=arguments.flash_capacity,
             hosts=hosts,
@@ -238,6 +248,12 @@ async def serve(arguments: argparse.Namespace) -> None:
             f"ssh -p {switch.cli_port} {DEFAULT_USERNAME}@{arguments.host}",
             flush=True,
         )
+    if switch.web is not None:
+        print(
+            f"Web system over HTTPS on {switch.web.url} (same users; the switch's own "
+            f"certificate: {switch.web.certificate.cert_path})",
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:
@@ -246,15 +262,19 @@ async def serve(arguments: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = parse_arguments(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    fleet = words[:1] == ["fleet"]
+    arguments = fleet_command.parse_arguments(words[1:]) if fleet else parse_arguments(words)
     logging.basicConfig(
         level=logging.INFO if arguments.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
+        if fleet:
+            return asyncio.run(fleet_command.serve(arguments))
         asyncio.run(serve(arguments))
     except (DefaultCredentialsError, CatalogueError, ValueError, OSError) as error:
-        print(f"{APP_NAME}: {error}", file=sys.stderr)
+        print(f"{fleet_command.PROG if fleet else APP_NAME}: {error}", file=sys.stderr)
         return 2
     return 0
 

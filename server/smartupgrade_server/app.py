@@ -35,6 +35,7 @@ from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
 from smartupgrade_server.transport.cli_ssh import CliSshServer
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import NetconfSshServer
+from smartupgrade_server.web import WebServer
 
 logger = logging.getLogger(__name__)
 # the emulator's default flash, shown by a switch without one (display version)
@@ -74,7 +75,6 @@ class EmulatedSwitch:
         data_dir: Path,
         host: str,
         command_line: CommandLine | None = None,
-        cli_server: CliSshServer | None = None,
         credentials: SshCredentials | None = None,
     ) -> None:
         self._device = device
@@ -85,8 +85,8 @@ class EmulatedSwitch:
         self.access = access
         self.server = server
         self.command_line = command_line
-        self.cli_server = cli_server
-        self._cli_port = cli_server.port if cli_server is not None else None
+        self.cli_server: CliSshServer | None = None
+        self._cli_port: int | None = None
         self._link = link
         self._data_dir = data_dir
         self._host = host
@@ -95,6 +95,9 @@ class EmulatedSwitch:
         self._serving.set()
         self._restart: asyncio.Task[None] | None = None
         self._credentials = credentials
+        # why the switch stopped serving for good, if it did (a port taken while it rebooted)
+        self.failure: str | None = None
+        self.web: WebServer | None = None
 
     @classmethod
     async def start(
@@ -111,6 +114,7 @@ class EmulatedSwitch:
         factory_config: RawObject | None = None,
         cli_port: int | None = None,
         credentials: SshCredentials | None = None,
+        web_port: int | None = None,
         **device_options: Unpack[DeviceOptions],
     ) -> Self:
         """Boot the switch whose data is in ``data_dir`` (created on first start) and listen
@@ -126,6 +130,8 @@ class EmulatedSwitch:
         commits; by default the running event loop's clock. ``cli_port`` (0: any) also serves
         the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md). ``credentials``
         (a fleet's) replace the users and host keys of ``data_dir``, at every boot.
+        ``web_port`` (0: any) also serves the switch's web system over HTTPS on ``host``
+        (docs/web.md).
         """
         data_dir.mkdir(parents=True, exist_ok=True)
         startup = data_dir / STARTUP_FILE
@@ -177,27 +183,30 @@ class EmulatedSwitch:
         datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
         if device is not None:
             device.subscribe(notifications.device_event)
-        server = await _listen(
-            host,
-            port,
-            data_dir,
-            operations,
-            discovery,
-            notifications=notifications,
-            access=access,
-            credentials=credentials,
-        )
-        command_line = cli_server = None
-        if cli_port is not None:
-            shown = device or Chassis(
-                identity,
-                factory.software,
-                factory.patch,
-                clock,
-                device_options.get("flash_capacity", DEFAULT_FLASH_CAPACITY),
+        try:
+            server = await _listen(
+                host,
+                port,
+                data_dir,
+                operations,
+                discovery,
+                notifications=notifications,
+                access=access,
+                credentials=credentials,
             )
-            command_line = CommandLine(datastores, shown)
-            cli_server = await _listen_cli(host, cli_port, data_dir, command_line, server)
+        except BaseException:
+            if link is not None:
+                link.close()
+            if device is not None:
+                await device.close()
+            raise
+        shown = device or Chassis(
+            identity,
+            factory.software,
+            factory.patch,
+            clock,
+            device_options.get("flash_capacity", DEFAULT_FLASH_CAPACITY),
+        )
         switch = cls(
             device=device,
             datastores=datastores,
@@ -209,14 +218,37 @@ class EmulatedSwitch:
             server=server,
             data_dir=data_dir,
             host=host,
-            command_line=command_line,
-            cli_server=cli_server,
+            command_line=None if cli_port is None else CommandLine(datastores, shown),
             credentials=credentials,
         )
         if device is not None:
             device.on_reboot = switch._switch_down
             device.subscribe(switch._observe)
+        await switch._open_other_ports(cli_port, web_port, shown)
         return switch
+
+    async def _open_other_ports(
+        self, cli_port: int | None, web_port: int | None, shown: Device | Chassis
+    ) -> None:
+        # a switch that cannot listen on all its ports is not started at all
+        try:
+            if self.command_line is not None and cli_port is not None:
+                self.cli_server = await _listen_cli(
+                    self._host, cli_port, self._data_dir, self.command_line, self.server
+                )
+                self._cli_port = self.cli_server.port
+            if web_port is not None:
+                self.web = await WebServer.start(
+                    self._host,
+                    web_port,
+                    self._data_dir,
+                    chassis=shown,
+                    access=self.access,
+                    users=self.server.users,
+                )
+        except BaseException:
+            await self.close()
+            raise
 
     @property
     def device(self) -> Device:
@@ -237,15 +269,26 @@ class EmulatedSwitch:
     def cli_port(self) -> int | None:
         return self._cli_port
 
+    @property
+    def web_port(self) -> int | None:
+        return None if self.web is None else self.web.port
+
     async def serving(self) -> None:
         """Wait until the server accepts connections (after a reboot of the switch)."""
         await self._serving.wait()
+
+    @property
+    def up(self) -> bool:
+        """Serving; False while the switch reboots, and for good once :attr:`failure` is set."""
+        return self._serving.is_set()
 
     async def _switch_down(self) -> None:
         self._serving.clear()
         await self.server.close()
         if self.cli_server is not None:
             await self.cli_server.close(let_shells_finish=True)
+        if self.web is not None:
+            await self.web.stop()
 
     def _observe(self, event: Event) -> None:
         if isinstance(event, Booted):
@@ -267,8 +310,11 @@ class EmulatedSwitch:
                 self.cli_server = await _listen_cli(
                     self._host, self._cli_port, self._data_dir, self.command_line, self.server
                 )
-        except OSError:
+            if self.web is not None:
+                await self.web.listen(self.server.users)
+        except OSError as error:
             logger.exception("the switch booted but cannot listen on port %d again", self._port)
+            self.failure = f"booted but cannot listen again: {error.strerror or error}"
             return
         self._serving.set()
 
@@ -281,6 +327,8 @@ class EmulatedSwitch:
             await self.server.close()
             if self.cli_server is not None:
                 await self.cli_server.close()
+        if self.web is not None:
+            await self.web.close()
         if self.command_line is not None:
             self.command_line.close()
         if self._link is not None:
