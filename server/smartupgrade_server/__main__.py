@@ -127,8 +127,18 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def quick_start_snippet(host: str, port: int) -> str:
-    """Python that binds the factory SSL policy, enables smart upgrade and checks the HOUP."""
+def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> str:
+    """Python that binds the factory SSL policy, enables smart upgrade and checks the HOUP; for
+    a model without Smart Upgrade, that reads the running configuration."""
+    if not smart_upgrade:
+        return f"""\
+from ncclient import manager
+
+with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
+                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     look_for_keys=False, allow_agent=False) as m:
+    print(m.get_config(source="running"))
+"""
     return f"""\
 from ncclient import manager
 from ncclient.xml_ import to_ele
@@ -154,10 +164,17 @@ class Listening:
     data_dir: Path
 
 
-def connect_help(listening: Listening, describe_switch: str) -> str:
+def connect_help(listening: Listening, describe_switch: str, *, smart_upgrade: bool) -> str:
     default = SmartUpgrade()
     houp_dir = listening.data_dir / HOUP_DIR
-    snippet = quick_start_snippet(listening.host, listening.netconf_port)
+    snippet = quick_start_snippet(
+        listening.host, listening.netconf_port, smart_upgrade=smart_upgrade
+    )
+    purpose = (
+        "bind the policy, enable, check for a new version"
+        if smart_upgrade
+        else "read the running configuration; this model has no Smart Upgrade"
+    )
     indented = "".join(f"    {line}\n" if line else "\n" for line in snippet.splitlines())
     users = listening.data_dir / USERS_FILE
     return f"""\
@@ -173,7 +190,7 @@ HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, 
   /settings, /stats; e.g. curl -X PUT -d '{{"expired_certificate": true}}' \\
   http://127.0.0.1:{listening.houp_admin_port}/faults  (docs/houp.md)
 
-Quick start with ncclient (bind the policy, enable, check for a new version):
+Quick start with ncclient ({purpose}):
 
 {indented}
 Serving until Ctrl+C or SIGTERM."""
@@ -241,7 +258,7 @@ async def serve(arguments: argparse.Namespace) -> None:
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
     )
     listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
-    print(connect_help(listening, describe), flush=True)
+    print(connect_help(listening, describe, smart_upgrade=switch.smart_upgrade), flush=True)
     if switch.cli_port is not None:
         print(
             f"VRP command line over SSH on {arguments.host}:{switch.cli_port}: "

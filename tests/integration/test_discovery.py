@@ -6,8 +6,10 @@ edit-data work on the NMDA datastores, with ietf-origin annotations.
 """
 
 import asyncio
+import itertools
 import subprocess
 import sys
+import textwrap
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -420,7 +422,24 @@ def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) 
             f"{EXCLUDED_MODEL} does not support Smart Upgrade: serving NETCONF without the "
             "smart-upgrade module"
         )
-        with connect(_listening_port(lines)) as m:
+        banner = list(itertools.takewhile(lambda line: not line.startswith("Serving"), lines))
+        snippet = banner[
+            banner.index(
+                "Quick start with ncclient (read the running configuration; "
+                "this model has no Smart Upgrade):\n"
+            )
+            + 1 :
+        ]
+        assert SU not in "".join(snippet)
+        ran = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent("".join(snippet))],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert "ssl-policies" in ran.stdout
+        with connect(_listening_port(iter(banner))) as m:
             assert not any(c.startswith(SU) for c in m.server_capabilities)
             assert f"?module={SSL_POLICY_MODULE}" in " ".join(m.server_capabilities)
             names = [name for name, _ in advertised(m)]
