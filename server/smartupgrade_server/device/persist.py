@@ -15,7 +15,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from ..model import ScheduleInformation, UpgradeInformation, VersionInformation
+from ..model import ScheduleInformation, UpgradeInformation, UpgradeStatus, VersionInformation
 
 _FILE = "state.json"
 _FORMAT = 1
@@ -44,6 +44,9 @@ class StoredState:
     operation_counter: int = 0
     upgrade_reboot: bool = False
     """The switch went down to complete an upgrade (not a reset during one)."""
+    scheduled_download_status: UpgradeStatus | None = None
+    """How the schedule's download ended: it decides the retry at the reboot time, also after
+    the emulator's process restarted in between."""
 
 
 def _encode(value: Any) -> Any:
@@ -65,7 +68,14 @@ def _decode(kind: Any, value: Any) -> Any:
         (kind,) = [k for k in typing.get_args(kind) if k is not type(None)]
     if isinstance(kind, type) and is_dataclass(kind):
         hints = typing.get_type_hints(kind)
-        return kind(**{f.name: _decode(hints[f.name], value[f.name]) for f in fields(kind)})
+        # a member missing from an older state file takes its default
+        return kind(
+            **{
+                f.name: _decode(hints[f.name], value[f.name])
+                for f in fields(kind)
+                if f.name in value
+            }
+        )
     if kind is datetime:
         return datetime.fromisoformat(value)
     if kind is Decimal:

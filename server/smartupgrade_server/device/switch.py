@@ -193,7 +193,6 @@ class Switch:
         self._up = True
         self._periodic: TimerHandle | None = None
         self._schedule_timers: list[TimerHandle] = []
-        self._scheduled_status: UpgradeStatus | None = None
         self._boot_timer: TimerHandle | None = None
         self._last_message: Message | None = None
         self._state = load_state(data_dir) or StoredState(
@@ -754,7 +753,7 @@ class Switch:
                 download_time=schedule.download_at, reboot_time=schedule.reboot_at
             )
             self._state.schedule = info
-            self._scheduled_status = None
+            self._state.scheduled_download_status = None
         now = self.clock.now()
         download_at = self._schedule_time(schedule.download_at)
         if info.download_triggered is Triggered.NO and download_at > now:
@@ -794,12 +793,13 @@ class Switch:
             return
         operation = self._start(UpgradeTarget.SWITCH, reboot=False, scheduled=True)
         self._emit(ScheduleEvent(ScheduleStep.DOWNLOAD_TRIGGERED, outcome, operation.operation_id))
-        self._scheduled_status = await operation.wait()
+        self._state.scheduled_download_status = await operation.wait()
+        self._save()
 
     async def _scheduled_reboot(self) -> None:
         operation_id: int | None = None
         if (
-            self._scheduled_status in _RETRIED_AT_REBOOT
+            self._state.scheduled_download_status in _RETRIED_AT_REBOOT
             and self._pre_check() is CheckOutcome.SUCCEEDED
         ):
             operation = self._start(UpgradeTarget.SWITCH, reboot=False, scheduled=True)
@@ -807,9 +807,9 @@ class Switch:
             self._emit(
                 ScheduleEvent(ScheduleStep.DOWNLOAD_RETRIED, CheckOutcome.SUCCEEDED, operation_id)
             )
-            self._scheduled_status = await operation.wait()
+            self._state.scheduled_download_status = await operation.wait()
         ready = (
-            self._scheduled_status is UpgradeStatus.SUCCESS
+            self._state.scheduled_download_status is UpgradeStatus.SUCCESS
             and self._pre_check() is CheckOutcome.SUCCEEDED
             and self._state.next_software is not None
         )

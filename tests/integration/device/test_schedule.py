@@ -17,7 +17,7 @@ from smartupgrade_server.model import (
     UpgradeStatus,
 )
 
-from .conftest import START, SwitchFactory
+from .conftest import START, SwitchFactory, config
 
 T = "2026-11-27 10:00:00"  # START + 1 h
 T_REBOOT = "2026-11-27 11:00:00"  # START + 2 h
@@ -87,6 +87,28 @@ async def test_network_failure_at_t_is_retried_at_the_reboot_time(
     ]
     await rig.clock.advance(REBOOT)
     assert rig.switch.software_version == "V200R024C00"
+
+
+async def test_the_retry_at_the_reboot_time_survives_a_process_restart(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    first = await make_rig(schedule=Schedule(T, T_REBOOT))
+    await houp.set_unreachable(True)
+    await first.clock.advance(HOUR)
+    assert first.switch.state().upgrade_information.upgrade_status is UpgradeStatus.NET_ERROR
+    await first.switch.close()
+    await houp.set_unreachable(False)
+    # the emulator restarts before the reboot time and loads the running configuration as it
+    # is, without the checks of a new edit (the download time has passed)
+    again = await make_rig(data_dir=first.data_dir)
+    again.switch.apply_config(config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
+    await again.clock.advance(HOUR)
+    assert steps(again.events) == [
+        (ScheduleStep.DOWNLOAD_RETRIED, CheckOutcome.SUCCEEDED),
+        (ScheduleStep.REBOOT_TRIGGERED, CheckOutcome.SUCCEEDED),
+    ]
+    await again.clock.advance(REBOOT)
+    assert again.switch.software_version == "V200R024C00"
 
 
 async def test_schedule_fails_when_the_retry_fails_too(
