@@ -60,6 +60,9 @@ def describe_os_error(error: OSError) -> str:
         return f"no space left on the disk of {error.filename or 'its data directory'}"
     if error.errno == errno.EMFILE:
         return "too many open files (raise the limit with ulimit -n)"
+    if error.errno in (errno.EEXIST, errno.ENOTDIR) and error.filename:
+        # a file where the switch's data directory (or a folder in it) should be
+        return f"{error.filename} is in the way: a directory is needed there"
     reason = error.strerror or str(error)
     return f"{reason}: {error.filename}" if error.filename else reason
 
