@@ -123,9 +123,13 @@ class Schema:
         return f"{path}/{self.prefix_of_module[node.ns]}:{node.name}"
 
     def key_predicates(self, node: ListNode, entry: Mapping[str, Any]) -> str:
+        """The predicates of an entry's keys; a key the entry lacks (an invalid entry, in an
+        error-path) has none."""
         predicates = []
         for key_name, key_module in node.keys:
             key_node = node.get_data_child(key_name, key_module)
+            if key_node.iname() not in entry:
+                continue
             value = key_node.type.canonical_string(entry[key_node.iname()])
             predicates.append(f"[{self.prefix_of_module[key_module]}:{key_name}={_quote(value)}]")
         return "".join(predicates)

@@ -26,6 +26,7 @@ from yangson.schemanode import ContainerNode, InternalNode, ListNode
 
 from smartupgrade_server.datastore.codec import RawObject, Schema
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.incremental import Validated
 from smartupgrade_server.datastore.persistence import load_config, save_config
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.netconf.errors import (
@@ -245,6 +246,19 @@ class Datastores:
     def confirmed_commit_pending(self) -> bool:
         return self._pending is not None
 
+    def _validated(self, name: DatastoreName) -> Validated:
+        """A datastore's content as last validated: for a candidate set without validation,
+        running, from which it was made."""
+        if name is DatastoreName.STARTUP:
+            return Validated(self._startup_raw, self._startup)
+        if (
+            name is DatastoreName.CANDIDATE
+            and self._candidate_raw is not None
+            and self._candidate is not None
+        ):
+            return Validated(self._candidate_raw, self._candidate)
+        return Validated(self._running_raw, self._running)
+
     def _raw(self, name: DatastoreName) -> RawObject:
         if name is DatastoreName.RUNNING:
             return self._running_raw
@@ -272,15 +286,16 @@ class Datastores:
             )
         self._check_not_locked(target, session_id)
         result = apply_edit(self.schema, self._raw(target), config, default_operation, error_option)
+        base = self._validated(target)
+        # stored as it is validated, so that commit may apply what was validated here
+        _prune(self.schema.root, result.config)
         if test_option is EditTestOption.TEST_ONLY:
-            self.check(result.config)
+            self.check(result.config, base)
         elif target is DatastoreName.RUNNING:
             self._set_running(result.config, session_id)
         else:
-            # stored as it is applied, so that commit may apply what was validated here
-            _prune(self.schema.root, result.config)
             instance = (
-                validated(self.schema, result.config)
+                validated(self.schema, result.config, base=base)
                 if test_option is EditTestOption.TEST_THEN_SET
                 else None
             )
@@ -292,12 +307,13 @@ class Datastores:
         self._check_not_locked(target, session_id)
         config = copy.deepcopy(config)
         _prune(self.schema.root, config)
+        running = self._validated(DatastoreName.RUNNING)
         if target is DatastoreName.RUNNING:
             self._set_running(config, session_id)
         elif target is DatastoreName.CANDIDATE:
-            self._set_candidate(config, session_id, validated(self.schema, config))
+            self._set_candidate(config, session_id, validated(self.schema, config, base=running))
         else:
-            self._startup = validated(self.schema, config)
+            self._startup = validated(self.schema, config, base=running)
             self._startup_raw = config
             save_config(self._startup_path, self._startup_raw)
 
@@ -309,9 +325,11 @@ class Datastores:
             )
         self.copy(target, {}, session_id)
 
-    def check(self, config: RawObject) -> RootNode:
-        """<validate>: the model's rules, then the subscribers' (nothing is applied)."""
-        new = validated(self.schema, config)
+    def check(self, config: RawObject, base: Validated | None = None) -> RootNode:
+        """<validate>: the model's rules, then the subscribers' (nothing is applied).
+
+        ``base``: a valid configuration ``config`` was made from (default: running)."""
+        new = validated(self.schema, config, base=base or self._validated(DatastoreName.RUNNING))
         change = self._change(new, config, SYSTEM_SESSION)
         self._offer(change)
         for subscriber in self._subscribers:
@@ -327,6 +345,7 @@ class Datastores:
         """
         config = copy.deepcopy(self._running_raw)
         mutate(config)
+        _prune(self.schema.root, config)
         self._set_running(config, SYSTEM_SESSION)
 
     # --- candidate --------------------------------------------------------------------------
@@ -501,12 +520,16 @@ class Datastores:
         forced: bool = False,
         validated_as: RootNode | None = None,
     ) -> None:
-        """``validated_as``: ``config`` as validated already (an unchanged candidate's)."""
-        config = copy.deepcopy(config)
-        _prune(self.schema.root, config)
+        """``config``: pruned, and from now on never modified (running's object, that readers
+        may keep); ``validated_as``: ``config`` as validated already (an unchanged
+        candidate's)."""
         if config == self._running_raw:
             return
-        new = validated(self.schema, config) if validated_as is None else validated_as
+        new = (
+            validated(self.schema, config, base=self._validated(DatastoreName.RUNNING))
+            if validated_as is None
+            else validated_as
+        )
         change = self._change(new, config, session_id)
         self._offer(change, forced=forced)
         self._running_raw = config

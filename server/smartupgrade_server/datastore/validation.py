@@ -23,6 +23,7 @@ from yangson.exceptions import (
 from yangson.instance import RootNode
 
 from smartupgrade_server.datastore.codec import RawObject, Schema, normalise_message
+from smartupgrade_server.datastore.incremental import Validated, rebuilt, validate_changes
 from smartupgrade_server.netconf.errors import (
     ErrorDetails,
     ErrorTag,
@@ -104,10 +105,21 @@ MUST_VIOLATION = "must-violation"
 _YANGSON_TYPE_TAG = "invalid-type"
 
 
-def validated(schema: Schema, raw: RawObject, ctype: ContentType = ContentType.config) -> RootNode:
-    """``raw`` as a yangson instance, or the :class:`RpcError` for its first violation."""
+def validated(
+    schema: Schema,
+    raw: RawObject,
+    ctype: ContentType = ContentType.config,
+    *,
+    base: Validated | None = None,
+) -> RootNode:
+    """``raw`` as a yangson instance, or the :class:`RpcError` for its first violation.
+
+    ``base``, a valid configuration (of the same content type), spares validating again what
+    ``raw`` has unchanged from it (see :mod:`~smartupgrade_server.datastore.incremental`);
+    the outcome is the same.
+    """
     try:
-        instance = schema.model.from_raw(raw)
+        instance = schema.model.from_raw(raw) if base is None else rebuilt(schema, base, raw)
     except RawMemberError as error:
         raise RpcError(
             ErrorTag.UNKNOWN_ELEMENT,
@@ -122,7 +134,10 @@ def validated(schema: Schema, raw: RawObject, ctype: ContentType = ContentType.c
             message=f"{error.path}: {error.message}",
         ) from None
     try:
-        instance.validate(ValidationScope.all, ctype)
+        if base is None:
+            instance.validate(ValidationScope.all, ctype)
+        else:
+            validate_changes(instance, base, raw, ctype)
     except ValidationError as error:
         raise rpc_error(schema, error, instance) from None
     return instance

@@ -117,6 +117,14 @@ def test_missing_mandatory_leaf_is_missing_element(schema: Schema) -> None:
     ]
 
 
+def test_a_list_entry_without_its_key_is_missing_element_on_the_list(schema: Schema) -> None:
+    # only a hand-edited startup.json can hold one: edit-config refuses an entry without key
+    error = error_of(schema, {"sunc-ssl-policy:ssl-policies": {"ssl-policy": [{}]}})
+    assert error.tag is ErrorTag.MISSING_ELEMENT
+    assert error.path == "/sslp:ssl-policies/sslp:ssl-policy"
+    assert [(etree.QName(e).localname, e.text) for e in error.info] == [("bad-element", "name")]
+
+
 def test_schedule_must_compares_the_two_times(schema: Schema) -> None:
     schedule = {"download-at": "2030-01-02 00:00:00", "reboot-at": "2030-01-01 23:59:59"}
     error = error_of(schema, {SMART: {"schedule": schedule}})
