@@ -85,10 +85,14 @@ def tool_version(command: Sequence[str]) -> str:
 
 
 @contextmanager
-def _process(
-    argv: Sequence[str], log: Path, env: dict[str, str] | None = None
+def process_group(
+    argv: Sequence[str],
+    log: Path,
+    env: dict[str, str] | None = None,
+    stop_timeout: float = _STOP_TIMEOUT,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``argv`` in its own process group; on exit stop that group (and only it)."""
+    """Run ``argv`` in its own process group; on exit stop that group (and only it), giving it
+    ``stop_timeout`` seconds to end after SIGTERM before SIGKILL."""
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             argv,
@@ -101,32 +105,51 @@ def _process(
     try:
         yield process
     finally:
-        _stop(process)
+        _stop(process, stop_timeout)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], timeout: float) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
         except ProcessLookupError:
             return
         try:
-            process.wait(_STOP_TIMEOUT)
+            process.wait(timeout)
             return
         except subprocess.TimeoutExpired:
             continue
 
 
-def _wait_until(
-    ready: Callable[[], bool], process: subprocess.Popen[bytes], log: Path, what: str
+def wait_until(
+    ready: Callable[[], bool],
+    process: subprocess.Popen[bytes],
+    log: Path,
+    what: str,
+    timeout: float = _STARTUP_TIMEOUT,
 ) -> None:
-    deadline = time.monotonic() + _STARTUP_TIMEOUT
+    deadline = time.monotonic() + timeout
     while not ready():
         if process.poll() is not None:
             raise PeerStartError(f"{what} exited at start:\n{_tail(log)}")
         if time.monotonic() > deadline:
-            raise PeerStartError(f"{what} not ready after {_STARTUP_TIMEOUT:.0f} s:\n{_tail(log)}")
+            raise PeerStartError(f"{what} not ready after {timeout:.0f} s:\n{_tail(log)}")
         time.sleep(0.05)
+
+
+@contextmanager
+def interrupted_by_sigterm() -> Iterator[None]:
+    """Inside, SIGTERM raises KeyboardInterrupt: it takes Ctrl+C's path through every finally
+    that stops a process."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _tail(log: Path, lines: int = 30) -> str:
@@ -200,8 +223,8 @@ def ours(
         SIM_MODEL,
     ]
     log = work_dir / "ours.log"
-    with _process(argv, log) as process:
-        _wait_until(lambda: _announced_port(log) is not None, process, log, "our server")
+    with process_group(argv, log) as process:
+        wait_until(lambda: _announced_port(log) is not None, process, log, "our server")
         port = _announced_port(log)
         assert port is not None
         yield Target("ours", "127.0.0.1", port, username, client_key)
@@ -252,13 +275,13 @@ def netconfd(work_dir: Path, client_key: Path, username: str) -> Iterator[Target
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     with ExitStack() as stack:
         netconfd_log = work_dir / "netconfd.log"
-        netconfd_process = stack.enter_context(_process(netconfd_argv, netconfd_log, env))
-        _wait_until(socket_path.exists, netconfd_process, netconfd_log, "netconfd")
+        netconfd_process = stack.enter_context(process_group(netconfd_argv, netconfd_log, env))
+        wait_until(socket_path.exists, netconfd_process, netconfd_log, "netconfd")
         sshd_log = work_dir / "sshd.log"
         sshd_process = stack.enter_context(
-            _process([SSHD, "-D", "-e", "-f", str(sshd_config)], sshd_log)
+            process_group([SSHD, "-D", "-e", "-f", str(sshd_config)], sshd_log)
         )
-        _wait_until(lambda: _accepts_tcp(port), sshd_process, sshd_log, "sshd")
+        wait_until(lambda: _accepts_tcp(port), sshd_process, sshd_log, "sshd")
         yield Target("netconfd", "127.0.0.1", port, username, client_key)
 
 
