@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -82,6 +83,13 @@ def _sensitivities(schema: Schema) -> dict[tuple[str, ...], Sensitivity]:
     return found
 
 
+@dataclass(frozen=True)
+class _UserAccess:
+    groups: frozenset[str]
+    reads_everything: bool
+    writes_everything: bool
+
+
 class AccessControl:
     """The decisions of one switch's NACM configuration for the sessions of its users."""
 
@@ -95,8 +103,8 @@ class AccessControl:
         }
         self._cached: tuple[RootNode, NacmConfig] | None = None
         # per (user name, level), for the cached configuration: groups and whether they may
-        # read everything, which every request and every get would work out again
-        self._users: dict[tuple[str, int], tuple[frozenset[str], bool]] = {}
+        # read or write everything, which every request would work out again
+        self._users: dict[tuple[str, int], _UserAccess] = {}
         self.denied_operations = 0
         self.denied_data_writes = 0
         self.denied_notifications = 0
@@ -111,18 +119,20 @@ class AccessControl:
             self._users = {}
         return self._cached[1]
 
-    def _user(self, config: NacmConfig, context: SessionContext) -> tuple[frozenset[str], bool]:
-        """The user's groups, and whether they may read every node; ``config`` is
+    def _user(self, config: NacmConfig, context: SessionContext) -> _UserAccess:
+        """The user's groups, and whether they may read or write every node; ``config`` is
         ``self.config()``, which the cache belongs to."""
         key = (context.username, context.level)
         found = self._users.get(key)
         if found is None:
             groups = config.groups_of(context.username, level_groups(context.level))
-            found = self._users[key] = (groups, config.reads_everything(groups))
+            found = self._users[key] = _UserAccess(
+                groups, config.reads_everything(groups), config.writes_everything(groups)
+            )
         return found
 
     def _groups(self, config: NacmConfig, context: SessionContext) -> frozenset[str]:
-        return self._user(config, context)[0]
+        return self._user(config, context).groups
 
     def state(self) -> RawObject:
         """The counters of ``/nacm`` (config false, mandatory)."""
@@ -167,14 +177,16 @@ class AccessControl:
         config = self.config()
         if not config.enabled:
             return True
-        groups, reads_everything = self._user(config, context)
-        if reads_everything:
+        user = self._user(config, context)
+        if user.reads_everything:
             return True
         path = tuple(Step(module, name) for name in names)
         qualified = tuple(f"{module}:{name}" for name in names)
         # a node is readable only if every ancestor is: pruning removes a whole subtree
         return all(
-            config.may_access(groups, path[:end], Access.READ, self._sensitivity(qualified[:end]))
+            config.may_access(
+                user.groups, path[:end], Access.READ, self._sensitivity(qualified[:end])
+            )
             for end in range(1, len(path) + 1)
         )
 
@@ -225,9 +237,10 @@ class AccessControl:
         config = self.config()
         if not config.enabled:
             return
-        groups, reads_everything = self._user(config, context)
-        if reads_everything:
+        user = self._user(config, context)
+        if user.reads_everything:
             return
+        groups = user.groups
 
         def visit(
             parent: etree._Element, node: SchemaNode, path: DataPath, names: tuple[str, ...]
@@ -254,11 +267,20 @@ class AccessControl:
 
     # --- writing ------------------------------------------------------------------------
 
+    def writes_everything(self, context: SessionContext) -> bool:
+        """Whether every write of the session is permitted, so that nothing needs checking."""
+        config = self.config()
+        return (
+            not config.enabled
+            or context.session_id == 0
+            or self._user(config, context).writes_everything
+        )
+
     def check_write(self, context: SessionContext, old: RawObject, new: RawObject) -> None:
         """Raise access-denied for the first change of ``old`` into ``new`` not permitted."""
-        config = self.config()
-        if not config.enabled or context.session_id == 0:
+        if self.writes_everything(context):
             return
+        config = self.config()
         groups = self._groups(config, context)
         for path, names, access, instance in _changes(
             self.schema.root, old, new, path=(), names=(), instance=""
@@ -427,6 +449,9 @@ class AccessControlledOperations:
         return reply
 
     def _check_write(self, context: SessionContext, operation: etree._Element) -> None:
+        if self.access.writes_everything(context):
+            # the write itself is not worked out (an edit applied twice)
+            return
         datastores = self.access.datastores
         local = etree.QName(operation).localname
         if local == "commit":

@@ -95,12 +95,24 @@ class NacmConfig:
                 yield from rule_list.rules
 
     def reads_everything(self, groups: frozenset[str]) -> bool:
-        """Whether the first rule that could decide a read of any data node permits it for
-        any module and path: then every node is readable, default-deny-all ones included."""
+        """Whether every data node is readable, default-deny-all ones included."""
+        return self._permits_everything(groups, Access.READ)
+
+    def writes_everything(self, groups: frozenset[str]) -> bool:
+        """Whether every data node may be created, updated and deleted, default-deny ones
+        included."""
+        return all(
+            self._permits_everything(groups, access)
+            for access in (Access.CREATE, Access.UPDATE, Access.DELETE)
+        )
+
+    def _permits_everything(self, groups: frozenset[str], access: Access) -> bool:
+        """Whether the first rule that could decide ``access`` to any data node permits it for
+        any module and path."""
         for rule in self.rules_for(groups):
             if rule.rpc is not None or rule.notification is not None:
                 continue
-            if not rule.allows_operation(Access.READ):
+            if not rule.allows_operation(access):
                 continue
             return rule.permit and rule.path is None and rule.module == "*"
         return False

@@ -18,7 +18,7 @@ from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName, Datastores
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.nacm.factory import factory_nacm
-from smartupgrade_server.nacm.rules import NACM, level_groups, parse_config
+from smartupgrade_server.nacm.rules import NACM, NacmConfig, level_groups, parse_config
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.operations.notifications import NotificationStream
@@ -80,6 +80,24 @@ def test_a_permit_all_rule_reads_everything_unless_a_rule_before_it_decides() ->
     _deny_smart_upgrade_first(raw)
     denied = parse_config(raw[NACM], {SU: SU})
     assert not denied.reads_everything(denied.groups_of("admin", level_groups(3)))
+
+
+def test_a_permit_all_rule_writes_everything_unless_a_rule_before_it_decides_a_write() -> None:
+    config = parse_config(factory_nacm()[NACM], {SU: SU})
+    assert config.writes_everything(config.groups_of("admin", level_groups(3)))
+    assert not config.writes_everything(config.groups_of("operator", level_groups(2)))
+
+    def first(rule: RawObject) -> NacmConfig:
+        raw = factory_nacm()
+        raw[NACM]["rule-list"].insert(0, {"name": "first", "group": ["level-3"], "rule": [rule]})
+        return parse_config(raw[NACM], {SU: SU})
+
+    admin = level_groups(3)
+    read_only = first({"name": "r", "access-operations": "read", "action": "deny"})
+    assert read_only.writes_everything(read_only.groups_of("admin", admin))
+    for access in ("delete", "create update"):
+        denied = first({"name": "d", "module-name": SU, "access-operations": access})
+        assert not denied.writes_everything(denied.groups_of("admin", admin))
 
 
 def test_rules_changed_in_running_decide_the_next_read(datastores: Datastores) -> None:
