@@ -94,15 +94,16 @@ _ABSENT = object()
 def _members(node: InternalNode, raw: RawObject) -> dict[str, Any]:
     """``raw``'s members under the names yangson gives them in an instance (a member of the
     parent's module without its module name)."""
-    if node.parent is None:
-        return raw
     prefix = f"{node.ns}:"
+    if node.parent is None or not any(name.startswith(prefix) for name in raw):
+        return raw
     return {
         (name.removeprefix(prefix) if name.startswith(prefix) else name): value
         for name, value in raw.items()
     }
 
 
+@cache
 def _child(node: InternalNode, member: str) -> SchemaNode | None:
     module, _, name = member.rpartition(":")
     return node.get_data_child(name, module or node.ns)
@@ -374,18 +375,20 @@ class _Walk:
         """The members of an instance whose own checks pass (same set of members)."""
         before, after = _members(node, old), _members(node, new)
         for member in instance:
-            self.visit(instance[member], before.get(member, _ABSENT), after[member])
+            value, previous = after[member], before.get(member, _ABSENT)
+            child = _child(node, member)
+            if previous == value and child not in self.dirty and child not in self.above_dirty:
+                # decided before yangson makes the member's instance, which costs more
+                continue
+            self.visit(instance[member], previous, value)
 
     def visit(self, instance: InstanceNode, old: Any, new: Any) -> None:
         node = instance.schema_node
         if old is _ABSENT or node in self.dirty:
             self.validate(instance)
             return
-        changed = old != new
-        if not changed and node not in self.above_dirty:
-            return
         if isinstance(node, ListNode):
-            if changed:
+            if old != new:
                 self.validate(instance)
                 return
             for entry, value in zip(instance, new, strict=True):
@@ -395,5 +398,6 @@ class _Walk:
                 self.validate(instance)
             else:
                 self.members(instance, node, old, new)
-        elif changed:
+        else:
+            # a leaf, leaf-list or anydata whose value changed
             self.validate(instance)

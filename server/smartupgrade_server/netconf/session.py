@@ -8,6 +8,7 @@ States: hello-wait → established → closed. The transport feeds received byte
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from lxml import etree
 
@@ -32,6 +33,7 @@ from smartupgrade_server.netconf.xml_parser import parse_message
 
 MAX_SESSION_ID = 4294967295
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_OK = etree.tostring(etree.Element(qname("ok"), nsmap=BASE_NSMAP))
 
 # What a handler may return: nothing (the reply is <ok/>), or the reply's child element(s).
 ReplyContent = etree._Element | Sequence[etree._Element] | None
@@ -116,12 +118,10 @@ class ServerSession:
 
     def hello(self) -> bytes:
         """The server's hello, always end-of-message framed; send it before anything else."""
-        hello = etree.Element(qname("hello"), nsmap=BASE_NSMAP)
-        capabilities = etree.SubElement(hello, qname("capabilities"))
-        for capability in self.capabilities:
-            etree.SubElement(capabilities, qname("capability")).text = capability
-        etree.SubElement(hello, qname("session-id")).text = str(self.session_id)
-        return encode(_XML_DECLARATION + etree.tostring(hello), Framing.END_OF_MESSAGE)
+        message = _hello_start(self.capabilities) + b"<session-id>%d</session-id></hello>" % (
+            self.session_id
+        )
+        return encode(message, Framing.END_OF_MESSAGE)
 
     def receive_data(self, data: bytes) -> list[Event]:
         if not self.is_open:
@@ -155,7 +155,7 @@ class ServerSession:
         self.state = SessionState.CLOSED
 
     def reply_ok(self, request: RpcRequest) -> bytes:
-        return self._reply(request.rpc, [etree.Element(qname("ok"), nsmap=BASE_NSMAP)])
+        return self._reply(request.rpc, _OK)
 
     def reply_data(self, request: RpcRequest, content: ReplyContent) -> bytes:
         """``<ok/>`` for None, else the given element(s) as the children of ``<rpc-reply>``.
@@ -165,13 +165,17 @@ class ServerSession:
         if content is None:
             return self.reply_ok(request)
         if isinstance(content, etree._Element):
-            return self._reply(request.rpc, [content])
-        return self._reply(request.rpc, content)
+            content = [content]
+        # one by one, which leaves them in their own trees
+        return self._reply(
+            request.rpc, b"".join(etree.tostring(child, with_tail=False) for child in content)
+        )
 
     def reply_error(self, request: RpcRequest | None, errors: Sequence[RpcError]) -> bytes:
         """An ``<rpc-reply>`` with one ``<rpc-error>`` per error (no message-id if no request)."""
         return self._reply(
-            request.rpc if request else None, [self._for_client(e).to_xml() for e in errors]
+            request.rpc if request else None,
+            b"".join(etree.tostring(self._for_client(e).to_xml()) for e in errors),
         )
 
     def notification(self, message: bytes) -> bytes:
@@ -184,14 +188,13 @@ class ServerSession:
             return OperationFailedError(ErrorType.RPC, message=error.message or "malformed message")
         return error
 
-    def _reply(self, source: etree._Element | None, children: Iterable[etree._Element]) -> bytes:
+    def _reply(self, source: etree._Element | None, body: bytes) -> bytes:
+        """An ``<rpc-reply>`` with the attributes of ``source`` around serialised children."""
         reply = etree.Element(qname("rpc-reply"), nsmap=_reply_nsmap(source))
         if source is not None:
             for name, value in source.attrib.items():
                 reply.set(name, value)
-        # Serialising the children one by one leaves them in their own trees.
         empty = etree.tostring(reply)
-        body = b"".join(etree.tostring(child, with_tail=False) for child in children)
         message = _XML_DECLARATION + empty[:-2] + b">" + body + b"</rpc-reply>"
         return encode(message, self.framing)
 
@@ -237,7 +240,9 @@ class ServerSession:
         try:
             return self._request(root)
         except RpcError as error:
-            return RpcRejected(error, self._reply(root, [self._for_client(error).to_xml()]))
+            return RpcRejected(
+                error, self._reply(root, etree.tostring(self._for_client(error).to_xml()))
+            )
 
     def _request(self, root: etree._Element) -> RpcRequest:
         if root.tag != qname("rpc"):
@@ -264,6 +269,16 @@ class ServerSession:
             )
         attributes = {str(name): str(value) for name, value in root.attrib.items()}
         return RpcRequest(message_id, attributes, operations[0], root)
+
+
+@lru_cache(maxsize=8)
+def _hello_start(capabilities: tuple[str, ...]) -> bytes:
+    """A hello up to its session-id: every session of a server sends the same capabilities."""
+    hello = etree.Element(qname("hello"), nsmap=BASE_NSMAP)
+    container = etree.SubElement(hello, qname("capabilities"))
+    for capability in capabilities:
+        etree.SubElement(container, qname("capability")).text = capability
+    return _XML_DECLARATION + etree.tostring(hello).removesuffix(b"</hello>")
 
 
 def _reply_nsmap(source: etree._Element | None) -> Mapping[str, str]:
