@@ -59,7 +59,12 @@ class FastSSHSession(SSHSession):  # type: ignore[misc]
         self.logger.info("Sending:\n%s", data)
         with self._send_lock:
             while data:
-                sent = self._transport_write(data)
+                try:
+                    sent = self._transport_write(data)
+                except OSError as error:
+                    # the server closed the channel before ncclient's reader noticed (paramiko:
+                    # "Socket is closed"): the session is lost, as when nothing could be sent
+                    raise SessionCloseError(self._buffer.getvalue(), data) from error
                 if sent <= 0:
                     raise SessionCloseError(self._buffer.getvalue(), data)
                 data = data[sent:]

@@ -64,6 +64,19 @@ def test_the_session_is_the_fast_one(client: SmartUpgradeClient) -> None:
         client.read()
 
 
+def test_a_channel_closed_under_a_request_is_a_lost_connection(
+    client: SmartUpgradeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def closed(data: bytes) -> int:
+        # what paramiko raises when the server closed the channel before ncclient's reader
+        # thread saw it
+        raise OSError("Socket is closed")
+
+    monkeypatch.setattr(client.manager._session, "_transport_write", closed)
+    with pytest.raises(ConnectionLost):
+        client.read()
+
+
 Command = Callable[[SmartUpgradeClient], None]
 
 # (command, its undo, the configuration field and the value the command gives it)
