@@ -3,7 +3,9 @@ restart keeps the running versions, the next startup files, the last upgrade and
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import tempfile
 import types
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..model import ScheduleInformation, UpgradeInformation, UpgradeStatus, VersionInformation
+
+logger = logging.getLogger(__name__)
 
 _FILE = "state.json"
 _FORMAT = 1
@@ -96,10 +100,17 @@ def load_state(data_dir: Path) -> StoredState | None:
     return state
 
 
+def state_text(state: StoredState) -> str:
+    return json.dumps({"format": _FORMAT, "state": _encode(state)}, indent=1)
+
+
 def save_state(data_dir: Path, state: StoredState) -> None:
+    write_state_text(data_dir, state_text(state))
+
+
+def write_state_text(data_dir: Path, text: str) -> None:
     """Temp file, fsync, rename, fsync the directory: the old or the new state, never half."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"format": _FORMAT, "state": _encode(state)}, indent=1)
     descriptor, temp = tempfile.mkstemp(dir=data_dir, prefix=".state-", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
@@ -115,3 +126,52 @@ def save_state(data_dir: Path, state: StoredState) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+class StateWriter:
+    """Saves the switch's state without stalling the event loop that every switch of a fleet
+    shares: each fsync'd write runs in a worker thread, one at a time, and a state superseded
+    before its turn is not written (only the newest counts). A state equal to the one on disk
+    is not written again. :meth:`flush` waits for what was saved so far.
+
+    Without a running event loop (a switch built outside asyncio) the write is immediate, and
+    its errors are the caller's.
+    """
+
+    def __init__(self, data_dir: Path, on_disk: StoredState | None) -> None:
+        self._data_dir = data_dir
+        self._written = None if on_disk is None else state_text(on_disk)
+        self._pending: str | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def save(self, state: StoredState) -> None:
+        text = state_text(state)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if text != self._written:
+                self._write(text)
+            return
+        self._pending = text
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+
+    async def flush(self) -> None:
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def _drain(self) -> None:
+        while self._pending is not None:
+            text, self._pending = self._pending, None
+            if text == self._written:
+                continue
+            try:
+                await asyncio.to_thread(self._write, text)
+            except OSError:
+                # the switch runs on from memory, as one whose flash is failing; the next save
+                # tries again
+                logger.exception("cannot save the switch's state in %s", self._data_dir)
+
+    def _write(self, text: str) -> None:
+        write_state_text(self._data_dir, text)
+        self._written = text

@@ -52,7 +52,7 @@ from .events import (
 )
 from .flash import Flash
 from .messages import Message
-from .persist import StartupFile, StoredState, load_state, save_state
+from .persist import StartupFile, StateWriter, StoredState, load_state
 from .transfer import Endpoint, HoupClient, RemoteFile, TransferError, VersionOffer
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
@@ -177,7 +177,6 @@ class Switch:
         self.flash = Flash(data_dir / "flash", flash_capacity)
         self.on_reboot = on_reboot
         self.on_schedule_cancel = on_schedule_cancel
-        self._data_dir = data_dir
         self._houp_public_key = houp_public_key
         self._hosts = dict(hosts or {})
         self._port_forwards = dict(port_forwards or {})
@@ -195,7 +194,9 @@ class Switch:
         self._schedule_timers: list[TimerHandle] = []
         self._boot_timer: TimerHandle | None = None
         self._last_message: Message | None = None
-        self._state = load_state(data_dir) or StoredState(
+        stored = load_state(data_dir)
+        self._writer = StateWriter(data_dir, stored)
+        self._state = stored or StoredState(
             software=factory.software,
             patch=factory.patch,
             ap_software=factory.ap_software if identity.ap_device_type else None,
@@ -270,7 +271,7 @@ class Switch:
         )
 
     def _save(self) -> None:
-        save_state(self._data_dir, self._state)
+        self._writer.save(self._state)
 
     def _set_upgrade(self, operation_id: int | None, **changes: object) -> None:
         before = self._state.upgrade
@@ -941,3 +942,4 @@ class Switch:
         self._disarm_schedule()
         await self._abort_operation()
         self._save()
+        await self._writer.flush()
