@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.device import Flash, FlashFullError, messages
-from smartupgrade_server.device.persist import StartupFile, StoredState, load_state, save_state
+from smartupgrade_server.device import Flash, FlashFullError, messages, persist
+from smartupgrade_server.device.persist import (
+    StartupFile,
+    StateWriter,
+    StoredState,
+    load_state,
+    save_state,
+)
 from smartupgrade_server.model import (
     CancellationStatus,
     UpgradeInformation,
@@ -72,6 +78,50 @@ def test_state_round_trips(tmp_path: Path) -> None:
     save_state(tmp_path, state)
     assert load_state(tmp_path) == state
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def _count_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    written: list[str] = []
+    real = persist.write_state_text
+
+    def counting(data_dir: Path, text: str) -> None:
+        written.append(text)
+        real(data_dir, text)
+
+    monkeypatch.setattr(persist, "write_state_text", counting)
+    return written
+
+
+async def test_the_state_writer_writes_the_newest_state_off_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = _count_writes(monkeypatch)
+    writer = StateWriter(tmp_path, None)
+    for counter in range(1, 6):
+        writer.save(StoredState(software="V200R020C00", operation_counter=counter))
+    assert written == []  # nothing on the loop itself
+    await writer.flush()
+    assert load_state(tmp_path) == StoredState(software="V200R020C00", operation_counter=5)
+    # the writer's turn came after the five saves: the four older states were superseded
+    assert len(written) == 1
+
+
+async def test_the_state_writer_skips_a_state_already_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = StoredState(software="V200R020C00", operation_counter=1)
+    save_state(tmp_path, state)
+    written = _count_writes(monkeypatch)
+    writer = StateWriter(tmp_path, load_state(tmp_path))
+    writer.save(state)
+    await writer.flush()
+    assert written == []
+
+
+def test_the_state_writer_writes_at_once_without_an_event_loop(tmp_path: Path) -> None:
+    state = StoredState(software="V200R020C00")
+    StateWriter(tmp_path, None).save(state)
+    assert load_state(tmp_path) == state
 
 
 def test_model_lists_follow_the_seed() -> None:
