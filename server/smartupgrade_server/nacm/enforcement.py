@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -88,6 +88,8 @@ class _UserAccess:
     groups: frozenset[str]
     reads_everything: bool
     writes_everything: bool
+    # operation (Clark notation) -> may execute it
+    executes: dict[str, bool] = field(default_factory=dict)
 
 
 class AccessControl:
@@ -163,13 +165,19 @@ class AccessControl:
         config = self.config()
         if not config.enabled:
             return True
-        module = (
-            "ietf-netconf"
-            if name.namespace == BASE_NS
-            else self.schema.module_of_namespace.get(name.namespace or "")
-        )
-        sensitivity = self._sensitivity((f"{module}:{name.localname}",))
-        return config.may_exec(self._groups(config, context), module, name.localname, sensitivity)
+        user = self._user(config, context)
+        decided = user.executes.get(name.text)
+        if decided is None:
+            module = (
+                "ietf-netconf"
+                if name.namespace == BASE_NS
+                else self.schema.module_of_namespace.get(name.namespace or "")
+            )
+            sensitivity = self._sensitivity((f"{module}:{name.localname}",))
+            decided = user.executes[name.text] = config.may_exec(
+                user.groups, module, name.localname, sensitivity
+            )
+        return decided
 
     def may_read(self, context: SessionContext, module: str, names: tuple[str, ...]) -> bool:
         """Whether the user may read the node ``names`` (no list entries) of ``module``'s

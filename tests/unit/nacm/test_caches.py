@@ -113,6 +113,18 @@ def test_rules_changed_in_running_decide_the_next_read(datastores: Datastores) -
     assert len(after) == 0
 
 
+def test_rules_changed_in_running_decide_the_next_exec(datastores: Datastores) -> None:
+    access = AccessControl(datastores)
+    refresh = etree.Element(f"{{{datastores.schema.namespace_of_module[SU]}}}refresh")
+    access.check_exec(ADMIN, refresh)
+    access.check_exec(ADMIN, refresh)
+
+    datastores.system_edit(_deny_smart_upgrade_first)
+
+    with pytest.raises(AccessDeniedError):
+        access.check_exec(ADMIN, refresh)
+
+
 def test_rules_changed_in_running_decide_the_next_write(datastores: Datastores) -> None:
     access = AccessControl(datastores)
     old = datastores.raw(DatastoreName.RUNNING)
