@@ -107,10 +107,7 @@ class ServerSession:
         if not 1 <= session_id <= MAX_SESSION_ID:
             raise ValueError(f"session-id must be within 1..{MAX_SESSION_ID}")
         self.session_id = session_id
-        # dict keeps the order and drops duplicates; the base capabilities always come first
-        self.capabilities = tuple(
-            dict.fromkeys([BASE_1_0, BASE_1_1, *(c.strip() for c in capabilities)])
-        )
+        self.capabilities = _advertised(tuple(capabilities))
         self.state = SessionState.HELLO_WAIT
         self.framing = Framing.END_OF_MESSAGE
         self.client_capabilities: tuple[str, ...] = ()
@@ -269,6 +266,13 @@ class ServerSession:
             )
         attributes = {str(name): str(value) for name, value in root.attrib.items()}
         return RpcRequest(message_id, attributes, operations[0], root)
+
+
+@lru_cache(maxsize=8)
+def _advertised(capabilities: tuple[str, ...]) -> tuple[str, ...]:
+    """The capabilities a hello lists: the base ones first, each once (every session of a
+    server starts from the same ones)."""
+    return tuple(dict.fromkeys([BASE_1_0, BASE_1_1, *(c.strip() for c in capabilities)]))
 
 
 @lru_cache(maxsize=8)

@@ -250,9 +250,9 @@ class NetconfOperations:
         instance_of: Callable[[Members], RootNode],
         *,
         config_only: bool,
-    ) -> etree._Element:
-        """The data a get or get-config selects; ``instance_of`` gives the datastore's content
-        with at least the given top-level members."""
+    ) -> tuple[etree._Element, Filter | None]:
+        """The data a get or get-config selects, and its filter; ``instance_of`` gives the
+        datastore's content with at least the given top-level members."""
         schema = self.datastores.schema
         mode = self._with_defaults(operation)
         filter_element = _child(operation, "filter")
@@ -263,16 +263,14 @@ class NetconfOperations:
             instance_of(members), mode, config_only=config_only, members=members
         )
         if selection is None:
-            return copy.deepcopy(data)
+            return copy.deepcopy(data), None
         context = FilterContext(list_keys=schema.list_keys, module_prefixes=schema.xpath_prefixes)
-        return selection.apply(data, context)
+        return selection.apply(data, context), selection
 
     # --- operations ---------------------------------------------------------------------
 
     def _get(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
-        data = self._data(operation, self.datastores.operational, config_only=False)
-        filter_element = _child(operation, "filter")
-        selection = None if filter_element is None else parse_filter(filter_element)
+        data, selection = self._data(operation, self.datastores.operational, config_only=False)
         for source in self._state_sources:
             data.extend(source(selection))
         return data
@@ -280,7 +278,7 @@ class NetconfOperations:
     def _get_config(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
         source = self._datastore(operation, "source")
         instance = self.datastores.instance(source)
-        return self._data(operation, lambda _members: instance, config_only=True)
+        return self._data(operation, lambda _members: instance, config_only=True)[0]
 
     def _edit_config(self, context: SessionContext, operation: etree._Element) -> ReplyContent:
         target = self._datastore(operation, "target")

@@ -170,6 +170,11 @@ class NetconfSshServer:
             allow_scp=False,
             agent_forwarding=False,
             x11_forwarding=False,
+            # No GSSAPI: asyncssh would otherwise look up the host's FQDN for every connection.
+            gss_host=None,
+            # NETCONF messages are small and the client is usually near; zlib in Python would
+            # cost more CPU per message than it saves on the wire.
+            compression_algs=["none"],
         )
         return server
 
