@@ -23,7 +23,11 @@ NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
 HUAWEI = "http://www.huawei.com/netconf/capability/base/1.0"
+NACM = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+YANG = "urn:ietf:params:xml:ns:yang:1"
 SU_PATH = f'xmlns:su="{SU}"'
+NACM_PATH = f'xmlns:nacm="{NACM}"'
+RULE_LIST_X = (NACM_PATH, "/nacm:nacm/nacm:rule-list[nacm:name='x']")
 SSLP_PATH = f'xmlns:sslp="{SSLP}"'
 
 
@@ -31,6 +35,15 @@ def edit(body: str, target: str = "running") -> str:
     return (
         f"<edit-config><target><{target}/></target><config>"
         f'<smart-upgrade xmlns="{SU}">{body}</smart-upgrade></config></edit-config>'
+    )
+
+
+def rule_list(attributes: str) -> str:
+    """An edit of a NACM rule-list (ordered-by user) named 'x'."""
+    return (
+        "<edit-config><target><running/></target><config>"
+        f'<nacm xmlns="{NACM}" xmlns:yang="{YANG}"><rule-list {attributes}><name>x</name>'
+        "</rule-list></nacm></config></edit-config>"
     )
 
 
@@ -331,6 +344,49 @@ CASES: dict[str, tuple[Setup, str, str]] = {
             "'all' is not a with-defaults mode (one of report-all, report-all-tagged, trim, "
             "explicit)",
             error_type="protocol",
+        ),
+    ),
+    "yang:insert with no such position": (
+        nothing,
+        rule_list('yang:insert="middle"'),
+        error(
+            "bad-attribute",
+            "'middle' is not an insert position (first, last, before, after)",
+            path=RULE_LIST_X,
+            info="<bad-attribute>insert</bad-attribute><bad-element>rule-list</bad-element>",
+        ),
+    ),
+    "yang:insert before without yang:key (RFC 7950 §7.8.6)": (
+        nothing,
+        rule_list('yang:insert="before"'),
+        error(
+            "missing-attribute",
+            "insert before needs the key of an existing entry",
+            path=RULE_LIST_X,
+            info="<bad-attribute>key</bad-attribute><bad-element>rule-list</bad-element>",
+        ),
+    ),
+    "yang:key naming no entry (RFC 7950 §15.7)": (
+        nothing,
+        rule_list('yang:insert="after" yang:key="[name=\'y\']"'),
+        error(
+            "bad-attribute",
+            "key \"[name='y']\" names no entry of 'rule-list'",
+            app_tag="missing-instance",
+            path=RULE_LIST_X,
+            info="<bad-attribute>key</bad-attribute><bad-element>rule-list</bad-element>",
+        ),
+    ),
+    "yang:insert on a list the system orders": (
+        nothing,
+        policies(
+            f'<ssl-policy xmlns:yang="{YANG}" yang:insert="first"><name>x</name></ssl-policy>'
+        ),
+        error(
+            "unknown-attribute",
+            "'ssl-policy' is ordered by the system: entries cannot be placed",
+            path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy[sslp:name='x']"),
+            info="<bad-attribute>insert</bad-attribute><bad-element>ssl-policy</bad-element>",
         ),
     ),
     "copy-config onto itself": (

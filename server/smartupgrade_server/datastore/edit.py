@@ -8,7 +8,8 @@ by :mod:`~smartupgrade_server.datastore.validation`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
@@ -20,6 +21,7 @@ from yangson.schemanode import (
     LeafListNode,
     LeafNode,
     ListNode,
+    SequenceNode,
     TerminalNode,
 )
 
@@ -31,15 +33,30 @@ from smartupgrade_server.netconf.errors import (
     BadElementError,
     DataExistsError,
     DataMissingError,
+    ErrorDetails,
     ErrorType,
     InvalidValueError,
+    MissingAttributeError,
     MissingElementError,
     OperationNotSupportedError,
     RpcError,
+    UnknownAttributeError,
     UnknownElementError,
 )
 
 _OPERATION_ATTRIBUTE = f"{{{BASE_NS}}}operation"
+# RFC 7950 §7.7.9, §7.8.6: where an entry of an ordered-by user (leaf-)list goes
+YANG_XML_NS = "urn:ietf:params:xml:ns:yang:1"
+_INSERT_ATTRIBUTE = f"{{{YANG_XML_NS}}}insert"
+_KEY_ATTRIBUTE = f"{{{YANG_XML_NS}}}key"
+_VALUE_ATTRIBUTE = f"{{{YANG_XML_NS}}}value"
+# one key predicate of yang:key: [prefix:name='value'] (or "value"), the prefix optional
+_KEY_PREDICATE = re.compile(
+    r"\[\s*(?:(?P<prefix>[A-Za-z_][\w.-]*):)?(?P<name>[A-Za-z_][\w.-]*)\s*=\s*"
+    r"(?:'(?P<single>[^']*)'|\"(?P<double>[^\"]*)\")\s*\]\s*"
+)
+# RFC 7950 §15.7: yang:key or yang:value names an entry that does not exist
+MISSING_INSTANCE = "missing-instance"
 
 
 class Operation(StrEnum):
@@ -50,6 +67,13 @@ class Operation(StrEnum):
     REMOVE = "remove"
     # only as default-operation
     NONE = "none"
+
+
+class Insert(StrEnum):
+    FIRST = "first"
+    LAST = "last"
+    BEFORE = "before"
+    AFTER = "after"
 
 
 class ErrorOption(StrEnum):
@@ -193,19 +217,127 @@ class _Editor:
                 message=f"{node.name!r} is a leaf and cannot have child elements",
             )
         text = element.text or ""
-        cooked = node.type.parse_value(text)
-        if cooked is None:
+        raw = _raw_value(node, text)
+        if raw is None:
             raise InvalidValueError(
                 ErrorType.APPLICATION,
                 path=path,
                 path_namespaces=self.schema.path_namespaces(path),
                 message=f"{text!r} is not a valid value of {node.name!r}",
             )
-        if is_policy_name(node) and isinstance(cooked, str):
-            cooked = cooked.lower()
-        if cooked not in node.type:
+        if raw is _OUTSIDE_TYPE:
             raise type_error(self.schema, node.type, path)
-        return node.type.to_raw(cooked)
+        return raw
+
+    # --- yang:insert ------------------------------------------------------------------------
+
+    def _position(
+        self,
+        node: SequenceNode,
+        element: etree._Element,
+        path: str,
+        locate: Callable[[str], int | None],
+    ) -> tuple[Insert, int | None] | None:
+        """Where yang:insert puts the entry of ``element``, with the index of the entry that
+        yang:key or yang:value names (``locate`` finds it); None without yang:insert."""
+        value = element.get(_INSERT_ATTRIBUTE)
+        if value is None:
+            return None
+        local = etree.QName(element).localname
+        if not node.user_ordered:
+            raise UnknownAttributeError(
+                ErrorType.APPLICATION,
+                "insert",
+                local,
+                path=path,
+                path_namespaces=self.schema.path_namespaces(path),
+                message=f"{node.name!r} is ordered by the system: entries cannot be placed",
+            )
+        try:
+            where = Insert(value)
+        except ValueError:
+            raise self._attribute_error(
+                element,
+                "insert",
+                path,
+                f"{value!r} is not an insert position (first, last, before, after)",
+            ) from None
+        if where not in (Insert.BEFORE, Insert.AFTER):
+            return where, None
+        attribute = "key" if isinstance(node, ListNode) else "value"
+        anchor = element.get(_KEY_ATTRIBUTE if attribute == "key" else _VALUE_ATTRIBUTE)
+        if anchor is None:
+            raise MissingAttributeError(
+                ErrorType.APPLICATION,
+                attribute,
+                local,
+                path=path,
+                path_namespaces=self.schema.path_namespaces(path),
+                message=f"insert {where} needs the {attribute} of an existing entry",
+            )
+        index = locate(anchor)
+        if index is None:
+            raise self._attribute_error(
+                element,
+                attribute,
+                path,
+                f"{attribute} {anchor!r} names no entry of {node.name!r}",
+                app_tag=MISSING_INSTANCE,
+            )
+        return where, index
+
+    def _attribute_error(
+        self,
+        element: etree._Element,
+        attribute: str,
+        path: str,
+        message: str,
+        *,
+        app_tag: str | None = None,
+    ) -> BadAttributeError:
+        details: ErrorDetails = {
+            "path": path,
+            "path_namespaces": self.schema.path_namespaces(path),
+            "message": message,
+        }
+        if app_tag is not None:
+            details["app_tag"] = app_tag
+        return BadAttributeError(
+            ErrorType.APPLICATION, attribute, etree.QName(element).localname, **details
+        )
+
+    def _anchor_keys(
+        self, node: ListNode, element: etree._Element, text: str, path: str
+    ) -> RawObject:
+        """The keys yang:key names (``[prefix:name='value']…``), as raw values."""
+        found: RawObject = {}
+        position = 0
+        while position < len(text.rstrip()):
+            match = _KEY_PREDICATE.match(text, position)
+            if match is None:
+                raise self._attribute_error(
+                    element, "key", path, f"{text!r} is not a list of key predicates"
+                )
+            position = match.end()
+            prefix, name = match["prefix"], match["name"]
+            value = match["single"] if match["single"] is not None else match["double"]
+            module = (
+                self.schema.module_of_namespace.get(element.nsmap.get(prefix, ""))
+                if prefix is not None
+                else node.ns
+            )
+            key = next((node.get_data_child(*k) for k in node.keys if k == (name, module)), None)
+            raw = None if key is None else _raw_value(key, value)
+            if key is None or raw is None or raw is _OUTSIDE_TYPE or key.iname() in found:
+                raise self._attribute_error(
+                    element, "key", path, f"{text!r} does not name the keys of {node.name!r}"
+                )
+            found[key.iname()] = raw
+        if len(found) != len(node.keys):
+            raise self._attribute_error(
+                element, "key", path, f"{text!r} does not name every key of {node.name!r}"
+            )
+        return found
 
     def _missing(self, path: str, what: str) -> DataMissingError:
         return DataMissingError(
@@ -278,19 +410,23 @@ class _Editor:
         value = self._leaf_value(node, element, path)
         values: list[Any] = obj.setdefault(member, [])
         entry_path = f"{path}[.={node.type.canonical_string(node.type.from_raw(value))!r}]"
+
+        def locate(anchor: str) -> int | None:
+            raw = _raw_value(node, anchor)
+            return values.index(raw) if raw in values else None
+
         match operation:
             case Operation.DELETE | Operation.REMOVE:
                 if value in values:
                     values.remove(value)
                 elif operation is Operation.DELETE:
                     raise self._missing(entry_path, entry_path)
-            case Operation.CREATE:
-                if value in values:
+            case Operation.CREATE | Operation.MERGE | Operation.REPLACE:
+                exists = value in values
+                if exists and operation is Operation.CREATE:
                     raise self._exists(entry_path, entry_path)
-                values.append(value)
-            case Operation.MERGE | Operation.REPLACE:
-                if value not in values:
-                    values.append(value)
+                insert = self._position(node, element, entry_path, locate)
+                _place(values, value, values.index(value) if exists else None, insert)
         if not values:
             del obj[member]
 
@@ -336,15 +472,12 @@ class _Editor:
             cooked_keys[key_node.iname()] = key_node.type.from_raw(raw)
         entry_path = path + self.schema.key_predicates(node, cooked_keys)
         entries: list[RawObject] = obj.setdefault(member, [])
-        index = next(
-            (
-                i
-                for i, entry in enumerate(entries)
-                if all(entry.get(k) == v for k, v in keys.items())
-            ),
-            None,
-        )
+        index = _entry_index(entries, keys)
         key_names = frozenset(name for name, _ in node.keys)
+
+        def locate(anchor: str) -> int | None:
+            return _entry_index(entries, self._anchor_keys(node, element, anchor, entry_path))
+
         match operation:
             case Operation.DELETE | Operation.REMOVE:
                 if index is not None:
@@ -360,14 +493,13 @@ class _Editor:
             case Operation.CREATE | Operation.REPLACE | Operation.MERGE:
                 if index is not None and operation is Operation.CREATE:
                     raise self._exists(entry_path, entry_path)
-                if index is None or operation is Operation.REPLACE:
-                    entry: RawObject = dict(keys)
-                    if index is None:
-                        entries.append(entry)
-                    else:
-                        entries[index] = entry
-                else:
-                    entry = entries[index]
+                insert = self._position(node, element, entry_path, locate)
+                entry: RawObject = (
+                    dict(keys)
+                    if index is None or operation is Operation.REPLACE
+                    else entries[index]
+                )
+                _place(entries, entry, index, insert)
                 self.edit_members(node, entry, element, operation, path=entry_path, skip=key_names)
         if not entries:
             del obj[member]
@@ -407,3 +539,59 @@ class _Editor:
         self.edit_members(node, obj[member], element, operation, path=path)
         if not obj[member] and not node.presence:
             del obj[member]
+
+
+def _place(
+    entries: list[Any],
+    entry: Any,
+    index: int | None,
+    insert: tuple[Insert, int | None] | None,
+) -> None:
+    """Put ``entry`` (at ``index`` in ``entries``, None if new) where ``insert`` says: by
+    default a new entry goes last and an existing one stays."""
+    if insert is None:
+        if index is None:
+            entries.append(entry)
+        else:
+            entries[index] = entry
+        return
+    where, anchor = insert
+    if index is not None:
+        if anchor == index:
+            # before or after itself: it stays
+            entries[index] = entry
+            return
+        del entries[index]
+        if anchor is not None and anchor > index:
+            anchor -= 1
+    if where is Insert.FIRST:
+        entries.insert(0, entry)
+    elif where is Insert.LAST:
+        entries.append(entry)
+    else:
+        assert anchor is not None
+        entries.insert(anchor if where is Insert.BEFORE else anchor + 1, entry)
+
+
+def _entry_index(entries: list[RawObject], keys: RawObject) -> int | None:
+    return next(
+        (i for i, entry in enumerate(entries) if all(entry.get(k) == v for k, v in keys.items())),
+        None,
+    )
+
+
+# _raw_value's answer for a value that parses but breaks its type's restrictions
+_OUTSIDE_TYPE = object()
+
+
+def _raw_value(node: TerminalNode, text: str) -> Any:
+    """The raw value of a leaf's text (policy names lower-cased); None if it does not parse,
+    _OUTSIDE_TYPE if it breaks the type's restrictions."""
+    cooked = node.type.parse_value(text)
+    if cooked is None:
+        return None
+    if is_policy_name(node) and isinstance(cooked, str):
+        cooked = cooked.lower()
+    if cooked not in node.type:
+        return _OUTSIDE_TYPE
+    return node.type.to_raw(cooked)

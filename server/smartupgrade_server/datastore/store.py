@@ -615,6 +615,9 @@ def _changed_entries(
         return {tuple(entry[k] for k in keys): entry for entry in entries}
 
     before, after = by_key(old), by_key(new)
+    if [key for key in before if key in after] != [key for key in after if key in before]:
+        # entries moved (an ordered-by user list): the list as a whole
+        yield path
     for key in dict.fromkeys([*before, *after]):
         entry_path = f"{path}={','.join(str(k) for k in key)}"
         if key not in before or key not in after:

@@ -383,6 +383,10 @@ def _list_changes(
         return {tuple(entry.get(k) for k in key_names): entry for entry in entries}
 
     before, after = by_key(old), by_key(new)
+    # entries of an ordered-by user list placed elsewhere among those kept are updated
+    kept_before = [key for key in before if key in after]
+    kept_after = [key for key in after if key in before]
+    moved = {key for key, now in zip(kept_before, kept_after, strict=True) if key != now}
     for key in dict.fromkeys([*before, *after]):
         keys = {name: str(value) for (name, _), value in zip(node.keys, key, strict=True)}
         step = Step(node.ns, node.name, keys)
@@ -394,7 +398,10 @@ def _list_changes(
             yield from _subtree(
                 node, entry, path=(*path, step), names=names, access=access, instance=step_instance
             )
-        elif before[key] != after[key]:
+            continue
+        if key in moved:
+            yield (*path, step), names, Access.UPDATE, step_instance
+        if before[key] != after[key]:
             yield from _changes(
                 node,
                 before[key],

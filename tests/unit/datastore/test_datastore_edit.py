@@ -204,3 +204,122 @@ def test_continue_on_error_applies_the_good_elements_and_returns_every_error(
     assert [e.tag for e in result.errors] == [ErrorTag.DATA_MISSING, ErrorTag.DATA_EXISTS]
     assert result.config[SMART]["https-port"] == 99
     assert result.config[SMART]["schedule"] == BASE[SMART]["schedule"]
+
+
+# --- yang:insert (RFC 7950 §7.7.9, §7.8.6) ------------------------------------------------
+
+YANG = "urn:ietf:params:xml:ns:yang:1"
+NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+NACM = "ietf-netconf-acm:nacm"
+PEM_A = "-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----"
+PEM_B = "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----"
+ORDERED: RawObject = {
+    NACM: {"rule-list": [{"name": "a"}, {"name": "b"}, {"name": "c"}]},
+    POLICIES: {"ssl-policy": [{"name": "houp", "trusted-ca": [PEM_A, PEM_B]}]},
+}
+
+
+def pem(name: str) -> str:
+    return f"-----BEGIN CERTIFICATE-----\n{name}\n-----END CERTIFICATE-----"
+
+
+def rule_list(name: str, attributes: str = "") -> str:
+    return (
+        f'<nacm xmlns="{NACM_NS}" xmlns:yang="{YANG}" xmlns:n="{NACM_NS}">'
+        f"<rule-list {attributes}><name>{name}</name></rule-list></nacm>"
+    )
+
+
+def order(schema: Schema, body: str) -> list[str]:
+    result = apply_edit(schema, ORDERED, config(body)).config
+    return [entry["name"] for entry in result[NACM]["rule-list"]]
+
+
+@pytest.mark.parametrize(
+    ("name", "attributes", "expected"),
+    [
+        ("new", "", ["a", "b", "c", "new"]),
+        ("new", 'nc:operation="create"', ["a", "b", "c", "new"]),
+        ("new", 'yang:insert="first"', ["new", "a", "b", "c"]),
+        ("new", 'yang:insert="last"', ["a", "b", "c", "new"]),
+        ("new", 'yang:insert="before" yang:key="[n:name=\'b\']"', ["a", "new", "b", "c"]),
+        ("new", 'yang:insert="after" yang:key="[n:name=\'c\']"', ["a", "b", "c", "new"]),
+        # an existing entry moves on merge and replace, and stays without yang:insert
+        ("c", 'yang:insert="first"', ["c", "a", "b"]),
+        ("a", 'yang:insert="last"', ["b", "c", "a"]),
+        ("a", 'yang:insert="after" yang:key="[n:name=\'b\']"', ["b", "a", "c"]),
+        ("c", 'yang:insert="before" yang:key=\'[n:name="a"]\'', ["c", "a", "b"]),
+        ("c", 'nc:operation="replace" yang:insert="first"', ["c", "a", "b"]),
+        ("b", "", ["a", "b", "c"]),
+        ("b", 'yang:insert="after" yang:key="[n:name=\'b\']"', ["a", "b", "c"]),
+        # the key without a prefix is the list's own
+        ("new", 'yang:insert="before" yang:key="[name=\'a\']"', ["new", "a", "b", "c"]),
+    ],
+)
+def test_insert_places_list_entries(
+    schema: Schema, name: str, attributes: str, expected: list[str]
+) -> None:
+    assert order(schema, rule_list(name, attributes)) == expected
+
+
+def test_entries_created_in_one_edit_keep_the_order_they_are_given_in(schema: Schema) -> None:
+    body = (
+        f'<nacm xmlns="{NACM_NS}" xmlns:yang="{YANG}">'
+        '<rule-list yang:insert="first"><name>x</name></rule-list>'
+        '<rule-list yang:insert="after" yang:key="[name=\'x\']"><name>y</name></rule-list>'
+        "</nacm>"
+    )
+    assert order(schema, body) == ["x", "y", "a", "b", "c"]
+
+
+def test_insert_places_leaf_list_values(schema: Schema) -> None:
+    def values(attributes: str, value: str) -> list[str]:
+        body = policies(
+            f'<ssl-policy xmlns:yang="{YANG}"><name>houp</name>'
+            f"<trusted-ca {attributes}>{value}</trusted-ca></ssl-policy>"
+        )
+        entry = apply_edit(schema, ORDERED, config(body)).config[POLICIES]["ssl-policy"][0]
+        return [ca.split("\n")[1] for ca in entry["trusted-ca"]]
+
+    assert values("", pem("C")) == ["A", "B", "C"]
+    assert values('yang:insert="first"', pem("C")) == ["C", "A", "B"]
+    # an attribute keeps a newline only as a character reference
+    b = pem("B").replace("\n", "&#10;")
+    assert values(f'yang:insert="before" yang:value="{b}"', pem("C")) == ["A", "C", "B"]
+    assert values('yang:insert="first"', pem("B")) == ["B", "A"]
+    assert values(f'yang:insert="after" yang:value="{b}"', pem("A")) == ["B", "A"]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "tag", "attribute", "app_tag"),
+    [
+        ('yang:insert="middle"', ErrorTag.BAD_ATTRIBUTE, "insert", None),
+        ('yang:insert="before"', ErrorTag.MISSING_ATTRIBUTE, "key", None),
+        (
+            'yang:insert="after" yang:key="[n:name=\'z\']"',
+            ErrorTag.BAD_ATTRIBUTE,
+            "key",
+            "missing-instance",
+        ),
+        ('yang:insert="after" yang:key="name=a"', ErrorTag.BAD_ATTRIBUTE, "key", None),
+        ('yang:insert="after" yang:key="[n:nom=\'a\']"', ErrorTag.BAD_ATTRIBUTE, "key", None),
+        ('nc:operation="create" yang:insert="first"', ErrorTag.DATA_EXISTS, None, None),
+    ],
+)
+def test_insert_errors(
+    schema: Schema, attributes: str, tag: ErrorTag, attribute: str | None, app_tag: str | None
+) -> None:
+    with pytest.raises(RpcError) as caught:
+        apply_edit(schema, ORDERED, config(rule_list("a", attributes)))
+    error = caught.value
+    assert (error.tag, error.app_tag) == (tag, app_tag)
+    info = {etree.QName(e).localname: e.text for e in error.info}
+    assert info.get("bad-attribute") == attribute
+
+
+def test_insert_on_a_list_the_system_orders_is_an_unknown_attribute(schema: Schema) -> None:
+    body = policies(
+        f'<ssl-policy xmlns:yang="{YANG}" yang:insert="first"><name>x</name></ssl-policy>'
+    )
+    error = error_of(schema, body)
+    assert error.tag is ErrorTag.UNKNOWN_ATTRIBUTE

@@ -166,6 +166,26 @@ def test_subscribers_see_the_change_with_its_paths_before_and_after(datastores: 
     assert recorder.events[-1][1].changed == ("/sunc-ssl-policy:ssl-policies/ssl-policy=b",)
 
 
+def test_moving_an_entry_of_an_ordered_by_user_list_is_a_change_of_the_list(
+    datastores: Datastores,
+) -> None:
+    nacm = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
+    lists = [{"name": "a"}, {"name": "b"}]
+    datastores.copy(RUNNING, {"ietf-netconf-acm:nacm": {"rule-list": lists}}, 7)
+    recorder = Recorder()
+    datastores.subscribe(recorder)
+    datastores.edit(
+        RUNNING,
+        config(
+            f'<nacm xmlns="{nacm}" xmlns:yang="urn:ietf:params:xml:ns:yang:1">'
+            '<rule-list yang:insert="first"><name>b</name></rule-list></nacm>'
+        ),
+        7,
+    )
+    assert datastores.raw(RUNNING)["ietf-netconf-acm:nacm"]["rule-list"] == lists[::-1]
+    assert recorder.events[-1][1].changed == ("/ietf-netconf-acm:nacm/rule-list",)
+
+
 def test_a_veto_aborts_the_prepared_subscribers_and_changes_nothing(datastores: Datastores) -> None:
     first, second = Recorder(), Recorder()
     second.veto = OperationFailedError(ErrorType.APPLICATION, message="no")

@@ -137,6 +137,34 @@ def test_rules_changed_in_running_decide_the_next_write(datastores: Datastores) 
         access.check_write(ADMIN, datastores.raw(DatastoreName.RUNNING), new)
 
 
+def test_moving_rule_lists_needs_update_access_to_those_moved(datastores: Datastores) -> None:
+    """The order of rule-lists decides; a user who may only update one of them (through a
+    rule of the factory's 'management-level' list) may not reorder the others."""
+    access = AccessControl(datastores)
+    may_update_first = {
+        "name": "operators",
+        "group": ["level-2"],
+        "rule": [
+            {
+                "name": "first-list",
+                "path": "/ietf-netconf-acm:nacm/rule-list[name='operators']",
+                "access-operations": "update",
+                "action": "permit",
+            }
+        ],
+    }
+    datastores.system_edit(lambda config: config[NACM]["rule-list"].insert(0, may_update_first))
+    operator = SessionContext(2, "operator", 2, "192.0.2.9:1234")
+    old = datastores.raw(DatastoreName.RUNNING)
+    lists = old[NACM]["rule-list"]
+    moved = {**old, NACM: {**old[NACM], "rule-list": [lists[1], lists[0], *lists[2:]]}}
+    with pytest.raises(AccessDeniedError) as denied:
+        access.check_write(operator, old, moved)
+    acm = "ietf-netconf-acm"
+    assert denied.value.path == f"/{acm}:nacm/{acm}:rule-list[{acm}:name='management-level']"
+    access.check_write(ADMIN, old, moved)
+
+
 def _edits(stream: NotificationStream) -> list[tuple[str, str]]:
     ns = stream.schema.namespace_of_module["ietf-netconf-notifications"]
     content = stream.log[-1].content
