@@ -45,17 +45,21 @@ async def test_gpg_verify_accepts_a_served_signature(
             check=False,
         )
 
-    assert gpg("--import", str(tmp_path / "key.asc")).returncode == 0
-    good = gpg("--verify", str(tmp_path / f"{PATCH}.asc"), str(tmp_path / PATCH))
-    assert good.returncode == 0, good.stderr
-    assert f"VALIDSIG {houp.signing_key_fingerprint}" in good.stdout
+    try:
+        assert gpg("--import", str(tmp_path / "key.asc")).returncode == 0
+        good = gpg("--verify", str(tmp_path / f"{PATCH}.asc"), str(tmp_path / PATCH))
+        assert good.returncode == 0, good.stderr
+        assert f"VALIDSIG {houp.signing_key_fingerprint}" in good.stdout
 
-    corrupted = bytearray((tmp_path / PATCH).read_bytes())
-    corrupted[7] ^= 1
-    (tmp_path / PATCH).write_bytes(bytes(corrupted))
-    bad = gpg("--verify", str(tmp_path / f"{PATCH}.asc"), str(tmp_path / PATCH))
-    assert bad.returncode != 0
-    assert "BADSIG" in bad.stdout
+        corrupted = bytearray((tmp_path / PATCH).read_bytes())
+        corrupted[7] ^= 1
+        (tmp_path / PATCH).write_bytes(bytes(corrupted))
+        bad = gpg("--verify", str(tmp_path / f"{PATCH}.asc"), str(tmp_path / PATCH))
+        assert bad.returncode != 0
+        assert "BADSIG" in bad.stdout
+    finally:
+        # gpg --import starts a gpg-agent for the home directory, which outlives the test
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False)
 
 
 async def test_verify_function_accepts_good_and_rejects_tampering(
