@@ -100,7 +100,7 @@ class NetconfClient:
         if exc is None:
             self.close()
         else:
-            self._transport.close()
+            self.abort()
 
     def _exchange_hellos(self) -> None:
         self._channel.sendall(_CLIENT_HELLO + END_OF_MESSAGE)
@@ -126,6 +126,10 @@ class NetconfClient:
         if error is not None:
             raise NetconfClientError(etree.tostring(error, encoding="unicode"))
         return reply
+
+    def abort(self) -> None:
+        """The SSH connection closed without ``close-session`` (after a failure)."""
+        self._transport.close()
 
     def close(self) -> None:
         """``close-session``, then the SSH connection."""

@@ -5,8 +5,10 @@
         --sessions 3 --docs /tmp/perf.md                         # the smoke test's tiny run
 
 Each server runs in its own processes (ours: ``python -m smartupgrade_server``; netconfd behind
-a private OpenSSH sshd), both are driven by the same paramiko client in this process, one
-server at a time, and every process started here is stopped on exit, Ctrl+C or SIGTERM.
+a private OpenSSH sshd), both are driven by the same paramiko client in this process, and every
+process started here is stopped on exit, Ctrl+C or SIGTERM. The servers take turns session by
+session and request by request, so that the load of a shared machine weighs on both alike; the
+concurrent sessions run one server at a time.
 Exit status 1 when a request to our server failed. netconfd's failures are only reported: now and
 then it holds a request until more input comes (see client.py). A missed target is reported too.
 """
@@ -60,6 +62,10 @@ CONCURRENT_TARGET = 20.0
 GET_TARGET = 2.0
 EDIT_TARGET_MS = 5.0
 MAX_ERRORS_KEPT = 5
+# sessions or requests one server gets in a row while the servers take turns
+TURN = 10
+# between two turns: long enough for what one server's turn leaves behind to be done
+SETTLE_S = 0.1
 NOT_MEASURED = "-"
 
 
@@ -109,6 +115,14 @@ class Peer:
         )
 
 
+@dataclass(frozen=True, eq=False)
+class Server:
+    """A server under test and what was measured of it."""
+
+    peer: Peer
+    result: Measurement
+
+
 def percentile(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile; NaN when nothing was measured."""
     if not values:
@@ -153,40 +167,95 @@ def timed(action: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def measure_setup(peer: Peer, result: Measurement, settings: Settings) -> None:
-    def session() -> None:
-        with peer.connect() as client:
-            client.rpc(GET_STATE)
+def one_session(peer: Peer) -> None:
+    with peer.connect() as client:
+        client.rpc(GET_STATE)
 
-    for _ in range(settings.connects):
+
+def take_turns(servers: Sequence[Server], count: int, step: Callable[[Server, int], None]) -> None:
+    """``step(server, i)`` for i < ``count`` on each server, the servers taking turns of
+    ``TURN`` steps: over a run both meet the same load of a shared machine, and within a turn
+    a server stays as warm as when it is used without pause."""
+    for start in range(0, count, TURN):
+        for server in servers:
+            # what the other server's turn left behind (sshd children exiting) is done
+            time.sleep(SETTLE_S)
+            for i in range(start, min(start + TURN, count)):
+                step(server, i)
+
+
+def measure_setup(servers: Sequence[Server], settings: Settings) -> None:
+    def session(server: Server, _: int) -> None:
         try:
-            result.setup_ms.append(timed(session))
+            server.result.setup_ms.append(timed(partial(one_session, server.peer)))
         except FAILURES as error:
-            result.failed("connect+hello+get+close", error)
+            server.result.failed("connect+hello+get+close", error)
+
+    take_turns(servers, settings.connects, session)
 
 
-def measure_open_session(
-    peer: Peer, result: Measurement, settings: Settings, use_candidate: bool
+def edit_config(i: int) -> str:
+    return (
+        f'<smart-upgrade xmlns="{peers.SMART_UPGRADE_NS}">'
+        f"<https-port>{EDIT_PORTS[i % 2]}</https-port></smart-upgrade>"
+    )
+
+
+def measure_open_sessions(
+    servers: Sequence[Server], settings: Settings, use_candidate: bool
 ) -> None:
-    """get, then edit-config+commit, repeatedly on one open session."""
-    result.edit_target = "candidate + commit" if use_candidate else "running"
+    """get, then edit-config+commit, repeatedly on one open session per server."""
     capabilities = frozenset({CANDIDATE}) if use_candidate else frozenset()
+    phase = "get / edit-config on an open session"
+    clients: dict[Server, NetconfClient] = {}
+
+    def requests(
+        request: Callable[[NetconfClient, int], object],
+        samples: Callable[[Measurement], list[float]],
+    ) -> Callable[[Server, int], None]:
+        def step(server: Server, i: int) -> None:
+            client = clients.get(server)
+            if client is None:
+                return
+            try:
+                elapsed = timed(partial(request, client, i))
+            except FAILURES as error:
+                server.result.failed(phase, error)
+                del clients[server]
+                client.abort()
+                return
+            if i >= WARMUP:
+                samples(server.result).append(elapsed)
+
+        return step
+
     try:
-        with peer.connect() as client:
-            for i in range(WARMUP + settings.iterations):
-                elapsed = timed(partial(client.rpc, GET_STATE))
-                if i >= WARMUP:
-                    result.get_ms.append(elapsed)
-            for i in range(WARMUP + settings.iterations):
-                config = (
-                    f'<smart-upgrade xmlns="{peers.SMART_UPGRADE_NS}">'
-                    f"<https-port>{EDIT_PORTS[i % 2]}</https-port></smart-upgrade>"
-                )
-                elapsed = timed(partial(edit_and_commit, client, config, capabilities))
-                if i >= WARMUP:
-                    result.edit_ms.append(elapsed)
-    except FAILURES as error:
-        result.failed("get / edit-config on an open session", error)
+        for server in servers:
+            server.result.edit_target = "candidate + commit" if use_candidate else "running"
+            try:
+                clients[server] = server.peer.connect()
+            except FAILURES as error:
+                server.result.failed(phase, error)
+        count = WARMUP + settings.iterations
+        take_turns(
+            servers,
+            count,
+            requests(lambda client, _: client.rpc(GET_STATE), lambda result: result.get_ms),
+        )
+        take_turns(
+            servers,
+            count,
+            requests(
+                lambda client, i: edit_and_commit(client, edit_config(i), capabilities),
+                lambda result: result.edit_ms,
+            ),
+        )
+    finally:
+        for server, client in clients.items():
+            try:
+                client.close()
+            except FAILURES as error:
+                server.result.failed(phase, error)
 
 
 def measure_concurrent(peer: Peer, result: Measurement, settings: Settings) -> None:
@@ -242,11 +311,19 @@ def measure_concurrent(peer: Peer, result: Measurement, settings: Settings) -> N
             )
 
 
-def measure(peer: Peer, result: Measurement, settings: Settings, use_candidate: bool) -> None:
-    print(f"measuring {peer.target.name} ...", file=sys.stderr, flush=True)
-    measure_setup(peer, result, settings)
-    measure_open_session(peer, result, settings, use_candidate)
-    measure_concurrent(peer, result, settings)
+def measure(servers: Sequence[Server], settings: Settings, use_candidate: bool) -> None:
+    names = " and ".join(server.peer.target.name for server in servers)
+    print(f"measuring {names}: sequential sessions ...", file=sys.stderr, flush=True)
+    measure_setup(servers, settings)
+    print(f"measuring {names}: one open session each ...", file=sys.stderr, flush=True)
+    measure_open_sessions(servers, settings, use_candidate)
+    for server in servers:
+        print(
+            f"measuring {server.peer.target.name}: concurrent sessions ...",
+            file=sys.stderr,
+            flush=True,
+        )
+        measure_concurrent(server.peer, server.result, settings)
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -387,7 +464,8 @@ def section(
         f"- Command: `{shlex.join(['python', '-m', 'tools.bench.netconf_bench', *argv])}`",
         f"- Counts: {settings.connects} sequential connects, {settings.iterations} gets and "
         f"{settings.iterations} edit-config+commits on one session (after {WARMUP} warm-up "
-        f"each), {settings.sessions} concurrent sessions.",
+        f"each), the servers taking turns; {settings.sessions} concurrent sessions, one server "
+        "at a time.",
         f"- Reply size of the get: ours {ours.get_reply_bytes} bytes"
         + (f", netconfd {theirs.get_reply_bytes} bytes" if theirs is not None else "")
         + " (netconfd has no instrumentation for the module's state data, so it answers with"
@@ -501,10 +579,10 @@ def run(args: argparse.Namespace, work_dir: Path) -> tuple[Measurement, Measurem
             )
             theirs = Measurement("netconfd", peers.netconfd_version())
             capabilities &= prepare(their_peer, theirs, load_config=False)
-        use_candidate = CANDIDATE in capabilities
-        measure(ours_peer, ours, settings, use_candidate)
+        servers = [Server(ours_peer, ours)]
         if their_peer is not None and theirs is not None:
-            measure(their_peer, theirs, settings, use_candidate)
+            servers.append(Server(their_peer, theirs))
+        measure(servers, settings, CANDIDATE in capabilities)
     return ours, theirs
 
 
