@@ -62,10 +62,12 @@ CONCURRENT_TARGET = 20.0
 GET_TARGET = 2.0
 EDIT_TARGET_MS = 5.0
 MAX_ERRORS_KEPT = 5
-# sessions or requests one server gets in a row while the servers take turns
-TURN = 10
-# between two turns: long enough for what one server's turn leaves behind to be done
-SETTLE_S = 0.1
+# sessions and requests one server gets in a row while the servers take turns
+SESSIONS_TURN = 25
+REQUESTS_TURN = 50
+# between two turns of sessions: what the other server's turn left behind (sshd children
+# exiting) is done; requests leave nothing behind, and a pause would let a server go cold
+SETTLE_S = 0.5
 NOT_MEASURED = "-"
 
 
@@ -172,15 +174,20 @@ def one_session(peer: Peer) -> None:
         client.rpc(GET_STATE)
 
 
-def take_turns(servers: Sequence[Server], count: int, step: Callable[[Server, int], None]) -> None:
+def take_turns(
+    servers: Sequence[Server],
+    count: int,
+    step: Callable[[Server, int], None],
+    turn: int,
+    settle_s: float = 0.0,
+) -> None:
     """``step(server, i)`` for i < ``count`` on each server, the servers taking turns of
-    ``TURN`` steps: over a run both meet the same load of a shared machine, and within a turn
-    a server stays as warm as when it is used without pause."""
-    for start in range(0, count, TURN):
+    ``turn`` steps, ``settle_s`` apart: over a run both meet the same load of a shared
+    machine, and within a turn a server stays as warm as when it is used without pause."""
+    for start in range(0, count, turn):
         for server in servers:
-            # what the other server's turn left behind (sshd children exiting) is done
-            time.sleep(SETTLE_S)
-            for i in range(start, min(start + TURN, count)):
+            time.sleep(settle_s)
+            for i in range(start, min(start + turn, count)):
                 step(server, i)
 
 
@@ -191,7 +198,7 @@ def measure_setup(servers: Sequence[Server], settings: Settings) -> None:
         except FAILURES as error:
             server.result.failed("connect+hello+get+close", error)
 
-    take_turns(servers, settings.connects, session)
+    take_turns(servers, settings.connects, session, SESSIONS_TURN, SETTLE_S)
 
 
 def edit_config(i: int) -> str:
@@ -241,6 +248,7 @@ def measure_open_sessions(
             servers,
             count,
             requests(lambda client, _: client.rpc(GET_STATE), lambda result: result.get_ms),
+            REQUESTS_TURN,
         )
         take_turns(
             servers,
@@ -249,6 +257,7 @@ def measure_open_sessions(
                 lambda client, i: edit_and_commit(client, edit_config(i), capabilities),
                 lambda result: result.edit_ms,
             ),
+            REQUESTS_TURN,
         )
     finally:
         for server, client in clients.items():
