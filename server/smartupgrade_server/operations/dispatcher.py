@@ -102,6 +102,13 @@ class NetconfOperations:
             weakref.WeakKeyDictionary()
         )
         self._state_sources: list[StateSource] = []
+        schema = datastores.schema
+        # top-level node name -> (namespace, member) of each such node, for a filter's names
+        self._top_level: dict[str, list[tuple[str, str]]] = {}
+        for node in schema.root.data_children():
+            self._top_level.setdefault(node.name, []).append(
+                (schema.namespace_of_module[node.ns], node.iname())
+            )
         self._table = OperationTable()
         handlers: dict[str, Callable[[SessionContext, etree._Element], ReplyContent]] = {
             "get": self._get,
@@ -226,7 +233,6 @@ class NetconfOperations:
         """The top-level members a filter can select anything from (None: any)."""
         if not isinstance(selection, SubtreeFilter):
             return None
-        schema = self.datastores.schema
         members: set[str] = set()
         for element in selection.children:
             if (element.text or "").strip() and not any(
@@ -236,12 +242,9 @@ class NetconfOperations:
                 # and if all match the whole root is selected (RFC 6241 §6.2.5)
                 return None
             name = etree.QName(element)
-            for node in schema.root.data_children():
-                if node.name == name.localname and name.namespace in (
-                    None,
-                    schema.namespace_of_module[node.ns],
-                ):
-                    members.add(node.iname())
+            for namespace, member in self._top_level.get(name.localname, ()):
+                if name.namespace in (None, namespace):
+                    members.add(member)
         return frozenset(members)
 
     def _data(
