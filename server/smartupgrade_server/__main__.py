@@ -44,6 +44,22 @@ DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    return _parser().parse_args(argv)
+
+
+def any_free_ports() -> list[str]:
+    """Options giving every listener of the sim (NETCONF, command line, web, HOUP) a port the
+    OS picks, as tests and benchmarks start sims that must not collide; read from the parser,
+    so that a new listener's flag is in them."""
+    return [
+        f"{flag}=0"
+        for action in _parser()._actions
+        for flag in action.option_strings
+        if flag.endswith("-port")
+    ]
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="An emulated switch with Smart Upgrade, managed over NETCONF, and the "
@@ -124,7 +140,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="how long the switch takes to reboot, in clock seconds (%(default)s)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
-    return parser.parse_args(argv)
+    return parser
 
 
 def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> str:

@@ -19,6 +19,7 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RaiseMode, RPCError
 
+from smartupgrade_server.__main__ import any_free_ports
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.schema import (
     AP_UPGRADE_FEATURE,
@@ -404,11 +405,7 @@ def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) 
             str(Path(sys.executable).with_name("smartupgrade-sim")),
             f"--model={EXCLUDED_MODEL}",
             f"--data-dir={tmp_path}",
-            "--netconf-port=0",
-            "--houp-port=0",
-            "--houp-admin-port=0",
-            "--cli-port=0",
-            "--web-port=0",
+            *any_free_ports(),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -21,6 +21,7 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
+from smartupgrade_server.__main__ import any_free_ports
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import load_config
@@ -405,16 +406,7 @@ def test_kill_9_during_writes_leaves_a_loadable_startup(tmp_path: Path) -> None:
     server = subprocess.Popen(
         [
             *argv,
-            "--netconf-port",
-            "0",
-            "--houp-port",
-            "0",
-            "--houp-admin-port",
-            "0",
-            "--cli-port",
-            "0",
-            "--web-port",
-            "0",
+            *any_free_ports(),
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -34,7 +34,7 @@ from yangson.enumerations import ContentType
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.errors import InUse, InvalidValue, OperationFailed
 from smartupgrade_client.model import UpgradeStatus as ClientStatus
-from smartupgrade_server.__main__ import quick_start_snippet
+from smartupgrade_server.__main__ import any_free_ports, quick_start_snippet
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
@@ -527,18 +527,7 @@ def sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[subprocess.Popen[str]
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(data_dir)),
-            *(
-                "--netconf-port",
-                "0",
-                "--houp-port",
-                "0",
-                "--houp-admin-port",
-                "0",
-                "--cli-port",
-                "0",
-                "--web-port",
-                "0",
-            ),
+            *any_free_ports(),
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -42,6 +42,7 @@ from typing import Literal, TypedDict, TypeVar
 from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
 
+from smartupgrade_server.__main__ import any_free_ports
 from smartupgrade_server.datastore.schema import module
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,
@@ -121,12 +122,8 @@ def running_sim(data_dir: Path, model: str, *options: str) -> Iterator[Sim]:
         str(SMARTUPGRADE_SIM),
         f"--data-dir={data_dir}",
         "--host=127.0.0.1",
-        "--netconf-port=0",
-        # the HOUP's ports too: several sims (and other test runs) share the machine
-        "--houp-port=0",
-        "--houp-admin-port=0",
-        "--cli-port=0",
-        "--web-port=0",
+        # every port: several sims (and other test runs) share the machine
+        *any_free_ports(),
         f"--model={model}",
         *options,
     ]

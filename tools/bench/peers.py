@@ -23,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from smartupgrade_server.__main__ import any_free_ports
 from tools.bench.client import Target
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -208,17 +209,8 @@ def ours(
         str(data_dir),
         "--host",
         "127.0.0.1",
-        "--netconf-port",
-        "0",
-        # its HOUP emulator too: the default ports may be taken by another instance
-        "--houp-port",
-        "0",
-        "--houp-admin-port",
-        "0",
-        "--cli-port",
-        "0",
-        "--web-port",
-        "0",
+        # every listener's: the default ports may be taken by another instance
+        *any_free_ports(),
         "--model",
         SIM_MODEL,
     ]

@@ -46,6 +46,7 @@ from smartupgrade_client import messages
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.transport import connect_ssh
+from smartupgrade_server.__main__ import any_free_ports
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCS = REPO_ROOT / "docs" / "performance.md"
@@ -87,17 +88,8 @@ def simulator() -> Iterator[int]:
                 "smartupgrade_server",
                 "--data-dir",
                 data_dir,
-                "--netconf-port",
-                "0",
-                # its HOUP emulator too: the default ports may be taken by another instance
-                "--houp-port",
-                "0",
-                "--houp-admin-port",
-                "0",
-                "--cli-port",
-                "0",
-                "--web-port",
-                "0",
+                # every listener's: the default ports may be taken by another instance
+                *any_free_ports(),
             ],
             stdout=subprocess.PIPE,
             text=True,
