@@ -1,7 +1,6 @@
 """The NETCONF/SSH server on 127.0.0.1, driven by ncclient and by a raw asyncssh client."""
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,6 @@ from smartupgrade_server.netconf.framing import (
 from smartupgrade_server.netconf.operations import OperationTable
 from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
 from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
 from smartupgrade_server.transport.ssh import DefaultCredentialsError, NetconfSshServer
 from smartupgrade_server.transport.users import (
     USERS_FILE,
@@ -30,6 +28,7 @@ from smartupgrade_server.transport.users import (
     UserDatabase,
     hash_password,
 )
+from tests.credentials import copy_credentials
 
 TEST_NS = "urn:example:test"
 TEST_CAPABILITY = f"{TEST_NS}?module=test"
@@ -95,22 +94,11 @@ def dispatcher_for_tests(release_blocked: asyncio.Event) -> OperationTable:
     return table
 
 
-@pytest.fixture(scope="session")
-def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host keys generated once (RSA takes a while) and copied into each test's data dir."""
-    directory = tmp_path_factory.mktemp("host-keys")
-    UserDatabase.load_or_create(directory)
-    load_or_create_host_keys(directory)
-    return directory
-
-
 @pytest.fixture
 def data_dir(tmp_path: Path, host_keys: Path) -> Path:
     directory = tmp_path / "data"
     directory.mkdir(mode=0o700)
-    for key in host_keys.glob("ssh_host_*"):
-        shutil.copy2(key, directory / key.name)
-    shutil.copy2(host_keys / USERS_FILE, directory / USERS_FILE)
+    copy_credentials(host_keys, directory)
     return directory
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -49,8 +48,7 @@ from smartupgrade_server.model import (
     Triggered,
     UpgradeStatus,
 )
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
-from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+from tests.credentials import copy_credentials
 from tests.interop.clients import yanglint_validate_reply
 
 T = TypeVar("T")
@@ -129,15 +127,6 @@ def leaf(reply: Any, path: str) -> str | None:
 
 
 @pytest.fixture(scope="session")
-def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host keys and users made once (RSA keys take a while), copied into each switch."""
-    directory = tmp_path_factory.mktemp("upgrade-host-keys")
-    UserDatabase.load_or_create(directory)
-    load_or_create_host_keys(directory)
-    return directory
-
-
-@pytest.fixture(scope="session")
 def houp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared so keys, certificates and signatures are made once."""
     return tmp_path_factory.mktemp("upgrade-houp")
@@ -207,8 +196,7 @@ async def make_rig(houp: HoupServer, host_keys: Path, tmp_path: Path) -> AsyncIt
     async def make(model: str = "S5732-H", ap: str | None = "AirEngine 8760-X1-PRO") -> Rig:
         data_dir = tmp_path / f"switch-{len(rigs)}"
         data_dir.mkdir(mode=0o700)
-        for item in [*host_keys.glob("ssh_host_*"), host_keys / USERS_FILE]:
-            shutil.copy2(item, data_dir / item.name)
+        copy_credentials(host_keys, data_dir)
         clock = SimulatedClock(START)
         default = SmartUpgrade()
         switch = await EmulatedSwitch.start(
@@ -522,8 +510,7 @@ async def test_expired_certificate_injected_over_the_admin_endpoint(rig: Rig) ->
 def sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[subprocess.Popen[str], str, int]]:
     data_dir = tmp_path / "sim"
     data_dir.mkdir(mode=0o700)
-    for item in [*host_keys.glob("ssh_host_*"), host_keys / USERS_FILE]:
-        shutil.copy2(item, data_dir / item.name)
+    copy_credentials(host_keys, data_dir)
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(data_dir)),

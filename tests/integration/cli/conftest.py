@@ -10,7 +10,6 @@ as fast as the bytes cross HTTPS.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
@@ -33,8 +32,7 @@ from smartupgrade_server.device import (
 from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import Catalogue, HoupServer
 from smartupgrade_server.model import SmartUpgrade
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
-from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+from tests.credentials import copy_credentials
 
 T = TypeVar("T")
 USERNAME = "admin"
@@ -101,15 +99,6 @@ class Sim:
 
 
 @pytest.fixture(scope="session")
-def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host keys and users made once (RSA keys take a while), copied into each switch."""
-    directory = tmp_path_factory.mktemp("cli-host-keys")
-    UserDatabase.load_or_create(directory)
-    load_or_create_host_keys(directory)
-    return directory
-
-
-@pytest.fixture(scope="session")
 def houp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Shared so keys, certificates and signatures are made once."""
     return tmp_path_factory.mktemp("cli-houp")
@@ -128,8 +117,7 @@ class Lab:
     def start(self) -> Sim:
         data_dir = self._directory / f"switch-{len(self._sims)}"
         data_dir.mkdir(mode=0o700)
-        for item in [*self._host_keys.glob("ssh_host_*"), self._host_keys / USERS_FILE]:
-            shutil.copy2(item, data_dir / item.name)
+        copy_credentials(self._host_keys, data_dir)
         clock = SimulatedClock(START)
         default = SmartUpgrade()
         switch = self._loop.run(

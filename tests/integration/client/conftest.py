@@ -5,7 +5,6 @@ test blocks."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
@@ -17,8 +16,7 @@ import pytest
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import FactoryState, Identity
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
-from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+from tests.credentials import copy_credentials
 
 T = TypeVar("T")
 USERNAME = "admin"
@@ -65,15 +63,6 @@ class Sim:
         )
 
 
-@pytest.fixture(scope="session")
-def host_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host keys and users made once (RSA keys take a while), copied into each switch."""
-    directory = tmp_path_factory.mktemp("client-host-keys")
-    UserDatabase.load_or_create(directory)
-    load_or_create_host_keys(directory)
-    return directory
-
-
 class Sims:
     """Starts switches on one loop thread and closes them all at the end of the test."""
 
@@ -86,8 +75,7 @@ class Sims:
     def start(self, identity: Identity = IDENTITY, factory: FactoryState = FACTORY) -> Sim:
         data_dir = self._directory / f"switch-{len(self._switches)}"
         data_dir.mkdir(mode=0o700)
-        for item in [*self._host_keys.glob("ssh_host_*"), self._host_keys / USERS_FILE]:
-            shutil.copy2(item, data_dir / item.name)
+        copy_credentials(self._host_keys, data_dir)
         switch = self._loop.run(
             EmulatedSwitch.start(
                 data_dir, identity=identity, factory=factory, host="127.0.0.1", port=0

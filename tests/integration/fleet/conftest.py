@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
-from smartupgrade_server.transport.credentials import SshCredentials
 from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
 
 SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
@@ -30,19 +29,11 @@ _ADMIN = re.compile(r"^Fleet admin: (http://\S+?)/switches ", re.MULTILINE)
 _HOUP_ADMIN = re.compile(r"faults: (http://\S+?)/faults", re.MULTILINE)
 
 
-@pytest.fixture(scope="session")
-def credentials_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """users.yaml (admin/admin) and the host keys, made once: RSA keys take a while."""
-    directory = tmp_path_factory.mktemp("fleet-credentials")
-    SshCredentials.load_or_create(directory)
-    return directory
-
-
 @pytest.fixture
-def data_dir(tmp_path: Path, credentials_dir: Path) -> Path:
+def data_dir(tmp_path: Path, host_keys: Path) -> Path:
     """A fleet's data directory holding the session's users and host keys."""
     directory = tmp_path / "fleet"
-    shutil.copytree(credentials_dir, directory)
+    shutil.copytree(host_keys, directory)
     return directory
 
 

@@ -3,7 +3,6 @@ over HTTPS, on a loop thread of its own: netmiko, scrapli and napalm block."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,7 @@ from smartupgrade_server.device import FactoryState, Identity
 from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import Catalogue, HoupServer
 from smartupgrade_server.model import SmartUpgrade
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
-from smartupgrade_server.transport.users import USERS_FILE, UserDatabase
+from tests.credentials import copy_credentials
 from tests.integration.client.conftest import LoopThread
 from tests.integration.device.conftest import CATALOGUE
 
@@ -47,21 +45,11 @@ class Sim:
         )  # fmt: skip
 
 
-@pytest.fixture(scope="session")
-def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Host keys and users made once (RSA keys take a while), copied into each switch."""
-    directory = tmp_path_factory.mktemp("vrp-host-keys")
-    UserDatabase.load_or_create(directory)
-    load_or_create_host_keys(directory)
-    return directory
-
-
 @pytest.fixture
-def sim(tmp_path: Path, keys_dir: Path) -> Iterator[Sim]:
+def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
     data_dir = tmp_path / "switch"
     data_dir.mkdir(mode=0o700)
-    for item in [*keys_dir.glob("ssh_host_*"), keys_dir / USERS_FILE]:
-        shutil.copy2(item, data_dir / item.name)
+    copy_credentials(host_keys, data_dir)
     loop = LoopThread()
     houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
     default = SmartUpgrade()
