@@ -18,7 +18,7 @@ import asyncssh
 from smartupgrade_server.cli import CommandLine, Shell
 from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
 from smartupgrade_server.transport.ssh import refuse_default_credentials
-from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection
+from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection, end_connections
 from smartupgrade_server.transport.users import UserDatabase
 
 logger = logging.getLogger(__name__)
@@ -86,13 +86,7 @@ class CliSshServer:
             self._acceptor = None
         if let_shells_finish:
             await asyncio.gather(*(channel.finished() for channel in list(self._channels)))
-        for channel in list(self._channels):
-            channel.terminate()
-        connections = list(self._connections)
-        for connection in connections:
-            connection.close()
-        for connection in connections:
-            await connection.wait_closed()
+        await end_connections(self._channels, self._connections)
 
 
 class _CliChannel(asyncssh.SSHServerSession[bytes]):

@@ -43,7 +43,7 @@ from smartupgrade_server.netconf.session import (
     SessionClosed,
 )
 from smartupgrade_server.transport.credentials import SshCredentials
-from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection
+from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection, end_connections
 from smartupgrade_server.transport.users import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
@@ -190,13 +190,7 @@ class NetconfSshServer:
             self._acceptor.close()
             await self._acceptor.wait_closed()
             self._acceptor = None
-        for channel in list(self._channels):
-            channel.terminate()
-        connections = list(self._connections)
-        for connection in connections:
-            connection.close()
-        for connection in connections:
-            await connection.wait_closed()
+        await end_connections(self._channels, self._connections)
 
 
 class _NetconfChannel(asyncssh.SSHServerSession[bytes]):

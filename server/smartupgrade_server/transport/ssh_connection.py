@@ -4,8 +4,8 @@ and tracking of open connections so that closing a listener can end them."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Generic, Protocol, TypeVar
 
 import asyncssh
 
@@ -62,3 +62,21 @@ class AuthenticatedConnection(asyncssh.SSHServer, Generic[ChannelT]):
                 asyncssh.OPEN_CONNECT_FAILED, "connection not established"
             )
         return self._open_channel(self._connection)
+
+
+class _Terminable(Protocol):
+    def terminate(self) -> None: ...
+
+
+async def end_connections(
+    channels: Iterable[_Terminable], connections: Iterable[asyncssh.SSHServerConnection]
+) -> None:
+    """End every session of a listener that stopped listening, and wait for its connections to
+    close: what both the NETCONF and the command-line servers do when they close."""
+    for channel in list(channels):
+        channel.terminate()
+    ending = list(connections)
+    for connection in ending:
+        connection.close()
+    for connection in ending:
+        await connection.wait_closed()
