@@ -16,15 +16,22 @@ from platformdirs import user_data_dir
 
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import FactoryState, Identity
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.fleet import command as fleet_command
 from smartupgrade_server.houp import CatalogueError, HoupServer
 from smartupgrade_server.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.models import supports_ap_upgrade
 from smartupgrade_server.sim_setup import (
+    DEFAULT_AP_DEVICE_TYPE,
+    DEFAULT_AP_SOFTWARE,
+    DEFAULT_MODEL,
+    DEFAULT_PATCH,
+    DEFAULT_SOFTWARE,
     FACTORY_SSL_POLICY,
     HOUP_DIR,
     byte_size,
     clock_choice,
+    esn,
     factory_config,
     houp_route,
     make_clock,
@@ -39,8 +46,6 @@ DEFAULT_WEB_PORT = 8443
 # clear of the NETCONF port, the VRP CLI (8022) and the web system (8443)
 DEFAULT_HOUP_PORT = 9443
 DEFAULT_HOUP_ADMIN_PORT = 9080
-# the seed's AP example; only AP-capable models manage one
-DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -105,27 +110,29 @@ def _parser() -> argparse.ArgumentParser:
         help="HOUP fault-injection port (plain HTTP) on 127.0.0.1 (%(default)s; 0: any)",
     )
     parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
-    parser.add_argument("--model", default="S5732-H", help="switch model (%(default)s)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="switch model (%(default)s)")
     parser.add_argument("--device-name", help="device name (default: the model)")
-    parser.add_argument("--esn", default="2102351XFR10P0000001", help="ESN (%(default)s)")
+    parser.add_argument("--esn", default=esn(1), help="ESN (%(default)s)")
     parser.add_argument(
-        "--software", default="V200R020C00", help="software of a first start (%(default)s)"
+        "--software", default=DEFAULT_SOFTWARE, help="software of a first start (%(default)s)"
     )
     parser.add_argument(
-        "--patch", default="V200R020SPH", help="patch of a first start (%(default)s; '': none)"
+        "--patch", default=DEFAULT_PATCH, help="patch of a first start (%(default)s; '': none)"
     )
     parser.add_argument(
         "--ap-device-type",
         help=f"the AP the switch manages (AP-capable models: {DEFAULT_AP_DEVICE_TYPE!r}; '': none)",
     )
     parser.add_argument(
-        "--ap-software", default="V200R019C10", help="AP software of a first start (%(default)s)"
+        "--ap-software",
+        default=DEFAULT_AP_SOFTWARE,
+        help="AP software of a first start (%(default)s)",
     )
     parser.add_argument(
         "--flash-capacity",
         type=byte_size,
-        default=byte_size("512M"),
-        help="flash size in bytes, or with K/M/G (default: 512M)",
+        default=DEFAULT_FLASH_CAPACITY,
+        help="flash size in bytes, or with K/M/G (default: %(default)s bytes)",
     )
     parser.add_argument(
         "--clock",

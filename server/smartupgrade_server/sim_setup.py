@@ -12,6 +12,23 @@ from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.model import SmartUpgrade
 
 HOUP_DIR = "houp"
+# what a switch runs on its first start, unless told otherwise (both commands' defaults)
+DEFAULT_MODEL = "S5732-H"
+DEFAULT_SOFTWARE = "V200R020C00"
+DEFAULT_PATCH = "V200R020SPH"
+DEFAULT_AP_SOFTWARE = "V200R019C10"
+# the seed's AP example; only AP-capable models manage one
+DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
+# the ESN of a switch started alone, and of a fleet's first: serial digits count the switches
+ESN_PREFIX = "2102351XFR10P"
+ESN_DIGITS = 7
+
+
+def esn(number: int) -> str:
+    """The ESN of the ``number``-th switch (from 1)."""
+    return f"{ESN_PREFIX}{number:0{ESN_DIGITS}d}"
+
+
 # the seed's name for the policy smart upgrade binds
 FACTORY_SSL_POLICY = "houp"
 _SIZE = re.compile(r"^(\d+)([KMG]?)$", re.IGNORECASE)

@@ -16,23 +16,23 @@ from typing import Any
 
 import yaml
 
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.houp.faults import Faults, FaultSpecError, split_unreachable
 from smartupgrade_server.models import series_of, supports_ap_upgrade
-from smartupgrade_server.sim_setup import byte_size, clock_choice
+from smartupgrade_server.sim_setup import (
+    DEFAULT_AP_DEVICE_TYPE,
+    DEFAULT_AP_SOFTWARE,
+    DEFAULT_MODEL,
+    DEFAULT_PATCH,
+    DEFAULT_SOFTWARE,
+    byte_size,
+    clock_choice,
+    esn,
+)
 
 DEFAULT_BASE_PORT = 8830
 # the command lines sit this far above the NETCONF ports: 8830 -> 18830
 CLI_PORT_OFFSET = 10000
-DEFAULT_MODEL = "S5732-H"
-DEFAULT_SOFTWARE = "V200R020C00"
-DEFAULT_PATCH = "V200R020SPH"
-DEFAULT_FLASH_CAPACITY = 512 * 1024**2
-# the single-switch simulator's ESN with the switch's number in its serial digits
-ESN_PREFIX = "2102351XFR10P"
-_ESN_DIGITS = 7
-# the seed's AP example; only AP-capable models manage one
-DEFAULT_AP_DEVICE_TYPE = "AirEngine 8760-X1-PRO"
-DEFAULT_AP_SOFTWARE = "V200R019C10"
 _HIGHEST_PORT = 65535
 # the group every host of an Ansible inventory is in; a fleet group of that name would be lost
 _ANSIBLE_ALL_GROUP = "all"
@@ -143,7 +143,7 @@ class FleetSpec:
                         group=group.name,
                         index=index,
                         model=model,
-                        esn=f"{ESN_PREFIX}{index + 1:0{_ESN_DIGITS}d}",
+                        esn=esn(index + 1),
                         software=group.software,
                         patch=group.patch,
                         ap_device_type=DEFAULT_AP_DEVICE_TYPE if ap else None,

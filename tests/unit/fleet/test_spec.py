@@ -9,11 +9,9 @@ from typing import Any
 import pytest
 
 from smartupgrade_server.__main__ import main
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.fleet.command import fleet_spec, parse_arguments
 from smartupgrade_server.fleet.spec import (
-    DEFAULT_FLASH_CAPACITY,
-    DEFAULT_MODEL,
-    ESN_PREFIX,
     FleetSpec,
     FleetSpecError,
     GroupSpec,
@@ -21,6 +19,7 @@ from smartupgrade_server.fleet.spec import (
     parse_fleet,
     simple_fleet,
 )
+from smartupgrade_server.sim_setup import DEFAULT_MODEL, ESN_PREFIX
 
 HERE = Path("/fleet-files")
 
