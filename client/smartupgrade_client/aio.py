@@ -24,16 +24,17 @@ from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import ConnectionLost, WaitTimeout
 from smartupgrade_client.messages import Datastore
-from smartupgrade_client.model import (
+from smartupgrade_client.progress import ProgressCallback, ProgressTracker, is_final, outcome
+from smartupgrade_client.results import OperationStarted
+from smartupgrade_client.transport import DEFAULT_PORT
+from smartupgrade_model.convert import SslPolicy
+from smartupgrade_model.model import (
     CancellationStatus,
     SmartUpgrade,
     UpgradeInformation,
     UpgradeTarget,
     VersionInformation,
 )
-from smartupgrade_client.progress import ProgressCallback, ProgressTracker, is_final, outcome
-from smartupgrade_client.results import OperationStarted, SslPolicy
-from smartupgrade_client.transport import DEFAULT_PORT
 
 
 class AsyncSmartUpgradeClient:

@@ -29,13 +29,6 @@ from smartupgrade_client.errors import (
     rpc_failed,
 )
 from smartupgrade_client.messages import Datastore
-from smartupgrade_client.model import (
-    CancellationStatus,
-    SmartUpgrade,
-    UpgradeInformation,
-    UpgradeTarget,
-    VersionInformation,
-)
 from smartupgrade_client.progress import (
     ProgressCallback,
     ProgressTracker,
@@ -43,8 +36,16 @@ from smartupgrade_client.progress import (
     offers_notifications,
     outcome,
 )
-from smartupgrade_client.results import OperationStarted, SslPolicy
+from smartupgrade_client.results import OperationStarted
 from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
+from smartupgrade_model.convert import SslPolicy
+from smartupgrade_model.model import (
+    CancellationStatus,
+    SmartUpgrade,
+    UpgradeInformation,
+    UpgradeTarget,
+    VersionInformation,
+)
 
 T = TypeVar("T")
 

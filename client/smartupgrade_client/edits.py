@@ -1,7 +1,7 @@
 """Configuration changes, one function per command of the switch and its ``undo`` form.
 
 Each function checks its argument against the YANG module (lengths, ranges and patterns from
-:data:`~smartupgrade_client.model.CONFIG_LEAVES`) and returns an :class:`Edit`; nothing is sent.
+:data:`~smartupgrade_model.model.CONFIG_LEAVES`) and returns an :class:`Edit`; nothing is sent.
 :func:`smartupgrade_client.messages.edit_config` combines any number of them into one
 ``<edit-config>``, so the seed's ``smart-upgrade ssl-policy houp`` and ``smart-upgrade enable``
 can be one transaction::
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from smartupgrade_client.display import SCHEDULE_FORMAT
 from smartupgrade_client.errors import InvalidArgument
-from smartupgrade_client.model import (
+from smartupgrade_model.display import SCHEDULE_FORMAT
+from smartupgrade_model.model import (
     CONFIG_LEAVES,
     NAMESPACE,
     SSL_POLICY_NAME,

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from lxml import etree
 
-from smartupgrade_client.model import CONSTRAINTS, Constraint, UpgradeInformation, UpgradeStatus
+from smartupgrade_model.model import CONSTRAINTS, Constraint, UpgradeInformation, UpgradeStatus
 
 NETCONF_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 

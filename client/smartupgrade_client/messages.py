@@ -13,7 +13,7 @@ from lxml import etree
 
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import NETCONF_NS
-from smartupgrade_client.model import NAMESPACE, RPCS, SSL_POLICY_NAMESPACE, UpgradeTarget
+from smartupgrade_model.model import NAMESPACE, RPCS, SSL_POLICY_NAMESPACE, UpgradeTarget
 
 # Unpacked, not indexed: a change of the module's RPC list fails here, at import.
 REFRESH, DOWNLOAD, RIGHT_NOW, CANCEL = RPCS

@@ -10,18 +10,16 @@ module's leaves, and a leaf added to the YANG is parsed as soon as the model is 
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
-from datetime import datetime
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
-from functools import cache
+from decimal import InvalidOperation
 from typing import Any, TypeVar
 
 from lxml import etree
 
 from smartupgrade_client.errors import NETCONF_NS, ReplyParseError, raise_for_errors
-from smartupgrade_client.model import (
+from smartupgrade_client.results import CancelOutput, OperationStarted
+from smartupgrade_model.convert import SslPolicy, field_types, scalar, yang_name
+from smartupgrade_model.model import (
     NAMESPACE,
     SSL_POLICY_NAMESPACE,
     CancellationStatus,
@@ -29,7 +27,6 @@ from smartupgrade_client.model import (
     UpgradeInformation,
     VersionInformation,
 )
-from smartupgrade_client.results import CancelOutput, OperationStarted, SslPolicy
 
 T = TypeVar("T")
 
@@ -63,11 +60,6 @@ def parse_reply(raw: str | bytes) -> etree._Element:
     return root
 
 
-@cache
-def _hints(cls: type[Any]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
-
-
 def _children(element: etree._Element, namespace: str) -> dict[str, list[etree._Element]]:
     found: dict[str, list[etree._Element]] = {}
     for child in element:
@@ -87,12 +79,12 @@ def from_element(cls: type[T], element: etree._Element, namespace: str = NAMESPA
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     children = _children(element, namespace)
-    hints = _hints(cls)
+    types = field_types(cls)
     values: dict[str, object] = {}
     for item in dataclasses.fields(cls):
-        nodes = children.get(item.name.replace("_", "-"))
+        nodes = children.get(yang_name(item.name))
         if nodes:
-            values[item.name] = _convert(hints[item.name], nodes, namespace)
+            values[item.name] = _convert(types[item.name], nodes, namespace)
     try:
         return cls(**values)
     except TypeError as error:
@@ -100,44 +92,20 @@ def from_element(cls: type[T], element: etree._Element, namespace: str = NAMESPA
 
 
 def _convert(annotation: Any, nodes: list[etree._Element], namespace: str) -> object:
-    origin = typing.get_origin(annotation)
-    if origin is types.UnionType or origin is typing.Union:
-        (annotation,) = (arg for arg in typing.get_args(annotation) if arg is not type(None))
-        origin = typing.get_origin(annotation)
-    if origin is tuple:
+    if typing.get_origin(annotation) is tuple:
         (item_type, _) = typing.get_args(annotation)
         return tuple(_convert(item_type, [node], namespace) for node in nodes)
     node = nodes[0]
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return from_element(annotation, node, namespace)
-    return _scalar(annotation, node)
-
-
-def _scalar(annotation: Any, node: etree._Element) -> object:
-    text = (node.text or "").strip()
-    name = etree.QName(node).localname
-    try:
-        if isinstance(annotation, type) and issubclass(annotation, StrEnum):
-            return annotation(text)
-        if annotation is bool:
-            if text not in ("true", "false"):
-                raise ValueError(text)
-            return text == "true"
-        if annotation is int:
-            return int(text)
-        if annotation is Decimal:
-            return Decimal(text)
-        if annotation is datetime:
-            value = datetime.fromisoformat(text)
-            if value.tzinfo is None:
-                raise ValueError(f"{text!r} has no time zone offset")
-            return value
-    except (ValueError, InvalidOperation):
-        raise ReplyParseError(f"<{name}>: invalid value {text!r}") from None
     if annotation is str:
         # Strings keep their whitespace: only the other types are trimmed.
         return node.text or ""
-    raise TypeError(f"no conversion for <{name}> to {annotation!r}")
+    text = (node.text or "").strip()
+    try:
+        return scalar(annotation, text)
+    except (ValueError, InvalidOperation):
+        raise ReplyParseError(f"<{etree.QName(node).localname}>: invalid value {text!r}") from None
 
 
 def _data(reply: etree._Element) -> etree._Element:

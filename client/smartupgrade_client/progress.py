@@ -17,8 +17,8 @@ from decimal import Decimal
 from lxml import etree
 
 from smartupgrade_client.errors import upgrade_failure
-from smartupgrade_client.model import NAMESPACE, FileKind, UpgradeInformation, UpgradeStatus
 from smartupgrade_client.results import Progress
+from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeInformation, UpgradeStatus
 
 ProgressCallback = Callable[[Progress], None]
 NOTIFICATION_CAPABILITY = "urn:ietf:params:netconf:capability:notification:1.0"

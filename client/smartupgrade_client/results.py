@@ -1,6 +1,6 @@
 """Results that are not state of ``/smart-upgrade``: RPC outputs, SSL policies and progress.
 
-The state itself is the generated :class:`~smartupgrade_client.model.SmartUpgrade`; these few
+The state itself is the generated :class:`~smartupgrade_model.model.SmartUpgrade`; these few
 classes follow the module's RPC outputs and ``sunc-ssl-policy`` list and are filled by the same
 field-driven parser (:func:`smartupgrade_client.parsers.from_element`).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smartupgrade_client.model import CancellationStatus, FileKind, UpgradeStatus
+from smartupgrade_model.model import CancellationStatus, FileKind, UpgradeStatus
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,6 @@ class CancelOutput:
     """Output of ``cancel``."""
 
     cancellation_status: CancellationStatus
-
-
-@dataclass(frozen=True)
-class SslPolicy:
-    """An entry of ``/sslp:ssl-policies/ssl-policy``: its canonical (lower-case) name and its
-    trusted CA certificates in PEM, in order."""
-
-    name: str
-    trusted_ca: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

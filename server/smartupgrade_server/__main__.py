@@ -14,12 +14,12 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from smartupgrade_model.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import FactoryState, Identity
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.fleet import command as fleet_command
 from smartupgrade_server.houp import CatalogueError, HoupServer
-from smartupgrade_server.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.models import supports_ap_upgrade
 from smartupgrade_server.sim_setup import (
     DEFAULT_AP_DEVICE_TYPE,

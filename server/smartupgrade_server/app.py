@@ -10,15 +10,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Self, TypedDict, Unpack
 
+from smartupgrade_model.convert import RawObject
 from smartupgrade_server.cli import Chassis, CommandLine
-from smartupgrade_server.datastore.codec import RawObject, switch_schema
+from smartupgrade_server.datastore.codec import switch_schema
 from smartupgrade_server.datastore.persistence import save_config
 from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Scheduler
 from smartupgrade_server.datastore.yang_library import module_set
 from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
 from smartupgrade_server.device import Switch as Device
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
-from smartupgrade_server.device_link import DeviceLink
 from smartupgrade_server.models import supports_ap_upgrade, supports_smart_upgrade
 from smartupgrade_server.nacm.enforcement import AccessControl, AccessControlledOperations
 from smartupgrade_server.nacm.factory import factory_nacm
@@ -27,6 +27,7 @@ from smartupgrade_server.operations.capabilities import (
     protocol_capabilities,
     server_capabilities,
 )
+from smartupgrade_server.operations.device_link import DeviceLink
 from smartupgrade_server.operations.dispatcher import NetconfOperations
 from smartupgrade_server.operations.monitoring import Discovery
 from smartupgrade_server.operations.nmda import NmdaOperations

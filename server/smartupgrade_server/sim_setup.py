@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import re
 
-from smartupgrade_server.datastore.codec import RawObject
+from smartupgrade_model.convert import RawObject, ssl_policy_config
+from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device import Clock, ScaledClock, WallClock
-from smartupgrade_server.device_link import ssl_policy_config
-from smartupgrade_server.model import SmartUpgrade
 
 HOUP_DIR = "houp"
 # what a switch runs on its first start, unless told otherwise (both commands' defaults)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from smartupgrade_model.modules import data_model
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.netconf.errors import RpcError
 from smartupgrade_server.netconf.registry import SessionContext

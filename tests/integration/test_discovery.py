@@ -19,15 +19,10 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RaiseMode, RPCError
 
+from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
+from smartupgrade_model.modules import AP_UPGRADE_FEATURE, implemented_modules, module
 from smartupgrade_server.__main__ import any_free_ports
 from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.datastore.schema import (
-    AP_UPGRADE_FEATURE,
-    SMART_UPGRADE_MODULE,
-    SSL_POLICY_MODULE,
-    implemented_modules,
-    module,
-)
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,
     MONITORING_MODULE,
@@ -45,13 +40,13 @@ YL = module(YANG_LIBRARY_MODULE).namespace
 NMDA = module(NMDA_MODULE).namespace
 DS = module(DATASTORES_MODULE).namespace
 OR = module(ORIGIN_MODULE).namespace
-SU = module(SMART_UPGRADE_MODULE).namespace
+SU = module(MODULE).namespace
 NS = {"nc": NC, "ncm": NCM, "yl": YL, "nmda": NMDA, "su": SU, "or": OR}
 PYANG = Path(sys.executable).with_name("pyang")
 FACTORY = FactoryState("V200R020C00")
 AP_MODEL = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001")
 PLAIN_MODEL = Identity("S5735-L", "S5735-L24T4S-A", "2102351XFR10P0000002")
-AP_FEATURES = [f"{SMART_UPGRADE_MODULE}:{AP_UPGRADE_FEATURE}"]
+AP_FEATURES = [f"{MODULE}:{AP_UPGRADE_FEATURE}"]
 
 
 def connect(port: int) -> manager.Manager:
@@ -143,14 +138,14 @@ async def test_get_schema_returns_every_module_byte_identical(switch: EmulatedSw
         assert len(files) == 1
         assert text.encode() == files[0].read_bytes(), name
     # without version and format: the one revision there is
-    text = (await asyncio.to_thread(m.get_schema, SMART_UPGRADE_MODULE)).data
-    assert text == module(SMART_UPGRADE_MODULE).source
+    text = (await asyncio.to_thread(m.get_schema, MODULE)).data
+    assert text == module(MODULE).source
     await asyncio.to_thread(m.close_session)
 
 
 async def test_unknown_schema_is_an_invalid_value(switch: EmulatedSwitch) -> None:
     m = await session(switch)
-    for args in (("no-such-module",), (SMART_UPGRADE_MODULE, "1999-01-01")):
+    for args in (("no-such-module",), (MODULE, "1999-01-01")):
         with pytest.raises(RPCError) as caught:
             await asyncio.to_thread(m.get_schema, *args)
         assert caught.value.tag == "invalid-value"
@@ -162,7 +157,7 @@ async def test_a_client_knowing_only_the_address_downloads_and_compiles_every_mo
 ) -> None:
     m = await session(switch)
     modules = await asyncio.to_thread(advertised, m)
-    assert (SMART_UPGRADE_MODULE, module(SMART_UPGRADE_MODULE).revision) in modules
+    assert (MODULE, module(MODULE).revision) in modules
     directory = tmp_path / "downloaded"
     directory.mkdir()
     for name, revision in modules:
@@ -235,7 +230,7 @@ async def test_modules_state_and_capabilities_of_an_ap_model(switch: EmulatedSwi
     state = data(reply).find(f"{{{YL}}}modules-state")
     assert state is not None
     assert state.findtext(f"{{{YL}}}module-set-id") == content_id
-    features = texts(state, f"yl:module[yl:name='{SMART_UPGRADE_MODULE}']/yl:feature/text()")
+    features = texts(state, f"yl:module[yl:name='{MODULE}']/yl:feature/text()")
     assert features == [AP_UPGRADE_FEATURE]
     assert any(f"features={AP_UPGRADE_FEATURE}" in c for c in m.server_capabilities)
 
@@ -248,13 +243,9 @@ async def test_a_model_without_ap_support_lacks_the_feature(tmp_path: Path) -> N
         await asyncio.to_thread(m.close_session)
     finally:
         await switch.close()
-    smart_upgrade = next(
-        c for c in m.server_capabilities if c.startswith(f"{SU}?module={SMART_UPGRADE_MODULE}")
-    )
+    smart_upgrade = next(c for c in m.server_capabilities if c.startswith(f"{SU}?module={MODULE}"))
     assert "features" not in smart_upgrade
-    (entry,) = elements(
-        data(reply), f"yl:yang-library/yl:module-set/yl:module[yl:name='{SMART_UPGRADE_MODULE}']"
-    )
+    (entry,) = elements(data(reply), f"yl:yang-library/yl:module-set/yl:module[yl:name='{MODULE}']")
     assert entry.findall(f"{{{YL}}}feature") == []
     assert yanglint_validate_reply(reply.xml, "get").valid
 
@@ -440,7 +431,7 @@ def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) 
             assert not any(c.startswith(SU) for c in m.server_capabilities)
             assert f"?module={SSL_POLICY_MODULE}" in " ".join(m.server_capabilities)
             names = [name for name, _ in advertised(m)]
-            assert SMART_UPGRADE_MODULE not in names and SSL_POLICY_MODULE in names
+            assert MODULE not in names and SSL_POLICY_MODULE in names
             with pytest.raises(RPCError) as refused:
                 m.dispatch(etree.fromstring(f'<refresh xmlns="{SU}"/>'))
             assert refused.value.tag in ("operation-not-supported", "unknown-element")

@@ -21,11 +21,11 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
+from smartupgrade_model.modules import data_model
 from smartupgrade_server.__main__ import any_free_ports
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import load_config
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.device import FactoryState, Identity

@@ -18,15 +18,14 @@ from ncclient import manager
 from ncclient.operations import RPCError
 
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_client.model import FileKind, UpgradeInformation
-from smartupgrade_client.model import UpgradeStatus as ClientStatus
 from smartupgrade_client.results import Progress
+from smartupgrade_model.convert import ssl_policy_config
+from smartupgrade_model.model import NAMESPACE, FileKind, SmartUpgrade, UpgradeInformation
+from smartupgrade_model.model import UpgradeStatus as ClientStatus
+from smartupgrade_model.modules import module
 from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.datastore.schema import module
 from smartupgrade_server.device import FactoryState, Identity, SimulatedClock
-from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import HoupServer
-from smartupgrade_server.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.netconf.notification import NOTIFICATION_NS
 from smartupgrade_server.transport.host_keys import load_or_create_host_keys
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password

@@ -32,15 +32,8 @@ from yangson.enumerations import ContentType
 
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.errors import InUse, InvalidValue, OperationFailed
-from smartupgrade_client.model import UpgradeStatus as ClientStatus
-from smartupgrade_server.__main__ import any_free_ports, quick_start_snippet
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.datastore.store import DatastoreName
-from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device import Event, FactoryState, Identity, Rebooting, SimulatedClock
-from smartupgrade_server.device_link import SMART_UPGRADE, ssl_policy_config
-from smartupgrade_server.houp import Catalogue, HoupServer
-from smartupgrade_server.model import (
+from smartupgrade_model.convert import SMART_UPGRADE, ssl_policy_config
+from smartupgrade_model.model import (
     NAMESPACE,
     CancellationStatus,
     CheckResult,
@@ -48,6 +41,13 @@ from smartupgrade_server.model import (
     Triggered,
     UpgradeStatus,
 )
+from smartupgrade_model.model import UpgradeStatus as ClientStatus
+from smartupgrade_server.__main__ import any_free_ports, quick_start_snippet
+from smartupgrade_server.app import EmulatedSwitch
+from smartupgrade_server.datastore.store import DatastoreName
+from smartupgrade_server.datastore.validation import validated
+from smartupgrade_server.device import Event, FactoryState, Identity, Rebooting, SimulatedClock
+from smartupgrade_server.houp import Catalogue, HoupServer
 from tests.credentials import copy_credentials
 from tests.interop.clients import yanglint_validate_reply
 

@@ -42,8 +42,8 @@ from typing import Literal, TypedDict, TypeVar
 from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
 
+from smartupgrade_model.modules import module
 from smartupgrade_server.__main__ import any_free_ports
-from smartupgrade_server.datastore.schema import module
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,
     MONITORING_MODULE,

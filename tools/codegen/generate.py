@@ -3,9 +3,9 @@
     .venv/bin/python -m tools.codegen.generate          # write the files
     .venv/bin/python -m tools.codegen.generate --check  # exit 1 if any file is stale
 
-Outputs: the Python model constants and the `display smart-upgrade information` renderer for the
-server and the client packages (identical files, since the client never imports the server),
-``docs/yang-tree.txt`` (``pyang -f tree``) and ``docs/yang-reference.md``.
+Outputs: the Python model constants, enumerations and dataclasses of the ``smartupgrade_model``
+package that the server and the client share, ``docs/yang-tree.txt`` (``pyang -f tree``) and
+``docs/yang-reference.md``.
 """
 
 from __future__ import annotations
@@ -27,15 +27,7 @@ from tools.codegen.yang_reader import (
     read_model,
 )
 
-PYTHON_TARGETS = (
-    REPO_ROOT / "server" / "smartupgrade_server" / "model.py",
-    REPO_ROOT / "client" / "smartupgrade_client" / "model.py",
-)
-DISPLAY_TEMPLATE = Path(__file__).with_name("display.py.in")
-DISPLAY_TARGETS = (
-    REPO_ROOT / "server" / "smartupgrade_server" / "display.py",
-    REPO_ROOT / "client" / "smartupgrade_client" / "display.py",
-)
+PYTHON_TARGET = REPO_ROOT / "model" / "smartupgrade_model" / "model.py"
 TREE_TARGET = REPO_ROOT / "docs" / "yang-tree.txt"
 REFERENCE_TARGET = REPO_ROOT / "docs" / "yang-reference.md"
 
@@ -375,9 +367,7 @@ def reference_source(model: Model) -> str:
 
 def expected_files() -> dict[Path, str]:
     model = read_model()
-    python = python_source(model)
-    files = dict.fromkeys(PYTHON_TARGETS, python)
-    files.update(dict.fromkeys(DISPLAY_TARGETS, DISPLAY_TEMPLATE.read_text(encoding="utf-8")))
+    files = {PYTHON_TARGET: python_source(model)}
     files[TREE_TARGET] = tree_source()
     files[REFERENCE_TARGET] = reference_source(model)
     return files

@@ -1,7 +1,7 @@
 """The switch's parameter checks, made before anything is sent.
 
-Every limit comes from the module (:data:`~smartupgrade_client.model.CONFIG_LEAVES`,
-:data:`~smartupgrade_client.model.CONSTRAINTS`); the messages say what a valid value looks like,
+Every limit comes from the module (:data:`~smartupgrade_model.model.CONFIG_LEAVES`,
+:data:`~smartupgrade_model.model.CONSTRAINTS`); the messages say what a valid value looks like,
 the way the switch's command line rejects a wrong parameter before it reaches the system.
 """
 
@@ -11,9 +11,9 @@ import re
 from datetime import datetime
 
 from smartupgrade_client import edits
-from smartupgrade_client.display import SCHEDULE_FORMAT
 from smartupgrade_client.errors import InvalidArgument
-from smartupgrade_client.model import CONFIG_LEAVES, CONSTRAINTS, SSL_POLICY_NAME, LeafSpec
+from smartupgrade_model.display import SCHEDULE_FORMAT
+from smartupgrade_model.model import CONFIG_LEAVES, CONSTRAINTS, SSL_POLICY_NAME, LeafSpec
 
 URL = CONFIG_LEAVES["/smart-upgrade/url"]
 HTTPS_PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]

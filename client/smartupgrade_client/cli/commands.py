@@ -19,10 +19,10 @@ from smartupgrade_client.cli import checks
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_client.cli.ui import Ui, section
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_client.display import render
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import ConnectionLost, RpcTimeout
-from smartupgrade_client.model import (
+from smartupgrade_model.display import render
+from smartupgrade_model.model import (
     FileKind,
     SmartUpgrade,
     UpgradeInformation,

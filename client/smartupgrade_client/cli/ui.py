@@ -23,7 +23,6 @@ from rich.progress import (
 )
 from rich.prompt import Confirm
 
-from smartupgrade_client import display
 from smartupgrade_client.errors import (
     AuthenticationFailed,
     ConnectionFailed,
@@ -31,8 +30,9 @@ from smartupgrade_client.errors import (
     SmartUpgradeError,
     UpgradeFailed,
 )
-from smartupgrade_client.model import DISPLAY_SECTIONS, DisplaySection, FileKind, SmartUpgrade
 from smartupgrade_client.results import Progress as FileProgress
+from smartupgrade_model import display
+from smartupgrade_model.model import DISPLAY_SECTIONS, DisplaySection, FileKind, SmartUpgrade
 
 
 class Ui(Protocol):

@@ -1,5 +1,5 @@
 """Every command of the command line: syntax, views and level. Ranges, lengths and patterns come
-from the module (:data:`~smartupgrade_server.model.CONFIG_LEAVES`), never retyped.
+from the module (:data:`~smartupgrade_model.model.CONFIG_LEAVES`), never retyped.
 
 Views and levels are the seed's: the smart-upgrade commands are system-view commands of level 3
 (management); ``display smart-upgrade information`` works in all views. The supporting
@@ -16,7 +16,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
-from ..model import CONFIG_LEAVES, SSL_POLICY_NAME
+from smartupgrade_model.model import CONFIG_LEAVES, SSL_POLICY_NAME
+
 from .grammar import (
     ALL_VIEWS,
     Keyword,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..model import LeafSpec
+from smartupgrade_model.model import LeafSpec
 
 
 @dataclass(frozen=True)

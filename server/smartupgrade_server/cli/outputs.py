@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from ..model import SmartUpgrade
+from smartupgrade_model.model import SmartUpgrade
+
 from .commands import Action
 
 # VRP5's own version number, printed before the product version

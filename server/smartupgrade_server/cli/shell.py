@@ -19,6 +19,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from smartupgrade_model.convert import smart_upgrade_config, ssl_policies
+from smartupgrade_model.display import render
+from smartupgrade_model.model import CONFIG_LEAVES, NAMESPACE, SSL_POLICY_NAME, SSL_POLICY_NAMESPACE
+
 from ..datastore.store import DatastoreName, Datastores
 from ..device import (
     Booted,
@@ -32,9 +36,6 @@ from ..device import (
     Switch,
     messages,
 )
-from ..device_link import smart_upgrade_config, ssl_policies
-from ..display import render
-from ..model import CONFIG_LEAVES, NAMESPACE, SSL_POLICY_NAME, SSL_POLICY_NAMESPACE
 from ..models import supports_ap_upgrade, supports_smart_upgrade
 from ..netconf.capabilities import BASE_NS
 from ..netconf.errors import ErrorTag, RpcError

@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from enum import StrEnum
 from functools import cache
-from typing import Any, TypeAlias, cast
+from typing import Any, cast
 
 from lxml import etree
 from yangson import DataModel
@@ -29,15 +29,14 @@ from yangson.schemanode import (
     TerminalNode,
 )
 
-from smartupgrade_server.datastore.schema import SSL_POLICY_MODULE, data_model
+from smartupgrade_model.model import SSL_POLICY_MODULE
+from smartupgrade_model.modules import data_model
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import (
     ErrorType,
     UnknownElementError,
     UnknownNamespaceError,
 )
-
-RawObject: TypeAlias = dict[str, Any]
 
 WITH_DEFAULTS_NS = "urn:ietf:params:xml:ns:netconf:default:1.0"
 WITH_DEFAULTS_PARAM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults"

@@ -25,7 +25,8 @@ from yangson.schemanode import (
     TerminalNode,
 )
 
-from smartupgrade_server.datastore.codec import RawObject, Schema, is_policy_name
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema, is_policy_name
 from smartupgrade_server.datastore.validation import type_error
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import (

@@ -44,7 +44,8 @@ from yangson.schemanode import (
     TerminalNode,
 )
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema
 
 
 @dataclass(frozen=True)

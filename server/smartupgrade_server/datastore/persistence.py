@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from smartupgrade_server.datastore.codec import RawObject
+from smartupgrade_model.convert import RawObject
 
 _TEMPORARY_SUFFIX = ".tmp"
 

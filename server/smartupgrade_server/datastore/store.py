@@ -24,7 +24,8 @@ from lxml import etree
 from yangson.instance import RootNode
 from yangson.schemanode import ContainerNode, InternalNode, ListNode
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
 from smartupgrade_server.datastore.incremental import Validated
 from smartupgrade_server.datastore.persistence import load_config, save_config

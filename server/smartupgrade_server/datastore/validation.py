@@ -22,7 +22,8 @@ from yangson.exceptions import (
 )
 from yangson.instance import RootNode
 
-from smartupgrade_server.datastore.codec import RawObject, Schema, normalise_message
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema, normalise_message
 from smartupgrade_server.datastore.incremental import Validated, rebuilt, validate_changes
 from smartupgrade_server.netconf.errors import (
     ErrorDetails,

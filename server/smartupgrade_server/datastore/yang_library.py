@@ -16,13 +16,8 @@ from typing import cast
 
 from lxml import etree
 
-from smartupgrade_server.datastore.schema import (
-    AP_UPGRADE_FEATURE,
-    SMART_UPGRADE_MODULE,
-    YangModule,
-    implemented_modules,
-    module,
-)
+from smartupgrade_model.model import MODULE
+from smartupgrade_model.modules import AP_UPGRADE_FEATURE, YangModule, implemented_modules, module
 
 YANG_LIBRARY_MODULE = "ietf-yang-library"
 DATASTORES_MODULE = "ietf-datastores"
@@ -118,9 +113,7 @@ def module_set(
     ``protocol_capabilities`` (``:candidate:1.0``…) give the ietf-netconf features, which RFC
     6241 names after them.
     """
-    modules = tuple(
-        mod for mod in implemented_modules() if smart_upgrade or mod.name != SMART_UPGRADE_MODULE
-    )
+    modules = tuple(mod for mod in implemented_modules() if smart_upgrade or mod.name != MODULE)
     offered = {
         capability.removeprefix(NETCONF_CAPABILITY_PREFIX).split(":")[0]
         for capability in protocol_capabilities
@@ -132,7 +125,7 @@ def module_set(
         NMDA_MODULE: declared_features(NMDA_MODULE),
     }
     if smart_upgrade and ap_upgrade:
-        features[SMART_UPGRADE_MODULE] = (AP_UPGRADE_FEATURE,)
+        features[MODULE] = (AP_UPGRADE_FEATURE,)
     return ModuleSet(modules, features)
 
 

@@ -1,7 +1,8 @@
 """The switch emulator (docs/device.md): a Smart Upgrade state machine on an injected clock,
 with a flash and an HTTPS client of the HOUP."""
 
-from ..model import ScheduleStep
+from smartupgrade_model.model import ScheduleStep
+
 from .clock import Clock, ScaledClock, SimulatedClock, TimerHandle, WallClock
 from .events import (
     Booted,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from ..model import (
+from smartupgrade_model.model import (
     CancellationStatus,
     CheckOutcome,
     CheckResult,
@@ -20,6 +20,7 @@ from ..model import (
     ScheduleStep,
     UpgradeStatus,
 )
+
 from .messages import Message
 
 

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Final
 
-from ..model import UpgradeStatus
+from smartupgrade_model.model import UpgradeStatus
 
 
 class Level(StrEnum):

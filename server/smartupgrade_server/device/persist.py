@@ -17,7 +17,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from ..model import ScheduleInformation, UpgradeInformation, UpgradeStatus, VersionInformation
+from smartupgrade_model.model import (
+    ScheduleInformation,
+    UpgradeInformation,
+    UpgradeStatus,
+    VersionInformation,
+)
 
 logger = logging.getLogger(__name__)
 

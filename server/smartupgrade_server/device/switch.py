@@ -17,8 +17,7 @@ from enum import Enum, auto
 from pathlib import Path
 from typing import Any
 
-from ..houp import SignatureVerificationError, verify_detached_signature
-from ..model import (
+from smartupgrade_model.model import (
     CONFIG_LEAVES,
     CONSTRAINTS,
     ApInformation,
@@ -36,6 +35,8 @@ from ..model import (
     UpgradeTarget,
     VersionInformation,
 )
+
+from ..houp import SignatureVerificationError, verify_detached_signature
 from ..models import package_fits, supports_ap_upgrade, supports_smart_upgrade
 from . import messages
 from .clock import Clock, TimerHandle

@@ -29,8 +29,9 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from smartupgrade_model.model import UpgradeStatus
+
 from ..houp import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
-from ..model import UpgradeStatus
 from . import messages
 from .clock import Clock
 from .flash import Flash, FlashFullError, FlashWriter

@@ -14,8 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from smartupgrade_model.convert import RawObject
 from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.datastore.codec import RawObject
 from smartupgrade_server.device import Clock, FactoryState, Identity
 from smartupgrade_server.fleet.spec import SwitchSpec
 from smartupgrade_server.sim_setup import houp_route

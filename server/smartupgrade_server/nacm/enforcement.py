@@ -20,7 +20,8 @@ from yangson.instance import RootNode
 from yangson.schemanode import InternalNode, LeafListNode, ListNode, SchemaNode
 from yangson.statement import Statement
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.nacm.rules import (

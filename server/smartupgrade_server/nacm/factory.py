@@ -9,8 +9,8 @@ shipped here has no ``default-deny-all`` on kill-session, so a rule says it).
 
 from __future__ import annotations
 
-from smartupgrade_server.datastore.codec import RawObject
-from smartupgrade_server.model import MODULE
+from smartupgrade_model.convert import RawObject
+from smartupgrade_model.model import MODULE
 from smartupgrade_server.nacm.rules import NACM
 
 SSL_POLICY_MODULE = "sunc-ssl-policy"

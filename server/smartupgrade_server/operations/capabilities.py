@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import urlencode
 
+from smartupgrade_model.modules import YangModule, yang_dir
 from smartupgrade_server.datastore.codec import WithDefaults
-from smartupgrade_server.datastore.schema import YangModule, yang_dir
 from smartupgrade_server.datastore.yang_library import ModuleSet, is_yang_1_1
 from smartupgrade_server.netconf.notification import (
     INTERLEAVE_CAPABILITY,

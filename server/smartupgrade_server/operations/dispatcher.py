@@ -16,7 +16,8 @@ from lxml import etree
 from yangson.instance import RootNode
 from yangson.instvalue import ObjectValue
 
-from smartupgrade_server.datastore.codec import WITH_DEFAULTS_PARAM_NS, RawObject, WithDefaults
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import WITH_DEFAULTS_PARAM_NS, WithDefaults
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
 from smartupgrade_server.datastore.filters import (
     Filter,

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from smartupgrade_model.modules import module
 from smartupgrade_server.datastore.filters import Filter, FilterContext, SubtreeFilter
-from smartupgrade_server.datastore.schema import module
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.datastore.yang_library import (
     MONITORING_MODULE,

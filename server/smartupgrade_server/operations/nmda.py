@@ -15,7 +15,9 @@ from typing import Any, cast
 from lxml import etree
 from yangson.schemanode import DataNode, InternalNode, LeafListNode, ListNode
 
-from smartupgrade_server.datastore.codec import RawObject, Schema, WithDefaults
+from smartupgrade_model.convert import RawObject
+from smartupgrade_model.modules import module
+from smartupgrade_server.datastore.codec import Schema, WithDefaults
 from smartupgrade_server.datastore.edit import Operation
 from smartupgrade_server.datastore.filters import (
     Filter,
@@ -23,7 +25,6 @@ from smartupgrade_server.datastore.filters import (
     SubtreeFilter,
     XPathFilter,
 )
-from smartupgrade_server.datastore.schema import module
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,

@@ -23,7 +23,9 @@ from typing import Any, Protocol, cast
 from lxml import etree
 from yangson.schemanode import InternalNode, LeafNode, ListNode, NotificationNode
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject, cooked, field_name
+from smartupgrade_model.model import MODULE, NAMESPACE
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
 from smartupgrade_server.datastore.store import (
     SYSTEM_SESSION,
@@ -38,8 +40,6 @@ from smartupgrade_server.device import (
     UpgradeStatusChanged,
     VersionChecked,
 )
-from smartupgrade_server.device_link import cooked, field_name
-from smartupgrade_server.model import MODULE, NAMESPACE
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import (
     BadElementError,

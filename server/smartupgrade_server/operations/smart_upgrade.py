@@ -15,10 +15,10 @@ from typing import Any, cast
 from lxml import etree
 from yangson.schemanode import InputNode, InternalNode, LeafNode, OutputNode, RpcActionNode
 
+from smartupgrade_model.convert import cooked, field_name
+from smartupgrade_model.model import MODULE, RPCS, CancellationStatus, UpgradeTarget
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.device import OperationRefusedError, Switch
-from smartupgrade_server.device_link import cooked, field_name, operation_refused
-from smartupgrade_server.model import MODULE, RPCS, CancellationStatus, UpgradeTarget
 from smartupgrade_server.netconf.errors import (
     BadElementError,
     ErrorType,
@@ -26,6 +26,7 @@ from smartupgrade_server.netconf.errors import (
 )
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
+from smartupgrade_server.operations.device_link import operation_refused
 
 Handler = Callable[[SessionContext, RpcRequest], Awaitable[ReplyContent]]
 Register = Callable[[str, str, Handler], None]

@@ -20,9 +20,9 @@ from typing import Self
 from aiohttp import web
 from lxml import etree
 
+from smartupgrade_model.model import MODULE, NAMESPACE, RPCS, UpgradeTarget
 from smartupgrade_server.cli.shell import sentence
 from smartupgrade_server.device import Operation, OperationRefusedError, Switch, messages
-from smartupgrade_server.model import MODULE, NAMESPACE, RPCS, UpgradeTarget
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.transport.ssh import refuse_default_credentials

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from smartupgrade_server.device import Identity, Switch
-from smartupgrade_server.display import ABSENT, field_value, shown_sections
-from smartupgrade_server.model import (
+from smartupgrade_model.display import ABSENT, field_value, shown_sections
+from smartupgrade_model.model import (
     CONFIG_LEAVES,
     DISPLAY_SECTIONS,
     CheckResult,
@@ -23,6 +22,7 @@ from smartupgrade_server.model import (
     SmartUpgrade,
     UpgradeStatus,
 )
+from smartupgrade_server.device import Identity, Switch
 
 # whether the user may read a node of the module, named from the top (("smart-upgrade", "url"))
 Readable = Callable[[tuple[str, ...]], bool]

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 import pytest
 
 from smartupgrade_client.client import SmartUpgradeClient
+from smartupgrade_model.convert import ssl_policy_config
+from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import (
     Booted,
@@ -29,9 +31,7 @@ from smartupgrade_server.device import (
     Rebooting,
     SimulatedClock,
 )
-from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import Catalogue, HoupServer
-from smartupgrade_server.model import SmartUpgrade
 from tests.credentials import copy_credentials
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ import pytest
 
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
-from smartupgrade_client.model import CONSTRAINTS, Schedule, SmartUpgrade
+from smartupgrade_model.model import CONSTRAINTS, Schedule, SmartUpgrade
 from tests.integration.cli.conftest import POLICY, Lab, Sim
 
 DEFAULT = SmartUpgrade()

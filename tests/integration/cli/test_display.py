@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_client.cli.app import main
-from smartupgrade_client.model import MODULE, SSL_POLICY_MODULE
+from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
 from tests.integration.cli.conftest import NEW_SOFTWARE, POLICY, Sim
 from tests.unit.yang.seed import seed_text
 

@@ -14,7 +14,7 @@ import pytest
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_client.errors import UpgradeCancelled
-from smartupgrade_client.model import UpgradeStatus
+from smartupgrade_model.model import UpgradeStatus
 from tests.integration.cli.conftest import FACTORY, NEW_SOFTWARE, POLICY, Lab, Sim
 
 STOP_HINT = "please press CTRL + C."

@@ -9,8 +9,8 @@ import pytest
 from smartupgrade_client import edits
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.errors import AuthenticationFailed, OperationFailed
-from smartupgrade_client.model import SmartUpgrade
-from smartupgrade_client.results import SslPolicy
+from smartupgrade_model.convert import SslPolicy
+from smartupgrade_model.model import SmartUpgrade
 from tests.integration.client.conftest import PASSWORD, USERNAME, Sim
 
 

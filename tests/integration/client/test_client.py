@@ -23,9 +23,9 @@ from smartupgrade_client.errors import (
     OperationFailed,
     RpcFailed,
 )
-from smartupgrade_client.model import CONSTRAINTS, Schedule, SmartUpgrade
-from smartupgrade_client.results import SslPolicy
 from smartupgrade_client.transport import FastSSHSession, connect_ssh
+from smartupgrade_model.convert import SslPolicy
+from smartupgrade_model.model import CONSTRAINTS, Schedule, SmartUpgrade
 from tests.integration.client.conftest import PASSWORD, USERNAME, Sim
 
 DEFAULTS = SmartUpgrade()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device import (
     Event,
     FactoryState,
@@ -19,7 +20,6 @@ from smartupgrade_server.device import (
     Switch,
 )
 from smartupgrade_server.houp import Catalogue, HoupServer
-from smartupgrade_server.model import SmartUpgrade
 
 # Small files keep the suite fast: what matters is that real bytes cross HTTPS.
 CATALOGUE = """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from smartupgrade_model.model import CheckResult
 from smartupgrade_server.device import CHECK_INTERVAL, VersionChecked
 from smartupgrade_server.houp import HoupServer
-from smartupgrade_server.model import CheckResult
 
 from .conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, START, SwitchFactory
 

@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from smartupgrade_server.device import ConfigRejectedError, Event, ScheduleEvent, ScheduleStep
-from smartupgrade_server.houp import HoupServer
-from smartupgrade_server.model import (
+from smartupgrade_model.model import (
     CheckOutcome,
     Schedule,
     ScheduleInformation,
     Triggered,
     UpgradeStatus,
 )
+from smartupgrade_server.device import ConfigRejectedError, Event, ScheduleEvent, ScheduleStep
+from smartupgrade_server.houp import HoupServer
 
 from .conftest import START, SwitchFactory, config
 

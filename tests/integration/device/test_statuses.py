@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from smartupgrade_model.model import Ap, CancellationStatus, UpgradeStatus, UpgradeTarget
 from smartupgrade_server.device import (
     ConfigRejectedError,
     DownloadProgress,
@@ -16,7 +17,6 @@ from smartupgrade_server.device import (
     Switch,
 )
 from smartupgrade_server.houp import BreakAfter, HoupServer
-from smartupgrade_server.model import Ap, CancellationStatus, UpgradeStatus, UpgradeTarget
 
 from .conftest import PATCH, SOFTWARE, Rig, SwitchFactory
 

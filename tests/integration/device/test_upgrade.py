@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from smartupgrade_server.device import Booted, DownloadProgress, Rebooting, UpgradeStatusChanged
-from smartupgrade_server.houp import BreakAfter, HoupServer, content
-from smartupgrade_server.model import (
+from smartupgrade_model.model import (
     CancellationStatus,
     CheckResult,
     FileKind,
     UpgradeStatus,
 )
+from smartupgrade_server.device import Booted, DownloadProgress, Rebooting, UpgradeStatusChanged
+from smartupgrade_server.houp import BreakAfter, HoupServer, content
 
 from .conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, START, Rig, SwitchFactory
 

@@ -10,9 +10,9 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import ConfigInvalidException
 from scrapli import Scrapli
 
+from smartupgrade_model.display import ABSENT, LABEL_WIDTH, format_value
+from smartupgrade_model.model import DISPLAY_SECTIONS
 from smartupgrade_server.device import messages
-from smartupgrade_server.display import ABSENT, LABEL_WIDTH, format_value
-from smartupgrade_server.model import DISPLAY_SECTIONS
 from tests.integration.vrp.conftest import IDENTITY, PASSWORD, POLICY, USERNAME, Sim
 
 

@@ -8,8 +8,8 @@ import re
 import asyncssh
 from ncclient import manager
 
+from smartupgrade_model.model import NAMESPACE, CancellationStatus, UpgradeStatus
 from smartupgrade_server.device import messages
-from smartupgrade_server.model import NAMESPACE, CancellationStatus, UpgradeStatus
 from tests.integration.device.conftest import PATCH, SOFTWARE, SOFTWARE_SIZE
 from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, Sim
 

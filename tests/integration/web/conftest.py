@@ -20,11 +20,11 @@ import aiohttp
 import pytest
 
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
+from smartupgrade_model.convert import ssl_policy_config
+from smartupgrade_model.model import SmartUpgrade, UpgradeStatus
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import Clock, FactoryState, Identity, SimulatedClock
-from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import HoupServer
-from smartupgrade_server.model import SmartUpgrade, UpgradeStatus
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.users import USERS_FILE, User, UserDatabase, hash_password
 from smartupgrade_server.web import WebServer

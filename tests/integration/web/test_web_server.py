@@ -18,11 +18,11 @@ import pytest
 from lxml import etree
 from ncclient import manager
 
+from smartupgrade_model.convert import ssl_policy_config
+from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
 from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.device import Identity, SimulatedClock
-from smartupgrade_server.device_link import ssl_policy_config
 from smartupgrade_server.houp import HoupServer
-from smartupgrade_server.model import NAMESPACE, ScheduleStep, UpgradeStatus
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import UserDatabase

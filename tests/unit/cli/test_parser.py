@@ -12,7 +12,7 @@ from smartupgrade_client import edits
 from smartupgrade_client.cli import checks, commands, parser
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import MEANINGS, ExitCode
-from smartupgrade_client.model import CONFIG_LEAVES, CONSTRAINTS, SSL_POLICY_NAME
+from smartupgrade_model.model import CONFIG_LEAVES, CONSTRAINTS, SSL_POLICY_NAME
 
 PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]
 URL = CONFIG_LEAVES["/smart-upgrade/url"]

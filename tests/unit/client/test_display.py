@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from smartupgrade_client.display import render
-from smartupgrade_client.model import (
+from smartupgrade_model.display import render
+from smartupgrade_model.model import (
     DISPLAY_SECTIONS,
     ApInformation,
     CheckResult,

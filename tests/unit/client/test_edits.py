@@ -10,7 +10,7 @@ from lxml import etree
 from smartupgrade_client import edits, messages
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import NETCONF_NS, InvalidArgument
-from smartupgrade_client.model import (
+from smartupgrade_model.model import (
     CONFIG_LEAVES,
     NAMESPACE,
     SSL_POLICY_NAME,

@@ -22,7 +22,7 @@ from smartupgrade_client.errors import (
     rpc_failed,
     upgrade_failure,
 )
-from smartupgrade_client.model import CONSTRAINTS, UpgradeInformation, UpgradeStatus
+from smartupgrade_model.model import CONSTRAINTS, UpgradeInformation, UpgradeStatus
 from smartupgrade_server.netconf.errors import ErrorTag
 from tests.unit.client.replies import reply
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from lxml import etree
 
 from smartupgrade_client import messages, parsers
-from smartupgrade_client.model import NAMESPACE, FileKind, UpgradeStatus
 from smartupgrade_client.progress import ProgressTracker, offers_notifications
 from smartupgrade_client.results import Progress
+from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeStatus
 
 NOTIFICATION = "urn:ietf:params:xml:ns:netconf:notification:1.0"
 

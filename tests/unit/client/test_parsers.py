@@ -11,7 +11,9 @@ from lxml import etree
 
 from smartupgrade_client import parsers
 from smartupgrade_client.errors import ReplyParseError
-from smartupgrade_client.model import (
+from smartupgrade_client.results import OperationStarted
+from smartupgrade_model.convert import SslPolicy
+from smartupgrade_model.model import (
     NAMESPACE,
     Ap,
     CancellationStatus,
@@ -20,7 +22,6 @@ from smartupgrade_client.model import (
     SmartUpgrade,
     UpgradeStatus,
 )
-from smartupgrade_client.results import OperationStarted, SslPolicy
 from tests.unit.client.replies import data_reply, example_elements, reply
 
 SU = f"{{{NAMESPACE}}}"

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from smartupgrade_client.errors import UpgradeCancelled, UpgradeFailed
-from smartupgrade_client.model import FileKind, UpgradeInformation, UpgradeStatus
 from smartupgrade_client.progress import ProgressTracker, is_final, outcome
 from smartupgrade_client.results import Progress
+from smartupgrade_model.model import FileKind, UpgradeInformation, UpgradeStatus
 
 RUNNING = UpgradeStatus.RUNNING
 

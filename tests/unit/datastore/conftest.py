@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from smartupgrade_model.modules import data_model
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import Datastores
 from tests.manual_scheduler import ManualScheduler
 

@@ -3,7 +3,8 @@
 import pytest
 from lxml import etree
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
 

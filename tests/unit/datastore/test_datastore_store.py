@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import load_config
 from smartupgrade_server.datastore.store import (
     STARTUP_FILE,

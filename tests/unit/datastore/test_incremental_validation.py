@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from lxml import etree
 from yangson import DataModel
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.incremental import Validated
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.datastore.validation import validated

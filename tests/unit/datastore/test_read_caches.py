@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import (
     WITH_DEFAULTS_PARAM_NS,
-    RawObject,
     Schema,
     WithDefaults,
 )

@@ -4,12 +4,8 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from smartupgrade_server.datastore.schema import (
-    AP_UPGRADE_FEATURE,
-    SMART_UPGRADE_MODULE,
-    implemented_modules,
-    module,
-)
+from smartupgrade_model.model import MODULE
+from smartupgrade_model.modules import AP_UPGRADE_FEATURE, implemented_modules, module
 from smartupgrade_server.datastore.yang_library import (
     NETCONF_MODULE,
     NMDA_MODULE,
@@ -31,7 +27,7 @@ from tests.interop.clients import STATE_MODULES, YANG_MODULES, yanglint_validate
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 YL = module(YANG_LIBRARY_MODULE).namespace
-SU = module(SMART_UPGRADE_MODULE).namespace
+SU = module(MODULE).namespace
 
 
 def modules_of(*, smart_upgrade: bool = True, ap_upgrade: bool = True) -> ModuleSet:
@@ -65,13 +61,13 @@ def test_every_module_file_is_listed_once_with_its_conformance() -> None:
     assert sorted(listed) == sorted(mod.name for mod in implemented_modules())
     import_only = texts(library, "yl:module-set/yl:import-only-module/yl:name/text()")
     assert all(is_import_only(module(name)) for name in import_only)
-    assert SMART_UPGRADE_MODULE not in import_only
+    assert MODULE not in import_only
 
 
 def test_features_follow_the_model_and_the_protocol_capabilities() -> None:
     with_ap, without_ap = modules_of(), modules_of(ap_upgrade=False)
-    assert with_ap.features[SMART_UPGRADE_MODULE] == (AP_UPGRADE_FEATURE,)
-    assert SMART_UPGRADE_MODULE not in without_ap.features
+    assert with_ap.features[MODULE] == (AP_UPGRADE_FEATURE,)
+    assert MODULE not in without_ap.features
     assert with_ap.content_id != without_ap.content_id
     # RFC 6241 names ietf-netconf's features after the capabilities
     assert CANDIDATE.split(":")[-2] in with_ap.features[NETCONF_MODULE]
@@ -81,11 +77,11 @@ def test_features_follow_the_model_and_the_protocol_capabilities() -> None:
 
 def test_an_excluded_model_has_no_smart_upgrade_module() -> None:
     modules = modules_of(smart_upgrade=False, ap_upgrade=False)
-    assert modules.module(SMART_UPGRADE_MODULE) is None
+    assert modules.module(MODULE) is None
     capabilities = server_capabilities(modules)
     assert not any(c.startswith(SU) for c in capabilities)
     names = texts(modules_state_xml(modules), "yl:module/yl:name/text()")
-    assert SMART_UPGRADE_MODULE not in names
+    assert MODULE not in names
 
 
 def test_hello_announces_yang_1_0_and_own_modules_and_the_yang_library() -> None:
@@ -98,7 +94,7 @@ def test_hello_announces_yang_1_0_and_own_modules_and_the_yang_library() -> None
         f"?revision={revision}&content-id={modules.content_id}"
     )
     announced = {c.partition("module=")[2].partition("&")[0] for c in capabilities}
-    assert SMART_UPGRADE_MODULE in announced and NETCONF_MODULE in announced
+    assert MODULE in announced and NETCONF_MODULE in announced
     # YANG 1.1 IETF modules only through the yang-library
     assert YANG_LIBRARY_MODULE not in announced and NMDA_MODULE not in announced
 

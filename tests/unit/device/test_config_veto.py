@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from smartupgrade_model.model import Ap, Schedule, SmartUpgrade, UpgradeTarget
 from smartupgrade_server.device import (
     ConfigRejectedError,
     FactoryState,
@@ -15,7 +16,6 @@ from smartupgrade_server.device import (
     SimulatedClock,
     Switch,
 )
-from smartupgrade_server.model import Ap, Schedule, SmartUpgrade, UpgradeTarget
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 POLICIES = {"houp": ["-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----"]}

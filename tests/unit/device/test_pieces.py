@@ -8,6 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from smartupgrade_model.model import (
+    CancellationStatus,
+    UpgradeInformation,
+    UpgradeStatus,
+    VersionInformation,
+)
 from smartupgrade_server.device import Flash, FlashFullError, messages, persist
 from smartupgrade_server.device.persist import (
     StartupFile,
@@ -15,12 +21,6 @@ from smartupgrade_server.device.persist import (
     StoredState,
     load_state,
     save_state,
-)
-from smartupgrade_server.model import (
-    CancellationStatus,
-    UpgradeInformation,
-    UpgradeStatus,
-    VersionInformation,
 )
 from smartupgrade_server.models import (
     package_fits,

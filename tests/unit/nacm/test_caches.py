@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from smartupgrade_server.datastore.codec import RawObject, Schema
+from smartupgrade_model.convert import RawObject
+from smartupgrade_model.modules import data_model
+from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import save_config
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName, Datastores
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.nacm.factory import factory_nacm

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from smartupgrade_server.datastore.codec import RawObject
+from smartupgrade_model.convert import RawObject
+from smartupgrade_model.model import NAMESPACE
 from smartupgrade_server.datastore.store import Datastores
-from smartupgrade_server.model import NAMESPACE
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.nacm.rules import NACM
 from smartupgrade_server.netconf.errors import AccessDeniedError

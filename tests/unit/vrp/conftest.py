@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from smartupgrade_model.modules import data_model
 from smartupgrade_server.cli import CommandLine, Shell
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import Datastores
 from smartupgrade_server.device import FactoryState, Identity, SimulatedClock, Switch
-from smartupgrade_server.device_link import DeviceLink
 from smartupgrade_server.models import supports_ap_upgrade
+from smartupgrade_server.operations.device_link import DeviceLink
 from tests.manual_scheduler import ManualScheduler
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -9,14 +9,14 @@ from pathlib import Path
 import ntc_templates.parse  # type: ignore[import-untyped]
 import pytest
 
+from smartupgrade_model.convert import smart_upgrade_config, ssl_policies
+from smartupgrade_model.display import render
+from smartupgrade_model.model import CONSTRAINTS, Ap, Schedule, SmartUpgrade
+from smartupgrade_model.modules import data_model
 from smartupgrade_server.cli import Chassis, CommandLine
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.schema import data_model
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.device import Identity, Rebooting, SimulatedClock, messages
-from smartupgrade_server.device_link import smart_upgrade_config, ssl_policies
-from smartupgrade_server.display import render
-from smartupgrade_server.model import CONSTRAINTS, Ap, Schedule, SmartUpgrade
 from tests.manual_scheduler import ManualScheduler
 from tests.unit.vrp.conftest import (
     DEVICE_NAME,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smartupgrade_server.model import CONFIG_LEAVES
+from smartupgrade_model.model import CONFIG_LEAVES
 from tests.unit.vrp.conftest import Rig, RigFactory, Terminal
 
 UNRECOGNIZED = "Error: Unrecognized command found at '^' position."

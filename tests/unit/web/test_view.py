@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from smartupgrade_server.display import render
-from smartupgrade_server.model import (
+from smartupgrade_model.display import render
+from smartupgrade_model.model import (
     CheckResult,
     FileKind,
     LocalInformation,

@@ -16,12 +16,8 @@ from typing import Any
 import pytest
 from yangson.xmlparser import XMLParser
 
-from smartupgrade_server.datastore.schema import (
-    SMART_UPGRADE_MODULE,
-    SSL_POLICY_MODULE,
-    data_model,
-    module,
-)
+from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
+from smartupgrade_model.modules import data_model, module
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "yang" / "examples"
 BIN = Path(sys.executable).parent
@@ -42,7 +38,7 @@ def of_module(document: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def search_path() -> str:
-    yang = module(SMART_UPGRADE_MODULE).path.parent
+    yang = module(MODULE).path.parent
     return f"{yang}:{yang / 'ietf'}"
 
 
@@ -70,7 +66,7 @@ def pyangbind_binding(generated_dir: Path) -> ModuleType:
             search_path(),
             "-o",
             str(generated_dir / "sunc_pybind.py"),
-            str(module(SMART_UPGRADE_MODULE).path),
+            str(module(MODULE).path),
             str(module(SSL_POLICY_MODULE).path),
         ],
         check=True,
@@ -86,11 +82,11 @@ def pydantify_model(generated_dir: Path) -> ModuleType:
         [
             str(BIN / "pydantify"),
             "-i",
-            str(module(SMART_UPGRADE_MODULE).path.parent),
+            str(module(MODULE).path.parent),
             "-o",
             str(output),
             f"--path={search_path()}",
-            str(module(SMART_UPGRADE_MODULE).path),
+            str(module(MODULE).path),
         ],
         check=True,
         env=QUIET,
@@ -100,7 +96,7 @@ def pydantify_model(generated_dir: Path) -> ModuleType:
 
 
 @pytest.mark.parametrize("example", ["config-full.xml", "state-downloading.xml"])
-@pytest.mark.parametrize("yang_module", [SMART_UPGRADE_MODULE, SSL_POLICY_MODULE])
+@pytest.mark.parametrize("yang_module", [MODULE, SSL_POLICY_MODULE])
 def test_pyangbind_round_trips_an_example(
     pyangbind_binding: ModuleType, example: str, yang_module: str
 ) -> None:
@@ -142,7 +138,7 @@ def qualified(value: Any, namespace: str | None = None) -> Any:
 
 
 def test_pydantify_round_trips_an_example(pydantify_model: ModuleType) -> None:
-    document = qualified(of_module(rfc7951("config-full.xml"), SMART_UPGRADE_MODULE))
+    document = qualified(of_module(rfc7951("config-full.xml"), MODULE))
     model = pydantify_model.Model.model_validate(document)
     assert model.model_dump(mode="json", by_alias=True, exclude_none=True) == document
 
@@ -152,7 +148,7 @@ def test_pydantify_model_rejects_an_out_of_range_port(pydantify_model: ModuleTyp
 
     # pydantify 0.9 keeps inet:port-number's own range (0..65535), not the leaf's 1..65535,
     # so only the upper bound tells its validation apart from none.
-    document = qualified(of_module(rfc7951("config-full.xml"), SMART_UPGRADE_MODULE))
+    document = qualified(of_module(rfc7951("config-full.xml"), MODULE))
     document["sunc-smart-upgrade:smart-upgrade"]["sunc-smart-upgrade:https-port"] = 65536
     with pytest.raises(pydantic.ValidationError):
         pydantify_model.Model.model_validate(document)

@@ -15,10 +15,11 @@ from yangson.enumerations import ContentType, ValidationScope
 from yangson.exceptions import YangsonException
 from yangson.xmlparser import XMLParser
 
-from smartupgrade_server.datastore.schema import SMART_UPGRADE_MODULE, data_model, module
+from smartupgrade_model.model import MODULE
+from smartupgrade_model.modules import data_model, module
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "yang" / "examples"
-FEATURES = f"{SMART_UPGRADE_MODULE}:ap-upgrade"
+FEATURES = f"{MODULE}:ap-upgrade"
 
 
 def yanglint(kind: str, document: Path) -> subprocess.CompletedProcess[str]:
@@ -26,7 +27,7 @@ def yanglint(kind: str, document: Path) -> subprocess.CompletedProcess[str]:
     assert executable is not None, (
         "yanglint (Debian libyang2-tools) is installed by tools/install.sh"
     )
-    smart_upgrade = module(SMART_UPGRADE_MODULE).path
+    smart_upgrade = module(MODULE).path
     ssl_policy = module("sunc-ssl-policy").path
     return subprocess.run(
         [

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.datastore.schema import SMART_UPGRADE_MODULE, SSL_POLICY_MODULE, module
+from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
+from smartupgrade_model.modules import module
 
-OUR_MODULES = [module(SMART_UPGRADE_MODULE).path, module(SSL_POLICY_MODULE).path]
+OUR_MODULES = [module(MODULE).path, module(SSL_POLICY_MODULE).path]
 YANG_DIR = OUR_MODULES[0].parent
 
 

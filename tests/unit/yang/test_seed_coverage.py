@@ -11,7 +11,7 @@ from functools import cache
 
 import pytest
 
-from smartupgrade_server import model
+from smartupgrade_model import model
 from tests.unit.yang.seed import (
     SEED_PATH,
     SHARED_SEED_PATH,

@@ -1,6 +1,8 @@
-"""The YANG modules this server implements, loaded once per feature set.
+"""The YANG module files (package data under ``yang/``) and the yangson data model of a feature
+set, loaded once per process; the server's datastores and the client's RFC 7951 conversion read
+the same files through this module.
 
-The module files in ``yang/`` are the single source of truth; everything here is read from them.
+The module files are the single source of truth; everything here is read from them.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 
 from yangson import DataModel
 
-SMART_UPGRADE_MODULE = "sunc-smart-upgrade"
-SSL_POLICY_MODULE = "sunc-ssl-policy"
-AP_UPGRADE_FEATURE = "ap-upgrade"
+from smartupgrade_model.model import FEATURES, MODULE
+
+(AP_UPGRADE_FEATURE,) = FEATURES
 # IETF modules whose data or notifications this server implements (the rest are imported for
 # their types): RFC 8341's /nacm, RFC 6470's notifications
 IMPLEMENTED_IETF_MODULES = frozenset({"ietf-netconf-acm", "ietf-netconf-notifications"})
@@ -26,7 +28,7 @@ _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d
 
 def yang_dir() -> Path:
     """The directory holding the module files (``yang/`` in the source tree)."""
-    return Path(str(resources.files("smartupgrade_server") / "yang"))
+    return Path(str(resources.files("smartupgrade_model") / "yang"))
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, o
     """
     entries: list[dict[str, object]] = []
     for mod in implemented_modules():
-        if mod.name == SMART_UPGRADE_MODULE and not smart_upgrade:
+        if mod.name == MODULE and not smart_upgrade:
             continue
         entry: dict[str, object] = {
             "name": mod.name,
@@ -88,7 +90,7 @@ def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, o
             if mod.name.startswith("sunc-") or mod.name in IMPLEMENTED_IETF_MODULES
             else "import",
         }
-        if mod.name == SMART_UPGRADE_MODULE and ap_upgrade:
+        if mod.name == MODULE and ap_upgrade:
             entry["feature"] = [AP_UPGRADE_FEATURE]
         entries.append(entry)
     return {
