@@ -21,8 +21,6 @@ from ncclient.operations import RaiseMode, RPCError
 
 from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
 from smartupgrade_model.modules import AP_UPGRADE_FEATURE, implemented_modules, module
-from smartupgrade_server.__main__ import any_free_ports
-from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,
     MONITORING_MODULE,
@@ -30,7 +28,9 @@ from smartupgrade_server.datastore.yang_library import (
     ORIGIN_MODULE,
     YANG_LIBRARY_MODULE,
 )
-from smartupgrade_server.device import FactoryState, Identity
+from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.sim.command import any_free_ports
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.interop.clients import REPO_ROOT, yanglint_validate_reply
 from tests.manual_scheduler import ManualScheduler
 

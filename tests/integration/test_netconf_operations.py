@@ -22,14 +22,14 @@ from ncclient import manager
 from ncclient.operations import RPCError
 
 from smartupgrade_model.modules import data_model
-from smartupgrade_server.__main__ import any_free_ports
-from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import load_config
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName
 from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device import FactoryState, Identity
+from smartupgrade_server.device.switch import FactoryState, Identity
 from smartupgrade_server.nacm.rules import NACM
+from smartupgrade_server.sim.command import any_free_ports
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.interop.clients import yanglint_validate_reply
 from tests.manual_scheduler import ManualScheduler
 

@@ -23,10 +23,11 @@ from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import NAMESPACE, FileKind, SmartUpgrade, UpgradeInformation
 from smartupgrade_model.model import UpgradeStatus as ClientStatus
 from smartupgrade_model.modules import module
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import FactoryState, Identity, SimulatedClock
-from smartupgrade_server.houp import HoupServer
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.netconf.notification import NOTIFICATION_NS
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.host_keys import load_or_create_host_keys
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password
 from tests.integration.test_upgrade_over_netconf import (

@@ -42,12 +42,15 @@ from smartupgrade_model.model import (
     UpgradeStatus,
 )
 from smartupgrade_model.model import UpgradeStatus as ClientStatus
-from smartupgrade_server.__main__ import any_free_ports, quick_start_snippet
-from smartupgrade_server.app import EmulatedSwitch
 from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device import Event, FactoryState, Identity, Rebooting, SimulatedClock
-from smartupgrade_server.houp import Catalogue, HoupServer
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.events import DeviceEvent, Rebooting
+from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.houp.catalogue import Catalogue
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.command import any_free_ports, quick_start_snippet
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 from tests.interop.clients import yanglint_validate_reply
 
@@ -146,7 +149,7 @@ class Rig:
     houp: HoupServer
     clock: SimulatedClock
     switch: EmulatedSwitch
-    events: list[Event] = field(default_factory=list)
+    events: list[DeviceEvent] = field(default_factory=list)
 
     def connect(self) -> manager.Manager:
         return manager.connect(

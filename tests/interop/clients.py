@@ -43,12 +43,12 @@ from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
 
 from smartupgrade_model.modules import module
-from smartupgrade_server.__main__ import any_free_ports
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,
     MONITORING_MODULE,
     YANG_LIBRARY_MODULE,
 )
+from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from smartupgrade_server.__main__ import any_free_ports
+from smartupgrade_server.sim.command import any_free_ports
 from tools.bench.client import Target
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -46,7 +46,7 @@ from smartupgrade_client import messages
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.transport import connect_ssh
-from smartupgrade_server.__main__ import any_free_ports
+from smartupgrade_server.sim.command import any_free_ports
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCS = REPO_ROOT / "docs" / "performance.md"

@@ -181,7 +181,7 @@ class FleetUi:
         return False
 
 
-class Fleet:
+class FleetCommandRun:
     """Runs one parsed command on each target, ``concurrency`` at a time."""
 
     def __init__(self, targets: Sequence[Target], args: argparse.Namespace) -> None:
@@ -326,7 +326,7 @@ def run(args: argparse.Namespace) -> ExitCode:
     ``fleet --json``); non-zero if any switch failed."""
     base = Target("", args.host, args.port, args.user, password(args), args.key)
     targets = load_inventory(args.inventory, base)
-    fleet = Fleet(targets, args)
+    fleet = FleetCommandRun(targets, args)
     try:
         results = list(fleet.run())
     except commands.Detached:

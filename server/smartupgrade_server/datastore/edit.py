@@ -60,7 +60,7 @@ _KEY_PREDICATE = re.compile(
 MISSING_INSTANCE = "missing-instance"
 
 
-class Operation(StrEnum):
+class EditOperation(StrEnum):
     MERGE = "merge"
     REPLACE = "replace"
     CREATE = "create"
@@ -96,7 +96,7 @@ def apply_edit(
     schema: Schema,
     target: RawObject,
     config: etree._Element,
-    default_operation: Operation = Operation.MERGE,
+    default_operation: EditOperation = EditOperation.MERGE,
     error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
 ) -> EditResult:
     """Apply the children of ``<config>`` to a copy of ``target``.
@@ -106,9 +106,9 @@ def apply_edit(
     others are applied; the errors are returned.
     """
     editor = _Editor(schema, error_option is ErrorOption.CONTINUE_ON_ERROR)
-    if default_operation is Operation.REPLACE:
+    if default_operation is EditOperation.REPLACE:
         result: RawObject = {}
-        inherited = Operation.MERGE
+        inherited = EditOperation.MERGE
     else:
         result = copy.deepcopy(target)
         inherited = default_operation
@@ -134,7 +134,7 @@ class _Editor:
         parent: InternalNode,
         obj: RawObject,
         xml_parent: etree._Element,
-        inherited: Operation,
+        inherited: EditOperation,
         *,
         path: str,
         skip: frozenset[str] = frozenset(),
@@ -159,7 +159,7 @@ class _Editor:
         parent: InternalNode,
         obj: RawObject,
         element: etree._Element,
-        inherited: Operation,
+        inherited: EditOperation,
         path: str,
     ) -> None:
         node = self.schema.data_child(parent, element, path)
@@ -188,15 +188,17 @@ class _Editor:
                 message=f"editing {type(node).__name__} {node.name!r} is not supported",
             )
 
-    def _operation(self, element: etree._Element, inherited: Operation, path: str) -> Operation:
+    def _operation(
+        self, element: etree._Element, inherited: EditOperation, path: str
+    ) -> EditOperation:
         value = element.get(_OPERATION_ATTRIBUTE)
         if value is None:
             return inherited
         try:
-            operation = Operation(value)
+            operation = EditOperation(value)
         except ValueError:
-            operation = Operation.NONE
-        if operation is Operation.NONE:
+            operation = EditOperation.NONE
+        if operation is EditOperation.NONE:
             raise BadAttributeError(
                 ErrorType.APPLICATION,
                 "operation",
@@ -359,24 +361,24 @@ class _Editor:
         node: LeafNode,
         obj: RawObject,
         element: etree._Element,
-        operation: Operation,
+        operation: EditOperation,
         path: str,
     ) -> None:
         member = node.iname()
         match operation:
-            case Operation.DELETE:
+            case EditOperation.DELETE:
                 if member not in obj:
                     raise self._missing(path, path)
                 del obj[member]
-            case Operation.REMOVE:
+            case EditOperation.REMOVE:
                 obj.pop(member, None)
-            case Operation.CREATE:
+            case EditOperation.CREATE:
                 if member in obj:
                     raise self._exists(path, path)
                 obj[member] = self._single_value(node, obj, element, path)
-            case Operation.MERGE | Operation.REPLACE:
+            case EditOperation.MERGE | EditOperation.REPLACE:
                 obj[member] = self._single_value(node, obj, element, path)
-            case Operation.NONE:
+            case EditOperation.NONE:
                 pass
 
     def _single_value(
@@ -402,11 +404,11 @@ class _Editor:
         node: LeafListNode,
         obj: RawObject,
         element: etree._Element,
-        operation: Operation,
+        operation: EditOperation,
         path: str,
     ) -> None:
         member = node.iname()
-        if operation is Operation.NONE:
+        if operation is EditOperation.NONE:
             return
         value = self._leaf_value(node, element, path)
         values: list[Any] = obj.setdefault(member, [])
@@ -417,14 +419,14 @@ class _Editor:
             return values.index(raw) if raw in values else None
 
         match operation:
-            case Operation.DELETE | Operation.REMOVE:
+            case EditOperation.DELETE | EditOperation.REMOVE:
                 if value in values:
                     values.remove(value)
-                elif operation is Operation.DELETE:
+                elif operation is EditOperation.DELETE:
                     raise self._missing(entry_path, entry_path)
-            case Operation.CREATE | Operation.MERGE | Operation.REPLACE:
+            case EditOperation.CREATE | EditOperation.MERGE | EditOperation.REPLACE:
                 exists = value in values
-                if exists and operation is Operation.CREATE:
+                if exists and operation is EditOperation.CREATE:
                     raise self._exists(entry_path, entry_path)
                 insert = self._position(node, element, entry_path, locate)
                 _place(values, value, values.index(value) if exists else None, insert)
@@ -436,7 +438,7 @@ class _Editor:
         node: ListNode,
         obj: RawObject,
         element: etree._Element,
-        operation: Operation,
+        operation: EditOperation,
         path: str,
     ) -> None:
         member = node.iname()
@@ -480,24 +482,24 @@ class _Editor:
             return _entry_index(entries, self._anchor_keys(node, element, anchor, entry_path))
 
         match operation:
-            case Operation.DELETE | Operation.REMOVE:
+            case EditOperation.DELETE | EditOperation.REMOVE:
                 if index is not None:
                     del entries[index]
-                elif operation is Operation.DELETE:
+                elif operation is EditOperation.DELETE:
                     raise self._missing(entry_path, entry_path)
-            case Operation.NONE:
+            case EditOperation.NONE:
                 if index is None:
                     raise self._missing(entry_path, entry_path)
                 self.edit_members(
                     node, entries[index], element, operation, path=entry_path, skip=key_names
                 )
-            case Operation.CREATE | Operation.REPLACE | Operation.MERGE:
-                if index is not None and operation is Operation.CREATE:
+            case EditOperation.CREATE | EditOperation.REPLACE | EditOperation.MERGE:
+                if index is not None and operation is EditOperation.CREATE:
                     raise self._exists(entry_path, entry_path)
                 insert = self._position(node, element, entry_path, locate)
                 entry: RawObject = (
                     dict(keys)
-                    if index is None or operation is Operation.REPLACE
+                    if index is None or operation is EditOperation.REPLACE
                     else entries[index]
                 )
                 _place(entries, entry, index, insert)
@@ -510,29 +512,29 @@ class _Editor:
         node: ContainerNode,
         obj: RawObject,
         element: etree._Element,
-        operation: Operation,
+        operation: EditOperation,
         path: str,
     ) -> None:
         member = node.iname()
         exists = member in obj
         match operation:
-            case Operation.DELETE:
+            case EditOperation.DELETE:
                 if not exists:
                     raise self._missing(path, path)
                 del obj[member]
                 return
-            case Operation.REMOVE:
+            case EditOperation.REMOVE:
                 obj.pop(member, None)
                 return
-            case Operation.CREATE:
+            case EditOperation.CREATE:
                 if exists:
                     raise self._exists(path, path)
                 obj[member] = {}
-            case Operation.REPLACE:
+            case EditOperation.REPLACE:
                 obj[member] = {}
-            case Operation.MERGE:
+            case EditOperation.MERGE:
                 obj.setdefault(member, {})
-            case Operation.NONE:
+            case EditOperation.NONE:
                 # a non-presence container exists whenever its parent does (RFC 7950 §7.5.1)
                 if not exists and node.presence:
                     raise self._missing(path, path)

@@ -26,7 +26,7 @@ from yangson.schemanode import ContainerNode, InternalNode, ListNode
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.datastore.incremental import Validated
 from smartupgrade_server.datastore.persistence import load_config, save_config
 from smartupgrade_server.datastore.validation import validated
@@ -275,7 +275,7 @@ class Datastores:
         config: etree._Element,
         session_id: int,
         *,
-        default_operation: Operation = Operation.MERGE,
+        default_operation: EditOperation = EditOperation.MERGE,
         test_option: EditTestOption = EditTestOption.TEST_THEN_SET,
         error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
     ) -> list[RpcError]:

@@ -20,8 +20,7 @@ from smartupgrade_model.model import (
     ScheduleStep,
     UpgradeStatus,
 )
-
-from .messages import Message
+from smartupgrade_server.device.messages import Message
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class Booted:
     patch_version: str | None
 
 
-Event = (
+DeviceEvent = (
     Line
     | VersionChecked
     | DownloadProgress
@@ -88,4 +87,4 @@ Event = (
     | Rebooting
     | Booted
 )
-Observer = Callable[[Event], None]
+Observer = Callable[[DeviceEvent], None]

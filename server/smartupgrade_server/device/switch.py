@@ -35,15 +35,12 @@ from smartupgrade_model.model import (
     UpgradeTarget,
     VersionInformation,
 )
-
-from ..houp import SignatureVerificationError, verify_detached_signature
-from ..models import package_fits, supports_ap_upgrade, supports_smart_upgrade
-from . import messages
-from .clock import Clock, TimerHandle
-from .events import (
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.clock import Clock, TimerHandle
+from smartupgrade_server.device.events import (
     Booted,
+    DeviceEvent,
     DownloadProgress,
-    Event,
     Line,
     Observer,
     Rebooting,
@@ -51,10 +48,22 @@ from .events import (
     UpgradeStatusChanged,
     VersionChecked,
 )
-from .flash import Flash
-from .messages import Message
-from .persist import StartupFile, StateWriter, StoredState, load_state
-from .transfer import Endpoint, HoupClient, RemoteFile, TransferError, VersionOffer
+from smartupgrade_server.device.flash import Flash
+from smartupgrade_server.device.messages import Message
+from smartupgrade_server.device.persist import StartupFile, StateWriter, StoredState, load_state
+from smartupgrade_server.device.products import (
+    package_fits,
+    supports_ap_upgrade,
+    supports_smart_upgrade,
+)
+from smartupgrade_server.device.transfer import (
+    Endpoint,
+    HoupClient,
+    RemoteFile,
+    TransferError,
+    VersionOffer,
+)
+from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 # The members of /smart-upgrade that are configuration, as the module says (state is the switch's).
@@ -116,7 +125,7 @@ class _Phase(Enum):
 
 
 @dataclass
-class Operation:
+class UpgradeRun:
     """A download or upgrade started by an RPC or by the schedule."""
 
     operation_id: int
@@ -186,7 +195,7 @@ class Switch:
         self._observers: list[Observer] = []
         self._config = SmartUpgrade()
         self._ssl_policies: dict[str, tuple[str, ...]] = {}
-        self._operation: Operation | None = None
+        self._operation: UpgradeRun | None = None
         self._task: asyncio.Task[UpgradeStatus] | None = None
         self._phase = _Phase.DOWNLOADING
         self._resetting = False
@@ -213,7 +222,7 @@ class Switch:
         self._observers.append(observer)
         return lambda: self._observers.remove(observer)
 
-    def _emit(self, event: Event) -> None:
+    def _emit(self, event: DeviceEvent) -> None:
         for observer in list(self._observers):
             observer(event)
 
@@ -230,7 +239,7 @@ class Switch:
         return self._up
 
     @property
-    def operation(self) -> Operation | None:
+    def operation(self) -> UpgradeRun | None:
         """The running download or upgrade, if any."""
         return self._operation
 
@@ -490,15 +499,15 @@ class Switch:
 
     # --- download / right-now -------------------------------------------------------------
 
-    async def download(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> Operation:
+    async def download(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> UpgradeRun:
         """'smart-upgrade download': starts and returns at once; cancels a schedule."""
         return self._start(target, reboot=False, scheduled=False)
 
-    async def right_now(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> Operation:
+    async def right_now(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> UpgradeRun:
         """'smart-upgrade right-now': download what is missing, then reboot into it."""
         return self._start(target, reboot=True, scheduled=False)
 
-    def _start(self, target: UpgradeTarget, *, reboot: bool, scheduled: bool) -> Operation:
+    def _start(self, target: UpgradeTarget, *, reboot: bool, scheduled: bool) -> UpgradeRun:
         self._require_up_and_enabled()
         if self.upgrading:
             raise OperationRefusedError("upgrade-in-progress", "An upgrade is already in progress.")
@@ -534,12 +543,12 @@ class Switch:
         )
         self._save()
         done: asyncio.Future[UpgradeStatus] = asyncio.get_running_loop().create_future()
-        operation = Operation(operation_id, target, reboot, UpgradeStatus.RUNNING, done)
+        operation = UpgradeRun(operation_id, target, reboot, UpgradeStatus.RUNNING, done)
         self._operation = operation
         self._task = asyncio.create_task(self._run(operation))
         return operation
 
-    async def _run(self, operation: Operation) -> UpgradeStatus:
+    async def _run(self, operation: UpgradeRun) -> UpgradeStatus:
         status: UpgradeStatus
         try:
             status = await self._upgrade(operation)
@@ -578,7 +587,7 @@ class Switch:
         )
         self._save()
 
-    async def _upgrade(self, operation: Operation) -> UpgradeStatus:
+    async def _upgrade(self, operation: UpgradeRun) -> UpgradeStatus:
         """The seed's sequence; returns success, or running when a reboot follows."""
         op_id = operation.operation_id
         target = operation.target

@@ -30,12 +30,11 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from smartupgrade_model.model import UpgradeStatus
-
-from ..houp import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
-from . import messages
-from .clock import Clock
-from .flash import Flash, FlashFullError, FlashWriter
-from .messages import Message
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.clock import Clock
+from smartupgrade_server.device.flash import Flash, FlashFullError, FlashWriter
+from smartupgrade_server.device.messages import Message
+from smartupgrade_server.houp.server import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
 
 _X509_V_ERR_CERT_HAS_EXPIRED = 10
 _CHUNK = 64 * 1024

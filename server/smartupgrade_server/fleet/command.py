@@ -17,7 +17,7 @@ from smartupgrade_server.fleet.fleet import Fleet
 from smartupgrade_server.fleet.inventory import write_inventories
 from smartupgrade_server.fleet.member import SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec, load_fleet_file, simple_fleet
-from smartupgrade_server.sim_setup import DEFAULT_MODEL, clock_choice
+from smartupgrade_server.sim.options import DEFAULT_MODEL, clock_choice
 from smartupgrade_server.transport.users import USERS_FILE
 
 PROG = "smartupgrade-sim fleet"

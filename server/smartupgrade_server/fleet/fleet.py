@@ -15,8 +15,8 @@ from typing import Self
 from smartupgrade_server.fleet.inventory import InventoryEntry, Login
 from smartupgrade_server.fleet.member import FleetEnvironment, FleetMember, SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec
-from smartupgrade_server.houp import HoupServer
-from smartupgrade_server.sim_setup import HOUP_DIR, factory_config, make_clock
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.options import HOUP_DIR, factory_config, make_clock
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import refuse_default_credentials
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME

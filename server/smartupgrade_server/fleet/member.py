@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from smartupgrade_model.convert import RawObject
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import Clock, FactoryState, Identity
+from smartupgrade_server.device.clock import Clock
+from smartupgrade_server.device.switch import FactoryState, Identity
 from smartupgrade_server.fleet.spec import SwitchSpec
-from smartupgrade_server.sim_setup import houp_route
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
+from smartupgrade_server.sim.options import houp_route
 from smartupgrade_server.transport.credentials import SshCredentials
 
 logger = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
+from smartupgrade_server.device.products import series_of, supports_ap_upgrade
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.houp.faults import Faults, FaultSpecError, split_unreachable
-from smartupgrade_server.models import series_of, supports_ap_upgrade
-from smartupgrade_server.sim_setup import (
+from smartupgrade_server.sim.options import (
     DEFAULT_AP_DEVICE_TYPE,
     DEFAULT_AP_SOFTWARE,
     DEFAULT_MODEL,

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .faults import Faults
+from smartupgrade_server.houp.faults import Faults
 
 DEFAULT_DOOR = "default"
 

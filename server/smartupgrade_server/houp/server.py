@@ -25,12 +25,24 @@ from typing import Any
 
 from aiohttp import web
 
-from . import content
-from .catalogue import Catalogue, Family, Offer, Package, UnsupportedModelError
-from .doors import DEFAULT_DOOR, HoupDoor
-from .faults import BreakAfter, Faults, FaultSpecError, Settings, split_unreachable
-from .openpgp import SigningKey, armor, dearmor
-from .pki import Pki
+from smartupgrade_server.houp import content
+from smartupgrade_server.houp.catalogue import (
+    Catalogue,
+    Family,
+    Offer,
+    Package,
+    UnsupportedModelError,
+)
+from smartupgrade_server.houp.doors import DEFAULT_DOOR, HoupDoor
+from smartupgrade_server.houp.faults import (
+    BreakAfter,
+    Faults,
+    FaultSpecError,
+    Settings,
+    split_unreachable,
+)
+from smartupgrade_server.houp.openpgp import SigningKey, armor, dearmor
+from smartupgrade_server.houp.pki import Pki
 
 DEFAULT_HOST_NAME = "s.houp.huawei.com"
 LIMIT_HEADER = "X-HOUP-Error"

@@ -22,7 +22,7 @@ from yangson.statement import Statement
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.nacm.rules import (
     NACM,
@@ -494,7 +494,7 @@ class AccessControlledOperations:
             if what is None:
                 return
             if etree.QName(what).localname == "config":
-                new = apply_edit(datastores.schema, {}, what, Operation.MERGE).config
+                new = apply_edit(datastores.schema, {}, what, EditOperation.MERGE).config
             else:
                 try:
                     new = datastores.raw_view(DatastoreName(etree.QName(what).localname))
@@ -509,7 +509,7 @@ class AccessControlledOperations:
                     datastores.schema,
                     old,
                     config,
-                    Operation(_text(operation, "default-operation") or Operation.MERGE),
+                    EditOperation(_text(operation, "default-operation") or EditOperation.MERGE),
                     ErrorOption(_text(operation, "error-option") or ErrorOption.STOP_ON_ERROR),
                 ).config
             except (RpcError, ValueError):

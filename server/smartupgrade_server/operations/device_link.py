@@ -23,7 +23,7 @@ from smartupgrade_model.convert import (
 from smartupgrade_model.model import MODULE, SmartUpgrade
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import ConfigChange, DatastoreName, Datastores
-from smartupgrade_server.device import ConfigRejectedError, OperationRefusedError, Switch
+from smartupgrade_server.device.switch import ConfigRejectedError, OperationRefusedError, Switch
 from smartupgrade_server.netconf.errors import ErrorTag, ErrorType, RpcError
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from yangson.instvalue import ObjectValue
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import WITH_DEFAULTS_PARAM_NS, WithDefaults
-from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.datastore.filters import (
     Filter,
     FilterContext,
@@ -75,7 +75,7 @@ def _text(parent: etree._Element, name: str) -> str | None:
     return None if child is None else (child.text or "").strip()
 
 
-_Option = TypeVar("_Option", Operation, ErrorOption, EditTestOption)
+_Option = TypeVar("_Option", EditOperation, ErrorOption, EditTestOption)
 
 
 def _enum(parent: etree._Element, name: str, kind: type[_Option], default: _Option) -> _Option:
@@ -181,7 +181,7 @@ class NetconfOperations:
 
     def _inline(self, config: etree._Element) -> RawObject:
         """An inline <config> as a raw configuration (edited into an empty one)."""
-        return apply_edit(self.datastores.schema, {}, config, Operation.MERGE).config
+        return apply_edit(self.datastores.schema, {}, config, EditOperation.MERGE).config
 
     def _with_defaults(self, operation: etree._Element) -> WithDefaults:
         for child in operation:
@@ -299,7 +299,9 @@ class NetconfOperations:
             target,
             config,
             context.session_id,
-            default_operation=_enum(operation, "default-operation", Operation, Operation.MERGE),
+            default_operation=_enum(
+                operation, "default-operation", EditOperation, EditOperation.MERGE
+            ),
             test_option=_enum(
                 operation, "test-option", EditTestOption, EditTestOption.TEST_THEN_SET
             ),

@@ -18,7 +18,7 @@ from yangson.schemanode import DataNode, InternalNode, LeafListNode, ListNode
 from smartupgrade_model.convert import RawObject
 from smartupgrade_model.modules import module
 from smartupgrade_server.datastore.codec import Schema, WithDefaults
-from smartupgrade_server.datastore.edit import Operation
+from smartupgrade_server.datastore.edit import EditOperation
 from smartupgrade_server.datastore.filters import (
     Filter,
     FilterContext,
@@ -211,11 +211,11 @@ class NmdaOperations:
             )
         text = self._text(operation, "default-operation")
         try:
-            default_operation = Operation(text) if text is not None else Operation.MERGE
+            default_operation = EditOperation(text) if text is not None else EditOperation.MERGE
         except ValueError:
             raise InvalidValueError(
                 ErrorType.PROTOCOL,
-                message=f"{text!r} is not a default-operation (one of {', '.join(Operation)})",
+                message=f"{text!r} is not a default-operation (one of {', '.join(EditOperation)})",
             ) from None
         self.datastores.edit(
             datastore, config, context.session_id, default_operation=default_operation

@@ -33,9 +33,10 @@ from smartupgrade_server.datastore.store import (
     ConfirmedCommitEvent,
     ConfirmEvent,
 )
-from smartupgrade_server.device import (
+from smartupgrade_server.device.clock import TimerHandle
+from smartupgrade_server.device.events import (
+    DeviceEvent,
     DownloadProgress,
-    Event,
     ScheduleEvent,
     UpgradeStatusChanged,
     VersionChecked,
@@ -68,10 +69,6 @@ _DEVICE_NOTIFICATIONS: Mapping[type[Any], str] = {
     UpgradeStatusChanged: "upgrade-status-changed",
     ScheduleEvent: "schedule-event",
 }
-
-
-class TimerHandle(Protocol):
-    def cancel(self) -> None: ...
 
 
 class EventClock(Protocol):
@@ -372,7 +369,7 @@ class NotificationStream:
 
     # --- the switch's events (a device observer) --------------------------------------------
 
-    def device_event(self, event: Event) -> None:
+    def device_event(self, event: DeviceEvent) -> None:
         name = _DEVICE_NOTIFICATIONS.get(type(event))
         if name is None:
             return

@@ -15,11 +15,11 @@ from typing import Self
 
 import asyncssh
 
-from smartupgrade_server.cli import CommandLine, Shell
 from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
 from smartupgrade_server.transport.ssh import refuse_default_credentials
 from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection, end_connections
 from smartupgrade_server.transport.users import UserDatabase
+from smartupgrade_server.vrp.shell import CommandLine, Shell
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from smartupgrade_server.device import Event, Line
+from smartupgrade_server.device.events import DeviceEvent, Line
 
 # the seed's longest run (right-now with both files and their signatures) prints about 30
 MAX_LINES = 60
@@ -19,7 +19,7 @@ class Activity:
         self._lines: deque[str] = deque(maxlen=MAX_LINES)
         self._transient = False
 
-    def observe(self, event: Event) -> None:
+    def observe(self, event: DeviceEvent) -> None:
         if not isinstance(event, Line) or event.operation_id is None:
             return
         if event.operation_id != self.operation_id:

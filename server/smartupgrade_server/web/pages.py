@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from smartupgrade_server.web.sessions import CSRF_FIELD
-from smartupgrade_server.web.view import Dashboard, Progress, Prompt, PromptKind, Row, Section
+from smartupgrade_server.web.view import Dashboard, ProgressView, Prompt, PromptKind, Row, Section
 
 DOWNLOAD_PATH = "/smart-upgrade/download"
 RIGHT_NOW_PATH = "/smart-upgrade/right-now"
@@ -106,7 +106,7 @@ def banner(found: Prompt | None, viewer: Viewer) -> str:
     )
 
 
-def progress(found: Progress | None) -> str:
+def progress(found: ProgressView | None) -> str:
     if found is None:
         return ""
     status = "" if found.status is None else found.status.value

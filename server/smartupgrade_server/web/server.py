@@ -21,12 +21,13 @@ from aiohttp import web
 from lxml import etree
 
 from smartupgrade_model.model import MODULE, NAMESPACE, RPCS, UpgradeTarget
-from smartupgrade_server.cli.shell import sentence
-from smartupgrade_server.device import Operation, OperationRefusedError, Switch, messages
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.switch import OperationRefusedError, Switch, UpgradeRun
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.transport.ssh import refuse_default_credentials
 from smartupgrade_server.transport.users import UserDatabase
+from smartupgrade_server.vrp.shell import sentence
 from smartupgrade_server.web import pages, view
 from smartupgrade_server.web.activity import Activity
 from smartupgrade_server.web.certificate import WebCertificate, load_or_create_certificate
@@ -85,7 +86,7 @@ class WebServer:
 
     def __init__(
         self,
-        chassis: view.Chassis,
+        chassis: view.SwitchFacts,
         *,
         access: AccessControl,
         users: UserDatabase,
@@ -118,7 +119,7 @@ class WebServer:
         port: int,
         data_dir: Path,
         *,
-        chassis: view.Chassis,
+        chassis: view.SwitchFacts,
         access: AccessControl,
         users: UserDatabase,
     ) -> Self:
@@ -383,7 +384,7 @@ class WebServer:
         except AccessDeniedError as denied:
             text = str(messages.error(sentence(denied.message or "access denied")))
             return self._refused(request, session, HTTPStatus.FORBIDDEN, text)
-        start: Callable[[UpgradeTarget], Awaitable[Operation]] = (
+        start: Callable[[UpgradeTarget], Awaitable[UpgradeRun]] = (
             self.switch.download if rpc == _DOWNLOAD else self.switch.right_now
         )
         try:

@@ -22,7 +22,7 @@ from smartupgrade_model.model import (
     SmartUpgrade,
     UpgradeStatus,
 )
-from smartupgrade_server.device import Identity, Switch
+from smartupgrade_server.device.switch import Identity, Switch
 
 # whether the user may read a node of the module, named from the top (("smart-upgrade", "url"))
 Readable = Callable[[tuple[str, ...]], bool]
@@ -38,7 +38,7 @@ def display_field(*names: str) -> DisplayField:
     return _FIELDS[("smart-upgrade", *names)]
 
 
-class Chassis(Protocol):
+class SwitchFacts(Protocol):
     """What the dashboard shows of any switch, with or without Smart Upgrade."""
 
     @property
@@ -60,7 +60,7 @@ class Dashboard:
     versions: tuple[Row, ...]
 
 
-def dashboard(chassis: Chassis) -> Dashboard:
+def dashboard(chassis: SwitchFacts) -> Dashboard:
     identity = chassis.identity
     local = ("local-information",)
     versions = [
@@ -166,7 +166,7 @@ class FileProgress:
 
 
 @dataclass(frozen=True)
-class Progress:
+class ProgressView:
     status: UpgradeStatus | None
     status_row: Row
     files: tuple[FileProgress, ...]
@@ -187,7 +187,7 @@ _STATUS = display_field(*_UPGRADE, "upgrade-status")
 _FOLLOWED = (FileKind.SOFTWARE, FileKind.PATCH)
 
 
-def progress(state: SmartUpgrade, readable: Readable) -> Progress | None:
+def progress(state: SmartUpgrade, readable: Readable) -> ProgressView | None:
     if not readable(("smart-upgrade", *_UPGRADE)):
         return None
     files = []
@@ -205,7 +205,7 @@ def progress(state: SmartUpgrade, readable: Readable) -> Progress | None:
                 ),
             )
         )
-    return Progress(
+    return ProgressView(
         state.upgrade_information.upgrade_status,
         (_STATUS.label, field_value(state, _STATUS)),
         tuple(files),

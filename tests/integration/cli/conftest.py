@@ -22,16 +22,12 @@ import pytest
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import (
-    Booted,
-    Event,
-    FactoryState,
-    Identity,
-    Rebooting,
-    SimulatedClock,
-)
-from smartupgrade_server.houp import Catalogue, HoupServer
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.events import Booted, DeviceEvent, Rebooting
+from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.houp.catalogue import Catalogue
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 
 T = TypeVar("T")
@@ -147,7 +143,7 @@ class Lab:
 
         booted = asyncio.Event()
 
-        def boot_through(event: Event) -> None:
+        def boot_through(event: DeviceEvent) -> None:
             if isinstance(event, Rebooting):
                 booted.clear()
                 loop.create_task(run_the_reboot(booted))

@@ -1,6 +1,6 @@
-"""Fixtures: an emulated switch (``smartupgrade_server.app.EmulatedSwitch``) listening on
-127.0.0.1 with an OS-chosen port, its event loop in a thread of its own because the SDK under
-test blocks."""
+"""Fixtures: an emulated switch (``smartupgrade_server.sim.emulated_switch.EmulatedSwitch``)
+listening on 127.0.0.1 with an OS-chosen port, its event loop in a thread of its own because the
+SDK under test blocks."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 import pytest
 
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import FactoryState, Identity
+from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 
 T = TypeVar("T")

@@ -11,15 +11,11 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_model.model import SmartUpgrade
-from smartupgrade_server.device import (
-    Event,
-    FactoryState,
-    Identity,
-    Line,
-    SimulatedClock,
-    Switch,
-)
-from smartupgrade_server.houp import Catalogue, HoupServer
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.events import DeviceEvent, Line
+from smartupgrade_server.device.switch import FactoryState, Identity, Switch
+from smartupgrade_server.houp.catalogue import Catalogue
+from smartupgrade_server.houp.server import HoupServer
 
 # Small files keep the suite fast: what matters is that real bytes cross HTTPS.
 CATALOGUE = """
@@ -85,7 +81,7 @@ class Rig:
     clock: SimulatedClock
     data_dir: Path
     switch: Switch
-    events: list[Event] = field(default_factory=list)
+    events: list[DeviceEvent] = field(default_factory=list)
     schedule_cancel_requests: int = 0
     reboots: int = 0
 

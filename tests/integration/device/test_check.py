@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from smartupgrade_model.model import CheckResult
-from smartupgrade_server.device import CHECK_INTERVAL, VersionChecked
-from smartupgrade_server.houp import HoupServer
-
-from .conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, START, SwitchFactory
+from smartupgrade_server.device.events import VersionChecked
+from smartupgrade_server.device.switch import CHECK_INTERVAL
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.device.conftest import (
+    PATCH,
+    PATCH_SIZE,
+    SOFTWARE,
+    SOFTWARE_SIZE,
+    START,
+    SwitchFactory,
+)
 
 
 async def test_need_update_fills_version_information(make_rig: SwitchFactory) -> None:

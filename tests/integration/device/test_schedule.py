@@ -11,13 +11,14 @@ from smartupgrade_model.model import (
     CheckOutcome,
     Schedule,
     ScheduleInformation,
+    ScheduleStep,
     Triggered,
     UpgradeStatus,
 )
-from smartupgrade_server.device import ConfigRejectedError, Event, ScheduleEvent, ScheduleStep
-from smartupgrade_server.houp import HoupServer
-
-from .conftest import START, SwitchFactory, config
+from smartupgrade_server.device.events import DeviceEvent, ScheduleEvent
+from smartupgrade_server.device.switch import ConfigRejectedError
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.device.conftest import START, SwitchFactory, config
 
 T = "2026-11-27 10:00:00"  # START + 1 h
 T_REBOOT = "2026-11-27 11:00:00"  # START + 2 h
@@ -25,7 +26,7 @@ HOUR = timedelta(hours=1)
 REBOOT = timedelta(minutes=5)
 
 
-def steps(events: list[Event]) -> list[tuple[ScheduleStep, CheckOutcome | None]]:
+def steps(events: list[DeviceEvent]) -> list[tuple[ScheduleStep, CheckOutcome | None]]:
     return [(e.event, e.pre_check_result) for e in events if isinstance(e, ScheduleEvent)]
 
 

@@ -9,16 +9,11 @@ from datetime import timedelta
 import pytest
 
 from smartupgrade_model.model import Ap, CancellationStatus, UpgradeStatus, UpgradeTarget
-from smartupgrade_server.device import (
-    ConfigRejectedError,
-    DownloadProgress,
-    Event,
-    OperationRefusedError,
-    Switch,
-)
-from smartupgrade_server.houp import BreakAfter, HoupServer
-
-from .conftest import PATCH, SOFTWARE, Rig, SwitchFactory
+from smartupgrade_server.device.events import DeviceEvent, DownloadProgress
+from smartupgrade_server.device.switch import ConfigRejectedError, OperationRefusedError, Switch
+from smartupgrade_server.houp.faults import BreakAfter
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.device.conftest import PATCH, SOFTWARE, Rig, SwitchFactory
 
 
 async def _download(rig: Rig) -> UpgradeStatus:
@@ -34,7 +29,7 @@ async def _downloading(switch: Switch) -> None:
     """Until a download is moving bytes (its first progress event past the start)."""
     moving = asyncio.Event()
 
-    def watch(event: Event) -> None:
+    def watch(event: DeviceEvent) -> None:
         if isinstance(event, DownloadProgress) and 0 < event.percent < 100:
             moving.set()
 

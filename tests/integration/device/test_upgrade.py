@@ -12,10 +12,24 @@ from smartupgrade_model.model import (
     FileKind,
     UpgradeStatus,
 )
-from smartupgrade_server.device import Booted, DownloadProgress, Rebooting, UpgradeStatusChanged
-from smartupgrade_server.houp import BreakAfter, HoupServer, content
-
-from .conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, START, Rig, SwitchFactory
+from smartupgrade_server.device.events import (
+    Booted,
+    DownloadProgress,
+    Rebooting,
+    UpgradeStatusChanged,
+)
+from smartupgrade_server.houp import content
+from smartupgrade_server.houp.faults import BreakAfter
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.device.conftest import (
+    PATCH,
+    PATCH_SIZE,
+    SOFTWARE,
+    SOFTWARE_SIZE,
+    START,
+    Rig,
+    SwitchFactory,
+)
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 

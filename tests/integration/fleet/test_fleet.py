@@ -22,9 +22,10 @@ from smartupgrade_client.errors import SmartUpgradeError
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.__main__ import main
 from smartupgrade_server.datastore.store import STARTUP_FILE
-from smartupgrade_server.fleet import Fleet, FleetSpec, GroupSpec, SwitchState
 from smartupgrade_server.fleet.admin import FleetAdmin
-from smartupgrade_server.fleet.member import SWITCHES_DIR
+from smartupgrade_server.fleet.fleet import Fleet
+from smartupgrade_server.fleet.member import SWITCHES_DIR, SwitchState
+from smartupgrade_server.fleet.spec import FleetSpec, GroupSpec
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 HOST = "127.0.0.1"

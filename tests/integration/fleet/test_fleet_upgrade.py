@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smartupgrade_client.cli.exit_codes import ExitCode
+from smartupgrade_server.device.products import supports_smart_upgrade
 from smartupgrade_server.fleet.spec import SwitchSpec, load_fleet_file
-from smartupgrade_server.models import supports_smart_upgrade
 from tests.integration.fleet.conftest import running_fleet, smartupgrade_fleet
 
 FACTORY_SOFTWARE, FACTORY_PATCH = "V200R020C00", "V200R020SPH"

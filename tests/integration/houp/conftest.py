@@ -10,7 +10,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp import Catalogue, HoupDoor, HoupServer
+from smartupgrade_server.houp.catalogue import Catalogue
+from smartupgrade_server.houp.doors import HoupDoor
+from smartupgrade_server.houp.server import HoupServer
 
 # Small files keep the suite fast; the default catalogue (120 MB images) is used where size matters.
 SMALL_CATALOGUE = """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aiohttp
 
-from smartupgrade_server.houp import BreakAfter, HoupServer
-
-from .conftest import PATCH, PATCH_SIZE, admin_url, url
+from smartupgrade_server.houp.faults import BreakAfter
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.houp.conftest import PATCH, PATCH_SIZE, admin_url, url
 
 
 async def test_faults_are_set_read_and_cleared(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.houp import Catalogue, CatalogueError, HoupServer, UnsupportedModelError
+from smartupgrade_server.houp.catalogue import Catalogue, CatalogueError, UnsupportedModelError
+from smartupgrade_server.houp.server import HoupServer
 
 
 def _documented_example(repo_root: Path) -> str:

@@ -8,17 +8,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp import (
-    DEFAULT_DOOR,
-    BreakAfter,
-    Catalogue,
-    Faults,
-    FaultSpecError,
-    HoupServer,
-    content,
-)
-
-from .conftest import (
+from smartupgrade_server.houp import content
+from smartupgrade_server.houp.catalogue import Catalogue
+from smartupgrade_server.houp.doors import DEFAULT_DOOR
+from smartupgrade_server.houp.faults import BreakAfter, Faults, FaultSpecError
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.houp.conftest import (
     NEEDS_UPDATE,
     PATCH,
     PATCH_SIZE,

@@ -9,17 +9,18 @@ import ssl
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp import (
-    LIMIT_HEADER,
-    SERVER_SPEC_UP_LIMIT,
-    BreakAfter,
-    HoupServer,
-    SignatureVerificationError,
-    content,
-    verify_detached_signature,
+from smartupgrade_server.houp import content
+from smartupgrade_server.houp.faults import BreakAfter
+from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
+from smartupgrade_server.houp.server import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT, HoupServer
+from tests.integration.houp.conftest import (
+    NEEDS_UPDATE,
+    PATCH,
+    SOFTWARE,
+    SOFTWARE_SIZE,
+    trusting_context,
+    url,
 )
-
-from .conftest import NEEDS_UPDATE, PATCH, SOFTWARE, SOFTWARE_SIZE, trusting_context, url
 
 
 async def _check(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aiohttp
 
-from smartupgrade_server.houp import HoupServer, content
-
-from .conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, url
+from smartupgrade_server.houp import content
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.houp.conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, url
 
 
 async def test_whole_file_is_deterministic_and_computable_at_any_offset(

@@ -9,13 +9,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp import (
-    HoupServer,
-    SignatureVerificationError,
-    verify_detached_signature,
-)
-
-from .conftest import PATCH, SOFTWARE, url
+from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.houp.conftest import PATCH, SOFTWARE, url
 
 
 async def _download(client: aiohttp.ClientSession, server: HoupServer, name: str) -> bytes:

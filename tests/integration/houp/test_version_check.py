@@ -7,9 +7,9 @@ from pathlib import Path
 
 import aiohttp
 
-from smartupgrade_server.houp import HoupServer, content
-
-from .conftest import (
+from smartupgrade_server.houp import content
+from smartupgrade_server.houp.server import HoupServer
+from tests.integration.houp.conftest import (
     NEEDS_UPDATE,
     PATCH,
     PATCH_SIZE,

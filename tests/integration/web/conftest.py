@@ -22,12 +22,13 @@ import pytest
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade, UpgradeStatus
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import Clock, FactoryState, Identity, SimulatedClock
-from smartupgrade_server.houp import HoupServer
+from smartupgrade_server.device.clock import Clock, SimulatedClock
+from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.users import USERS_FILE, User, UserDatabase, hash_password
-from smartupgrade_server.web import WebServer
+from smartupgrade_server.web.server import WebServer
 from tests.integration.device.conftest import houp, houp_dir
 
 __all__ = ["houp", "houp_dir"]

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
 
 from smartupgrade_model.model import UpgradeStatus
-from smartupgrade_server.device import ScaledClock, SimulatedClock
+from smartupgrade_server.device.clock import ScaledClock, SimulatedClock
 from smartupgrade_server.web.pages import RIGHT_NOW_CONFIRM
 from tests.conftest import REPO_ROOT
 from tests.integration.web.conftest import (

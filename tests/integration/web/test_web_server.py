@@ -20,15 +20,16 @@ from ncclient import manager
 
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
-from smartupgrade_server.app import EmulatedSwitch
-from smartupgrade_server.device import Identity, SimulatedClock
-from smartupgrade_server.houp import HoupServer
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.switch import Identity
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import UserDatabase
-from smartupgrade_server.web import WebServer
 from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
+from smartupgrade_server.web.server import WebServer
 from tests.integration.test_upgrade_over_netconf import until
 from tests.integration.vrp.test_shell_over_ssh import open_session
 from tests.integration.web.conftest import (

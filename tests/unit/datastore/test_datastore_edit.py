@@ -5,7 +5,7 @@ from lxml import etree
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.edit import ErrorOption, Operation, apply_edit
+from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -66,7 +66,9 @@ def test_replace_of_a_container_drops_what_the_edit_does_not_name(schema: Schema
 
 
 def test_default_operation_replace_replaces_the_whole_configuration(schema: Schema) -> None:
-    result = edit(schema, su("<web-prompt>false</web-prompt>"), default_operation=Operation.REPLACE)
+    result = edit(
+        schema, su("<web-prompt>false</web-prompt>"), default_operation=EditOperation.REPLACE
+    )
     assert result == {SMART: {"web-prompt": False}}
 
 
@@ -101,7 +103,7 @@ def test_deleting_the_last_entry_leaves_no_empty_container(schema: Schema) -> No
 
 def test_default_operation_none_touches_only_what_carries_an_operation(schema: Schema) -> None:
     body = su('<https-port>1</https-port><enabled nc:operation="merge">false</enabled>')
-    result = edit(schema, body, default_operation=Operation.NONE)
+    result = edit(schema, body, default_operation=EditOperation.NONE)
     assert result[SMART]["https-port"] == 8443
     assert result[SMART]["enabled"] is False
 
@@ -114,7 +116,7 @@ def test_default_operation_none_on_a_missing_presence_container_is_data_missing(
     )
     empty: RawObject = {}
     with pytest.raises(RpcError) as caught:
-        apply_edit(schema, empty, config(body), Operation.NONE)
+        apply_edit(schema, empty, config(body), EditOperation.NONE)
     assert caught.value.tag is ErrorTag.DATA_MISSING
     assert caught.value.path == "/su:smart-upgrade/su:schedule"
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from smartupgrade_server.device import ScaledClock, SimulatedClock, WallClock
-from smartupgrade_server.device.clock import Callback
+from smartupgrade_server.device.clock import Callback, ScaledClock, SimulatedClock, WallClock
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 

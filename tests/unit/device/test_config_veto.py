@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_model.model import Ap, Schedule, SmartUpgrade, UpgradeTarget
-from smartupgrade_server.device import (
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.switch import (
     ConfigRejectedError,
     FactoryState,
     Identity,
     OperationRefusedError,
-    SimulatedClock,
     Switch,
 )
 

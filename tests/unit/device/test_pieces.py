@@ -14,7 +14,8 @@ from smartupgrade_model.model import (
     UpgradeStatus,
     VersionInformation,
 )
-from smartupgrade_server.device import Flash, FlashFullError, messages, persist
+from smartupgrade_server.device import messages, persist
+from smartupgrade_server.device.flash import Flash, FlashFullError
 from smartupgrade_server.device.persist import (
     StartupFile,
     StateWriter,
@@ -22,7 +23,7 @@ from smartupgrade_server.device.persist import (
     load_state,
     save_state,
 )
-from smartupgrade_server.models import (
+from smartupgrade_server.device.products import (
     package_fits,
     supports_ap_upgrade,
     supports_smart_upgrade,

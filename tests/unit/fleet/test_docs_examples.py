@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from smartupgrade_server.device.products import supports_smart_upgrade
 from smartupgrade_server.fleet.command import parse_arguments
 from smartupgrade_server.fleet.spec import parse_fleet
 from smartupgrade_server.houp.catalogue import Catalogue
-from smartupgrade_server.models import supports_smart_upgrade
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "fleet.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from smartupgrade_server.fleet.spec import (
     parse_fleet,
     simple_fleet,
 )
-from smartupgrade_server.sim_setup import DEFAULT_MODEL, ESN_PREFIX
+from smartupgrade_server.sim.options import DEFAULT_MODEL, ESN_PREFIX
 
 HERE = Path("/fleet-files")
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_model.modules import data_model
-from smartupgrade_server.cli import CommandLine, Shell
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import Datastores
-from smartupgrade_server.device import FactoryState, Identity, SimulatedClock, Switch
-from smartupgrade_server.models import supports_ap_upgrade
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.products import supports_ap_upgrade
+from smartupgrade_server.device.switch import FactoryState, Identity, Switch
 from smartupgrade_server.operations.device_link import DeviceLink
+from smartupgrade_server.vrp.shell import CommandLine, Shell
 from tests.manual_scheduler import ManualScheduler
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -13,10 +13,13 @@ from smartupgrade_model.convert import smart_upgrade_config, ssl_policies
 from smartupgrade_model.display import render
 from smartupgrade_model.model import CONSTRAINTS, Ap, Schedule, SmartUpgrade
 from smartupgrade_model.modules import data_model
-from smartupgrade_server.cli import Chassis, CommandLine
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
-from smartupgrade_server.device import Identity, Rebooting, SimulatedClock, messages
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.events import Rebooting
+from smartupgrade_server.device.switch import Identity
+from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from tests.manual_scheduler import ManualScheduler
 from tests.unit.vrp.conftest import (
     DEVICE_NAME,
@@ -293,7 +296,7 @@ async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
     datastores = Datastores(
         Schema(data_model(ap_upgrade=False, smart_upgrade=False)), tmp_path, ManualScheduler()
     )
-    chassis = Chassis(
+    chassis = FixedChassis(
         Identity(model, model, ESN), "V200R020C00", None, SimulatedClock(START), 1024**3
     )
     command_line = CommandLine(datastores, chassis)

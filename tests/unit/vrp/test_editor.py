@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartupgrade_server.cli.editor import (
+from smartupgrade_server.vrp.editor import (
     MAX_LINE,
     Complete,
     Enter,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from smartupgrade_model.model import UpgradeStatus
-from smartupgrade_server.device import Line, UpgradeStatusChanged, messages
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.events import Line, UpgradeStatusChanged
 from smartupgrade_server.web import pages
 from smartupgrade_server.web.activity import Activity
 from smartupgrade_server.web.sessions import SessionStore, same_token

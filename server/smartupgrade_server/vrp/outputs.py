@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from smartupgrade_model.model import SmartUpgrade
-
-from .commands import Action
+from smartupgrade_server.vrp.commands import Action
 
 # VRP5's own version number, printed before the product version
 VRP_VERSION = "5.170"

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Self, TypedDict, Unpack
 
 from smartupgrade_model.convert import RawObject
-from smartupgrade_server.cli import Chassis, CommandLine
 from smartupgrade_server.datastore.codec import switch_schema
 from smartupgrade_server.datastore.persistence import save_config
 from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Scheduler
 from smartupgrade_server.datastore.yang_library import module_set
-from smartupgrade_server.device import Booted, Clock, Event, FactoryState, Identity, WallClock
-from smartupgrade_server.device import Switch as Device
-from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
-from smartupgrade_server.models import supports_ap_upgrade, supports_smart_upgrade
+from smartupgrade_server.device.clock import Clock, WallClock
+from smartupgrade_server.device.events import Booted, DeviceEvent
+from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY, FactoryState, Identity
+from smartupgrade_server.device.switch import Switch as Device
 from smartupgrade_server.nacm.enforcement import AccessControl, AccessControlledOperations
 from smartupgrade_server.nacm.factory import factory_nacm
 from smartupgrade_server.netconf.registry import SessionRegistry
@@ -36,7 +36,8 @@ from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
 from smartupgrade_server.transport.cli_ssh import CliSshServer
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import NetconfSshServer
-from smartupgrade_server.web import WebServer
+from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
+from smartupgrade_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
 # the emulator's default flash, shown by a switch without one (display version)
@@ -201,7 +202,7 @@ class EmulatedSwitch:
             if device is not None:
                 await device.close()
             raise
-        shown = device or Chassis(
+        shown = device or FixedChassis(
             identity,
             factory.software,
             factory.patch,
@@ -229,7 +230,7 @@ class EmulatedSwitch:
         return switch
 
     async def _open_other_ports(
-        self, cli_port: int | None, web_port: int | None, shown: Device | Chassis
+        self, cli_port: int | None, web_port: int | None, shown: Device | FixedChassis
     ) -> None:
         # a switch that cannot listen on all its ports is not started at all
         try:
@@ -291,7 +292,7 @@ class EmulatedSwitch:
         if self.web is not None:
             await self.web.stop()
 
-    def _observe(self, event: Event) -> None:
+    def _observe(self, event: DeviceEvent) -> None:
         if isinstance(event, Booted):
             self._restart = asyncio.create_task(self._switch_up())
 

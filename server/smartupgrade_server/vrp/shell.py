@@ -22,27 +22,26 @@ from lxml import etree
 from smartupgrade_model.convert import smart_upgrade_config, ssl_policies
 from smartupgrade_model.display import render
 from smartupgrade_model.model import CONFIG_LEAVES, NAMESPACE, SSL_POLICY_NAME, SSL_POLICY_NAMESPACE
-
-from ..datastore.store import DatastoreName, Datastores
-from ..device import (
-    Booted,
-    Clock,
-    Event,
-    Identity,
-    Line,
-    Operation,
-    OperationRefusedError,
-    Rebooting,
-    Switch,
-    messages,
+from smartupgrade_server.datastore.store import DatastoreName, Datastores
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.clock import Clock
+from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
+from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
+from smartupgrade_server.device.switch import Identity, OperationRefusedError, Switch, UpgradeRun
+from smartupgrade_server.netconf.capabilities import BASE_NS
+from smartupgrade_server.netconf.errors import ErrorTag, RpcError
+from smartupgrade_server.vrp import outputs
+from smartupgrade_server.vrp.commands import SYNTAXES, Action
+from smartupgrade_server.vrp.editor import (
+    CTRL_C,
+    Complete,
+    Enter,
+    Help,
+    Interrupt,
+    LineEditor,
+    ReturnKey,
 )
-from ..models import supports_ap_upgrade, supports_smart_upgrade
-from ..netconf.capabilities import BASE_NS
-from ..netconf.errors import ErrorTag, RpcError
-from . import outputs
-from .commands import SYNTAXES, Action
-from .editor import CTRL_C, Complete, Enter, Help, Interrupt, LineEditor, ReturnKey
-from .grammar import (
+from smartupgrade_server.vrp.grammar import (
     ErrorKind,
     Keyword,
     Match,
@@ -81,7 +80,7 @@ _LEAFREF_APP_TAG = "instance-required"
 
 
 @dataclass(frozen=True)
-class Chassis:
+class FixedChassis:
     """A switch of a model without Smart Upgrade (S5731-L…): no emulator runs for it, so what
     ``display version`` and ``display esn`` show is fixed for the session's lifetime."""
 
@@ -96,7 +95,11 @@ class CommandLine:
     """The command line of one switch: what every session shares."""
 
     def __init__(
-        self, datastores: Datastores, device: Switch | Chassis, *, sysname: str = DEFAULT_SYSNAME
+        self,
+        datastores: Datastores,
+        device: Switch | FixedChassis,
+        *,
+        sysname: str = DEFAULT_SYSNAME,
     ) -> None:
         self.datastores = datastores
         self.device = device
@@ -123,14 +126,14 @@ class CommandLine:
             raise RuntimeError(f"{self.device.identity.model} has no Smart Upgrade")
         return self.device
 
-    def _observe(self, event: Event) -> None:
+    def _observe(self, event: DeviceEvent) -> None:
         if isinstance(event, Booted):
             self.booted_at = self.device.clock.now()
 
     def session(
         self, session_id: int, username: str, level: int, write: Callable[[str], None]
     ) -> Shell:
-        return Shell(self, User(session_id, username, level), write)
+        return Shell(self, ShellUser(session_id, username, level), write)
 
     def close(self) -> None:
         self._unsubscribe()
@@ -141,7 +144,7 @@ def _nothing() -> None:
 
 
 @dataclass(frozen=True)
-class User:
+class ShellUser:
     session_id: int
     name: str
     level: int
@@ -222,7 +225,7 @@ class _SessionOverError(Exception):
 
 
 class Shell:
-    def __init__(self, cli: CommandLine, user: User, write: Callable[[str], None]) -> None:
+    def __init__(self, cli: CommandLine, user: ShellUser, write: Callable[[str], None]) -> None:
         self.cli = cli
         self.user = user
         self.view = View.USER
@@ -275,7 +278,7 @@ class Shell:
             unsubscribe()
             self._idle.set()
 
-    def _observe(self, event: Event) -> None:
+    def _observe(self, event: DeviceEvent) -> None:
         if isinstance(event, Rebooting):
             self.end_of_input()
 
@@ -575,10 +578,10 @@ class Shell:
 
     # --- download and right-now ---------------------------------------------------------------
 
-    async def _operation(self, start: Callable[[], Awaitable[Operation]]) -> bool:
+    async def _operation(self, start: Callable[[], Awaitable[UpgradeRun]]) -> bool:
         """Print the operation's lines as the switch works; Ctrl+C cancels it. False when the
         switch goes down (right-now reboots it)."""
-        events: asyncio.Queue[Event] = asyncio.Queue()
+        events: asyncio.Queue[DeviceEvent] = asyncio.Queue()
         unsubscribe = self.cli.switch.subscribe(events.put_nowait)
         try:
             try:
@@ -618,7 +621,7 @@ class Shell:
         with contextlib.suppress(OperationRefusedError):
             self.cli.switch.cancel()
 
-    def _show(self, event: Event, operation_id: int) -> bool:
+    def _show(self, event: DeviceEvent, operation_id: int) -> bool:
         if isinstance(event, Rebooting):
             self._finish_transient()
             return False

@@ -8,7 +8,7 @@ import re
 
 from smartupgrade_model.convert import RawObject, ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
-from smartupgrade_server.device import Clock, ScaledClock, WallClock
+from smartupgrade_server.device.clock import Clock, ScaledClock, WallClock
 
 HOUP_DIR = "houp"
 # what a switch runs on its first start, unless told otherwise (both commands' defaults)

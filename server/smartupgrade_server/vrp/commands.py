@@ -17,8 +17,7 @@ from enum import StrEnum
 from typing import Final
 
 from smartupgrade_model.model import CONFIG_LEAVES, SSL_POLICY_NAME
-
-from .grammar import (
+from smartupgrade_server.vrp.grammar import (
     ALL_VIEWS,
     Keyword,
     Param,

@@ -2,7 +2,3 @@
 
 No sockets here: :mod:`~smartupgrade_server.transport.cli_ssh` carries a :class:`Shell` over SSH.
 """
-
-from .shell import DEFAULT_SYSNAME, Chassis, CommandLine, Shell, User
-
-__all__ = ["DEFAULT_SYSNAME", "Chassis", "CommandLine", "Shell", "User"]

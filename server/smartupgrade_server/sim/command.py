@@ -1,0 +1,296 @@
+"""``smartupgrade-sim``: an emulated switch and its HOUP, until interrupted (docs/server.md)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from smartupgrade_model.model import NAMESPACE, SmartUpgrade
+from smartupgrade_server.device.products import supports_ap_upgrade
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY, FactoryState, Identity
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
+from smartupgrade_server.sim.options import (
+    DEFAULT_AP_DEVICE_TYPE,
+    DEFAULT_AP_SOFTWARE,
+    DEFAULT_MODEL,
+    DEFAULT_PATCH,
+    DEFAULT_SOFTWARE,
+    FACTORY_SSL_POLICY,
+    HOUP_DIR,
+    byte_size,
+    clock_choice,
+    esn,
+    factory_config,
+    houp_route,
+    make_clock,
+)
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
+
+APP_NAME = "smartupgrade-sim"
+DEFAULT_NETCONF_PORT = 8830
+DEFAULT_CLI_PORT = 8022
+DEFAULT_WEB_PORT = 8443
+# clear of the NETCONF port, the VRP CLI (8022) and the web system (8443)
+DEFAULT_HOUP_PORT = 9443
+DEFAULT_HOUP_ADMIN_PORT = 9080
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    return _parser().parse_args(argv)
+
+
+def any_free_ports() -> list[str]:
+    """Options giving every listener of the sim (NETCONF, command line, web, HOUP) a port the
+    OS picks, as tests and benchmarks start sims that must not collide; read from the parser,
+    so that a new listener's flag is in them."""
+    return [
+        f"{flag}=0"
+        for action in _parser()._actions
+        for flag in action.option_strings
+        if flag.endswith("-port")
+    ]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=APP_NAME,
+        description="An emulated switch with Smart Upgrade, managed over NETCONF, and the "
+        "emulated upgrade server (HOUP) it talks to over HTTPS. Many switches in one process: "
+        f"{APP_NAME} fleet --help.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(user_data_dir(APP_NAME)),
+        help="the switch's host keys, users, startup datastore, state and flash; the HOUP's "
+        f"keys under {HOUP_DIR}/ (default: %(default)s)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="NETCONF address (%(default)s)")
+    parser.add_argument(
+        "--netconf-port",
+        type=int,
+        default=DEFAULT_NETCONF_PORT,
+        help="NETCONF/SSH port (%(default)s; 0: any)",
+    )
+    parser.add_argument(
+        "--cli-port",
+        type=int,
+        default=DEFAULT_CLI_PORT,
+        help="VRP command line over SSH (%(default)s; 0: any; -1: off; docs/cli-vrp.md)",
+    )
+    parser.add_argument(
+        "--web-port",
+        type=int,
+        default=DEFAULT_WEB_PORT,
+        help="web system over HTTPS (%(default)s; 0: any; -1: off; docs/web.md)",
+    )
+    parser.add_argument(
+        "--houp-port",
+        type=int,
+        default=DEFAULT_HOUP_PORT,
+        help="HOUP HTTPS port on 127.0.0.1 (%(default)s; 0: any)",
+    )
+    parser.add_argument(
+        "--houp-admin-port",
+        type=int,
+        default=DEFAULT_HOUP_ADMIN_PORT,
+        help="HOUP fault-injection port (plain HTTP) on 127.0.0.1 (%(default)s; 0: any)",
+    )
+    parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="switch model (%(default)s)")
+    parser.add_argument("--device-name", help="device name (default: the model)")
+    parser.add_argument("--esn", default=esn(1), help="ESN (%(default)s)")
+    parser.add_argument(
+        "--software", default=DEFAULT_SOFTWARE, help="software of a first start (%(default)s)"
+    )
+    parser.add_argument(
+        "--patch", default=DEFAULT_PATCH, help="patch of a first start (%(default)s; '': none)"
+    )
+    parser.add_argument(
+        "--ap-device-type",
+        help=f"the AP the switch manages (AP-capable models: {DEFAULT_AP_DEVICE_TYPE!r}; '': none)",
+    )
+    parser.add_argument(
+        "--ap-software",
+        default=DEFAULT_AP_SOFTWARE,
+        help="AP software of a first start (%(default)s)",
+    )
+    parser.add_argument(
+        "--flash-capacity",
+        type=byte_size,
+        default=DEFAULT_FLASH_CAPACITY,
+        help="flash size in bytes, or with K/M/G (default: %(default)s bytes)",
+    )
+    parser.add_argument(
+        "--clock",
+        type=clock_choice,
+        default="wall",
+        help="'wall' (default), or N: simulated time from now, N times real time",
+    )
+    parser.add_argument(
+        "--reboot-seconds",
+        type=float,
+        default=60.0,
+        help="how long the switch takes to reboot, in clock seconds (%(default)s)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
+    return parser
+
+
+def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> str:
+    """Python that binds the factory SSL policy, enables smart upgrade and checks the HOUP; for
+    a model without Smart Upgrade, that reads the running configuration."""
+    if not smart_upgrade:
+        return f"""\
+from ncclient import manager
+
+with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
+                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     look_for_keys=False, allow_agent=False) as m:
+    print(m.get_config(source="running"))
+"""
+    return f"""\
+from ncclient import manager
+from ncclient.xml_ import to_ele
+
+SU = "{NAMESPACE}"
+with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
+                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     look_for_keys=False, allow_agent=False) as m:
+    m.edit_config(target="running", config=f'''<config><smart-upgrade xmlns="{{SU}}">
+        <ssl-policy>{FACTORY_SSL_POLICY}</ssl-policy><enabled>true</enabled>
+        </smart-upgrade></config>''')
+    print(m.dispatch(to_ele(f'<refresh xmlns="{{SU}}"/>')))
+    print(m.get(filter=("subtree", f'<smart-upgrade xmlns="{{SU}}"/>')))
+"""
+
+
+@dataclass(frozen=True)
+class Listening:
+    host: str
+    netconf_port: int
+    houp_port: int
+    houp_admin_port: int
+    data_dir: Path
+
+
+def connect_help(listening: Listening, describe_switch: str, *, smart_upgrade: bool) -> str:
+    default = SmartUpgrade()
+    houp_dir = listening.data_dir / HOUP_DIR
+    snippet = quick_start_snippet(
+        listening.host, listening.netconf_port, smart_upgrade=smart_upgrade
+    )
+    purpose = (
+        "bind the policy, enable, check for a new version"
+        if smart_upgrade
+        else "read the running configuration; this model has no Smart Upgrade"
+    )
+    indented = "".join(f"    {line}\n" if line else "\n" for line in snippet.splitlines())
+    users = listening.data_dir / USERS_FILE
+    return f"""\
+NETCONF over SSH on {listening.host}:{listening.netconf_port} (subsystem netconf)
+  credentials: {DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {users}
+  startup datastore: {listening.data_dir / "startup.json"} (running starts from it; save with
+  copy-config running -> startup)
+  switch: {describe_switch}
+HOUP over HTTPS on 127.0.0.1:{listening.houp_port}; the switch reaches it as its default
+  {default.url}:{default.https_port} (host table), and trusts its CA through the factory SSL
+  policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
+HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, PUT JSON, DELETE),
+  /settings, /stats; e.g. curl -X PUT -d '{{"expired_certificate": true}}' \\
+  http://127.0.0.1:{listening.houp_admin_port}/faults  (docs/houp.md)
+
+Quick start with ncclient ({purpose}):
+
+{indented}
+Serving until Ctrl+C or SIGTERM."""
+
+
+async def serve(arguments: argparse.Namespace) -> None:
+    data_dir: Path = arguments.data_dir
+    model: str = arguments.model
+    ap_device_type = arguments.ap_device_type
+    if ap_device_type is None:
+        ap_device_type = DEFAULT_AP_DEVICE_TYPE if supports_ap_upgrade(model) else ""
+    houp = await HoupServer.start(
+        data_dir / HOUP_DIR,
+        port=arguments.houp_port,
+        admin_port=arguments.houp_admin_port,
+        catalogue=arguments.catalogue,
+    )
+    try:
+        hosts, port_forwards = houp_route(houp.host, houp.port)
+        identity = Identity(
+            model, arguments.device_name or model, arguments.esn, ap_device_type or None
+        )
+        factory = FactoryState(
+            arguments.software,
+            arguments.patch or None,
+            arguments.ap_software if ap_device_type else None,
+        )
+        switch = await EmulatedSwitch.start(
+            data_dir,
+            identity=identity,
+            factory=factory,
+            houp_public_key=houp.signing_public_key,
+            clock=make_clock(arguments.clock),
+            host=arguments.host,
+            port=arguments.netconf_port,
+            cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
+            web_port=None if arguments.web_port < 0 else arguments.web_port,
+            factory_config=factory_config(houp.ca_cert_pem),
+            flash_capacity=arguments.flash_capacity,
+            hosts=hosts,
+            port_forwards=port_forwards,
+            reboot_duration=timedelta(seconds=arguments.reboot_seconds),
+        )
+    except BaseException:
+        await houp.close()
+        raise
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    if switch.smart_upgrade:
+        software, patch = switch.device.software_version, switch.device.patch_version
+        ap_software = switch.device.ap_software_version
+    else:
+        software, patch, ap_software = factory.software, factory.patch, None
+        print(
+            f"{model} does not support Smart Upgrade: serving NETCONF without the "
+            "smart-upgrade module",
+            flush=True,
+        )
+    describe = (
+        f"{model} {identity.device_name}, ESN {identity.esn}, software "
+        f"{software}, patch {patch or '-'}"
+        + (f", AP {ap_device_type} {ap_software}" if ap_device_type else "")
+        + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
+    )
+    listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
+    print(connect_help(listening, describe, smart_upgrade=switch.smart_upgrade), flush=True)
+    if switch.cli_port is not None:
+        print(
+            f"VRP command line over SSH on {arguments.host}:{switch.cli_port}: "
+            f"ssh -p {switch.cli_port} {DEFAULT_USERNAME}@{arguments.host}",
+            flush=True,
+        )
+    if switch.web is not None:
+        print(
+            f"Web system over HTTPS on {switch.web.url} (same users; the switch's own "
+            f"certificate: {switch.web.certificate.cert_path})",
+            flush=True,
+        )
+    try:
+        await stop.wait()
+    finally:
+        await switch.close()
+        await houp.close()
