@@ -1,7 +1,10 @@
 """Configuration changes, one function per command of the switch and its ``undo`` form.
 
-Each function checks its argument against the YANG module (lengths, ranges and patterns from
-:data:`~smartupgrade_model.model.CONFIG_LEAVES`) and returns an :class:`Edit`; nothing is sent.
+The functions of the seed's ``smart-upgrade`` commands are generated from their table
+(:data:`~smartupgrade_model.commands.CONFIG_COMMANDS`) by ``tools/codegen``: each is
+:func:`edit_of` or :func:`undo_of` of its command. Each checks its arguments against the YANG
+module (lengths, ranges and patterns from :data:`~smartupgrade_model.model.CONFIG_LEAVES`) and
+returns an :class:`Edit`; nothing is sent.
 :func:`smartupgrade_client.messages.edit_config` combines any number of them into one
 ``<edit-config>``, so the seed's ``smart-upgrade ssl-policy houp`` and ``smart-upgrade enable``
 can be one transaction::
@@ -21,6 +24,8 @@ from datetime import datetime
 from typing import Literal
 
 from smartupgrade_client.errors import InvalidArgument
+from smartupgrade_model.commands import CONFIG_COMMANDS, TIME_SYNTAX, ConfigCommand, ValueKind
+from smartupgrade_model.convert import ROOT
 from smartupgrade_model.display import SCHEDULE_FORMAT
 from smartupgrade_model.model import (
     CONFIG_LEAVES,
@@ -32,17 +37,9 @@ from smartupgrade_model.model import (
 
 EditOperation = Literal["merge", "replace", "create", "delete", "remove"]
 
-_URL = CONFIG_LEAVES["/smart-upgrade/url"]
-_HTTPS_PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]
-_SSL_POLICY = CONFIG_LEAVES["/smart-upgrade/ssl-policy"]
-_VERIFY_SERVER = CONFIG_LEAVES["/smart-upgrade/verify-server"]
-_ENABLED = CONFIG_LEAVES["/smart-upgrade/enabled"]
-_WEB_PROMPT = CONFIG_LEAVES["/smart-upgrade/web-prompt"]
-_AP_ENABLED = CONFIG_LEAVES["/smart-upgrade/ap/enabled"]
+_NAMESPACES = {ROOT: NAMESPACE, SSL_POLICY_NAME.path[0]: SSL_POLICY_NAMESPACE}
+# the first time of the schedule, whose name messages about a schedule time give by default
 _DOWNLOAD_AT = CONFIG_LEAVES["/smart-upgrade/schedule/download-at"]
-_REBOOT_AT = CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"]
-
-_NAMESPACES = {_URL.path[0]: NAMESPACE, SSL_POLICY_NAME.path[0]: SSL_POLICY_NAMESPACE}
 
 
 @dataclass(frozen=True)
@@ -80,96 +77,10 @@ def _spans(spans: tuple[tuple[int, int], ...]) -> str:
     return " or ".join(f"{low}..{high}" for low, high in spans)
 
 
-def _set(spec: LeafSpec, text: str) -> Edit:
-    return Edit(spec.path, _check(spec, text))
-
-
-def _boolean(spec: LeafSpec, value: bool) -> Edit:
-    return Edit(spec.path, "true" if value else "false")
-
-
-def _remove(path: tuple[str, ...]) -> Edit:
-    return Edit(path, operation="remove")
-
-
-def set_url(host: str) -> Edit:
-    """``smart-upgrade url host``: the HOUP or proxy server (IP address or domain name)."""
-    return _set(_URL, host)
-
-
-def undo_url() -> Edit:
-    """``undo smart-upgrade url``: back to the default server."""
-    return _remove(_URL.path)
-
-
-def set_https_port(port: int) -> Edit:
-    """``smart-upgrade https-port https-port``."""
-    if not any(low <= port <= high for low, high in _HTTPS_PORT.ranges):
-        raise InvalidArgument(
-            f"{'/'.join(_HTTPS_PORT.path)}: {port} is not in {_spans(_HTTPS_PORT.ranges)}"
-        )
-    return Edit(_HTTPS_PORT.path, str(port))
-
-
-def undo_https_port() -> Edit:
-    """``undo smart-upgrade https-port``: back to the default port."""
-    return _remove(_HTTPS_PORT.path)
-
-
 def policy_name(name: str) -> str:
     """An SSL policy name in the module's canonical form: checked, then lower-cased, since the
     switch compares names case-insensitively (docs/yang.md)."""
     return _check(SSL_POLICY_NAME, name).lower()
-
-
-def set_ssl_policy(name: str) -> Edit:
-    """``smart-upgrade ssl-policy policy-name``: bind an existing SSL policy."""
-    return Edit(_SSL_POLICY.path, _check(_SSL_POLICY, policy_name(name)))
-
-
-def undo_ssl_policy() -> Edit:
-    """``undo smart-upgrade ssl-policy``: unbind the SSL policy."""
-    return _remove(_SSL_POLICY.path)
-
-
-def disable_verify_server() -> Edit:
-    """``smart-upgrade verify-server disable``."""
-    return _boolean(_VERIFY_SERVER, False)
-
-
-def undo_disable_verify_server() -> Edit:
-    """``undo smart-upgrade verify-server disable``: verify the server again (the default)."""
-    return _remove(_VERIFY_SERVER.path)
-
-
-def disable_web_prompt() -> Edit:
-    """``smart-upgrade web-prompt disable``."""
-    return _boolean(_WEB_PROMPT, False)
-
-
-def undo_disable_web_prompt() -> Edit:
-    """``undo smart-upgrade web-prompt disable``: prompt on the web system again (the default)."""
-    return _remove(_WEB_PROMPT.path)
-
-
-def enable() -> Edit:
-    """``smart-upgrade enable``; the server refuses it while no SSL policy is bound."""
-    return _boolean(_ENABLED, True)
-
-
-def disable() -> Edit:
-    """``undo smart-upgrade enable``; the server also cancels a scheduled upgrade."""
-    return _remove(_ENABLED.path)
-
-
-def enable_ap() -> Edit:
-    """``smart-upgrade ap enable`` (models with the ``ap-upgrade`` feature; needs ``enable``)."""
-    return _boolean(_AP_ENABLED, True)
-
-
-def disable_ap() -> Edit:
-    """``undo smart-upgrade ap enable``."""
-    return _remove(_AP_ENABLED.path)
 
 
 def schedule_time(value: datetime | str, spec: LeafSpec = _DOWNLOAD_AT) -> str:
@@ -188,27 +99,58 @@ def schedule_time(value: datetime | str, spec: LeafSpec = _DOWNLOAD_AT) -> str:
     else:
         match = re.fullmatch(r"\s*(\d+)-(\d+)-(\d+) +(\d+):(\d+):(\d+)\s*", value)
         if match is None:
-            raise InvalidArgument(f"{'/'.join(spec.path)}: {value!r} is not YYYY-MM-DD HH:MM:SS")
+            raise InvalidArgument(f"{'/'.join(spec.path)}: {value!r} is not {TIME_SYNTAX}")
         year, month, day, hour, minute, second = match.groups()
         text = f"{year}-{month:0>2}-{day:0>2} {hour:0>2}:{minute:0>2}:{second:0>2}"
     return _check(spec, text)
 
 
-def schedule(download_at: datetime | str, reboot_at: datetime | str | None = None) -> Edit:
-    """``smart-upgrade schedule download at T [reboot at T2]``, replacing any earlier schedule.
-
-    That the download time lies in the switch's future and the reboot after the download is
-    the server's to check (``download-time-not-in-future``, ``reboot-not-after-download``).
-    """
-    children = [(_DOWNLOAD_AT.path[-1], schedule_time(download_at, _DOWNLOAD_AT))]
-    if reboot_at is not None:
-        children.append((_REBOOT_AT.path[-1], schedule_time(reboot_at, _REBOOT_AT)))
-    return Edit(_DOWNLOAD_AT.path[:-1], children=tuple(children), operation="replace")
+def _number(spec: LeafSpec, value: object) -> str:
+    name = "/".join(spec.path)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidArgument(f"{name}: {value!r} is not an integer")
+    if not any(low <= value <= high for low, high in spec.ranges):
+        raise InvalidArgument(f"{name}: {value} is not in {_spans(spec.ranges)}")
+    return str(value)
 
 
-def unschedule() -> Edit:
-    """``undo smart-upgrade schedule``."""
-    return _remove(_DOWNLOAD_AT.path[:-1])
+def _argument(command: ConfigCommand, index: int, value: object) -> str | None:
+    """The text of one argument of a command, checked against its leaf."""
+    parameter = command.parameters[index]
+    spec = parameter.leaf
+    if value is None:
+        if not parameter.optional:
+            raise InvalidArgument(f"{'/'.join(spec.path)}: a value is needed")
+        return None
+    if parameter.kind is ValueKind.NUMBER:
+        return _number(spec, value)
+    if parameter.kind is ValueKind.TIME and isinstance(value, datetime | str):
+        return schedule_time(value, spec)
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{'/'.join(spec.path)}: {value!r} is not a string")
+    text = _check(spec, value)
+    # the canonical form of a value the switch compares in any case (docs/yang.md)
+    return text.lower() if parameter.case_insensitive else text
+
+
+def edit_of(command: ConfigCommand, *arguments: object) -> Edit:
+    """The edit of a seed command (a row of
+    :data:`~smartupgrade_model.commands.CONFIG_COMMANDS`) with its arguments in order, None for
+    an optional one left out: a merge of its leaf, or its container replaced whole."""
+    if len(arguments) != len(command.parameters):
+        raise TypeError(f"{command.text} takes {len(command.parameters)} arguments")
+    texts = [_argument(command, index, value) for index, value in enumerate(arguments)]
+    values = command.values(texts)
+    if not command.replaces:
+        ((leaf, text),) = values
+        return Edit(leaf.path, text)
+    children = tuple((leaf.path[-1], text) for leaf, text in values)
+    return Edit(command.node, children=children, operation="replace")
+
+
+def undo_of(command: ConfigCommand) -> Edit:
+    """The edit of a seed command's ``undo`` form: its node removed, back to the default."""
+    return Edit(command.node, operation="remove")
 
 
 def create_ssl_policy(name: str, trusted_ca: Iterable[str] = ()) -> Edit:
@@ -229,3 +171,151 @@ def delete_ssl_policy(name: str) -> Edit:
         children=((SSL_POLICY_NAME.path[-1], policy_name(name)),),
         operation="delete",
     )
+
+
+# --- generated by tools/codegen from smartupgrade_model.commands: do not edit ---
+
+
+def set_url(host: str) -> Edit:
+    """``smart-upgrade url host``: configures the URL of a proxy server.
+
+    ``host``: the URL or IP address of a proxy server (``/smart-upgrade/url``).
+    """
+    return edit_of(CONFIG_COMMANDS["url"], host)
+
+
+def undo_url() -> Edit:
+    """``undo smart-upgrade url``: cancels the configured URL of a proxy server.
+
+    Removes the node, which brings back the module's default, ``s.houp.huawei.com``.
+    """
+    return undo_of(CONFIG_COMMANDS["url"])
+
+
+def set_https_port(port: int) -> Edit:
+    """``smart-upgrade https-port https-port``: configures the HTTPS port number of a proxy server.
+
+    ``port``: the HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
+    """
+    return edit_of(CONFIG_COMMANDS["https-port"], port)
+
+
+def undo_https_port() -> Edit:
+    """``undo smart-upgrade https-port``: cancels the configured HTTPS port number of a proxy
+    server.
+
+    Removes the node, which brings back the module's default, ``443``.
+    """
+    return undo_of(CONFIG_COMMANDS["https-port"])
+
+
+def set_ssl_policy(name: str) -> Edit:
+    """``smart-upgrade ssl-policy policy-name``: binds an SSL policy to smart upgrade.
+
+    ``name``: the name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case, sent
+    in lower case.
+    """
+    return edit_of(CONFIG_COMMANDS["ssl-policy"], name)
+
+
+def undo_ssl_policy() -> Edit:
+    """``undo smart-upgrade ssl-policy``: unbinds an SSL policy from smart upgrade.
+
+    Removes the node, which brings back the module's default.
+    """
+    return undo_of(CONFIG_COMMANDS["ssl-policy"])
+
+
+def disable_verify_server() -> Edit:
+    """``smart-upgrade verify-server disable``: disables the server certificate verification
+    function.
+    """
+    return edit_of(CONFIG_COMMANDS["verify-server disable"])
+
+
+def undo_disable_verify_server() -> Edit:
+    """``undo smart-upgrade verify-server disable``: enables the server certificate verification
+    function.
+
+    Removes the node, which brings back the module's default, ``true``.
+    """
+    return undo_of(CONFIG_COMMANDS["verify-server disable"])
+
+
+def disable_web_prompt() -> Edit:
+    """``smart-upgrade web-prompt disable``: disables web prompt for smart upgrade."""
+    return edit_of(CONFIG_COMMANDS["web-prompt disable"])
+
+
+def undo_disable_web_prompt() -> Edit:
+    """``undo smart-upgrade web-prompt disable``: enables web prompt for smart upgrade.
+
+    Removes the node, which brings back the module's default, ``true``.
+    """
+    return undo_of(CONFIG_COMMANDS["web-prompt disable"])
+
+
+def enable() -> Edit:
+    """``smart-upgrade enable``: enables smart upgrade.
+
+    The server checks: Smart upgrade cannot be enabled before an SSL policy is bound (smart-upgrade
+    ssl-policy policy-name).
+    """
+    return edit_of(CONFIG_COMMANDS["enable"])
+
+
+def disable() -> Edit:
+    """``undo smart-upgrade enable``: disables smart upgrade.
+
+    Removes the node, which brings back the module's default, ``false``.
+    """
+    return undo_of(CONFIG_COMMANDS["enable"])
+
+
+def enable_ap() -> Edit:
+    """``smart-upgrade ap enable``: enables smart upgrade for APs.
+
+    Only on models with the ``ap-upgrade`` feature.
+
+    The server checks: Smart upgrade for APs cannot be enabled before smart upgrade is enabled
+    (smart-upgrade enable).
+    """
+    return edit_of(CONFIG_COMMANDS["ap enable"])
+
+
+def disable_ap() -> Edit:
+    """``undo smart-upgrade ap enable``: disables smart upgrade for APs.
+
+    Removes the node, which brings back the module's default, ``false``.
+    """
+    return undo_of(CONFIG_COMMANDS["ap enable"])
+
+
+def schedule(download_at: datetime | str, reboot_at: datetime | str | None = None) -> Edit:
+    """``smart-upgrade schedule download at download-time [ reboot at reboot-time ]``: configures
+    the scheduled smart upgrade function on a switch.
+
+    ``download_at``: the time when a switch downloads system files
+    (``/smart-upgrade/schedule/download-at``); a naive ``datetime`` in the switch's local time, or
+    the seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not.
+
+    ``reboot_at``: the time when a switch restarts after an upgrade
+    (``/smart-upgrade/schedule/reboot-at``); a naive ``datetime`` in the switch's local time, or the
+    seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not; may be left out.
+
+    Replaces the whole ``schedule``, an earlier one too.
+
+    The server checks: The reboot time must be later than the download time.
+    """
+    return edit_of(CONFIG_COMMANDS["schedule"], download_at, reboot_at)
+
+
+def unschedule() -> Edit:
+    """``undo smart-upgrade schedule``: disables the scheduled smart upgrade function on a switch.
+
+    Removes the node, which brings back the module's default.
+    """
+    return undo_of(CONFIG_COMMANDS["schedule"])
+
+
+# --- end of the generated code ---

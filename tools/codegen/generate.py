@@ -4,8 +4,9 @@
     .venv/bin/python -m tools.codegen.generate --check  # exit 1 if any file is stale
 
 Outputs: the Python model constants, enumerations and dataclasses of the ``smartupgrade_model``
-package that the server and the client share, ``docs/yang-tree.txt`` (``pyang -f tree``) and
-``docs/yang-reference.md``.
+package that the server and the client share, ``docs/yang-tree.txt`` (``pyang -f tree``),
+``docs/yang-reference.md``, and the SDK's code of the seed's configuration commands
+(:mod:`tools.codegen.sdk`, from :mod:`smartupgrade_model.commands`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from tools.codegen import sdk
 from tools.codegen.yang_reader import (
     REPO_ROOT,
     YANG_DIR,
@@ -370,6 +372,8 @@ def expected_files() -> dict[Path, str]:
     files = {PYTHON_TARGET: python_source(model)}
     files[TREE_TARGET] = tree_source()
     files[REFERENCE_TARGET] = reference_source(model)
+    for path, generate in sdk.TARGETS.items():
+        files[path] = _ruff_format(sdk.with_generated(path, generate))
     return files
 
 

@@ -1,29 +1,35 @@
 """The switch's parameter checks, made before anything is sent.
 
 Every limit comes from the module (:data:`~smartupgrade_model.model.CONFIG_LEAVES`,
-:data:`~smartupgrade_model.model.CONSTRAINTS`); the messages say what a valid value looks like,
-the way the switch's command line rejects a wrong parameter before it reaches the system.
+:data:`~smartupgrade_model.model.CONSTRAINTS`), each parameter's check from its kind in the
+table of the seed's commands (:data:`~smartupgrade_model.commands.CONFIG_COMMANDS`); the
+messages say what a valid value looks like, the way the switch's command line rejects a wrong
+parameter before it reaches the system.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from smartupgrade_client import edits
 from smartupgrade_client.errors import InvalidArgument
+from smartupgrade_model.commands import (
+    CONFIG_COMMANDS,
+    TIME_SYNTAX,
+    ConfigCommand,
+    ConfigParameter,
+    ValueKind,
+)
 from smartupgrade_model.display import SCHEDULE_FORMAT
-from smartupgrade_model.model import CONFIG_LEAVES, CONSTRAINTS, SSL_POLICY_NAME, LeafSpec
+from smartupgrade_model.model import CONSTRAINTS, SSL_POLICY_NAME, LeafSpec
 
-URL = CONFIG_LEAVES["/smart-upgrade/url"]
-HTTPS_PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]
-SSL_POLICY = CONFIG_LEAVES["/smart-upgrade/ssl-policy"]
-DOWNLOAD_AT = CONFIG_LEAVES["/smart-upgrade/schedule/download-at"]
-REBOOT_AT = CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"]
+(HOST,) = CONFIG_COMMANDS["url"].parameters
+(HTTPS_PORT,) = CONFIG_COMMANDS["https-port"].parameters
 REBOOT_AFTER_DOWNLOAD = CONSTRAINTS["reboot-not-after-download"]
 
-# How the seed writes the schedule format (the module's pattern is its zero-padded form).
-SCHEDULE_SYNTAX = "YYYY-MM-DD HH:MM:SS"
+SCHEDULE_SYNTAX = TIME_SYNTAX
 
 
 class UsageError(Exception):
@@ -52,30 +58,55 @@ def _text(spec: LeafSpec, text: str, what: str) -> str:
     return text
 
 
+def _number(parameter: ConfigParameter, text: str) -> int:
+    spec, what = parameter.leaf, parameter.what
+    try:
+        number = int(text, 10)
+    except ValueError:
+        raise UsageError(f"Invalid {what} {text!r}: give {_requirement(spec)}.") from None
+    if not any(low <= number <= high for low, high in spec.ranges):
+        raise UsageError(f"{what} {number} is out of range: give {_requirement(spec)}.")
+    return number
+
+
+def argument(parameter: ConfigParameter, text: str) -> str | int:
+    """A parameter of one of the seed's commands, by its kind."""
+    match parameter.kind:
+        case ValueKind.NUMBER:
+            return _number(parameter, text)
+        case ValueKind.TIME:
+            return schedule_time(text, parameter.leaf, parameter.what)
+        case ValueKind.TEXT:
+            return _text(parameter.leaf, text, parameter.what)
+
+
+def arguments(command: ConfigCommand, texts: Sequence[str | None]) -> tuple[str | int | None, ...]:
+    """A command's parameters, each by its kind, then the module's rules between them."""
+    values = tuple(
+        None if text is None else argument(parameter, text)
+        for parameter, text in zip(command.parameters, texts, strict=True)
+    )
+    if command.node == REBOOT_AFTER_DOWNLOAD.path:
+        download, reboot = values
+        # Zero-padded times of one format compare as text.
+        if reboot is not None and str(reboot) <= str(download):
+            raise UsageError(REBOOT_AFTER_DOWNLOAD.message)
+    return values
+
+
 def url(text: str) -> str:
     """``smart-upgrade url host``."""
-    return _text(URL, text, "host")
+    return _text(HOST.leaf, text, HOST.what)
 
 
 def https_port(text: str) -> int:
     """``smart-upgrade https-port https-port``."""
-    try:
-        port = int(text, 10)
-    except ValueError:
-        raise UsageError(f"Invalid HTTPS port {text!r}: give {_requirement(HTTPS_PORT)}.") from None
-    if not any(low <= port <= high for low, high in HTTPS_PORT.ranges):
-        raise UsageError(f"HTTPS port {port} is out of range: give {_requirement(HTTPS_PORT)}.")
-    return port
+    return _number(HTTPS_PORT, text)
 
 
 def policy_name(text: str) -> str:
-    """An SSL policy name (``smart-upgrade ssl-policy`` and ``ssl policy``)."""
+    """An SSL policy name (``ssl policy``)."""
     return _text(SSL_POLICY_NAME, text, "SSL policy name")
-
-
-def bound_policy_name(text: str) -> str:
-    """``smart-upgrade ssl-policy policy-name``."""
-    return _text(SSL_POLICY, text, "SSL policy name")
 
 
 def schedule_time(text: str, spec: LeafSpec, what: str) -> str:
@@ -92,17 +123,3 @@ def schedule_time(text: str, spec: LeafSpec, what: str) -> str:
     except ValueError as error:
         raise UsageError(f"Invalid {what} {text!r}: {error}.") from None
     return padded
-
-
-def schedule(download_at: str, reboot_at: str | None) -> tuple[str, str | None]:
-    """``smart-upgrade schedule download at T [reboot at T2]``; the reboot must come after the
-    download (the module's constraint). That the download lies in the switch's future only the
-    switch can tell."""
-    download = schedule_time(download_at, DOWNLOAD_AT, "download time")
-    if reboot_at is None:
-        return download, None
-    reboot = schedule_time(reboot_at, REBOOT_AT, "reboot time")
-    # Zero-padded times of one format compare as text.
-    if reboot <= download:
-        raise UsageError(REBOOT_AFTER_DOWNLOAD.message)
-    return download, reboot

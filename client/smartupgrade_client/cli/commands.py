@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from smartupgrade_client import edits, messages, parsers, rfc7951
@@ -21,6 +22,7 @@ from smartupgrade_client.cli.ui import Ui, section
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import ConnectionLost, RpcTimeout
+from smartupgrade_model.commands import CONFIG_COMMANDS, ConfigCommand, ConfigParameter, ValueKind
 from smartupgrade_model.display import render
 from smartupgrade_model.model import (
     FileKind,
@@ -123,35 +125,58 @@ def ssl_policy_delete(client: SmartUpgradeClient, args: argparse.Namespace, ui: 
     return OK
 
 
-def schedule_arguments(words: Sequence[str]) -> tuple[str, str | None]:
+def usage(command: ConfigCommand, time: str = checks.SCHEDULE_SYNTAX) -> str:
+    """A command's words and parameters as this tool takes them (``ap enable``, ``https-port
+    PORT``, ``schedule download at T [reboot at T2]``), a time written as ``time``."""
+    forms = (f"[{_form(p, time)}]" if p.optional else _form(p, time) for p in command.parameters)
+    return " ".join([*command.keywords, *forms])
+
+
+def metavar(parameter: ConfigParameter) -> str:
+    return parameter.argument.upper()
+
+
+def _form(parameter: ConfigParameter, time: str = checks.SCHEDULE_SYNTAX) -> str:
+    value = time if parameter.kind is ValueKind.TIME else metavar(parameter)
+    return " ".join([*(w.word for w in parameter.after), value])
+
+
+def _introduced(parameter: ConfigParameter, words: Sequence[str]) -> bool:
+    keywords = [w.word for w in parameter.after]
+    return len(words) > len(keywords) and list(words[: len(keywords)]) == keywords
+
+
+def keyword_arguments(command: ConfigCommand, words: Sequence[str]) -> tuple[object, ...]:
+    """The checked values of a command whose parameters follow their keywords (``download at
+    T [reboot at T2]``), as the switch reads them; a value may be one quoted word or several."""
+    parameters = command.parameters
+    rest = " ".join(words).split()
+    if not _introduced(parameters[0], rest):
+        raise checks.UsageError(f"Incomplete command: give {usage(command)}.")
+    texts: list[str | None] = [None] * len(parameters)
+    for index, parameter in enumerate(parameters):
+        rest = rest[len(parameter.after) :]
+        following = parameters[index + 1] if index + 1 < len(parameters) else None
+        start = following.after[0].word if following is not None else None
+        cut = rest.index(start) if start in rest else len(rest)
+        texts[index], rest = " ".join(rest[:cut]), rest[cut:]
+        if not rest:
+            break
+        assert following is not None
+        if not _introduced(following, rest):
+            raise checks.UsageError(f"Incomplete command: give {_form(following)}.")
+    return checks.arguments(command, texts)
+
+
+def schedule_arguments(words: Sequence[str]) -> tuple[object, ...]:
     """``download at T [reboot at T2]`` as the switch reads it; a time may be one quoted word
     or its date and time as two."""
-    text = " ".join(words).split()
-    if len(text) < 3 or text[:2] != ["download", "at"]:
-        raise checks.UsageError(
-            f"Incomplete command: give schedule download at {checks.SCHEDULE_SYNTAX} "
-            f"[reboot at {checks.SCHEDULE_SYNTAX}]."
-        )
-    rest = text[2:]
-    if "reboot" in rest:
-        cut = rest.index("reboot")
-        download, after = rest[:cut], rest[cut + 1 :]
-        if not after or after[0] != "at" or len(after) == 1:
-            raise checks.UsageError(f"Incomplete command: give reboot at {checks.SCHEDULE_SYNTAX}.")
-        return checks.schedule(" ".join(download), " ".join(after[1:]))
-    return checks.schedule(" ".join(rest), None)
+    return keyword_arguments(CONFIG_COMMANDS["schedule"], words)
 
 
 # The undo forms of the seed's commands; the key is what follows ``undo``.
 UNDO_FORMS: dict[tuple[str, ...], Callable[[], Edit]] = {
-    ("url",): edits.undo_url,
-    ("https-port",): edits.undo_https_port,
-    ("ssl-policy",): edits.undo_ssl_policy,
-    ("enable",): edits.disable,
-    ("ap", "enable"): edits.disable_ap,
-    ("schedule",): edits.unschedule,
-    ("verify-server", "disable"): edits.undo_disable_verify_server,
-    ("web-prompt", "disable"): edits.undo_disable_web_prompt,
+    command.keywords: partial(edits.undo_of, command) for command in CONFIG_COMMANDS.values()
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import NoReturn, TypeVar
 
 from smartupgrade_client import edits
@@ -16,7 +17,8 @@ from smartupgrade_client.cli import checks, commands
 from smartupgrade_client.cli.exit_codes import ExitCode, epilog
 from smartupgrade_client.cli.ui import Ui
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_client.edits import Edit
+from smartupgrade_model.commands import CONFIG_COMMANDS, PREFIX, ConfigCommand, ConfigParameter
+from smartupgrade_model.convert import field_name
 
 PROG = "smartupgrade"
 T = TypeVar("T")
@@ -38,14 +40,15 @@ class Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"Error: {message}\n       See '{self.prog} --help'.\n")
 
 
-def _checked(check: Callable[[str], T]) -> Callable[[str], T]:
+def _checked(check: Callable[[str], T], name: str) -> Callable[[str], T]:
     def convert(text: str) -> T:
         try:
             return check(text)
         except checks.UsageError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 
-    convert.__name__ = check.__name__
+    # what argparse calls the type in its own messages
+    convert.__name__ = name
     return convert
 
 
@@ -115,14 +118,6 @@ def password(args: argparse.Namespace) -> str | None:
     return None if args.key else DEFAULT_PASSWORD
 
 
-def _edit(build: Callable[[argparse.Namespace], Edit]) -> commands.Handler:
-    def run(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> commands.Outcome:
-        client.configure(build(args))
-        return commands.OK
-
-    return run
-
-
 def _prepared_edit(
     client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui
 ) -> commands.Outcome:
@@ -134,8 +129,12 @@ def _prepare_undo(args: argparse.Namespace) -> None:
     args.edit = commands.undo_edit(args.words)
 
 
-def _prepare_schedule(args: argparse.Namespace) -> None:
-    args.edit = edits.schedule(*commands.schedule_arguments(args.words))
+def _prepare_config(seed_command: ConfigCommand, args: argparse.Namespace) -> None:
+    if _spelled_out(seed_command):
+        values = commands.keyword_arguments(seed_command, args.words)
+    else:
+        values = tuple(getattr(args, _dest(p)) for p in seed_command.parameters)
+    args.edit = edits.edit_of(seed_command, *values)
 
 
 def _prepare_trusted_ca(args: argparse.Namespace) -> None:
@@ -153,6 +152,43 @@ def prepare(args: argparse.Namespace) -> None:
 def _keyword(parser: argparse.ArgumentParser, word: str) -> None:
     """A fixed word of the switch's syntax (``ap enable``, ``verify-server disable``)."""
     parser.add_argument("keyword", choices=[word], metavar=word, help=f"the word {word!r}")
+
+
+def _spelled_out(seed_command: ConfigCommand) -> bool:
+    """Whether the command's parameters follow their own keywords (``download at T``): the
+    words after the command are read as the switch reads them."""
+    return any(p.after for p in seed_command.parameters)
+
+
+def _dest(parameter: ConfigParameter) -> str:
+    # the leaf's name: the argument's (host) would be --host, the switch's address
+    return field_name(parameter.leaf.path[-1])
+
+
+def _config_command(
+    command: Callable[[str, str, commands.Handler], argparse.ArgumentParser],
+    seed_command: ConfigCommand,
+) -> None:
+    """The subcommand of one of the seed's configuration commands."""
+    parser = command(
+        seed_command.subcommand,
+        f"{PREFIX} {commands.usage(seed_command)}: {seed_command.help}",
+        _prepared_edit,
+    )
+    parser.set_defaults(prepare=partial(_prepare_config, seed_command))
+    for word in seed_command.keywords[1:]:
+        _keyword(parser, word)
+    if _spelled_out(seed_command):
+        words = commands.usage(seed_command, time="TIME").split()[len(seed_command.keywords) :]
+        parser.add_argument("words", nargs="+", metavar=" ".join(words))
+        return
+    for parameter in seed_command.parameters:
+        parser.add_argument(
+            _dest(parameter),
+            type=_checked(partial(checks.argument, parameter), parameter.name),
+            metavar=commands.metavar(parameter),
+            help=parameter.help,
+        )
 
 
 def add_commands(
@@ -187,60 +223,8 @@ def add_commands(
     )
     command("refresh", "check the version with the HOUP now", commands.refresh)
 
-    url = command(
-        "url",
-        "smart-upgrade url HOST: the HOUP or proxy server",
-        _edit(lambda args: edits.set_url(args.url)),
-    )
-    # dest url, not host: --host is the switch's address
-    url.add_argument("url", type=_checked(checks.url), metavar="HOST")
-    port = command(
-        "https-port",
-        "smart-upgrade https-port PORT",
-        _edit(lambda args: edits.set_https_port(args.https_port)),
-    )
-    port.add_argument("https_port", type=_checked(checks.https_port), metavar="PORT")
-    policy = command(
-        "ssl-policy",
-        "smart-upgrade ssl-policy NAME: bind an SSL policy",
-        _edit(lambda args: edits.set_ssl_policy(args.name)),
-    )
-    policy.add_argument("name", type=_checked(checks.bound_policy_name), metavar="NAME")
-    command(
-        "enable",
-        "smart-upgrade enable (needs an SSL policy bound)",
-        _edit(lambda args: edits.enable()),
-    )
-    _keyword(
-        command(
-            "ap", "smart-upgrade ap enable (needs enable)", _edit(lambda args: edits.enable_ap())
-        ),
-        "enable",
-    )
-    schedule = command(
-        "schedule",
-        f"smart-upgrade schedule download at {checks.SCHEDULE_SYNTAX} "
-        f"[reboot at {checks.SCHEDULE_SYNTAX}]",
-        _prepared_edit,
-    )
-    schedule.set_defaults(prepare=_prepare_schedule)
-    schedule.add_argument("words", nargs="+", metavar="download at TIME [reboot at TIME]")
-    _keyword(
-        command(
-            "verify-server",
-            "smart-upgrade verify-server disable",
-            _edit(lambda args: edits.disable_verify_server()),
-        ),
-        "disable",
-    )
-    _keyword(
-        command(
-            "web-prompt",
-            "smart-upgrade web-prompt disable",
-            _edit(lambda args: edits.disable_web_prompt()),
-        ),
-        "disable",
-    )
+    for seed_command in CONFIG_COMMANDS.values():
+        _config_command(command, seed_command)
     undo = command(
         "undo",
         "undo one of the commands above: "
@@ -255,7 +239,7 @@ def add_commands(
         commands.ssl_policy_create,
     )
     create.set_defaults(prepare=_prepare_trusted_ca)
-    create.add_argument("name", type=_checked(checks.policy_name), metavar="NAME")
+    create.add_argument("name", type=_checked(checks.policy_name, "policy-name"), metavar="NAME")
     create.add_argument(
         "--trusted-ca",
         action="append",
@@ -268,7 +252,7 @@ def add_commands(
         "undo ssl policy NAME: delete an SSL policy",
         commands.ssl_policy_delete,
     )
-    delete.add_argument("name", type=_checked(checks.policy_name), metavar="NAME")
+    delete.add_argument("name", type=_checked(checks.policy_name, "policy-name"), metavar="NAME")
 
     for name, help_text, handler in (
         ("download", "smart-upgrade download, with progress", commands.download),
