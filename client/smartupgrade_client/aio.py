@@ -130,7 +130,7 @@ class AsyncSmartUpgradeClient:
     async def set_url(self, host: str) -> None:
         """``smart-upgrade url host``: configures the URL of a proxy server.
 
-        ``host``: the URL or IP address of a proxy server (``/smart-upgrade/url``).
+        ``host``: URL or IP address of a proxy server (``/smart-upgrade/url``).
         """
         await asyncio.to_thread(self._client.set_url, host)
 
@@ -145,7 +145,7 @@ class AsyncSmartUpgradeClient:
         """``smart-upgrade https-port https-port``: configures the HTTPS port number of a proxy
         server.
 
-        ``port``: the HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
+        ``port``: HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
         """
         await asyncio.to_thread(self._client.set_https_port, port)
 
@@ -160,8 +160,8 @@ class AsyncSmartUpgradeClient:
     async def set_ssl_policy(self, name: str) -> None:
         """``smart-upgrade ssl-policy policy-name``: binds an SSL policy to smart upgrade.
 
-        ``name``: the name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case,
-        sent in lower case.
+        ``name``: name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case, sent
+        in lower case.
         """
         await asyncio.to_thread(self._client.set_ssl_policy, name)
 
@@ -235,11 +235,11 @@ class AsyncSmartUpgradeClient:
         """``smart-upgrade schedule download at download-time [ reboot at reboot-time ]``:
         configures the scheduled smart upgrade function on a switch.
 
-        ``download_at``: the time when a switch downloads system files
+        ``download_at``: time when a switch downloads system files
         (``/smart-upgrade/schedule/download-at``); a naive ``datetime`` in the switch's local time,
         or the seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not.
 
-        ``reboot_at``: the time when a switch restarts after an upgrade
+        ``reboot_at``: time when a switch restarts after an upgrade
         (``/smart-upgrade/schedule/reboot-at``); a naive ``datetime`` in the switch's local time, or
         the seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not; may be left out.
 

@@ -264,7 +264,7 @@ class SmartUpgradeClient:
     def set_url(self, host: str) -> None:
         """``smart-upgrade url host``: configures the URL of a proxy server.
 
-        ``host``: the URL or IP address of a proxy server (``/smart-upgrade/url``).
+        ``host``: URL or IP address of a proxy server (``/smart-upgrade/url``).
         """
         self.configure(edits.set_url(host))
 
@@ -279,7 +279,7 @@ class SmartUpgradeClient:
         """``smart-upgrade https-port https-port``: configures the HTTPS port number of a proxy
         server.
 
-        ``port``: the HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
+        ``port``: HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
         """
         self.configure(edits.set_https_port(port))
 
@@ -294,8 +294,8 @@ class SmartUpgradeClient:
     def set_ssl_policy(self, name: str) -> None:
         """``smart-upgrade ssl-policy policy-name``: binds an SSL policy to smart upgrade.
 
-        ``name``: the name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case,
-        sent in lower case.
+        ``name``: name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case, sent
+        in lower case.
         """
         self.configure(edits.set_ssl_policy(name))
 
@@ -369,11 +369,11 @@ class SmartUpgradeClient:
         """``smart-upgrade schedule download at download-time [ reboot at reboot-time ]``:
         configures the scheduled smart upgrade function on a switch.
 
-        ``download_at``: the time when a switch downloads system files
+        ``download_at``: time when a switch downloads system files
         (``/smart-upgrade/schedule/download-at``); a naive ``datetime`` in the switch's local time,
         or the seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not.
 
-        ``reboot_at``: the time when a switch restarts after an upgrade
+        ``reboot_at``: time when a switch restarts after an upgrade
         (``/smart-upgrade/schedule/reboot-at``); a naive ``datetime`` in the switch's local time, or
         the seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not; may be left out.
 

@@ -179,7 +179,7 @@ def delete_ssl_policy(name: str) -> Edit:
 def set_url(host: str) -> Edit:
     """``smart-upgrade url host``: configures the URL of a proxy server.
 
-    ``host``: the URL or IP address of a proxy server (``/smart-upgrade/url``).
+    ``host``: URL or IP address of a proxy server (``/smart-upgrade/url``).
     """
     return edit_of(CONFIG_COMMANDS["url"], host)
 
@@ -195,7 +195,7 @@ def undo_url() -> Edit:
 def set_https_port(port: int) -> Edit:
     """``smart-upgrade https-port https-port``: configures the HTTPS port number of a proxy server.
 
-    ``port``: the HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
+    ``port``: HTTPS port number of a proxy server (``/smart-upgrade/https-port``).
     """
     return edit_of(CONFIG_COMMANDS["https-port"], port)
 
@@ -212,8 +212,8 @@ def undo_https_port() -> Edit:
 def set_ssl_policy(name: str) -> Edit:
     """``smart-upgrade ssl-policy policy-name``: binds an SSL policy to smart upgrade.
 
-    ``name``: the name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case, sent
-    in lower case.
+    ``name``: name of an SSL policy (``/smart-upgrade/ssl-policy``); compared in any case, sent in
+    lower case.
     """
     return edit_of(CONFIG_COMMANDS["ssl-policy"], name)
 
@@ -295,11 +295,11 @@ def schedule(download_at: datetime | str, reboot_at: datetime | str | None = Non
     """``smart-upgrade schedule download at download-time [ reboot at reboot-time ]``: configures
     the scheduled smart upgrade function on a switch.
 
-    ``download_at``: the time when a switch downloads system files
+    ``download_at``: time when a switch downloads system files
     (``/smart-upgrade/schedule/download-at``); a naive ``datetime`` in the switch's local time, or
     the seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not.
 
-    ``reboot_at``: the time when a switch restarts after an upgrade
+    ``reboot_at``: time when a switch restarts after an upgrade
     (``/smart-upgrade/schedule/reboot-at``); a naive ``datetime`` in the switch's local time, or the
     seed's ``YYYY-MM-DD HH:MM:SS`` with fields padded or not; may be left out.
 

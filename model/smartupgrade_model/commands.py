@@ -68,7 +68,7 @@ class ConfigParameter:
     leaf: LeafSpec
     kind: ValueKind
     help: str
-    """The seed's description of the value."""
+    """The seed's description of the value, without its article."""
     what: str
     """How a message names a wrong value (``Invalid host ...``)."""
     argument: str
@@ -252,7 +252,7 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     "host",
                     CONFIG_LEAVES["/smart-upgrade/url"],
                     ValueKind.TEXT,
-                    help="the URL or IP address of a proxy server",
+                    help="URL or IP address of a proxy server",
                     what="host",
                     argument="host",
                 ),
@@ -269,7 +269,7 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     "https-port",
                     CONFIG_LEAVES["/smart-upgrade/https-port"],
                     ValueKind.NUMBER,
-                    help="the HTTPS port number of a proxy server",
+                    help="HTTPS port number of a proxy server",
                     what="HTTPS port",
                     argument="port",
                 ),
@@ -286,7 +286,7 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     "policy-name",
                     CONFIG_LEAVES["/smart-upgrade/ssl-policy"],
                     ValueKind.TEXT,
-                    help="the name of an SSL policy",
+                    help="name of an SSL policy",
                     what="SSL policy name",
                     argument="name",
                     case_insensitive=True,
@@ -336,7 +336,7 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     "download-time",
                     CONFIG_LEAVES["/smart-upgrade/schedule/download-at"],
                     ValueKind.TIME,
-                    help="the time when a switch downloads system files",
+                    help="time when a switch downloads system files",
                     what="download time",
                     argument="download_at",
                     after=_words(("download", "Download system files"), ("at", "Specify a time")),
@@ -345,7 +345,7 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     "reboot-time",
                     CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"],
                     ValueKind.TIME,
-                    help="the time when a switch restarts after an upgrade",
+                    help="time when a switch restarts after an upgrade",
                     what="reboot time",
                     argument="reboot_at",
                     after=_words(("reboot", "Restart after the upgrade"), ("at", "Specify a time")),

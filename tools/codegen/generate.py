@@ -6,7 +6,8 @@
 Outputs: the Python model constants, enumerations and dataclasses of the ``smartupgrade_model``
 package that the server and the client share, ``docs/yang-tree.txt`` (``pyang -f tree``),
 ``docs/yang-reference.md``, and the SDK's code of the seed's configuration commands
-(:mod:`tools.codegen.sdk`, from :mod:`smartupgrade_model.commands`).
+and their tables in ``docs/sdk.md`` and ``docs/cli.md`` (:mod:`tools.codegen.commands`, from
+:mod:`smartupgrade_model.commands`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools.codegen import sdk
+from tools.codegen import commands
 from tools.codegen.yang_reader import (
     REPO_ROOT,
     YANG_DIR,
@@ -372,8 +373,9 @@ def expected_files() -> dict[Path, str]:
     files = {PYTHON_TARGET: python_source(model)}
     files[TREE_TARGET] = tree_source()
     files[REFERENCE_TARGET] = reference_source(model)
-    for path, generate in sdk.TARGETS.items():
-        files[path] = _ruff_format(sdk.with_generated(path, generate))
+    for target in commands.TARGETS:
+        text = target.text()
+        files[target.path] = _ruff_format(text) if target.python else text
     return files
 
 

@@ -17,8 +17,8 @@ from enum import Enum, auto
 from pathlib import Path
 from typing import Any
 
+from smartupgrade_model.commands import CONFIG_FIELDS
 from smartupgrade_model.model import (
-    CONFIG_LEAVES,
     CONSTRAINTS,
     ApInformation,
     CancellationStatus,
@@ -66,12 +66,6 @@ from smartupgrade_server.device.transfer import (
 from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
-# The members of /smart-upgrade that are configuration, as the module says (state is the switch's).
-_CONFIG_FIELDS = frozenset(
-    spec.path[1].replace("-", "_")
-    for spec in CONFIG_LEAVES.values()
-    if spec.path[0] == "smart-upgrade"
-)
 CHECK_INTERVAL = timedelta(hours=24)
 SCHEDULE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _VERSION = re.compile(r"V(\d+)R(\d+)C(\d+)(?:SPC(\d+))?")
@@ -368,7 +362,7 @@ class Switch:
     ) -> None:
         """Take a committed configuration (only its configuration leaves are read)."""
         previous = self._config
-        configuration: dict[str, Any] = {name: getattr(config, name) for name in _CONFIG_FIELDS}
+        configuration: dict[str, Any] = {name: getattr(config, name) for name in CONFIG_FIELDS}
         self._config = SmartUpgrade(**configuration)
         self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
         if config.enabled and not previous.enabled:

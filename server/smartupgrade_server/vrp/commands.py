@@ -1,8 +1,11 @@
 """Every command of the command line: syntax, views and level. Ranges, lengths and patterns come
 from the module (:data:`~smartupgrade_model.model.CONFIG_LEAVES`), never retyped.
 
-Views and levels are the seed's: the smart-upgrade commands are system-view commands of level 3
-(management); ``display smart-upgrade information`` works in all views. The supporting
+The seed's configuration commands and their ``undo`` forms are made from their table
+(:data:`~smartupgrade_model.commands.CONFIG_COMMANDS`): its keywords, parameters by kind,
+view and level; their action is a :class:`Configure` of the row. Views and levels are the
+seed's: the smart-upgrade commands are system-view commands of level 3 (management); ``display
+smart-upgrade information`` works in all views. The supporting
 commands follow VRP's defaults: level 0 (visit) for the terminal settings and ``quit``, 1
 (monitoring) for ``display version``/``esn``/``interface brief``, 2 (configuration) for
 ``system-view`` and ``return``, 3 for ``save``, ``display current-configuration`` and ``ssl
@@ -12,14 +15,25 @@ policy``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from smartupgrade_model.commands import (
+    CONFIG_COMMANDS,
+    PREFIX,
+    TIME_SYNTAX,
+    UNDO,
+    CommandWord,
+    ConfigCommand,
+    ConfigParameter,
+    ValueKind,
+)
 from smartupgrade_model.model import CONFIG_LEAVES, SSL_POLICY_NAME
 from smartupgrade_server.vrp.grammar import (
     ALL_VIEWS,
-    Keyword,
     Param,
     Syntax,
     Token,
@@ -45,24 +59,34 @@ class Action(StrEnum):
     DISPLAY_INTERFACES = "display interface brief"
     SSL_POLICY = "ssl policy"
     UNDO_SSL_POLICY = "undo ssl policy"
-    URL = "smart-upgrade url"
-    UNDO_URL = "undo smart-upgrade url"
-    HTTPS_PORT = "smart-upgrade https-port"
-    UNDO_HTTPS_PORT = "undo smart-upgrade https-port"
-    BIND_SSL_POLICY = "smart-upgrade ssl-policy"
-    UNDO_BIND_SSL_POLICY = "undo smart-upgrade ssl-policy"
-    ENABLE = "smart-upgrade enable"
-    UNDO_ENABLE = "undo smart-upgrade enable"
-    AP_ENABLE = "smart-upgrade ap enable"
-    UNDO_AP_ENABLE = "undo smart-upgrade ap enable"
-    SCHEDULE = "smart-upgrade schedule"
-    UNDO_SCHEDULE = "undo smart-upgrade schedule"
-    VERIFY_SERVER_DISABLE = "smart-upgrade verify-server disable"
-    UNDO_VERIFY_SERVER_DISABLE = "undo smart-upgrade verify-server disable"
-    WEB_PROMPT_DISABLE = "smart-upgrade web-prompt disable"
-    UNDO_WEB_PROMPT_DISABLE = "undo smart-upgrade web-prompt disable"
     DOWNLOAD = "smart-upgrade download"
     RIGHT_NOW = "smart-upgrade right-now"
+
+
+@dataclass(frozen=True)
+class Configure:
+    """The action of a seed configuration command: set its leaves, or (``undo``) remove its
+    node."""
+
+    command: ConfigCommand
+    undo: bool = False
+
+    @property
+    def value_key(self) -> str | None:
+        """The parameter a value the module's type refuses is marked under, as a wrong
+        parameter: the command's one single-word parameter."""
+        keys = [key for parameter in self.command.parameters for key in _keys(parameter)]
+        return keys[0] if len(keys) == 1 else None
+
+    def texts(self, arguments: Mapping[str, object]) -> tuple[str | None, ...]:
+        """The parsed parameters as the texts of their leaves (None: an optional one left
+        out)."""
+        found: list[str | None] = []
+        for parameter in self.command.parameters:
+            keys = _keys(parameter)
+            given = [arguments[key] for key in keys if key in arguments]
+            found.append(" ".join(str(value) for value in given) if given else None)
+        return tuple(found)
 
 
 # --- schedule times ------------------------------------------------------------------------------
@@ -103,48 +127,64 @@ def parse_time(text: str) -> str:
 # --- the command table ------------------------------------------------------------------------
 
 
-def _k(word: str, help: str) -> Keyword:
-    return Keyword(word, help)
+def _k(word: str, help: str) -> CommandWord:
+    return CommandWord(word, help)
 
 
 DISPLAY = _k("display", "Display information")
-UNDO = _k("undo", "Negate a command or set its default")
-SMART_UPGRADE = _k("smart-upgrade", "Smart upgrade")
+UNDO_WORD = _k(UNDO, "Negate a command or set its default")
+SMART_UPGRADE = _k(PREFIX, "Smart upgrade")
 SSL = _k("ssl", "Secure Sockets Layer")
 POLICY = _k("policy", "SSL policy")
-SCHEDULE = _k("schedule", "Scheduled smart upgrade")
-DOWNLOAD_AT = (_k("download", "Download system files"), _k("at", "Specify a time"))
-REBOOT_AT = (_k("reboot", "Restart after the upgrade"), _k("at", "Specify a time"))
-DISABLE = _k("disable", "Disable")
-ENABLE = _k("enable", "Enable")
-AP = _k("ap", "Smart upgrade of APs")
-
-_URL = CONFIG_LEAVES["/smart-upgrade/url"]
-_PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]
-_BOUND_POLICY = CONFIG_LEAVES["/smart-upgrade/ssl-policy"]
-
-HOST = string_param("host", _URL, "URL or IP address of the proxy server")
-PORT = integer_param("https-port", _PORT.ranges, "HTTPS port number of the proxy server")
-BOUND_POLICY_NAME = string_param("policy-name", _BOUND_POLICY, "Name of an SSL policy")
 POLICY_NAME = string_param("policy-name", SSL_POLICY_NAME, "Name of an SSL policy")
-
-
-def _time_params(prefix: str) -> tuple[Param, Param]:
-    return (
-        Param(f"{prefix}-date", "YYYY-MM-DD", "Date, YYYY from 2000 to 2099", parse_date),
-        Param(f"{prefix}-time", "HH:MM:SS", "Time", parse_time),
-    )
-
-
-DOWNLOAD_TIME = _time_params("download")
-REBOOT_TIME = _time_params("reboot")
 # VRP's ranges of its terminal settings
 SCREEN_LINES = integer_param("lines", ((0, 512),), "Number of lines on a screen (0: no paging)")
 SCREEN_COLUMNS = integer_param("columns", ((80, 256),), "Number of columns on a screen")
+# a time is two words, its date and its time of day
+_DATE, _TIME_OF_DAY = TIME_SYNTAX.split()
+
+
+def _keys(parameter: ConfigParameter) -> tuple[str, ...]:
+    """The keys of the words a parameter takes in a match's arguments."""
+    if parameter.kind is ValueKind.TIME:
+        return (f"{parameter.name} {_DATE}", f"{parameter.name} {_TIME_OF_DAY}")
+    return (parameter.name,)
+
+
+def _tokens(parameter: ConfigParameter) -> tuple[Token, ...]:
+    """The keywords and parameter words of a seed command's parameter."""
+    help = parameter.help[:1].upper() + parameter.help[1:]
+    match parameter.kind:
+        case ValueKind.TEXT:
+            words: tuple[Param, ...] = (string_param(parameter.name, parameter.leaf, help),)
+        case ValueKind.NUMBER:
+            words = (integer_param(parameter.name, parameter.leaf.ranges, help),)
+        case ValueKind.TIME:
+            date_key, time_key = _keys(parameter)
+            words = (
+                Param(date_key, _DATE, "Date, YYYY from 2000 to 2099", parse_date),
+                Param(time_key, _TIME_OF_DAY, "Time", parse_time),
+            )
+    return parameter.after + words
+
+
+def configuration_syntaxes(command: ConfigCommand) -> Iterator[Syntax]:
+    """A seed command's syntaxes, whose action is the command's text (see
+    :data:`CONFIGURES`): one for each number of its optional parameters given (they come last,
+    as the seed's ``[ ... ]``), then its ``undo`` form."""
+    views = frozenset({View(command.view)})
+    required = sum(not p.optional for p in command.parameters)
+    for given in range(required, len(command.parameters) + 1):
+        tokens: list[Token] = [SMART_UPGRADE, *command.words]
+        for parameter in command.parameters[:given]:
+            tokens.extend(_tokens(parameter))
+        yield Syntax(tuple(tokens), command.text, views, command.level)
+    undo = (UNDO_WORD, SMART_UPGRADE, *command.words)
+    yield Syntax(undo, command.undo_text, views, command.level)
 
 
 def _syntax(
-    action: Action, level: int, views: frozenset[View], *tokens: Token | tuple[Keyword, ...]
+    action: Action, level: int, views: frozenset[View], *tokens: Token | tuple[CommandWord, ...]
 ) -> Syntax:
     flat: list[Token] = []
     for token in tokens:
@@ -156,21 +196,6 @@ _SYSTEM = frozenset({View.SYSTEM})
 _USER = frozenset({View.USER})
 _BELOW_SYSTEM = frozenset({View.SYSTEM, View.SSL_POLICY})
 _INFORMATION = _k("information", "Smart upgrade information")
-
-
-def _smart_upgrade(action: Action, *tokens: Token | tuple[Keyword, ...]) -> Syntax:
-    return _syntax(action, MANAGEMENT, _SYSTEM, SMART_UPGRADE, *tokens)
-
-
-def _undo_smart_upgrade(action: Action, *tokens: Token | tuple[Keyword, ...]) -> Syntax:
-    return _syntax(action, MANAGEMENT, _SYSTEM, UNDO, SMART_UPGRADE, *tokens)
-
-
-URL = _k("url", "URL of the proxy server")
-HTTPS_PORT = _k("https-port", "HTTPS port number of the proxy server")
-SSL_POLICY = _k("ssl-policy", "Bind an SSL policy")
-VERIFY_SERVER = _k("verify-server", "Verify the server certificate")
-WEB_PROMPT = _k("web-prompt", "Web prompt for smart upgrade")
 
 SYNTAXES: Final[tuple[Syntax, ...]] = (
     # views and the terminal
@@ -200,7 +225,7 @@ SYNTAXES: Final[tuple[Syntax, ...]] = (
         MANAGEMENT,
         ALL_VIEWS,
         DISPLAY,
-        _k("smart-upgrade", "Smart upgrade"),
+        SMART_UPGRADE,
         _INFORMATION,
     ),
     _syntax(
@@ -226,25 +251,25 @@ SYNTAXES: Final[tuple[Syntax, ...]] = (
     ),
     # the SSL policy smart upgrade binds
     _syntax(Action.SSL_POLICY, MANAGEMENT, _SYSTEM, SSL, POLICY, POLICY_NAME),
-    _syntax(Action.UNDO_SSL_POLICY, MANAGEMENT, _SYSTEM, UNDO, SSL, POLICY, POLICY_NAME),
-    # the seed's commands
-    _smart_upgrade(Action.URL, URL, HOST),
-    _undo_smart_upgrade(Action.UNDO_URL, URL),
-    _smart_upgrade(Action.HTTPS_PORT, HTTPS_PORT, PORT),
-    _undo_smart_upgrade(Action.UNDO_HTTPS_PORT, HTTPS_PORT),
-    _smart_upgrade(Action.BIND_SSL_POLICY, SSL_POLICY, BOUND_POLICY_NAME),
-    _undo_smart_upgrade(Action.UNDO_BIND_SSL_POLICY, SSL_POLICY),
-    _smart_upgrade(Action.ENABLE, ENABLE),
-    _undo_smart_upgrade(Action.UNDO_ENABLE, ENABLE),
-    _smart_upgrade(Action.AP_ENABLE, AP, ENABLE),
-    _undo_smart_upgrade(Action.UNDO_AP_ENABLE, AP, ENABLE),
-    _smart_upgrade(Action.SCHEDULE, SCHEDULE, DOWNLOAD_AT, *DOWNLOAD_TIME),
-    _smart_upgrade(Action.SCHEDULE, SCHEDULE, DOWNLOAD_AT, *DOWNLOAD_TIME, REBOOT_AT, *REBOOT_TIME),
-    _undo_smart_upgrade(Action.UNDO_SCHEDULE, SCHEDULE),
-    _smart_upgrade(Action.VERIFY_SERVER_DISABLE, VERIFY_SERVER, DISABLE),
-    _undo_smart_upgrade(Action.UNDO_VERIFY_SERVER_DISABLE, VERIFY_SERVER, DISABLE),
-    _smart_upgrade(Action.WEB_PROMPT_DISABLE, WEB_PROMPT, DISABLE),
-    _undo_smart_upgrade(Action.UNDO_WEB_PROMPT_DISABLE, WEB_PROMPT, DISABLE),
-    _smart_upgrade(Action.DOWNLOAD, _k("download", "Download the system files from the HOUP")),
-    _smart_upgrade(Action.RIGHT_NOW, _k("right-now", "Upgrade immediately")),
+    _syntax(Action.UNDO_SSL_POLICY, MANAGEMENT, _SYSTEM, UNDO_WORD, SSL, POLICY, POLICY_NAME),
+    # the seed's operations
+    _syntax(
+        Action.DOWNLOAD,
+        MANAGEMENT,
+        _SYSTEM,
+        SMART_UPGRADE,
+        _k("download", "Download the system files from the HOUP"),
+    ),
+    _syntax(
+        Action.RIGHT_NOW, MANAGEMENT, _SYSTEM, SMART_UPGRADE, _k("right-now", "Upgrade immediately")
+    ),
+    # the seed's configuration commands
+    *(syntax for command in CONFIG_COMMANDS.values() for syntax in configuration_syntaxes(command)),
 )
+
+CONFIGURES: Final[Mapping[str, Configure]] = {
+    text: Configure(command, undo)
+    for command in CONFIG_COMMANDS.values()
+    for text, undo in ((command.text, False), (command.undo_text, True))
+}
+"""What the action of a seed configuration command's syntax (its text) does."""

@@ -18,13 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from smartupgrade_model.commands import CommandWord
 from smartupgrade_model.model import LeafSpec
-
-
-@dataclass(frozen=True)
-class Keyword:
-    word: str
-    help: str
 
 
 @dataclass(frozen=True)
@@ -38,7 +33,7 @@ class Param:
     parse: Callable[[str], object]
 
 
-Token = Keyword | Param
+Token = CommandWord | Param
 
 
 class View(StrEnum):
@@ -105,18 +100,20 @@ def available(syntaxes: Iterable[Syntax], view: View, level: int) -> list[Syntax
 
 def _keyword_candidates(syntaxes: Sequence[Syntax], index: int, text: str) -> list[Syntax]:
     lowered = text.lower()
-    exact = [s for s in syntaxes if isinstance(t := s.tokens[index], Keyword) and t.word == lowered]
+    exact = [
+        s for s in syntaxes if isinstance(t := s.tokens[index], CommandWord) and t.word == lowered
+    ]
     if exact:
         return exact
     return [
         s
         for s in syntaxes
-        if isinstance(t := s.tokens[index], Keyword) and t.word.startswith(lowered)
+        if isinstance(t := s.tokens[index], CommandWord) and t.word.startswith(lowered)
     ]
 
 
 def _words(syntaxes: Sequence[Syntax], index: int) -> set[str]:
-    return {t.word for s in syntaxes if isinstance(t := s.tokens[index], Keyword)}
+    return {t.word for s in syntaxes if isinstance(t := s.tokens[index], CommandWord)}
 
 
 def parse(syntaxes: Sequence[Syntax], words: Sequence[Word], end: int) -> Match:
@@ -191,7 +188,7 @@ def choices(syntaxes: Sequence[Syntax], line: str) -> list[Choice]:
         if len(syntax.tokens) <= index:
             continue
         token = syntax.tokens[index]
-        if isinstance(token, Keyword):
+        if isinstance(token, CommandWord):
             if partial is None or token.word.startswith(partial.text.lower()):
                 found.setdefault(token.word, Choice(token.word, token.help))
         elif partial is None:
@@ -212,7 +209,7 @@ def complete_word(syntaxes: Sequence[Syntax], line: str) -> str | None:
 
 
 def _accepts(token: Token, text: str) -> bool:
-    if isinstance(token, Keyword):
+    if isinstance(token, CommandWord):
         return False
     try:
         token.parse(text)

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from smartupgrade_model.commands import CONFIG_COMMANDS
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.vrp.commands import Action
 
 # VRP5's own version number, printed before the product version
 VRP_VERSION = "5.170"
-_DEFAULTS = SmartUpgrade()
 
 
 def current_configuration(
@@ -40,28 +40,14 @@ def current_configuration(
 
 
 def smart_upgrade_lines(config: SmartUpgrade) -> list[str]:
-    """The smart-upgrade commands that differ from the defaults; the policy is bound before
-    enabling and smart upgrade is enabled before its AP upgrade, as the prerequisites need."""
+    """The seed's commands that make the configuration's values that differ from the defaults,
+    in their table's order: the policy is bound before enabling and smart upgrade is enabled
+    before its AP upgrade, as the prerequisites need."""
     lines: list[str] = []
-    if config.url != _DEFAULTS.url:
-        lines.append(f"{Action.URL} {config.url}")
-    if config.https_port != _DEFAULTS.https_port:
-        lines.append(f"{Action.HTTPS_PORT} {config.https_port}")
-    if config.ssl_policy is not None:
-        lines.append(f"{Action.BIND_SSL_POLICY} {config.ssl_policy}")
-    if config.verify_server != _DEFAULTS.verify_server:
-        lines.append(str(Action.VERIFY_SERVER_DISABLE))
-    if config.web_prompt != _DEFAULTS.web_prompt:
-        lines.append(str(Action.WEB_PROMPT_DISABLE))
-    if config.enabled:
-        lines.append(str(Action.ENABLE))
-    if config.ap.enabled:
-        lines.append(str(Action.AP_ENABLE))
-    if config.schedule is not None:
-        line = f"{Action.SCHEDULE} download at {config.schedule.download_at}"
-        if config.schedule.reboot_at is not None:
-            line += f" reboot at {config.schedule.reboot_at}"
-        lines.append(line)
+    for command in CONFIG_COMMANDS.values():
+        arguments = command.configured(config)
+        if arguments is not None:
+            lines.append(command.line(arguments))
     return lines
 
 

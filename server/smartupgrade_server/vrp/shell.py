@@ -19,9 +19,11 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from smartupgrade_model.commands import CommandWord, ConfigCommand
 from smartupgrade_model.convert import smart_upgrade_config, ssl_policies
 from smartupgrade_model.display import render
 from smartupgrade_model.model import CONFIG_LEAVES, NAMESPACE, SSL_POLICY_NAME, SSL_POLICY_NAMESPACE
+from smartupgrade_model.modules import AP_UPGRADE_FEATURE
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
@@ -31,7 +33,7 @@ from smartupgrade_server.device.switch import Identity, OperationRefusedError, S
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
 from smartupgrade_server.vrp import outputs
-from smartupgrade_server.vrp.commands import SYNTAXES, Action
+from smartupgrade_server.vrp.commands import CONFIGURES, SYNTAXES, Action
 from smartupgrade_server.vrp.editor import (
     CTRL_C,
     Complete,
@@ -43,7 +45,6 @@ from smartupgrade_server.vrp.editor import (
 )
 from smartupgrade_server.vrp.grammar import (
     ErrorKind,
-    Keyword,
     Match,
     ParseError,
     Syntax,
@@ -58,9 +59,10 @@ from smartupgrade_server.vrp.grammar import (
 
 DEFAULT_SYSNAME = "HUAWEI"
 _OPERATION = f"{{{BASE_NS}}}operation"
-_AP_ACTIONS = (Action.AP_ENABLE, Action.UNDO_AP_ENABLE)
 # every command of the seed's Smart Upgrade, display included: none exists on an excluded model
 _SMART_UPGRADE_ACTIONS = frozenset(a for a in Action if "smart-upgrade" in a.value)
+# the leaf whose value names an SSL policy, which the switch says is missing in its own words
+_POLICY_REFERENCE = CONFIG_LEAVES["/smart-upgrade/ssl-policy"]
 _DISPLAY_ACTIONS = (
     Action.DISPLAY_SMART_UPGRADE,
     Action.DISPLAY_CURRENT,
@@ -69,9 +71,9 @@ _DISPLAY_ACTIONS = (
     Action.DISPLAY_INTERFACES,
 )
 _FILTERS = (
-    Keyword("begin", "Begin with the line that matches"),
-    Keyword("exclude", "Match lines that do not match"),
-    Keyword("include", "Match lines that match"),
+    CommandWord("begin", "Begin with the line that matches"),
+    CommandWord("exclude", "Match lines that do not match"),
+    CommandWord("include", "Match lines that match"),
 )
 # A value the datastore refuses by its type (no app-tag of a rule) is a wrong parameter.
 _VALUE_TAGS = (ErrorTag.INVALID_VALUE, ErrorTag.BAD_ELEMENT)
@@ -106,14 +108,11 @@ class CommandLine:
         self.sysname = sysname
         self.booted_at = device.clock.now()
         model = device.identity.model
-        ap = supports_ap_upgrade(model)
+        features = {AP_UPGRADE_FEATURE} if supports_ap_upgrade(model) else set()
         smart_upgrade = isinstance(device, Switch) and supports_smart_upgrade(model)
         # commands of a feature the switch lacks do not exist on it
         self.syntaxes: tuple[Syntax, ...] = tuple(
-            s
-            for s in SYNTAXES
-            if (ap or s.action not in _AP_ACTIONS)
-            and (smart_upgrade or s.action not in _SMART_UPGRADE_ACTIONS)
+            s for s in SYNTAXES if _exists(s.action, features, smart_upgrade=smart_upgrade)
         )
         self._unsubscribe = (
             device.subscribe(self._observe) if isinstance(device, Switch) else _nothing
@@ -143,6 +142,18 @@ def _nothing() -> None:
     pass
 
 
+def _no_policy(name: str | None) -> str:
+    return f"The SSL policy {name} does not exist."
+
+
+def _exists(action: str, features: set[str], *, smart_upgrade: bool) -> bool:
+    configure = CONFIGURES.get(action)
+    if configure is not None:
+        feature = configure.command.feature
+        return smart_upgrade and (feature is None or feature in features)
+    return smart_upgrade or action not in _SMART_UPGRADE_ACTIONS
+
+
 @dataclass(frozen=True)
 class ShellUser:
     session_id: int
@@ -165,28 +176,25 @@ def _element(path: Sequence[str], namespace: str) -> tuple[etree._Element, etree
     return config, node
 
 
-def leaf_edit(leaf: str, value: str | None) -> etree._Element:
-    """Set a smart-upgrade leaf, or remove it (back to its default) when ``value`` is None."""
-    config, node = _element(CONFIG_LEAVES[leaf].path, NAMESPACE)
-    if value is None:
-        node.set(_OPERATION, "remove")
-    else:
-        node.text = value
+def configuration_edit(command: ConfigCommand, texts: Sequence[str | None]) -> etree._Element:
+    """A seed command with its parameters' texts: a merge of its leaf, or its container
+    replaced whole (an optional value left out is then no longer set)."""
+    config, node = _element(command.node, NAMESPACE)
+    values = command.values(texts)
+    if not command.replaces:
+        ((_, text),) = values
+        node.text = text
+        return config
+    node.set(_OPERATION, "replace")
+    for leaf, text in values:
+        etree.SubElement(node, f"{{{NAMESPACE}}}{leaf.path[-1]}").text = text
     return config
 
 
-def schedule_edit(download_at: str | None, reboot_at: str | None) -> etree._Element:
-    download = CONFIG_LEAVES["/smart-upgrade/schedule/download-at"].path
-    reboot = CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"].path
-    config, schedule = _element(download[:-1], NAMESPACE)
-    if download_at is None:
-        schedule.set(_OPERATION, "remove")
-        return config
-    # a new schedule replaces the old one whole: a reboot time not given is no longer set
-    schedule.set(_OPERATION, "replace")
-    etree.SubElement(schedule, f"{{{NAMESPACE}}}{download[-1]}").text = download_at
-    if reboot_at is not None:
-        etree.SubElement(schedule, f"{{{NAMESPACE}}}{reboot[-1]}").text = reboot_at
+def undo_edit(command: ConfigCommand) -> etree._Element:
+    """A seed command's ``undo``: its node removed, back to the module's default."""
+    config, node = _element(command.node, NAMESPACE)
+    node.set(_OPERATION, "remove")
     return config
 
 
@@ -197,10 +205,6 @@ def policy_edit(name: str, *, delete: bool) -> etree._Element:
     if delete:
         entry.set(_OPERATION, "delete")
     return config
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
 
 
 @dataclass(frozen=True)
@@ -427,58 +431,24 @@ class Shell:
         return True
 
     def _configure(self, match: Match) -> None:
-        arguments = match.arguments
-        action = match.syntax.action
-        if action in (Action.SSL_POLICY, Action.UNDO_SSL_POLICY, Action.BIND_SSL_POLICY):
+        """A seed configuration command or its undo: one edit of running."""
+        action = CONFIGURES.get(match.syntax.action)
+        if action is None:
             self._configure_policy(match)
             return
-        value: str | None = None
-        match action:
-            case Action.URL:
-                edit, value = leaf_edit("/smart-upgrade/url", str(arguments["host"])), "host"
-            case Action.UNDO_URL:
-                edit = leaf_edit("/smart-upgrade/url", None)
-            case Action.HTTPS_PORT:
-                port = str(arguments["https-port"])
-                edit, value = leaf_edit("/smart-upgrade/https-port", port), "https-port"
-            case Action.UNDO_HTTPS_PORT:
-                edit = leaf_edit("/smart-upgrade/https-port", None)
-            case Action.UNDO_BIND_SSL_POLICY:
-                edit = leaf_edit("/smart-upgrade/ssl-policy", None)
-            case Action.ENABLE:
-                edit = leaf_edit("/smart-upgrade/enabled", _bool(True))
-            case Action.UNDO_ENABLE:
-                edit = leaf_edit("/smart-upgrade/enabled", None)
-            case Action.AP_ENABLE:
-                edit = leaf_edit("/smart-upgrade/ap/enabled", _bool(True))
-            case Action.UNDO_AP_ENABLE:
-                edit = leaf_edit("/smart-upgrade/ap/enabled", None)
-            case Action.VERIFY_SERVER_DISABLE:
-                edit = leaf_edit("/smart-upgrade/verify-server", _bool(False))
-            case Action.UNDO_VERIFY_SERVER_DISABLE:
-                edit = leaf_edit("/smart-upgrade/verify-server", None)
-            case Action.WEB_PROMPT_DISABLE:
-                edit = leaf_edit("/smart-upgrade/web-prompt", _bool(False))
-            case Action.UNDO_WEB_PROMPT_DISABLE:
-                edit = leaf_edit("/smart-upgrade/web-prompt", None)
-            case Action.SCHEDULE:
-                download = f"{arguments['download-date']} {arguments['download-time']}"
-                reboot = (
-                    f"{arguments['reboot-date']} {arguments['reboot-time']}"
-                    if "reboot-date" in arguments
-                    else None
-                )
-                edit = schedule_edit(download, reboot)
-            case Action.UNDO_SCHEDULE:
-                edit = schedule_edit(None, None)
-            case other:
-                raise AssertionError(f"no handler for {other}")
-        self._edit(edit, match, value)
+        command = action.command
+        if action.undo:
+            self._edit(undo_edit(command), match, None)
+            return
+        texts = action.texts(match.arguments)
+        missing = None
+        if command.leaves == (_POLICY_REFERENCE,):
+            missing = _no_policy(texts[0])
+        self._edit(configuration_edit(command, texts), match, action.value_key, missing)
 
     def _configure_policy(self, match: Match) -> None:
         """The SSL policy commands, whose missing-instance errors the switch words itself."""
         name = str(match.arguments["policy-name"])
-        missing = f"The SSL policy {name} does not exist."
         match match.syntax.action:
             case Action.SSL_POLICY:
                 if self._edit(policy_edit(name, delete=False), match, "policy-name"):
@@ -490,11 +460,7 @@ class Shell:
                     f"The SSL policy {name} is bound to smart upgrade "
                     "(undo smart-upgrade ssl-policy first)."
                 )
-                self._edit(policy_edit(name, delete=True), match, None, missing, bound)
-            case _:
-                self._edit(
-                    leaf_edit("/smart-upgrade/ssl-policy", name), match, "policy-name", missing
-                )
+                self._edit(policy_edit(name, delete=True), match, None, _no_policy(name), bound)
 
     def _edit(
         self,

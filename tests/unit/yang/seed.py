@@ -76,3 +76,41 @@ def command_section(command: str) -> str:
     following = re.compile(r"\n(display |smart-upgrade )[^\n]*\n+Function\n")
     match = following.search(text, start + 1)
     return text[start : match.start() if match else len(text)]
+
+
+_TITLE = re.compile(r"\n(?P<title>(display |smart-upgrade )[^\n]*)\n+Function\n")
+
+
+@dataclass
+class CommandReference:
+    """One command's reference section: its title, Format lines (``undo`` forms included),
+    view, default level and example lines (what follows the prompt)."""
+
+    title: str
+    text: str
+    formats: list[str]
+    view: str
+    level: int
+    examples: list[str]
+
+
+def command_references() -> list[CommandReference]:
+    """Every command's reference section, in the seed's order."""
+    references = []
+    for found in _TITLE.finditer(seed_text()):
+        text = command_section(found["title"])
+        body = text.split("\nFormat\n", 1)[1].split("\nParameters\n", 1)[0]
+        view = re.search(r"\nViews\n+(.+)\n", text)
+        level = re.search(r"\nDefault Level\n+(\d+): ", text)
+        assert view is not None and level is not None, found["title"]
+        references.append(
+            CommandReference(
+                found["title"],
+                text,
+                [line.strip() for line in body.splitlines() if line.strip()],
+                view[1],
+                int(level[1]),
+                re.findall(r"^[<\[]HUAWEI[>\]] (.+?)\s*$", text, re.MULTILINE),
+            )
+        )
+    return references
