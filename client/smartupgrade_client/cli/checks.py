@@ -16,7 +16,6 @@ from datetime import datetime
 from smartupgrade_client import edits
 from smartupgrade_client.errors import InvalidArgument
 from smartupgrade_model.commands import (
-    CONFIG_COMMANDS,
     TIME_SYNTAX,
     ConfigCommand,
     ConfigParameter,
@@ -25,8 +24,6 @@ from smartupgrade_model.commands import (
 from smartupgrade_model.display import SCHEDULE_FORMAT
 from smartupgrade_model.model import CONSTRAINTS, SSL_POLICY_NAME, LeafSpec
 
-(HOST,) = CONFIG_COMMANDS["url"].parameters
-(HTTPS_PORT,) = CONFIG_COMMANDS["https-port"].parameters
 REBOOT_AFTER_DOWNLOAD = CONSTRAINTS["reboot-not-after-download"]
 
 SCHEDULE_SYNTAX = TIME_SYNTAX
@@ -92,16 +89,6 @@ def arguments(command: ConfigCommand, texts: Sequence[str | None]) -> tuple[str 
         if reboot is not None and str(reboot) <= str(download):
             raise UsageError(REBOOT_AFTER_DOWNLOAD.message)
     return values
-
-
-def url(text: str) -> str:
-    """``smart-upgrade url host``."""
-    return _text(HOST.leaf, text, HOST.what)
-
-
-def https_port(text: str) -> int:
-    """``smart-upgrade https-port https-port``."""
-    return _number(HTTPS_PORT, text)
 
 
 def policy_name(text: str) -> str:

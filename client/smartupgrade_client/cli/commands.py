@@ -168,12 +168,6 @@ def keyword_arguments(command: ConfigCommand, words: Sequence[str]) -> tuple[obj
     return checks.arguments(command, texts)
 
 
-def schedule_arguments(words: Sequence[str]) -> tuple[object, ...]:
-    """``download at T [reboot at T2]`` as the switch reads it; a time may be one quoted word
-    or its date and time as two."""
-    return keyword_arguments(CONFIG_COMMANDS["schedule"], words)
-
-
 # The undo forms of the seed's commands; the key is what follows ``undo``.
 UNDO_FORMS: dict[tuple[str, ...], Callable[[], Edit]] = {
     command.keywords: partial(edits.undo_of, command) for command in CONFIG_COMMANDS.values()

@@ -12,6 +12,7 @@ from smartupgrade_client import edits
 from smartupgrade_client.cli import checks, commands, parser
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import MEANINGS, ExitCode
+from smartupgrade_model.commands import CONFIG_COMMANDS
 from smartupgrade_model.model import CONFIG_LEAVES, CONSTRAINTS, SSL_POLICY_NAME
 
 PORT = CONFIG_LEAVES["/smart-upgrade/https-port"]
@@ -62,22 +63,32 @@ def test_url_is_not_the_switch_address() -> None:
     assert args.url == "10.10.10.20"
 
 
+def https_port(text: str) -> str | int:
+    (parameter,) = CONFIG_COMMANDS["https-port"].parameters
+    return checks.argument(parameter, text)
+
+
+def url(text: str) -> str | int:
+    (parameter,) = CONFIG_COMMANDS["url"].parameters
+    return checks.argument(parameter, text)
+
+
 @pytest.mark.parametrize("low, high", PORT.ranges)
 def test_https_port_range_from_the_model(low: int, high: int) -> None:
-    assert checks.https_port(str(low)) == low
-    assert checks.https_port(str(high)) == high
+    assert https_port(str(low)) == low
+    assert https_port(str(high)) == high
     for wrong in (low - 1, high + 1):
         with pytest.raises(checks.UsageError, match=f"from {low} to {high}"):
-            checks.https_port(str(wrong))
+            https_port(str(wrong))
     with pytest.raises(checks.UsageError, match="Invalid HTTPS port 'x'"):
-        checks.https_port("x")
+        https_port("x")
 
 
 def test_url_length_from_the_model() -> None:
     ((low, high),) = URL.lengths
-    assert checks.url("a" * high) == "a" * high
+    assert url("a" * high) == "a" * high
     with pytest.raises(checks.UsageError, match=f"{low} to {high} characters"):
-        checks.url("a" * (high + 1))
+        url("a" * (high + 1))
 
 
 def test_policy_name_length_and_pattern_from_the_model() -> None:
@@ -101,7 +112,7 @@ def test_policy_name_length_and_pattern_from_the_model() -> None:
     ],
 )
 def test_schedule_pads_the_switch_form(words: list[str], expected: tuple[str, str | None]) -> None:
-    assert commands.schedule_arguments(words) == expected
+    assert commands.keyword_arguments(CONFIG_COMMANDS["schedule"], words) == expected
 
 
 @pytest.mark.parametrize(
@@ -122,7 +133,7 @@ def test_schedule_pads_the_switch_form(words: list[str], expected: tuple[str, st
 )
 def test_schedule_errors(words: list[str], message: str) -> None:
     with pytest.raises(checks.UsageError) as raised:
-        commands.schedule_arguments(words)
+        commands.keyword_arguments(CONFIG_COMMANDS["schedule"], words)
     assert message in str(raised.value)
 
 
