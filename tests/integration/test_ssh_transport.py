@@ -361,6 +361,67 @@ async def test_a_client_that_floods_and_never_reads_stalls_only_itself(harness: 
     other.close()
 
 
+async def test_every_request_before_the_clients_eof_is_answered_in_order(
+    harness: Harness,
+) -> None:
+    # RFC 6242 clients may send their requests, then EOF, then read: each request received
+    # before the EOF is answered, in order, and only then is the channel closed
+    raw = await RawSession.open(harness.port)
+    for n in range(5):
+        raw.send_rpc(str(n), f'<ping xmlns="{TEST_NS}"/>')
+    raw.send_rpc("close", "<close-session/>")
+    raw.send_rpc("after-close", f'<ping xmlns="{TEST_NS}"/>')
+    raw.writer.write_eof()
+    replies = []
+    while message := await raw.read_message():
+        replies.append(etree.fromstring(message).get("message-id"))
+    assert replies == ["0", "1", "2", "3", "4", "close"]
+    raw.close()
+
+
+async def test_ssh_s_netconf_from_a_file_gets_every_reply(data_dir: Path, tmp_path: Path) -> None:
+    """OpenSSH's client, as a script runs it: ``ssh -s netconf < requests.xml``."""
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    key_file = tmp_path / "id_ed25519"
+    key.write_private_key(key_file)
+    key_file.chmod(0o600)
+    UserDatabase([User("admin", None, (key.convert_to_public(),), 3)], data_dir / USERS_FILE).save()
+    server = await NetconfSshServer.start(
+        "127.0.0.1", 0, data_dir, dispatcher_for_tests(asyncio.Event())
+    )
+    hello = (
+        f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
+        "</capabilities></hello>]]>]]>"
+    )
+    rpcs = "".join(
+        f'<rpc message-id="{n}" xmlns="{BASE_NS}"><ping xmlns="{TEST_NS}"/></rpc>]]>]]>'
+        for n in range(5)
+    )
+    requests = tmp_path / "requests.xml"
+    requests.write_text(hello + rpcs)
+    try:
+        with requests.open("rb") as stdin:
+            process = await asyncio.create_subprocess_exec(
+                *("ssh", "-F", "/dev/null", "-i", str(key_file), "-p", str(server.port)),
+                *("-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"),
+                *("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"),
+                *("admin@127.0.0.1", "-s", "netconf"),
+                stdin=stdin,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    finally:
+        await server.close()
+    assert process.returncode == 0, stderr.decode()
+    decoder = FrameDecoder()
+    messages = decoder.feed(stdout)
+    assert len(messages) == 6, stdout.decode()
+    replies = [etree.fromstring(message) for message in messages[1:]]
+    assert [reply.get("message-id") for reply in replies] == ["0", "1", "2", "3", "4"]
+    assert all(reply.findtext(f"{{{TEST_NS}}}pong") == "admin" for reply in replies)
+
+
 XXE = (
     b'<?xml version="1.0"?><!DOCTYPE rpc [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     b'<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get>&x;</get></rpc>'

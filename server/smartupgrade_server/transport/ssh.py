@@ -65,6 +65,9 @@ _WRITE_HIGH_WATER = 256 * 1024
 MAX_PENDING_NOTIFICATIONS = 1024
 
 
+_PROTOCOL_FAILURES = (TerminationReason.BAD_HELLO, TerminationReason.OTHER)
+
+
 @dataclass(frozen=True)
 class _Notification:
     """A notification to send between replies, in the order it was published."""
@@ -356,7 +359,10 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
                     self._reading_paused = False
                     self._channel.resume_reading()
                 if not await self._handle(event):
-                    self._channel.close()
+                    # what a subsystem's exit status is on OpenSSH (whose client exits 255
+                    # without one): 0 after close-session or the client's EOF
+                    failed = self._termination.reason in _PROTOCOL_FAILURES
+                    self._channel.exit(1 if failed else 0)
                     return
         except BrokenPipeError:
             # the client closed the channel while a reply was on its way; connection_lost
@@ -383,7 +389,9 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
             case RpcRequest():
                 counters.rpc_received(self._context.session_id)
                 await self._send(await self._execute(event))
-                return self._session.is_open
+                # not is_open: after the client's EOF the session takes no more input, yet the
+                # requests received before it are still answered (SessionClosed ends the loop)
+                return event.operation_tag != CLOSE_SESSION
             case RpcRejected(error, reply):
                 counters.bad_rpc_received(self._context.session_id)
                 counters.rpc_error_sent(self._context.session_id)
