@@ -33,6 +33,7 @@ class TerminationReason(StrEnum):
     CLOSED = "closed"
     KILLED = "killed"
     DROPPED = "dropped"
+    TIMEOUT = "timeout"
     BAD_HELLO = "bad-hello"
     OTHER = "other"
 

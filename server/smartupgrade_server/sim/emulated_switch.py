@@ -246,7 +246,7 @@ class EmulatedSwitch:
                     self._data_dir,
                     chassis=shown,
                     access=self.access,
-                    users=self.server.users,
+                    logins=self.server.logins,
                 )
         except BaseException:
             await self.close()
@@ -313,7 +313,7 @@ class EmulatedSwitch:
                     self._host, self._cli_port, self._data_dir, self.command_line, self.server
                 )
             if self.web is not None:
-                await self.web.listen(self.server.users)
+                await self.web.listen(self.server.logins)
         except OSError as error:
             logger.exception("the switch booted but cannot listen on port %d again", self._port)
             self.failure = f"booted but cannot listen again: {error.strerror or error}"
@@ -371,12 +371,12 @@ async def _listen(
 async def _listen_cli(
     host: str, port: int, data_dir: Path, command_line: CommandLine, netconf: NetconfSshServer
 ) -> CliSshServer:
-    # one set of users, host keys and session ids for both protocols
+    # one set of users, login delays, host keys and session ids for both protocols
     return await CliSshServer.start(
         host,
         port,
         command_line,
-        users=netconf.users,
+        logins=netconf.logins,
         host_keys=netconf.host_keys,
         registry=netconf.registry,
         data_dir=data_dir,

@@ -16,9 +16,14 @@ from typing import Self
 import asyncssh
 
 from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
+from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import refuse_default_credentials
-from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection, end_connections
-from smartupgrade_server.transport.users import UserDatabase
+from smartupgrade_server.transport.ssh_connection import (
+    SETUP_TIMEOUT,
+    AuthenticatedConnection,
+    SessionChannel,
+    end_connections,
+)
 from smartupgrade_server.vrp.shell import CommandLine, Shell
 
 logger = logging.getLogger(__name__)
@@ -28,11 +33,17 @@ class CliSshServer:
     """A listening command-line SSH server; start it with :meth:`start`."""
 
     def __init__(
-        self, command_line: CommandLine, users: UserDatabase, registry: SessionRegistry
+        self,
+        command_line: CommandLine,
+        logins: LoginGuard,
+        registry: SessionRegistry,
+        setup_timeout: float = SETUP_TIMEOUT,
     ) -> None:
         self.command_line = command_line
-        self.users = users
+        self.logins = logins
+        self.users = logins.users
         self.registry = registry
+        self.setup_timeout = setup_timeout
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
         self._channels: set[_CliChannel] = set()
@@ -44,17 +55,22 @@ class CliSshServer:
         port: int,
         command_line: CommandLine,
         *,
-        users: UserDatabase,
+        logins: LoginGuard,
         host_keys: Sequence[asyncssh.SSHKey],
         registry: SessionRegistry,
         data_dir: Path,
+        setup_timeout: float = SETUP_TIMEOUT,
     ) -> Self:
-        """Listen on ``host:port`` (port 0: any free port, see :attr:`port`)."""
-        await refuse_default_credentials(host, users, data_dir)
-        server = cls(command_line, users, registry)
+        """Listen on ``host:port`` (port 0: any free port, see :attr:`port`); ``logins`` are the
+        NETCONF server's, so that a source's failures count on both."""
+        await refuse_default_credentials(host, logins.users, data_dir)
+        server = cls(command_line, logins, registry, setup_timeout)
         server._acceptor = await asyncssh.create_server(
             lambda: AuthenticatedConnection(
-                server.users, server._connections, lambda conn: _CliChannel(server, conn)
+                server.logins,
+                LoginService.CLI,
+                server._connections,
+                lambda conn: _CliChannel(server, conn),
             ),
             host,
             port,
@@ -89,21 +105,18 @@ class CliSshServer:
         await end_connections(self._channels, self._connections)
 
 
-class _CliChannel(asyncssh.SSHServerSession[bytes]):
-    """One SSH session channel: a shell, or one command given by exec."""
+class _CliChannel(SessionChannel):
+    """One SSH session channel: a shell, or one command given by exec; set up once either is
+    asked for."""
 
     def __init__(self, server: CliSshServer, connection: asyncssh.SSHServerConnection) -> None:
+        super().__init__(connection, server.setup_timeout)
         self._server = server
-        self._connection = connection
-        self._channel: asyncssh.SSHServerChannel[bytes] | None = None
         self._command: str | None = None
         self._context: SessionContext | None = None
         self._shell: Shell | None = None
         self._task: asyncio.Task[None] | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-
-    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
-        self._channel = chan
 
     def pty_requested(
         self,
@@ -125,6 +138,7 @@ class _CliChannel(asyncssh.SSHServerSession[bytes]):
 
     def session_started(self) -> None:
         assert self._channel is not None
+        self.set_up()
         user = self._server.users.get(self._connection.get_extra_info("username"))
         if user is None:
             # authentication succeeded, so the user exists; this only guards a changed file
@@ -180,6 +194,7 @@ class _CliChannel(asyncssh.SSHServerSession[bytes]):
             self._channel.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
         if self._task is not None:
             self._task.cancel()
         self._server._channels.discard(self)

@@ -43,7 +43,13 @@ from smartupgrade_server.netconf.session import (
     SessionClosed,
 )
 from smartupgrade_server.transport.credentials import SshCredentials
-from smartupgrade_server.transport.ssh_connection import AuthenticatedConnection, end_connections
+from smartupgrade_server.transport.logins import LoginGuard, LoginService, SourceDelays
+from smartupgrade_server.transport.ssh_connection import (
+    SETUP_TIMEOUT,
+    AuthenticatedConnection,
+    SessionChannel,
+    end_connections,
+)
 from smartupgrade_server.transport.users import (
     DEFAULT_PASSWORD,
     DEFAULT_USERNAME,
@@ -112,8 +118,14 @@ class NetconfSshServer:
         capabilities: Iterable[str],
         registry: SessionRegistry,
         max_message_size: int,
+        *,
+        source_delays: SourceDelays | None = None,
+        hello_timeout: float = SETUP_TIMEOUT,
     ) -> None:
         self.users = users
+        # one per switch: the command line and the web check their logins here too
+        self.logins = LoginGuard(users, source_delays)
+        self.hello_timeout = hello_timeout
         self.dispatcher = dispatcher
         self.capabilities = tuple(capabilities)
         self.registry = registry
@@ -139,6 +151,8 @@ class NetconfSshServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         authorize: Authorize | None = None,
         credentials: SshCredentials | None = None,
+        source_delays: SourceDelays | None = None,
+        hello_timeout: float = SETUP_TIMEOUT,
     ) -> Self:
         """Listen on ``host:port`` (port 0: any free port, see :attr:`port`).
 
@@ -146,6 +160,8 @@ class NetconfSshServer:
         unless ``credentials`` are given (a fleet's, shared by its switches).
         Pass a ``registry`` to add session end hooks (lock release) before clients arrive.
         ``authorize`` raises RpcError to refuse a kill-session (the dispatcher checks the rest).
+        ``source_delays`` and ``hello_timeout`` change the limits of logins.py and
+        ssh_connection.py (tests make them short).
         """
         if credentials is None:
             credentials = await asyncio.to_thread(SshCredentials.load_or_create, data_dir)
@@ -157,13 +173,18 @@ class NetconfSshServer:
             capabilities,
             registry if registry is not None else SessionRegistry(),
             max_message_size,
+            source_delays=source_delays,
+            hello_timeout=hello_timeout,
         )
         # the command line listener of the same switch serves the same keys (cli_ssh.py)
         server.host_keys = host_keys
         server.authorize = authorize
         server._acceptor = await asyncssh.create_server(
             lambda: AuthenticatedConnection(
-                server.users, server._connections, lambda conn: _NetconfChannel(server, conn)
+                server.logins,
+                LoginService.NETCONF,
+                server._connections,
+                lambda conn: _NetconfChannel(server, conn),
             ),
             host,
             port,
@@ -196,13 +217,13 @@ class NetconfSshServer:
         await end_connections(self._channels, self._connections)
 
 
-class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
-    """One SSH session channel; a NETCONF session once the subsystem is started."""
+class _NetconfChannel(SessionChannel):
+    """One SSH session channel; a NETCONF session once the subsystem is started, set up once
+    the client's hello has arrived."""
 
     def __init__(self, server: NetconfSshServer, connection: asyncssh.SSHServerConnection) -> None:
+        super().__init__(connection, server.hello_timeout)
         self._server = server
-        self._connection = connection
-        self._channel: asyncssh.SSHServerChannel[bytes] | None = None
         self._session: ServerSession | None = None
         self._context: SessionContext | None = None
         self._events: asyncio.Queue[Event | _Notification] = asyncio.Queue()
@@ -218,7 +239,7 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
     # --- channel requests -------------------------------------------------------------
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
-        self._channel = chan
+        super().connection_made(chan)
         chan.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
 
     def pty_requested(
@@ -298,6 +319,8 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
 
     def _enqueue(self, events: list[Event]) -> None:
         for event in events:
+            if isinstance(event, HelloReceived):
+                self.set_up()
             self._events.put_nowait(event)
         if self._events.qsize() >= _MAX_PENDING_EVENTS and not self._reading_paused:
             assert self._channel is not None
@@ -328,7 +351,20 @@ class _NetconfChannel(asyncssh.SSHServerSession[bytes]):
         if self._channel is not None:
             self._channel.close()
 
+    def setup_timed_out(self) -> None:
+        if self._context is None:
+            # no netconf subsystem asked for
+            super().setup_timed_out()
+            return
+        logger.info(
+            "session %d: no hello in %g s", self._context.session_id, self._server.hello_timeout
+        )
+        # ends as dropped (RFC 6022 dropped-sessions), with termination-reason timeout
+        self._termination = Termination(TerminationReason.TIMEOUT)
+        self.terminate()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
         if self._worker is not None:
             self._worker.cancel()
         self._server._channels.discard(self)

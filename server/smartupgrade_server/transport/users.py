@@ -46,6 +46,13 @@ def hash_password(password: str) -> str:
     return f"scrypt:{_SCRYPT_N}:{_SCRYPT_R}:{_SCRYPT_P}:{salt.hex()}:{key.hex()}"
 
 
+def decoy_hash() -> str:
+    """A hash no password matches (but by a 2**-256 chance), with the parameters of
+    :func:`hash_password`: checking it costs what checking a user's password costs."""
+    salt, key = secrets.token_bytes(16), secrets.token_bytes(32)
+    return f"scrypt:{_SCRYPT_N}:{_SCRYPT_R}:{_SCRYPT_P}:{salt.hex()}:{key.hex()}"
+
+
 def check_password(password: str, encoded: str) -> bool:
     try:
         scheme, n, r, p, salt, key = encoded.split(":")
@@ -96,6 +103,9 @@ class UserDatabase:
         # rig that opens hundreds of sessions. Failed attempts always pay the full scrypt.
         self._cache_key = secrets.token_bytes(32)
         self._verified: dict[str, bytes] = {}
+        # what a name without a password is checked against, so that refusing it takes as long
+        # as refusing a wrong password (OpenSSH does the same for users that do not exist)
+        self._decoy = decoy_hash()
 
     @classmethod
     def load(cls, path: Path) -> "UserDatabase":
@@ -140,15 +150,21 @@ class UserDatabase:
         )
 
     async def verify_password(self, name: str, password: str) -> bool:
+        """Whether ``password`` is the user's. A refusal costs one scrypt whether the user
+        exists, has no password or gave a wrong one."""
         user = self._users.get(name)
-        if user is None or user.password_hash is None:
-            return False
+        encoded = user.password_hash if user is not None else None
         token = hmac.digest(self._cache_key, password.encode(), "sha256")
         remembered = self._verified.get(name)
-        if remembered is not None and hmac.compare_digest(remembered, token):
+        if (
+            encoded is not None
+            and remembered is not None
+            and hmac.compare_digest(remembered, token)
+        ):
             return True
         # in a thread: hashlib.scrypt releases the GIL, and other sessions keep being served
-        if not await asyncio.to_thread(check_password, password, user.password_hash):
+        matches = await asyncio.to_thread(check_password, password, encoded or self._decoy)
+        if not matches or encoded is None:
             return False
         self._verified[name] = token
         return True

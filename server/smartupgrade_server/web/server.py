@@ -25,8 +25,8 @@ from smartupgrade_server.device import messages
 from smartupgrade_server.device.switch import OperationRefusedError, Switch, UpgradeRun
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.netconf.errors import AccessDeniedError
+from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import refuse_default_credentials
-from smartupgrade_server.transport.users import UserDatabase
 from smartupgrade_server.vrp.shell import sentence
 from smartupgrade_server.web import pages, view
 from smartupgrade_server.web.activity import Activity
@@ -89,7 +89,7 @@ class WebServer:
         chassis: view.SwitchFacts,
         *,
         access: AccessControl,
-        users: UserDatabase,
+        logins: LoginGuard,
         certificate: WebCertificate,
         host: str,
         data_dir: Path,
@@ -97,7 +97,7 @@ class WebServer:
         self.chassis = chassis
         self.switch = chassis if isinstance(chassis, Switch) else None
         self.access = access
-        self.users = users
+        self.logins = logins
         self.certificate = certificate
         self.host = host
         self.port = 0
@@ -121,7 +121,7 @@ class WebServer:
         *,
         chassis: view.SwitchFacts,
         access: AccessControl,
-        users: UserDatabase,
+        logins: LoginGuard,
     ) -> Self:
         """Listen on ``host:port`` (0: any free port, see :attr:`port`); the certificate is made
         in ``data_dir`` on first start."""
@@ -131,7 +131,7 @@ class WebServer:
         server = cls(
             chassis,
             access=access,
-            users=users,
+            logins=logins,
             certificate=certificate,
             host=host,
             data_dir=data_dir,
@@ -149,7 +149,7 @@ class WebServer:
         server._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await server._runner.setup()
         try:
-            await server.listen(users, port)
+            await server.listen(logins, port)
         except BaseException:
             await server.close()
             raise
@@ -160,11 +160,12 @@ class WebServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"https://{host}:{self.port}/"
 
-    async def listen(self, users: UserDatabase, port: int | None = None) -> None:
-        """Serve (again, after a reboot: on the same port, with the users as loaded then)."""
+    async def listen(self, logins: LoginGuard, port: int | None = None) -> None:
+        """Serve (again, after a reboot: on the same port, with the users as loaded then and
+        the NETCONF server's login delays)."""
         assert self._runner is not None and self._runner.server is not None
-        await refuse_default_credentials(self.host, users, self._data_dir)
-        self.users = users
+        await refuse_default_credentials(self.host, logins.users, self._data_dir)
+        self.logins = logins
         self._listener = await asyncio.get_running_loop().create_server(
             self._runner.server,
             self.host,
@@ -269,9 +270,12 @@ class WebServer:
                 username=username,
                 status=HTTPStatus.FORBIDDEN,
             )
-        user = self.users.get(username)
-        if user is None or not await self.users.verify_password(username, password):
-            logger.info("web login of %r from %s refused", username, request.remote)
+        # the same work and the same per-source delay for a missing user as for a wrong password
+        verified = await self.logins.check_password(
+            LoginService.WEB, str(request.remote), username, password
+        )
+        user = self.logins.users.get(username)
+        if not verified or user is None:
             return self._login_response(
                 request, error=_LOGIN_FAILED, username=username, status=HTTPStatus.UNAUTHORIZED
             )

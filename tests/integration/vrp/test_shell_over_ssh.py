@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 
 import asyncssh
+import pytest
 from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE, CancellationStatus, UpgradeStatus
 from smartupgrade_server.device import messages
+from smartupgrade_server.transport.logins import LoginService
+from smartupgrade_server.transport.ssh_connection import MAX_AUTH_TRIES, MAX_SESSIONS
 from tests.integration.device.conftest import PATCH, SOFTWARE, SOFTWARE_SIZE
 from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, Sim
 
@@ -198,3 +201,24 @@ def test_exec_runs_one_command(sim: Sim) -> None:
             return result.stdout
 
     assert sim.loop.run(execute()) == "ESN of slot 0: 2102351XFR10P0000001\r\n"
+
+
+def test_the_command_line_has_the_same_limits_as_netconf(sim: Sim) -> None:
+    async def limits() -> None:
+        # refused keys count as attempts too (and, unlike passwords, delay no later login)
+        strangers = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(MAX_AUTH_TRIES)]
+        with pytest.raises(asyncssh.PermissionDenied, match="Too many authentication failures"):
+            await asyncssh.connect(
+                "127.0.0.1", sim.cli_port, username=USERNAME, client_keys=strangers,
+                known_hosts=None, preferred_auth="publickey",
+            )  # fmt: skip
+        async with asyncssh.connect(
+            "127.0.0.1", sim.cli_port, username=USERNAME, password=PASSWORD, known_hosts=None
+        ) as connection:
+            for _ in range(MAX_SESSIONS):
+                await connection.create_process(term_type="vt100")
+            with pytest.raises(asyncssh.ChannelOpenError, match="at most 10 sessions"):
+                await connection.create_process(term_type="vt100")
+
+    sim.loop.run(limits())
+    assert sim.switch.server.logins.counters.attempt_limits == {LoginService.CLI: 1}

@@ -25,11 +25,13 @@ from smartupgrade_server.device.switch import Identity
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.credentials import SshCredentials
+from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import UserDatabase
 from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
 from smartupgrade_server.web.server import WebServer
+from tests.hash_work import record_scrypt
 from tests.integration.test_upgrade_over_netconf import until
 from tests.integration.vrp.test_shell_over_ssh import open_session
 from tests.integration.web.conftest import (
@@ -91,13 +93,22 @@ async def test_login_sets_a_secure_session_cookie_and_logout_ends_it(rig: Rig) -
     assert (await client.http.get("/favicon.ico", allow_redirects=False)).status == 401
 
 
-async def test_wrong_passwords_and_unknown_users_are_refused_alike(rig: Rig) -> None:
+async def test_wrong_passwords_and_unknown_users_are_refused_alike(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = rig.client()
+    hashes = record_scrypt(monkeypatch)
     for username, password in ((ADMIN, "wrong"), ("nobody", ADMIN_PASSWORD)):
         response = await client.login(username, password)
         assert response.status == 401
         assert "Error: The user name or password is incorrect." in await response.text()
     assert len(rig.web.sessions) == 0
+    # the same work for both: nothing in the time of the answer tells which names exist
+    assert len(hashes) == 2 and hashes[0] == hashes[1]
+    counters = rig.web.logins.counters
+    assert counters.failed_passwords == {LoginService.WEB: 2}
+    # the owner is slowed by the failures from this address, not locked out
+    assert (await client.login(ADMIN, ADMIN_PASSWORD)).status == 303
 
 
 async def test_a_form_without_its_token_is_refused(rig: Rig) -> None:
@@ -362,7 +373,7 @@ async def test_default_credentials_are_refused_beyond_loopback(rig: Rig, tmp_pat
             tmp_path / "web",
             chassis=rig.switch.device,
             access=rig.switch.access,
-            users=defaults,
+            logins=LoginGuard(defaults),
         )
 
 
