@@ -24,9 +24,12 @@ from smartupgrade_server.transport.ssh_connection import (
     SessionChannel,
     end_connections,
 )
-from smartupgrade_server.vrp.shell import CommandLine, Shell
+from smartupgrade_server.vrp.shell import CommandLine, FlowControl, Shell
 
 logger = logging.getLogger(__name__)
+
+# output not yet taken by the client beyond which the shell handles no more keys
+_WRITE_HIGH_WATER = 64 * 1024
 
 
 class CliSshServer:
@@ -110,13 +113,18 @@ class _CliChannel(SessionChannel):
     asked for."""
 
     def __init__(self, server: CliSshServer, connection: asyncssh.SSHServerConnection) -> None:
-        super().__init__(connection, server.setup_timeout)
+        super().__init__(connection, server.setup_timeout, _WRITE_HIGH_WATER)
         self._server = server
         self._command: str | None = None
         self._context: SessionContext | None = None
         self._shell: Shell | None = None
         self._task: asyncio.Task[None] | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        # what the shell wrote since the last flush: written to the channel once per turn of
+        # the event loop, so that each echoed key is not a packet (nor an entry of asyncssh's
+        # send buffer) of its own
+        self._output: list[str] = []
+        self._flush_pending = False
 
     def pty_requested(
         self,
@@ -149,7 +157,11 @@ class _CliChannel(SessionChannel):
             user.name, user.level, f"{host}:{port}", self.terminate
         )
         self._shell = self._server.command_line.session(
-            self._context.session_id, user.name, user.level, self._write
+            self._context.session_id,
+            user.name,
+            user.level,
+            self._write,
+            flow=FlowControl(self._drain, self._pause_input, self._resume_input),
         )
         self._server._channels.add(self)
         self._task = asyncio.create_task(
@@ -165,6 +177,7 @@ class _CliChannel(SessionChannel):
                 await shell.execute(self._command)
         except Exception:
             logger.exception("cli session: the shell failed")
+        self._flush()
         if self._channel is not None:
             self._channel.exit(0)
 
@@ -173,8 +186,32 @@ class _CliChannel(SessionChannel):
             await asyncio.gather(asyncio.shield(self._task), return_exceptions=True)
 
     def _write(self, text: str) -> None:
-        if self._channel is not None and not self._channel.is_closing():
+        self._output.append(text)
+        if not self._flush_pending:
+            self._flush_pending = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        text = "".join(self._output)
+        self._output.clear()
+        if text and self._channel is not None and not self._channel.is_closing():
             self._channel.write(text.encode("utf-8"))
+
+    async def _drain(self) -> None:
+        self._flush()
+        if self.is_open:
+            await self.drained()
+        # other sessions run between two pieces of a shell's input
+        await asyncio.sleep(0)
+
+    def _pause_input(self) -> None:
+        if self._channel is not None:
+            self._channel.pause_reading()
+
+    def _resume_input(self) -> None:
+        if self._channel is not None:
+            self._channel.resume_reading()
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
         if self._shell is not None:

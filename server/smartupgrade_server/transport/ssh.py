@@ -222,7 +222,7 @@ class _NetconfChannel(SessionChannel):
     the client's hello has arrived."""
 
     def __init__(self, server: NetconfSshServer, connection: asyncssh.SSHServerConnection) -> None:
-        super().__init__(connection, server.hello_timeout)
+        super().__init__(connection, server.hello_timeout, _WRITE_HIGH_WATER)
         self._server = server
         self._session: ServerSession | None = None
         self._context: SessionContext | None = None
@@ -231,16 +231,10 @@ class _NetconfChannel(SessionChannel):
         # how the session ends, unless the connection is simply lost (RFC 6470)
         self._termination = Termination(TerminationReason.DROPPED)
         self._reading_paused = False
-        self._writable = asyncio.Event()
-        self._writable.set()
         self._worker: asyncio.Task[None] | None = None
         self._hello_received = False
 
     # --- channel requests -------------------------------------------------------------
-
-    def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
-        super().connection_made(chan)
-        chan.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
 
     def pty_requested(
         self,
@@ -327,18 +321,10 @@ class _NetconfChannel(SessionChannel):
             self._channel.pause_reading()
             self._reading_paused = True
 
-    # --- flow control towards the client -------------------------------------------------
-
-    def pause_writing(self) -> None:
-        self._writable.clear()
-
-    def resume_writing(self) -> None:
-        self._writable.set()
-
     async def _send(self, data: bytes) -> None:
         assert self._channel is not None
         self._channel.write(data)
-        await self._writable.wait()
+        await self.drained()
 
     # --- end of the session --------------------------------------------------------------
 

@@ -30,20 +30,40 @@ SETUP_TIMEOUT = 60.0
 class SessionChannel(asyncssh.SSHServerSession[bytes]):
     """A session channel of an :class:`AuthenticatedConnection`: counted against
     ``MAX_SESSIONS`` while open, and closed if :meth:`set_up` is not called within
-    ``setup_timeout`` seconds of its opening."""
+    ``setup_timeout`` seconds of its opening. Whoever writes to it awaits :meth:`drained`, so
+    that a client that does not read holds at most ``write_high_water`` bytes of output."""
 
-    def __init__(self, connection: asyncssh.SSHServerConnection, setup_timeout: float) -> None:
+    def __init__(
+        self,
+        connection: asyncssh.SSHServerConnection,
+        setup_timeout: float,
+        write_high_water: int,
+    ) -> None:
         self._connection = connection
         self._channel: asyncssh.SSHServerChannel[bytes] | None = None
         self.is_open = True
         self._setup_timeout = setup_timeout
         self._setup_timer: asyncio.TimerHandle | None = None
+        self._write_high_water = write_high_water
+        self._writable = asyncio.Event()
+        self._writable.set()
 
     def connection_made(self, chan: asyncssh.SSHServerChannel[bytes]) -> None:
         self._channel = chan
+        chan.set_write_buffer_limits(high=self._write_high_water)
         self._setup_timer = asyncio.get_running_loop().call_later(
             self._setup_timeout, self.setup_timed_out
         )
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    async def drained(self) -> None:
+        """Until the output the client has not taken yet is below the high-water mark."""
+        await self._writable.wait()
 
     def set_up(self) -> None:
         """The channel is in use: it no longer times out."""

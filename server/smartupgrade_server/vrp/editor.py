@@ -1,24 +1,38 @@
-"""What the switch's terminal does with each key: characters in, echo and events out. No I/O.
+"""What the switch's terminal does with each key: text in, echo and events out. No I/O.
 
 Automation tools wait to see each character echoed before they send Enter (scrapli) or fail
 without the echo (netmiko), so every printable character is echoed as it arrives. Enter is
-``\\r``, ``\\n`` or ``\\r\\n`` (one line, not two); NUL bytes are ignored, as are cursor keys and
-other escape sequences (there is no history to move through).
+``\\r``, ``\\n`` or ``\\r\\n`` (one line, not two); NUL bytes and other control characters are
+ignored, as are cursor keys and other escape sequences (there is no history to move through).
+
+A line holds at most ``MAX_LINE`` characters, as on the switch: "Each command can contain a
+maximum of 510 characters" and a key typed when "the editing buffer is full" makes "an alarm"
+(Huawei S-series configuration guide, Editing Command Lines:
+https://support.huawei.com/enterprise/en/doc/EDOC1100127196/51044c5f/editing-command-lines).
+Keys beyond it are dropped a run at a time, with one bell for the run, so that a pasted megabyte
+costs what its first 510 characters cost; text is handled a run of characters at a time, never
+slower than linearly in its length.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from enum import Enum, auto
 
-# VRP accepts command lines of up to 510 characters; further keys are refused with a bell.
 MAX_LINE = 510
 
 CTRL_C = "\x03"
 CTRL_Z = "\x1a"
+BELL = "\x07"
 _BACKSPACES = ("\x08", "\x7f")
-_BELL = "\x07"
 _ESCAPE = "\x1b"
 _TAB = "\t"
+# characters that go into the line as they are (but for the rare ones str.isprintable refuses)
+_PLAIN = re.compile(r"[^\x00-\x1f\x7f?]+")
+# ECMA-48: a control sequence's parameter and intermediate bytes, then one final byte
+_CSI_BODY = re.compile(r"[\x20-\x3f]*")
+_CSI_FINAL = range(0x40, 0x7F)
 
 
 @dataclass(frozen=True)
@@ -53,21 +67,66 @@ class Complete:
 Key = Enter | Interrupt | ReturnKey | Help | Complete
 
 
+class _Escape(Enum):
+    """Where the editor is in an escape sequence."""
+
+    STARTED = auto()  # just after ESC
+    CONTROL = auto()  # ESC [ (CSI): parameters until a final byte
+    SHIFT = auto()  # ESC O (SS3): one more character
+
+
 class LineEditor:
     def __init__(self) -> None:
         self.buffer = ""
         self._after_cr = False
-        # None: not in an escape sequence; "": just after ESC; otherwise the bytes after ESC
-        self._escape: str | None = None
+        self._escape: _Escape | None = None
 
-    def feed(self, char: str) -> tuple[str, Key | None]:
-        """One character: what to echo, and the event it completes, if any."""
-        after_cr, self._after_cr = self._after_cr, False
-        if self._escape is not None:
-            self._escape_char(char)
-            return "", None
-        if char == "\n" and after_cr:
-            return "", None
+    def feed(self, text: str, start: int = 0) -> tuple[str, Key | None, int]:
+        """The keys of ``text`` from ``start`` up to the first that completes an event: what to
+        echo, the event (None when the text ran out first) and where the next key is."""
+        echo: list[str] = []
+        position, end = start, len(text)
+        while position < end:
+            if self._after_cr:
+                self._after_cr = False
+                if text[position] == "\n":
+                    position += 1
+                    continue
+            if self._escape is not None:
+                position = self._escape_keys(text, position)
+                continue
+            plain = _PLAIN.match(text, position)
+            if plain is not None:
+                echo.append(self._type(plain.group()))
+                position = plain.end()
+                continue
+            shown, key = self._control(text[position])
+            echo.append(shown)
+            position += 1
+            if key is not None:
+                return "".join(echo), key, position
+        return "".join(echo), None, position
+
+    def replace(self, line: str) -> str:
+        """Set the line being edited (after Tab completion); returns the echo that shows it."""
+        if len(line) > MAX_LINE:
+            return BELL
+        common = 0
+        while common < min(len(line), len(self.buffer)) and line[common] == self.buffer[common]:
+            common += 1
+        erase = len(self.buffer) - common
+        self.buffer = line
+        return "\b \b" * erase + line[common:]
+
+    def _type(self, run: str) -> str:
+        if not run.isprintable():
+            run = "".join(char for char in run if char.isprintable())
+        room = MAX_LINE - len(self.buffer)
+        accepted = run[:room]
+        self.buffer += accepted
+        return accepted + BELL if len(run) > room else accepted
+
+    def _control(self, char: str) -> tuple[str, Key | None]:
         if char in ("\r", "\n"):
             self._after_cr = char == "\r"
             line, self.buffer = self.buffer, ""
@@ -88,28 +147,28 @@ class LineEditor:
         if char == _TAB:
             return "", Complete(self.buffer)
         if char == _ESCAPE:
-            self._escape = ""
-            return "", None
-        if not char.isprintable():
-            return "", None
-        if len(self.buffer) >= MAX_LINE:
-            return _BELL, None
-        self.buffer += char
-        return char, None
+            self._escape = _Escape.STARTED
+        return "", None
 
-    def replace(self, line: str) -> str:
-        """Set the line being edited (after Tab completion); returns the echo that shows it."""
-        common = 0
-        while common < min(len(line), len(self.buffer)) and line[common] == self.buffer[common]:
-            common += 1
-        erase = len(self.buffer) - common
-        self.buffer = line
-        return "\b \b" * erase + line[common:]
-
-    def _escape_char(self, char: str) -> None:
-        # ESC x, or a CSI/SS3 sequence (ESC [ ... final, ESC O final) such as a cursor key
-        sequence = self._escape = (self._escape or "") + char
-        if (len(sequence) == 1 and char not in "[O") or (
-            len(sequence) > 1 and "\x40" <= char <= "\x7e"
-        ):
+    def _escape_keys(self, text: str, position: int) -> int:
+        """Skip what belongs to the escape sequence from ``position``; where the rest begins. A
+        control character inside a sequence ends it and counts as a key (ECMA-48)."""
+        char = text[position]
+        if char < " " or char == "\x7f":
             self._escape = None
+            return position
+        match self._escape:
+            case _Escape.STARTED:
+                self._escape = {"[": _Escape.CONTROL, "O": _Escape.SHIFT}.get(char)
+                return position + 1
+            case _Escape.CONTROL:
+                body = _CSI_BODY.match(text, position)
+                position = body.end() if body is not None else position
+                if position < len(text):
+                    if ord(text[position]) in _CSI_FINAL:
+                        position += 1
+                    self._escape = None
+                return position
+            case _:
+                self._escape = None
+                return position + 1

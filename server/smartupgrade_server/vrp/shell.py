@@ -2,9 +2,14 @@
 
 The transport feeds the characters it receives (:meth:`Shell.feed`), runs :meth:`Shell.run`
 until it returns (``quit`` in the user view, the end of input, a reboot), and sends what the
-shell gives its ``write`` callback. Every configuration command is an edit of ``running``
-through :class:`~smartupgrade_server.datastore.store.Datastores` under the session's own id, so
-it meets the same validation, the same switch vetoes and the same NETCONF locks as an
+shell gives its ``write`` callback. With a :class:`FlowControl` the shell keeps both bounded:
+it asks the transport to stop reading while more than ``MAX_TYPED_AHEAD`` characters wait to
+be handled, and waits for the output to drain before it handles more keys, so that a client
+that types without reading holds its own session only.
+
+Every configuration command is an edit of ``running`` through
+:class:`~smartupgrade_server.datastore.store.Datastores` under the session's own id, so it
+meets the same validation, the same switch vetoes and the same NETCONF locks as an
 ``<edit-config>``; ``download``, ``right-now`` and the refresh of ``display smart-upgrade
 information`` are the switch's own operations, whose ``Info:`` lines are printed as they come.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -130,9 +136,15 @@ class CommandLine:
             self.booted_at = self.device.clock.now()
 
     def session(
-        self, session_id: int, username: str, level: int, write: Callable[[str], None]
+        self,
+        session_id: int,
+        username: str,
+        level: int,
+        write: Callable[[str], None],
+        *,
+        flow: FlowControl | None = None,
     ) -> Shell:
-        return Shell(self, ShellUser(session_id, username, level), write)
+        return Shell(self, ShellUser(session_id, username, level), write, flow=flow)
 
     def close(self) -> None:
         self._unsubscribe()
@@ -152,6 +164,20 @@ def _exists(action: str, features: set[str], *, smart_upgrade: bool) -> bool:
         feature = configure.command.feature
         return smart_upgrade and (feature is None or feature in features)
     return smart_upgrade or action not in _SMART_UPGRADE_ACTIONS
+
+
+# characters received and not yet handled beyond which the transport stops reading
+MAX_TYPED_AHEAD = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FlowControl:
+    """The transport's side of the flow of keys and output."""
+
+    # until the output not yet taken by the client is below the transport's limit
+    drain: Callable[[], Awaitable[None]]
+    pause_input: Callable[[], None]
+    resume_input: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -229,13 +255,27 @@ class _SessionOverError(Exception):
 
 
 class Shell:
-    def __init__(self, cli: CommandLine, user: ShellUser, write: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        cli: CommandLine,
+        user: ShellUser,
+        write: Callable[[str], None],
+        *,
+        flow: FlowControl | None = None,
+    ) -> None:
         self.cli = cli
         self.user = user
         self.view = View.USER
         self._write = write
+        self._flow = flow
         self._editor = LineEditor()
-        self._input: asyncio.Queue[str | None] = asyncio.Queue()
+        # text received and not yet handled: the first piece from _position on
+        self._typed: deque[str] = deque()
+        self._position = 0
+        self._typed_length = 0
+        self._input_paused = False
+        self._more_typed = asyncio.Event()
+        self._input_ended = False
         self._interrupted = asyncio.Event()
         # whether typed keys go to the line editor now (else Ctrl+C interrupts the command)
         self._reading = False
@@ -247,16 +287,26 @@ class Shell:
     # --- the transport's side ---------------------------------------------------------------
 
     def feed(self, data: str) -> None:
-        for char in data:
-            if char == CTRL_C and not self._reading:
-                self._interrupted.set()
-            else:
-                self._idle.clear()
-                self._input.put_nowait(char)
+        if self._input_ended:
+            return
+        if not self._reading and CTRL_C in data:
+            # a command runs: Ctrl+C interrupts it rather than being typed
+            self._interrupted.set()
+            data = data.replace(CTRL_C, "")
+        if not data:
+            return
+        self._typed.append(data)
+        self._typed_length += len(data)
+        self._idle.clear()
+        self._more_typed.set()
+        if self._typed_length > MAX_TYPED_AHEAD and not self._input_paused and self._flow:
+            self._input_paused = True
+            self._flow.pause_input()
 
     def end_of_input(self) -> None:
+        self._input_ended = True
         self._idle.clear()
-        self._input.put_nowait(None)
+        self._more_typed.set()
 
     async def wait_idle(self) -> None:
         """Until every key fed so far is handled and the shell waits for more."""
@@ -297,19 +347,37 @@ class Shell:
 
     # --- input ------------------------------------------------------------------------------
 
-    async def _key(self) -> str:
-        if self._input.empty():
+    async def _next_keys(self) -> str:
+        """The text typed and not handled yet (from ``_position``), once there is some."""
+        # other sessions run between two pieces of input, and the output drains first
+        await (self._flow.drain() if self._flow else asyncio.sleep(0))
+        while not self._typed:
+            if self._input_ended:
+                raise _SessionOverError
             self._idle.set()
-        char = await self._input.get()
-        if char is None:
-            raise _SessionOverError
-        return char
+            self._more_typed.clear()
+            await self._more_typed.wait()
+        return self._typed[0]
+
+    def _handled(self, position: int) -> None:
+        """The keys of the first piece up to ``position`` are handled."""
+        self._typed_length -= position - self._position
+        if position < len(self._typed[0]):
+            self._position = position
+        else:
+            self._typed.popleft()
+            self._position = 0
+        if self._input_paused and self._typed_length <= MAX_TYPED_AHEAD // 2 and self._flow:
+            self._input_paused = False
+            self._flow.resume_input()
 
     async def _read_line(self, *, help: bool = True) -> str:
         self._reading = True
         try:
             while True:
-                echo, key = self._editor.feed(await self._key())
+                typed = await self._next_keys()
+                echo, key, position = self._editor.feed(typed, self._position)
+                self._handled(position)
                 self._write(echo)
                 match key:
                     case Enter(line):

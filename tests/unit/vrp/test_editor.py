@@ -15,18 +15,25 @@ from smartupgrade_server.vrp.editor import (
 
 
 def type_keys(editor: LineEditor, keys: str) -> tuple[str, list[Key]]:
-    echo, events = "", []
-    for char in keys:
-        shown, event = editor.feed(char)
+    """All the keys at once, as they arrive in one read."""
+    echo, events, position = "", [], 0
+    while position < len(keys):
+        shown, event, position = editor.feed(keys, position)
         echo += shown
         if event is not None:
             events.append(event)
     return echo, events
 
 
+def one_key(editor: LineEditor, char: str) -> tuple[str, Key | None]:
+    shown, event, used = editor.feed(char)
+    assert used == 1
+    return shown, event
+
+
 def test_each_printable_character_is_echoed_as_it_arrives() -> None:
     editor = LineEditor()
-    assert [editor.feed(c) for c in "dis"] == [("d", None), ("i", None), ("s", None)]
+    assert [one_key(editor, c) for c in "dis"] == [("d", None), ("i", None), ("s", None)]
     assert editor.buffer == "dis"
 
 
@@ -39,7 +46,7 @@ def test_enter_is_cr_lf_or_cr_lf_and_each_ends_one_line() -> None:
 def test_lf_after_cr_is_swallowed_even_when_it_arrives_later() -> None:
     editor = LineEditor()
     type_keys(editor, "x\r")
-    assert editor.feed("\n") == ("", None)
+    assert one_key(editor, "\n") == ("", None)
     assert type_keys(editor, "\n")[1] == [Enter("")]
 
 
@@ -86,5 +93,30 @@ def test_completion_replaces_what_differs() -> None:
 def test_line_length_is_limited_with_a_bell() -> None:
     editor = LineEditor()
     type_keys(editor, "x" * MAX_LINE)
-    assert editor.feed("y") == ("\x07", None)
+    assert one_key(editor, "y") == ("\x07", None)
     assert editor.buffer == "x" * MAX_LINE
+
+
+def test_a_pasted_megabyte_keeps_the_first_max_line_characters_and_rings_once() -> None:
+    line = "a" * MAX_LINE
+    assert LineEditor().feed("a" * 2**20 + "\r") == (line + "\x07\r\n", Enter(line), 2**20 + 1)
+
+
+def test_a_control_character_ends_an_escape_sequence_and_counts_as_a_key() -> None:
+    # an unfinished cursor key must not swallow the Enter that follows it
+    echo, events = type_keys(LineEditor(), "ab\x1b[12\rcd\x1b\x03ef\x1bO\rgh\r")
+    assert events == [Enter("ab"), Interrupt(), Enter("ef"), Enter("gh")]
+    assert echo == "ab\r\ncd^C\r\nef\r\ngh\r\n"
+
+
+def test_a_long_escape_sequence_costs_no_more_than_its_length() -> None:
+    editor = LineEditor()
+    echo, event, used = editor.feed("\x1b[" + "9" * 2**20 + "Ax")
+    assert (echo, event, used) == ("x", None, 2**20 + 4)
+
+
+def test_a_completion_beyond_the_line_limit_rings_instead() -> None:
+    editor = LineEditor()
+    type_keys(editor, "x" * (MAX_LINE - 2))
+    assert editor.replace("x" * (MAX_LINE - 2) + "yyy") == "\x07"
+    assert editor.buffer == "x" * (MAX_LINE - 2)
