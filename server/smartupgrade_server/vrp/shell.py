@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+import regex
 from lxml import etree
 
 from smartupgrade_model.commands import CommandWord, ConfigCommand
@@ -233,19 +234,34 @@ def policy_edit(name: str, *, delete: bool) -> etree._Element:
     return config
 
 
+# what an output filter's expression may take for one command's output: a backtracking
+# expression such as (a|aa)+$ would otherwise take years on a short line, and the switch's
+# event loop with it (the regex module checks its timeout every few tens of ms)
+FILTER_TIME = 0.04
+
+
 @dataclass(frozen=True)
 class OutputFilter:
     keyword: str
-    pattern: re.Pattern[str]
+    pattern: regex.Pattern[str]
+    # where the expression begins on the command line
+    column: int
 
     def apply(self, lines: Iterable[str]) -> list[str]:
+        """The lines the filter shows; TimeoutError beyond ``FILTER_TIME`` in all."""
+        deadline = time.monotonic() + FILTER_TIME
+
+        def found(line: str) -> bool:
+            timeout = max(deadline - time.monotonic(), 0.001)
+            return self.pattern.search(line, timeout=timeout) is not None
+
         if self.keyword == "include":
-            return [line for line in lines if self.pattern.search(line)]
+            return [line for line in lines if found(line)]
         if self.keyword == "exclude":
-            return [line for line in lines if not self.pattern.search(line)]
+            return [line for line in lines if not found(line)]
         shown: list[str] = []
         for line in lines:
-            if shown or self.pattern.search(line):
+            if shown or found(line):
                 shown.append(line)
         return shown
 
@@ -454,17 +470,22 @@ class Shell:
             raise ParseError(ErrorKind.INCOMPLETE, keyword.column + len(keyword.text) + 1)
         # the expression is the rest of the line, spaces included
         try:
-            pattern = re.compile(line[words[2].column :].strip())
-        except re.error:
+            pattern = regex.compile(line[words[2].column :].strip())
+        except regex.error:
             raise ParseError(ErrorKind.WRONG_PARAMETER, words[2].column) from None
-        return OutputFilter(found[0], pattern)
+        return OutputFilter(found[0], pattern, words[2].column)
 
     async def _act(self, match: Match, output_filter: OutputFilter | None) -> bool:
         action = match.syntax.action
         arguments = match.arguments
         if action in _DISPLAY_ACTIONS:
             lines = await self._display(Action(action))
-            self._print(*(output_filter.apply(lines) if output_filter else lines))
+            try:
+                self._print(*(output_filter.apply(lines) if output_filter else lines))
+            except TimeoutError:
+                assert output_filter is not None
+                refused = ParseError(ErrorKind.WRONG_PARAMETER, output_filter.column)
+                self._print(*refused.lines(self.prompt))
             return True
         match action:
             case Action.QUIT:

@@ -194,6 +194,18 @@ async def test_display_current_configuration_and_its_filters(rig: Rig, term: Ter
     )
 
 
+async def test_a_filter_that_would_backtrack_for_seconds_is_refused(term: Terminal) -> None:
+    # on "ssl policy aaa…a_" this expression backtracks for seconds (4 s here): the whole
+    # switch would wait; it is given FILTER_TIME and refused as a wrong parameter
+    await configure(term, "ssl policy " + "a" * 22 + "_", "quit")
+    command = "display current-configuration | include "
+    assert await term.command(command + "((a|aa|aaa)+)+$") == [
+        " " * len("<HUAWEI>" + command) + "^",
+        "Error: Wrong parameter found at '^' position.",
+    ]
+    assert await term.command(command + "policy a+_$") == ["ssl policy " + "a" * 22 + "_"]
+
+
 async def test_the_current_configuration_pastes_back(rig: Rig, make_rig: RigFactory) -> None:
     first = await rig.terminal()
     await configure(
