@@ -42,10 +42,12 @@ def shell(sim: Sim) -> Iterator[paramiko.Channel]:
 
 
 def read_until(channel: paramiko.Channel, marker: bytes) -> bytes:
+    """What the shell printed up to ``marker``; EOFError if it ended first."""
     received = b""
     while marker not in received[-4096:]:
         data = channel.recv(65536)
-        assert data, "the shell ended"
+        if not data:
+            raise EOFError("the shell ended")
         received += data
     return received
 
