@@ -18,33 +18,25 @@ from yangson.schemanode import DataNode, InternalNode, LeafListNode, ListNode
 from smartupgrade_model.convert import RawObject
 from smartupgrade_model.modules import module
 from smartupgrade_server.datastore.codec import Schema, WithDefaults
-from smartupgrade_server.datastore.edit import EditOperation
-from smartupgrade_server.datastore.filters import (
-    Filter,
-    FilterContext,
-    SubtreeFilter,
-    XPathFilter,
-)
+from smartupgrade_server.datastore.filters import FilterContext
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.datastore.yang_library import (
-    DATASTORES_MODULE,
     NMDA_MODULE,
     ORIGIN_MODULE,
     nsmap,
 )
-from smartupgrade_server.netconf.errors import (
-    ErrorType,
-    InvalidValueError,
-    MissingElementError,
-    OperationNotSupportedError,
-)
 from smartupgrade_server.netconf.operations import Handler
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
-from smartupgrade_server.operations.capabilities import BASIC_MODE
 from smartupgrade_server.operations.dispatcher import StateSource
+from smartupgrade_server.operations.requests import (
+    NMDA_OPERATIONS,
+    OPERATIONAL,
+    EditDataRequest,
+    GetDataRequest,
+    parse_request,
+)
 
-OPERATIONAL = "operational"
 # RFC 8342 origin identities this server reports
 INTENDED = "intended"
 DEFAULT = "default"
@@ -55,140 +47,57 @@ class NmdaOperations:
         self.datastores = datastores
         self.state_sources = tuple(state_sources)
         self.ns = module(NMDA_MODULE).namespace
-        self.ds_ns = module(DATASTORES_MODULE).namespace
         self.origin_ns = module(ORIGIN_MODULE).namespace
 
     def register(self, register: Callable[[str, str, Handler], None]) -> None:
-        register(self.ns, "get-data", self._get_data)
-        register(self.ns, "edit-data", self._edit_data)
-
-    # --- parameters ------------------------------------------------------------------------
-
-    def _child(self, operation: etree._Element, name: str) -> etree._Element | None:
-        return operation.find(f"{{{self.ns}}}{name}")
-
-    def _text(self, operation: etree._Element, name: str) -> str | None:
-        element = self._child(operation, name)
-        return None if element is None else (element.text or "").strip()
-
-    def _datastore(self, operation: etree._Element, writable: bool) -> str:
-        """The datastore parameter's identity: a ds: identity this server has."""
-        element = self._child(operation, "datastore")
-        if element is None:
-            raise MissingElementError(
-                ErrorType.PROTOCOL, "datastore", message="a <datastore> is required"
-            )
-        prefix, _, local = (element.text or "").strip().rpartition(":")
-        names = {name.value for name in DatastoreName}
-        allowed = names - {DatastoreName.STARTUP.value} if writable else names | {OPERATIONAL}
-        if element.nsmap.get(prefix or None) != self.ds_ns or local not in allowed:
-            raise InvalidValueError(
-                ErrorType.PROTOCOL,
-                message=f"datastore {element.text!r} is not one of "
-                f"{', '.join(sorted(allowed))} (ietf-datastores identities)",
-            )
-        return local
-
-    def _with_defaults(self, operation: etree._Element) -> WithDefaults:
-        text = self._text(operation, "with-defaults")
-        if text is None:
-            return BASIC_MODE
-        try:
-            return WithDefaults(text)
-        except ValueError:
-            raise InvalidValueError(
-                ErrorType.PROTOCOL,
-                message=f"{text!r} is not a with-defaults mode (one of {', '.join(WithDefaults)})",
-            ) from None
-
-    def _filter(self, operation: etree._Element) -> Filter | None:
-        subtree = self._child(operation, "subtree-filter")
-        if subtree is not None:
-            return SubtreeFilter(tuple(c for c in subtree if isinstance(c.tag, str)))
-        xpath = self._child(operation, "xpath-filter")
-        if xpath is not None:
-            namespaces = {prefix: uri for prefix, uri in xpath.nsmap.items() if prefix}
-            return XPathFilter((xpath.text or "").strip(), namespaces)
-        return None
-
-    def _max_depth(self, operation: etree._Element) -> int | None:
-        text = self._text(operation, "max-depth")
-        if text is None or text == "unbounded":
-            return None
-        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 65535:
-            raise InvalidValueError(
-                ErrorType.PROTOCOL,
-                message=f"max-depth {text!r} is not 1..65535 or unbounded",
-            )
-        return int(text)
-
-    def _config_filter(self, operation: etree._Element) -> bool | None:
-        text = self._text(operation, "config-filter")
-        if text is None:
-            return None
-        if text not in ("true", "false"):
-            raise InvalidValueError(
-                ErrorType.PROTOCOL, message=f"config-filter {text!r} is not a boolean"
-            )
-        return text == "true"
+        handlers = {"get-data": self._get_data, "edit-data": self._edit_data}
+        assert set(handlers) == set(NMDA_OPERATIONS)
+        for name, handler in handlers.items():
+            register(self.ns, name, handler)
 
     # --- get-data --------------------------------------------------------------------------
 
     async def _get_data(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
-        operation = request.operation
-        datastore = self._datastore(operation, writable=False)
-        with_origin = self._child(operation, "with-origin") is not None
-        if with_origin and datastore != OPERATIONAL:
-            raise InvalidValueError(
-                ErrorType.PROTOCOL, message="with-origin is only valid for operational"
-            )
-        for name in ("origin-filter", "negated-origin-filter"):
-            if self._child(operation, name) is not None:
-                raise OperationNotSupportedError(
-                    ErrorType.PROTOCOL, message=f"{name} is not supported; use with-origin"
-                )
-        mode = self._with_defaults(operation)
-        config_filter = self._config_filter(operation)
-        selection = self._filter(operation)
-        max_depth = self._max_depth(operation)
-
+        get = parse_request(request.operation)
+        assert isinstance(get, GetDataRequest)
         schema = self.datastores.schema
-        operational = datastore == OPERATIONAL
+        operational = get.datastore == OPERATIONAL
         instance = (
             self.datastores.operational()
             if operational
-            else self.datastores.instance(DatastoreName(datastore))
+            else self.datastores.instance(DatastoreName(get.datastore))
         )
+        mode = get.with_defaults
         reported = (
             instance.add_defaults()
             if mode in (WithDefaults.REPORT_ALL, WithDefaults.REPORT_ALL_TAGGED)
             else instance
         )
-        data = schema.render(reported.value, config_only=config_filter is True, mode=mode)
-        if selection is not None:
+        data = schema.render(reported.value, config_only=get.config_filter is True, mode=mode)
+        if get.filter is not None:
             context_ = FilterContext(
                 list_keys=schema.list_keys, module_prefixes=schema.xpath_prefixes
             )
-            data = selection.apply(data, context_)
-        if operational and config_filter is not True:
+            data = get.filter.apply(data, context_)
+        if operational and get.config_filter is not True:
             for source in self.state_sources:
-                data.extend(source(selection))
-        if config_filter is False:
+                data.extend(source(get.filter))
+        if get.config_filter is False:
             _drop_config(data, schema.root, schema)
-        if with_origin:
+        if get.with_origin:
             self._annotate(data)
-        if max_depth is not None:
-            _cut(data, max_depth)
+        if get.max_depth is not None:
+            _cut(data, get.max_depth)
         reply = etree.Element(
             f"{{{self.ns}}}data",
-            nsmap=nsmap({None: self.ns, **({"or": self.origin_ns} if with_origin else {})}),
+            nsmap=nsmap({None: self.ns, **({"or": self.origin_ns} if get.with_origin else {})}),
         )
         reply.extend(list(data))
         return reply
 
     def _annotate(self, data: etree._Element) -> None:
         """or:origin on every configuration node: intended if running has it, else default."""
-        running = self.datastores.raw(DatastoreName.RUNNING)
+        running = self.datastores.raw_view(DatastoreName.RUNNING)
         attribute = f"{{{self.origin_ns}}}origin"
         for element, in_running in _config_nodes(
             data, self.datastores.schema.root, running, self.datastores.schema
@@ -198,27 +107,13 @@ class NmdaOperations:
     # --- edit-data -------------------------------------------------------------------------
 
     async def _edit_data(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
-        operation = request.operation
-        datastore = DatastoreName(self._datastore(operation, writable=True))
-        config = self._child(operation, "config")
-        if config is None:
-            if self._child(operation, "url") is not None:
-                raise OperationNotSupportedError(
-                    ErrorType.PROTOCOL, message="the :url capability is not supported"
-                )
-            raise MissingElementError(
-                ErrorType.PROTOCOL, "config", message="<edit-data> needs a <config>"
-            )
-        text = self._text(operation, "default-operation")
-        try:
-            default_operation = EditOperation(text) if text is not None else EditOperation.MERGE
-        except ValueError:
-            raise InvalidValueError(
-                ErrorType.PROTOCOL,
-                message=f"{text!r} is not a default-operation (one of {', '.join(EditOperation)})",
-            ) from None
+        edit = parse_request(request.operation)
+        assert isinstance(edit, EditDataRequest)
         self.datastores.edit(
-            datastore, config, context.session_id, default_operation=default_operation
+            edit.datastore,
+            edit.config,
+            context.session_id,
+            default_operation=edit.default_operation,
         )
         return None
 
