@@ -23,7 +23,7 @@ checked again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -46,6 +46,7 @@ from yangson.schemanode import (
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.diff import Change, member_node
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,17 @@ def rebuilt(schema: Schema, base: Validated, raw: RawObject) -> RootNode:
 
 
 def validate_changes(
-    instance: RootNode, base: Validated, raw: RawObject, ctype: ContentType
+    instance: RootNode,
+    base: Validated,
+    raw: RawObject,
+    ctype: ContentType,
+    changes: Iterable[Change],
 ) -> None:
-    """Validate ``instance`` (made from ``raw``) knowing that ``base`` is valid; raises
-    yangson's ValidationError for the first violation, as ``instance.validate`` would."""
+    """Validate ``instance`` (made from ``raw``, whose diff from ``base`` is ``changes``)
+    knowing that ``base`` is valid; raises yangson's ValidationError for the first
+    violation, as ``instance.validate`` would."""
     root = cast(InternalNode, instance.schema_node)
-    changed = set(_changed_nodes(root, base.raw, raw))
+    changed = {_changed_node(change.node) for change in changes}
     if not changed:
         return
     dirty = _dirty(root, changed)
@@ -105,31 +111,17 @@ def _members(node: InternalNode, raw: RawObject) -> dict[str, Any]:
 
 
 @cache
-def _child(node: InternalNode, member: str) -> SchemaNode | None:
-    module, _, name = member.rpartition(":")
-    return node.get_data_child(name, module or node.ns)
-
-
-def _changed_nodes(node: InternalNode, old: RawObject, new: RawObject) -> Iterator[SchemaNode]:
-    """The schema nodes of the data that differ: a container is followed into, any other
-    node (a list, whose entries may have moved too) is a change as a whole."""
-    before, after = _members(node, old), _members(node, new)
-    for member in before.keys() | after.keys():
-        value_before, value_after = before.get(member, _ABSENT), after.get(member, _ABSENT)
-        if value_before == value_after:
-            continue
-        child = _child(node, member)
-        if child is None:
-            # e.g. metadata: the node's own content changed
-            yield node
-        elif (
-            isinstance(child, ContainerNode)
-            and isinstance(value_before, dict)
-            and isinstance(value_after, dict)
-        ):
-            yield from _changed_nodes(child, value_before, value_after)
-        else:
-            yield child
+def _changed_node(node: SchemaNode) -> SchemaNode:
+    """The schema node a change of ``node`` counts as: the topmost one on its data path that
+    is not a container (a list, whose entries may have moved too, changes as a whole), or
+    the node itself."""
+    lineage: list[SchemaNode] = []
+    current: SchemaNode | None = node
+    while current is not None and current.parent is not None:
+        if isinstance(current, DataNode):
+            lineage.append(current)
+        current = current.parent
+    return next((n for n in reversed(lineage) if not isinstance(n, ContainerNode)), node)
 
 
 # --- what depends on what -------------------------------------------------------------------
@@ -377,7 +369,7 @@ class _Walk:
         before, after = _members(node, old), _members(node, new)
         for member in instance:
             value, previous = after[member], before.get(member, _ABSENT)
-            child = _child(node, member)
+            child = member_node(node, member)
             if previous == value and child not in self.dirty and child not in self.above_dirty:
                 # decided before yangson makes the member's instance, which costs more
                 continue

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from lxml import etree
 from yangson.instance import RootNode
@@ -26,6 +26,7 @@ from yangson.schemanode import ContainerNode, InternalNode, ListNode
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.diff import Diff, diff
 from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.datastore.incremental import Validated
 from smartupgrade_server.datastore.persistence import load_config, save_config
@@ -67,9 +68,8 @@ class ConfigChange:
 
     old: RootNode
     new: RootNode
-    # RFC 8040 data-resource paths of the nodes added, removed or changed, e.g.
-    # /sunc-smart-upgrade:smart-upgrade/schedule or /sunc-ssl-policy:ssl-policies/ssl-policy=houp
-    changed: tuple[str, ...]
+    # what changed, node by node
+    diff: Diff
     # the NETCONF session that made it; SYSTEM_SESSION for the device and for rollbacks
     session_id: int
     # ``new`` as the raw object it was validated from (yangson's raw_value() rebuilds it at a
@@ -331,7 +331,14 @@ class Datastores:
 
         ``base``: a valid configuration ``config`` was made from (default: running)."""
         new = validated(self.schema, config, base=base or self._validated(DatastoreName.RUNNING))
-        change = self._change(new, config, SYSTEM_SESSION)
+        change = ConfigChange(
+            self._running,
+            new,
+            diff(self.schema, self._running_raw, config),
+            SYSTEM_SESSION,
+            config,
+            self._running_raw,
+        )
         self._offer(change)
         for subscriber in self._subscribers:
             subscriber.abort(change)
@@ -526,12 +533,18 @@ class Datastores:
         candidate's)."""
         if config == self._running_raw:
             return
+        changes = diff(self.schema, self._running_raw, config)
         new = (
-            validated(self.schema, config, base=self._validated(DatastoreName.RUNNING))
+            validated(
+                self.schema,
+                config,
+                base=self._validated(DatastoreName.RUNNING),
+                changes=changes.changes,
+            )
             if validated_as is None
             else validated_as
         )
-        change = self._change(new, config, session_id)
+        change = ConfigChange(self._running, new, changes, session_id, config, self._running_raw)
         self._offer(change, forced=forced)
         self._running_raw = config
         self._running = new
@@ -540,10 +553,6 @@ class Datastores:
                 subscriber.commit(change)
             except Exception:
                 logger.exception("subscriber %r failed on commit", subscriber)
-
-    def _change(self, new: RootNode, config: RawObject, session_id: int) -> ConfigChange:
-        changed = tuple(_changed_paths(self.schema.root, self._running_raw, config, ""))
-        return ConfigChange(self._running, new, changed, session_id, config, self._running_raw)
 
     def _offer(self, change: ConfigChange, *, forced: bool = False) -> None:
         prepared: list[ConfigSubscriber] = []
@@ -587,41 +596,3 @@ def _merged(base: RawObject, extra: RawObject) -> RawObject:
             _merged(below, value) if isinstance(value, dict) and isinstance(below, dict) else value
         )
     return merged
-
-
-def _changed_paths(
-    parent: InternalNode, old: RawObject, new: RawObject, path: str
-) -> Iterator[str]:
-    for member in dict.fromkeys([*old, *new]):
-        before, after = old.get(member), new.get(member)
-        if before == after:
-            continue
-        member_path = f"{path}/{member}"
-        module, _, local = member.rpartition(":")
-        node = parent.get_data_child(local, module or parent.ns)
-        if before is None or after is None or not isinstance(node, InternalNode):
-            yield member_path
-        elif isinstance(node, ListNode):
-            yield from _changed_entries(node, before, after, member_path)
-        else:
-            yield from _changed_paths(node, before, after, member_path)
-
-
-def _changed_entries(
-    node: ListNode, old: list[RawObject], new: list[RawObject], path: str
-) -> Iterator[str]:
-    keys = [node.get_data_child(name, module).iname() for name, module in node.keys]
-
-    def by_key(entries: list[RawObject]) -> dict[tuple[Any, ...], RawObject]:
-        return {tuple(entry[k] for k in keys): entry for entry in entries}
-
-    before, after = by_key(old), by_key(new)
-    if [key for key in before if key in after] != [key for key in after if key in before]:
-        # entries moved (an ordered-by user list): the list as a whole
-        yield path
-    for key in dict.fromkeys([*before, *after]):
-        entry_path = f"{path}={','.join(str(k) for k in key)}"
-        if key not in before or key not in after:
-            yield entry_path
-        elif before[key] != after[key]:
-            yield from _changed_paths(node, before[key], after[key], entry_path)

@@ -8,6 +8,7 @@ tag: its own name for the rule, or, for a ``must`` or a type restriction, the mo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from yangson.datatype import DataType
@@ -24,6 +25,7 @@ from yangson.instance import RootNode
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema, normalise_message
+from smartupgrade_server.datastore.diff import Change, diff
 from smartupgrade_server.datastore.incremental import Validated, rebuilt, validate_changes
 from smartupgrade_server.netconf.errors import (
     ErrorDetails,
@@ -112,12 +114,13 @@ def validated(
     ctype: ContentType = ContentType.config,
     *,
     base: Validated | None = None,
+    changes: Iterable[Change] | None = None,
 ) -> RootNode:
     """``raw`` as a yangson instance, or the :class:`RpcError` for its first violation.
 
     ``base``, a valid configuration (of the same content type), spares validating again what
     ``raw`` has unchanged from it (see :mod:`~smartupgrade_server.datastore.incremental`);
-    the outcome is the same.
+    the outcome is the same. ``changes``: the diff of ``base`` to ``raw``, if known already.
     """
     try:
         instance = schema.model.from_raw(raw) if base is None else rebuilt(schema, base, raw)
@@ -138,7 +141,9 @@ def validated(
         if base is None:
             instance.validate(ValidationScope.all, ctype)
         else:
-            validate_changes(instance, base, raw, ctype)
+            if changes is None:
+                changes = diff(schema, base.raw, raw).changes
+            validate_changes(instance, base, raw, ctype, changes)
     except ValidationError as error:
         raise rpc_error(schema, error, instance) from None
     return instance

@@ -10,28 +10,26 @@ checked: they are the server's, not a user's.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import NoReturn
 
 from lxml import etree
 from yangson.instance import RootNode
-from yangson.schemanode import InternalNode, LeafListNode, ListNode, SchemaNode
+from yangson.schemanode import InternalNode, ListNode, SchemaNode
 from yangson.statement import Statement
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.diff import ChangeKind, DataPath, Diff, Step, diff, expand
 from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.nacm.rules import (
     NACM,
     Access,
-    DataPath,
     NacmConfig,
     RulePathError,
     Sensitivity,
-    Step,
     level_groups,
     parse_config,
     parse_path,
@@ -42,6 +40,13 @@ from smartupgrade_server.netconf.operations import Dispatcher
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
 
+# the access a change of each kind needs (a move is an update of the entry moved)
+_ACCESS = {
+    ChangeKind.CREATE: Access.CREATE,
+    ChangeKind.DELETE: Access.DELETE,
+    ChangeKind.UPDATE: Access.UPDATE,
+    ChangeKind.MOVE: Access.UPDATE,
+}
 _DATA_STATEMENTS = frozenset(
     {"container", "list", "leaf", "leaf-list", "anydata", "anyxml", "choice", "case"}
 )
@@ -289,24 +294,45 @@ class AccessControl:
         """Raise access-denied for the first change of ``old`` into ``new`` not permitted."""
         if self.writes_everything(context):
             return
+        self.check_changes(context, diff(self.schema, old, new))
+
+    def check_changes(self, context: SessionContext, changes: Diff) -> None:
+        """Raise access-denied for the first change the user may not make: every node
+        created, updated or deleted, every node inside a created or deleted subtree, every
+        entry of an ordered-by user list placed elsewhere; a change that cannot be
+        interpreted is refused."""
         config = self.config()
         groups = self._groups(config, context)
-        for path, names, access, instance in _changes(
-            self.schema.root, old, new, path=(), names=(), instance=""
-        ):
-            if not config.may_access(groups, path, access, self._sensitivity(names)):
-                self.denied_data_writes += 1
-                error_path = instance or "/"
-                raise AccessDeniedError(
-                    ErrorType.APPLICATION,
-                    path=error_path,
-                    path_namespaces={
-                        module: namespace
-                        for module, namespace in self.schema.namespace_of_module.items()
-                        if f"{module}:" in error_path
-                    },
-                    message=f"user {context.username!r} may not {access} this node",
-                )
+        for change in changes.changes:
+            if change.opaque:
+                self._deny(context, change.instance, "write")
+            if change.kind is ChangeKind.MOVE:
+                for placed in change.moved:
+                    self._check(context, groups, placed.path, Access.UPDATE, placed.instance)
+                continue
+            for node in expand(self.schema, change):
+                self._check(context, groups, node.path, _ACCESS[node.kind], node.instance)
+
+    def _check(
+        self,
+        context: SessionContext,
+        groups: frozenset[str],
+        path: DataPath,
+        access: Access,
+        instance: str,
+    ) -> None:
+        names = tuple(f"{step.module}:{step.name}" for step in path)
+        if not self.config().may_access(groups, path, access, self._sensitivity(names)):
+            self._deny(context, instance, access.value)
+
+    def _deny(self, context: SessionContext, instance: str, access: str) -> NoReturn:
+        self.denied_data_writes += 1
+        raise AccessDeniedError(
+            ErrorType.APPLICATION,
+            path=instance,
+            path_namespaces=self.schema.path_namespaces(instance),
+            message=f"user {context.username!r} may not {access} this node",
+        )
 
 
 def _element_keys(element: etree._Element, node: SchemaNode) -> dict[str, str]:
@@ -318,129 +344,6 @@ def _element_keys(element: etree._Element, node: SchemaNode) -> dict[str, str]:
             if isinstance(child.tag, str) and etree.QName(child).localname == key_name:
                 keys[key_name] = (child.text or "").strip()
     return keys
-
-
-_Change = tuple[DataPath, tuple[str, ...], Access, str]
-
-
-def _changes(
-    parent: InternalNode,
-    old: RawObject,
-    new: RawObject,
-    *,
-    path: DataPath,
-    names: tuple[str, ...],
-    instance: str,
-) -> Iterator[_Change]:
-    """Every node created, updated or deleted, and for created or deleted subtrees every
-    node inside them too (a user needs the access to each one)."""
-    for member in dict.fromkeys([*old, *new]):
-        before, after = old.get(member), new.get(member)
-        if before == after:
-            continue
-        module, _, local = member.rpartition(":")
-        node = parent.get_data_child(local, module or parent.ns)
-        if node is None:
-            continue
-        module = node.ns
-        step_names = (*names, f"{module}:{local}")
-        if isinstance(node, ListNode):
-            yield from _list_changes(
-                node, before or [], after or [], path=path, names=step_names, instance=instance
-            )
-            continue
-        step = Step(module, local)
-        step_instance = _instance_step(instance, node)
-        if before is None or after is None:
-            access = Access.CREATE if before is None else Access.DELETE
-            yield from _subtree(
-                node,
-                after if before is None else before,
-                path=(*path, step),
-                names=step_names,
-                access=access,
-                instance=step_instance,
-            )
-        elif isinstance(node, InternalNode) and not isinstance(node, LeafListNode):
-            yield from _changes(
-                node, before, after, path=(*path, step), names=step_names, instance=step_instance
-            )
-        else:
-            yield (*path, step), step_names, Access.UPDATE, step_instance
-
-
-def _list_changes(
-    node: ListNode,
-    old: list[RawObject],
-    new: list[RawObject],
-    *,
-    path: DataPath,
-    names: tuple[str, ...],
-    instance: str,
-) -> Iterator[_Change]:
-    key_names = [node.get_data_child(name, module).iname() for name, module in node.keys]
-
-    def by_key(entries: list[RawObject]) -> dict[tuple[Any, ...], RawObject]:
-        return {tuple(entry.get(k) for k in key_names): entry for entry in entries}
-
-    before, after = by_key(old), by_key(new)
-    # entries of an ordered-by user list placed elsewhere among those kept are updated
-    kept_before = [key for key in before if key in after]
-    kept_after = [key for key in after if key in before]
-    moved = {key for key, now in zip(kept_before, kept_after, strict=True) if key != now}
-    for key in dict.fromkeys([*before, *after]):
-        keys = {name: str(value) for (name, _), value in zip(node.keys, key, strict=True)}
-        step = Step(node.ns, node.name, keys)
-        predicates = "".join(f"[{node.ns}:{name}='{value}']" for name, value in keys.items())
-        step_instance = _instance_step(instance, node) + predicates
-        if key not in before or key not in after:
-            access = Access.CREATE if key not in before else Access.DELETE
-            entry = after.get(key) or before[key]
-            yield from _subtree(
-                node, entry, path=(*path, step), names=names, access=access, instance=step_instance
-            )
-            continue
-        if key in moved:
-            yield (*path, step), names, Access.UPDATE, step_instance
-        if before[key] != after[key]:
-            yield from _changes(
-                node,
-                before[key],
-                after[key],
-                path=(*path, step),
-                names=names,
-                instance=step_instance,
-            )
-
-
-def _subtree(
-    node: SchemaNode,
-    value: Any,
-    *,
-    path: DataPath,
-    names: tuple[str, ...],
-    access: Access,
-    instance: str,
-) -> Iterator[_Change]:
-    yield path, names, access, instance
-    if (
-        isinstance(node, InternalNode)
-        and not isinstance(node, LeafListNode)
-        and isinstance(value, dict)
-    ):
-        yield from _changes(
-            node,
-            {} if access is Access.CREATE else value,
-            value if access is Access.CREATE else {},
-            path=path,
-            names=names,
-            instance=instance,
-        )
-
-
-def _instance_step(instance: str, node: SchemaNode) -> str:
-    # module names serve as the error-path's prefixes (declared by AccessControl.check_write)
-    return f"{instance}/{node.ns}:{node.name}"
 
 
 class AccessControlledOperations:

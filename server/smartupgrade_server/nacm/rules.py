@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from smartupgrade_server.datastore.diff import DataPath, Step
 
 NACM_MODULE = "ietf-netconf-acm"
 NACM = f"{NACM_MODULE}:nacm"
@@ -33,18 +35,6 @@ class Sensitivity(StrEnum):
     NONE = "none"
     DEFAULT_DENY_WRITE = "default-deny-write"
     DEFAULT_DENY_ALL = "default-deny-all"
-
-
-@dataclass(frozen=True)
-class Step:
-    """One node of a data path: its module, its name and, for a list entry, its keys."""
-
-    module: str
-    name: str
-    keys: Mapping[str, str] = field(default_factory=dict)
-
-
-DataPath = tuple[Step, ...]
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,12 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from lxml import etree
-from yangson.schemanode import InternalNode, LeafNode, ListNode, NotificationNode
+from yangson.schemanode import LeafNode, NotificationNode
 
-from smartupgrade_model.convert import RawObject, cooked, field_name
+from smartupgrade_model.convert import cooked, field_name
 from smartupgrade_model.model import MODULE, NAMESPACE
 from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
 from smartupgrade_server.datastore.store import (
     SYSTEM_SESSION,
@@ -62,6 +63,9 @@ STREAM = "NETCONF"
 NOTIFICATIONS_MODULE = "ietf-netconf-notifications"
 # notifications kept for replay; the oldest go first
 DEFAULT_LOG_SIZE = 1000
+
+# RFC 6470 edit operations; any other change (an update, a move) is a replace
+_EDIT_OPERATIONS = {ChangeKind.CREATE: "create", ChangeKind.DELETE: "delete"}
 
 _DEVICE_NOTIFICATIONS: Mapping[type[Any], str] = {
     VersionChecked: "version-checked",
@@ -312,45 +316,18 @@ class NotificationStream:
         else:
             self._session_parameters(changed_by, context)
         etree.SubElement(content, f"{{{self._ncn_ns}}}datastore").text = "running"
-        for path in change.changed:
-            target, namespaces, before, after = self._target(path, change.old_config, change.config)
+        for changed in change.diff.changes:
             edit = etree.SubElement(content, f"{{{self._ncn_ns}}}edit")
-            element = etree.SubElement(edit, f"{{{self._ncn_ns}}}target", nsmap=namespaces)
-            element.text = target
-            operation = "create" if before is None else "delete" if after is None else "replace"
+            element = etree.SubElement(
+                edit,
+                f"{{{self._ncn_ns}}}target",
+                nsmap=self.schema.path_namespaces(changed.instance),
+            )
+            element.text = changed.instance
+            # a move changes the list as a whole
+            operation = _EDIT_OPERATIONS.get(changed.kind, "replace")
             etree.SubElement(edit, f"{{{self._ncn_ns}}}operation").text = operation
         self.publish(content)
-
-    def _target(
-        self, path: str, old: RawObject, new: RawObject
-    ) -> tuple[str, Mapping[str, str], Any, Any]:
-        """An RFC 8040 data path (ConfigChange.changed) as an instance-identifier with its
-        prefix declarations, and the node's old and new values (None when absent)."""
-        node: InternalNode = self.schema.root
-        text = ""
-        before: Any = old
-        after: Any = new
-        for segment in path.strip("/").split("/"):
-            name, _, keys = segment.partition("=")
-            module, _, local = name.rpartition(":")
-            child = node.get_data_child(local, module or node.ns)
-            assert child is not None, path
-            text = self.schema.step(text, child)
-            member = child.iname() if module else local
-            before = before.get(member) if isinstance(before, dict) else None
-            after = after.get(member) if isinstance(after, dict) else None
-            if isinstance(child, ListNode) and keys:
-                values = keys.split(",")
-                entry = {
-                    child.get_data_child(key, key_module).iname(): value
-                    for (key, key_module), value in zip(child.keys, values, strict=True)
-                }
-                text += self.schema.key_predicates(child, entry)
-                before = _entry(before, entry)
-                after = _entry(after, entry)
-            if isinstance(child, InternalNode):
-                node = child
-        return text, self.schema.path_namespaces(text), before, after
 
     # --- RFC 6470 confirmed commits (a datastore confirmed-commit listener) -----------------
 
@@ -388,12 +365,3 @@ class NotificationStream:
                     content, f"{{{self._module_ns}}}{leaf.name}"
                 ).text = leaf.type.canonical_string(cooked(value))
         self.publish(content)
-
-
-def _entry(entries: Any, keys: Mapping[str, str]) -> Any:
-    if not isinstance(entries, list):
-        return None
-    for entry in entries:
-        if all(str(entry.get(key)) == value for key, value in keys.items()):
-            return entry
-    return None

@@ -9,6 +9,7 @@ from lxml import etree
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.datastore.persistence import load_config
 from smartupgrade_server.datastore.store import (
     STARTUP_FILE,
@@ -66,6 +67,10 @@ class Recorder:
 
 
 # --- validation: the error table -----------------------------------------------------------
+
+
+def _edits(change: ConfigChange) -> list[tuple[str, ChangeKind]]:
+    return [(changed.instance, changed.kind) for changed in change.diff.changes]
 
 
 def error_of(schema: Schema, raw: RawObject) -> RpcError:
@@ -156,7 +161,10 @@ def test_subscribers_see_the_change_with_its_paths_before_and_after(datastores: 
     assert change.old.raw_value() == {}
     assert change.new.raw_value() == ENABLED
     assert change.session_id == 7
-    assert set(change.changed) == {"/sunc-ssl-policy:ssl-policies", f"/{SMART}"}
+    assert set(_edits(change)) == {
+        ("/sslp:ssl-policies", ChangeKind.CREATE),
+        ("/su:smart-upgrade", ChangeKind.CREATE),
+    }
     datastores.edit(
         RUNNING,
         config(
@@ -164,7 +172,9 @@ def test_subscribers_see_the_change_with_its_paths_before_and_after(datastores: 
         ),
         7,
     )
-    assert recorder.events[-1][1].changed == ("/sunc-ssl-policy:ssl-policies/ssl-policy=b",)
+    assert _edits(recorder.events[-1][1]) == [
+        ("/sslp:ssl-policies/sslp:ssl-policy[sslp:name='b']", ChangeKind.CREATE)
+    ]
 
 
 def test_moving_an_entry_of_an_ordered_by_user_list_is_a_change_of_the_list(
@@ -184,7 +194,13 @@ def test_moving_an_entry_of_an_ordered_by_user_list_is_a_change_of_the_list(
         7,
     )
     assert datastores.raw(RUNNING)["ietf-netconf-acm:nacm"]["rule-list"] == lists[::-1]
-    assert recorder.events[-1][1].changed == ("/ietf-netconf-acm:nacm/rule-list",)
+    (move,) = recorder.events[-1][1].diff.changes
+    assert (move.instance, move.kind) == ("/nacm:nacm/nacm:rule-list", ChangeKind.MOVE)
+    # both changed places among the kept entries
+    assert [placed.instance for placed in move.moved] == [
+        "/nacm:nacm/nacm:rule-list[nacm:name='b']",
+        "/nacm:nacm/nacm:rule-list[nacm:name='a']",
+    ]
 
 
 def test_a_veto_aborts_the_prepared_subscribers_and_changes_nothing(datastores: Datastores) -> None:
@@ -216,7 +232,7 @@ def test_system_edit_is_validated_and_offered(datastores: Datastores) -> None:
     datastores.lock(RUNNING, 1)
     datastores.system_edit(lambda config: config[SMART].pop("schedule"))
     assert datastores.raw(RUNNING) == {}
-    assert recorder.events[-1][1].changed == (f"/{SMART}",)
+    assert _edits(recorder.events[-1][1]) == [("/su:smart-upgrade", ChangeKind.DELETE)]
     assert recorder.events[-1][1].session_id == SYSTEM_SESSION
     with pytest.raises(RpcError):
         datastores.system_edit(lambda config: config.update({SMART: {"enabled": True}}))

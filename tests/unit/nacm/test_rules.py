@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from smartupgrade_server.datastore.diff import Step
 from smartupgrade_server.nacm.factory import factory_nacm
 from smartupgrade_server.nacm.rules import (
     NACM,
@@ -11,7 +12,6 @@ from smartupgrade_server.nacm.rules import (
     NacmConfig,
     RulePathError,
     Sensitivity,
-    Step,
     level_groups,
     parse_config,
     parse_path,
