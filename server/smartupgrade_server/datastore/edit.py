@@ -3,13 +3,19 @@
 Pure: it takes a raw configuration and returns a new one (the input is never modified) plus
 the errors met. Whether the result is valid YANG is decided afterwards, on the whole result,
 by :mod:`~smartupgrade_server.datastore.validation`.
+
+The work is linear in the size of the edit. The result shares every object the edit leaves
+alone with the input (copy on write), so the diff skips them at once; a list or leaf-list the
+edit touches is held as an ordered map by key (:class:`_Sequence`) while the edit runs, where
+finding, adding, removing and placing an entry (``yang:insert``) take constant time. With
+continue-on-error each change is journaled, and a failing element's changes are undone one by
+one instead of copying its parent.
 """
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
@@ -90,6 +96,8 @@ class EditResult:
 
 
 _ABSENT = object()
+# _raw_value's answer for a value that parses but breaks its type's restrictions
+_OUTSIDE_TYPE = object()
 
 
 def apply_edit(
@@ -99,7 +107,7 @@ def apply_edit(
     default_operation: EditOperation = EditOperation.MERGE,
     error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
 ) -> EditResult:
-    """Apply the children of ``<config>`` to a copy of ``target``.
+    """Apply the children of ``<config>`` to ``target``, which is not modified.
 
     With stop-on-error and rollback-on-error the first error is raised. With
     continue-on-error a failing element leaves its part of the configuration as it was and the
@@ -107,12 +115,13 @@ def apply_edit(
     """
     editor = _Editor(schema, error_option is ErrorOption.CONTINUE_ON_ERROR)
     if default_operation is EditOperation.REPLACE:
-        result: RawObject = {}
+        result = editor.adopt({})
         inherited = EditOperation.MERGE
     else:
-        result = copy.deepcopy(target)
+        result = editor.adopt(dict(target))
         inherited = default_operation
     editor.edit_members(schema.root, result, config, inherited, path="")
+    editor.finish()
     return EditResult(result, editor.errors)
 
 
@@ -120,14 +129,183 @@ def _elements(parent: etree._Element) -> Iterator[etree._Element]:
     return (child for child in parent if isinstance(child.tag, str))
 
 
+# the sequence's own end, before its first and after its last key
+_END: Hashable = object()
+
+
+class _Sequence:
+    """A list's entries (by their key tuple) or a leaf-list's values (by the value) while an
+    edit runs: an ordered map whose order is a doubly linked list, so that every operation
+    takes constant time."""
+
+    __slots__ = ("_next", "_previous", "items")
+
+    def __init__(self, pairs: Iterable[tuple[Hashable, Any]]) -> None:
+        self.items: dict[Hashable, Any] = {}
+        self._next: dict[Hashable, Hashable] = {_END: _END}
+        self._previous: dict[Hashable, Hashable] = {_END: _END}
+        for key, value in pairs:
+            self.insert(key, value, before=_END)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self.items
+
+    @property
+    def first(self) -> Hashable:
+        return self._next[_END]
+
+    def after(self, key: Hashable) -> Hashable:
+        return self._next[key]
+
+    def insert(self, key: Hashable, value: Any, *, before: Hashable) -> None:
+        """Add a new ``key`` before the key ``before`` (_END: last)."""
+        previous = self._previous[before]
+        self._next[previous] = key
+        self._previous[key] = previous
+        self._next[key] = before
+        self._previous[before] = key
+        self.items[key] = value
+
+    def remove(self, key: Hashable) -> tuple[Any, Hashable]:
+        """Remove ``key``: its value, and the key that followed it (to put it back)."""
+        following = self._next.pop(key)
+        previous = self._previous.pop(key)
+        self._next[previous] = following
+        self._previous[following] = previous
+        return self.items.pop(key), following
+
+    def values(self) -> list[Any]:
+        found = []
+        key = self._next[_END]
+        while key is not _END:
+            found.append(self.items[key])
+            key = self._next[key]
+        return found
+
+
+def _restorer(obj: RawObject, member: str) -> Callable[[], None]:
+    """What puts ``obj[member]`` back as it is now (absent, if it is)."""
+    if member in obj:
+        value = obj[member]
+        return lambda: obj.__setitem__(member, value)
+    return lambda: obj.pop(member, None) and None
+
+
 class _Editor:
     def __init__(self, schema: Schema, continue_on_error: bool) -> None:
         self.schema = schema
-        self.continue_on_error = continue_on_error
         self.errors: list[RpcError] = []
+        # the objects this edit made (and may modify), kept alive so that their ids stay
+        # theirs: every other object belongs to the target too
+        self._owned: dict[int, RawObject] = {}
+        # the sequences to turn back into lists at the end: (parent object, member, sequence)
+        self._sequences: list[tuple[RawObject, str, _Sequence]] = []
+        # undoes each change, newest last (continue-on-error only)
+        self._journal: list[Callable[[], None]] | None = [] if continue_on_error else None
         # (parent object, member) -> the value this edit gave the leaf, to refuse a second,
         # different instance of one leaf instead of silently keeping the last one
         self._leaf_values: dict[tuple[int, str], Any] = {}
+
+    # --- changes, each undone by the journal ----------------------------------------------------
+
+    def adopt(self, obj: RawObject) -> RawObject:
+        self._owned[id(obj)] = obj
+        return obj
+
+    def _undo(self, action: Callable[[], None]) -> None:
+        if self._journal is not None:
+            self._journal.append(action)
+
+    def _set(self, obj: RawObject, member: str, value: Any) -> None:
+        self._undo(_restorer(obj, member))
+        obj[member] = value
+
+    def _delete(self, obj: RawObject, member: str) -> None:
+        self._undo(_restorer(obj, member))
+        del obj[member]
+
+    def _object(self, obj: RawObject, member: str) -> RawObject:
+        """The object of ``member`` (a container), this edit's own copy; a new one if absent."""
+        value = obj.get(member)
+        if value is None or id(value) not in self._owned:
+            value = self.adopt({} if value is None else dict(value))
+            self._set(obj, member, value)
+        return cast(RawObject, value)
+
+    def _entry(self, sequence: _Sequence, key: Hashable) -> RawObject:
+        """An existing list entry, this edit's own copy."""
+        entry = sequence.items[key]
+        if id(entry) not in self._owned:
+            entry = self.adopt(dict(entry))
+            self._replace(sequence, key, entry)
+        return cast(RawObject, entry)
+
+    def _sequence(self, obj: RawObject, member: str, key: Callable[[Any], Hashable]) -> _Sequence:
+        """The list or leaf-list ``member`` as a sequence (``key`` gives an item's key)."""
+        value = obj.get(member)
+        if isinstance(value, _Sequence):
+            return value
+        sequence = _Sequence((key(item), item) for item in value or ())
+        self._sequences.append((obj, member, sequence))
+        self._set(obj, member, sequence)
+        return sequence
+
+    def _insert(self, sequence: _Sequence, key: Hashable, value: Any, before: Hashable) -> None:
+        sequence.insert(key, value, before=before)
+        self._undo(lambda: sequence.remove(key) and None)
+
+    def _remove(self, sequence: _Sequence, key: Hashable) -> None:
+        value, following = sequence.remove(key)
+        self._undo(lambda: sequence.insert(key, value, before=following))
+
+    def _replace(self, sequence: _Sequence, key: Hashable, value: Any) -> None:
+        previous = sequence.items[key]
+        sequence.items[key] = value
+        self._undo(lambda: sequence.items.__setitem__(key, previous))
+
+    def _place(
+        self,
+        sequence: _Sequence,
+        key: Hashable,
+        value: Any,
+        insert: tuple[Insert, Hashable] | None,
+    ) -> None:
+        """Put ``value`` under ``key`` where ``insert`` says: by default a new entry goes last
+        and an existing one stays."""
+        exists = key in sequence
+        if insert is None or (
+            exists and insert[0] in (Insert.BEFORE, Insert.AFTER) and insert[1] == key
+        ):
+            # no place given, or before or after itself: it stays
+            if exists:
+                self._replace(sequence, key, value)
+            else:
+                self._insert(sequence, key, value, _END)
+            return
+        where, anchor = insert
+        if exists:
+            self._remove(sequence, key)
+        match where:
+            case Insert.FIRST:
+                before = sequence.first
+            case Insert.LAST:
+                before = _END
+            case Insert.BEFORE:
+                before = anchor
+            case Insert.AFTER:
+                before = sequence.after(anchor)
+        self._insert(sequence, key, value, before)
+
+    def finish(self) -> None:
+        """The sequences still in the result, back to lists."""
+        for obj, member, sequence in self._sequences:
+            if obj.get(member) is sequence:
+                obj[member] = sequence.values()
+
+    # --- the edit -------------------------------------------------------------------------------
 
     def edit_members(
         self,
@@ -142,17 +320,17 @@ class _Editor:
         for element in _elements(xml_parent):
             if skip and etree.QName(element).localname in skip:
                 continue
-            if not self.continue_on_error:
+            if self._journal is None:
                 self._edit_node(parent, obj, element, inherited, path)
                 continue
-            # the failing element's member is restored, its siblings still apply
-            snapshot = copy.deepcopy(obj)
+            # the failing element's changes are undone, its siblings still apply
+            mark = len(self._journal)
             try:
                 self._edit_node(parent, obj, element, inherited, path)
             except RpcError as error:
                 self.errors.append(error)
-                obj.clear()
-                obj.update(snapshot)
+                while len(self._journal) > mark:
+                    self._journal.pop()()
 
     def _edit_node(
         self,
@@ -239,10 +417,11 @@ class _Editor:
         node: SequenceNode,
         element: etree._Element,
         path: str,
-        locate: Callable[[str], int | None],
-    ) -> tuple[Insert, int | None] | None:
-        """Where yang:insert puts the entry of ``element``, with the index of the entry that
-        yang:key or yang:value names (``locate`` finds it); None without yang:insert."""
+        locate: Callable[[str], Hashable | None],
+    ) -> tuple[Insert, Hashable] | None:
+        """Where yang:insert puts the entry of ``element``, with the key of the entry that
+        yang:key or yang:value names (``locate`` finds it; None for first and last); None
+        without yang:insert."""
         value = element.get(_INSERT_ATTRIBUTE)
         if value is None:
             return None
@@ -278,8 +457,8 @@ class _Editor:
                 path_namespaces=self.schema.path_namespaces(path),
                 message=f"insert {where} needs the {attribute} of an existing entry",
             )
-        index = locate(anchor)
-        if index is None:
+        found = locate(anchor)
+        if found is None:
             raise self._attribute_error(
                 element,
                 attribute,
@@ -287,7 +466,7 @@ class _Editor:
                 f"{attribute} {anchor!r} names no entry of {node.name!r}",
                 app_tag=MISSING_INSTANCE,
             )
-        return where, index
+        return where, found
 
     def _attribute_error(
         self,
@@ -369,15 +548,16 @@ class _Editor:
             case EditOperation.DELETE:
                 if member not in obj:
                     raise self._missing(path, path)
-                del obj[member]
+                self._delete(obj, member)
             case EditOperation.REMOVE:
-                obj.pop(member, None)
+                if member in obj:
+                    self._delete(obj, member)
             case EditOperation.CREATE:
                 if member in obj:
                     raise self._exists(path, path)
-                obj[member] = self._single_value(node, obj, element, path)
+                self._set(obj, member, self._single_value(node, obj, element, path))
             case EditOperation.MERGE | EditOperation.REPLACE:
-                obj[member] = self._single_value(node, obj, element, path)
+                self._set(obj, member, self._single_value(node, obj, element, path))
             case EditOperation.NONE:
                 pass
 
@@ -388,8 +568,11 @@ class _Editor:
         (netconf-console2 repeats a list key, which is harmless)."""
         value = self._leaf_value(node, element, path)
         key = (id(obj), node.iname())
-        earlier = self._leaf_values.setdefault(key, value)
-        if earlier != value:
+        earlier = self._leaf_values.get(key, _ABSENT)
+        if earlier is _ABSENT:
+            self._leaf_values[key] = value
+            self._undo(lambda: self._leaf_values.pop(key) and None)
+        elif earlier != value:
             raise BadElementError(
                 ErrorType.APPLICATION,
                 node.name,
@@ -411,27 +594,26 @@ class _Editor:
         if operation is EditOperation.NONE:
             return
         value = self._leaf_value(node, element, path)
-        values: list[Any] = obj.setdefault(member, [])
+        values = self._sequence(obj, member, _itself)
         entry_path = f"{path}[.={node.type.canonical_string(node.type.from_raw(value))!r}]"
 
-        def locate(anchor: str) -> int | None:
+        def locate(anchor: str) -> Hashable | None:
             raw = _raw_value(node, anchor)
-            return values.index(raw) if raw in values else None
+            return raw if raw in values else None
 
         match operation:
             case EditOperation.DELETE | EditOperation.REMOVE:
                 if value in values:
-                    values.remove(value)
+                    self._remove(values, value)
                 elif operation is EditOperation.DELETE:
                     raise self._missing(entry_path, entry_path)
             case EditOperation.CREATE | EditOperation.MERGE | EditOperation.REPLACE:
-                exists = value in values
-                if exists and operation is EditOperation.CREATE:
+                if value in values and operation is EditOperation.CREATE:
                     raise self._exists(entry_path, entry_path)
                 insert = self._position(node, element, entry_path, locate)
-                _place(values, value, values.index(value) if exists else None, insert)
+                self._place(values, value, value, insert)
         if not values:
-            del obj[member]
+            self._delete(obj, member)
 
     def _edit_list_entry(
         self,
@@ -474,38 +656,48 @@ class _Editor:
             keys[key_node.iname()] = raw
             cooked_keys[key_node.iname()] = key_node.type.from_raw(raw)
         entry_path = path + self.schema.key_predicates(node, cooked_keys)
-        entries: list[RawObject] = obj.setdefault(member, [])
-        index = _entry_index(entries, keys)
+        key_members = tuple(keys)
+        entries = self._sequence(
+            obj, member, lambda entry: tuple(entry.get(name) for name in key_members)
+        )
+        key = tuple(keys.values())
+        exists = key in entries
         key_names = frozenset(name for name, _ in node.keys)
 
-        def locate(anchor: str) -> int | None:
-            return _entry_index(entries, self._anchor_keys(node, element, anchor, entry_path))
+        def locate(anchor: str) -> Hashable | None:
+            found = tuple(self._anchor_keys(node, element, anchor, entry_path).values())
+            return found if found in entries else None
 
         match operation:
             case EditOperation.DELETE | EditOperation.REMOVE:
-                if index is not None:
-                    del entries[index]
+                if exists:
+                    self._remove(entries, key)
                 elif operation is EditOperation.DELETE:
                     raise self._missing(entry_path, entry_path)
             case EditOperation.NONE:
-                if index is None:
+                if not exists:
                     raise self._missing(entry_path, entry_path)
                 self.edit_members(
-                    node, entries[index], element, operation, path=entry_path, skip=key_names
+                    node,
+                    self._entry(entries, key),
+                    element,
+                    operation,
+                    path=entry_path,
+                    skip=key_names,
                 )
             case EditOperation.CREATE | EditOperation.REPLACE | EditOperation.MERGE:
-                if index is not None and operation is EditOperation.CREATE:
+                if exists and operation is EditOperation.CREATE:
                     raise self._exists(entry_path, entry_path)
                 insert = self._position(node, element, entry_path, locate)
-                entry: RawObject = (
-                    dict(keys)
-                    if index is None or operation is EditOperation.REPLACE
-                    else entries[index]
+                entry = (
+                    self.adopt(dict(keys))
+                    if not exists or operation is EditOperation.REPLACE
+                    else self._entry(entries, key)
                 )
-                _place(entries, entry, index, insert)
+                self._place(entries, key, entry, insert)
                 self.edit_members(node, entry, element, operation, path=entry_path, skip=key_names)
         if not entries:
-            del obj[member]
+            self._delete(obj, member)
 
     def _edit_container(
         self,
@@ -521,70 +713,30 @@ class _Editor:
             case EditOperation.DELETE:
                 if not exists:
                     raise self._missing(path, path)
-                del obj[member]
+                self._delete(obj, member)
                 return
             case EditOperation.REMOVE:
-                obj.pop(member, None)
+                if exists:
+                    self._delete(obj, member)
                 return
             case EditOperation.CREATE:
                 if exists:
                     raise self._exists(path, path)
-                obj[member] = {}
+                self._set(obj, member, self.adopt({}))
             case EditOperation.REPLACE:
-                obj[member] = {}
-            case EditOperation.MERGE:
-                obj.setdefault(member, {})
+                self._set(obj, member, self.adopt({}))
             case EditOperation.NONE:
                 # a non-presence container exists whenever its parent does (RFC 7950 §7.5.1)
                 if not exists and node.presence:
                     raise self._missing(path, path)
-                obj.setdefault(member, {})
-        self.edit_members(node, obj[member], element, operation, path=path)
-        if not obj[member] and not node.presence:
-            del obj[member]
+        child = self._object(obj, member)
+        self.edit_members(node, child, element, operation, path=path)
+        if not child and not node.presence:
+            self._delete(obj, member)
 
 
-def _place(
-    entries: list[Any],
-    entry: Any,
-    index: int | None,
-    insert: tuple[Insert, int | None] | None,
-) -> None:
-    """Put ``entry`` (at ``index`` in ``entries``, None if new) where ``insert`` says: by
-    default a new entry goes last and an existing one stays."""
-    if insert is None:
-        if index is None:
-            entries.append(entry)
-        else:
-            entries[index] = entry
-        return
-    where, anchor = insert
-    if index is not None:
-        if anchor == index:
-            # before or after itself: it stays
-            entries[index] = entry
-            return
-        del entries[index]
-        if anchor is not None and anchor > index:
-            anchor -= 1
-    if where is Insert.FIRST:
-        entries.insert(0, entry)
-    elif where is Insert.LAST:
-        entries.append(entry)
-    else:
-        assert anchor is not None
-        entries.insert(anchor if where is Insert.BEFORE else anchor + 1, entry)
-
-
-def _entry_index(entries: list[RawObject], keys: RawObject) -> int | None:
-    return next(
-        (i for i, entry in enumerate(entries) if all(entry.get(k) == v for k, v in keys.items())),
-        None,
-    )
-
-
-# _raw_value's answer for a value that parses but breaks its type's restrictions
-_OUTSIDE_TYPE = object()
+def _itself(value: Hashable) -> Hashable:
+    return value
 
 
 def _raw_value(node: TerminalNode, text: str) -> Any:

@@ -1,6 +1,8 @@
 """The edit-config engine on raw configurations: operations, default operations, error options."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from smartupgrade_model.convert import RawObject
@@ -326,3 +328,51 @@ def test_insert_on_a_list_the_system_orders_is_an_unknown_attribute(schema: Sche
     )
     error = error_of(schema, body)
     assert error.tag is ErrorTag.UNKNOWN_ATTRIBUTE
+
+
+def test_what_the_edit_leaves_alone_is_shared_with_the_target(schema: Schema) -> None:
+    """The diff then skips it at once: the edit's cost is the edit's size."""
+    result = edit(schema, su("<https-port>1</https-port>"))
+    assert result[POLICIES] is BASE[POLICIES]
+    assert result[SMART]["schedule"] is BASE[SMART]["schedule"]
+    assert result[SMART] is not BASE[SMART]
+
+
+_STEPS = st.sampled_from(
+    [
+        ('nc:operation="create"', "a"),
+        ('nc:operation="create"', "d"),
+        ('nc:operation="delete"', "b"),
+        ('nc:operation="delete"', "z"),
+        ('nc:operation="remove"', "c"),
+        ('nc:operation="replace" yang:insert="first"', "c"),
+        ('yang:insert="first"', "e"),
+        ('yang:insert="last"', "a"),
+        ('yang:insert="after" yang:key="[n:name=\'d\']"', "f"),
+        ('yang:insert="before" yang:key="[n:name=\'a\']"', "b"),
+        ('yang:insert="before" yang:key="[n:name=\'a\']"', "a"),
+        ('nc:operation="merge" yang:insert="middle"', "g"),
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_STEPS, max_size=8))
+def test_continue_on_error_is_the_good_elements_applied_alone(
+    schema: Schema, steps: list[tuple[str, str]]
+) -> None:
+    """Each failing element's changes are undone exactly: the result is that of applying,
+    one after the other, only the elements that succeed."""
+    entries = "".join(
+        f"<rule-list {attrs}><name>{name}</name></rule-list>" for attrs, name in steps
+    )
+    body = f'<nacm xmlns="{NACM_NS}" xmlns:yang="{YANG}" xmlns:n="{NACM_NS}">{entries}</nacm>'
+    result = apply_edit(schema, ORDERED, config(body), error_option=ErrorOption.CONTINUE_ON_ERROR)
+    expected, failures = ORDERED, 0
+    for attrs, name in steps:
+        try:
+            expected = apply_edit(schema, expected, config(rule_list(name, attrs))).config
+        except RpcError:
+            failures += 1
+    assert result.config == expected
+    assert len(result.errors) == failures
