@@ -34,6 +34,7 @@ from smartupgrade_model.modules import data_model
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import (
     ErrorType,
+    RpcError,
     UnknownElementError,
     UnknownNamespaceError,
 )
@@ -116,6 +117,14 @@ class Schema:
             path_namespaces=self.path_namespaces(path),
             message=f"{local!r} is not a data node here",
         )
+
+    def top_level_node(self, element: etree._Element) -> DataNode | None:
+        """The schema node of a top-level element of a ``<config>``; None if there is none
+        (the edit reports it)."""
+        try:
+            return self.data_child(self.root, element, "")
+        except RpcError:
+            return None
 
     def step(self, path: str, node: SchemaNode) -> str:
         """``path`` extended by one schema node, each step with its module's prefix."""

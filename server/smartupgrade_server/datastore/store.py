@@ -1,9 +1,15 @@
 """The configuration datastores of one switch: running, candidate and startup.
 
-Knows YANG, not sessions: a session is only an id here (0 for the device itself). Every
-change of ``running`` is validated against the model first, then offered to the subscribers
-(the device emulator), any of which may veto it by raising :class:`RpcError`, and only then
+Knows YANG, not sessions: a session is an id, and the writer of a write (a session with its
+user, or the switch itself: SYSTEM_SESSION). Every write is worked out (the edit, the diff,
+the datastore's limits), passes the authorize step (access control, :mod:`.authorize`), is
+validated against the model, and a change of ``running`` is offered to the subscribers (the
+device emulator), any of which may veto it by raising :class:`RpcError`; only then is it
 applied and announced as committed. ``running`` is therefore always valid (RFC 7950 §8.3.3).
+
+The pure part of a write may run on a worker thread (``edit_async``, ``copy_async``,
+``check_async``) while the event loop serves the other sessions; it works on a snapshot, and
+is applied on the event loop only if the snapshot is still current.
 
 ``startup`` is the only datastore kept on disk: by the ``:startup`` capability ``running`` is
 initialised from it at each start, and ``candidate`` is a scratch copy of ``running``.
@@ -11,10 +17,11 @@ initialised from it at each start, and ``candidate`` is a scratch copy of ``runn
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -25,10 +32,20 @@ from yangson.instance import RootNode
 from yangson.schemanode import ContainerNode, InternalNode, ListNode
 
 from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.authorize import (
+    SYSTEM_SESSION,
+    Authorizer,
+    PermitAll,
+    Write,
+    Writer,
+    fail_closed,
+    session_of,
+)
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.diff import Diff, diff
+from smartupgrade_server.datastore.diff import Diff, diff, member_node
 from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
 from smartupgrade_server.datastore.incremental import Validated
+from smartupgrade_server.datastore.limits import DEFAULT_LIMITS, Limits
 from smartupgrade_server.datastore.persistence import load_config, save_config
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.netconf.errors import (
@@ -46,8 +63,6 @@ logger = logging.getLogger(__name__)
 STARTUP_FILE = "startup.json"
 # RFC 6241 §8.4.5.1: confirm-timeout defaults to 600 seconds
 DEFAULT_CONFIRM_TIMEOUT = 600
-# the session id of changes the device makes itself (as in lock-denied's error-info)
-SYSTEM_SESSION = 0
 
 
 class DatastoreName(StrEnum):
@@ -70,7 +85,7 @@ class ConfigChange:
     new: RootNode
     # what changed, node by node
     diff: Diff
-    # the NETCONF session that made it; SYSTEM_SESSION for the device and for rollbacks
+    # the session that made it; SYSTEM_SESSION for the device and for rollbacks
     session_id: int
     # ``new`` as the raw object it was validated from (yangson's raw_value() rebuilds it at a
     # cost); read-only, as it becomes running
@@ -149,25 +164,71 @@ def _no_state() -> RawObject:
     return {}
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A candidate with changes of its own."""
+
+    raw: RawObject
+    # as validated when it was set; None if set without validation (test-option set), so
+    # that commit validates it
+    instance: RootNode | None
+    modified_by: int
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What a write is worked out from, read at once on the event loop; the write applies
+    only if both are still current then."""
+
+    target: DatastoreName
+    old: RawObject
+    running: Validated
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A write worked out, validated and authorized, ready to apply."""
+
+    snapshot: _Snapshot
+    writer: Writer
+    new: RawObject
+    diff: Diff
+    # ``new`` validated; None when it is not (test-option set)
+    instance: RootNode | None
+    # the errors of a continue-on-error edit
+    errors: list[RpcError] = field(default_factory=list)
+    # validated and checked by the subscribers, not applied (test-option test-only)
+    test_only: bool = False
+
+
+# a write worked out off the event loop is tried again this often when another write was
+# applied meanwhile
+_ATTEMPTS = 3
+
+
 class Datastores:
-    def __init__(self, schema: Schema, directory: Path, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        directory: Path,
+        scheduler: Scheduler,
+        *,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
         self.schema = schema
+        self.limits = limits
         self._scheduler = scheduler
         self._startup_path = directory / STARTUP_FILE
         startup = load_config(self._startup_path)
         if startup is None:
             startup = {}
             save_config(self._startup_path, startup)
-        self._startup = validated(schema, startup)
-        self._startup_raw = startup
-        self._running_raw = copy.deepcopy(startup)
-        self._running = self._startup
+        # each datastore is one object, replaced (never modified) by a write, so that a
+        # reader on another thread sees a raw object and its instance that belong together
+        self._startup = Validated(startup, validated(schema, startup))
+        self._running = Validated(copy.deepcopy(startup), self._startup.instance)
         # None: the candidate has no changes of its own and is a copy of running
-        self._candidate_raw: RawObject | None = None
-        # the candidate as validated when it was set; None if it was set without validation
-        # (test-option set), so that commit validates it
-        self._candidate: RootNode | None = None
-        self._candidate_modified_by = SYSTEM_SESSION
+        self._candidate: _Candidate | None = None
         self._locks: dict[DatastoreName, int] = {}
         self._locked_at: dict[DatastoreName, datetime] = {}
         self._pending: _PendingCommit | None = None
@@ -175,8 +236,16 @@ class Datastores:
         self._confirm_listeners: list[ConfirmedCommitListener] = []
         self._state_provider: StateProvider = _no_state
         self._operational: dict[Members, _Operational] = {}
+        self._authorizer: Authorizer = PermitAll()
+        # one write is worked out off the event loop at a time
+        self._working = asyncio.Lock()
 
     # --- what others plug in --------------------------------------------------------------
+
+    def set_authorizer(self, authorizer: Authorizer) -> None:
+        """The authorize step of every write (access control); by default all are let
+        through."""
+        self._authorizer = authorizer
 
     def subscribe(self, subscriber: ConfigSubscriber) -> None:
         self._subscribers.append(subscriber)
@@ -214,14 +283,15 @@ class Datastores:
 
     def instance(self, name: DatastoreName) -> RootNode:
         if name is DatastoreName.RUNNING:
-            return self._running
+            return self._running.instance
         if name is DatastoreName.STARTUP:
-            return self._startup
-        if self._candidate_raw is None:
-            return self._running
-        if self._candidate is not None:
-            return self._candidate
-        return self.schema.model.from_raw(self._candidate_raw)
+            return self._startup.instance
+        candidate = self._candidate
+        if candidate is None:
+            return self._running.instance
+        if candidate.instance is not None:
+            return candidate.instance
+        return self.schema.model.from_raw(candidate.raw)
 
     def operational(self, members: Members = None) -> RootNode:
         """``running`` together with the state data of the provider, reduced to ``members``.
@@ -230,18 +300,19 @@ class Datastores:
         a reader may keep what it derived from it (the dispatcher keeps the rendered XML).
         """
         state = self._state_provider()
+        running = self._running
         cached = self._operational.get(members)
-        if cached is not None and cached.running is self._running and cached.state == state:
+        if cached is not None and cached.running is running.instance and cached.state == state:
             return cached.instance
-        merged = _merged(_only(self._running_raw, members), _only(state, members))
+        merged = _merged(_only(running.raw, members), _only(state, members))
         instance = self.schema.model.from_raw(merged)
         # a copy: the provider's object is compared with the next one, which may be itself
-        self._operational[members] = _Operational(self._running, copy.deepcopy(state), instance)
+        self._operational[members] = _Operational(running.instance, copy.deepcopy(state), instance)
         return instance
 
     @property
     def candidate_modified(self) -> bool:
-        return self._candidate_raw is not None
+        return self._candidate is not None
 
     @property
     def confirmed_commit_pending(self) -> bool:
@@ -251,116 +322,155 @@ class Datastores:
         """A datastore's content as last validated: for a candidate set without validation,
         running, from which it was made."""
         if name is DatastoreName.STARTUP:
-            return Validated(self._startup_raw, self._startup)
+            return self._startup
+        candidate = self._candidate
         if (
             name is DatastoreName.CANDIDATE
-            and self._candidate_raw is not None
-            and self._candidate is not None
+            and candidate is not None
+            and candidate.instance is not None
         ):
-            return Validated(self._candidate_raw, self._candidate)
-        return Validated(self._running_raw, self._running)
+            return Validated(candidate.raw, candidate.instance)
+        return self._running
 
     def _raw(self, name: DatastoreName) -> RawObject:
         if name is DatastoreName.RUNNING:
-            return self._running_raw
+            return self._running.raw
         if name is DatastoreName.STARTUP:
-            return self._startup_raw
-        return self._running_raw if self._candidate_raw is None else self._candidate_raw
+            return self._startup.raw
+        candidate = self._candidate
+        return self._running.raw if candidate is None else candidate.raw
 
-    # --- writing --------------------------------------------------------------------------
+    # --- writing: what a client asks ----------------------------------------------------------
 
     def edit(
         self,
         target: DatastoreName,
         config: etree._Element,
-        session_id: int,
+        writer: Writer,
         *,
         default_operation: EditOperation = EditOperation.MERGE,
         test_option: EditTestOption = EditTestOption.TEST_THEN_SET,
         error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
     ) -> list[RpcError]:
         """<edit-config>: the errors of a continue-on-error edit (others raise)."""
-        if target is DatastoreName.STARTUP:
-            raise OperationNotSupportedError(
-                ErrorType.PROTOCOL,
-                message="startup is written only by copy-config (the :startup capability)",
+        snapshot = self._begin_edit(target, config, writer)
+        return self._apply(
+            self._plan_edit(
+                snapshot,
+                config,
+                writer,
+                default_operation=default_operation,
+                test_option=test_option,
+                error_option=error_option,
             )
-        self._check_not_locked(target, session_id)
-        result = apply_edit(self.schema, self._raw(target), config, default_operation, error_option)
-        base = self._validated(target)
-        # stored as it is validated, so that commit may apply what was validated here
-        _prune(self.schema.root, result.config)
-        if test_option is EditTestOption.TEST_ONLY:
-            self.check(result.config, base)
-        elif target is DatastoreName.RUNNING:
-            self._set_running(result.config, session_id)
-        else:
-            instance = (
-                validated(self.schema, result.config, base=base)
-                if test_option is EditTestOption.TEST_THEN_SET
-                else None
+        )
+
+    async def edit_async(
+        self,
+        target: DatastoreName,
+        config: etree._Element,
+        writer: Writer,
+        *,
+        default_operation: EditOperation = EditOperation.MERGE,
+        test_option: EditTestOption = EditTestOption.TEST_THEN_SET,
+        error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
+    ) -> list[RpcError]:
+        """:meth:`edit`, worked out on a worker thread so that the event loop (every other
+        session of the switch) goes on meanwhile; applied on the event loop."""
+        return await self._off_loop(
+            lambda: self._begin_edit(target, config, writer),
+            lambda snapshot: self._plan_edit(
+                snapshot,
+                config,
+                writer,
+                default_operation=default_operation,
+                test_option=test_option,
+                error_option=error_option,
+            ),
+        )
+
+    def copy(self, target: DatastoreName, config: RawObject, writer: Writer) -> None:
+        """<copy-config>: replace a whole datastore (``config`` is copied)."""
+        snapshot = self._begin(target, writer)
+        self._apply(self._plan_copy(snapshot, _pruned(self.schema, config), writer))
+
+    async def copy_async(
+        self, target: DatastoreName, source: RawObject | etree._Element, writer: Writer
+    ) -> None:
+        """:meth:`copy` of a raw configuration or an inline ``<config>``, worked out on a
+        worker thread."""
+
+        def begin() -> _Snapshot:
+            if isinstance(source, etree._Element):
+                self.limits.check_edit(source)
+            return self._begin(target, writer)
+
+        def plan(snapshot: _Snapshot) -> _Plan:
+            config = (
+                self.inline(source)
+                if isinstance(source, etree._Element)
+                else _pruned(self.schema, source)
             )
-            self._set_candidate(result.config, session_id, instance)
-        return result.errors
+            return self._plan_copy(snapshot, config, writer)
 
-    def copy(self, target: DatastoreName, config: RawObject, session_id: int) -> None:
-        """<copy-config>: replace a whole datastore."""
-        self._check_not_locked(target, session_id)
-        config = copy.deepcopy(config)
-        _prune(self.schema.root, config)
-        running = self._validated(DatastoreName.RUNNING)
-        if target is DatastoreName.RUNNING:
-            self._set_running(config, session_id)
-        elif target is DatastoreName.CANDIDATE:
-            self._set_candidate(config, session_id, validated(self.schema, config, base=running))
-        else:
-            self._startup = validated(self.schema, config, base=running)
-            self._startup_raw = config
-            save_config(self._startup_path, self._startup_raw)
+        await self._off_loop(begin, plan)
 
-    def delete(self, target: DatastoreName, session_id: int) -> None:
+    def delete(self, target: DatastoreName, writer: Writer) -> None:
         """<delete-config>: running cannot be deleted (RFC 6241 §7.4)."""
         if target is DatastoreName.RUNNING:
             raise OperationNotSupportedError(
                 ErrorType.PROTOCOL, message="the running datastore cannot be deleted"
             )
-        self.copy(target, {}, session_id)
+        self.copy(target, {}, writer)
+
+    def inline(self, config: etree._Element) -> RawObject:
+        """An inline ``<config>`` as a raw configuration (edited into an empty one)."""
+        self.limits.check_edit(config)
+        return apply_edit(self.schema, {}, config).config
 
     def check(self, config: RawObject, base: Validated | None = None) -> RootNode:
         """<validate>: the model's rules, then the subscribers' (nothing is applied).
 
         ``base``: a valid configuration ``config`` was made from (default: running)."""
-        new = validated(self.schema, config, base=base or self._validated(DatastoreName.RUNNING))
-        change = ConfigChange(
-            self._running,
-            new,
-            diff(self.schema, self._running_raw, config),
-            SYSTEM_SESSION,
-            config,
-            self._running_raw,
-        )
-        self._offer(change)
-        for subscriber in self._subscribers:
-            subscriber.abort(change)
+        new = validated(self.schema, config, base=base or self._running)
+        self._ask_subscribers(new, config)
         return new
+
+    async def check_async(self, source: RawObject | etree._Element) -> None:
+        """:meth:`check` of a raw configuration or an inline ``<config>``, the model's rules
+        checked on a worker thread."""
+        if isinstance(source, etree._Element):
+            self.limits.check_edit(source)
+        running = self._running
+
+        def work() -> tuple[RawObject, RootNode]:
+            config = self.inline(source) if isinstance(source, etree._Element) else source
+            return config, validated(self.schema, config, base=running)
+
+        async with self._working:
+            config, new = await asyncio.to_thread(work)
+        self._ask_subscribers(new, config)
 
     def system_edit(self, mutate: Callable[[RawObject], None]) -> None:
         """A change the device makes itself, e.g. deleting a cancelled schedule.
 
-        ``mutate`` edits a copy of ``running``; the result is validated and offered to the
-        subscribers like any NETCONF edit, and raises :class:`RpcError` if refused. Locks held
-        by NETCONF sessions do not stop the device.
+        ``mutate`` edits a copy of ``running``; the result is validated, authorized and offered
+        to the subscribers like any NETCONF edit, and raises :class:`RpcError` if refused.
+        Locks held by NETCONF sessions do not stop the device.
         """
-        config = copy.deepcopy(self._running_raw)
+        config = copy.deepcopy(self._running.raw)
         mutate(config)
-        _prune(self.schema.root, config)
-        self._set_running(config, SYSTEM_SESSION)
+        self._apply(
+            self._plan_copy(
+                self._snapshot(DatastoreName.RUNNING), _pruned(self.schema, config), SYSTEM_SESSION
+            )
+        )
 
     # --- candidate --------------------------------------------------------------------------
 
     def commit(
         self,
-        session_id: int,
+        writer: Writer,
         *,
         confirmed: bool = False,
         timeout: float = DEFAULT_CONFIRM_TIMEOUT,
@@ -368,6 +478,7 @@ class Datastores:
         persist_id: str | None = None,
     ) -> None:
         """<commit>, confirmed or confirming (RFC 6241 §8.3.4.1, §8.4.5.1)."""
+        session_id = session_of(writer)
         self._check_not_locked(DatastoreName.RUNNING, session_id)
         self._check_not_locked(DatastoreName.CANDIDATE, session_id)
         pending = self._pending
@@ -379,10 +490,11 @@ class Datastores:
                 message=f"no confirmed commit with persist-id {persist_id!r} is pending",
             )
         # running's raw object is replaced, never modified, so it serves as the backup as is
-        backup = self._running_raw if pending is None else pending.backup
-        if self._candidate_raw is not None:
-            self._set_running(self._candidate_raw, session_id, validated_as=self._candidate)
-            self._drop_candidate()
+        backup = self._running.raw if pending is None else pending.backup
+        candidate = self._candidate
+        if candidate is not None:
+            self._set_running(candidate.raw, writer, validated_as=candidate.instance)
+            self._candidate = None
         if pending is not None:
             pending.timer.cancel()
             self._pending = None
@@ -398,18 +510,26 @@ class Datastores:
         elif pending is not None:
             self._announce(ConfirmedCommitEvent(ConfirmEvent.COMPLETE, session_id))
 
-    def cancel_commit(self, session_id: int, persist_id: str | None = None) -> None:
+    def cancel_commit(self, writer: Writer, persist_id: str | None = None) -> None:
         """<cancel-commit> (RFC 6241 §8.4.4.1): roll back a pending confirmed commit."""
         pending = self._pending
         if pending is None:
             raise OperationFailedError(ErrorType.PROTOCOL, message="no confirmed commit is pending")
+        session_id = session_of(writer)
         self._check_may_confirm(pending, session_id, persist_id)
         self._roll_back()
         self._announce(ConfirmedCommitEvent(ConfirmEvent.CANCEL, session_id))
 
-    def discard_changes(self, session_id: int) -> None:
-        self._check_not_locked(DatastoreName.CANDIDATE, session_id)
-        self._drop_candidate()
+    def discard_changes(self, writer: Writer) -> None:
+        """<discard-changes>: the candidate back to running, a write of the candidate."""
+        self._check_not_locked(DatastoreName.CANDIDATE, session_of(writer))
+        candidate = self._candidate
+        if candidate is None:
+            return
+        old, new = candidate.raw, self._running.raw
+        changes = diff(self.schema, old, new)
+        self._authorize(Write(writer, DatastoreName.CANDIDATE, old, new, changes))
+        self._candidate = None
 
     # --- locks (RFC 6241 §7.5, §7.6) ------------------------------------------------------------
 
@@ -420,13 +540,14 @@ class Datastores:
                 holder,
                 message=f"the {target} datastore is locked by session {holder}",
             )
+        candidate = self._candidate
         if (
             target is DatastoreName.CANDIDATE
-            and self._candidate_raw is not None
-            and self._candidate_modified_by != session_id
+            and candidate is not None
+            and candidate.modified_by != session_id
         ):
             raise LockDeniedError(
-                self._candidate_modified_by,
+                candidate.modified_by,
                 message="the candidate has changes of another session that are not committed",
             )
         self._locks[target] = session_id
@@ -464,7 +585,7 @@ class Datastores:
         del self._locks[target]
         # uncommitted changes made under a candidate lock go with it
         if target is DatastoreName.CANDIDATE:
-            self._drop_candidate()
+            self._candidate = None
 
     def _check_not_locked(self, target: DatastoreName, session_id: int) -> None:
         holder = self._locks.get(target)
@@ -504,50 +625,192 @@ class Datastores:
         # the configuration before the confirmed commit was running, so it is valid; the
         # device must accept going back to it
         self._set_running(pending.backup, SYSTEM_SESSION, forced=True)
-        self._drop_candidate()
-
-    # --- the one way running changes ---------------------------------------------------------
-
-    def _set_candidate(
-        self, config: RawObject, session_id: int, validated_as: RootNode | None
-    ) -> None:
-        """``config`` is pruned; ``validated_as`` is its validation, if it was validated."""
-        self._candidate_raw = config
-        self._candidate = validated_as
-        self._candidate_modified_by = session_id
-
-    def _drop_candidate(self) -> None:
-        self._candidate_raw = None
         self._candidate = None
+
+    # --- working a write out (pure: any thread) ------------------------------------------------
+
+    def _snapshot(self, target: DatastoreName) -> _Snapshot:
+        return _Snapshot(target, self._raw(target), self._running)
+
+    def _current(self, snapshot: _Snapshot) -> bool:
+        return self._raw(snapshot.target) is snapshot.old and self._running is snapshot.running
+
+    def _begin(self, target: DatastoreName, writer: Writer) -> _Snapshot:
+        """The checks of a write that cost nothing, and its snapshot (on the event loop)."""
+        self._check_not_locked(target, session_of(writer))
+        return self._snapshot(target)
+
+    def _begin_edit(
+        self, target: DatastoreName, config: etree._Element, writer: Writer
+    ) -> _Snapshot:
+        if target is DatastoreName.STARTUP:
+            raise OperationNotSupportedError(
+                ErrorType.PROTOCOL,
+                message="startup is written only by copy-config (the :startup capability)",
+            )
+        snapshot = self._begin(target, writer)
+        self.limits.check_edit(config)
+        tops = [
+            node
+            for element in config
+            if isinstance(element.tag, str)
+            and (node := self.schema.top_level_node(element)) is not None
+        ]
+        try:
+            self._authorizer.before_edit(writer, target, tops)
+        except Exception as error:
+            raise fail_closed(error, writer) from None
+        return snapshot
+
+    def _plan_edit(
+        self,
+        snapshot: _Snapshot,
+        config: etree._Element,
+        writer: Writer,
+        *,
+        default_operation: EditOperation,
+        test_option: EditTestOption,
+        error_option: ErrorOption,
+    ) -> _Plan:
+        result = apply_edit(self.schema, snapshot.old, config, default_operation, error_option)
+        changes = diff(self.schema, snapshot.old, result.config)
+        self.limits.check_entries(self.schema, changes)
+        self._authorize(Write(writer, snapshot.target, snapshot.old, result.config, changes))
+        instance = None
+        if test_option is not EditTestOption.SET or snapshot.target is DatastoreName.RUNNING:
+            base = self._base(snapshot)
+            instance = validated(
+                self.schema,
+                result.config,
+                base=base,
+                changes=changes.changes if base.raw is snapshot.old else None,
+            )
+        return _Plan(
+            snapshot,
+            writer,
+            result.config,
+            changes,
+            instance,
+            result.errors,
+            test_only=test_option is EditTestOption.TEST_ONLY,
+        )
+
+    def _plan_copy(self, snapshot: _Snapshot, config: RawObject, writer: Writer) -> _Plan:
+        """``config``: pruned, and this write's own."""
+        changes = diff(self.schema, snapshot.old, config)
+        self.limits.check_entries(self.schema, changes)
+        self._authorize(Write(writer, snapshot.target, snapshot.old, config, changes))
+        running = snapshot.running
+        instance = validated(
+            self.schema,
+            config,
+            base=running,
+            changes=changes.changes if running.raw is snapshot.old else None,
+        )
+        return _Plan(snapshot, writer, config, changes, instance)
+
+    def _base(self, snapshot: _Snapshot) -> Validated:
+        """What the target's new content is validated from: the target as last validated."""
+        if snapshot.target is DatastoreName.RUNNING:
+            return snapshot.running
+        candidate = self._candidate
+        if (
+            candidate is not None
+            and candidate.raw is snapshot.old
+            and candidate.instance is not None
+        ):
+            return Validated(candidate.raw, candidate.instance)
+        return snapshot.running
+
+    def _authorize(self, write: Write) -> None:
+        try:
+            self._authorizer.authorize(write)
+        except Exception as error:
+            raise fail_closed(error, write.writer) from None
+
+    async def _off_loop(
+        self, begin: Callable[[], _Snapshot], plan: Callable[[_Snapshot], _Plan]
+    ) -> list[RpcError]:
+        """Work a write out on a worker thread, one at a time, and apply it here; again if
+        another write was applied meanwhile."""
+        async with self._working:
+            for _ in range(_ATTEMPTS):
+                snapshot = begin()
+                planned = await asyncio.to_thread(plan, snapshot)
+                if self._current(snapshot):
+                    return self._apply(planned)
+        raise InUseError(
+            ErrorType.APPLICATION,
+            message="the configuration kept changing while this write was worked out; "
+            "send it again",
+        )
+
+    # --- applying a write (on the event loop) ---------------------------------------------------
+
+    def _apply(self, plan: _Plan) -> list[RpcError]:
+        target = plan.snapshot.target
+        session_id = session_of(plan.writer)
+        if session_id != SYSTEM_SESSION:
+            # a lock may have been taken while the write was worked out; the switch's own
+            # changes go through locks
+            self._check_not_locked(target, session_id)
+        assert plan.instance is not None or target is DatastoreName.CANDIDATE
+        if plan.test_only:
+            assert plan.instance is not None
+            self._ask_subscribers(plan.instance, plan.new)
+        elif target is DatastoreName.RUNNING:
+            self._set_running(plan.new, plan.writer, validated_as=plan.instance, changes=plan.diff)
+        elif target is DatastoreName.CANDIDATE:
+            self._candidate = _Candidate(plan.new, plan.instance, session_of(plan.writer))
+        else:
+            assert plan.instance is not None
+            self._startup = Validated(plan.new, plan.instance)
+            save_config(self._startup_path, plan.new)
+        return plan.errors
+
+    def _ask_subscribers(self, new: RootNode, config: RawObject) -> None:
+        """The subscribers' checks of ``config`` as running, applying nothing."""
+        running = self._running
+        change = ConfigChange(
+            running.instance,
+            new,
+            diff(self.schema, running.raw, config),
+            SYSTEM_SESSION,
+            config,
+            running.raw,
+        )
+        self._offer(change)
+        for subscriber in self._subscribers:
+            subscriber.abort(change)
 
     def _set_running(
         self,
         config: RawObject,
-        session_id: int,
+        writer: Writer,
         *,
         forced: bool = False,
         validated_as: RootNode | None = None,
+        changes: Diff | None = None,
     ) -> None:
-        """``config``: pruned, and from now on never modified (running's object, that readers
-        may keep); ``validated_as``: ``config`` as validated already (an unchanged
-        candidate's)."""
-        if config == self._running_raw:
+        """The one way running changes. ``config``: pruned, and from now on never modified
+        (running's object, that readers may keep); ``validated_as``: ``config`` as validated
+        already; ``changes``: running's diff to it, authorized already."""
+        running = self._running
+        if config == running.raw:
             return
-        changes = diff(self.schema, self._running_raw, config)
+        if changes is None:
+            changes = diff(self.schema, running.raw, config)
+            self._authorize(Write(writer, DatastoreName.RUNNING, running.raw, config, changes))
         new = (
-            validated(
-                self.schema,
-                config,
-                base=self._validated(DatastoreName.RUNNING),
-                changes=changes.changes,
-            )
+            validated(self.schema, config, base=running, changes=changes.changes)
             if validated_as is None
             else validated_as
         )
-        change = ConfigChange(self._running, new, changes, session_id, config, self._running_raw)
+        change = ConfigChange(
+            running.instance, new, changes, session_of(writer), config, running.raw
+        )
         self._offer(change, forced=forced)
-        self._running_raw = config
-        self._running = new
+        self._running = Validated(config, new)
         for subscriber in self._subscribers:
             try:
                 subscriber.commit(change)
@@ -569,18 +832,26 @@ class Datastores:
             prepared.append(subscriber)
 
 
+def _pruned(schema: Schema, config: RawObject) -> RawObject:
+    """A copy of ``config`` without empty non-presence containers: one configuration has one
+    raw form."""
+    config = copy.deepcopy(config)
+    _prune(schema.root, config)
+    return config
+
+
 def _prune(parent: InternalNode, config: RawObject) -> None:
-    """Drop empty non-presence containers: one configuration has one raw form."""
     for member in list(config):
-        module, _, local = member.rpartition(":")
-        node = parent.get_data_child(local, module or parent.ns)
-        if isinstance(node, ContainerNode):
-            _prune(node, config[member])
-            if not config[member] and not node.presence:
+        node = member_node(parent, member)
+        value = config[member]
+        if isinstance(node, ContainerNode) and isinstance(value, dict):
+            _prune(node, value)
+            if not value and not node.presence:
                 del config[member]
-        elif isinstance(node, ListNode):
-            for entry in config[member]:
-                _prune(node, entry)
+        elif isinstance(node, ListNode) and isinstance(value, list):
+            for entry in value:
+                if isinstance(entry, dict):
+                    _prune(node, entry)
 
 
 def _only(raw: RawObject, members: Members) -> RawObject:

@@ -1,28 +1,34 @@
-"""RFC 8341 enforcement around the operations: exec checks, read pruning, write denials,
-notification filtering, and the ``/nacm`` counters.
+"""RFC 8341 enforcement: exec checks around the operations, read pruning, the datastores'
+authorize step for every write, notification filtering, and the ``/nacm`` counters.
 
 The rules live in ``running`` (``/ietf-netconf-acm:nacm``) and are read again whenever
 ``running`` changes. A user's level (users.yaml) gives its external groups ``level-0`` …
 ``level-N`` (rules.level_groups). Changes the switch makes itself (session 0) are not
 checked: they are the server's, not a user's.
+
+A write is checked on the changes the datastores worked out (:class:`Diff`), never on the
+request: what cannot be interpreted is refused. The authorize step may run on the worker
+thread that works a write out, so what it caches belongs to one configuration and the
+counter it moves is locked.
 """
 
 from __future__ import annotations
 
 import copy
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import NoReturn
 
 from lxml import etree
-from yangson.instance import RootNode
-from yangson.schemanode import InternalNode, ListNode, SchemaNode
+from yangson.schemanode import DataNode, InternalNode, ListNode, SchemaNode
 from yangson.statement import Statement
 
 from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.authorize import SYSTEM_SESSION, Write, Writer
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.diff import ChangeKind, DataPath, Diff, Step, diff, expand
-from smartupgrade_server.datastore.edit import EditOperation, ErrorOption, apply_edit
+from smartupgrade_server.datastore.diff import ChangeKind, DataPath, Diff, Step, expand
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.nacm.rules import (
     NACM,
@@ -35,7 +41,7 @@ from smartupgrade_server.nacm.rules import (
     parse_path,
 )
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
-from smartupgrade_server.netconf.errors import AccessDeniedError, ErrorType, RpcError
+from smartupgrade_server.netconf.errors import AccessDeniedError, ErrorType
 from smartupgrade_server.netconf.operations import Dispatcher
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
@@ -47,6 +53,7 @@ _ACCESS = {
     ChangeKind.UPDATE: Access.UPDATE,
     ChangeKind.MOVE: Access.UPDATE,
 }
+_WRITE_ACCESS = (Access.CREATE, Access.UPDATE, Access.DELETE)
 _DATA_STATEMENTS = frozenset(
     {"container", "list", "leaf", "leaf-list", "anydata", "anyxml", "choice", "case"}
 )
@@ -54,15 +61,6 @@ _NMDA_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda"
 _CONFIG_CHANGE = "netconf-config-change"
 # replies whose children are data nodes, pruned of what the user may not read
 _READS = frozenset({qname("get"), qname("get-config"), f"{{{_NMDA_NS}}}get-data"})
-_WRITES = frozenset(
-    {
-        qname("edit-config"),
-        qname("copy-config"),
-        qname("delete-config"),
-        qname("commit"),
-        f"{{{_NMDA_NS}}}edit-data",
-    }
-)
 
 
 @cache
@@ -109,32 +107,36 @@ class AccessControl:
             **{prefix: module for module, prefix in self.schema.prefix_of_module.items()},
             **{module: module for module in self.schema.prefix_of_module},
         }
-        self._cached: tuple[RootNode, NacmConfig] | None = None
-        # per (user name, level), for the cached configuration: groups and whether they may
-        # read or write everything, which every request would work out again
-        self._users: dict[tuple[str, int], _UserAccess] = {}
+        # running's raw object, its rules, and per (user name, level) the user's groups and
+        # whether they may read or write everything, which every request would work out again
+        self._cached: tuple[RawObject, NacmConfig, dict[tuple[str, int], _UserAccess]] | None
+        self._cached = None
         self.denied_operations = 0
         self.denied_data_writes = 0
         self.denied_notifications = 0
+        self._counting = threading.Lock()
 
     # --- the configuration --------------------------------------------------------------
 
     def config(self) -> NacmConfig:
-        running = self.datastores.instance(DatastoreName.RUNNING)
-        if self._cached is None or self._cached[0] is not running:
-            raw = self.datastores.raw_view(DatastoreName.RUNNING)
-            self._cached = (running, parse_config(raw.get(NACM), self._modules))
-            self._users = {}
-        return self._cached[1]
+        running = self.datastores.raw_view(DatastoreName.RUNNING)
+        cached = self._cached
+        if cached is None or cached[0] is not running:
+            cached = self._cached = (running, parse_config(running.get(NACM), self._modules), {})
+        return cached[1]
 
     def _user(self, config: NacmConfig, context: SessionContext) -> _UserAccess:
-        """The user's groups, and whether they may read or write every node; ``config`` is
-        ``self.config()``, which the cache belongs to."""
+        """The user's groups, and whether they may read or write every node, under the
+        rules ``config`` (``self.config()``)."""
+        cached = self._cached
+        # rules replaced meanwhile (by the event loop, while a write was worked out on a
+        # worker thread): the answer is not kept for the new ones
+        users = cached[2] if cached is not None and cached[1] is config else {}
         key = (context.username, context.level)
-        found = self._users.get(key)
+        found = users.get(key)
         if found is None:
             groups = config.groups_of(context.username, level_groups(context.level))
-            found = self._users[key] = _UserAccess(
+            found = users[key] = _UserAccess(
                 groups, config.reads_everything(groups), config.writes_everything(groups)
             )
         return found
@@ -279,39 +281,84 @@ class AccessControl:
 
         visit(data, self.schema.root, (), ())
 
-    # --- writing ------------------------------------------------------------------------
+    # --- writing: the datastores' authorize step ---------------------------------------------
 
     def writes_everything(self, context: SessionContext) -> bool:
         """Whether every write of the session is permitted, so that nothing needs checking."""
         config = self.config()
         return (
             not config.enabled
-            or context.session_id == 0
+            or context.session_id == SYSTEM_SESSION
             or self._user(config, context).writes_everything
         )
 
-    def check_write(self, context: SessionContext, old: RawObject, new: RawObject) -> None:
-        """Raise access-denied for the first change of ``old`` into ``new`` not permitted."""
-        if self.writes_everything(context):
+    def before_edit(self, writer: Writer, datastore: str, tops: Sequence[DataNode]) -> None:
+        """Refuse at once an edit naming a top-level node under which the user may create,
+        update and delete nothing: no rule could permit it and the defaults deny it. Such an
+        edit is refused even if it would change nothing there (a merge of what is already
+        there), which RFC 8341 would let through; it is not worked out."""
+        context = self._user_of(writer)
+        if context is None or self.writes_everything(context):
             return
-        self.check_changes(context, diff(self.schema, old, new))
+        config = self.config()
+        groups = self._groups(config, context)
+        for top in tops:
+            if not self._may_write_under(config, groups, top):
+                self._deny(context, self.schema.step("", top), "write anything under")
+
+    def authorize(self, write: Write) -> None:
+        """Raise access-denied for the first change the user may not make; the switch's own
+        writes are not checked, nor those of a user who may write everything."""
+        context = self._user_of(write.writer)
+        if context is not None and not self.writes_everything(context):
+            self.check_changes(context, write.diff)
 
     def check_changes(self, context: SessionContext, changes: Diff) -> None:
         """Raise access-denied for the first change the user may not make: every node
         created, updated or deleted, every node inside a created or deleted subtree, every
-        entry of an ordered-by user list placed elsewhere; a change that cannot be
-        interpreted is refused."""
+        entry of an ordered-by user list placed elsewhere. A change that cannot be
+        interpreted (a member no schema node describes, entries without distinct keys) is
+        refused."""
         config = self.config()
         groups = self._groups(config, context)
         for change in changes.changes:
-            if change.opaque:
-                self._deny(context, change.instance, "write")
             if change.kind is ChangeKind.MOVE:
                 for placed in change.moved:
                     self._check(context, groups, placed.path, Access.UPDATE, placed.instance)
                 continue
             for node in expand(self.schema, change):
+                if node.opaque:
+                    self._deny(context, node.instance, "write")
                 self._check(context, groups, node.path, _ACCESS[node.kind], node.instance)
+
+    def _user_of(self, writer: Writer) -> SessionContext | None:
+        """The writer's session, None for the switch itself; a session known only by its id
+        names no user, so nothing it writes is permitted."""
+        if not isinstance(writer, int):
+            return writer
+        if writer == SYSTEM_SESSION:
+            return None
+        self._count_denied_write()
+        raise AccessDeniedError(
+            ErrorType.APPLICATION, message=f"the write of session {writer} names no user"
+        )
+
+    def _may_write_under(self, config: NacmConfig, groups: frozenset[str], top: DataNode) -> bool:
+        """Whether some rule could permit a write of some node of ``top``'s subtree, or the
+        defaults do."""
+        for rule in config.rules_for(groups):
+            if rule.rpc is not None or rule.notification is not None or not rule.permit:
+                continue
+            if not any(rule.allows_operation(access) for access in _WRITE_ACCESS):
+                continue
+            if rule.path is None:
+                if rule.module == "*" or rule.module in _modules_within(top):
+                    return True
+            elif not rule.path or (rule.path[0].module, rule.path[0].name) == (top.ns, top.name):
+                return True
+        # a default-deny extension on the top node holds for everything below it
+        sensitivity = self._sensitivity((f"{top.ns}:{top.name}",))
+        return config.write_permit and sensitivity is Sensitivity.NONE
 
     def _check(
         self,
@@ -326,13 +373,27 @@ class AccessControl:
             self._deny(context, instance, access.value)
 
     def _deny(self, context: SessionContext, instance: str, access: str) -> NoReturn:
-        self.denied_data_writes += 1
+        self._count_denied_write()
         raise AccessDeniedError(
             ErrorType.APPLICATION,
             path=instance,
             path_namespaces=self.schema.path_namespaces(instance),
             message=f"user {context.username!r} may not {access} this node",
         )
+
+    def _count_denied_write(self) -> None:
+        with self._counting:
+            self.denied_data_writes += 1
+
+
+@cache
+def _modules_within(top: SchemaNode) -> frozenset[str]:
+    """The modules of the data nodes in ``top``'s subtree (augments bring others)."""
+    found = {top.ns}
+    if isinstance(top, InternalNode):
+        for child in top.data_children():
+            found |= _modules_within(child)
+    return frozenset(found)
 
 
 def _element_keys(element: etree._Element, node: SchemaNode) -> dict[str, str]:
@@ -347,7 +408,8 @@ def _element_keys(element: etree._Element, node: SchemaNode) -> dict[str, str]:
 
 
 class AccessControlledOperations:
-    """A transport ``Dispatcher`` that applies NACM around another one."""
+    """A transport ``Dispatcher`` that checks NACM's exec rules around another one and
+    prunes what it reads; writes are checked by the datastores' authorize step."""
 
     def __init__(self, operations: Dispatcher, access: AccessControl) -> None:
         self.operations = operations
@@ -359,99 +421,7 @@ class AccessControlledOperations:
 
     async def dispatch(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
         self.access.check_exec(context, request.operation)
-        tag = request.operation_tag
-        if tag in _WRITES:
-            self._check_write(context, request.operation)
         reply = await self.operations.dispatch(context, request)
-        if tag in _READS and isinstance(reply, etree._Element):
+        if request.operation_tag in _READS and isinstance(reply, etree._Element):
             self.access.prune(context, reply)
         return reply
-
-    def _check_write(self, context: SessionContext, operation: etree._Element) -> None:
-        if self.access.writes_everything(context):
-            # the write itself is not worked out (an edit applied twice)
-            return
-        datastores = self.access.datastores
-        local = etree.QName(operation).localname
-        if local == "commit":
-            if datastores.candidate_modified:
-                self.access.check_write(
-                    context,
-                    datastores.raw_view(DatastoreName.RUNNING),
-                    datastores.raw_view(DatastoreName.CANDIDATE),
-                )
-            return
-        target = _datastore(operation, "datastore" if local == "edit-data" else "target")
-        if target is None:
-            return
-        old = datastores.raw_view(target)
-        if local == "delete-config":
-            new: RawObject = {}
-        elif local == "copy-config":
-            source = _child(operation, "source")
-            what = (
-                next((c for c in source if isinstance(c.tag, str)), None)
-                if source is not None
-                else None
-            )
-            if what is None:
-                return
-            if etree.QName(what).localname == "config":
-                new = apply_edit(datastores.schema, {}, what, EditOperation.MERGE).config
-            else:
-                try:
-                    new = datastores.raw_view(DatastoreName(etree.QName(what).localname))
-                except ValueError:
-                    return
-        else:
-            config = _child(operation, "config")
-            if config is None:
-                return
-            try:
-                new = apply_edit(
-                    datastores.schema,
-                    old,
-                    config,
-                    EditOperation(_text(operation, "default-operation") or EditOperation.MERGE),
-                    ErrorOption(_text(operation, "error-option") or ErrorOption.STOP_ON_ERROR),
-                ).config
-            except (RpcError, ValueError):
-                # the operation itself refuses this edit, with the error it reports
-                return
-        self.access.check_write(context, old, new)
-
-
-def _child(parent: etree._Element, name: str) -> etree._Element | None:
-    """A parameter of a base or NMDA operation (Ansible sends them without a namespace)."""
-    for child in parent:
-        if isinstance(child.tag, str) and child.tag in (
-            qname(name),
-            f"{{{_NMDA_NS}}}{name}",
-            name,
-        ):
-            return child
-    return None
-
-
-def _text(parent: etree._Element, name: str) -> str | None:
-    child = _child(parent, name)
-    return None if child is None else (child.text or "").strip()
-
-
-def _datastore(operation: etree._Element, name: str) -> DatastoreName | None:
-    container = _child(operation, name)
-    if container is None:
-        return None
-    if name == "datastore":
-        # <edit-data>: an identity such as ds:running
-        try:
-            return DatastoreName((container.text or "").strip().rpartition(":")[2])
-        except ValueError:
-            return None
-    for child in container:
-        if isinstance(child.tag, str):
-            try:
-                return DatastoreName(etree.QName(child).localname)
-            except ValueError:
-                return None
-    return None

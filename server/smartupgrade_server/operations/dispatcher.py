@@ -15,9 +15,7 @@ from lxml import etree
 from yangson.instance import RootNode
 from yangson.instvalue import ObjectValue
 
-from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import WithDefaults
-from smartupgrade_server.datastore.edit import EditOperation, apply_edit
 from smartupgrade_server.datastore.filters import Filter, FilterContext, SubtreeFilter
 from smartupgrade_server.datastore.store import DatastoreName, Datastores, Members
 from smartupgrade_server.netconf.capabilities import BASE_NS
@@ -99,10 +97,6 @@ class NetconfOperations:
         self.datastores.session_ended(context.session_id)
 
     # --- reading ------------------------------------------------------------------------
-
-    def _inline(self, config: etree._Element) -> RawObject:
-        """An inline <config> as a raw configuration (edited into an empty one)."""
-        return apply_edit(self.datastores.schema, {}, config, EditOperation.MERGE).config
 
     def _rendered(
         self,
@@ -195,10 +189,10 @@ class NetconfOperations:
                     config_only=True,
                 )
             case EditConfigRequest() as edit:
-                errors = datastores.edit(
+                errors = await datastores.edit_async(
                     edit.target,
                     edit.config,
-                    session,
+                    context,
                     default_operation=edit.default_operation,
                     test_option=edit.test_option,
                     error_option=edit.error_option,
@@ -212,33 +206,33 @@ class NetconfOperations:
                 rendered = self._rendered(
                     datastores.instance(source), with_defaults, config_only=True
                 )
-                datastores.copy(target, self._inline(rendered), session)
+                await datastores.copy_async(target, rendered, context)
             case CopyConfigRequest(target, config):
                 assert isinstance(config, etree._Element)
-                datastores.copy(target, self._inline(config), session)
+                await datastores.copy_async(target, config, context)
             case DeleteConfigRequest(target):
-                datastores.delete(target, session)
+                datastores.delete(target, context)
             case LockRequest(target):
                 datastores.lock(target, session)
             case UnlockRequest(target):
                 datastores.unlock(target, session)
             case ValidateRequest(DatastoreName() as source):
-                datastores.check(datastores.raw(source))
+                await datastores.check_async(datastores.raw_view(source))
             case ValidateRequest(config):
                 assert isinstance(config, etree._Element)
-                datastores.check(self._inline(config))
+                await datastores.check_async(config)
             case CommitRequest() as commit:
                 datastores.commit(
-                    session,
+                    context,
                     confirmed=commit.confirmed,
                     timeout=commit.timeout,
                     persist=commit.persist,
                     persist_id=commit.persist_id,
                 )
             case CancelCommitRequest(persist_id):
-                datastores.cancel_commit(session, persist_id)
+                datastores.cancel_commit(context, persist_id)
             case DiscardChangesRequest():
-                datastores.discard_changes(session)
+                datastores.discard_changes(context)
             case other:
                 raise AssertionError(f"{other!r} is not a base operation")
         return None

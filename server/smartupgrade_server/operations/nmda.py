@@ -109,11 +109,8 @@ class NmdaOperations:
     async def _edit_data(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
         edit = parse_request(request.operation)
         assert isinstance(edit, EditDataRequest)
-        self.datastores.edit(
-            edit.datastore,
-            edit.config,
-            context.session_id,
-            default_operation=edit.default_operation,
+        await self.datastores.edit_async(
+            edit.datastore, edit.config, context, default_operation=edit.default_operation
         )
         return None
 

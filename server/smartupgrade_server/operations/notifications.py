@@ -25,11 +25,11 @@ from yangson.schemanode import LeafNode, NotificationNode
 
 from smartupgrade_model.convert import cooked, field_name
 from smartupgrade_model.model import MODULE, NAMESPACE
+from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
 from smartupgrade_server.datastore.store import (
-    SYSTEM_SESSION,
     ConfigChange,
     ConfirmedCommitEvent,
     ConfirmEvent,

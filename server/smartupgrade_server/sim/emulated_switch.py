@@ -178,6 +178,7 @@ class EmulatedSwitch:
         operations.add_state_source(discovery.selected)
         NmdaOperations(datastores, [discovery.selected]).register(operations.register)
         access = AccessControl(datastores)
+        datastores.set_authorizer(access)
         datastores.add_state_provider(access.state)
         notifications = NotificationStream(schema, clock, access)
         notifications.register(operations.register)

@@ -39,6 +39,7 @@ from smartupgrade_server.device.products import supports_ap_upgrade, supports_sm
 from smartupgrade_server.device.switch import Identity, OperationRefusedError, Switch, UpgradeRun
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
+from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.vrp import outputs
 from smartupgrade_server.vrp.commands import CONFIGURES, SYNTAXES, Action
 from smartupgrade_server.vrp.editor import (
@@ -186,6 +187,11 @@ class ShellUser:
     session_id: int
     name: str
     level: int
+
+    @property
+    def writer(self) -> SessionContext:
+        """The user as the datastores' authorize step sees who writes."""
+        return SessionContext(self.session_id, self.name, self.level, peer="")
 
 
 def sentence(message: str) -> str:
@@ -563,7 +569,7 @@ class Shell:
         type error points at; ``missing`` and ``referenced`` word a missing entry and a
         leafref to the entry being deleted."""
         try:
-            self.cli.datastores.edit(DatastoreName.RUNNING, config, self.user.session_id)
+            self.cli.datastores.edit(DatastoreName.RUNNING, config, self.user.writer)
         except RpcError as error:
             if value is not None and error.app_tag is None and error.tag in _VALUE_TAGS:
                 wrong = ParseError(ErrorKind.WRONG_PARAMETER, match.columns[value])
@@ -585,7 +591,7 @@ class Shell:
         datastores = self.cli.datastores
         try:
             datastores.copy(
-                DatastoreName.STARTUP, datastores.raw(DatastoreName.RUNNING), self.user.session_id
+                DatastoreName.STARTUP, datastores.raw(DatastoreName.RUNNING), self.user.writer
             )
         except RpcError as error:
             self._print(f"Error: {sentence(error.message or str(error.tag))}")

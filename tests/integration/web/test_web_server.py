@@ -20,6 +20,8 @@ from ncclient import manager
 
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
+from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
+from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.switch import Identity
 from smartupgrade_server.houp.server import HoupServer
@@ -50,6 +52,7 @@ from tests.integration.web.conftest import (
     RigFactory,
     enable,
 )
+from tests.unit.datastore.test_authorize_step import Authorizer
 
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
 NOT_ENABLED = "Error: Smart upgrade is not enabled."
@@ -299,6 +302,26 @@ async def test_a_web_download_is_the_switchs_download(rig: Rig) -> None:
     await asyncio.to_thread(watcher.close_session)
     for name in ("schedule-event", "download-progress", "upgrade-status-changed"):
         assert name in received, received
+
+
+async def test_the_schedule_a_web_download_cancels_passes_the_authorize_step(rig: Rig) -> None:
+    """The web system writes no configuration itself: its download makes the switch delete
+    the schedule, a write of the switch's own (not checked by NACM) through the same step."""
+    await enable(rig)
+    sdk = await rig.netconf()
+    await sdk.schedule((START + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
+    await sdk.close()
+    authorizer = Authorizer()
+    rig.switch.datastores.set_authorizer(authorizer)
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    status, _ = await client.act(DOWNLOAD_PATH)
+    assert status == 200
+    await until(lambda: bool(authorizer.writes))
+    assert authorizer.seen() == [
+        (SYSTEM_SESSION, "running", [(ChangeKind.DELETE, "/su:smart-upgrade/su:schedule")])
+    ]
+    await until(lambda: rig.status() is not UpgradeStatus.RUNNING)
 
 
 async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: Rig) -> None:

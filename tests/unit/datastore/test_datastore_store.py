@@ -8,12 +8,12 @@ import pytest
 from lxml import etree
 
 from smartupgrade_model.convert import RawObject
+from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.datastore.persistence import load_config
 from smartupgrade_server.datastore.store import (
     STARTUP_FILE,
-    SYSTEM_SESSION,
     ConfigChange,
     DatastoreName,
     Datastores,

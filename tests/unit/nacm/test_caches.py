@@ -14,7 +14,9 @@ from lxml import etree
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_model.modules import data_model
+from smartupgrade_server.datastore.authorize import Write
 from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.diff import diff
 from smartupgrade_server.datastore.persistence import save_config
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName, Datastores
 from smartupgrade_server.nacm.enforcement import AccessControl
@@ -59,6 +61,11 @@ def schema() -> Schema:
 def datastores(schema: Schema, tmp_path: Path) -> Datastores:
     save_config(tmp_path / STARTUP_FILE, {**factory_nacm(), SMART: {"url": "192.0.2.1"}})
     return Datastores(schema, tmp_path, ManualScheduler())
+
+
+def authorize(access: AccessControl, user: SessionContext, old: RawObject, new: RawObject) -> None:
+    """NACM's authorize step of a write of running from ``old`` to ``new``."""
+    access.authorize(Write(user, "running", old, new, diff(access.schema, old, new)))
 
 
 def _deny_smart_upgrade_first(config: RawObject) -> None:
@@ -130,12 +137,12 @@ def test_rules_changed_in_running_decide_the_next_write(datastores: Datastores) 
     access = AccessControl(datastores)
     old = datastores.raw(DatastoreName.RUNNING)
     new = {**old, SMART: {"url": "192.0.2.2"}}
-    access.check_write(ADMIN, old, new)
+    authorize(access, ADMIN, old, new)
 
     datastores.system_edit(_deny_smart_upgrade_first)
 
     with pytest.raises(AccessDeniedError):
-        access.check_write(ADMIN, datastores.raw(DatastoreName.RUNNING), new)
+        authorize(access, ADMIN, datastores.raw(DatastoreName.RUNNING), new)
 
 
 def test_moving_rule_lists_needs_update_access_to_those_moved(datastores: Datastores) -> None:
@@ -160,9 +167,9 @@ def test_moving_rule_lists_needs_update_access_to_those_moved(datastores: Datast
     lists = old[NACM]["rule-list"]
     moved = {**old, NACM: {**old[NACM], "rule-list": [lists[1], lists[0], *lists[2:]]}}
     with pytest.raises(AccessDeniedError) as denied:
-        access.check_write(operator, old, moved)
+        authorize(access, operator, old, moved)
     assert denied.value.path == "/nacm:nacm/nacm:rule-list[nacm:name='management-level']"
-    access.check_write(ADMIN, old, moved)
+    authorize(access, ADMIN, old, moved)
 
 
 def _edits(stream: NotificationStream) -> list[tuple[str, str]]:
