@@ -34,11 +34,9 @@ from smartupgrade_server.nacm.rules import (
     NACM,
     Access,
     NacmConfig,
-    RulePathError,
     Sensitivity,
     level_groups,
     parse_config,
-    parse_path,
 )
 from smartupgrade_server.netconf.capabilities import BASE_NS, qname
 from smartupgrade_server.netconf.errors import AccessDeniedError, ErrorType
@@ -216,7 +214,9 @@ class AccessControl:
             message=f"user {context.username!r} may not execute {name.localname!r}",
         )
 
-    def readable(self, context: SessionContext, content: etree._Element) -> etree._Element | None:
+    def readable(
+        self, context: SessionContext, content: etree._Element, edits: Sequence[DataPath]
+    ) -> etree._Element | None:
         """A notification (its event element) as this session's user may receive it: None if
         the user may not read it (RFC 8341 §3.4.6), and a config change without the edits of
         nodes the user may not read (they would tell what the nodes are)."""
@@ -235,14 +235,14 @@ class AccessControl:
         if name.localname != _CONFIG_CHANGE:
             return content
         pruned = copy.deepcopy(content)
-        for edit in pruned.iterfind(f"{{{name.namespace}}}edit"):
-            target = edit.findtext(f"{{{name.namespace}}}target") or "/"
-            try:
-                path = parse_path(target, self._modules)
-            except RulePathError:
-                continue
-            names = tuple(f"{step.module}:{step.name}" for step in path)
-            if path and not config.may_access(groups, path, Access.READ, self._sensitivity(names)):
+        found = list(pruned.iterfind(f"{{{name.namespace}}}edit"))
+        for index, edit in enumerate(found):
+            # the path of each edit is the diff's; an edit without one is not shown
+            path = edits[index] if len(edits) == len(found) else None
+            names = () if path is None else tuple(f"{s.module}:{s.name}" for s in path)
+            if path is None or (
+                path and not config.may_access(groups, path, Access.READ, self._sensitivity(names))
+            ):
                 pruned.remove(edit)
         return pruned
 

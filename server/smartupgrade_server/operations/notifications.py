@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, cast
@@ -27,7 +27,7 @@ from smartupgrade_model.convert import cooked, field_name
 from smartupgrade_model.model import MODULE, NAMESPACE
 from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.diff import ChangeKind
+from smartupgrade_server.datastore.diff import ChangeKind, DataPath
 from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
 from smartupgrade_server.datastore.store import (
     ConfigChange,
@@ -85,7 +85,7 @@ class EventClock(Protocol):
 
 class ReadAccess(Protocol):
     def readable(
-        self, context: SessionContext, content: etree._Element
+        self, context: SessionContext, content: etree._Element, edits: Sequence[DataPath]
     ) -> etree._Element | None: ...
 
 
@@ -93,6 +93,8 @@ class ReadAccess(Protocol):
 class LoggedNotification:
     event_time: datetime
     content: etree._Element
+    # a config change's: the data path of each <edit>, in order
+    edits: tuple[DataPath, ...] = ()
 
 
 @dataclass(eq=False)
@@ -144,8 +146,8 @@ class NotificationStream:
 
     # --- publishing -----------------------------------------------------------------------
 
-    def publish(self, content: etree._Element) -> None:
-        logged = LoggedNotification(self.clock.now(), content)
+    def publish(self, content: etree._Element, edits: tuple[DataPath, ...] = ()) -> None:
+        logged = LoggedNotification(self.clock.now(), content, edits)
         self.log.append(logged)
         for subscription in list(self._subscriptions.values()):
             self._deliver(subscription, logged)
@@ -157,7 +159,7 @@ class NotificationStream:
             return
         content: etree._Element | None = logged.content
         if self.access is not None:
-            content = self.access.readable(subscription.context, logged.content)
+            content = self.access.readable(subscription.context, logged.content, logged.edits)
         if content is None:
             return
         if subscription.filter is not None:
@@ -327,7 +329,7 @@ class NotificationStream:
             # a move changes the list as a whole
             operation = _EDIT_OPERATIONS.get(changed.kind, "replace")
             etree.SubElement(edit, f"{{{self._ncn_ns}}}operation").text = operation
-        self.publish(content)
+        self.publish(content, tuple(changed.path for changed in change.diff.changes))
 
     # --- RFC 6470 confirmed commits (a datastore confirmed-commit listener) -----------------
 

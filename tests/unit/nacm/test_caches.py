@@ -198,3 +198,33 @@ def test_each_config_change_notification_names_its_own_commit_s_edits(
 
     datastores.system_edit(lambda config: config[SMART].pop("url"))
     assert _edits(stream) == [(url, "delete")]
+
+
+def test_a_config_change_goes_without_the_edits_its_reader_may_not_read(
+    datastores: Datastores,
+) -> None:
+    """Each edit is judged on the data path the diff gave it; edits without one are not
+    shown (fail-closed)."""
+    access = AccessControl(datastores)
+    stream = NotificationStream(datastores.schema, _Clock(), access)
+    datastores.subscribe(stream)
+    policies = {"sunc-ssl-policy:ssl-policies": {"ssl-policy": [{"name": "a"}]}}
+    datastores.system_edit(lambda config: config.update({SMART: {"url": "x"}, **policies}))
+    logged = stream.log[-1]
+    operator = SessionContext(2, "operator", 2, "192.0.2.9:1234")
+    ns = datastores.schema.namespace_of_module["ietf-netconf-notifications"]
+
+    def targets(content: etree._Element | None) -> list[str]:
+        assert content is not None
+        return [
+            edit.findtext(f"{{{ns}}}target") or "" for edit in content.iterfind(f"{{{ns}}}edit")
+        ]
+
+    assert targets(access.readable(ADMIN, logged.content, logged.edits)) == [
+        "/su:smart-upgrade/su:url",
+        "/sslp:ssl-policies",
+    ]
+    assert targets(access.readable(operator, logged.content, logged.edits)) == [
+        "/sslp:ssl-policies"
+    ]
+    assert targets(access.readable(operator, logged.content, ())) == []
