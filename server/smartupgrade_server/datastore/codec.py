@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from lxml import etree
@@ -133,14 +133,15 @@ class Schema:
     def key_predicates(self, node: ListNode, entry: Mapping[str, Any]) -> str:
         """The predicates of an entry's keys; a key the entry lacks (an invalid entry, in an
         error-path) has none."""
-        predicates = []
-        for key_name, key_module in node.keys:
-            key_node = node.get_data_child(key_name, key_module)
-            if key_node.iname() not in entry:
-                continue
-            value = key_node.type.canonical_string(entry[key_node.iname()])
-            predicates.append(f"[{self.prefix_of_module[key_module]}:{key_name}={_quote(value)}]")
-        return "".join(predicates)
+        return self.predicates(node, key_strings(node, entry))
+
+    def predicates(self, node: ListNode, keys: Mapping[str, str]) -> str:
+        """The predicates of keys given as canonical strings by key name."""
+        return "".join(
+            f"[{self.prefix_of_module[module]}:{name}={_quote(keys[name])}]"
+            for name, module in node.keys
+            if name in keys
+        )
 
     def path_namespaces(self, path: str) -> dict[str, str]:
         """The prefix declarations an error-path needs."""
@@ -281,6 +282,25 @@ class _Renderer:
             self.members(container, node, value)
             if not node.presence and len(container) == 0:
                 out.remove(container)
+
+
+@lru_cache(maxsize=256)
+def _key_leaves(node: ListNode) -> tuple[tuple[str, str, TerminalNode], ...]:
+    """A list's keys: name, member name in an entry, schema node."""
+    found = []
+    for name, module in node.keys:
+        key = cast(TerminalNode, node.get_data_child(name, module))
+        found.append((name, key.iname(), key))
+    return tuple(found)
+
+
+def key_strings(node: ListNode, entry: Mapping[str, Any]) -> dict[str, str]:
+    """An entry's keys as canonical strings, by key name; a key the entry lacks is absent."""
+    return {
+        name: key.type.canonical_string(entry[member])
+        for name, member, key in _key_leaves(node)
+        if member in entry
+    }
 
 
 def is_policy_name(node: TerminalNode) -> bool:

@@ -36,7 +36,7 @@ from yangson.schemanode import (
 )
 
 from smartupgrade_model.convert import RawObject
-from smartupgrade_server.datastore.codec import Schema
+from smartupgrade_server.datastore.codec import Schema, key_strings
 
 
 class ChangeKind(StrEnum):
@@ -147,16 +147,6 @@ def member_node(parent: InternalNode, member: str) -> SchemaNode | None:
     return parent.get_data_child(name, module or parent.ns)
 
 
-def entry_keys(node: ListNode, entry: RawObject) -> dict[str, str]:
-    """An entry's keys as canonical strings, by key name; a key the entry lacks is absent."""
-    found: dict[str, str] = {}
-    for name, module in node.keys:
-        key = node.get_data_child(name, module)
-        if key is not None and key.iname() in entry:
-            found[name] = key.type.canonical_string(entry[key.iname()])
-    return found
-
-
 # a list's entries by their key values
 _Entries = dict[tuple[Any, ...], RawObject]
 
@@ -210,8 +200,11 @@ class _Walk:
 
     def entries(self, node: ListNode, old: Any, new: Any, path: DataPath, instance: str) -> None:
         list_path = (*path, Step(node.ns, node.name))
-        before = self.by_key(node, [] if old is None else old)
-        after = self.by_key(node, [] if new is None else new)
+        old_entries, new_entries = _changed_part(
+            [] if old is None else old, [] if new is None else new
+        )
+        before = self.by_key(node, old_entries)
+        after = self.by_key(node, new_entries)
         if before is None or after is None:
             self.opaque(node, list_path, instance, old, new)
             return
@@ -227,9 +220,9 @@ class _Walk:
                 continue
             entry = entry_after if entry_after is not None else entry_before
             assert entry is not None
-            keys = entry_keys(node, entry)
+            keys = key_strings(node, entry)
             entry_path = (*path, Step(node.ns, node.name, keys))
-            entry_instance = instance + self.schema.key_predicates(node, entry)
+            entry_instance = instance + self.schema.predicates(node, keys)
             if entry_before is None or entry_after is None:
                 kind = ChangeKind.CREATE if entry_before is None else ChangeKind.DELETE
                 self.changes.append(
@@ -244,14 +237,17 @@ class _Walk:
         """The kept entries of ``after`` whose place among the kept ones changed."""
         kept_before = [key for key in before if key in after]
         kept_after = [key for key in after if key in before]
-        return tuple(
-            Placed(
-                (*path, Step(node.ns, node.name, entry_keys(node, after[now]))),
-                instance + self.schema.key_predicates(node, after[now]),
-            )
-            for was, now in zip(kept_before, kept_after, strict=True)
-            if was != now
-        )
+        placed = []
+        for was, now in zip(kept_before, kept_after, strict=True):
+            if was != now:
+                keys = key_strings(node, after[now])
+                placed.append(
+                    Placed(
+                        (*path, Step(node.ns, node.name, keys)),
+                        instance + self.schema.predicates(node, keys),
+                    )
+                )
+        return tuple(placed)
 
     @staticmethod
     def by_key(node: ListNode, entries: Any) -> _Entries | None:
@@ -260,12 +256,30 @@ class _Walk:
         if not isinstance(entries, list):
             return None
         names = [node.get_data_child(name, module).iname() for name, module in node.keys]
-        found: dict[tuple[Any, ...], RawObject] = {}
-        for entry in entries:
-            if not isinstance(entry, dict) or any(name not in entry for name in names):
-                return None
-            found[tuple(entry[name] for name in names)] = entry
+        found: _Entries = {}
+        try:
+            for entry in entries:
+                found[tuple([entry[name] for name in names])] = entry
+        except (KeyError, TypeError, IndexError):
+            # an entry without its keys, or that is no object
+            return None
         return found if len(found) == len(entries) else None
+
+
+def _changed_part(old: Any, new: Any) -> tuple[Any, Any]:
+    """Two lists of entries without the ends they share as the same objects at the same places:
+    what an edit left alone (it shares what it does not touch), unchanged and in place. Only an
+    edit makes such sharing, and its lists have distinct keys, so no key of the rest can be in
+    the ends."""
+    if not isinstance(old, list) or not isinstance(new, list):
+        return old, new
+    start, shortest = 0, min(len(old), len(new))
+    while start < shortest and old[start] is new[start]:
+        start += 1
+    end = 0
+    while end < shortest - start and old[-1 - end] is new[-1 - end]:
+        end += 1
+    return old[start : len(old) - end], new[start : len(new) - end]
 
 
 def _union(old: Mapping[Any, Any], new: Mapping[Any, Any]) -> Iterator[Any]:

@@ -182,3 +182,25 @@ def test_no_change_exactly_when_equal_and_the_inputs_stay_as_they_were(
     assert bool(changes) == (old != new)
     assert (old, new) == kept
     assert all(isinstance(c, Change) and not c.opaque for c in changes.changes)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from("abcdefgh"), unique=True, max_size=8),
+    st.lists(st.sampled_from("abcdefghij"), unique=True, max_size=8),
+)
+def test_entries_an_edit_shares_change_nothing_but_what_changed(
+    schema: Schema, names_before: list[str], names_after: list[str]
+) -> None:
+    """An edit shares the entries it leaves alone: the diff skips the ends both lists share
+    by identity, and finds what it finds without that sharing."""
+    entries = {name: {"name": name} for name in "abcdefghij"}
+    old = {NACM: {"rule-list": [entries[n] for n in names_before]}} if names_before else {}
+    new = {NACM: {"rule-list": [entries[n] for n in names_after]}} if names_after else {}
+
+    def found(changes: Any) -> list[tuple[ChangeKind, str, tuple[str, ...]]]:
+        return [(c.kind, c.instance, tuple(p.instance for p in c.moved)) for c in changes.changes]
+
+    assert found(diff(schema, old, new)) == found(
+        diff(schema, copy.deepcopy(old), copy.deepcopy(new))
+    )
