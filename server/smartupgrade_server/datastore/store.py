@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from lxml import etree
 from yangson.instance import RootNode
@@ -75,6 +75,14 @@ class EditTestOption(StrEnum):
     TEST_THEN_SET = "test-then-set"
     SET = "set"
     TEST_ONLY = "test-only"
+
+
+class EditOptions(TypedDict, total=False):
+    """<edit-config>'s options (RFC 6241 §7.2); absent: their defaults."""
+
+    default_operation: EditOperation
+    test_option: EditTestOption
+    error_option: ErrorOption
 
 
 @dataclass(frozen=True)
@@ -347,46 +355,24 @@ class Datastores:
         target: DatastoreName,
         config: etree._Element,
         writer: Writer,
-        *,
-        default_operation: EditOperation = EditOperation.MERGE,
-        test_option: EditTestOption = EditTestOption.TEST_THEN_SET,
-        error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
+        **options: Unpack[EditOptions],
     ) -> list[RpcError]:
         """<edit-config>: the errors of a continue-on-error edit (others raise)."""
         snapshot = self._begin_edit(target, config, writer)
-        return self._apply(
-            self._plan_edit(
-                snapshot,
-                config,
-                writer,
-                default_operation=default_operation,
-                test_option=test_option,
-                error_option=error_option,
-            )
-        )
+        return self._apply(self._plan_edit(snapshot, config, writer, options))
 
     async def edit_async(
         self,
         target: DatastoreName,
         config: etree._Element,
         writer: Writer,
-        *,
-        default_operation: EditOperation = EditOperation.MERGE,
-        test_option: EditTestOption = EditTestOption.TEST_THEN_SET,
-        error_option: ErrorOption = ErrorOption.STOP_ON_ERROR,
+        **options: Unpack[EditOptions],
     ) -> list[RpcError]:
         """:meth:`edit`, worked out on a worker thread so that the event loop (every other
         session of the switch) goes on meanwhile; applied on the event loop."""
         return await self._off_loop(
             lambda: self._begin_edit(target, config, writer),
-            lambda snapshot: self._plan_edit(
-                snapshot,
-                config,
-                writer,
-                default_operation=default_operation,
-                test_option=test_option,
-                error_option=error_option,
-            ),
+            lambda snapshot: self._plan_edit(snapshot, config, writer, options),
         )
 
     def copy(self, target: DatastoreName, config: RawObject, writer: Writer) -> None:
@@ -663,15 +649,11 @@ class Datastores:
         return snapshot
 
     def _plan_edit(
-        self,
-        snapshot: _Snapshot,
-        config: etree._Element,
-        writer: Writer,
-        *,
-        default_operation: EditOperation,
-        test_option: EditTestOption,
-        error_option: ErrorOption,
+        self, snapshot: _Snapshot, config: etree._Element, writer: Writer, options: EditOptions
     ) -> _Plan:
+        default_operation = options.get("default_operation", EditOperation.MERGE)
+        test_option = options.get("test_option", EditTestOption.TEST_THEN_SET)
+        error_option = options.get("error_option", ErrorOption.STOP_ON_ERROR)
         result = apply_edit(self.schema, snapshot.old, config, default_operation, error_option)
         changes = diff(self.schema, snapshot.old, result.config)
         self.limits.check_entries(self.schema, changes)
