@@ -326,20 +326,6 @@ class Datastores:
     def confirmed_commit_pending(self) -> bool:
         return self._pending is not None
 
-    def _validated(self, name: DatastoreName) -> Validated:
-        """A datastore's content as last validated: for a candidate set without validation,
-        running, from which it was made."""
-        if name is DatastoreName.STARTUP:
-            return self._startup
-        candidate = self._candidate
-        if (
-            name is DatastoreName.CANDIDATE
-            and candidate is not None
-            and candidate.instance is not None
-        ):
-            return Validated(candidate.raw, candidate.instance)
-        return self._running
-
     def _raw(self, name: DatastoreName) -> RawObject:
         if name is DatastoreName.RUNNING:
             return self._running.raw
