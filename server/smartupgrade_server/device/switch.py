@@ -63,7 +63,10 @@ from smartupgrade_server.device.transfer import (
     TransferError,
     VersionOffer,
 )
-from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
+from smartupgrade_server.houp_api.signatures import (
+    SignatureVerificationError,
+    verify_detached_signature,
+)
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 CHECK_INTERVAL = timedelta(hours=24)

@@ -34,7 +34,7 @@ from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.flash import Flash, FlashFullError, FlashWriter
 from smartupgrade_server.device.messages import Message
-from smartupgrade_server.houp.server import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
+from smartupgrade_server.houp_api.wire import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
 
 _X509_V_ERR_CERT_HAS_EXPIRED = 10
 _CHUNK = 64 * 1024

@@ -3,8 +3,9 @@
 Signing is written against RFC 4880 (v4 packets, EdDSA over Ed25519, SHA-256) on top of
 `cryptography`, because neither PGPy nor pysequoia can sign a stream: both want the whole
 document in memory, and a 120 MB image is generated on the fly. The hash context is handed in by
-the caller, so the content flows through it once. Verification uses pysequoia, an implementation
-independent of this signer (and `gpg --verify` checks the signer in the tests).
+the caller, so the content flows through it once. The switch verifies with pysequoia, an
+implementation independent of this signer (`houp_api.signatures`), and `gpg --verify` checks the
+signer in the tests.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pysequoia
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -46,10 +46,6 @@ _KEY_FLAG_CERTIFY = 0x01
 _KEY_FLAG_SIGN = 0x02
 
 DEFAULT_USER_ID = "HOUP emulator signing key <houp@localhost>"
-
-
-class SignatureVerificationError(Exception):
-    """A detached signature does not verify the data against the given public key."""
 
 
 def _mpi(value: bytes) -> bytes:
@@ -212,29 +208,6 @@ class SigningKey:
             meta_path.write_text(json.dumps({"created": key.created, "user_id": user_id}), "utf-8")
         (directory / "signing-key.asc").write_text(key.public_key_armored(), "ascii")
         return key
-
-
-def verify_detached_signature(data: Path | bytes, signature: str | bytes, public_key: str) -> None:
-    """Check a detached OpenPGP signature over a file (read by sequoia, memory-mapped) or bytes.
-
-    `public_key` is the armored HOUP public key (`HoupServer.signing_public_key`).
-    Raises SignatureVerificationError when the signature is malformed, made by another key,
-    or does not cover exactly these bytes.
-    """
-    sig_bytes = signature.encode("ascii") if isinstance(signature, str) else signature
-    try:
-        cert = pysequoia.Cert.from_bytes(public_key.encode("ascii"))
-        sig = pysequoia.Sig.from_bytes(sig_bytes)
-        if isinstance(data, Path):
-            result = pysequoia.verify(file=str(data), signature=sig, store=lambda _ids: [cert])
-        else:
-            result = pysequoia.verify(bytes=data, signature=sig, store=lambda _ids: [cert])
-    except Exception as exc:  # pysequoia raises plain exceptions for every kind of failure
-        # pysequoia appends a Rust backtrace when RUST_BACKTRACE is set; keep the message.
-        message = next(iter(str(exc).splitlines()), type(exc).__name__)
-        raise SignatureVerificationError(message) from exc
-    if not result.valid_sigs:
-        raise SignatureVerificationError("no valid signature from the HOUP key")
 
 
 def dearmor(text: str) -> bytes:

@@ -43,10 +43,15 @@ from smartupgrade_server.houp.faults import (
 )
 from smartupgrade_server.houp.openpgp import SigningKey, armor, dearmor
 from smartupgrade_server.houp.pki import Pki
+from smartupgrade_server.houp_api.wire import (
+    LIMIT_HEADER,
+    NEED_UPDATE,
+    SERVER_SPEC_UP_LIMIT,
+    VERSION_CHECK_PATH,
+    VERSION_OPTIMAL,
+)
 
 DEFAULT_HOST_NAME = "s.houp.huawei.com"
-LIMIT_HEADER = "X-HOUP-Error"
-SERVER_SPEC_UP_LIMIT = "serverSpecUpLimit"
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _CACHE_FORMAT = 1
@@ -307,7 +312,7 @@ class HoupServer:
 
     async def _start(self, port: int, admin_port: int) -> None:
         app = web.Application(middlewares=[self._limits_middleware])
-        app.router.add_post("/api/v1/version-check", self._version_check)
+        app.router.add_post(VERSION_CHECK_PATH, self._version_check)
         app.router.add_get("/files/{name}", self._file)
         # Cancelling a handler whose client left ends delayed, throttled and endless responses
         # instead of leaving them to run on.
@@ -412,7 +417,7 @@ class HoupServer:
             return _json_error(404, "unsupportedModel", str(exc))
         offer = self._apply_offer_faults(request[_DOOR].faults, family, offer)
         if offer is None:
-            return web.json_response({"result": "versionOptimal"})
+            return web.json_response({"result": VERSION_OPTIMAL})
         base = f"https://{request.host}/files/"
         packages: dict[str, Any] = {}
         for key, package in (
@@ -432,7 +437,7 @@ class HoupServer:
             }
         return web.json_response(
             {
-                "result": "needUpdate",
+                "result": NEED_UPDATE,
                 "software_version": offer.software,
                 "patch_version": offer.patch,
                 "upgrade_description": offer.upgrade_description,

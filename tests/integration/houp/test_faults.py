@@ -11,8 +11,12 @@ import pytest
 
 from smartupgrade_server.houp import content
 from smartupgrade_server.houp.faults import BreakAfter
-from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
-from smartupgrade_server.houp.server import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT, HoupServer
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.houp_api.signatures import (
+    SignatureVerificationError,
+    verify_detached_signature,
+)
+from smartupgrade_server.houp_api.wire import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
 from tests.integration.houp.conftest import (
     NEEDS_UPDATE,
     PATCH,

@@ -9,8 +9,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp.openpgp import SignatureVerificationError, verify_detached_signature
 from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.houp_api.signatures import (
+    SignatureVerificationError,
+    verify_detached_signature,
+)
 from tests.integration.houp.conftest import PATCH, SOFTWARE, url
 
 
