@@ -28,7 +28,7 @@ from smartupgrade_server.datastore.yang_library import (
     ORIGIN_MODULE,
     YANG_LIBRARY_MODULE,
 )
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.interop.clients import REPO_ROOT, yanglint_validate_reply

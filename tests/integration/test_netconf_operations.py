@@ -26,7 +26,7 @@ from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import load_config
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName
 from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.nacm.rules import NACM
 from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch

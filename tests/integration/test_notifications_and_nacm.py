@@ -24,7 +24,7 @@ from smartupgrade_model.model import NAMESPACE, FileKind, SmartUpgrade, UpgradeI
 from smartupgrade_model.model import UpgradeStatus as ClientStatus
 from smartupgrade_model.modules import module
 from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.netconf.notification import NOTIFICATION_NS
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch

@@ -46,7 +46,7 @@ from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import DeviceEvent, Rebooting
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.command import any_free_ports, quick_start_snippet

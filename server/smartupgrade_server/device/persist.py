@@ -1,5 +1,9 @@
 """The switch's own state in its data directory (`state.json`), written atomically: a process
-restart keeps the running versions, the next startup files, the last upgrade and its status."""
+restart keeps the running versions, the next startup files, the last upgrade and its status.
+
+Every string of a loaded state is made `printable()`: a state file saved before the switch
+cleaned the HOUP's text (offers.py) loads with that text cleaned, instead of making every
+`<get>` and display fail."""
 
 from __future__ import annotations
 
@@ -10,52 +14,20 @@ import os
 import tempfile
 import types
 import typing
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from smartupgrade_model.model import (
-    ScheduleInformation,
-    UpgradeInformation,
-    UpgradeStatus,
-    VersionInformation,
-)
+from smartupgrade_server.device.offers import printable
+from smartupgrade_server.device.stored import StoredState
 
 logger = logging.getLogger(__name__)
 
 _FILE = "state.json"
 _FORMAT = 1
-
-
-@dataclass(frozen=True)
-class StartupFile:
-    """A verified file set as next startup; `sha256` binds it to what was verified."""
-
-    name: str
-    version: str
-    sha256: str
-
-
-@dataclass
-class StoredState:
-    software: str
-    patch: str | None = None
-    ap_software: str | None = None
-    next_software: StartupFile | None = None
-    next_patch: StartupFile | None = None
-    next_ap: StartupFile | None = None
-    version: VersionInformation = field(default_factory=VersionInformation)
-    upgrade: UpgradeInformation = field(default_factory=UpgradeInformation)
-    schedule: ScheduleInformation = field(default_factory=ScheduleInformation)
-    operation_counter: int = 0
-    upgrade_reboot: bool = False
-    """The switch went down to complete an upgrade (not a reset during one)."""
-    scheduled_download_status: UpgradeStatus | None = None
-    """How the schedule's download ended: it decides the retry at the reboot time, also after
-    the emulator's process restarted in between."""
 
 
 def _encode(value: Any) -> Any:
@@ -91,6 +63,8 @@ def _decode(kind: Any, value: Any) -> Any:
         return Decimal(value)
     if isinstance(kind, type) and issubclass(kind, Enum):
         return kind(value)
+    if kind is str:
+        return printable(str(value))
     return value
 
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, auto
-from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -34,7 +33,19 @@ from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.flash import Flash, FlashFullError, FlashWriter
 from smartupgrade_server.device.messages import Message
-from smartupgrade_server.houp_api.wire import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
+from smartupgrade_server.device.offers import (
+    MAX_REPLY_SIZE,
+    MalformedReplyError,
+    RemoteFile,
+    VersionOffer,
+    parse_version_reply,
+    printable,
+)
+from smartupgrade_server.houp_api.wire import (
+    LIMIT_HEADER,
+    SERVER_SPEC_UP_LIMIT,
+    VERSION_CHECK_PATH,
+)
 
 _X509_V_ERR_CERT_HAS_EXPIRED = 10
 _CHUNK = 64 * 1024
@@ -43,7 +54,11 @@ MAX_SIGNATURE_SIZE = 64 * 1024
 
 
 class TransferError(Exception):
+    """A failed exchange with the HOUP; `detail` may quote the HOUP (a reason phrase, a name),
+    so it is made printable: it reaches Error lines, terminals and notifications."""
+
     def __init__(self, status: UpgradeStatus, detail: str) -> None:
+        detail = printable(detail)
         super().__init__(detail)
         self.status = status
         self.detail = detail
@@ -57,36 +72,6 @@ class Endpoint:
     port: int
     verify_server: bool
     trusted_ca: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class RemotePackage:
-    name: str
-    size: int
-    sha256: str
-    url: str
-    signature_url: str
-
-
-@dataclass(frozen=True)
-class VersionOffer:
-    software: str
-    patch: str | None
-    upgrade_description: str
-    description_en: str
-    software_package: RemotePackage
-    patch_package: RemotePackage | None
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    """A file to download; `size` and `sha256` are None for a signature (known from the
-    response, compared as a whole)."""
-
-    name: str
-    url: str
-    size: int | None = None
-    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -172,14 +157,12 @@ def _ssl_context(endpoint: Endpoint) -> ssl.SSLContext:
     return context
 
 
-def _package(data: Any) -> RemotePackage:
-    return RemotePackage(
-        name=str(data["name"]),
-        size=int(data["size"]),
-        sha256=str(data["sha256"]),
-        url=str(data["url"]),
-        signature_url=str(data["signature_url"]),
-    )
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body up to `limit` bytes (a read returns what has arrived, not all there is)."""
+    data = bytearray()
+    while len(data) < limit and (chunk := await response.content.read(limit - len(data))):
+        data += chunk
+    return bytes(data)
 
 
 class HoupClient:
@@ -231,29 +214,16 @@ class HoupClient:
     async def check_version(
         self, model: str, esn: str, software: str, patch: str | None
     ) -> VersionOffer | None:
-        """The HOUP's offer, or None when the running version is optimal."""
+        """The HOUP's offer, or None when the running version is optimal (`offers.py` decides
+        what of the answer the switch takes)."""
         body = {"model": model, "esn": esn, "software": software, "patch": patch}
         with classified():
-            async with self._session.post(
-                self._base() + "/api/v1/version-check", json=body
-            ) as response:
+            async with self._session.post(self._base() + VERSION_CHECK_PATH, json=body) as response:
                 self._check_status(response)
-                reply = await response.json()
+                reply = await _read_at_most(response, MAX_REPLY_SIZE + 1)
         try:
-            if reply["result"] == "versionOptimal":
-                return None
-            if reply["result"] != "needUpdate":
-                raise ValueError(reply["result"])
-            patch_package = reply.get("patch_package")
-            return VersionOffer(
-                software=str(reply["software_version"]),
-                patch=None if reply.get("patch_version") is None else str(reply["patch_version"]),
-                upgrade_description=str(reply.get("upgrade_description") or ""),
-                description_en=str(reply.get("description_en") or ""),
-                software_package=_package(reply["software_package"]),
-                patch_package=None if patch_package is None else _package(patch_package),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
+            return parse_version_reply(reply)
+        except MalformedReplyError as exc:
             raise TransferError(UpgradeStatus.OTHER, f"malformed houp reply: {exc}") from exc
 
     async def _fetch(self, url: str, byte_range: tuple[int, int] | None = None) -> bytes:
@@ -262,7 +232,7 @@ class HoupClient:
         with classified():
             async with self._session.get(url, headers=headers) as response:
                 self._check_status(response)
-                data = await response.content.read(MAX_SIGNATURE_SIZE + 1)
+                data = await _read_at_most(response, MAX_SIGNATURE_SIZE + 1)
                 response.close()
         if len(data) > MAX_SIGNATURE_SIZE:
             raise TransferError(UpgradeStatus.FILE_CHECK_FAILED, f"{url}: too large")

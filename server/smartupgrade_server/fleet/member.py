@@ -16,7 +16,7 @@ from typing import Any
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.device.clock import Clock
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.fleet.spec import SwitchSpec
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.sim.options import houp_route

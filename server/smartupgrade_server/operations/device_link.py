@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 
 from yangson.schemanode import InternalNode, SchemaNode
 
@@ -23,16 +22,11 @@ from smartupgrade_model.convert import (
 from smartupgrade_model.model import MODULE, SmartUpgrade
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import ConfigChange, DatastoreName, Datastores
-from smartupgrade_server.device.switch import ConfigRejectedError, OperationRefusedError, Switch
+from smartupgrade_server.device.refusals import ConfigRejectedError, OperationRefusedError
+from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.netconf.errors import ErrorTag, ErrorType, RpcError
 
 logger = logging.getLogger(__name__)
-
-# An RPC the switch refuses. Only what RFC 6241 names more precisely than operation-failed is
-# listed: an operation while another upgrade runs needs "a resource that already is in use" —
-# the tag a configuration change gets for the same reason (ConfigRejectedError carries it).
-_REFUSAL_TAGS: Mapping[str, ErrorTag] = {"upgrade-in-progress": ErrorTag.IN_USE}
-
 
 # --- errors -----------------------------------------------------------------------------
 
@@ -64,9 +58,9 @@ def config_rejected(schema: Schema, error: ConfigRejectedError) -> RpcError:
 
 
 def operation_refused(error: OperationRefusedError) -> RpcError:
-    """An RPC the switch cannot start now."""
+    """An RPC the switch cannot start now; the switch chose the error-tag (device/refusals.py)."""
     return RpcError(
-        _REFUSAL_TAGS.get(error.app_tag, ErrorTag.OPERATION_FAILED),
+        ErrorTag(error.error_tag),
         ErrorType.APPLICATION,
         app_tag=error.app_tag,
         message=error.message,

@@ -18,7 +18,8 @@ from yangson.schemanode import InputNode, InternalNode, LeafNode, OutputNode, Rp
 from smartupgrade_model.convert import cooked, field_name
 from smartupgrade_model.model import MODULE, RPCS, CancellationStatus, UpgradeTarget
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.device.switch import OperationRefusedError, Switch
+from smartupgrade_server.device.refusals import OperationRefusedError
+from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.netconf.errors import (
     BadElementError,
     ErrorType,

@@ -13,8 +13,9 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from smartupgrade_model.model import NAMESPACE, SmartUpgrade
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
-from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY, FactoryState, Identity
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.sim.options import (

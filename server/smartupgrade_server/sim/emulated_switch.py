@@ -17,8 +17,9 @@ from smartupgrade_server.datastore.store import STARTUP_FILE, Datastores, Schedu
 from smartupgrade_server.datastore.yang_library import module_set
 from smartupgrade_server.device.clock import Clock, WallClock
 from smartupgrade_server.device.events import Booted, DeviceEvent
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
-from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY, FactoryState, Identity
+from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.device.switch import Switch as Device
 from smartupgrade_server.nacm.enforcement import AccessControl, AccessControlledOperations
 from smartupgrade_server.nacm.factory import factory_nacm

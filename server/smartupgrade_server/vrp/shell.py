@@ -35,8 +35,10 @@ from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
+from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
-from smartupgrade_server.device.switch import Identity, OperationRefusedError, Switch, UpgradeRun
+from smartupgrade_server.device.refusals import OperationRefusedError
+from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
 from smartupgrade_server.netconf.registry import SessionContext

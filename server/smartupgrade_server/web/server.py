@@ -22,7 +22,8 @@ from lxml import etree
 
 from smartupgrade_model.model import MODULE, NAMESPACE, RPCS, UpgradeTarget
 from smartupgrade_server.device import messages
-from smartupgrade_server.device.switch import OperationRefusedError, Switch, UpgradeRun
+from smartupgrade_server.device.refusals import OperationRefusedError
+from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.transport.logins import LoginGuard, LoginService

@@ -22,7 +22,8 @@ from smartupgrade_model.model import (
     SmartUpgrade,
     UpgradeStatus,
 )
-from smartupgrade_server.device.switch import Identity, Switch
+from smartupgrade_server.device.identity import Identity
+from smartupgrade_server.device.switch import Switch
 
 # whether the user may read a node of the module, named from the top (("smart-upgrade", "url"))
 Readable = Callable[[tuple[str, ...]], bool]

@@ -24,7 +24,7 @@ from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import Booted, DeviceEvent, Rebooting
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 

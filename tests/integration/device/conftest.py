@@ -13,7 +13,8 @@ import pytest
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import DeviceEvent, Line
-from smartupgrade_server.device.switch import FactoryState, Identity, Switch
+from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from smartupgrade_model.model import CheckResult
 from smartupgrade_server.device.events import VersionChecked
-from smartupgrade_server.device.switch import CHECK_INTERVAL
+from smartupgrade_server.device.transitions import CHECK_INTERVAL
 from smartupgrade_server.houp.server import HoupServer
 from tests.integration.device.conftest import (
     PATCH,

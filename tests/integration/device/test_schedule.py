@@ -16,7 +16,7 @@ from smartupgrade_model.model import (
     UpgradeStatus,
 )
 from smartupgrade_server.device.events import DeviceEvent, ScheduleEvent
-from smartupgrade_server.device.switch import ConfigRejectedError
+from smartupgrade_server.device.refusals import ConfigRejectedError
 from smartupgrade_server.houp.server import HoupServer
 from tests.integration.device.conftest import START, SwitchFactory, config
 

@@ -10,7 +10,8 @@ import pytest
 
 from smartupgrade_model.model import Ap, CancellationStatus, UpgradeStatus, UpgradeTarget
 from smartupgrade_server.device.events import DeviceEvent, DownloadProgress
-from smartupgrade_server.device.switch import ConfigRejectedError, OperationRefusedError, Switch
+from smartupgrade_server.device.refusals import ConfigRejectedError, OperationRefusedError
+from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.houp.faults import BreakAfter
 from smartupgrade_server.houp.server import HoupServer
 from tests.integration.device.conftest import PATCH, SOFTWARE, Rig, SwitchFactory

@@ -23,7 +23,7 @@ from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade, UpgradeStatus
 from smartupgrade_server.device.clock import Clock, SimulatedClock
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.credentials import SshCredentials

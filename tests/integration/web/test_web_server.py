@@ -23,7 +23,7 @@ from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
 from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.switch import Identity
+from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.credentials import SshCredentials

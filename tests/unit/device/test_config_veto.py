@@ -9,13 +9,9 @@ import pytest
 
 from smartupgrade_model.model import Ap, Schedule, SmartUpgrade, UpgradeTarget
 from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.switch import (
-    ConfigRejectedError,
-    FactoryState,
-    Identity,
-    OperationRefusedError,
-    Switch,
-)
+from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_server.device.refusals import ConfigRejectedError, OperationRefusedError
+from smartupgrade_server.device.switch import Switch
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))
 POLICIES = {"houp": ["-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----"]}

@@ -16,18 +16,13 @@ from smartupgrade_model.model import (
 )
 from smartupgrade_server.device import messages, persist
 from smartupgrade_server.device.flash import Flash, FlashFullError
-from smartupgrade_server.device.persist import (
-    StartupFile,
-    StateWriter,
-    StoredState,
-    load_state,
-    save_state,
-)
+from smartupgrade_server.device.persist import StateWriter, load_state, save_state
 from smartupgrade_server.device.products import (
     package_fits,
     supports_ap_upgrade,
     supports_smart_upgrade,
 )
+from smartupgrade_server.device.stored import StartupFile, StoredState
 
 
 def test_flash_full_keeps_what_fitted(tmp_path: Path) -> None:

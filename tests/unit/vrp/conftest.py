@@ -14,8 +14,9 @@ from smartupgrade_model.modules import data_model
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import Datastores
 from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
-from smartupgrade_server.device.switch import FactoryState, Identity, Switch
+from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.operations.device_link import DeviceLink
 from smartupgrade_server.vrp.shell import CommandLine, Shell
 from tests.manual_scheduler import ManualScheduler

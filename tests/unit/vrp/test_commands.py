@@ -18,7 +18,7 @@ from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import Rebooting
-from smartupgrade_server.device.switch import Identity
+from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from tests.manual_scheduler import ManualScheduler
 from tests.unit.vrp.conftest import (

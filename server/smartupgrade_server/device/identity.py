@@ -1,0 +1,24 @@
+"""What a switch is, and what it runs the first time it starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the switch is. `ap_device_type` is the AP it manages, if any (AP-capable models)."""
+
+    model: str
+    device_name: str
+    esn: str
+    ap_device_type: str | None = None
+
+
+@dataclass(frozen=True)
+class FactoryState:
+    """Versions the switch runs the first time it starts (later: what its data dir says)."""
+
+    software: str
+    patch: str | None = None
+    ap_software: str | None = None
