@@ -12,9 +12,7 @@ left as it is.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Iterable
 
 from smartupgrade_client.cli.commands import usage
 from smartupgrade_model.commands import (
@@ -25,6 +23,7 @@ from smartupgrade_model.commands import (
     ConfigParameter,
     ValueKind,
 )
+from tools.codegen.targets import Target
 from tools.codegen.yang_reader import REPO_ROOT
 
 CLIENT = REPO_ROOT / "client" / "smartupgrade_client"
@@ -182,36 +181,10 @@ def cli_table() -> list[str]:
     return ["", *out]
 
 
-@dataclass(frozen=True)
-class Target:
-    """A file with a generated part between two marker lines."""
-
-    path: Path
-    generate: Callable[[], list[str]]
-    begin: str = BEGIN
-    end: str = END
-
-    @property
-    def python(self) -> bool:
-        return self.path.suffix == ".py"
-
-    def text(self) -> str:
-        """The file's text with its generated part made anew (Python not yet formatted)."""
-        text = self.path.read_text(encoding="utf-8")
-        head, found, rest = text.partition(self.begin)
-        if not found:
-            raise ValueError(f"{self.path} has no line {self.begin!r}")
-        _, found, tail = rest.partition(self.end)
-        if not found:
-            raise ValueError(f"{self.path} has no line {self.end!r}")
-        indent = head[head.rfind("\n") + 1 :]
-        return head + self.begin + "\n".join(self.generate()) + "\n" + indent + self.end + tail
-
-
 TARGETS = (
-    Target(CLIENT / "edits.py", builders),
-    Target(CLIENT / "client.py", sync_methods),
-    Target(CLIENT / "aio.py", async_methods),
+    Target(CLIENT / "edits.py", builders, BEGIN, END),
+    Target(CLIENT / "client.py", sync_methods, BEGIN, END),
+    Target(CLIENT / "aio.py", async_methods, BEGIN, END),
     Target(DOCS / "sdk.md", sdk_table, DOC_BEGIN, DOC_END),
     Target(DOCS / "cli.md", cli_table, DOC_BEGIN, DOC_END),
 )

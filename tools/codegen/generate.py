@@ -5,9 +5,10 @@
 
 Outputs: the Python model constants, enumerations and dataclasses of the ``smartupgrade_model``
 package that the server and the client share, ``docs/yang-tree.txt`` (``pyang -f tree``),
-``docs/yang-reference.md``, and the SDK's code of the seed's configuration commands
-and their tables in ``docs/sdk.md`` and ``docs/cli.md`` (:mod:`tools.codegen.commands`, from
-:mod:`smartupgrade_model.commands`).
+``docs/yang-reference.md``, the SDK's code of the seed's configuration commands and their
+tables in ``docs/sdk.md`` and ``docs/cli.md`` (:mod:`tools.codegen.commands`, from
+:mod:`smartupgrade_model.commands`), and the tables of ``docs/device.md`` and ``docs/server.md``
+that the switch's refusal and transition tables hold (:mod:`tools.codegen.device_tables`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from tools.codegen import commands
+from tools.codegen import commands, device_tables
 from tools.codegen.yang_reader import (
     REPO_ROOT,
     YANG_DIR,
@@ -373,8 +374,9 @@ def expected_files() -> dict[Path, str]:
     files = {PYTHON_TARGET: python_source(model)}
     files[TREE_TARGET] = tree_source()
     files[REFERENCE_TARGET] = reference_source(model)
-    for target in commands.TARGETS:
-        text = target.text()
+    for target in (*commands.TARGETS, *device_tables.TARGETS):
+        # a file with several parts is filled part after part
+        text = target.fill(files.get(target.path) or target.path.read_text(encoding="utf-8"))
         files[target.path] = _ruff_format(text) if target.python else text
     return files
 

@@ -51,6 +51,9 @@ class Refusal:
     """What is refused, for the docs: the RPCs, or the configuration node."""
     cause: str
     """When, for the docs."""
+    yang_first: str | None = None
+    """The YANG rule that refuses the same edit before the switch is asked (so a NETCONF, CLI
+    or web client gets YANG's error); the switch's check guards every other caller."""
 
 
 def _yang_rule(app_tag: str, error_tag: str, cause: str) -> Refusal:
@@ -61,7 +64,8 @@ def _yang_rule(app_tag: str, error_tag: str, cause: str) -> Refusal:
         constraint.message,
         constraint.path,
         "`/" + "/".join(constraint.path) + "`",
-        cause + " (also a YANG `must`)",
+        cause,
+        yang_first="`must`",
     )
 
 
@@ -79,6 +83,7 @@ REFUSALS: Final[Mapping[Refused, Refusal]] = {
         ("smart-upgrade", "ssl-policy"),
         "`/smart-upgrade/ssl-policy`",
         "the bound SSL policy is not configured",
+        yang_first="leafref (`instance-required`)",
     ),
     Refused.AP_UPGRADE_NOT_SUPPORTED: Refusal(
         INVALID_VALUE,
@@ -87,6 +92,7 @@ REFUSALS: Final[Mapping[Refused, Refusal]] = {
         ("smart-upgrade", "ap", "enabled"),
         "`/smart-upgrade/ap/enabled`",
         "`ap/enabled` true on a model outside the seed's AP list",
+        yang_first="feature `ap-upgrade` not advertised (`unknown-element`)",
     ),
     Refused.AP_WITHOUT_SMART_UPGRADE: _yang_rule(
         "smart-upgrade-not-enabled", INVALID_VALUE, "`ap/enabled` true without `enabled`"

@@ -76,24 +76,26 @@ _RETRIED_AT_REBOOT: Final = (UpgradeStatus.NET_ERROR, UpgradeStatus.SERVER_SPEC_
 
 
 class Stage(Enum):
-    """Where the switch is in its upgrade's life."""
+    """Where the switch is in its upgrade's life (`STAGE_MEANINGS` says what each means)."""
 
     IDLE = "idle"
-    """Up, no upgrade running."""
     CHECKING = "checking"
-    """A run asks the HOUP for its offer."""
     DOWNLOADING = "downloading"
-    """A run downloads its files, one after the other."""
     VERIFYING = "verifying"
-    """A run checks the files' signatures."""
     CANCELLING = "cancelling"
-    """A run was cancelled; its work is stopping."""
     APS_REBOOTING = "aps-rebooting"
-    """The APs boot the new version; the switch stays up."""
     DOWN = "down"
-    """The switch is off, or reboots."""
 
 
+STAGE_MEANINGS: Final[Mapping[Stage, str]] = {
+    Stage.IDLE: "Up, no upgrade running.",
+    Stage.CHECKING: "A run asks the HOUP for its offer.",
+    Stage.DOWNLOADING: "A run downloads its files, one after the other.",
+    Stage.VERIFYING: "A run checks the files' signatures.",
+    Stage.CANCELLING: "A run was cancelled; its work is stopping.",
+    Stage.APS_REBOOTING: "The APs boot the new version; the switch stays up.",
+    Stage.DOWN: "The switch is off, or reboots.",
+}
 RUN_STAGES: Final = frozenset(
     {Stage.CHECKING, Stage.DOWNLOADING, Stage.VERIFYING, Stage.CANCELLING}
 )
@@ -798,7 +800,8 @@ class _Step:
         )
 
     def result(self, before: StoredState) -> tuple[Effect, ...]:
-        saves: list[Effect] = [SaveState()] if self.stored != before else []
+        changed = self.stored != before and SaveState() not in self.effects
+        saves: list[Effect] = [SaveState()] if changed else []
         return (*self.effects, *saves, *self.ends)
 
 
@@ -1369,6 +1372,7 @@ def _booted(s: _Step, digests: Mapping[str, str | None]) -> None:
     s.store(replace(s.stored, upgrade_reboot=False))
     if s.state.config.enabled:
         s.arm(Timer.PERIODIC_CHECK, s.now + CHECK_INTERVAL)
+    s.do(SaveState())  # also when nothing changed: the first boot creates the state file
     s.notify(Booted(s.stored.software, s.stored.patch))
 
 
