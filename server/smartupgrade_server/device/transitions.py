@@ -15,8 +15,9 @@ Rules, after h11's `_state.py`:
    `step` checks every transition against it; a request the switch refuses raises its
    `refusals.py` error and changes nothing; the result of work the switch has stopped (another
    run's, a cancelled timer's) is stale and changes nothing.
-4. A step that changes the stored state ends with `SaveState`; the run's `EndRun` comes last of
-   all, so whoever waits for a run sees everything the run's last step did.
+4. A step that changes the stored state ends with `SaveState` (a progress report alone waits for
+   its file's end); the run's `EndRun` comes last of all, so whoever waits for a run sees
+   everything the run's last step did.
 """
 
 from __future__ import annotations
@@ -732,6 +733,9 @@ class _Step:
         self.monotonic = moment.monotonic
         self.effects: list[Effect] = []
         self.ends: list[Effect] = []
+        self.progress_only = False
+        """Only a download's percent and speed changed: saved with the file's end, not at every
+        report (a fleet of downloading switches would write its state files once a second)."""
 
     # the state
 
@@ -800,7 +804,9 @@ class _Step:
         )
 
     def result(self, before: StoredState) -> tuple[Effect, ...]:
-        changed = self.stored != before and SaveState() not in self.effects
+        changed = (
+            self.stored != before and not self.progress_only and SaveState() not in self.effects
+        )
         saves: list[Effect] = [SaveState()] if changed else []
         return (*self.effects, *saves, *self.ends)
 
@@ -1114,6 +1120,7 @@ def _transfer_progress(s: _Step, event: TransferProgress) -> None:
     kind = _progress_field(run)
     if kind is not None:
         s.set_upgrade(None, _with_progress(s.stored.upgrade, kind, percent, speed))
+        s.progress_only = True
     job = run.files[run.current]
     s.notify(
         DownloadProgress(

@@ -105,13 +105,13 @@ class Machine:
         self.monotonic = 0.0
         self.armed: dict[Timer, datetime] = {}
         self.effects: list[Effect] = []
-        self.steps: list[tuple[DeviceState, DeviceState, tuple[Effect, ...]]] = []
+        self.steps: list[tuple[Input, DeviceState, DeviceState, tuple[Effect, ...]]] = []
         self.feed(PowerOn())
 
     def feed(self, event: Input) -> tuple[Effect, ...]:
         before = self.state
         self.state, effects = step(self.state, event, Moment(self.now, self.monotonic))
-        self.steps.append((before, self.state, effects))
+        self.steps.append((event, before, self.state, effects))
         self.effects.extend(effects)
         if isinstance(event, TimerFired):
             self.armed.pop(event.timer, None)
