@@ -16,18 +16,15 @@ import pytest
 from lxml import etree
 from ncclient import manager
 
-from smartupgrade_model.convert import ssl_policy_config
-from smartupgrade_model.model import NAMESPACE, CheckResult, SmartUpgrade, UpgradeStatus
-from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_model.model import NAMESPACE, CheckResult, UpgradeStatus
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 from tests.integration.client.conftest import LoopThread
 from tests.integration.device.conftest import CATALOGUE, SwitchFactory
+from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, start_switch
 
-USERNAME = PASSWORD = "admin"
-POLICY = "houp"
 # YAML escapes: ESC ] 0 ; ... BEL retitles a terminal, ESC [ 2 J clears it, \x01 is what the
 # issue found; a line break and a right-to-left override ride along.
 HOSTILE_DESCRIPTION = r"\e]0;pwned\a\e[2J\x01 two\nlines \u202e"
@@ -72,23 +69,6 @@ class Sim:
         return self.loop.run(typed())
 
 
-def start(loop: LoopThread, data_dir: Path, houp: HoupServer) -> EmulatedSwitch:
-    default = SmartUpgrade()
-    return loop.run(
-        EmulatedSwitch.start(
-            data_dir,
-            identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001"),
-            factory=FactoryState("V200R020C00", "V200R020SPH"),
-            houp_public_key=houp.signing_public_key,
-            port=0,
-            cli_port=0,
-            factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
-            hosts={default.url: houp.host},
-            port_forwards={default.https_port: houp.port},
-        )
-    )
-
-
 @pytest.fixture
 def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
     data_dir = tmp_path / "switch"
@@ -97,7 +77,7 @@ def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
     loop = LoopThread()
     catalogue = Catalogue.parse(HOSTILE_CATALOGUE)
     houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=catalogue))
-    sim = Sim(loop, houp, start(loop, data_dir, houp), data_dir)
+    sim = Sim(loop, houp, start_switch(loop, data_dir, houp), data_dir)
     try:
         yield sim
     finally:
@@ -148,7 +128,7 @@ def test_a_state_file_with_control_characters_loads_cleaned(sim: Sim) -> None:
         upgrade_description="\x1b]0;pwned\x07\x01",
     )
     path.write_text(json.dumps(saved), "utf-8")
-    sim.switch = start(sim.loop, sim.data_dir, sim.houp)
+    sim.switch = start_switch(sim.loop, sim.data_dir, sim.houp)
     info = version_information(sim)
     assert info.findtext("su:upgrade-description", namespaces=NS) == "\ufffd]0;pwned\ufffd\ufffd"
     display = sim.display()  # smart upgrade is disabled: no refresh replaces the text

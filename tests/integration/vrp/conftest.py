@@ -46,15 +46,11 @@ class Sim:
         )  # fmt: skip
 
 
-@pytest.fixture
-def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    loop = LoopThread()
-    houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
+def start_switch(loop: LoopThread, data_dir: Path, houp: HoupServer) -> EmulatedSwitch:
+    """The switch of `data_dir` (NETCONF and command line on OS-chosen ports), reaching `houp`
+    by its default name through the host table, as smartupgrade-sim wires it."""
     default = SmartUpgrade()
-    switch = loop.run(
+    return loop.run(
         EmulatedSwitch.start(
             data_dir,
             identity=IDENTITY,
@@ -67,6 +63,16 @@ def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
             port_forwards={default.https_port: houp.port},
         )
     )
+
+
+@pytest.fixture
+def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
+    data_dir = tmp_path / "switch"
+    data_dir.mkdir(mode=0o700)
+    copy_credentials(host_keys, data_dir)
+    loop = LoopThread()
+    houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
+    switch = start_switch(loop, data_dir, houp)
     try:
         yield Sim(loop, houp, switch)
     finally:
