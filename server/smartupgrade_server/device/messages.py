@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 from smartupgrade_model.model import UpgradeStatus
+from smartupgrade_server.device.offers import printable
 
 
 class Level(StrEnum):
@@ -117,7 +118,9 @@ def file_not_match(name: str, product: str) -> Message:
 
 
 def failure(status: UpgradeStatus, detail: str) -> Message:
-    """The Error line of a failed transfer, by its cause."""
+    """The Error line of a failed transfer, by its cause. `detail` may quote the HOUP (a reason
+    phrase, a field of its answer) or an exception: it is made printable, since the line reaches
+    terminals and notifications."""
     lead = {
         UpgradeStatus.NET_ERROR: "Failed to communicate with houp (network error)",
         UpgradeStatus.SERVER_SPEC_UP_LIMIT: "The houp connection limit has been reached",
@@ -126,4 +129,4 @@ def failure(status: UpgradeStatus, detail: str) -> Message:
         UpgradeStatus.FILE_CHECK_FAILED: "The file verification failed",
         UpgradeStatus.SYSTEM_ERROR: "System error",
     }.get(status, "The upgrade failed")
-    return error(f"{lead}: {detail}")
+    return error(f"{lead}: {printable(detail)}")

@@ -39,7 +39,6 @@ from smartupgrade_server.device.offers import (
     RemoteFile,
     VersionOffer,
     parse_version_reply,
-    printable,
 )
 from smartupgrade_server.houp_api.wire import (
     LIMIT_HEADER,
@@ -54,11 +53,10 @@ MAX_SIGNATURE_SIZE = 64 * 1024
 
 
 class TransferError(Exception):
-    """A failed exchange with the HOUP; `detail` may quote the HOUP (a reason phrase, a name),
-    so it is made printable: it reaches Error lines, terminals and notifications."""
+    """A failed exchange with the HOUP; `detail` may quote the HOUP (`messages.failure` makes
+    it printable before it becomes an Error line)."""
 
     def __init__(self, status: UpgradeStatus, detail: str) -> None:
-        detail = printable(detail)
         super().__init__(detail)
         self.status = status
         self.detail = detail
