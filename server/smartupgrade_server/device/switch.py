@@ -38,7 +38,7 @@ from smartupgrade_server.device.transitions import (
     BeginRun,
     CheckSignatures,
     CheckVersion,
-    Configure,
+    ConfigCommitted,
     DeleteSchedule,
     DeviceState,
     DisarmTimer,
@@ -203,7 +203,7 @@ class Switch:
     ) -> None:
         """Take a committed configuration (only its configuration leaves are read)."""
         self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
-        self._feed_now(Configure(config))
+        self._feed_now(ConfigCommitted(config))
 
     async def refresh(self) -> VersionInformation:
         """Check the version with the HOUP now ('display smart-upgrade information')."""

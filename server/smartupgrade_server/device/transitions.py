@@ -197,7 +197,7 @@ class PowerOff:
 
 
 @dataclass(frozen=True)
-class Configure:
+class ConfigCommitted:
     """A committed configuration (only its configuration leaves are read)."""
 
     config: SmartUpgrade
@@ -324,7 +324,7 @@ class StartupFilesRead:
 Input = (
     PowerOn
     | PowerOff
-    | Configure
+    | ConfigCommitted
     | RequestRefresh
     | RequestStart
     | RequestCancel
@@ -485,7 +485,7 @@ Kind = type[Any] | Timer
 """What the table is keyed by: an input's class, or for `TimerFired` its timer."""
 
 _ANY_TIME: Final[Mapping[Kind, frozenset[Stage]]] = {
-    Configure: frozenset(),
+    ConfigCommitted: frozenset(),
     RefreshAnswered: frozenset(),
     RefreshFailed: frozenset(),
     RequestReset: frozenset({Stage.DOWN}),
@@ -853,7 +853,7 @@ def _stale(state: DeviceState, event: Input) -> bool:
 # --- handlers: configuration ----------------------------------------------------------------
 
 
-def _configure(s: _Step, event: Configure) -> None:
+def _configure(s: _Step, event: ConfigCommitted) -> None:
     before = s.state.config
     config = _configuration(event.config)
     s.state = replace(s.state, config=config)
@@ -1419,7 +1419,7 @@ def _timer_fired(s: _Step, event: TimerFired) -> None:
 _HANDLERS: Final[Mapping[type[Any], Callable[[_Step, Any], None]]] = {
     PowerOn: _power_on,
     PowerOff: _power_off,
-    Configure: _configure,
+    ConfigCommitted: _configure,
     RequestRefresh: _refresh,
     RequestStart: _start,
     RequestCancel: _cancel,

@@ -40,7 +40,7 @@ from smartupgrade_server.device.transitions import (
     BeginRun,
     CheckSignatures,
     CheckVersion,
-    Configure,
+    ConfigCommitted,
     DownloadFiles,
     Effect,
     EndRun,
@@ -170,7 +170,7 @@ class SwitchLife(RuleBasedStateMachine):
 
     @initialize()
     def enable(self) -> None:
-        self.feed(Configure(SmartUpgrade(ssl_policy="houp", enabled=True)))
+        self.feed(ConfigCommitted(SmartUpgrade(ssl_policy="houp", enabled=True)))
 
     # --- requests ----------------------------------------------------------------------------
 
@@ -201,7 +201,7 @@ class SwitchLife(RuleBasedStateMachine):
             check_config(self.machine.state, config, {"houp"}, now)
         except ConfigRejectedError:
             return  # NETCONF refuses the edit: the switch is not told
-        self.feed(Configure(config))
+        self.feed(ConfigCommitted(config))
 
     @rule(chance=st.integers(0, 2))
     def refresh(self, chance: int) -> None:
@@ -233,7 +233,7 @@ class SwitchLife(RuleBasedStateMachine):
         self.refreshes.clear()
         self.check = self.download = self.verify = self.stopping = None
         self.abandoned.clear()
-        self.feed(Configure(config))
+        self.feed(ConfigCommitted(config))
 
     # --- the clock ---------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from smartupgrade_server.device.transitions import (
     BeginRun,
     CheckSignatures,
     CheckVersion,
-    Configure,
+    ConfigCommitted,
     DeviceState,
     DisarmTimer,
     DownloadFiles,
@@ -168,7 +168,7 @@ def only(effects: tuple[Effect, ...], kind: type[Effect]) -> Effect:
 
 def test_a_right_now_from_the_request_to_the_new_version() -> None:
     machine = Machine()
-    machine.feed(Configure(ENABLED))
+    machine.feed(ConfigCommitted(ENABLED))
     assert Timer.PERIODIC_CHECK in machine.armed
     effects = machine.feed(RequestStart(UpgradeTarget.SWITCH, reboot=True))
     assert machine.stage() is Stage.CHECKING
@@ -213,7 +213,7 @@ def test_a_right_now_from_the_request_to_the_new_version() -> None:
 
 def test_progress_is_reported_at_the_start_once_a_second_and_at_the_end() -> None:
     machine = Machine()
-    machine.feed(Configure(ENABLED))
+    machine.feed(ConfigCommitted(ENABLED))
     machine.feed(RequestStart(UpgradeTarget.SWITCH, reboot=False))
     machine.feed(RunAnswered(1, OFFER))
     machine.feed(FileStarted(1))
@@ -232,7 +232,7 @@ def test_progress_is_reported_at_the_start_once_a_second_and_at_the_end() -> Non
 
 def test_cancel_while_downloading_then_too_late_while_rebooting() -> None:
     machine = Machine()
-    machine.feed(Configure(ENABLED))
+    machine.feed(ConfigCommitted(ENABLED))
     machine.feed(RequestStart(UpgradeTarget.SWITCH, reboot=False))
     machine.feed(RunAnswered(1, OFFER))
     effects = machine.feed(RequestCancel())
@@ -263,18 +263,18 @@ def test_cancel_while_downloading_then_too_late_while_rebooting() -> None:
     [
         ([], RequestRefresh(), Refused.NOT_ENABLED),
         ([], RequestStart(UpgradeTarget.SWITCH, reboot=False), Refused.NOT_ENABLED),
-        ([Configure(ENABLED)], RequestCancel(), Refused.NOTHING_TO_CANCEL),
+        ([ConfigCommitted(ENABLED)], RequestCancel(), Refused.NOTHING_TO_CANCEL),
         (
-            [Configure(ENABLED)],
+            [ConfigCommitted(ENABLED)],
             RequestStart(UpgradeTarget.AP, reboot=True),
             Refused.AP_UPGRADE_NOT_ENABLED,
         ),
         (
-            [Configure(ENABLED), RequestStart(UpgradeTarget.SWITCH, reboot=False)],
+            [ConfigCommitted(ENABLED), RequestStart(UpgradeTarget.SWITCH, reboot=False)],
             RequestStart(UpgradeTarget.SWITCH, reboot=True),
             Refused.UPGRADE_IN_PROGRESS,
         ),
-        ([Configure(ENABLED), RequestReset()], RequestRefresh(), Refused.SYSTEM_REBOOTING),
+        ([ConfigCommitted(ENABLED), RequestReset()], RequestRefresh(), Refused.SYSTEM_REBOOTING),
     ],
 )
 def test_refused_requests_change_nothing(
@@ -296,7 +296,7 @@ def test_refused_requests_change_nothing(
 
 def test_a_result_of_another_run_is_stale() -> None:
     machine = Machine()
-    machine.feed(Configure(ENABLED))
+    machine.feed(ConfigCommitted(ENABLED))
     machine.feed(RequestStart(UpgradeTarget.SWITCH, reboot=False))
     before = machine.state
     assert machine.feed(RunAnswered(7, OFFER)) == ()
@@ -312,15 +312,15 @@ def test_an_input_the_table_does_not_take_is_a_bug() -> None:
 def test_the_schedule_is_armed_only_while_enabled() -> None:
     machine = Machine()
     schedule = Schedule("2026-11-27 10:00:00", "2026-11-27 11:00:00")
-    machine.feed(Configure(SmartUpgrade(ssl_policy="houp", schedule=schedule)))
+    machine.feed(ConfigCommitted(SmartUpgrade(ssl_policy="houp", schedule=schedule)))
     assert not machine.armed
-    machine.feed(Configure(replace(ENABLED, schedule=schedule)))
+    machine.feed(ConfigCommitted(replace(ENABLED, schedule=schedule)))
     assert set(machine.armed) == {
         Timer.PERIODIC_CHECK,
         Timer.SCHEDULED_DOWNLOAD,
         Timer.SCHEDULED_REBOOT,
     }
-    machine.feed(Configure(SmartUpgrade(ssl_policy="houp", schedule=schedule)))
+    machine.feed(ConfigCommitted(SmartUpgrade(ssl_policy="houp", schedule=schedule)))
     assert not machine.armed
     steps = [e.event for e in machine.events() if isinstance(e, ScheduleEvent)]
     assert [step.value for step in steps] == ["cancelled"]
@@ -328,7 +328,7 @@ def test_the_schedule_is_armed_only_while_enabled() -> None:
 
 def test_a_rollback_offer_is_recorded_as_optimal() -> None:
     machine = Machine()
-    machine.feed(Configure(ENABLED))
+    machine.feed(ConfigCommitted(ENABLED))
     machine.feed(RequestStart(UpgradeTarget.SWITCH, reboot=False))
     effects = machine.feed(RunAnswered(1, replace(OFFER, software="V200R019C10")))
     assert effects[-1] == EndRun(1, UpgradeStatus.OTHER)
