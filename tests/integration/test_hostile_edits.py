@@ -23,7 +23,7 @@ from ncclient import manager
 from ncclient.operations import RPCError
 
 from smartupgrade_server.datastore.limits import EDIT_ELEMENTS
-from smartupgrade_server.device.switch import FactoryState, Identity
+from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.host_keys import load_or_create_host_keys
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password
