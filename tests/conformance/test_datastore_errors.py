@@ -18,6 +18,7 @@ from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import RpcRequest
 from smartupgrade_server.operations.dispatcher import NetconfOperations
 from tests.manual_scheduler import ManualScheduler
+from tests.support.xml import canonical
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
@@ -75,10 +76,6 @@ def error(
     if info:
         parts.append(f"<error-info>{info}</error-info>")
     return "".join(parts) + "</rpc-error>"
-
-
-def canonical(xml: str | bytes) -> bytes:
-    return etree.tostring(etree.fromstring(xml), method="c14n")
 
 
 class Server:

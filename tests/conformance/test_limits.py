@@ -14,10 +14,10 @@ from tests.conformance.test_datastore_errors import (
     SSLP_PATH,
     SU,
     Server,
-    canonical,
     error,
     policies,
 )
+from tests.support.xml import canonical
 
 POLICY = "/sunc-ssl-policy:ssl-policies/ssl-policy"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB{}\n-----END CERTIFICATE-----"

@@ -39,18 +39,7 @@ from smartupgrade_server.netconf.framing import (
 from smartupgrade_server.netconf.operations import OperationTable, kill_session_target
 from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
 from smartupgrade_server.netconf.session import RpcRejected, RpcRequest, ServerSession
-
-
-def canonical(xml: str | bytes | etree._Element) -> bytes:
-    element = (
-        xml
-        if isinstance(xml, etree._Element)
-        else etree.fromstring(
-            xml.encode() if isinstance(xml, str) else xml,
-            etree.XMLParser(remove_blank_text=True),
-        )
-    )
-    return etree.tostring(element, method="c14n", exclusive=True)
+from tests.support.xml import canonical
 
 
 def session_with(*client_capabilities: str) -> ServerSession:

@@ -32,6 +32,7 @@ from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.interop.clients import yanglint_validate_reply
 from tests.manual_scheduler import ManualScheduler
+from tests.support.waiting import until
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
@@ -88,12 +89,6 @@ async def rpc_error(function: Callable[..., object], *args: Any, **kwargs: Any) 
     with pytest.raises(RPCError) as caught:
         await call(function, *args, **kwargs)
     return caught.value
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait for the server to act on something a client did (bounded by the test timeout)."""
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from smartupgrade_server.transport.users import (
     hash_password,
 )
 from tests.credentials import copy_credentials
+from tests.support.xml import canonical
 
 TEST_NS = "urn:example:test"
 TEST_CAPABILITY = f"{TEST_NS}?module=test"
@@ -138,18 +139,6 @@ def connect(port: int, username: str = "admin", password: str = "admin") -> mana
 async def in_thread(function: Callable[[], T]) -> T:
     """ncclient blocks; the server runs on this loop."""
     return await asyncio.to_thread(function)
-
-
-def canonical(xml: str | bytes | etree._Element) -> bytes:
-    element = (
-        xml
-        if isinstance(xml, etree._Element)
-        else etree.fromstring(
-            xml.encode() if isinstance(xml, str) else xml,
-            etree.XMLParser(remove_blank_text=True),
-        )
-    )
-    return etree.tostring(element, method="c14n", exclusive=True)
 
 
 class RawSession:

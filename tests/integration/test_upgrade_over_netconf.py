@@ -53,6 +53,7 @@ from smartupgrade_server.sim.command import any_free_ports, quick_start_snippet
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 from tests.interop.clients import yanglint_validate_reply
+from tests.support.waiting import until
 
 T = TypeVar("T")
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -105,12 +106,6 @@ async def rpc_error(function: Callable[..., object], *args: Any, **kwargs: Any) 
     with pytest.raises(RPCError) as caught:
         await call(function, *args, **kwargs)
     return caught.value
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait for the servers to act (bounded by the test timeout, never a timed assertion)."""
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 def output(reply: Any) -> dict[str, str]:

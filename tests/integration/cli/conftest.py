@@ -10,12 +10,11 @@ as fast as the bytes cross HTTPS.
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
@@ -29,6 +28,7 @@ from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
+from tests.support.loop import LoopThread
 
 T = TypeVar("T")
 USERNAME = "admin"
@@ -56,23 +56,6 @@ families:
           software_package: {{name: "{{family}}-{NEW_SOFTWARE}.cc", size: {SOFTWARE_SIZE}}}
           patch_package: {{name: "{{family}}-V200R020SPH001.pat", size: 14910}}
 """
-
-
-class LoopThread:
-    """An asyncio loop running in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join()
-        self.loop.close()
 
 
 @dataclass

@@ -4,9 +4,7 @@ SDK under test blocks."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,29 +15,13 @@ from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
+from tests.support.loop import LoopThread
 
 T = TypeVar("T")
 USERNAME = "admin"
 PASSWORD = "admin"
 IDENTITY = Identity(model="S5732-H", device_name="S5732-H24UM2CC", esn="2102351XFR10P0000001")
 FACTORY = FactoryState(software="V200R020C00", patch="V200R020SPH")
-
-
-class LoopThread:
-    """An asyncio loop running in a daemon thread."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join()
-        self.loop.close()
 
 
 @dataclass

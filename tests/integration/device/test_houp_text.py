@@ -21,9 +21,9 @@ from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
-from tests.integration.client.conftest import LoopThread
 from tests.integration.device.conftest import CATALOGUE, SwitchFactory
 from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, start_switch
+from tests.support.loop import LoopThread
 
 # YAML escapes: ESC ] 0 ; ... BEL retitles a terminal, ESC [ 2 J clears it, \x01 is what the
 # issue found; a line break and a right-to-left override ride along.

@@ -17,8 +17,8 @@ from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
-from tests.integration.client.conftest import LoopThread
 from tests.integration.device.conftest import CATALOGUE
+from tests.support.loop import LoopThread
 
 USERNAME = "admin"
 PASSWORD = "admin"

@@ -34,7 +34,6 @@ from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
 from smartupgrade_server.web.server import WebServer
 from tests.hash_work import record_scrypt
-from tests.integration.test_upgrade_over_netconf import until
 from tests.integration.vrp.test_shell_over_ssh import open_session
 from tests.integration.web.conftest import (
     ADMIN,
@@ -52,6 +51,7 @@ from tests.integration.web.conftest import (
     RigFactory,
     enable,
 )
+from tests.support.waiting import until
 from tests.unit.datastore.test_authorize_step import Authorizer
 
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"

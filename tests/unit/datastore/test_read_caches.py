@@ -25,6 +25,7 @@ from smartupgrade_server.netconf.session import RpcRequest
 from smartupgrade_server.operations.capabilities import BASIC_MODE
 from smartupgrade_server.operations.dispatcher import NetconfOperations
 from tests.manual_scheduler import ManualScheduler
+from tests.support.xml import canonical
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
@@ -144,10 +145,6 @@ def merged(config: RawObject, state: RawObject) -> RawObject:
         else:
             config[name] = value
     return config
-
-
-def canonical(element: etree._Element) -> bytes:
-    return etree.tostring(element, method="c14n")
 
 
 def get(body: str = FILTERS["smart-upgrade"]) -> str:

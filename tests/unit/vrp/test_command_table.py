@@ -206,10 +206,10 @@ def cli_edit(command: ConfigCommand, argv: list[str]) -> Edit:
 Shape = tuple[str, tuple[tuple[str, str], ...], str, tuple["Shape", ...]]
 
 
-def canonical(element: etree._Element) -> Shape:
+def shape(element: etree._Element) -> Shape:
     """An element by its qualified names, whatever prefixes it was written with."""
     attributes = tuple(sorted((str(k), str(v)) for k, v in element.attrib.items()))
-    children = tuple(canonical(child) for child in element)
+    children = tuple(shape(child) for child in element)
     return str(element.tag), attributes, (element.text or "").strip(), children
 
 
@@ -248,14 +248,14 @@ async def test_every_form_makes_one_edit_that_reaches_the_device(
     action = CONFIGURES[match.syntax.action]
     assert action == Configure(command)
     vrp = configuration_edit(command, action.texts(match.arguments))
-    assert canonical(vrp) == canonical(sdk_config(sdk))
+    assert shape(vrp) == shape(sdk_config(sdk))
 
     await configure(term, line)
     state = rig.device.state()
     for leaf, text in command.values(texts):
         assert leaf_text(state, leaf) == text
     undo = getattr(edits, command.undo_method)()
-    assert canonical(undo_edit(command)) == canonical(sdk_config(undo))
+    assert shape(undo_edit(command)) == shape(sdk_config(undo))
     rig.datastores.edit(DatastoreName.RUNNING, sdk_config(undo), SESSION_ID)
     assert field_of(rig, command) == getattr(DEFAULTS, command.field)
     rig.datastores.edit(DatastoreName.RUNNING, sdk_config(sdk), SESSION_ID)
