@@ -64,6 +64,7 @@ def reply_to(session: ServerSession, message: bytes) -> bytes:
     if session.framing is Framing.CHUNKED:
         decoder.switch_to_chunked()
     (reply,) = decoder.feed(event.reply)
+    assert isinstance(reply, bytes)
     return reply
 
 
@@ -79,6 +80,7 @@ def decode(data: bytes) -> bytes:
     decoder = FrameDecoder()
     decoder.switch_to_chunked()
     (reply,) = decoder.feed(data)
+    assert isinstance(reply, bytes)
     return reply
 
 

@@ -24,6 +24,7 @@ from ncclient.operations import RPCError
 
 from smartupgrade_server.datastore.limits import EDIT_ELEMENTS
 from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_server.netconf.framing import DEFAULT_MAX_MESSAGE_SIZE
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.host_keys import load_or_create_host_keys
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password
@@ -32,14 +33,18 @@ SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 MONITORING = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
 PASSWORD = "secret-pass"
-# one data element short of the limit: two per entry, and the container
-ENTRIES = (EDIT_ELEMENTS - 1) // 2
+# one data element short of the limit (two per entry, and the container), as far as the
+# message size limit lets it (netconf/framing.py): 1 MiB holds about 23,000 entries
+ENTRY = "<ssl-policy><name>p{}</name></ssl-policy>"
+ENTRIES = min(
+    (EDIT_ELEMENTS - 1) // 2, (DEFAULT_MAX_MESSAGE_SIZE - 1024) // len(ENTRY.format(99999))
+)
 HOSTILE = {
     # every entry new: worked out whole, then refused at the list's limit
     "largest edit": (
         "admin",
         f'<config><ssl-policies xmlns="{SSLP}">'
-        + "".join(f"<ssl-policy><name>p{i}</name></ssl-policy>" for i in range(ENTRIES))
+        + "".join(ENTRY.format(i) for i in range(ENTRIES))
         + "</ssl-policies></config>",
         "resource-denied",
     ),

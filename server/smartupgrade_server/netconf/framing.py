@@ -1,15 +1,23 @@
 """RFC 6242 message framing: end-of-message (base:1.0) and chunked (base:1.1).
 
-The decoder never holds more than ``max_message_size`` bytes of one message plus one chunk
-header, so a peer cannot make it buffer without bound, and it either returns messages or raises
-:class:`FramingError`: once that is raised the framing is lost and the session must be closed.
+The decoder returns messages, :class:`MessageTooBig` for a message beyond ``max_message_size``,
+or raises :class:`FramingError`: once that is raised the framing is lost and the session must
+be closed. It holds at most ``max_message_size`` bytes of one message plus a chunk header: the
+bytes of a message found too big are dropped as they arrive (its end is still found, so the
+session goes on with the next message), and a chunk header that announces more than the limit
+is acted on before its data arrives.
 """
 
+from dataclasses import dataclass
 from enum import Enum
 
 END_OF_MESSAGE = b"]]>]]>"
 MAX_CHUNK_SIZE = 4294967295
-DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+# A switch's messages are small (the largest: an edit of SSL policies with their CA
+# certificates, a few KB each). Parsing a message of dense markup takes libxml2 about 50 ns a
+# byte and 40 bytes of memory a byte on this project's machines, so 1 MiB bounds one message to
+# ~50 ms on the event loop and ~40 MB (docs/server.md, Limits).
+DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024
 _MAX_SIZE_DIGITS = len(str(MAX_CHUNK_SIZE))
 _WHITESPACE = b" \t\r\n"
 _DIGITS = b"0123456789"
@@ -17,6 +25,14 @@ _DIGITS = b"0123456789"
 
 class FramingError(Exception):
     """The byte stream does not follow the negotiated framing; the session cannot continue."""
+
+
+@dataclass(frozen=True)
+class MessageTooBig:
+    """A whole message of ``size`` bytes (at least) arrived and was dropped unread."""
+
+    size: int
+    limit: int
 
 
 class Framing(Enum):
@@ -39,7 +55,10 @@ class FrameDecoder:
         self._buffer = bytearray()
         # end-of-message: how far the buffer has been searched for the delimiter
         self._scanned = 0
-        # chunked: the chunks of the current message and the bytes still due in the current one
+        # bytes of the current message dropped because it is too big (0: not dropping)
+        self._dropped = 0
+        # chunked: the chunks of the current message, its size so far and the bytes still due
+        # in the current chunk
         self._chunks: list[bytes] = []
         self._message_size = 0
         self._chunk_remaining = 0
@@ -52,13 +71,19 @@ class FrameDecoder:
     @property
     def at_message_boundary(self) -> bool:
         """True when no part of a message has been received (so an EOF here is clean)."""
-        return not self._buffer and not self._chunks and self._chunk_remaining == 0
+        return not self._buffer and not self._message_size and not self._dropped
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held: at most ``max_message_size`` plus a chunk header once messages are taken
+        out."""
+        return len(self._buffer) + sum(len(chunk) for chunk in self._chunks)
 
     def receive_data(self, data: bytes) -> None:
         """Add bytes from the peer; :meth:`next_message` takes messages out."""
         self._buffer += data
 
-    def feed(self, data: bytes) -> list[bytes]:
+    def feed(self, data: bytes) -> list[bytes | MessageTooBig]:
         """Add bytes and return every message they complete."""
         self.receive_data(data)
         messages = []
@@ -66,7 +91,7 @@ class FrameDecoder:
             messages.append(message)
         return messages
 
-    def next_message(self) -> bytes | None:
+    def next_message(self) -> bytes | MessageTooBig | None:
         """The next complete message, or None until more data arrives.
 
         Taking one message at a time lets the caller switch framing right after the hello.
@@ -82,52 +107,61 @@ class FrameDecoder:
         if start:
             del self._buffer[:start]
 
-    def _next_end_of_message(self) -> bytes | None:
-        if self._scanned == 0:
+    def _next_end_of_message(self) -> bytes | MessageTooBig | None:
+        if self._scanned == 0 and not self._dropped:
             self._skip_leading_whitespace()
         # a delimiter may straddle the previous search's end
         start = max(0, self._scanned - len(END_OF_MESSAGE) + 1)
         end = self._buffer.find(END_OF_MESSAGE, start)
         if end < 0:
+            # a message within the limit would have shown its delimiter by now
+            if self._dropped or len(self._buffer) > self.max_message_size + len(END_OF_MESSAGE) - 1:
+                # too big: keep only what may be the start of the delimiter
+                excess = max(0, len(self._buffer) - len(END_OF_MESSAGE) + 1)
+                self._dropped += excess
+                del self._buffer[:excess]
             self._scanned = len(self._buffer)
-            if self._scanned > self.max_message_size + len(END_OF_MESSAGE) - 1:
-                raise FramingError(
-                    f"no ]]>]]> within the maximum message size of {self.max_message_size} bytes"
-                )
             return None
-        if end > self.max_message_size:
-            raise FramingError(f"message larger than {self.max_message_size} bytes")
-        message = bytes(self._buffer[:end])
+        size = self._dropped + end
+        message = bytes(self._buffer[:end]) if size <= self.max_message_size else None
         del self._buffer[: end + len(END_OF_MESSAGE)]
         self._scanned = 0
-        return message
+        self._dropped = 0
+        return message if message is not None else MessageTooBig(size, self.max_message_size)
 
-    def _next_chunked(self) -> bytes | None:
+    def _next_chunked(self) -> bytes | MessageTooBig | None:
         while True:
             if self._chunk_remaining:
                 if not self._buffer:
                     return None
                 piece = bytes(self._buffer[: self._chunk_remaining])
                 del self._buffer[: len(piece)]
-                self._chunks.append(piece)
+                if not self._dropped:
+                    self._chunks.append(piece)
                 self._chunk_remaining -= len(piece)
                 continue
             header = self._read_chunk_header()
             if header is None:
                 return None
             if header == 0:
+                size, dropped = self._message_size, self._dropped
                 message = b"".join(self._chunks)
                 self._chunks = []
                 self._message_size = 0
+                self._dropped = 0
+                if dropped:
+                    return MessageTooBig(size, self.max_message_size)
                 return message
             self._message_size += header
             if self._message_size > self.max_message_size:
-                raise FramingError(f"message larger than {self.max_message_size} bytes")
+                self._dropped = self._message_size
+                self._chunks = []
             self._chunk_remaining = header
 
     def _read_chunk_header(self) -> int | None:
-        """Consume ``\\n#<size>\\n`` (returns size) or ``\\n##\\n`` (returns 0); None if partial."""
-        if not self._chunks:
+        """Consume ``\\n#<size>\\n`` (returns size) or ``\\n##\\n`` (returns 0); None if
+        partial."""
+        if not self._message_size:
             # Between messages, tolerate any whitespace (including none) before the '#'.
             self._skip_leading_whitespace()
             if not self._buffer:
@@ -148,7 +182,7 @@ class FrameDecoder:
         if len(self._buffer) <= position:
             return None
         if self._buffer[position] == ord("#"):
-            if not self._chunks:
+            if not self._message_size:
                 raise FramingError("end of chunks before any chunk")
             if len(self._buffer) <= position + 1:
                 return None

@@ -9,10 +9,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from typing import cast
 
 from lxml import etree
 
-from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS, BASE_NSMAP, qname
+from smartupgrade_server.netconf.capabilities import (
+    BASE_1_0,
+    BASE_1_1,
+    BASE_NS,
+    BASE_NSMAP,
+    XML_NS,
+    qname,
+)
 from smartupgrade_server.netconf.errors import (
     ErrorType,
     MalformedMessageError,
@@ -20,6 +28,7 @@ from smartupgrade_server.netconf.errors import (
     MissingElementError,
     OperationFailedError,
     RpcError,
+    TooBigError,
     UnknownElementError,
 )
 from smartupgrade_server.netconf.framing import (
@@ -27,6 +36,7 @@ from smartupgrade_server.netconf.framing import (
     FrameDecoder,
     Framing,
     FramingError,
+    MessageTooBig,
     encode,
 )
 from smartupgrade_server.netconf.xml_parser import parse_message
@@ -34,6 +44,10 @@ from smartupgrade_server.netconf.xml_parser import parse_message
 MAX_SESSION_ID = 4294967295
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 _OK = etree.tostring(etree.Element(qname("ok"), nsmap=BASE_NSMAP))
+_REPLY_START = b'<rpc-reply xmlns="%s"' % BASE_NS.encode()
+# attributes in document order, read in one pass: lxml's attrib.items() looks each value up by
+# name, which costs the square of the number of attributes
+_ATTRIBUTES = etree.XPath("@*")
 
 # What a handler may return: nothing (the reply is <ok/>), or the reply's child element(s).
 ReplyContent = etree._Element | Sequence[etree._Element] | None
@@ -134,7 +148,10 @@ class ServerSession:
                 break
             if message is None:
                 break
-            events.append(self._receive_message(message))
+            if isinstance(message, MessageTooBig):
+                events.append(self._too_big(message))
+            else:
+                events.append(self._receive_message(message))
         return events
 
     def receive_eof(self) -> list[Event]:
@@ -152,7 +169,7 @@ class ServerSession:
         self.state = SessionState.CLOSED
 
     def reply_ok(self, request: RpcRequest) -> bytes:
-        return self._reply(request.rpc, _OK)
+        return self._reply(request.rpc, request.attributes, _OK)
 
     def reply_data(self, request: RpcRequest, content: ReplyContent) -> bytes:
         """``<ok/>`` for None, else the given element(s) as the children of ``<rpc-reply>``.
@@ -165,13 +182,16 @@ class ServerSession:
             content = [content]
         # one by one, which leaves them in their own trees
         return self._reply(
-            request.rpc, b"".join(etree.tostring(child, with_tail=False) for child in content)
+            request.rpc,
+            request.attributes,
+            b"".join(etree.tostring(child, with_tail=False) for child in content),
         )
 
     def reply_error(self, request: RpcRequest | None, errors: Sequence[RpcError]) -> bytes:
         """An ``<rpc-reply>`` with one ``<rpc-error>`` per error (no message-id if no request)."""
         return self._reply(
             request.rpc if request else None,
+            request.attributes if request else {},
             b"".join(etree.tostring(self._for_client(e).to_xml()) for e in errors),
         )
 
@@ -185,19 +205,23 @@ class ServerSession:
             return OperationFailedError(ErrorType.RPC, message=error.message or "malformed message")
         return error
 
-    def _reply(self, source: etree._Element | None, body: bytes) -> bytes:
-        """An ``<rpc-reply>`` with the attributes of ``source`` around serialised children."""
-        reply = etree.Element(qname("rpc-reply"), nsmap=_reply_nsmap(source))
-        if source is not None:
-            for name, value in source.attrib.items():
-                reply.set(name, value)
-        empty = etree.tostring(reply)
-        message = _XML_DECLARATION + empty[:-2] + b">" + body + b"</rpc-reply>"
+    def _reply(
+        self, source: etree._Element | None, attributes: Mapping[str, str], body: bytes
+    ) -> bytes:
+        """An ``<rpc-reply>`` with the rpc's ``attributes`` around serialised children."""
+        message = _XML_DECLARATION + _reply_start(source, attributes) + body + b"</rpc-reply>"
         return encode(message, self.framing)
 
     def _violation(self, reason: str) -> ProtocolViolation:
         self.state = SessionState.CLOSED
         return ProtocolViolation(reason)
+
+    def _too_big(self, message: MessageTooBig) -> Event:
+        description = f"a message of {message.size} bytes, over the limit of {message.limit}"
+        if self.state is SessionState.HELLO_WAIT:
+            return self._violation(f"hello too big: {description}")
+        error = TooBigError(ErrorType.RPC, message=f"{description} bytes was not read")
+        return RpcRejected(error, self.reply_error(None, [error]))
 
     def _receive_message(self, message: bytes) -> Event:
         try:
@@ -238,7 +262,10 @@ class ServerSession:
             return self._request(root)
         except RpcError as error:
             return RpcRejected(
-                error, self._reply(root, etree.tostring(self._for_client(error).to_xml()))
+                error,
+                self._reply(
+                    root, rpc_attributes(root), etree.tostring(self._for_client(error).to_xml())
+                ),
             )
 
     def _request(self, root: etree._Element) -> RpcRequest:
@@ -264,8 +291,7 @@ class ServerSession:
                 etree.QName(operations[1]).localname,
                 message="<rpc> contains more than one operation",
             )
-        attributes = {str(name): str(value) for name, value in root.attrib.items()}
-        return RpcRequest(message_id, attributes, operations[0], root)
+        return RpcRequest(message_id, rpc_attributes(root), operations[0], root)
 
 
 @lru_cache(maxsize=8)
@@ -285,14 +311,51 @@ def _hello_start(capabilities: tuple[str, ...]) -> bytes:
     return _XML_DECLARATION + etree.tostring(hello).removesuffix(b"</hello>")
 
 
-def _reply_nsmap(source: etree._Element | None) -> Mapping[str, str]:
-    """The reply's default namespace, plus the prefixes of any namespaced rpc attribute."""
-    if source is None:
-        return BASE_NSMAP
-    namespaces = {etree.QName(name).namespace for name in source.attrib}
-    prefixes = {
-        prefix: uri
-        for prefix, uri in source.nsmap.items()
-        if prefix is not None and uri in namespaces
+def rpc_attributes(rpc: etree._Element) -> dict[str, str]:
+    """Every attribute of ``rpc`` (message-id included), keys in Clark notation, in one pass."""
+    values = cast(list[etree._ElementUnicodeResult], _ATTRIBUTES(rpc))
+    return {str(value.attrname): str(value) for value in values}
+
+
+def _reply_start(source: etree._Element | None, attributes: Mapping[str, str]) -> bytes:
+    """``<rpc-reply xmlns=…>`` with ``attributes``, written out in one pass (lxml's set() of an
+    attribute searches those already set), and the prefixes the namespaced ones need, taken
+    from the rpc."""
+    prefixes: dict[str, str] = {XML_NS: "xml"}
+    if source is not None and any(name.startswith("{") for name in attributes):
+        for prefix, uri in source.nsmap.items():
+            if prefix is not None:
+                prefixes.setdefault(uri, prefix)
+    declared: dict[str, str] = {}
+    parts = [_REPLY_START]
+    for name, value in attributes.items():
+        qualified = etree.QName(name)
+        local = qualified.localname
+        if qualified.namespace is not None:
+            prefix = prefixes[qualified.namespace]
+            if prefix != "xml" and prefix not in declared:
+                declared[prefix] = qualified.namespace
+                parts.append(b' xmlns:%s="%s"' % (prefix.encode(), _escape(qualified.namespace)))
+            local = f"{prefix}:{local}"
+        parts.append(b' %s="%s"' % (local.encode(), _escape(value)))
+    parts.append(b">")
+    return b"".join(parts)
+
+
+_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+        "\r": "&#13;",
     }
-    return {**BASE_NSMAP, **prefixes}
+)
+
+
+def _escape(value: str) -> bytes:
+    """An attribute value as XML, keeping the whitespace characters that normalisation would
+    otherwise turn into spaces."""
+    return value.translate(_ESCAPES).encode()

@@ -11,6 +11,7 @@ from smartupgrade_server.netconf.framing import (
     FrameDecoder,
     Framing,
     FramingError,
+    MessageTooBig,
     encode_chunked,
     encode_end_of_message,
 )
@@ -21,7 +22,7 @@ def split_at(data: bytes, points: list[int]) -> list[bytes]:
     return [data[a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def feed_all(decoder: FrameDecoder, pieces: list[bytes]) -> list[bytes]:
+def feed_all(decoder: FrameDecoder, pieces: list[bytes]) -> list[bytes | MessageTooBig]:
     messages = []
     for piece in pieces:
         messages.extend(decoder.feed(piece))
@@ -64,16 +65,61 @@ def test_chunked_any_split_and_chunk_size_gives_the_same_messages(
     assert decoder.at_message_boundary
 
 
+LIMIT = 64
+# held at most: one message within the limit, and a chunk header or a partial delimiter
+HELD = LIMIT + len(b"\n#4294967295\n")
+
+
+def feed_bounded(decoder: FrameDecoder, pieces: list[bytes]) -> list[bytes | MessageTooBig]:
+    messages = []
+    for piece in pieces:
+        messages.extend(decoder.feed(piece))
+        assert decoder.buffered <= HELD
+    return messages
+
+
+@given(st.lists(st.integers(min_value=1, max_value=3 * LIMIT), max_size=6), split_points)
+def test_end_of_message_too_big_ones_are_dropped_and_the_rest_kept(
+    sizes: list[int], points: list[int]
+) -> None:
+    messages = [b"%d" % i + b"x" * (size - len(b"%d" % i)) for i, size in enumerate(sizes)]
+    stream = b"".join(encode_end_of_message(m) for m in messages)
+    expected = [m if len(m) <= LIMIT else MessageTooBig(len(m), LIMIT) for m in messages]
+    decoder = FrameDecoder(LIMIT)
+    assert feed_bounded(decoder, split_at(stream, points)) == expected
+    assert decoder.at_message_boundary
+
+
+@given(
+    st.lists(st.integers(min_value=1, max_value=3 * LIMIT), max_size=6),
+    st.integers(min_value=1, max_value=2 * LIMIT),
+    split_points,
+)
+def test_chunked_too_big_ones_are_dropped_and_the_rest_kept(
+    sizes: list[int], chunk_size: int, points: list[int]
+) -> None:
+    messages = [bytes([65 + i % 26]) * size for i, size in enumerate(sizes)]
+    stream = b"".join(encode_chunked(m, max_chunk_size=chunk_size) for m in messages)
+    expected = [m if len(m) <= LIMIT else MessageTooBig(len(m), LIMIT) for m in messages]
+    decoder = chunked_decoder(LIMIT)
+    assert feed_bounded(decoder, split_at(stream, points)) == expected
+    assert decoder.at_message_boundary
+
+
 @given(st.binary(max_size=400), split_points, st.booleans())
 def test_random_bytes_give_messages_or_framing_error(
     data: bytes, points: list[int], chunked: bool
 ) -> None:
-    decoder = chunked_decoder(256) if chunked else FrameDecoder(256)
+    decoder = chunked_decoder(LIMIT) if chunked else FrameDecoder(LIMIT)
     try:
-        messages = feed_all(decoder, split_at(data, points))
+        messages = feed_bounded(decoder, split_at(data, points))
     except FramingError:
         return
-    assert all(isinstance(m, bytes) and len(m) <= 256 for m in messages)
+    assert all(
+        (isinstance(m, MessageTooBig) and m.size > LIMIT)
+        or (isinstance(m, bytes) and len(m) <= LIMIT)
+        for m in messages
+    )
 
 
 def test_switch_to_chunked_between_messages_of_one_read() -> None:
@@ -126,28 +172,47 @@ def test_malformed_chunk_headers_raise(stream: bytes) -> None:
         decoder.feed(b"\n\n")
 
 
-def test_chunks_beyond_the_maximum_message_size_raise_before_the_data_arrives() -> None:
+def test_a_chunk_beyond_the_maximum_message_size_is_dropped_as_it_arrives() -> None:
     decoder = chunked_decoder(max_message_size=100)
     decoder.feed(b"\n#60\n" + b"a" * 60)
-    with pytest.raises(FramingError, match="larger than 100"):
-        decoder.feed(b"\n#41\n")
+    # announced past the limit: the chunks already held are let go at once
+    assert decoder.feed(b"\n#41\n" + b"b" * 20) == []
+    assert decoder.buffered == 0
+    assert decoder.feed(b"b" * 21 + b"\n#7\nccccccc\n##\n#4\n<a/>\n##\n") == [
+        MessageTooBig(108, 100),
+        b"<a/>",
+    ]
 
 
-def test_huge_chunk_header_raises_without_waiting_for_the_data() -> None:
-    with pytest.raises(FramingError):
-        chunked_decoder().feed(b"\n#4294967295\n")
+def test_the_largest_chunk_header_is_dropped_without_buffering() -> None:
+    decoder = chunked_decoder(max_message_size=100)
+    assert decoder.feed(b"\n#4294967295\n" + b"x" * 10_000) == []
+    assert decoder.buffered == 0
+    assert not decoder.at_message_boundary
 
 
-def test_end_of_message_without_delimiter_is_bounded() -> None:
+def test_end_of_message_without_delimiter_is_dropped_with_bounded_memory() -> None:
     decoder = FrameDecoder(max_message_size=100)
     assert decoder.feed(b"a" * 105) == []
-    with pytest.raises(FramingError):
-        decoder.feed(b"a")
+    assert decoder.buffered == 105
+    for _ in range(100):
+        assert decoder.feed(b"a" * 1000) == []
+        assert decoder.buffered < len(END_OF_MESSAGE)
+    assert decoder.feed(b"]]>]]><b/>]]>]]>") == [MessageTooBig(100_105, 100), b"<b/>"]
+    assert decoder.at_message_boundary
 
 
 def test_end_of_message_of_exactly_the_maximum_size_is_accepted() -> None:
     decoder = FrameDecoder(max_message_size=100)
     assert decoder.feed(b"a" * 100 + END_OF_MESSAGE) == [b"a" * 100]
+    assert decoder.feed(b"a" * 101 + END_OF_MESSAGE) == [MessageTooBig(101, 100)]
+
+
+def test_a_delimiter_split_at_the_maximum_size_still_ends_the_message() -> None:
+    for i in range(len(END_OF_MESSAGE)):
+        decoder = FrameDecoder(max_message_size=100)
+        assert decoder.feed(b"a" * 100 + END_OF_MESSAGE[:i]) == []
+        assert decoder.feed(END_OF_MESSAGE[i:]) == [b"a" * 100]
 
 
 def test_message_boundary_tracks_partial_messages() -> None:

@@ -23,6 +23,7 @@ from smartupgrade_server.netconf.session import (
     ServerSession,
     SessionClosed,
     SessionState,
+    rpc_attributes,
 )
 
 NC = f"{{{BASE_NS}}}"
@@ -55,6 +56,7 @@ def one_reply(data: bytes, framing: Framing) -> etree._Element:
     if framing is Framing.CHUNKED:
         decoder.switch_to_chunked()
     (message,) = decoder.feed(data)
+    assert isinstance(message, bytes)
     return etree.fromstring(message)
 
 
@@ -269,3 +271,84 @@ def test_random_bytes_only_ever_produce_events(data: bytes, after_hello: bool) -
         if isinstance(event, RpcRejected):
             assert isinstance(event.error, RpcError)
             assert event.error.tag in set(ErrorTag)
+
+
+def test_a_message_over_the_size_limit_is_too_big_and_the_session_goes_on() -> None:
+    session = ServerSession(5, max_message_size=200)
+    session.receive_data(client_hello(BASE_1_1))
+    big = rpc("1", body=f"<get><filter>{'x' * 300}</filter></get>")
+    too_big, request = session.receive_data(encode_chunked(big) + encode_chunked(rpc("2")))
+    error = rejected_error(too_big)
+    assert error.findtext(f"{NC}error-tag") == "too-big"
+    assert error.findtext(f"{NC}error-type") == "rpc"
+    assert error.findtext(f"{NC}error-message") == (
+        f"a message of {len(big)} bytes, over the limit of 200 bytes was not read"
+    )
+    assert isinstance(too_big, RpcRejected)
+    assert one_reply(too_big.reply, Framing.CHUNKED).get("message-id") is None
+    assert isinstance(request, RpcRequest) and request.message_id == "2"
+
+
+def test_a_hello_over_the_size_limit_closes() -> None:
+    session = ServerSession(5, max_message_size=100)
+    (event,) = session.receive_data(client_hello(BASE_1_0, "urn:x:" + "y" * 100))
+    assert isinstance(event, ProtocolViolation)
+    assert event.reason.startswith("hello too big")
+
+
+def test_a_doctype_in_the_hello_closes_with_the_doctype_error() -> None:
+    session = ServerSession(5)
+    hello = client_hello(BASE_1_0)
+    (event,) = session.receive_data(
+        hello.replace(b"?>", b'?><!DOCTYPE hello SYSTEM "/etc/passwd">', 1)
+    )
+    assert event == ProtocolViolation(
+        "unparsable hello: a DOCTYPE is not allowed in a NETCONF message"
+    )
+
+
+def test_too_many_attributes_are_too_big_without_an_echo() -> None:
+    session = established()
+    attributes = "".join(f' a{i}="v"' for i in range(100))
+    (event,) = session.receive_data(encode_chunked(rpc("7", attributes=attributes)))
+    error = rejected_error(event)
+    assert error.findtext(f"{NC}error-tag") == "too-big"
+    assert isinstance(event, RpcRejected)
+    assert len(one_reply(event.reply, Framing.CHUNKED).attrib) == 0
+
+
+_attribute_names = st.from_regex(r"[a-z][a-z0-9-]{0,6}", fullmatch=True).filter(
+    lambda name: not name.startswith("xml")
+)
+_attribute_values = st.text(
+    st.characters(codec="utf-8", categories=("L", "M", "N", "P", "S", "Zs", "Cc")).filter(
+        lambda c: c in "\t\n\r" or (c >= " " and c not in "\ufffe\uffff")
+    ),
+    max_size=12,
+)
+
+
+@given(
+    st.dictionaries(_attribute_names, _attribute_values, max_size=8),
+    st.dictionaries(_attribute_names, _attribute_values, max_size=4),
+)
+def test_reply_carries_exactly_the_rpcs_attributes(
+    plain: dict[str, str], namespaced: dict[str, str]
+) -> None:
+    rpc_element = etree.Element(
+        f"{NC}rpc",
+        nsmap={None: BASE_NS, "ex": "urn:ex", "nc": BASE_NS},  # type: ignore[dict-item]
+    )
+    rpc_element.set("message-id", "m")
+    for name, value in plain.items():
+        rpc_element.set(name, value)
+    for name, value in namespaced.items():
+        rpc_element.set(f"{{urn:ex}}{name}", value)
+    rpc_element.set(f"{NC}also", "base namespace")
+    rpc_element.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+    etree.SubElement(rpc_element, f"{NC}get")
+    session = established()
+    (request,) = session.receive_data(encode_chunked(etree.tostring(rpc_element)))
+    assert isinstance(request, RpcRequest)
+    reply = one_reply(session.reply_ok(request), Framing.CHUNKED)
+    assert rpc_attributes(reply) == rpc_attributes(rpc_element)

@@ -53,7 +53,7 @@ def test_the_session_frames_a_notification_as_it_frames_replies() -> None:
     decoder.switch_to_chunked()
     decoder.receive_data(framed)
     message = decoder.next_message()
-    assert message is not None
+    assert isinstance(message, bytes)
     assert etree.fromstring(message).tag == f"{{{NOTIFICATION_NS}}}notification"
 
 
