@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ANY_FILE = "*"
+# a fault's delay, in seconds: beyond an hour no client is still waiting
+MAX_DELAY = 3600.0
 
 
 class FaultSpecError(ValueError):
@@ -94,7 +98,7 @@ class Faults:
                     raise FaultSpecError(f"{key}: expected a non-empty string or null")
                 setattr(staged, key, value)
             elif key == "delay":
-                staged.delay = _number(key, value)
+                staged.delay = _seconds(key, value)
             else:
                 raise FaultSpecError(f"unknown fault {key!r}")
         self.__dict__.update(staged.__dict__)
@@ -139,15 +143,35 @@ def split_unreachable(data: Mapping[str, Any]) -> tuple[dict[str, Any], bool | N
     return spec, None if unreachable is None else _bool("unreachable", unreachable)
 
 
+def strict_json(text: str) -> Any:
+    """``json.loads`` for what a client sends: no NaN or Infinity (not JSON, RFC 8259 section
+    6, and json.dumps would write them back as invalid JSON), no number that only a float's
+    infinity can hold (1e999), and ValueError rather than RecursionError for deep nesting."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not a JSON number")
+
+    def finite(digits: str) -> float:
+        number = float(digits)
+        if not math.isfinite(number):
+            raise ValueError(f"{digits} is too large a number")
+        return number
+
+    try:
+        return json.loads(text, parse_constant=refuse, parse_float=finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise FaultSpecError(f"{key}: expected true or false")
     return value
 
 
-def _number(key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise FaultSpecError(f"{key}: expected a number >= 0")
+def _seconds(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_DELAY:
+        raise FaultSpecError(f"{key}: expected a number of seconds from 0 to {MAX_DELAY:g}")
     return float(value)
 
 

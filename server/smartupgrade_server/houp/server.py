@@ -40,6 +40,7 @@ from smartupgrade_server.houp.faults import (
     FaultSpecError,
     Settings,
     split_unreachable,
+    strict_json,
 )
 from smartupgrade_server.houp.openpgp import SigningKey, armor, dearmor
 from smartupgrade_server.houp.pki import Pki
@@ -53,7 +54,7 @@ from smartupgrade_server.houp_api.wire import (
 
 DEFAULT_HOST_NAME = "s.houp.huawei.com"
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _CACHE_FORMAT = 1
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -121,13 +122,33 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
         return None
     first, last = match.group(1), match.group(2)
     if first == "":
-        start, end = max(0, size - int(last)), size
+        start, end = size - _at_most(last, size), size
     else:
-        start = int(first)
-        end = size if last == "" else min(size, int(last) + 1)
+        start = _at_most(first, size)
+        end = size if last == "" else min(size, _at_most(last, size) + 1)
     if start >= size or start >= end:
         return None
     return start, end
+
+
+def _at_most(digits: str, limit: int) -> int:
+    """The number ``digits`` spells, or ``limit`` if it is larger: a position of any length is
+    valid HTTP (RFC 9110 section 14.1.1), beyond what int() reads (4300 digits)."""
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(limit)):
+        return limit
+    return min(int(significant), limit)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    """The request's body as a JSON object, or FaultSpecError saying what is wrong with it."""
+    try:
+        body = await request.json(loads=strict_json)
+    except ValueError as exc:
+        raise FaultSpecError(f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise FaultSpecError("expected a JSON object")
+    return body
 
 
 def _broke(faults: Faults, fault: BreakAfter) -> None:
@@ -398,11 +419,9 @@ class HoupServer:
 
     async def _version_check(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-        except ValueError:
-            return _json_error(400, "badRequest", "the body is not JSON")
-        if not isinstance(body, dict):
-            return _json_error(400, "badRequest", "expected a JSON object")
+            body = await _json_body(request)
+        except FaultSpecError as exc:
+            return _json_error(400, "badRequest", str(exc))
         for key in ("model", "esn", "software"):
             if not isinstance(body.get(key), str) or not body[key]:
                 return _json_error(400, "badRequest", f"{key}: expected a non-empty string")
@@ -617,13 +636,7 @@ class HoupServer:
     async def _admin_put_faults(self, request: web.Request) -> web.Response:
         door = self._admin_door(request)
         try:
-            body = await request.json()
-        except ValueError:
-            return _json_error(400, "badRequest", "the body is not JSON")
-        if not isinstance(body, dict):
-            return _json_error(400, "badRequest", "expected a JSON object")
-        try:
-            spec, unreachable = split_unreachable(body)
+            spec, unreachable = split_unreachable(await _json_body(request))
             door.faults.update(spec)
         except FaultSpecError as exc:
             return _json_error(400, "badRequest", str(exc))
@@ -641,11 +654,8 @@ class HoupServer:
 
     async def _admin_put_settings(self, request: web.Request) -> web.Response:
         try:
-            body = await request.json()
-            if not isinstance(body, dict):
-                raise FaultSpecError("expected a JSON object")
-            self.settings.update(body)
-        except (ValueError, FaultSpecError) as exc:
+            self.settings.update(await _json_body(request))
+        except FaultSpecError as exc:
             return _json_error(400, "badRequest", str(exc))
         return web.json_response(self.settings.to_json())
 

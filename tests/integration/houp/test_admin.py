@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import aiohttp
+import json
 
-from smartupgrade_server.houp.faults import BreakAfter
+import aiohttp
+import pytest
+
+from smartupgrade_server.houp.faults import BreakAfter, Faults
 from smartupgrade_server.houp.server import HoupServer
 from tests.integration.houp.conftest import PATCH, PATCH_SIZE, admin_url, url
 
@@ -65,6 +68,87 @@ async def test_bad_fault_or_setting_is_a_400_and_changes_nothing(
     assert houp.faults.delay == 0
     async with admin.put(admin_url(houp, "/settings"), json={"max_connections": -1}) as resp:
         assert resp.status == 400
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+BREAK_AFTER = "break_after: expected {bytes, file?, times?} or null"
+FILE_NAMES = 'corrupt_content: expected a list of file names ("*" = every file)'
+BAD_BODIES = {
+    # not JSON, or JSON Python would read but not write back as JSON
+    '{"delay": NaN}': "the body is not JSON: NaN is not a JSON number",
+    '{"delay": Infinity}': "the body is not JSON: Infinity is not a JSON number",
+    '{"delay": -Infinity}': "the body is not JSON: -Infinity is not a JSON number",
+    '{"delay": 1e999}': "the body is not JSON: 1e999 is too large a number",
+    '{"delay": ' + "9" * 5000 + "}": "the body is not JSON: ",
+    DEEP: "the body is not JSON: nested too deeply",
+    '{"break_after": ' + DEEP + "}": "the body is not JSON: nested too deeply",
+    "": "the body is not JSON: ",
+    "{": "the body is not JSON: ",
+    "\xff": "the body is not JSON: ",
+    "[]": "expected a JSON object",
+    '"delay"': "expected a JSON object",
+    # JSON, but not a fault the admin port knows
+    '{"delay": 3601}': "delay: expected a number of seconds from 0 to 3600",
+    '{"delay": 1e308}': "delay: expected a number of seconds from 0 to 3600",
+    '{"delay": true}': "delay: expected a number of seconds from 0 to 3600",
+    '{"delay": "1"}': "delay: expected a number of seconds from 0 to 3600",
+    '{"delay": -0.5}': "delay: expected a number of seconds from 0 to 3600",
+    '{"Delay": 1}': "unknown fault 'Delay'",
+    '{"break_after": {"bytes": 1.5}}': "break_after.bytes: expected an integer >= 0",
+    '{"break_after": {"bytes": 1, "size": 2}}': BREAK_AFTER,
+    '{"break_after": {"bytes": 1, "times": 0}}': "break_after.times: expected an integer >= 1",
+    '{"break_after": []}': BREAK_AFTER,
+    '{"corrupt_content": [""]}': FILE_NAMES,
+    '{"corrupt_content": [1]}': FILE_NAMES,
+    '{"offer_other_model": ""}': "offer_other_model: expected a non-empty string or null",
+    '{"expired_certificate": 1}': "expired_certificate: expected true or false",
+    '{"unreachable": null, "x": 1}': "unknown fault 'x'",
+}
+
+
+@pytest.mark.parametrize("body", BAD_BODIES, ids=range(len(BAD_BODIES)))
+async def test_every_bad_fault_body_is_a_400_that_says_what_to_fix(
+    houp: HoupServer, admin: aiohttp.ClientSession, body: str
+) -> None:
+    data = body.encode("latin-1") if body == "\xff" else body.encode()
+    async with admin.put(admin_url(houp, "/faults"), data=data) as resp:
+        assert resp.status == 400
+        answer = await resp.json()
+    assert answer["error"] == "badRequest"
+    assert answer["message"].startswith(BAD_BODIES[body])
+    async with admin.get(admin_url(houp, "/faults")) as resp:
+        # still valid JSON, nothing changed
+        assert json.loads(await resp.text(), parse_constant=pytest.fail) == {
+            **Faults().to_json(),
+            "unreachable": False,
+        }
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('{"max_connections": NaN}', "the body is not JSON: NaN is not a JSON number"),
+        ('{"bandwidth_limit": 0}', "bandwidth_limit: expected an integer >= 1 or null"),
+        ('{"max_connections": 1.0}', "max_connections: expected an integer >= 0 or null"),
+        ('{"speed": 1}', "unknown setting 'speed'"),
+        (DEEP, "the body is not JSON: nested too deeply"),
+    ],
+)
+async def test_every_bad_settings_body_is_a_400_that_says_what_to_fix(
+    houp: HoupServer, admin: aiohttp.ClientSession, body: str, message: str
+) -> None:
+    async with admin.put(admin_url(houp, "/settings"), data=body) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["message"] == message
+    assert houp.settings.to_json() == {"max_connections": None, "bandwidth_limit": None}
+
+
+async def test_a_deeply_nested_version_check_is_a_400(
+    houp: HoupServer, client: aiohttp.ClientSession
+) -> None:
+    async with client.post(url(houp, "/api/v1/version-check"), data=DEEP) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["message"] == "the body is not JSON: nested too deeply"
 
 
 async def test_settings_and_stats(

@@ -34,6 +34,9 @@ async def test_range_returns_206_with_content_range(
         "bytes=299990-": (299990, SOFTWARE_SIZE),
         "bytes=-10": (SOFTWARE_SIZE - 10, SOFTWARE_SIZE),
         "bytes=299000-999999": (299000, SOFTWARE_SIZE),
+        f"bytes=299000-{'9' * 5000}": (299000, SOFTWARE_SIZE),
+        f"bytes=-{'9' * 5000}": (0, SOFTWARE_SIZE),
+        f"bytes={'0' * 5000}1-2": (1, 3),
     }
     for header, (start, end) in cases.items():
         async with client.get(url(houp, f"/files/{SOFTWARE}"), headers={"Range": header}) as resp:
@@ -45,7 +48,16 @@ async def test_range_returns_206_with_content_range(
 async def test_unsatisfiable_or_malformed_range_is_416(
     houp: HoupServer, client: aiohttp.ClientSession
 ) -> None:
-    for header in (f"bytes={SOFTWARE_SIZE}-", "bytes=20-10", "bytes=0-1,5-9", "items=0-1"):
+    for header in (
+        f"bytes={SOFTWARE_SIZE}-",
+        "bytes=20-10",
+        "bytes=0-1,5-9",
+        "items=0-1",
+        "bytes=-0",
+        "bytes=\u0661-",  # a digit to Python, not to HTTP
+        f"bytes={'9' * 5000}-",  # beyond what int() reads: still just past the end
+        f"bytes=1{'0' * 4400}-2{'0' * 3000}",  # (aiohttp refuses header lines over 8190 bytes)
+    ):
         async with client.get(url(houp, f"/files/{SOFTWARE}"), headers={"Range": header}) as resp:
             assert resp.status == 416, header
             assert resp.headers["Content-Range"] == f"bytes */{SOFTWARE_SIZE}"

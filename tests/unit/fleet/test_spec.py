@@ -256,7 +256,7 @@ def test_disjoint_port_ranges_are_accepted() -> None:
         ({"corrupt_everything": True}, "houp_faults: unknown fault 'corrupt_everything'"),
         ({"corrupt_signature": "*"}, "houp_faults: corrupt_signature: expected a list"),
         ({"unreachable": "yes"}, "houp_faults: unreachable: expected true or false"),
-        ({"delay": -1}, "houp_faults: delay: expected a number >= 0"),
+        ({"delay": -1}, "houp_faults: delay: expected a number of seconds from 0 to 3600"),
     ],
 )
 def test_houp_fault_mistakes(faults: object, message: str) -> None:
