@@ -409,6 +409,29 @@ CASES: dict[str, tuple[Setup, str, str]] = {
         "<cancel-commit/>",
         error("operation-failed", "no confirmed commit is pending", error_type="protocol"),
     ),
+    # RFC 6241 Appendix A: "An unexpected element is present"; ignoring it returned all the data
+    "unknown parameter of get": (
+        nothing,
+        "<get><bogus/></get>",
+        error(
+            "unknown-element",
+            f"&lt;get&gt; has no parameter &lt;bogus&gt; in namespace '{NC}' "
+            "(it takes &lt;filter&gt; and &lt;with-defaults&gt;)",
+            error_type="protocol",
+            info="<bad-element>bogus</bad-element>",
+        ),
+    ),
+    "unknown parameter of get-config, in another namespace": (
+        nothing,
+        '<get-config><source><running/></source><filter xmlns="urn:x"/></get-config>',
+        error(
+            "unknown-element",
+            "&lt;get-config&gt; has no parameter &lt;filter&gt; in namespace 'urn:x' "
+            "(it takes &lt;filter&gt;, &lt;source&gt; and &lt;with-defaults&gt;)",
+            error_type="protocol",
+            info="<bad-element>filter</bad-element>",
+        ),
+    ),
     # what ncclient's huawei device handler sends for m.cli(...)
     "Huawei execute-cli": (
         nothing,

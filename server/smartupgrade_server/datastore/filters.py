@@ -35,6 +35,10 @@ Subtree filtering (RFC 6241 §6), as implemented:
   output; selection nodes select whole subtrees; containment nodes recurse and are output only
   if something beneath them is selected; with no selection or containment nodes in the set the
   whole data parent is selected. The top-level filter elements form one sibling set (§6.3).
+- A filter node that names nothing the data has (a typo, a module this switch lacks, a
+  ``<bogus/>``) selects nothing and is no error: §6 defines a filter by what it matches, as a
+  selection node without data selects nothing. An unknown *parameter* of ``<get>`` (an element
+  beside ``<filter>``) is ``unknown-element`` (operations/dispatcher.py).
 - Several filter subtrees selecting overlapping data are merged, never duplicated (§6.1), and
   the union is taken per data instance (§6.4.7 with three ``<user>`` filters).
 - A list entry that is output only in part also gets its key leaves, so the entry stays

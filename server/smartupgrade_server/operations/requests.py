@@ -42,6 +42,7 @@ from smartupgrade_server.netconf.errors import (
     InvalidValueError,
     MissingElementError,
     OperationNotSupportedError,
+    UnknownElementError,
 )
 from smartupgrade_server.operations.capabilities import BASIC_MODE
 
@@ -242,7 +243,7 @@ def _config(operation: etree._Element, child: etree._Element | None, url: bool) 
 def _with_defaults(operation: etree._Element) -> WithDefaults:
     """RFC 6243's parameter of get, get-config and copy-config (in its own namespace)."""
     for child in operation:
-        if isinstance(child.tag, str) and child.tag == f"{{{WITH_DEFAULTS_PARAM_NS}}}with-defaults":
+        if isinstance(child.tag, str) and child.tag == _WITH_DEFAULTS:
             return _with_defaults_mode((child.text or "").strip())
     return BASIC_MODE
 
@@ -264,12 +265,41 @@ def _filter(operation: etree._Element) -> Filter | None:
     return None if element is None else parse_filter(element)
 
 
+# The parameters of the read operations (ietf-netconf, and RFC 6243's with-defaults): anything
+# else is unknown-element (RFC 6241 Appendix A), where ignoring it would answer <get><bogus/>
+# with all the data.
+_WITH_DEFAULTS = f"{{{WITH_DEFAULTS_PARAM_NS}}}with-defaults"
+_READ_PARAMETERS = {
+    "get": frozenset({"filter"}),
+    "get-config": frozenset({"source", "filter"}),
+}
+
+
+def _refuse_unknown_parameters(operation: etree._Element) -> None:
+    name = etree.QName(operation).localname
+    known = _READ_PARAMETERS[name]
+    for child in operation:
+        if not isinstance(child.tag, str) or child.tag == _WITH_DEFAULTS:
+            continue
+        parameter = etree.QName(child)
+        if parameter.namespace not in (None, BASE_NS) or parameter.localname not in known:
+            raise UnknownElementError(
+                ErrorType.PROTOCOL,
+                parameter.localname,
+                message=f"<{name}> has no parameter <{parameter.localname}> in namespace "
+                f"{parameter.namespace or 'none'!r} (it takes "
+                f"{', '.join(f'<{p}>' for p in sorted(known))} and <with-defaults>)",
+            )
+
+
 def _get(operation: etree._Element) -> GetRequest:
+    _refuse_unknown_parameters(operation)
     with_defaults = _with_defaults(operation)
     return GetRequest(_filter(operation), with_defaults)
 
 
 def _get_config(operation: etree._Element) -> GetConfigRequest:
+    _refuse_unknown_parameters(operation)
     source = _datastore(operation, "source")
     with_defaults = _with_defaults(operation)
     return GetConfigRequest(source, _filter(operation), with_defaults)
