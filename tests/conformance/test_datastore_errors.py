@@ -432,6 +432,11 @@ CASES: dict[str, tuple[Setup, str, str]] = {
             info="<bad-element>filter</bad-element>",
         ),
     ),
+    "a subtree filter too big to evaluate": (
+        nothing,
+        "<get><filter>" + "<bogus/>" * 1001 + "</filter></get>",
+        error("too-big", "a subtree filter of more than 1000 elements", error_type="protocol"),
+    ),
     # what ncclient's huawei device handler sends for m.cli(...)
     "Huawei execute-cli": (
         nothing,

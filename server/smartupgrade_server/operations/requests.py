@@ -26,9 +26,9 @@ from smartupgrade_server.datastore.codec import WITH_DEFAULTS_PARAM_NS, WithDefa
 from smartupgrade_server.datastore.edit import EditOperation, ErrorOption
 from smartupgrade_server.datastore.filters import (
     Filter,
-    SubtreeFilter,
     XPathFilter,
     parse_filter,
+    subtree_filter_of,
 )
 from smartupgrade_server.datastore.store import (
     DEFAULT_CONFIRM_TIMEOUT,
@@ -397,7 +397,7 @@ def _nmda_datastore(operation: etree._Element, *, writable: bool) -> str:
 def _nmda_filter(operation: etree._Element) -> Filter | None:
     subtree = _nmda_child(operation, "subtree-filter")
     if subtree is not None:
-        return SubtreeFilter(tuple(c for c in subtree if isinstance(c.tag, str)))
+        return subtree_filter_of(subtree)
     xpath = _nmda_child(operation, "xpath-filter")
     if xpath is not None:
         namespaces = {prefix: uri for prefix, uri in xpath.nsmap.items() if prefix}

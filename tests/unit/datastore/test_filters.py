@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from smartupgrade_server.datastore.filters import (
+    MAX_FILTER_NODES,
     FilterContext,
     SubtreeFilter,
     XPathFilter,
@@ -782,3 +783,15 @@ def test_filtering_twice_changes_nothing(
 def test_rpc_error_is_the_project_type() -> None:
     with pytest.raises(RpcError):
         xp("1 + 1")
+
+
+def test_a_subtree_filter_of_up_to_the_limit_is_read_one_more_is_too_big() -> None:
+    def filter_of(count: int) -> etree._Element:
+        nodes = "<users>" + "<user/>" * (count - 1) + "</users>"
+        return xml(f'<filter xmlns="{NC}"><top xmlns="{CONFIG_NS}">{nodes}</top></filter>')
+
+    assert isinstance(parse_filter(filter_of(MAX_FILTER_NODES - 1)), SubtreeFilter)
+    with pytest.raises(RpcError) as caught:
+        parse_filter(filter_of(MAX_FILTER_NODES))
+    assert (caught.value.tag, caught.value.error_type) == (ErrorTag.TOO_BIG, ErrorType.PROTOCOL)
+    assert caught.value.message == f"a subtree filter of more than {MAX_FILTER_NODES} elements"
