@@ -28,6 +28,7 @@ from smartupgrade_server.transport.users import (
     UserDatabase,
     hash_password,
 )
+from tests import raw_netconf
 from tests.credentials import copy_credentials
 from tests.support.xml import canonical
 
@@ -141,79 +142,9 @@ async def in_thread(function: Callable[[], T]) -> T:
     return await asyncio.to_thread(function)
 
 
-class RawSession:
-    """A NETCONF client written by hand on asyncssh, to send what real clients never would."""
-
-    def __init__(
-        self,
-        connection: asyncssh.SSHClientConnection,
-        writer: asyncssh.SSHWriter[bytes],
-        reader: asyncssh.SSHReader[bytes],
-    ) -> None:
-        self.connection = connection
-        self.writer = writer
-        self.reader = reader
-        self.decoder = FrameDecoder()
-        self._messages: list[bytes] = []
-        self.session_id = 0
-
-    @classmethod
-    async def open(
-        cls,
-        port: int,
-        *,
-        hello: bool = True,
-        term_type: str | None = None,
-        **credentials: object,
-    ) -> "RawSession":
-        options: dict[str, object] = {"username": "admin", "password": "admin"}
-        options.update(credentials)
-        connection = await asyncssh.connect(
-            "127.0.0.1",
-            port,
-            known_hosts=None,
-            **options,
-        )
-        writer, reader, _ = await connection.open_session(
-            subsystem="netconf", term_type=term_type, encoding=None
-        )
-        session = cls(connection, writer, reader)
-        server_hello = etree.fromstring(await session.read_message())
-        session.session_id = int(server_hello.findtext(f"{{{BASE_NS}}}session-id") or 0)
-        if hello:
-            session.writer.write(
-                encode_end_of_message(
-                    f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
-                    f"<capability>{BASE_1_1}</capability></capabilities></hello>".encode()
-                )
-            )
-            session.decoder.switch_to_chunked()
-        return session
-
-    async def read_message(self) -> bytes:
-        """The next message; b"" once the server has closed the channel."""
-        while not self._messages:
-            data = await self.reader.read(65536)
-            if not data:
-                return b""
-            for message in self.decoder.feed(data):
-                assert isinstance(message, bytes)
-                self._messages.append(message)
-        return self._messages.pop(0)
-
-    def send_rpc(self, message_id: str, operation: str) -> None:
-        self.writer.write(
-            encode_chunked(
-                f'<rpc message-id="{message_id}" xmlns="{BASE_NS}">{operation}</rpc>'.encode()
-            )
-        )
-
+class RawSession(raw_netconf.RawSession):
     async def ping(self, message_id: str = "ping") -> etree._Element:
-        self.send_rpc(message_id, f'<ping xmlns="{TEST_NS}"/>')
-        return etree.fromstring(await self.read_message())
-
-    def close(self) -> None:
-        self.connection.close()
+        return await self.call(f'<ping xmlns="{TEST_NS}"/>', message_id)
 
 
 def error_tag(reply: etree._Element) -> str | None:
