@@ -22,7 +22,11 @@ from smartupgrade_server.netconf.framing import (
     encode_chunked,
     encode_end_of_message,
 )
-from smartupgrade_server.netconf.xml_parser import DOCTYPE_REFUSED, MAX_ATTRIBUTES
+from smartupgrade_server.netconf.xml_parser import (
+    DOCTYPE_REFUSED,
+    MAX_ATTRIBUTES,
+    MAX_NAMESPACE_DECLARATIONS,
+)
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 from tests.fuzz import examples, mutated
@@ -145,6 +149,19 @@ async def test_100000_attributes_on_rpc_are_too_big(
     assert error_of(await attack(switch, watchdog, encode_chunked(many))) == (
         "too-big",
         f"an element has more than {MAX_ATTRIBUTES} attributes",
+        None,
+    )
+
+
+async def test_40000_namespace_declarations_are_too_big(
+    switch: EmulatedSwitch, watchdog: Watchdog
+) -> None:
+    # 1 MB: lxml took 22 s to serialise one child of an rpc carrying them
+    declarations = "".join(f' xmlns:p{i}="urn:p{i}"' for i in range(40_000))
+    rpc = f'<rpc message-id="5" xmlns="{BASE_NS}"{declarations}><get/></rpc>'
+    assert error_of(await attack(switch, watchdog, encode_chunked(rpc.encode()))) == (
+        "too-big",
+        f"more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations",
         None,
     )
 

@@ -9,6 +9,7 @@ from smartupgrade_server.netconf.framing import FrameDecoder, FramingError, Mess
 from smartupgrade_server.netconf.xml_parser import (
     DOCTYPE_REFUSED,
     MAX_ATTRIBUTES,
+    MAX_NAMESPACE_DECLARATIONS,
     parse_message,
 )
 from tests.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
@@ -81,6 +82,16 @@ def test_attributes_up_to_the_limit_are_accepted_one_more_is_too_big() -> None:
     assert error.tag is ErrorTag.TOO_BIG
     assert error.error_type == "rpc"
     assert error.message == f"an element has more than {MAX_ATTRIBUTES} attributes"
+
+
+def test_namespace_declarations_up_to_the_limit_are_accepted_one_more_is_too_big() -> None:
+    def message(count: int) -> bytes:
+        return b"<a" + b"".join(b' xmlns:p%d="urn:p"' % i for i in range(count)) + b"/>"
+
+    assert parse_message(message(MAX_NAMESPACE_DECLARATIONS)) is not None
+    error = refusal(message(MAX_NAMESPACE_DECLARATIONS + 1))
+    assert (error.tag, error.error_type) == (ErrorTag.TOO_BIG, "rpc")
+    assert error.message == f"more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations"
 
 
 @pytest.mark.parametrize(
