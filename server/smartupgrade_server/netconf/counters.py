@@ -8,6 +8,8 @@ Nothing here reads a clock: times are given by the caller.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from smartupgrade_server.netconf.registry import SessionTransport
+
 
 @dataclass
 class SessionCounters:
@@ -17,6 +19,7 @@ class SessionCounters:
     username: str
     source_host: str
     login_time: datetime
+    transport: SessionTransport = SessionTransport.NETCONF_SSH
     in_rpcs: int = 0
     in_bad_rpcs: int = 0
     out_rpc_errors: int = 0

@@ -8,6 +8,17 @@ from smartupgrade_server.netconf.errors import ErrorType, InvalidValueError
 from smartupgrade_server.netconf.session import MAX_SESSION_ID
 
 
+class SessionTransport(StrEnum):
+    """What a session came over. The NETCONF ones are the transport identities of
+    ietf-netconf-monitoring (RFC 6022), as ``/netconf-state/sessions`` shows them."""
+
+    NETCONF_SSH = "netconf-ssh"
+    NETCONF_TLS = "netconf-tls"
+    # the VRP command line over SSH and the web system: not NETCONF sessions
+    CLI_SSH = "cli-ssh"
+    WEB_HTTPS = "web-https"
+
+
 @dataclass(frozen=True)
 class SessionContext:
     """What an operation knows about the session that sent it."""
@@ -21,6 +32,9 @@ class SessionContext:
     # Where the session's notifications go, unframed (netconf/notification.py); None for a
     # session that is not NETCONF (the VRP command line shares ids and users with NETCONF).
     notify: Callable[[bytes], None] | None = field(default=None, compare=False)
+    transport: SessionTransport = SessionTransport.NETCONF_SSH
+    # the switch dialled the client (RFC 8071 call home) rather than the client the switch
+    call_home: bool = False
 
     @property
     def host(self) -> str:
@@ -82,9 +96,14 @@ class SessionRegistry:
         peer: str,
         terminate: Callable[[], None],
         notify: Callable[[bytes], None] | None = None,
+        *,
+        transport: SessionTransport = SessionTransport.NETCONF_SSH,
+        call_home: bool = False,
     ) -> SessionContext:
         session_id = self._allocate_id()
-        context = SessionContext(session_id, username, level, peer, notify)
+        context = SessionContext(
+            session_id, username, level, peer, notify, transport=transport, call_home=call_home
+        )
         self._sessions[session_id] = (context, terminate)
         for hook in self._start_hooks:
             hook(context)

@@ -117,11 +117,14 @@ class ServerSession:
         capabilities: Iterable[str] = (),
         *,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        chunked_only: bool = False,
     ) -> None:
+        """``chunked_only``: the transport allows only the chunked framing (NETCONF over TLS,
+        RFC 7589 §3), so the hello offers base:1.1 alone and a client without it is refused."""
         if not 1 <= session_id <= MAX_SESSION_ID:
             raise ValueError(f"session-id must be within 1..{MAX_SESSION_ID}")
         self.session_id = session_id
-        self.capabilities = _advertised(tuple(capabilities))
+        self.capabilities = _advertised(tuple(capabilities), chunked_only)
         self.state = SessionState.HELLO_WAIT
         self.framing = Framing.END_OF_MESSAGE
         self.client_capabilities: tuple[str, ...] = ()
@@ -251,8 +254,11 @@ class ServerSession:
         if BASE_1_1 in offered and BASE_1_1 in self.capabilities:
             self.framing = Framing.CHUNKED
             self._decoder.switch_to_chunked()
-        elif BASE_1_0 not in offered:
-            return self._violation("no base capability in common with the client")
+        elif BASE_1_0 not in offered or BASE_1_0 not in self.capabilities:
+            needed = " or ".join(base for base in (BASE_1_0, BASE_1_1) if base in self.capabilities)
+            return self._violation(
+                f"no base capability in common with the client: the server needs {needed}"
+            )
         self.client_capabilities = offered
         self.state = SessionState.ESTABLISHED
         return HelloReceived(offered, self.framing)
@@ -295,10 +301,12 @@ class ServerSession:
 
 
 @lru_cache(maxsize=8)
-def _advertised(capabilities: tuple[str, ...]) -> tuple[str, ...]:
+def _advertised(capabilities: tuple[str, ...], chunked_only: bool) -> tuple[str, ...]:
     """The capabilities a hello lists: the base ones first, each once (every session of a
     server starts from the same ones)."""
-    return tuple(dict.fromkeys([BASE_1_0, BASE_1_1, *(c.strip() for c in capabilities)]))
+    bases = (BASE_1_1,) if chunked_only else (BASE_1_0, BASE_1_1)
+    others = (c.strip() for c in capabilities)
+    return tuple(dict.fromkeys([*bases, *(c for c in others if c not in (BASE_1_0, BASE_1_1))]))
 
 
 @lru_cache(maxsize=8)

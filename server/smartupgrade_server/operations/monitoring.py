@@ -36,7 +36,6 @@ from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
 # RFC 6022: the only schema format served, and where a client gets it from
 SCHEMA_FORMAT = "yang"
 SCHEMA_LOCATION = "NETCONF"
-SSH_TRANSPORT = "netconf-ssh"
 
 _KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("datastores", "datastore"): ("name",),
@@ -146,7 +145,7 @@ class Discovery:
         for session in counters.sessions.values():
             entry = self._sub(parent, "session")
             self._sub(entry, "session-id", str(session.session_id))
-            self._sub(entry, "transport", f"ncm:{SSH_TRANSPORT}")
+            self._sub(entry, "transport", f"ncm:{session.transport.value}")
             self._sub(entry, "username", session.username)
             self._sub(entry, "source-host", session.source_host)
             self._sub(entry, "login-time", _timestamp(session.login_time))

@@ -15,7 +15,11 @@ from typing import Self
 
 import asyncssh
 
-from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
+from smartupgrade_server.netconf.registry import (
+    SessionContext,
+    SessionRegistry,
+    SessionTransport,
+)
 from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import refuse_default_credentials
 from smartupgrade_server.transport.ssh_connection import (
@@ -154,7 +158,11 @@ class _CliChannel(SessionChannel):
             return
         host, port = self._connection.get_extra_info("peername", ("?", 0))[:2]
         self._context = self._server.registry.open(
-            user.name, user.level, f"{host}:{port}", self.terminate
+            user.name,
+            user.level,
+            f"{host}:{port}",
+            self.terminate,
+            transport=SessionTransport.CLI_SSH,
         )
         self._shell = self._server.command_line.session(
             self._context.session_id,

@@ -1,49 +1,34 @@
 """NETCONF over SSH (RFC 6242) with asyncssh: the ``netconf`` subsystem and nothing else.
 
-Each SSH session channel that asks for the ``netconf`` subsystem becomes one NETCONF session:
-a :class:`~smartupgrade_server.netconf.session.ServerSession` fed from the channel, and one
-task that handles its events in order, so requests of one session run one after another while
-sessions run concurrently. Input is paused while a session has requests queued and output is
-awaited to drain, so a client that floods or never reads only stalls itself.
+Each SSH session channel that asks for the ``netconf`` subsystem becomes one NETCONF session
+(netconf_session.py) on that channel. The same server also answers on connections the switch
+opens itself (:meth:`NetconfSshServer.serve_call_home`, RFC 8071).
 """
+
+from __future__ import annotations
 
 import asyncio
 import ipaddress
 import logging
+import socket
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import asyncssh
 
-from smartupgrade_server.netconf.counters import NetconfCounters, SessionCounters
-from smartupgrade_server.netconf.errors import ErrorType, OperationFailedError, RpcError
+from smartupgrade_server.netconf.counters import NetconfCounters
 from smartupgrade_server.netconf.framing import DEFAULT_MAX_MESSAGE_SIZE
-from smartupgrade_server.netconf.operations import (
-    CLOSE_SESSION,
-    KILL_SESSION,
-    Dispatcher,
-    kill_session_target,
-)
-from smartupgrade_server.netconf.registry import (
-    SessionContext,
-    SessionRegistry,
-    Termination,
-    TerminationReason,
-)
-from smartupgrade_server.netconf.session import (
-    Event,
-    HelloReceived,
-    ProtocolViolation,
-    RpcRejected,
-    RpcRequest,
-    ServerSession,
-    SessionClosed,
-)
+from smartupgrade_server.netconf.operations import Dispatcher
+from smartupgrade_server.netconf.registry import SessionRegistry, SessionTransport
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.logins import LoginGuard, LoginService, SourceDelays
+from smartupgrade_server.transport.netconf_session import (
+    WRITE_HIGH_WATER,
+    Authorize,
+    NetconfService,
+    NetconfSession,
+)
 from smartupgrade_server.transport.ssh_connection import (
     SETUP_TIMEOUT,
     AuthenticatedConnection,
@@ -60,25 +45,6 @@ from smartupgrade_server.transport.users import (
 logger = logging.getLogger(__name__)
 
 NETCONF_SUBSYSTEM = "netconf"
-# requests decoded but not yet answered, per session, before reading from the client pauses
-_MAX_PENDING_EVENTS = 16
-# bytes queued towards a client before its session waits for them to drain
-_WRITE_HIGH_WATER = 256 * 1024
-# Notifications waiting for a client that does not read: beyond this the session is dropped,
-# so a slow subscriber costs bounded memory and never delays the switch or other sessions.
-# Dropping the session rather than notifications keeps the stream free of silent gaps; the
-# client reconnects and replays from the log with startTime (docs/server.md).
-MAX_PENDING_NOTIFICATIONS = 1024
-
-
-_PROTOCOL_FAILURES = (TerminationReason.BAD_HELLO, TerminationReason.OTHER)
-
-
-@dataclass(frozen=True)
-class _Notification:
-    """A notification to send between replies, in the order it was published."""
-
-    message: bytes
 
 
 class DefaultCredentialsError(Exception):
@@ -105,34 +71,21 @@ async def refuse_default_credentials(host: str, users: UserDatabase, data_dir: P
         )
 
 
-Authorize = Callable[[SessionContext, RpcRequest], None]
-
-
 class NetconfSshServer:
     """A listening NETCONF/SSH server; start it with :meth:`start`."""
 
     def __init__(
         self,
         users: UserDatabase,
-        dispatcher: Dispatcher,
-        capabilities: Iterable[str],
-        registry: SessionRegistry,
-        max_message_size: int,
+        service: NetconfService,
         *,
         source_delays: SourceDelays | None = None,
-        hello_timeout: float = SETUP_TIMEOUT,
     ) -> None:
         self.users = users
         # one per switch: the command line and the web check their logins here too
         self.logins = LoginGuard(users, source_delays)
-        self.hello_timeout = hello_timeout
-        self.dispatcher = dispatcher
-        self.capabilities = tuple(capabilities)
-        self.registry = registry
-        self.max_message_size = max_message_size
-        # access control of the operations the transport runs itself (kill-session)
-        self.authorize: Authorize | None = None
-        self.counters = NetconfCounters(start_time=datetime.now(UTC))
+        # the sessions of every transport of the switch (TLS and call home share it)
+        self.service = service
         self.host_keys: Sequence[asyncssh.SSHKey] = ()
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self._connections: set[asyncssh.SSHServerConnection] = set()
@@ -167,40 +120,70 @@ class NetconfSshServer:
             credentials = await asyncio.to_thread(SshCredentials.load_or_create, data_dir)
         users, host_keys = credentials.users, credentials.host_keys
         await refuse_default_credentials(host, users, data_dir)
-        server = cls(
-            users,
+        service = NetconfService(
             dispatcher,
             capabilities,
             registry if registry is not None else SessionRegistry(),
-            max_message_size,
-            source_delays=source_delays,
+            max_message_size=max_message_size,
             hello_timeout=hello_timeout,
+            authorize=authorize,
         )
+        server = cls(users, service, source_delays=source_delays)
         # the command line listener of the same switch serves the same keys (cli_ssh.py)
         server.host_keys = host_keys
-        server.authorize = authorize
         server._acceptor = await asyncssh.create_server(
-            lambda: AuthenticatedConnection(
-                server.logins,
-                LoginService.NETCONF,
-                server._connections,
-                lambda conn: _NetconfChannel(server, conn),
-            ),
-            host,
-            port,
-            server_host_keys=list(host_keys),
-            encoding=None,
-            line_editor=False,
-            allow_scp=False,
-            agent_forwarding=False,
-            x11_forwarding=False,
-            # No GSSAPI: asyncssh would otherwise look up the host's FQDN for every connection.
-            gss_host=None,
-            # NETCONF messages are small and the client is usually near; zlib in Python would
-            # cost more CPU per message than it saves on the wire.
-            compression_algs=["none"],
+            server._connection_factory(call_home=False), host, port, **server._options()
         )
         return server
+
+    def _connection_factory(
+        self, *, call_home: bool
+    ) -> Callable[[], AuthenticatedConnection[_NetconfChannel]]:
+        return lambda: AuthenticatedConnection(
+            self.logins,
+            LoginService.NETCONF,
+            self._connections,
+            lambda conn: _NetconfChannel(self, conn, call_home=call_home),
+        )
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "server_host_keys": list(self.host_keys),
+            "encoding": None,
+            "line_editor": False,
+            "allow_scp": False,
+            "agent_forwarding": False,
+            "x11_forwarding": False,
+            # No GSSAPI: asyncssh would otherwise look up the host's FQDN for every connection.
+            "gss_host": None,
+            # NETCONF messages are small and the client is usually near; zlib in Python would
+            # cost more CPU per message than it saves on the wire.
+            "compression_algs": ["none"],
+        }
+
+    async def serve_call_home(self, sock: socket.socket) -> asyncssh.SSHServerConnection:
+        """Be the SSH server on a connection the switch opened to a NETCONF client (RFC 8071
+        call home); returns once the client has authenticated."""
+        return await asyncssh.connect_reverse(
+            sock=sock, server_factory=self._connection_factory(call_home=True), **self._options()
+        )
+
+    # what the switch's other servers and its monitoring read: the service's
+    @property
+    def registry(self) -> SessionRegistry:
+        return self.service.registry
+
+    @property
+    def counters(self) -> NetconfCounters:
+        return self.service.counters
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        return self.service.capabilities
+
+    @property
+    def hello_timeout(self) -> float:
+        return self.service.hello_timeout
 
     @property
     def port(self) -> int:
@@ -219,20 +202,19 @@ class NetconfSshServer:
 
 class _NetconfChannel(SessionChannel):
     """One SSH session channel; a NETCONF session once the subsystem is started, set up once
-    the client's hello has arrived."""
+    the client's hello has arrived. The stream (netconf_session.SessionStream) of its session."""
 
-    def __init__(self, server: NetconfSshServer, connection: asyncssh.SSHServerConnection) -> None:
-        super().__init__(connection, server.hello_timeout, _WRITE_HIGH_WATER)
+    def __init__(
+        self,
+        server: NetconfSshServer,
+        connection: asyncssh.SSHServerConnection,
+        *,
+        call_home: bool = False,
+    ) -> None:
+        super().__init__(connection, server.hello_timeout, WRITE_HIGH_WATER)
         self._server = server
-        self._session: ServerSession | None = None
-        self._context: SessionContext | None = None
-        self._events: asyncio.Queue[Event | _Notification] = asyncio.Queue()
-        self._pending_notifications = 0
-        # how the session ends, unless the connection is simply lost (RFC 6470)
-        self._termination = Termination(TerminationReason.DROPPED)
-        self._reading_paused = False
-        self._worker: asyncio.Task[None] | None = None
-        self._hello_received = False
+        self._call_home = call_home
+        self._session: NetconfSession | None = None
 
     # --- channel requests -------------------------------------------------------------
 
@@ -264,204 +246,70 @@ class _NetconfChannel(SessionChannel):
             self._channel.close()
             return
         host, port = self._connection.get_extra_info("peername", ("?", 0))[:2]
-        self._context = self._server.registry.open(
-            user.name, user.level, f"{host}:{port}", self.terminate, self._notify
-        )
-        self._session = ServerSession(
-            self._context.session_id,
-            self._server.capabilities,
-            max_message_size=self._server.max_message_size,
-        )
         self._server._channels.add(self)
-        self._channel.write(self._session.hello())
-        self._server.counters.session_started(
-            SessionCounters(self._context.session_id, user.name, host, datetime.now(UTC))
+        self._session = self._server.service.open(
+            self,
+            username=user.name,
+            level=user.level,
+            peer=(host, port),
+            transport=SessionTransport.NETCONF_SSH,
+            call_home=self._call_home,
         )
-        self._worker = asyncio.create_task(
-            self._run(), name=f"netconf-session-{self._context.session_id}"
-        )
-        logger.info("session %d: %s from %s", self._context.session_id, user.name, host)
+
+    # --- the session's stream --------------------------------------------------------------
+
+    def write(self, data: bytes) -> None:
+        assert self._channel is not None
+        self._channel.write(data)
+
+    def pause_reading(self) -> None:
+        assert self._channel is not None
+        self._channel.pause_reading()
+
+    def resume_reading(self) -> None:
+        assert self._channel is not None
+        self._channel.resume_reading()
+
+    def finish(self, *, failed: bool) -> None:
+        # what a subsystem's exit status is on OpenSSH (whose client exits 255 without one):
+        # 0 after close-session or the client's EOF
+        assert self._channel is not None
+        self._channel.exit(1 if failed else 0)
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
 
     # --- data from the client ------------------------------------------------------------
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
         if self._session is not None:
-            self._enqueue(self._session.receive_data(data))
+            self._session.data_received(data)
 
     def eof_received(self) -> bool:
         if self._session is not None:
-            self._enqueue(self._session.receive_eof())
+            self._session.eof_received()
         # stay half open: replies to requests already queued still go out
         return True
-
-    def _notify(self, message: bytes) -> None:
-        """Queue a notification; called by the publisher, so it never waits."""
-        if self._session is None or not self._session.is_open:
-            return
-        if self._pending_notifications >= MAX_PENDING_NOTIFICATIONS:
-            assert self._context is not None
-            logger.warning(
-                "session %d: dropped: %d notifications not read",
-                self._context.session_id,
-                self._pending_notifications,
-            )
-            self._termination = Termination(TerminationReason.OTHER)
-            self.terminate()
-            return
-        self._pending_notifications += 1
-        self._events.put_nowait(_Notification(message))
-
-    def _enqueue(self, events: list[Event]) -> None:
-        for event in events:
-            if isinstance(event, HelloReceived):
-                self.set_up()
-            self._events.put_nowait(event)
-        if self._events.qsize() >= _MAX_PENDING_EVENTS and not self._reading_paused:
-            assert self._channel is not None
-            self._channel.pause_reading()
-            self._reading_paused = True
-
-    async def _send(self, data: bytes) -> None:
-        assert self._channel is not None
-        self._channel.write(data)
-        await self.drained()
 
     # --- end of the session --------------------------------------------------------------
 
     def terminate(self) -> None:
         """Close the session from outside (kill-session, server shutdown)."""
         if self._session is not None:
-            self._session.close()
-        if self._worker is not None and self._worker is not asyncio.current_task():
-            self._worker.cancel()
-        if self._channel is not None:
-            self._channel.close()
+            self._session.terminate()
+        else:
+            self.close()
 
     def setup_timed_out(self) -> None:
-        if self._context is None:
+        if self._session is None:
             # no netconf subsystem asked for
             super().setup_timed_out()
             return
-        logger.info(
-            "session %d: no hello in %g s", self._context.session_id, self._server.hello_timeout
-        )
-        # ends as dropped (RFC 6022 dropped-sessions), with termination-reason timeout
-        self._termination = Termination(TerminationReason.TIMEOUT)
-        self.terminate()
+        self._session.setup_timed_out()
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
-        if self._worker is not None:
-            self._worker.cancel()
         self._server._channels.discard(self)
-        if self._context is None:
-            return
-        if exc is not None:
-            logger.info("session %d: connection lost: %s", self._context.session_id, exc)
-        self._end_session(dropped=True)
-
-    def _end_session(self, *, dropped: bool) -> None:
-        assert self._context is not None
-        self._server.counters.session_ended(self._context.session_id, dropped=dropped)
-        try:
-            self._server.registry.end(self._context.session_id, self._termination)
-        except Exception:
-            logger.exception("session %d: releasing its resources failed", self._context.session_id)
-
-    # --- one session's requests, in order ------------------------------------------------
-
-    async def _run(self) -> None:
-        assert self._channel is not None
-        try:
-            while True:
-                event = await self._events.get()
-                if self._reading_paused and self._events.qsize() < _MAX_PENDING_EVENTS // 2:
-                    # cleared first: resume_reading delivers buffered data at once, and
-                    # _enqueue must be able to pause again in the middle of that
-                    self._reading_paused = False
-                    self._channel.resume_reading()
-                if not await self._handle(event):
-                    # what a subsystem's exit status is on OpenSSH (whose client exits 255
-                    # without one): 0 after close-session or the client's EOF
-                    failed = self._termination.reason in _PROTOCOL_FAILURES
-                    self._channel.exit(1 if failed else 0)
-                    return
-        except BrokenPipeError:
-            # the client closed the channel while a reply was on its way; connection_lost
-            # ends the session
-            return
-
-    async def _handle(self, event: Event | _Notification) -> bool:
-        """Act on one event; False when the session is over."""
-        assert self._session is not None and self._context is not None
-        counters = self._server.counters
-        match event:
-            case _Notification(message):
-                self._pending_notifications -= 1
-                counters.notification_sent(self._context.session_id)
-                await self._send(self._session.notification(message))
-            case HelloReceived(capabilities, framing):
-                self._hello_received = True
-                logger.debug(
-                    "session %d: hello, %s framing, %s",
-                    self._context.session_id,
-                    framing.value,
-                    " ".join(capabilities),
-                )
-            case RpcRequest():
-                counters.rpc_received(self._context.session_id)
-                await self._send(await self._execute(event))
-                # not is_open: after the client's EOF the session takes no more input, yet the
-                # requests received before it are still answered (SessionClosed ends the loop)
-                return event.operation_tag != CLOSE_SESSION
-            case RpcRejected(error, reply):
-                counters.bad_rpc_received(self._context.session_id)
-                counters.rpc_error_sent(self._context.session_id)
-                logger.info("session %d: rejected message: %r", self._context.session_id, error)
-                await self._send(reply)
-            case ProtocolViolation(reason):
-                if not self._hello_received:
-                    counters.bad_hello()
-                logger.warning("session %d: closing: %s", self._context.session_id, reason)
-                self._termination = Termination(
-                    TerminationReason.OTHER if self._hello_received else TerminationReason.BAD_HELLO
-                )
-                return False
-            case SessionClosed(truncated):
-                if truncated:
-                    logger.info("session %d: client left mid-message", self._context.session_id)
-                return False
-        return True
-
-    async def _execute(self, request: RpcRequest) -> bytes:
-        assert self._session is not None and self._context is not None
-        session = self._session
-        try:
-            if request.operation_tag == CLOSE_SESSION:
-                # resources are released before the client can see the reply
-                self._termination = Termination(TerminationReason.CLOSED)
-                self._end_session(dropped=False)
-                session.close()
-                return session.reply_ok(request)
-            if request.operation_tag == KILL_SESSION:
-                if self._server.authorize is not None:
-                    self._server.authorize(self._context, request)
-                target = kill_session_target(request)
-                self._server.registry.kill(target, by=self._context.session_id)
-                self._server.counters.session_ended(target, dropped=False)
-                return session.reply_ok(request)
-            return session.reply_data(
-                request, await self._server.dispatcher.dispatch(self._context, request)
-            )
-        except RpcError as error:
-            self._server.counters.rpc_error_sent(self._context.session_id)
-            return session.reply_error(request, [error])
-        except Exception:
-            logger.exception(
-                "session %d: %s failed", self._context.session_id, request.operation_tag
-            )
-            self._server.counters.rpc_error_sent(self._context.session_id)
-            return session.reply_error(
-                request,
-                [OperationFailedError(ErrorType.APPLICATION, message="internal server error")],
-            )
+        if self._session is not None:
+            self._session.connection_lost(exc)

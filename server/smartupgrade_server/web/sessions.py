@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from smartupgrade_server.netconf.registry import SessionContext
+from smartupgrade_server.netconf.registry import SessionContext, SessionTransport
 
 # __Host-: the browser keeps the cookie only if it is Secure, has Path=/ and no Domain, so no
 # other host or plain-HTTP page can plant or read it
@@ -64,7 +64,9 @@ class SessionStore:
     def open(self, username: str, level: int, peer: str) -> WebSession:
         while len(self._sessions) >= self._limit:
             self._sessions.popitem(last=False)
-        context = SessionContext(next(self._ids), username, level, peer)
+        context = SessionContext(
+            next(self._ids), username, level, peer, transport=SessionTransport.WEB_HTTPS
+        )
         session = WebSession(new_token(), new_token(), context, self._monotonic())
         self._sessions[session.token] = session
         return session

@@ -119,6 +119,24 @@ def test_hello_without_a_common_base_capability_closes() -> None:
     assert session.receive_data(rpc()) == []
 
 
+def test_a_chunked_only_session_offers_base_1_1_alone_and_refuses_a_base_1_0_client() -> None:
+    # NETCONF over TLS (RFC 7589 §3): chunked framing only
+    session = ServerSession(1, [BASE_1_0, "urn:example:cap"], chunked_only=True)
+    hello = etree.fromstring(session.hello()[: -len(END_OF_MESSAGE)])
+    assert [c.text for c in hello.iter(f"{NC}capability")] == [BASE_1_1, "urn:example:cap"]
+    (event,) = session.receive_data(client_hello(BASE_1_0))
+    assert event == ProtocolViolation(
+        f"no base capability in common with the client: the server needs {BASE_1_1}"
+    )
+    assert session.state is SessionState.CLOSED
+
+
+def test_a_chunked_only_session_takes_a_base_1_1_client() -> None:
+    session = ServerSession(1, chunked_only=True)
+    (event,) = session.receive_data(client_hello(BASE_1_0, BASE_1_1))
+    assert event == HelloReceived((BASE_1_0, BASE_1_1), Framing.CHUNKED)
+
+
 def test_client_hello_with_a_session_id_closes() -> None:
     hello = (
         f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
