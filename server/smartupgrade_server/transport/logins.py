@@ -52,11 +52,15 @@ class LoginCounters:
     """Refused logins since the switch's servers started, by service. Public names (for the
     Prometheus endpoint): ``smartupgrade_login_failures_total{service}`` counts
     :attr:`failed_passwords`, ``smartupgrade_login_attempt_limit_total{service}`` counts
-    :attr:`attempt_limits`."""
+    :attr:`attempt_limits`, ``smartupgrade_login_certificate_refusals_total{service}`` counts
+    :attr:`refused_certificates`."""
 
     failed_passwords: Counter[LoginService] = field(default_factory=Counter)
     # SSH connections ended at their limit of attempts
     attempt_limits: Counter[LoginService] = field(default_factory=Counter)
+    # TLS clients refused for their certificate: none, not trusted, expired, or mapped to no
+    # user (NETCONF over TLS, RFC 7589)
+    refused_certificates: Counter[LoginService] = field(default_factory=Counter)
 
 
 def source_key(address: str) -> str:
@@ -158,6 +162,10 @@ class LoginGuard:
         self.counters.failed_passwords[service] += 1
         logger.info("%s login of %r from %s refused", service, username, source)
         return False
+
+    def certificate_refused(self, service: LoginService, source: str, reason: str) -> None:
+        self.counters.refused_certificates[service] += 1
+        logger.info("%s: certificate from %s refused: %s", service, source, reason)
 
     def attempts_exhausted(self, service: LoginService, source: str) -> None:
         self.counters.attempt_limits[service] += 1
