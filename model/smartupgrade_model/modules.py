@@ -19,9 +19,12 @@ from yangson import DataModel
 from smartupgrade_model.model import FEATURES, MODULE
 
 (AP_UPGRADE_FEATURE,) = FEATURES
-# IETF modules whose data or notifications this server implements (the rest are imported for
-# their types): RFC 8341's /nacm, RFC 6470's notifications
-IMPLEMENTED_IETF_MODULES = frozenset({"ietf-netconf-acm", "ietf-netconf-notifications"})
+# IETF modules whose data, notifications or identities this server implements (the rest are
+# imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's cert-to-name
+# map types (values of /netconf-server/tls)
+IMPLEMENTED_IETF_MODULES = frozenset(
+    {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name"}
+)
 
 _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
 

@@ -16,7 +16,7 @@ from yangson.exceptions import YangsonException
 from yangson.xmlparser import XMLParser
 
 from smartupgrade_model.model import MODULE
-from smartupgrade_model.modules import data_model, module
+from smartupgrade_model.modules import data_model, implemented_modules, yang_dir
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "yang" / "examples"
 FEATURES = f"{MODULE}:ap-upgrade"
@@ -27,8 +27,14 @@ def yanglint(kind: str, document: Path) -> subprocess.CompletedProcess[str]:
     assert executable is not None, (
         "yanglint (Debian libyang2-tools) is installed by tools/install.sh"
     )
-    smart_upgrade = module(MODULE).path
-    ssl_policy = module("sunc-ssl-policy").path
+    directory = yang_dir()
+    # ours, and the one whose identities the examples use (libyang takes identities only of
+    # implemented modules)
+    modules = [
+        str(m.path)
+        for m in implemented_modules()
+        if m.name.startswith("sunc-") or m.name == "ietf-x509-cert-to-name"
+    ]
     return subprocess.run(
         [
             executable,
@@ -37,11 +43,10 @@ def yanglint(kind: str, document: Path) -> subprocess.CompletedProcess[str]:
             "-F",
             FEATURES,
             "-p",
-            str(smart_upgrade.parent),
+            str(directory),
             "-p",
-            str(smart_upgrade.parent / "ietf"),
-            str(smart_upgrade),
-            str(ssl_policy),
+            str(directory / "ietf"),
+            *modules,
             str(document),
         ],
         capture_output=True,
@@ -70,6 +75,7 @@ def yangson_validate(document: Path, content: ContentType) -> None:
 
 VALID = [
     (EXAMPLES / "config-full.xml", "config", ContentType.config),
+    (EXAMPLES / "config-netconf-server.xml", "config", ContentType.config),
     (EXAMPLES / "state-downloading.xml", "data", ContentType.all),
 ]
 INVALID = [(p, "config", ContentType.config) for p in sorted(EXAMPLES.glob("invalid/*.xml"))] + [

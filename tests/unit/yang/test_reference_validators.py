@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
-from smartupgrade_model.modules import module
+from smartupgrade_model.modules import implemented_modules, yang_dir
 
-OUR_MODULES = [module(MODULE).path, module(SSL_POLICY_MODULE).path]
-YANG_DIR = OUR_MODULES[0].parent
+OUR_MODULES = [m.path for m in implemented_modules() if m.name.startswith("sunc-")]
+YANG_DIR = yang_dir()
 
 
 def run(argv: list[str]) -> subprocess.CompletedProcess[str]:
