@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from lxml import etree
 from yangson import DataModel
-from yangson.datatype import LinkType
+from yangson.datatype import IdentityrefType, LinkType
 from yangson.instvalue import ArrayValue, ObjectValue
 from yangson.schemanode import (
     ContainerNode,
@@ -143,6 +143,16 @@ class Schema:
             if name in keys
         )
 
+    def identity_from_xml(self, element: etree._Element) -> str | None:
+        """An identityref's XML text in its raw form (RFC 7951: ``module:identity``), the
+        prefix read from the element's namespace declarations (RFC 7950 §9.10.3); None if the
+        prefix names no module of this server."""
+        prefix, colon, name = (element.text or "").strip().rpartition(":")
+        module = self.module_of_namespace.get(element.nsmap.get(prefix or None, ""))
+        if module is None or (colon and not prefix):
+            return None
+        return f"{module}:{name}"
+
     def path_namespaces(self, path: str) -> dict[str, str]:
         """The prefix declarations an error-path needs."""
         return {
@@ -263,13 +273,12 @@ class _Renderer:
             is_default = node.default is not None and value == node.default
             if is_default and self.mode is WithDefaults.TRIM:
                 return
-            leaf = element()
-            leaf.text = node.type.canonical_string(value)
+            leaf = self.terminal(out, node, value, nsmap if new_namespace else None)
             if is_default and self.mode is WithDefaults.REPORT_ALL_TAGGED:
                 leaf.set(f"{{{WITH_DEFAULTS_NS}}}default", "true")
         elif isinstance(node, LeafListNode):
             for item in cast(ArrayValue, value):
-                element().text = node.type.canonical_string(item)
+                self.terminal(out, node, item, nsmap if new_namespace else None)
         elif isinstance(node, ListNode):
             keys = [node.get_data_child(name, module) for name, module in node.keys]
             for entry in cast(ArrayValue, value):
@@ -282,6 +291,27 @@ class _Renderer:
             self.members(container, node, value)
             if not node.presence and len(container) == 0:
                 out.remove(container)
+
+    def terminal(
+        self,
+        out: etree._Element,
+        node: TerminalNode,
+        value: Any,
+        nsmap: Mapping[str, str] | None,
+    ) -> etree._Element:
+        """A leaf or leaf-list element; an identity as ``prefix:name`` with its prefix
+        declared (RFC 7950 §9.10.3)."""
+        tag = f"{{{self.schema.namespace_of_module[node.ns]}}}{node.name}"
+        if not isinstance(node.type, IdentityrefType):
+            leaf = etree.SubElement(out, tag, nsmap=nsmap)
+            leaf.text = node.type.canonical_string(value)
+            return leaf
+        name, module = value
+        prefix = self.schema.prefix_of_module[module]
+        declared = {**(nsmap or {}), prefix: self.schema.namespace_of_module[module]}
+        leaf = etree.SubElement(out, tag, nsmap=declared)
+        leaf.text = f"{prefix}:{name}"
+        return leaf
 
 
 @lru_cache(maxsize=256)

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from lxml import etree
+from yangson.datatype import IdentityrefType
 from yangson.schemanode import (
     ContainerNode,
     InternalNode,
@@ -398,6 +399,17 @@ class _Editor:
                 message=f"{node.name!r} is a leaf and cannot have child elements",
             )
         text = element.text or ""
+        if isinstance(node.type, IdentityrefType):
+            identity = self.schema.identity_from_xml(element)
+            if identity is None:
+                raise InvalidValueError(
+                    ErrorType.APPLICATION,
+                    path=path,
+                    path_namespaces=self.schema.path_namespaces(path),
+                    message=f"{text!r} is not an identity: its prefix must be declared as "
+                    "the namespace of a module of this server",
+                )
+            text = identity
         raw = _raw_value(node, text)
         if raw is None:
             raise InvalidValueError(

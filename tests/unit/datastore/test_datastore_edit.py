@@ -376,3 +376,46 @@ def test_continue_on_error_is_the_good_elements_applied_alone(
             failures += 1
     assert result.config == expected
     assert len(result.errors) == failures
+
+
+NCSRV = "urn:smart-upgrade-netconf:yang:sunc-netconf-server"
+X509C2N = "urn:ietf:params:xml:ns:yang:ietf-x509-cert-to-name"
+FINGERPRINT = "04:" + ":".join(["ab"] * 32)
+
+
+def mapping(map_type: str, declarations: str) -> str:
+    return (
+        f'<netconf-server xmlns="{NCSRV}" {declarations}><tls><client-identity-mappings>'
+        f"<cert-to-name><id>1</id><fingerprint>{FINGERPRINT}</fingerprint>"
+        f"<map-type>{map_type}</map-type></cert-to-name></client-identity-mappings></tls>"
+        "</netconf-server>"
+    )
+
+
+@pytest.mark.parametrize("prefix", ["x509c2n", "c", "anything-else"])
+def test_an_identity_is_read_with_whatever_prefix_declares_its_module(
+    schema: Schema, prefix: str
+) -> None:
+    result = edit(schema, mapping(f"{prefix}:common-name", f'xmlns:{prefix}="{X509C2N}"'))
+    (entry,) = result["sunc-netconf-server:netconf-server"]["tls"]["client-identity-mappings"][
+        "cert-to-name"
+    ]
+    assert entry["map-type"] == "ietf-x509-cert-to-name:common-name"
+
+
+@pytest.mark.parametrize(
+    ("map_type", "declarations", "tag"),
+    [
+        # the prefix names no namespace, or no module of the server
+        ("x509c2n:common-name", "", ErrorTag.INVALID_VALUE),
+        ("u:common-name", 'xmlns:u="urn:example:unknown"', ErrorTag.INVALID_VALUE),
+        # the default namespace is the container's: no such identity there
+        ("common-name", "", ErrorTag.INVALID_VALUE),
+        # not derived from cert-to-name
+        ("x:no-such-map", f'xmlns:x="{X509C2N}"', ErrorTag.INVALID_VALUE),
+    ],
+)
+def test_an_identity_that_is_not_one_of_the_base_is_invalid(
+    schema: Schema, map_type: str, declarations: str, tag: ErrorTag
+) -> None:
+    assert error_of(schema, mapping(map_type, declarations)).tag is tag
