@@ -61,8 +61,12 @@ STATE_MODULES: tuple[Path, ...] = tuple(
     module(name).path for name in (MONITORING_MODULE, YANG_LIBRARY_MODULE, DATASTORES_MODULE)
 )
 YANG_SEARCH_PATHS: tuple[Path, ...] = (YANG_DIR, YANG_DIR / "ietf")
-# RFC 8341's /nacm: in running (the factory rules) and, with its counters, in <get>
-ACCESS_CONTROL_MODULES: tuple[Path, ...] = (module("ietf-netconf-acm").path,)
+# RFC 8341's /nacm: in running (the factory rules) and, with its counters, in <get>; the
+# cert-to-name map types of /netconf-server/tls (libyang takes identities of implemented modules)
+ACCESS_CONTROL_MODULES: tuple[Path, ...] = (
+    module("ietf-netconf-acm").path,
+    module("ietf-x509-cert-to-name").path,
+)
 # the console scripts installed next to the interpreter running the tests
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
 SMARTUPGRADE_SIM = Path(sys.executable).with_name("smartupgrade-sim")

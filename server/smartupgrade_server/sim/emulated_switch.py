@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Self, TypedDict, Unpack
 
@@ -34,9 +36,20 @@ from smartupgrade_server.operations.monitoring import Discovery
 from smartupgrade_server.operations.nmda import NmdaOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
+from smartupgrade_server.transport.call_home import CallHomeTiming
+from smartupgrade_server.transport.certificates import (
+    DeviceCertificate,
+    load_or_create_device_certificate,
+)
 from smartupgrade_server.transport.cli_ssh import CliSshServer
 from smartupgrade_server.transport.credentials import SshCredentials
+from smartupgrade_server.transport.netconf_server import NetconfServer
+from smartupgrade_server.transport.server_settings import (
+    NetconfServerConfig,
+    NetconfServerSettings,
+)
 from smartupgrade_server.transport.ssh import NetconfSshServer
+from smartupgrade_server.transport.tls import TLS_CERT_FILE, TLS_KEY_FILE
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from smartupgrade_server.web.server import WebServer
 
@@ -54,14 +67,29 @@ class DeviceOptions(TypedDict, total=False):
     reboot_duration: timedelta
 
 
+@dataclass(frozen=True)
+class NetconfOptions:
+    """The NETCONF server's options beyond SSH (docs/server.md): NETCONF over TLS on
+    ``tls_port`` (0: any; None: not listening) with ``tls_certificate`` (a fleet's; by default
+    the switch's own, made in its data directory), the program's own TLS client mappings and
+    call-home clients (``settings``, beside the datastore's /netconf-server), and the time of
+    the calls home (tests pass their own)."""
+
+    tls_port: int | None = None
+    tls_certificate: DeviceCertificate | None = None
+    settings: NetconfServerSettings = field(default_factory=NetconfServerSettings)
+    call_home_timing: CallHomeTiming | None = None
+
+
 class EmulatedSwitch:
-    """A switch emulator managed over NETCONF/SSH: ``await EmulatedSwitch.start(...)``, then
+    """A switch emulator managed over NETCONF: ``await EmulatedSwitch.start(...)``, then
     ``close()``.
 
-    The switch's reboot is the server's: every session is dropped and the port stops
-    listening while the switch is down; it listens again on the same port once the switch has
-    booted (``await serving()``). ``running`` lives on across the switch's reboot, as the
-    management plane's state; only a process start loads it from ``startup``.
+    The switch's reboot is the server's: every session is dropped, the ports stop listening
+    and the calls home stop while the switch is down; it listens again on the same ports and
+    calls home again once the switch has booted (``await serving()``). ``running`` lives on
+    across the switch's reboot, as the management plane's state; only a process start loads it
+    from ``startup``.
     """
 
     def __init__(
@@ -74,7 +102,9 @@ class EmulatedSwitch:
         notifications: NotificationStream,
         access: AccessControl,
         link: DeviceLink | None,
-        server: NetconfSshServer,
+        netconf: NetconfServer,
+        netconf_config: NetconfServerConfig,
+        netconf_options: NetconfOptions,
         data_dir: Path,
         host: str,
         command_line: CommandLine | None = None,
@@ -86,14 +116,19 @@ class EmulatedSwitch:
         self.discovery = discovery
         self.notifications = notifications
         self.access = access
-        self.server = server
+        self.netconf = netconf
+        # the SSH server: its users, logins and sessions are every transport's
+        self.server = netconf.ssh
+        self._netconf_config = netconf_config
+        self._netconf_options = netconf_options
+        self._tls_port = netconf.tls_port
         self.command_line = command_line
         self.cli_server: CliSshServer | None = None
         self._cli_port: int | None = None
         self._link = link
         self._data_dir = data_dir
         self._host = host
-        self._port = server.port
+        self._port = netconf.ssh.port
         self._serving = asyncio.Event()
         self._serving.set()
         self._restart: asyncio.Task[None] | None = None
@@ -118,6 +153,7 @@ class EmulatedSwitch:
         cli_port: int | None = None,
         credentials: SshCredentials | None = None,
         web_port: int | None = None,
+        netconf_options: NetconfOptions = NetconfOptions(),
         **device_options: Unpack[DeviceOptions],
     ) -> Self:
         """Boot the switch whose data is in ``data_dir`` (created on first start) and listen
@@ -134,7 +170,7 @@ class EmulatedSwitch:
         the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md). ``credentials``
         (a fleet's) replace the users and host keys of ``data_dir``, at every boot.
         ``web_port`` (0: any) also serves the switch's web system over HTTPS on ``host``
-        (docs/web.md).
+        (docs/web.md). ``netconf_options`` add NETCONF over TLS and call home.
         """
         data_dir.mkdir(parents=True, exist_ok=True)
         startup = data_dir / STARTUP_FILE
@@ -187,8 +223,10 @@ class EmulatedSwitch:
         datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
         if device is not None:
             device.subscribe(notifications.device_event)
+        netconf_config = NetconfServerConfig(datastores, netconf_options.settings)
+        netconf_config.attach()
         try:
-            server = await _listen(
+            netconf = await _listen(
                 host,
                 port,
                 data_dir,
@@ -197,6 +235,12 @@ class EmulatedSwitch:
                 notifications=notifications,
                 access=access,
                 credentials=credentials,
+                tls_port=netconf_options.tls_port,
+                tls_certificate=partial(
+                    _tls_certificate, netconf_options, data_dir, host, identity.device_name
+                ),
+                settings=netconf_config.settings,
+                timing=netconf_options.call_home_timing,
             )
         except BaseException:
             if link is not None:
@@ -219,12 +263,17 @@ class EmulatedSwitch:
             notifications=notifications,
             access=access,
             link=link,
-            server=server,
+            netconf=netconf,
+            netconf_config=netconf_config,
+            netconf_options=netconf_options,
             data_dir=data_dir,
             host=host,
             command_line=None if cli_port is None else CommandLine(datastores, shown),
             credentials=credentials,
         )
+        # running may have changed while the server started
+        netconf_config.listener = switch._netconf_settings_changed
+        netconf.apply(netconf_config.settings)
         if device is not None:
             device.on_reboot = switch._switch_down
             device.subscribe(switch._observe)
@@ -270,6 +319,16 @@ class EmulatedSwitch:
         return self._port
 
     @property
+    def tls_port(self) -> int | None:
+        """NETCONF over TLS, if the switch listens for it."""
+        return self._tls_port
+
+    def _netconf_settings_changed(self, settings: NetconfServerSettings) -> None:
+        # while the switch is down, its next boot reads the settings
+        if self._serving.is_set():
+            self.netconf.apply(settings)
+
+    @property
     def cli_port(self) -> int | None:
         return self._cli_port
 
@@ -288,7 +347,7 @@ class EmulatedSwitch:
 
     async def _switch_down(self) -> None:
         self._serving.clear()
-        await self.server.close()
+        await self.netconf.close()
         if self.cli_server is not None:
             await self.cli_server.close(let_shells_finish=True)
         if self.web is not None:
@@ -299,8 +358,9 @@ class EmulatedSwitch:
             self._restart = asyncio.create_task(self._switch_up())
 
     async def _switch_up(self) -> None:
+        options = self._netconf_options
         try:
-            self.server = await _listen(
+            self.netconf = await _listen(
                 self._host,
                 self._port,
                 self._data_dir,
@@ -309,7 +369,12 @@ class EmulatedSwitch:
                 notifications=self.notifications,
                 access=self.access,
                 credentials=self._credentials,
+                tls_port=self._tls_port,
+                tls_certificate=self.netconf.tls_certificate,
+                settings=self._netconf_config.settings,
+                timing=options.call_home_timing,
             )
+            self.server = self.netconf.ssh
             if self.command_line is not None and self._cli_port is not None:
                 self.cli_server = await _listen_cli(
                     self._host, self._cli_port, self._data_dir, self.command_line, self.server
@@ -328,7 +393,7 @@ class EmulatedSwitch:
             self._restart.cancel()
             await asyncio.gather(self._restart, return_exceptions=True)
         if self._serving.is_set():
-            await self.server.close()
+            await self.netconf.close()
             if self.cli_server is not None:
                 await self.cli_server.close()
         if self.web is not None:
@@ -351,7 +416,11 @@ async def _listen(
     notifications: NotificationStream,
     access: AccessControl,
     credentials: SshCredentials | None,
-) -> NetconfSshServer:
+    tls_port: int | None,
+    tls_certificate: Callable[[], DeviceCertificate],
+    settings: NetconfServerSettings,
+    timing: CallHomeTiming | None,
+) -> NetconfServer:
     registry = SessionRegistry()
     registry.add_end_hook(operations.session_ended)
     notifications.attach(registry)
@@ -367,7 +436,27 @@ async def _listen(
         credentials=credentials,
     )
     discovery.listening(server.counters, server.capabilities)
-    return server
+    try:
+        return await NetconfServer.start(
+            server,
+            host=host,
+            tls_port=tls_port,
+            tls_certificate=tls_certificate,
+            settings=settings,
+            timing=timing,
+        )
+    except BaseException:
+        await server.close()
+        raise
+
+
+def _tls_certificate(
+    options: NetconfOptions, data_dir: Path, host: str, device_name: str
+) -> DeviceCertificate:
+    """The fleet's certificate, or the switch's own (made in its data directory)."""
+    return options.tls_certificate or load_or_create_device_certificate(
+        data_dir, TLS_CERT_FILE, TLS_KEY_FILE, host, device_name
+    )
 
 
 async def _listen_cli(

@@ -216,6 +216,11 @@ class NetconfSession:
     def session_id(self) -> int:
         return self.context.session_id
 
+    @property
+    def termination(self) -> Termination:
+        """How the session ended, or will end if its connection is lost now."""
+        return self._termination
+
     # --- data from the client ------------------------------------------------------------
 
     def data_received(self, data: bytes) -> None:

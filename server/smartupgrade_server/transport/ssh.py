@@ -20,7 +20,11 @@ import asyncssh
 from smartupgrade_server.netconf.counters import NetconfCounters
 from smartupgrade_server.netconf.framing import DEFAULT_MAX_MESSAGE_SIZE
 from smartupgrade_server.netconf.operations import Dispatcher
-from smartupgrade_server.netconf.registry import SessionRegistry, SessionTransport
+from smartupgrade_server.netconf.registry import (
+    SessionRegistry,
+    SessionTransport,
+    TerminationReason,
+)
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.logins import LoginGuard, LoginService, SourceDelays
 from smartupgrade_server.transport.netconf_session import (
@@ -137,13 +141,22 @@ class NetconfSshServer:
         return server
 
     def _connection_factory(
-        self, *, call_home: bool
+        self,
+        *,
+        call_home: bool = False,
+        idle_timeout: float | None = None,
+        opened: list[_NetconfChannel] | None = None,
     ) -> Callable[[], AuthenticatedConnection[_NetconfChannel]]:
+        def open_channel(connection: asyncssh.SSHServerConnection) -> _NetconfChannel:
+            channel = _NetconfChannel(
+                self, connection, call_home=call_home, idle_timeout=idle_timeout
+            )
+            if opened is not None:
+                opened.append(channel)
+            return channel
+
         return lambda: AuthenticatedConnection(
-            self.logins,
-            LoginService.NETCONF,
-            self._connections,
-            lambda conn: _NetconfChannel(self, conn, call_home=call_home),
+            self.logins, LoginService.NETCONF, self._connections, open_channel
         )
 
     def _options(self) -> dict[str, Any]:
@@ -161,12 +174,27 @@ class NetconfSshServer:
             "compression_algs": ["none"],
         }
 
-    async def serve_call_home(self, sock: socket.socket) -> asyncssh.SSHServerConnection:
+    async def serve_call_home(
+        self, sock: socket.socket, idle_timeout: float | None = None
+    ) -> CalledHomeOverSsh | None:
         """Be the SSH server on a connection the switch opened to a NETCONF client (RFC 8071
-        call home); returns once the client has authenticated."""
-        return await asyncssh.connect_reverse(
-            sock=sock, server_factory=self._connection_factory(call_home=True), **self._options()
-        )
+        call home); returns once the client has authenticated, None if it did not (the
+        connection is closed). ``idle_timeout`` drops a session that receives nothing for that
+        long."""
+        opened: list[_NetconfChannel] = []
+        try:
+            connection = await asyncssh.connect_reverse(
+                sock=sock,
+                server_factory=self._connection_factory(
+                    call_home=True, idle_timeout=idle_timeout, opened=opened
+                ),
+                **self._options(),
+            )
+        except asyncssh.Error as error:
+            # the client left, or did not authenticate; asyncssh closed the connection
+            logger.info("call home over SSH: %s", error.reason or error)
+            return None
+        return CalledHomeOverSsh(connection, opened)
 
     # what the switch's other servers and its monitoring read: the service's
     @property
@@ -200,6 +228,30 @@ class NetconfSshServer:
         await end_connections(self._channels, self._connections)
 
 
+class CalledHomeOverSsh:
+    """An SSH connection the switch opened and serves (call_home.CalledHome)."""
+
+    def __init__(
+        self, connection: asyncssh.SSHServerConnection, channels: list[_NetconfChannel]
+    ) -> None:
+        self._connection = connection
+        self._channels = channels
+
+    async def wait_closed(self) -> None:
+        await self._connection.wait_closed()
+
+    def ended_gracefully(self) -> bool:
+        sessions = [c.session for c in self._channels if c.session is not None]
+        return bool(sessions) and all(
+            s.termination.reason is TerminationReason.CLOSED for s in sessions
+        )
+
+    def hang_up(self) -> None:
+        for channel in self._channels:
+            channel.terminate()
+        self._connection.close()
+
+
 class _NetconfChannel(SessionChannel):
     """One SSH session channel; a NETCONF session once the subsystem is started, set up once
     the client's hello has arrived. The stream (netconf_session.SessionStream) of its session."""
@@ -210,11 +262,13 @@ class _NetconfChannel(SessionChannel):
         connection: asyncssh.SSHServerConnection,
         *,
         call_home: bool = False,
+        idle_timeout: float | None = None,
     ) -> None:
         super().__init__(connection, server.hello_timeout, WRITE_HIGH_WATER)
         self._server = server
         self._call_home = call_home
-        self._session: NetconfSession | None = None
+        self._idle_timeout = idle_timeout
+        self.session: NetconfSession | None = None
 
     # --- channel requests -------------------------------------------------------------
 
@@ -247,13 +301,14 @@ class _NetconfChannel(SessionChannel):
             return
         host, port = self._connection.get_extra_info("peername", ("?", 0))[:2]
         self._server._channels.add(self)
-        self._session = self._server.service.open(
+        self.session = self._server.service.open(
             self,
             username=user.name,
             level=user.level,
             peer=(host, port),
             transport=SessionTransport.NETCONF_SSH,
             call_home=self._call_home,
+            idle_timeout=self._idle_timeout,
         )
 
     # --- the session's stream --------------------------------------------------------------
@@ -283,12 +338,12 @@ class _NetconfChannel(SessionChannel):
     # --- data from the client ------------------------------------------------------------
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        if self._session is not None:
-            self._session.data_received(data)
+        if self.session is not None:
+            self.session.data_received(data)
 
     def eof_received(self) -> bool:
-        if self._session is not None:
-            self._session.eof_received()
+        if self.session is not None:
+            self.session.eof_received()
         # stay half open: replies to requests already queued still go out
         return True
 
@@ -296,20 +351,24 @@ class _NetconfChannel(SessionChannel):
 
     def terminate(self) -> None:
         """Close the session from outside (kill-session, server shutdown)."""
-        if self._session is not None:
-            self._session.terminate()
+        if self.session is not None:
+            self.session.terminate()
         else:
             self.close()
 
     def setup_timed_out(self) -> None:
-        if self._session is None:
+        if self.session is None:
             # no netconf subsystem asked for
             super().setup_timed_out()
             return
-        self._session.setup_timed_out()
+        self.session.setup_timed_out()
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
         self._server._channels.discard(self)
-        if self._session is not None:
-            self._session.connection_lost(exc)
+        if self.session is None:
+            return
+        self.session.connection_lost(exc)
+        if self._call_home and self.session.termination.reason is TerminationReason.TIMEOUT:
+            # the switch made the connection for this session: it hangs up when it times out
+            self._connection.close()

@@ -23,7 +23,7 @@ from typing import Any, Self
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from smartupgrade_server.netconf.registry import SessionTransport
+from smartupgrade_server.netconf.registry import SessionTransport, TerminationReason
 from smartupgrade_server.transport.cert_to_name import CertToName, describe, map_certificate
 from smartupgrade_server.transport.certificates import DeviceCertificate
 from smartupgrade_server.transport.logins import LoginGuard, LoginService
@@ -147,13 +147,16 @@ class NetconfTlsServer:
             )
             self.authentication = authentication
 
-    async def serve_call_home(self, sock: socket.socket) -> _TlsConnection | None:
+    async def serve_call_home(
+        self, sock: socket.socket, idle_timeout: float | None = None
+    ) -> _TlsConnection | None:
         """Be the TLS server on a connection the switch opened to a NETCONF client (RFC 8071);
-        None if the handshake failed or the client is refused (the connection is closed)."""
+        None if the handshake failed or the client is refused (the connection is closed).
+        ``idle_timeout`` drops a session that receives nothing for that long."""
         loop = asyncio.get_running_loop()
         transport, _ = await loop.create_connection(asyncio.Protocol, sock=sock)
         transport.pause_reading()
-        return await self._upgrade(transport, call_home=True)
+        return await self._upgrade(transport, call_home=True, idle_timeout=idle_timeout)
 
     def _accepted(self, transport: asyncio.Transport) -> None:
         task = asyncio.create_task(self._upgrade(transport, call_home=False))
@@ -161,11 +164,15 @@ class NetconfTlsServer:
         task.add_done_callback(self._handshakes.discard)
 
     async def _upgrade(
-        self, transport: asyncio.BaseTransport, *, call_home: bool
+        self,
+        transport: asyncio.BaseTransport,
+        *,
+        call_home: bool,
+        idle_timeout: float | None = None,
     ) -> _TlsConnection | None:
         _no_delay(transport)
         peer = transport.get_extra_info("peername") or ("?", 0)
-        connection = _TlsConnection(self, peer, call_home=call_home)
+        connection = _TlsConnection(self, peer, call_home=call_home, idle_timeout=idle_timeout)
         loop = asyncio.get_running_loop()
         try:
             tls_transport = await loop.start_tls(
@@ -180,11 +187,13 @@ class NetconfTlsServer:
                 reason = getattr(error, "verify_message", None) or error.reason.lower()
                 self.logins.certificate_refused(LoginService.NETCONF, peer[0], reason)
             else:
-                logger.info("TLS handshake with %s failed: %s", peer[0], error.reason or error)
+                logger.info(
+                    "TLS handshake with %s failed: %s", peer[0], error.reason or repr(error)
+                )
             transport.close()
             return None
         except (OSError, TimeoutError) as error:
-            logger.info("TLS handshake with %s failed: %s", peer[0], error)
+            logger.info("TLS handshake with %s failed: %r", peer[0], error)
             transport.close()
             return None
         assert tls_transport is not None
@@ -226,10 +235,18 @@ class _TlsConnection(asyncio.Protocol):
     """One TLS connection after its handshake; the stream (netconf_session.SessionStream) of
     its NETCONF session."""
 
-    def __init__(self, server: NetconfTlsServer, peer: Sequence[Any], *, call_home: bool) -> None:
+    def __init__(
+        self,
+        server: NetconfTlsServer,
+        peer: Sequence[Any],
+        *,
+        call_home: bool,
+        idle_timeout: float | None,
+    ) -> None:
         self._server = server
         self._peer = (str(peer[0]), int(peer[1]))
         self._call_home = call_home
+        self._idle_timeout = idle_timeout
         self._transport: asyncio.Transport | None = None
         self.session: NetconfSession | None = None
         self._writable = asyncio.Event()
@@ -269,6 +286,7 @@ class _TlsConnection(asyncio.Protocol):
             peer=self._peer,
             transport=SessionTransport.NETCONF_TLS,
             call_home=self._call_home,
+            idle_timeout=self._idle_timeout,
         )
         for data in self._early:
             self.session.data_received(data)
@@ -349,6 +367,19 @@ class _TlsConnection(asyncio.Protocol):
     def abort(self) -> None:
         if self._transport is not None:
             self._transport.abort()
+
+    # --- as a call-home connection (call_home.CalledHome) --------------------------------------
+
+    async def wait_closed(self) -> None:
+        await self.closed.wait()
+
+    def ended_gracefully(self) -> bool:
+        return (
+            self.session is not None and self.session.termination.reason is TerminationReason.CLOSED
+        )
+
+    def hang_up(self) -> None:
+        self.terminate()
 
 
 def _no_delay(transport: asyncio.BaseTransport) -> None:

@@ -1,0 +1,429 @@
+"""NETCONF over TLS and Call Home on a whole emulated switch (datastores, NACM, notifications,
+monitoring, the switch's reboot), with ncclient (connect_tls, call_home) and a TLS call-home
+listener of the test's own (ncclient has none)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from ncclient import manager
+from ncclient.operations import RPCError
+from ncclient.transport.errors import SessionCloseError, TransportError
+
+from smartupgrade_model.convert import ssl_policy_config
+from smartupgrade_model.model import NAMESPACE, SmartUpgrade, UpgradeStatus
+from smartupgrade_server.device.clock import SimulatedClock
+from smartupgrade_server.device.events import DeviceEvent, Rebooting
+from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.netconf.capabilities import BASE_1_1, BASE_NS
+from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked
+from smartupgrade_server.netconf.registry import SessionTransport
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
+from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
+from smartupgrade_server.transport.logins import LoginService
+from smartupgrade_server.transport.users import User, UserDatabase, hash_password
+from tests.client_pki import ClientCa, ClientCertificate
+from tests.credentials import copy_credentials
+from tests.integration.test_notifications_and_nacm import denied, leaves, local, take
+from tests.integration.test_upgrade_over_netconf import (
+    ENABLE,
+    POLICY,
+    REBOOT,
+    START,
+    call,
+    houp,
+    houp_dir,
+    output,
+    rpc,
+    su_config,
+)
+from tests.interop.clients import yanglint_validate_reply
+from tests.support.waiting import until
+
+__all__ = ["houp", "houp_dir"]
+
+PASSWORD = "secret-pass"
+NCSRV = "urn:smart-upgrade-netconf:yang:sunc-netconf-server"
+SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
+X509C2N = "urn:ietf:params:xml:ns:yang:ietf-x509-cert-to-name"
+NCM = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
+# short waits between failed rounds: the tests that need them exact drive a sleep of their own
+QUICK = CallHomeTiming(backoff=Backoff(first=0.05, maximum=0.2))
+
+
+def trust_config(ca: ClientCa, *, fingerprint: str | None = None) -> str:
+    """The switch trusts ``ca`` for NETCONF over TLS and names its clients by common name."""
+    return f"""
+<config>
+  <ssl-policies xmlns="{SSLP}">
+    <ssl-policy><name>netconf_clients</name><trusted-ca>{ca.pem}</trusted-ca></ssl-policy>
+  </ssl-policies>
+  <netconf-server xmlns="{NCSRV}" xmlns:x509c2n="{X509C2N}">
+    <tls>
+      <ssl-policy>netconf_clients</ssl-policy>
+      <client-identity-mappings>
+        <cert-to-name>
+          <id>1</id>
+          <fingerprint>{fingerprint or ca.fingerprint}</fingerprint>
+          <map-type>x509c2n:common-name</map-type>
+        </cert-to-name>
+      </client-identity-mappings>
+    </tls>
+  </netconf-server>
+</config>"""
+
+
+def call_home_config(name: str, transport: str, port: int, kind: str = "<persistent/>") -> str:
+    return f"""
+<config>
+  <netconf-server xmlns="{NCSRV}">
+    <call-home>
+      <netconf-client>
+        <name>{name}</name>
+        <endpoints>
+          <endpoint>
+            <name>only</name>
+            <{transport}><tcp-client-parameters>
+              <remote-address>127.0.0.1</remote-address><remote-port>{port}</remote-port>
+            </tcp-client-parameters></{transport}>
+          </endpoint>
+        </endpoints>
+        <connection-type>{kind}</connection-type>
+        <reconnect-strategy><max-wait>10</max-wait><max-attempts>1</max-attempts></reconnect-strategy>
+      </netconf-client>
+    </call-home>
+  </netconf-server>
+</config>"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class TlsSwitch:
+    switch: EmulatedSwitch
+    clock: SimulatedClock
+    ca: ClientCa
+    events: list[DeviceEvent]
+
+    @property
+    def certificate(self) -> Path:
+        """The switch's certificate, which a client pins."""
+        assert self.switch.netconf.tls is not None
+        return self.switch.netconf.tls.certificate.cert_path
+
+    def ssh(self, username: str = "admin") -> manager.Manager:
+        return manager.connect(
+            host="127.0.0.1",
+            port=self.switch.port,
+            username=username,
+            password=PASSWORD,
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+        )
+
+    def tls(self, client: ClientCertificate) -> manager.Manager:
+        assert self.switch.tls_port is not None
+        return manager.connect_tls(
+            host="127.0.0.1",
+            port=self.switch.tls_port,
+            certfile=str(client.cert_path),
+            keyfile=str(client.key_path),
+            ca_certs=str(self.certificate),
+            protocol=ssl.PROTOCOL_TLS_CLIENT,
+        )
+
+    async def configure(self, config: str) -> None:
+        m = await call(self.ssh)
+        await call(m.edit_config, target="running", config=config)
+        await call(m.close_session)
+
+
+@pytest.fixture(scope="session")
+def users_dir(tmp_path_factory: pytest.TempPathFactory, host_keys: Path) -> Path:
+    directory = tmp_path_factory.mktemp("tls-users")
+    copy_credentials(host_keys, directory)
+    password = hash_password(PASSWORD)
+    UserDatabase(
+        [User("admin", password, (), 3), User("operator", None, (), 2)],
+        directory / "users.yaml",
+    ).save()
+    return directory
+
+
+@pytest.fixture
+async def rig(houp: HoupServer, users_dir: Path, tmp_path: Path) -> AsyncIterator[TlsSwitch]:
+    data_dir = tmp_path / "switch"
+    data_dir.mkdir(mode=0o700)
+    copy_credentials(users_dir, data_dir)
+    clock = SimulatedClock(START)
+    default = SmartUpgrade()
+    switch = await EmulatedSwitch.start(
+        data_dir,
+        identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", None),
+        factory=FactoryState("V200R020C00", "V200R020SPH"),
+        houp_public_key=houp.signing_public_key,
+        clock=clock,
+        factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
+        flash_capacity=16 * 1024 * 1024,
+        hosts={default.url: "127.0.0.1"},
+        port_forwards={default.https_port: houp.port},
+        network_timeout=2.0,
+        reboot_duration=REBOOT,
+        netconf_options=NetconfOptions(tls_port=0, call_home_timing=QUICK),
+    )
+    events: list[DeviceEvent] = []
+    switch.device.subscribe(events.append)
+    yield TlsSwitch(switch, clock, ClientCa(tmp_path / "pki"), events)
+    await switch.close()
+
+
+def sessions_by_transport(m: manager.Manager) -> dict[str, str]:
+    """/netconf-state/sessions: session id -> transport identity."""
+    reply = m.get(filter=("subtree", f'<netconf-state xmlns="{NCM}"><sessions/></netconf-state>'))
+    return {
+        entry.findtext(f"{{{NCM}}}session-id") or "": entry.findtext(f"{{{NCM}}}transport") or ""
+        for entry in reply.data_ele.iter(f"{{{NCM}}}session")
+    }
+
+
+# --- NETCONF over TLS ---------------------------------------------------------------------------
+
+
+async def test_over_tls_get_edit_commit_and_a_download_with_notifications(rig: TlsSwitch) -> None:
+    await rig.configure(trust_config(rig.ca))
+    admin = rig.ca.issue("admin")
+    m = await call(rig.tls, admin)
+    assert BASE_1_1 in m.server_capabilities and "urn:ietf:params:netconf:base:1.0" not in list(
+        m.server_capabilities
+    )
+    got = await call(m.get, filter=("subtree", f'<smart-upgrade xmlns="{NAMESPACE}"/>'))
+    assert got.data_ele.findtext(f".//{{{NAMESPACE}}}esn") == "2102351XFR10P2000123"
+    await call(m.edit_config, target="candidate", config=su_config(ENABLE))
+    await call(m.commit)
+    watched = (
+        f'<filter type="subtree"><download-progress xmlns="{NAMESPACE}"/>'
+        f'<upgrade-status-changed xmlns="{NAMESPACE}"/></filter>'
+    )
+    await call(m.create_subscription, filter=etree.fromstring(watched))
+    await call(m.dispatch, rpc("refresh"))
+    started = output(await call(m.dispatch, rpc("download")))
+    assert started["upgrade-status"] == UpgradeStatus.RUNNING.value
+    kinds = set()
+    while True:
+        content = await take(m)
+        kinds.add(local(content))
+        if (
+            local(content) == "upgrade-status-changed"
+            and leaves(content)["upgrade-status"] != UpgradeStatus.RUNNING.value
+        ):
+            break
+    assert leaves(content)["upgrade-status"] == UpgradeStatus.SUCCESS.value
+    assert kinds == {"download-progress", "upgrade-status-changed"}
+    # the configuration of TLS itself passes yanglint as the switch returns it
+    config = await call(m.get_config, source="running")
+    assert yanglint_validate_reply(config.xml, "get-config").valid
+
+    # monitoring, counters and kill-session: as for an SSH session
+    ssh = await call(rig.ssh)
+    transports = await call(sessions_by_transport, ssh)
+    assert transports == {m.session_id: "ncm:netconf-tls", ssh.session_id: "ncm:netconf-ssh"}
+    tls_context = rig.switch.server.registry.get(int(m.session_id))
+    assert tls_context is not None and tls_context.transport is SessionTransport.NETCONF_TLS
+    assert rig.switch.server.counters.sessions[int(m.session_id)].in_rpcs == 7
+    await call(ssh.kill_session, m.session_id)
+    await until(lambda: not m.connected)
+    await call(ssh.close_session)
+
+
+async def test_nacm_applies_to_the_mapped_user(rig: TlsSwitch) -> None:
+    await rig.configure(trust_config(rig.ca))
+    # operator has no password: a certificate is its only way in, at level 2
+    m = await call(rig.tls, rig.ca.issue("operator"))
+    await denied(m.dispatch, rpc("refresh"))
+    got = await call(m.get, filter=("subtree", f'<smart-upgrade xmlns="{NAMESPACE}"/>'))
+    assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
+    await call(m.close_session)
+
+
+async def test_refused_clients_and_an_unusable_fingerprint(rig: TlsSwitch) -> None:
+    with pytest.raises((TransportError, SessionCloseError, ssl.SSLError, OSError)):
+        # no trust configured yet: every certificate is refused
+        await call(rig.tls, rig.ca.issue("admin"))
+    await until(
+        lambda: rig.switch.server.logins.counters.refused_certificates[LoginService.NETCONF] == 1
+    )
+    sha512 = "06:" + ":".join(["ab"] * 32)  # a SHA-512 fingerprint of SHA-256's length
+    m = await call(rig.ssh)
+    with pytest.raises(RPCError) as caught:
+        await call(m.edit_config, target="running", config=trust_config(rig.ca, fingerprint=sha512))
+    assert caught.value.tag == "invalid-value"
+    assert caught.value.path.endswith("[ncsrv:id='1']/ncsrv:fingerprint")
+    assert "a sha512 fingerprint has 64 octets after the first, not 32" in caught.value.message
+    await call(m.close_session)
+    assert len(rig.switch.server.registry) == 0
+
+
+async def test_the_reboot_ends_tls_sessions_and_the_port_listens_again(rig: TlsSwitch) -> None:
+    await rig.configure(trust_config(rig.ca))
+    admin = rig.ca.issue("admin")
+    m = await call(rig.tls, admin)
+    await call(m.edit_config, target="running", config=su_config(ENABLE))
+    await call(m.dispatch, rpc("refresh"))
+    await call(m.dispatch, rpc("right-now"))
+    await until(lambda: any(isinstance(e, Rebooting) for e in rig.events))
+    await until(lambda: not m.connected)
+    port = rig.switch.tls_port
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port or 0)).close()
+    await rig.clock.advance(REBOOT)
+    await rig.switch.serving()
+    assert rig.switch.tls_port == port
+    m = await call(rig.tls, admin)
+    await call(m.close_session)
+
+
+# --- Call Home ------------------------------------------------------------------------------------
+
+
+async def test_ncclient_call_home_over_ssh_and_the_switch_calls_again(rig: TlsSwitch) -> None:
+    port = free_port()
+
+    def controller() -> tuple[str, dict[str, str]]:
+        with manager.call_home(
+            host="127.0.0.1",
+            port=port,
+            username="admin",
+            password=PASSWORD,
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=30,
+        ) as m:
+            return m.session_id, sessions_by_transport(m)
+
+    # the controller listens while the switch is told to call it
+    answered = asyncio.ensure_future(call(controller))
+    await rig.configure(call_home_config("controller", "ssh", port))
+    session_id, transports = await answered
+    assert transports[session_id] == "ncm:netconf-ssh"
+    dialler = rig.switch.netconf.call_home.diallers["controller"]
+    assert dialler.connections == 1
+
+    # persistent: once the session is closed, the switch calls again at once (ncclient's
+    # call_home leaves its listening socket to the garbage collector: the test keeps its own)
+    with socket.create_server(("127.0.0.1", port), reuse_port=False) as controller_socket:
+
+        def accept_and_serve() -> str:
+            sock, _ = controller_socket.accept()
+            with manager.connect_ssh(
+                host="127.0.0.1",
+                sock=sock,
+                username="admin",
+                password=PASSWORD,
+                hostkey_verify=False,
+                look_for_keys=False,
+                allow_agent=False,
+            ) as m:
+                context = rig.switch.server.registry.get(int(m.session_id))
+                assert context is not None and context.call_home
+                return str(m.session_id)
+
+        await call(accept_and_serve)
+    assert dialler.connections == 2
+    # deleting the client stops the calls
+    await rig.configure(
+        f'<config xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><netconf-server '
+        f'xmlns="{NCSRV}"><call-home nc:operation="delete"/></netconf-server></config>'
+    )
+    await until(lambda: not rig.switch.netconf.call_home.diallers)
+
+
+class TlsCallHomeListener:
+    """A NETCONF client that waits for a switch to call it over TLS (RFC 8071 §4.2: the client
+    accepts the TCP connection, then is the TLS client on it), asks for the sessions and closes
+    its session. Blocking: run it in a thread."""
+
+    def __init__(self, client: ClientCertificate, switch_certificate: Path) -> None:
+        self.context = ssl.create_default_context(cafile=str(switch_certificate))
+        # a switch is known by its pinned certificate, not by a host name
+        self.context.check_hostname = False
+        self.context.load_cert_chain(client.cert_path, client.key_path)
+        self.socket = socket.create_server(("127.0.0.1", 0))
+        self.socket.settimeout(60)
+        self.port = int(self.socket.getsockname()[1])
+
+    def answer(self) -> tuple[str, etree._Element]:
+        """One call: the session id and the <get> reply of /netconf-state/sessions."""
+        accepted, _ = self.socket.accept()
+        with self.context.wrap_socket(accepted) as tls:
+            tls.settimeout(60)
+            decoder = FrameDecoder()
+            messages: list[bytes] = []
+
+            def message() -> bytes:
+                while not messages:
+                    data = tls.recv(65536)
+                    assert data, "the switch closed the connection"
+                    messages.extend(m for m in decoder.feed(data) if isinstance(m, bytes))
+                return messages.pop(0)
+
+            hello = etree.fromstring(message())
+            tls.sendall(
+                f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_1}</capability>'
+                "</capabilities></hello>]]>]]>".encode()
+            )
+            decoder.switch_to_chunked()
+            tls.sendall(
+                encode_chunked(
+                    f'<rpc message-id="1" xmlns="{BASE_NS}"><get><filter><netconf-state '
+                    f'xmlns="{NCM}"><sessions/></netconf-state></filter></get></rpc>'.encode()
+                )
+            )
+            reply = etree.fromstring(message())
+            tls.sendall(
+                encode_chunked(
+                    f'<rpc message-id="2" xmlns="{BASE_NS}"><close-session/></rpc>'.encode()
+                )
+            )
+            message()
+        return hello.findtext(f"{{{BASE_NS}}}session-id") or "", reply
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+async def test_tls_call_home_to_a_listener_of_the_tests_own(rig: TlsSwitch) -> None:
+    await rig.configure(trust_config(rig.ca))
+    listener = TlsCallHomeListener(rig.ca.issue("admin"), rig.certificate)
+    try:
+        answered = asyncio.ensure_future(call(listener.answer))
+        await rig.configure(
+            call_home_config(
+                "audit", "tls", listener.port, "<periodic><period>60</period></periodic>"
+            )
+        )
+        session_id, reply = await answered
+        transports = {
+            entry.findtext(f"{{{NCM}}}session-id"): entry.findtext(f"{{{NCM}}}transport")
+            for entry in reply.iter(f"{{{NCM}}}session")
+        }
+        assert transports[session_id] == "ncm:netconf-tls"
+        dialler = rig.switch.netconf.call_home.diallers["audit"]
+        # periodic and closed gracefully: the next call waits for the next period
+        await until(lambda: len(rig.switch.server.registry) == 0)
+        assert dialler.connections == 1
+    finally:
+        listener.close()
