@@ -17,7 +17,7 @@ from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
 from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
 from smartupgrade_server.sim.options import (
     DEFAULT_AP_DEVICE_TYPE,
     DEFAULT_AP_SOFTWARE,
@@ -27,12 +27,16 @@ from smartupgrade_server.sim.options import (
     FACTORY_SSL_POLICY,
     HOUP_DIR,
     byte_size,
+    call_home_url,
+    certificates_file,
     clock_choice,
     esn,
     factory_config,
     houp_route,
     make_clock,
+    netconf_settings,
 )
+from smartupgrade_server.transport.tls import NETCONF_TLS_PORT, TLS_CERT_FILE
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
 
 APP_NAME = "smartupgrade-sim"
@@ -92,6 +96,32 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_WEB_PORT,
         help="web system over HTTPS (%(default)s; 0: any; -1: off; docs/web.md)",
+    )
+    parser.add_argument(
+        "--tls-port",
+        type=int,
+        help=f"NETCONF over TLS (RFC 7589; {NETCONF_TLS_PORT} once the data dir holds the "
+        f"switch's TLS certificate {TLS_CERT_FILE}, else off; 0: any, making the certificate; "
+        "-1: off; docs/server.md)",
+    )
+    parser.add_argument(
+        "--tls-client-ca",
+        type=certificates_file,
+        action="append",
+        default=[],
+        metavar="PEM_FILE",
+        help="trust the certificates of this file for NETCONF over TLS clients and name the "
+        "users of the certificates they verify by common name (repeatable; beside "
+        "/netconf-server/tls of the datastore)",
+    )
+    parser.add_argument(
+        "--call-home",
+        type=call_home_url,
+        action="append",
+        default=[],
+        metavar="URL",
+        help="ssh://HOST[:4334] or tls://HOST[:4335]: a NETCONF client the switch calls home "
+        "(RFC 8071), persistently (repeatable; beside /netconf-server/call-home)",
     )
     parser.add_argument(
         "--houp-port",
@@ -183,7 +213,10 @@ class Listening:
     data_dir: Path
 
 
-def connect_help(listening: Listening, describe_switch: str, *, smart_upgrade: bool) -> str:
+def connect_help(
+    listening: Listening, describe_switch: str, *, smart_upgrade: bool, more_netconf: str = ""
+) -> str:
+    """The banner; ``more_netconf``: lines on NETCONF over TLS and call home, if any."""
     default = SmartUpgrade()
     houp_dir = listening.data_dir / HOUP_DIR
     snippet = quick_start_snippet(
@@ -202,9 +235,9 @@ NETCONF over SSH on {listening.host}:{listening.netconf_port} (subsystem netconf
   startup datastore: {listening.data_dir / "startup.json"} (running starts from it; save with
   copy-config running -> startup)
   switch: {describe_switch}
-HOUP over HTTPS on 127.0.0.1:{listening.houp_port}; the switch reaches it as its default
-  {default.url}:{default.https_port} (host table), and trusts its CA through the factory SSL
-  policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
+{more_netconf}HOUP over HTTPS on 127.0.0.1:{listening.houp_port}; the switch reaches it as its
+  default {default.url}:{default.https_port} (host table), and trusts its CA through the factory
+  SSL policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
 HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, PUT JSON, DELETE),
   /settings, /stats; e.g. curl -X PUT -d '{{"expired_certificate": true}}' \\
   http://127.0.0.1:{listening.houp_admin_port}/faults  (docs/houp.md)
@@ -213,6 +246,32 @@ Quick start with ncclient ({purpose}):
 
 {indented}
 Serving until Ctrl+C or SIGTERM."""
+
+
+def tls_port(option: int | None, data_dir: Path) -> int | None:
+    """The port of NETCONF over TLS, None for none: ``--tls-port`` if given (-1: none), else
+    6513 once the switch has its TLS certificate (made by a start with ``--tls-port``, or the
+    operator's, put in its place)."""
+    if option is None:
+        return NETCONF_TLS_PORT if (data_dir / TLS_CERT_FILE).exists() else None
+    return None if option < 0 else option
+
+
+def netconf_server_help(switch: EmulatedSwitch, host: str) -> str:
+    """The lines of the banner about NETCONF over TLS and call home, if the switch does
+    either."""
+    lines = []
+    tls = switch.netconf.tls
+    if tls is not None and switch.tls_port is not None:
+        lines.append(
+            f"NETCONF over TLS on {host}:{switch.tls_port} (RFC 7589): the switch's certificate "
+            f"{tls.certificate.cert_path}; clients by /netconf-server/tls and --tls-client-ca "
+            f"({len(tls.authentication.rules)} cert-to-name entries now)"
+        )
+    for name, client in switch.netconf.settings.call_home.items():
+        targets = ", ".join(str(endpoint) for endpoint in client.endpoints)
+        lines.append(f"Calling home {targets} (RFC 8071; client {name!r})")
+    return "".join(f"{line}\n" for line in lines)
 
 
 async def serve(arguments: argparse.Namespace) -> None:
@@ -247,6 +306,10 @@ async def serve(arguments: argparse.Namespace) -> None:
             port=arguments.netconf_port,
             cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
             web_port=None if arguments.web_port < 0 else arguments.web_port,
+            netconf_options=NetconfOptions(
+                tls_port=tls_port(arguments.tls_port, data_dir),
+                settings=netconf_settings(arguments.call_home, arguments.tls_client_ca),
+            ),
             factory_config=factory_config(houp.ca_cert_pem),
             flash_capacity=arguments.flash_capacity,
             hosts=hosts,
@@ -277,7 +340,11 @@ async def serve(arguments: argparse.Namespace) -> None:
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
     )
     listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
-    print(connect_help(listening, describe, smart_upgrade=switch.smart_upgrade), flush=True)
+    more_netconf = netconf_server_help(switch, arguments.host)
+    banner = connect_help(
+        listening, describe, smart_upgrade=switch.smart_upgrade, more_netconf=more_netconf
+    )
+    print(banner, flush=True)
     if switch.cli_port is not None:
         print(
             f"VRP command line over SSH on {arguments.host}:{switch.cli_port}: "

@@ -5,10 +5,24 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography import x509
 
 from smartupgrade_model.convert import RawObject, ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device.clock import Clock, ScaledClock, WallClock
+from smartupgrade_server.transport.call_home import (
+    CALL_HOME_PORTS,
+    CallHomeClient,
+    CallHomeEndpoint,
+    CallHomeTransport,
+)
+from smartupgrade_server.transport.cert_to_name import CertToName, MapType, fingerprint
+from smartupgrade_server.transport.server_settings import NetconfServerSettings
+from smartupgrade_server.transport.tls import TlsClientAuthentication
 
 HOUP_DIR = "houp"
 # what a switch runs on its first start, unless told otherwise (both commands' defaults)
@@ -70,3 +84,45 @@ def houp_route(houp_host: str, houp_port: int) -> tuple[dict[str, str], dict[int
     (``s.houp.huawei.com:443``) to the emulated HOUP's ``houp_host:houp_port``."""
     default = SmartUpgrade()
     return {default.url: houp_host}, {default.https_port: houp_port}
+
+
+def call_home_url(text: str) -> CallHomeEndpoint:
+    """``ssh://HOST[:PORT]`` or ``tls://HOST[:PORT]`` (4334, 4335 unless given): a NETCONF
+    client the switch calls home (RFC 8071)."""
+    parts = urlsplit(text.strip())
+    try:
+        transport = CallHomeTransport(parts.scheme)
+        port = parts.port
+    except ValueError:
+        transport, port = None, None
+    if transport is None or not parts.hostname or parts.path or parts.username:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not ssh://HOST[:PORT] or tls://HOST[:PORT] (a controller to call home)"
+        )
+    return CallHomeEndpoint(text, transport, parts.hostname, port or CALL_HOME_PORTS[transport])
+
+
+def certificates_file(text: str) -> tuple[x509.Certificate, ...]:
+    """A PEM file of one or more certificates."""
+    try:
+        certificates = tuple(x509.load_pem_x509_certificates(Path(text).read_bytes()))
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot read {text}: {error.strerror}") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text} holds no PEM certificate") from None
+    return certificates
+
+
+def netconf_settings(
+    call_home: Sequence[CallHomeEndpoint], client_cas: Sequence[tuple[x509.Certificate, ...]]
+) -> NetconfServerSettings:
+    """The options' own NETCONF server settings (docs/server.md): each call-home URL a
+    persistent client of its own, named by its URL; each certificate of ``--tls-client-ca``
+    trusted, and the certificates it verifies named by their common name."""
+    trusted = tuple(dict.fromkeys(c for certificates in client_cas for c in certificates))
+    rules = tuple(
+        CertToName(number, fingerprint(certificate), MapType.COMMON_NAME)
+        for number, certificate in enumerate(trusted, start=1)
+    )
+    clients = {endpoint.name: CallHomeClient(endpoint.name, (endpoint,)) for endpoint in call_home}
+    return NetconfServerSettings(TlsClientAuthentication(trusted, rules), clients)

@@ -1,0 +1,98 @@
+"""``smartupgrade-sim`` with ``--tls-port``, ``--tls-client-ca`` and ``--call-home``: the
+banner's lines, ncclient over TLS with a certificate of the given CA, ncclient's call_home."""
+
+from __future__ import annotations
+
+import re
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from ncclient import manager
+
+from smartupgrade_server.sim.command import any_free_ports, tls_port
+from smartupgrade_server.transport.tls import NETCONF_TLS_PORT, TLS_CERT_FILE
+from tests.client_pki import ClientCa
+from tests.credentials import copy_credentials
+from tests.integration.test_tls_and_call_home import free_port
+
+
+def test_tls_listens_by_default_once_the_switch_has_its_certificate(tmp_path: Path) -> None:
+    assert tls_port(None, tmp_path) is None
+    assert tls_port(0, tmp_path) == 0
+    (tmp_path / TLS_CERT_FILE).write_text("a certificate")
+    assert tls_port(None, tmp_path) == NETCONF_TLS_PORT
+    assert tls_port(-1, tmp_path) is None
+
+
+def test_the_sim_serves_tls_to_the_given_ca_and_calls_home(tmp_path: Path, host_keys: Path) -> None:
+    data_dir = tmp_path / "sim"
+    data_dir.mkdir(mode=0o700)
+    copy_credentials(host_keys, data_dir)
+    ca = ClientCa(tmp_path / "pki")
+    admin = ca.issue("admin")
+    controller_port = free_port()
+    called: list[str] = []
+
+    def controller() -> None:
+        with manager.call_home(
+            host="127.0.0.1",
+            port=controller_port,
+            username="admin",
+            password="admin",
+            hostkey_verify=False,
+            look_for_keys=False,
+            allow_agent=False,
+            timeout=60,
+        ) as m:
+            called.append(m.session_id)
+
+    listening = threading.Thread(target=controller)
+    listening.start()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(data_dir)),
+            *any_free_ports(),
+            *("--tls-client-ca", str(ca.cert_path)),
+            *("--call-home", f"ssh://127.0.0.1:{controller_port}"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        printed = ""
+        for line in process.stdout:
+            printed += line
+            if line.startswith("Serving"):
+                break
+        tls = re.search(
+            r"NETCONF over TLS on 127\.0\.0\.1:(\d+) \(RFC 7589\): the switch's "
+            r"certificate (\S+);",
+            printed,
+        )
+        assert tls, printed
+        assert f"Calling home ssh://127.0.0.1:{controller_port} (RFC 8071" in printed
+        certificate = Path(tls.group(2))
+        assert certificate == data_dir / TLS_CERT_FILE
+        assert (data_dir / "netconf-tls-key.pem").stat().st_mode & 0o777 == 0o600
+        with manager.connect_tls(
+            host="127.0.0.1",
+            port=int(tls.group(1)),
+            certfile=str(admin.cert_path),
+            keyfile=str(admin.key_path),
+            ca_certs=str(certificate),
+            protocol=ssl.PROTOCOL_TLS_CLIENT,
+        ) as m:
+            assert "<esn>2102351XFR10P0000001</esn>" in m.get().xml
+        listening.join(timeout=90)
+        assert called and int(called[0]) >= 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
