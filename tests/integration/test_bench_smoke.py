@@ -33,6 +33,9 @@ def test_tiny_run_against_our_server(repo_root: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "| connect+hello+get+close p50 |" in result.stdout
     assert "| 3 sessions: failures | 0 |" in result.stdout
+    # ours over TLS against ours over SSH
+    assert "| metric | over TLS | over SSH | TLS vs SSH |" in result.stdout
+    assert "| connect+hello+get+close p50 | " in result.stdout.split("over TLS")[-1]
     written = docs.read_text(encoding="utf-8")
     assert written.startswith("# Performance\n\nkept as it is\n")
     assert written.count(SECTION_BEGIN) == written.count(SECTION_END) == 1

@@ -461,7 +461,7 @@ def measure_fleet(
             Target(entry["name"], entry["host"], entry["port"], USERNAME, key_file)
             for entry in switches[: args.sessions]
         )
-        spread = SpreadPeer(targets[0], key, settings.timeout, targets)
+        spread = SpreadPeer(targets[0], key, settings.timeout, switches=targets)
         results.ours = Measurement("ours", results.version)
         print(f"{args.sessions} sessions over {args.sessions} switches ...", file=sys.stderr)
         measure_concurrent(spread, results.ours, settings)

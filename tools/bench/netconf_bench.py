@@ -1,4 +1,5 @@
-"""Our NETCONF server against yuma123 netconfd, measured in one run on this machine.
+"""Our NETCONF server against yuma123 netconfd, measured in one run on this machine; and our
+server over TLS against itself over SSH.
 
     .venv/bin/python -m tools.bench.netconf_bench                 # both, writes docs/performance.md
     .venv/bin/python -m tools.bench.netconf_bench --servers ours --connects 3 --iterations 3 \\
@@ -8,7 +9,9 @@ Each server runs in its own processes (ours: ``python -m smartupgrade_server``; 
 a private OpenSSH sshd), both are driven by the same paramiko client in this process, and every
 process started here is stopped on exit, Ctrl+C or SIGTERM. The servers take turns session by
 session and request by request, so that the load of a shared machine weighs on both alike; the
-concurrent sessions run one server at a time.
+concurrent sessions run one server at a time. Ours over TLS (RFC 7589, a client certificate made
+with openssl, the same client code with Python's ssl for the transport) takes its turns with
+the others in the sequential sessions and on an open session.
 Exit status 1 when a request to our server failed. netconfd's failures are only reported: now and
 then it holds a request until more input comes (see client.py). A missed target is reported too.
 """
@@ -21,6 +24,7 @@ import os
 import platform
 import shlex
 import signal
+import ssl
 import statistics
 import sys
 import tempfile
@@ -105,16 +109,20 @@ class Settings:
 
 @dataclass(frozen=True)
 class Peer:
-    """A server under test and how this client opens sessions on it."""
+    """A server under test and how this client opens sessions on it: over SSH, or over TLS
+    with ``tls``."""
 
     target: Target
     key: paramiko.PKey
     timeout: float
+    tls: ssl.SSLContext | None = None
 
     def connect(self, timeout: float | None = None) -> NetconfClient:
-        return NetconfClient.connect(
-            self.target, self.key, self.timeout if timeout is None else timeout
-        )
+        seconds = self.timeout if timeout is None else timeout
+        if self.tls is None:
+            return NetconfClient.connect(self.target, self.key, seconds)
+        assert self.target.tls_port is not None
+        return NetconfClient.connect_tls(self.target.host, self.target.tls_port, self.tls, seconds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,6 +335,8 @@ def measure(servers: Sequence[Server], settings: Settings, use_candidate: bool) 
     print(f"measuring {names}: one open session each ...", file=sys.stderr, flush=True)
     measure_open_sessions(servers, settings, use_candidate)
     for server in servers:
+        if server.peer.tls is not None:
+            continue
         print(
             f"measuring {server.peer.target.name}: concurrent sessions ...",
             file=sys.stderr,
@@ -451,9 +461,29 @@ def table(ours: Measurement, theirs: Measurement | None) -> str:
     return "\n".join(lines)
 
 
+def tls_table(tls: Measurement, ssh: Measurement) -> str:
+    """Ours over TLS against ours over SSH: session setup, and requests on an open session."""
+    lines = [
+        "| metric | over TLS | over SSH | TLS vs SSH |",
+        "|---|---:|---:|---:|",
+    ]
+    pairs = (
+        ("connect+hello+get+close p50", tls.setup_ms, ssh.setup_ms),
+        ("get /smart-upgrade p50 (open session)", tls.get_ms, ssh.get_ms),
+        (f"edit-config+commit p50 ({ssh.edit_target})", tls.edit_ms, ssh.edit_ms),
+    )
+    for metric, over_tls, over_ssh in pairs:
+        row = Row(metric, p50(over_tls), p50(over_ssh), "ms", "", None)
+        cells = (metric, number(row.ours, "ms"), number(row.theirs, "ms"), comparison(row))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def section(
     ours: Measurement,
     theirs: Measurement | None,
+    *,
+    tls: Measurement | None,
     settings: Settings,
     argv: Sequence[str],
     load: tuple[tuple[float, float, float], tuple[float, float, float]],
@@ -480,7 +510,7 @@ def section(
         + " (netconfd has no instrumentation for the module's state data, so it answers with"
         " the configuration only).",
     ]
-    for result in (ours, theirs):
+    for result in (ours, theirs, tls):
         if result is not None and result.errors:
             notes.append(
                 f"- {result.name} failures ({result.failures}): " + "; ".join(result.errors)
@@ -492,6 +522,16 @@ def section(
             "",
             table(ours, theirs),
             "",
+            *(
+                [
+                    "Ours over TLS (RFC 7589) and over SSH, the same client code:",
+                    "",
+                    tls_table(tls, ours),
+                    "",
+                ]
+                if tls is not None
+                else []
+            ),
             *notes,
             SECTION_END,
         ]
@@ -564,20 +604,43 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
-def run(args: argparse.Namespace, work_dir: Path) -> tuple[Measurement, Measurement | None]:
+def tls_context(target: Target, certificate: Path, key: Path) -> ssl.SSLContext:
+    """Pin the server's certificate, present ours."""
+    assert target.tls_certificate is not None
+    context = ssl.create_default_context(cafile=str(target.tls_certificate))
+    context.load_cert_chain(certificate, key)
+    return context
+
+
+@dataclass(frozen=True)
+class Results:
+    ours: Measurement
+    theirs: Measurement | None
+    tls: Measurement | None
+
+
+def run(args: argparse.Namespace, work_dir: Path) -> Results:
     settings = settings_from(args)
     key_file = peers.write_client_key(work_dir)
     key = paramiko.Ed25519Key.from_private_key_file(str(key_file))
+    client_certificate, client_key = peers.write_client_certificate(work_dir, USERNAME)
     with ExitStack() as stack:
-        ours_peer = Peer(
-            stack.enter_context(
-                peers.ours(work_dir, key_file, USERNAME, shlex.split(args.ours_command))
-            ),
-            key,
-            args.timeout,
+        target = stack.enter_context(
+            peers.ours(
+                work_dir, key_file, USERNAME, shlex.split(args.ours_command), client_certificate
+            )
         )
+        ours_peer = Peer(target, key, args.timeout)
         ours = Measurement("ours", peers.our_version())
         capabilities = prepare(ours_peer, ours, load_config=True)
+        tls_peer: Peer | None = None
+        tls: Measurement | None = None
+        if target.tls_port is not None:
+            tls_peer = Peer(
+                target, key, args.timeout, tls_context(target, client_certificate, client_key)
+            )
+            tls = Measurement("ours over TLS", peers.our_version())
+            prepare(tls_peer, tls, load_config=False)
         theirs: Measurement | None = None
         their_peer: Peer | None = None
         if "netconfd" in args.servers.split(","):
@@ -589,10 +652,12 @@ def run(args: argparse.Namespace, work_dir: Path) -> tuple[Measurement, Measurem
             theirs = Measurement("netconfd", peers.netconfd_version())
             capabilities &= prepare(their_peer, theirs, load_config=False)
         servers = [Server(ours_peer, ours)]
+        if tls_peer is not None and tls is not None:
+            servers.append(Server(tls_peer, tls))
         if their_peer is not None and theirs is not None:
             servers.append(Server(their_peer, theirs))
         measure(servers, settings, CANDIDATE in capabilities)
-    return ours, theirs
+    return Results(ours, theirs, tls)
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -607,18 +672,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="netconf-bench-") as work:
         try:
-            ours, theirs = run(args, Path(work))
+            results = run(args, Path(work))
         except peers.PeerStartError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
             print("interrupted; every server started here is stopped", file=sys.stderr)
             return 130
-    text = section(ours, theirs, settings_from(args), argv, (load_before, os.getloadavg()))
+    text = section(
+        results.ours,
+        results.theirs,
+        tls=results.tls,
+        settings=settings_from(args),
+        argv=argv,
+        load=(load_before, os.getloadavg()),
+    )
     print(text)
     write_docs(args.docs, text)
     print(f"\nwritten to {args.docs}", file=sys.stderr)
-    return 1 if ours.failures else 0
+    failed = results.ours.failures + (results.tls.failures if results.tls is not None else 0)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ NETCONFD = "/usr/sbin/netconfd"
 NETCONF_SUBSYSTEM = "/usr/sbin/netconf-subsystem"
 _STARTUP_TIMEOUT = 60.0
 _LISTENING = re.compile(r"NETCONF over SSH on 127\.0\.0\.1:(\d+)")
+_LISTENING_TLS = re.compile(
+    r"NETCONF over TLS on 127\.0\.0\.1:(\d+) \(RFC 7589\): the switch's certificate (\S+);"
+)
 _STOP_TIMEOUT = 5.0
 
 # yuma123 netconfd 2.13 aborts ("free(): invalid pointer") when it evaluates an XPath must that
@@ -172,6 +175,23 @@ def write_client_key(work_dir: Path) -> Path:
     return key_file
 
 
+def write_client_certificate(work_dir: Path, username: str) -> tuple[Path, Path]:
+    """A self-signed client certificate for ``username`` (its common name) and its key, as a
+    user makes one with openssl (docs/server.md)."""
+    cert, key = work_dir / "client-cert.pem", work_dir / "client-key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"),
+            *("-nodes", "-days", "2", "-subj", f"/CN={username}"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return cert, key
+
+
 def public_key_line(key_file: Path) -> str:
     return key_file.with_name(f"{key_file.name}.pub").read_text(encoding="utf-8").strip()
 
@@ -186,9 +206,14 @@ def _ssh_keygen(algorithm: str, key_file: Path) -> None:
 
 @contextmanager
 def ours(
-    work_dir: Path, client_key: Path, username: str, command: Sequence[str]
+    work_dir: Path,
+    client_key: Path,
+    username: str,
+    command: Sequence[str],
+    client_certificate: Path | None = None,
 ) -> Iterator[Target]:
-    """Our server with a fresh data directory whose only user logs in with ``client_key``."""
+    """Our server with a fresh data directory whose only user logs in with ``client_key``, and
+    over TLS with ``client_certificate`` if given."""
     data_dir = work_dir / "ours-data"
     data_dir.mkdir(mode=0o700)
     users = {
@@ -214,12 +239,23 @@ def ours(
         "--model",
         SIM_MODEL,
     ]
+    if client_certificate is not None:
+        argv += ["--tls-client-ca", str(client_certificate)]
     log = work_dir / "ours.log"
     with process_group(argv, log) as process:
         wait_until(lambda: _announced_port(log) is not None, process, log, "our server")
         port = _announced_port(log)
         assert port is not None
-        yield Target("ours", "127.0.0.1", port, username, client_key)
+        tls = _LISTENING_TLS.search(log.read_text(errors="replace"))
+        yield Target(
+            "ours",
+            "127.0.0.1",
+            port,
+            username,
+            client_key,
+            tls_port=int(tls.group(1)) if tls else None,
+            tls_certificate=Path(tls.group(2)) if tls else None,
+        )
 
 
 def _announced_port(log: Path) -> int | None:
