@@ -20,6 +20,7 @@ from tests.conformance.test_datastore_errors import (
 from tests.support.xml import canonical
 
 POLICY = "/sunc-ssl-policy:ssl-policies/ssl-policy"
+NCSRV = "urn:smart-upgrade-netconf:yang:sunc-netconf-server"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB{}\n-----END CERTIFICATE-----"
 
 
@@ -71,6 +72,34 @@ async def test_one_trusted_ca_more_than_a_policy_holds(tmp_path: Path) -> None:
             "resource-denied",
             f"leaf-list 'trusted-ca' can hold at most {limit} entries on this switch",
             path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy[sslp:name='a']/sslp:trusted-ca"),
+        )
+    )
+
+
+async def test_one_call_home_client_more_than_the_switch_calls(tmp_path: Path) -> None:
+    path = "/sunc-netconf-server:netconf-server/call-home/netconf-client"
+    limit = ENTRIES[path]
+    client = (
+        "<netconf-client><name>c{}</name><endpoints><endpoint><name>e</name><ssh>"
+        "<tcp-client-parameters><remote-address>192.0.2.1</remote-address>"
+        "</tcp-client-parameters></ssh></endpoint></endpoints>"
+        "<connection-type><persistent/></connection-type></netconf-client>"
+    )
+    clients = "".join(client.format(i) for i in range(limit + 1))
+    server = LimitedServer(tmp_path)
+    reply = await server.error_of(
+        "<edit-config><target><running/></target><config>"
+        f'<netconf-server xmlns="{NCSRV}"><call-home>{clients}</call-home></netconf-server>'
+        "</config></edit-config>"
+    )
+    assert canonical(reply) == canonical(
+        error(
+            "resource-denied",
+            f"list 'netconf-client' can hold at most {limit} entries on this switch",
+            path=(
+                f'xmlns:ncsrv="{NCSRV}"',
+                "/ncsrv:netconf-server/ncsrv:call-home/ncsrv:netconf-client",
+            ),
         )
     )
 

@@ -48,6 +48,10 @@ ENTRIES: Mapping[str, int] = {
     "/ietf-netconf-acm:nacm/rule-list": 32,
     "/ietf-netconf-acm:nacm/rule-list/group": 32,
     "/ietf-netconf-acm:nacm/rule-list/rule": 128,
+    # a diallers' task each: a switch calls a handful of controllers
+    "/sunc-netconf-server:netconf-server/call-home/netconf-client": 8,
+    "/sunc-netconf-server:netconf-server/call-home/netconf-client/endpoints/endpoint": 8,
+    "/sunc-netconf-server:netconf-server/tls/client-identity-mappings/cert-to-name": 64,
 }
 DEFAULT_ENTRIES = 1024
 # data elements of one <config> (an edit, or an inline copy-config or validate source)
