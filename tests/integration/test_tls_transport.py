@@ -247,13 +247,17 @@ def session_user(rig: TlsRig, client: ClientCertificate) -> str | None:
         return ping(m)
 
 
-async def test_a_client_without_a_certificate_is_refused(rig: TlsRig) -> None:
+async def test_a_client_without_a_certificate_is_refused(
+    rig: TlsRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="smartupgrade_server.transport")
     with pytest.raises((ssl.SSLError, ConnectionError)):
         raw = await RawTls.open(rig, None)
         # TLS 1.3: the client learns of the refusal on its first read
         await raw.read_message()
         raise ConnectionError("no alert")
     await until(lambda: rig.ssh.logins.counters.refused_certificates[LoginService.NETCONF] == 1)
+    assert "certificate from 127.0.0.1 refused: peer did not return a certificate" in caplog.text
 
 
 async def test_a_certificate_only_user_gets_its_level(rig: TlsRig) -> None:
@@ -265,7 +269,10 @@ async def test_a_certificate_only_user_gets_its_level(rig: TlsRig) -> None:
     assert (context.username, context.level) == ("viewer", 1)
 
 
-async def test_a_plain_tcp_client_on_the_tls_port_is_cut_off(rig: TlsRig) -> None:
+async def test_a_plain_tcp_client_on_the_tls_port_is_cut_off(
+    rig: TlsRig, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="smartupgrade_server.transport")
     reader, writer = await asyncio.open_connection("127.0.0.1", rig.port)
     writer.write(
         f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
@@ -276,6 +283,7 @@ async def test_a_plain_tcp_client_on_the_tls_port_is_cut_off(rig: TlsRig) -> Non
     assert b"<hello" not in answer
     writer.close()
     assert len(rig.ssh.registry) == 0 and rig.ssh.counters.in_sessions == 0
+    assert "TLS handshake with 127.0.0.1 failed: WRONG_VERSION_NUMBER" in caplog.text
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
@@ -303,6 +311,7 @@ async def test_openssl_s_client_sees_the_switchs_certificate(rig: TlsRig) -> Non
     assert "Protocol  : TLSv1.3" in text or "TLSv1.3" in text
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
 async def test_tls_1_1_is_refused(rig: TlsRig) -> None:
     context = ssl.create_default_context(cafile=rig.switch_cert)
     context.load_cert_chain(rig.admin.cert_path, rig.admin.key_path)

@@ -184,7 +184,9 @@ class NetconfTlsServer:
             )
         except ssl.SSLError as error:
             if error.reason in _CERTIFICATE_REASONS:
-                reason = getattr(error, "verify_message", None) or error.reason.lower()
+                reason = getattr(error, "verify_message", None) or (
+                    error.reason.lower().replace("_", " ")
+                )
                 self.logins.certificate_refused(LoginService.NETCONF, peer[0], reason)
             else:
                 logger.info(
