@@ -128,13 +128,15 @@ class CalledSession:
                 return b""
             self.decoder.receive_data(data)
 
-    async def ping(self) -> str | None:
+    async def rpc(self, operation: str) -> etree._Element:
         self.writer.write(
-            encode_chunked(
-                f'<rpc message-id="1" xmlns="{BASE_NS}"><ping xmlns="{TEST_NS}"/></rpc>'.encode()
-            )
+            encode_chunked(f'<rpc message-id="1" xmlns="{BASE_NS}">{operation}</rpc>'.encode())
         )
-        return etree.fromstring(await self.message()).findtext(f"{{{TEST_NS}}}pong")
+        return etree.fromstring(await self.message())
+
+    async def ping(self) -> str | None:
+        reply = await self.rpc(f'<ping xmlns="{TEST_NS}"/>')
+        return reply.findtext(f"{{{TEST_NS}}}pong")
 
     async def close_session(self) -> None:
         self.writer.write(

@@ -329,7 +329,7 @@ def measure_concurrent(peer: Peer, result: Measurement, settings: Settings) -> N
 
 
 def measure(servers: Sequence[Server], settings: Settings, use_candidate: bool) -> None:
-    names = " and ".join(server.peer.target.name for server in servers)
+    names = " and ".join(server.result.name for server in servers)
     print(f"measuring {names}: sequential sessions ...", file=sys.stderr, flush=True)
     measure_setup(servers, settings)
     print(f"measuring {names}: one open session each ...", file=sys.stderr, flush=True)
@@ -338,7 +338,7 @@ def measure(servers: Sequence[Server], settings: Settings, use_candidate: bool) 
         if server.peer.tls is not None:
             continue
         print(
-            f"measuring {server.peer.target.name}: concurrent sessions ...",
+            f"measuring {server.result.name}: concurrent sessions ...",
             file=sys.stderr,
             flush=True,
         )

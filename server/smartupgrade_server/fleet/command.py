@@ -17,7 +17,7 @@ from smartupgrade_server.fleet.fleet import Fleet
 from smartupgrade_server.fleet.inventory import write_inventories
 from smartupgrade_server.fleet.member import SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec, load_fleet_file, simple_fleet
-from smartupgrade_server.sim.options import DEFAULT_MODEL, clock_choice
+from smartupgrade_server.sim.options import DEFAULT_MODEL, call_home_url, clock_choice
 from smartupgrade_server.transport.users import USERS_FILE
 
 PROG = "smartupgrade-sim fleet"
@@ -56,6 +56,25 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         type=int,
         help="command line port of the first switch (base port + 10000; 0: any; -1: none)",
     )
+    parser.add_argument(
+        "--tls-base-port",
+        type=int,
+        help="NETCONF over TLS port of the first switch, +1 each (none; 0: any; -1: none)",
+    )
+    parser.add_argument(
+        "--call-home",
+        type=call_home_url,
+        action="append",
+        metavar="URL",
+        help="ssh://HOST[:4334] or tls://HOST[:4335]: every switch calls it home (repeatable)",
+    )
+    parser.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        metavar="PEM_FILE",
+        help="every switch trusts these certificates for NETCONF over TLS clients and names "
+        "the users of the certificates they verify by common name",
+    )
     parser.add_argument("--houp-port", type=int, help="HOUP HTTPS port (9443; 0: any)")
     parser.add_argument("--houp-admin-port", type=int, help="HOUP admin port (9080; 0: any)")
     parser.add_argument("--admin-port", type=int, help="fleet admin API port (9081; 0: any)")
@@ -88,6 +107,7 @@ def fleet_spec(arguments: argparse.Namespace) -> FleetSpec:
             "host",
             "base_port",
             "cli_base_port",
+            "tls_base_port",
             "houp_port",
             "houp_admin_port",
             "admin_port",
@@ -96,9 +116,12 @@ def fleet_spec(arguments: argparse.Namespace) -> FleetSpec:
         )
         if (value := getattr(arguments, key)) is not None
     }
-    if arguments.catalogue is not None:
-        # relative to where the command runs; the fleet file's own is relative to the file
-        overrides["catalogue"] = arguments.catalogue.expanduser().absolute()
+    if arguments.call_home:
+        overrides["call_home"] = [endpoint.name for endpoint in arguments.call_home]
+    # relative to where the command runs; the fleet file's own are relative to the file
+    for key in ("catalogue", "tls_client_ca"):
+        if (path := getattr(arguments, key)) is not None:
+            overrides[key] = path.expanduser().absolute()
     if arguments.fleet_file is not None:
         return load_fleet_file(arguments.fleet_file, overrides)
     return simple_fleet(arguments.count, arguments.model or [DEFAULT_MODEL], overrides)
@@ -119,6 +142,7 @@ def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequenc
     failed = fleet.failed()
     netconf = [m.netconf_port for m in fleet.members if m.netconf_port]
     cli = [m.cli_port for m in fleet.members if m.cli_port]
+    tls = [m.tls_port for m in fleet.members if m.tls_port]
     doors = ", ".join(
         f"{name} on {door.port}" for name, door in fleet.houp.doors.items() if name != "default"
     )
@@ -128,6 +152,15 @@ def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequenc
         f"NETCONF over SSH on {spec.host} ports {_port_span(netconf)}"
         + (f"; VRP command line on ports {_port_span(cli)}" if cli else ""),
         f"  credentials admin/admin unless changed in {data_dir / USERS_FILE}",
+        *(
+            [
+                f"NETCONF over TLS on ports {_port_span(tls)}; the switches' certificate "
+                f"{fleet.tls_certificate.cert_path}"
+            ]
+            if tls and fleet.tls_certificate is not None
+            else []
+        ),
+        *(f"Every switch calls {url} home (RFC 8071)" for url in spec.call_home),
         f"HOUP over HTTPS on {fleet.houp.host}:{fleet.houp.port}"
         + (f" (groups with faults of their own: {doors})" if doors else "")
         + f"; faults: http://{fleet.houp.host}:{fleet.houp.admin_port}/faults and /doors",

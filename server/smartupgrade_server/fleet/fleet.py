@@ -3,6 +3,7 @@ set of users and host keys; each switch keeps only its own data (docs/fleet.md).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import resource
@@ -12,13 +13,28 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
+from cryptography import x509
+
 from smartupgrade_server.fleet.inventory import InventoryEntry, Login
 from smartupgrade_server.fleet.member import FleetEnvironment, FleetMember, SwitchState
-from smartupgrade_server.fleet.spec import FleetSpec
+from smartupgrade_server.fleet.spec import FleetSpec, FleetSpecError
 from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.options import HOUP_DIR, factory_config, make_clock
+from smartupgrade_server.sim.options import (
+    HOUP_DIR,
+    call_home_url,
+    certificates_file,
+    factory_config,
+    make_clock,
+    netconf_settings,
+)
+from smartupgrade_server.transport.call_home import CallHomeTransport
+from smartupgrade_server.transport.certificates import (
+    DeviceCertificate,
+    load_or_create_device_certificate,
+)
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import refuse_default_credentials
+from smartupgrade_server.transport.tls import TLS_CERT_FILE, TLS_KEY_FILE
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 
 logger = logging.getLogger(__name__)
@@ -27,6 +43,29 @@ logger = logging.getLogger(__name__)
 START_CONCURRENCY = 64
 # listening sockets and files per switch, with room for its sessions
 _FILES_PER_SWITCH = 8
+# the common name of the TLS certificate a fleet's switches share
+TLS_CERTIFICATE_NAME = "smartupgrade-sim fleet"
+
+
+def tls_client_cas(path: Path) -> tuple[x509.Certificate, ...]:
+    try:
+        return certificates_file(str(path))
+    except argparse.ArgumentTypeError as error:
+        raise FleetSpecError(f"tls_client_ca: {error}") from None
+
+
+def fleet_tls_certificate(spec: FleetSpec, data_dir: Path) -> DeviceCertificate | None:
+    """The certificate every switch serves NETCONF over TLS with, made once in the fleet's data
+    directory, when the fleet serves TLS or calls home over it (blocking)."""
+    endpoints = [call_home_url(url) for url in spec.call_home]
+    tls = any(switch.tls_port is not None for switch in spec.switches) or any(
+        endpoint.transport is CallHomeTransport.TLS for endpoint in endpoints
+    )
+    if not tls:
+        return None
+    return load_or_create_device_certificate(
+        data_dir, TLS_CERT_FILE, TLS_KEY_FILE, spec.host, TLS_CERTIFICATE_NAME
+    )
 
 
 def raise_open_file_limit(switches: int) -> int:
@@ -57,6 +96,8 @@ class Fleet:
         self.members = tuple(members)
         self._by_name = {member.spec.name: member for member in members}
         self.ready_seconds = 0.0
+        # what the switches serve NETCONF over TLS with, if they do
+        self.tls_certificate: DeviceCertificate | None = None
 
     @classmethod
     async def start(cls, spec: FleetSpec, data_dir: Path) -> Self:
@@ -89,9 +130,15 @@ class Fleet:
                 houp_public_key=houp.signing_public_key,
                 factory_config=factory_config(houp.ca_cert_pem),
                 reboot_duration=timedelta(seconds=spec.reboot_seconds),
+                netconf_settings=netconf_settings(
+                    [call_home_url(url) for url in spec.call_home],
+                    [] if spec.tls_client_ca is None else [tls_client_cas(spec.tls_client_ca)],
+                ),
+                tls_certificate=await asyncio.to_thread(fleet_tls_certificate, spec, data_dir),
             )
             members = [FleetMember(switch, environment) for switch in spec.switches]
             fleet = cls(spec, houp, credentials, members)
+            fleet.tls_certificate = environment.tls_certificate
             await fleet.start_switches()
         except BaseException:
             await houp.close()

@@ -8,7 +8,7 @@ import errno
 import logging
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -18,9 +18,11 @@ from smartupgrade_model.convert import RawObject
 from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.fleet.spec import SwitchSpec
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
+from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
 from smartupgrade_server.sim.options import houp_route
+from smartupgrade_server.transport.certificates import DeviceCertificate
 from smartupgrade_server.transport.credentials import SshCredentials
+from smartupgrade_server.transport.server_settings import NetconfServerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,9 @@ class FleetEnvironment:
     houp_public_key: str
     factory_config: RawObject
     reboot_duration: timedelta
+    # whom every switch calls home; the TLS certificate they share, if they serve TLS
+    netconf_settings: NetconfServerSettings = field(default_factory=NetconfServerSettings)
+    tls_certificate: DeviceCertificate | None = None
 
 
 def describe_os_error(error: OSError) -> str:
@@ -77,6 +82,7 @@ class FleetMember:
         # the ports first bound (port 0: any) are kept across restarts: inventories stay right
         self.netconf_port = spec.netconf_port
         self.cli_port = spec.cli_port
+        self.tls_port = spec.tls_port
         self._environment = environment
         self._state = SwitchState.STOPPED
         self._lock = asyncio.Lock()
@@ -147,6 +153,11 @@ class FleetMember:
                 hosts=hosts,
                 port_forwards=port_forwards,
                 reboot_duration=environment.reboot_duration,
+                netconf_options=NetconfOptions(
+                    tls_port=self.tls_port,
+                    tls_certificate=environment.tls_certificate,
+                    settings=environment.netconf_settings,
+                ),
             )
         except OSError as error:
             self._state, self.error = SwitchState.FAILED, describe_os_error(error)
@@ -157,6 +168,7 @@ class FleetMember:
             return
         self.netconf_port = self.switch.port
         self.cli_port = self.switch.cli_port
+        self.tls_port = self.switch.tls_port
 
     async def _stop(self, state: SwitchState, reason: str | None) -> None:
         switch, self.switch = self.switch, None
@@ -180,6 +192,7 @@ class FleetMember:
             "reason": self.reason,
             "netconf_port": self.netconf_port or None,
             "cli_port": self.cli_port or None,
+            "tls_port": self.tls_port or None,
             "software": device.software_version if device else None,
             "patch": device.patch_version if device else None,
             "houp_door": spec.houp_door,

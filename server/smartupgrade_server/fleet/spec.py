@@ -2,8 +2,9 @@
 one :class:`SwitchSpec` per switch.
 
 Every switch gets a name, an ESN and ports of its own, in the order of the groups: the n-th
-switch of the fleet (from 0) listens on ``base_port + n`` for NETCONF and ``cli_base_port + n``
-for its command line.
+switch of the fleet (from 0) listens on ``base_port + n`` for NETCONF, ``cli_base_port + n``
+for its command line and ``tls_base_port + n`` for NETCONF over TLS. Every switch calls the
+fleet's ``call_home`` URLs home.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from smartupgrade_server.sim.options import (
     DEFAULT_PATCH,
     DEFAULT_SOFTWARE,
     byte_size,
+    call_home_url,
     clock_choice,
     esn,
 )
@@ -72,6 +74,8 @@ class SwitchSpec:
     netconf_port: int
     cli_port: int | None
     houp_door: str | None
+    # NETCONF over TLS (RFC 7589), if the fleet serves it
+    tls_port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,12 @@ class FleetSpec:
     base_port: int = DEFAULT_BASE_PORT
     # None: CLI_PORT_OFFSET above base_port; -1: no command line
     cli_base_port: int | None = None
+    # None or -1: no NETCONF over TLS
+    tls_base_port: int | None = None
+    # ssh://HOST[:PORT] or tls://HOST[:PORT]: what every switch calls home (RFC 8071)
+    call_home: tuple[str, ...] = ()
+    # the certificates every switch trusts for NETCONF over TLS clients (PEM)
+    tls_client_ca: Path | None = None
     clock: str | float = "wall"
     reboot_seconds: float = 60.0
     catalogue: Path | None = None
@@ -119,17 +129,27 @@ class FleetSpec:
             )
         total = sum(group.count for group in self.groups)
         cli_base = self._cli_base()
-        for what, base in (("base_port", self.base_port), ("cli_base_port", cli_base)):
+        tls_base = (
+            None if self.tls_base_port is None or self.tls_base_port < 0 else (self.tls_base_port)
+        )
+        bases = (
+            ("base_port", "NETCONF", self.base_port),
+            ("cli_base_port", "command line", cli_base),
+            ("tls_base_port", "NETCONF over TLS", tls_base),
+        )
+        for what, _, base in bases:
             if base and base + total - 1 > _HIGHEST_PORT:
                 raise FleetSpecError(
                     f"{what} {base} leaves no room for {total} switches: ports "
                     f"{base}..{base + total - 1} go beyond {_HIGHEST_PORT}"
                 )
-        if self.base_port and cli_base and abs(self.base_port - cli_base) < total:
-            raise FleetSpecError(
-                f"the NETCONF ports from {self.base_port} and the command line ports from "
-                f"{cli_base} overlap for {total} switches"
-            )
+        for at, (_, name, base) in enumerate(bases):
+            for _, other_name, other in bases[at + 1 :]:
+                if base and other and abs(base - other) < total:
+                    raise FleetSpecError(
+                        f"the {name} ports from {base} and the {other_name} ports from "
+                        f"{other} overlap for {total} switches"
+                    )
         switches: list[SwitchSpec] = []
         for group in self.groups:
             width = len(str(group.count))
@@ -152,6 +172,7 @@ class FleetSpec:
                         netconf_port=_nth_port(self.base_port, index),
                         cli_port=None if cli_base is None else _nth_port(cli_base, index),
                         houp_door=group.name if group.houp_faults is not None else None,
+                        tls_port=None if tls_base is None else _nth_port(tls_base, index),
                     )
                 )
         return tuple(switches)
@@ -237,9 +258,22 @@ def _group(where: str, raw: object) -> GroupSpec:
     )
 
 
+def _call_home(value: object) -> tuple[str, ...]:
+    urls = [value] if isinstance(value, str) else value
+    if not isinstance(urls, list) or not all(isinstance(url, str) for url in urls):
+        raise FleetSpecError("call_home: expected a URL or a list of URLs, e.g. ssh://HOST:4334")
+    for url in urls:
+        try:
+            call_home_url(url)
+        except argparse.ArgumentTypeError as error:
+            raise FleetSpecError(f"call_home: {error}") from None
+    return tuple(urls)
+
+
 def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) -> FleetSpec:
     """A fleet file's document; ``overrides`` (command line options) win over its members.
-    A relative ``catalogue`` is relative to ``base_dir``, the fleet file's directory."""
+    A relative ``catalogue`` or ``tls_client_ca`` is relative to ``base_dir``, the fleet file's
+    directory."""
     if not isinstance(document, dict):
         raise FleetSpecError("the fleet file is a mapping with 'groups' (see docs/fleet.md)")
     unknown = sorted(set(document) - _FLEET_KEYS)
@@ -255,8 +289,11 @@ def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) 
     for key in ("base_port", "houp_port", "houp_admin_port", "admin_port"):
         if key in members:
             options[key] = _port(key, members[key])
-    if members.get("cli_base_port") is not None:
-        options["cli_base_port"] = _port("cli_base_port", members["cli_base_port"], allow_off=True)
+    for key in ("cli_base_port", "tls_base_port"):
+        if members.get(key) is not None:
+            options[key] = _port(key, members[key], allow_off=True)
+    if members.get("call_home") is not None:
+        options["call_home"] = _call_home(members["call_home"])
     if "clock" in members:
         try:
             options["clock"] = clock_choice(str(members["clock"]))
@@ -267,6 +304,9 @@ def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) 
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise FleetSpecError(f"reboot_seconds: expected a number >= 0, got {seconds!r}")
         options["reboot_seconds"] = float(seconds)
+    if members.get("tls_client_ca") is not None:
+        path = Path(str(members["tls_client_ca"])).expanduser()
+        options["tls_client_ca"] = path if path.is_absolute() else base_dir / path
     if members.get("catalogue") is not None:
         catalogue = Path(str(members["catalogue"])).expanduser()
         options["catalogue"] = catalogue if catalogue.is_absolute() else base_dir / catalogue

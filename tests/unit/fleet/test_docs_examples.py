@@ -70,3 +70,10 @@ def test_the_options_table_lists_every_option() -> None:
     source = Path(parse_arguments.__code__.co_filename).read_text(encoding="utf-8")
     offered = set(re.findall(r'add_argument\(\s*"(--[a-z-]+|-v)"', source))
     assert documented == offered
+
+
+def test_the_call_home_example_is_a_fleet_file() -> None:
+    spec = parse_fleet(yaml.safe_load(_example("# every switch dials")), Path("/fleet"), {})
+    assert spec.call_home == ("ssh://192.0.2.10:4334",)
+    assert spec.tls_client_ca == Path("/fleet/controller-ca.pem")
+    assert [switch.tls_port for switch in spec.switches[:2]] == [16513, 16514]

@@ -82,6 +82,19 @@ def test_command_line_ports_of_their_own_or_none() -> None:
     assert [s.cli_port for s in spec.switches] == [None, None, None]
 
 
+def test_tls_ports_of_their_own_and_call_home_for_every_switch() -> None:
+    spec = fleet({"name": "g", "count": 3}, base_port=8830, tls_base_port=6513)
+    assert [s.tls_port for s in spec.switches] == [6513, 6514, 6515]
+    assert [s.tls_port for s in fleet({"name": "g", "count": 2}).switches] == [None, None]
+    spec = fleet({"name": "g", "count": 2}, tls_base_port=-1, call_home="ssh://ctl:4334")
+    assert ([s.tls_port for s in spec.switches], spec.call_home) == (
+        [None, None],
+        ("ssh://ctl:4334",),
+    )
+    spec = fleet({"name": "g", "count": 1}, call_home=["ssh://ctl", "tls://[2001:db8::1]:14335"])
+    assert spec.call_home == ("ssh://ctl", "tls://[2001:db8::1]:14335")
+
+
 def test_base_port_zero_gives_every_switch_any_free_port() -> None:
     spec = fleet({"name": "g", "count": 3}, base_port=0)
     assert [(s.netconf_port, s.cli_port) for s in spec.switches] == [(0, 0)] * 3
@@ -235,6 +248,14 @@ def test_fleet_file_mistakes(document: object, message: str) -> None:
         ({"reboot_seconds": -1}, "reboot_seconds: expected a number >= 0"),
         ({"reboot_seconds": "1m"}, "reboot_seconds: expected a number >= 0"),
         ({"host": ""}, "host: expected a non-empty string"),
+        (
+            {"base_port": 20000, "tls_base_port": 20005},
+            "the NETCONF ports from 20000 and the NETCONF over TLS ports from 20005 overlap",
+        ),
+        ({"tls_base_port": 65530}, "tls_base_port 65530 leaves no room for 10 switches"),
+        ({"call_home": "http://ctl"}, "call_home: 'http://ctl' is not ssh://HOST"),
+        ({"call_home": ["ssh://ctl:99999"]}, "call_home: 'ssh://ctl:99999' is not"),
+        ({"call_home": {"url": "ssh://ctl"}}, "call_home: expected a URL or a list of URLs"),
     ],
 )
 def test_port_and_option_mistakes(members: dict[str, Any], message: str) -> None:
