@@ -60,15 +60,17 @@ class Controller:
     client, a NETCONF session and the test's script."""
 
     listener: socket.socket
+    password: str = "admin"
     calls: asyncio.Queue[CalledSession] = field(default_factory=asyncio.Queue)
     accepted: int = 0
     _task: asyncio.Task[None] | None = None
 
     @classmethod
-    async def start(cls, port: int = 0) -> Controller:
+    async def start(cls, port: int = 0, password: str = "admin") -> Controller:
+        """Listen on ``port`` (0: any); log in to the switches as admin with ``password``."""
         listener = socket.create_server(("127.0.0.1", port))
         listener.setblocking(False)
-        controller = cls(listener)
+        controller = cls(listener, password)
         controller._task = asyncio.create_task(controller._accept())
         return controller
 
@@ -82,7 +84,7 @@ class Controller:
             sock, _ = await loop.sock_accept(self.listener)
             self.accepted += 1
             connection = await asyncssh.connect(
-                sock=sock, username="admin", password="admin", known_hosts=None
+                sock=sock, username="admin", password=self.password, known_hosts=None
             )
             await self.calls.put(await CalledSession.open(connection))
 

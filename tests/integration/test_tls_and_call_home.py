@@ -32,6 +32,7 @@ from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password
 from tests.client_pki import ClientCa, ClientCertificate
 from tests.credentials import copy_credentials
+from tests.integration.test_call_home import Controller
 from tests.integration.test_notifications_and_nacm import denied, leaves, local, take
 from tests.integration.test_upgrade_over_netconf import (
     ENABLE,
@@ -276,8 +277,25 @@ async def test_refused_clients_and_an_unusable_fingerprint(rig: TlsSwitch) -> No
     assert len(rig.switch.server.registry) == 0
 
 
-async def test_the_reboot_ends_tls_sessions_and_the_port_listens_again(rig: TlsSwitch) -> None:
+async def test_the_reboot_ends_tls_and_call_home_sessions_then_both_come_back(
+    rig: TlsSwitch,
+) -> None:
     await rig.configure(trust_config(rig.ca))
+    controller = await Controller.start(password=PASSWORD)
+    try:
+        await rig.configure(call_home_config("controller", "ssh", controller.port))
+        called = await controller.calls.get()
+        await reboot_and_back(rig)
+        # the call home's session ended with the reboot; the switch calls again once up
+        assert await called.message() == b""
+        again = await controller.calls.get()
+        assert again.session_id >= 1 and controller.accepted == 2
+    finally:
+        await controller.close()
+
+
+async def reboot_and_back(rig: TlsSwitch) -> None:
+    """right-now over TLS: the TLS session ends, the port closes, then listens again."""
     admin = rig.ca.issue("admin")
     m = await call(rig.tls, admin)
     await call(m.edit_config, target="running", config=su_config(ENABLE))
