@@ -4,6 +4,7 @@ issues (good, expired, with subject alternative names), as files ncclient and op
 from __future__ import annotations
 
 import datetime
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from ncclient import manager
 
 from smartupgrade_server.transport.cert_to_name import fingerprint, format_fingerprint
 
@@ -109,3 +111,16 @@ class ClientCa:
         key_path.write_bytes(_pem(key))
         key_path.chmod(0o600)
         return ClientCertificate(certificate, cert_path, key_path)
+
+
+def connect_tls(port: int, client: ClientCertificate, switch_certificate: Path) -> manager.Manager:
+    """ncclient over TLS to 127.0.0.1:``port`` as ``client``, pinning the switch's certificate."""
+    return manager.connect_tls(
+        host="127.0.0.1",
+        port=port,
+        certfile=str(client.cert_path),
+        keyfile=str(client.key_path),
+        ca_certs=str(switch_certificate),
+        protocol=ssl.PROTOCOL_TLS_CLIENT,
+        timeout=30,
+    )

@@ -46,6 +46,17 @@ class RawSession:
             known_hosts=None,
             **options,
         )
+        return await cls.start(connection, hello=hello, term_type=term_type)
+
+    @classmethod
+    async def start(
+        cls,
+        connection: asyncssh.SSHClientConnection,
+        *,
+        hello: bool = True,
+        term_type: str | None = None,
+    ) -> Self:
+        """The netconf subsystem on an SSH connection already made (a switch's call home)."""
         writer, reader, _ = await connection.open_session(
             subsystem="netconf", term_type=term_type, encoding=None
         )
@@ -84,6 +95,10 @@ class RawSession:
         """Send one rpc and read the next message as its reply."""
         self.send_rpc(message_id, operation)
         return etree.fromstring(await self.read_message())
+
+    async def close_session(self) -> None:
+        await self.call("<close-session/>")
+        self.close()
 
     def close(self) -> None:
         self.connection.close()

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import asyncssh
 import pytest
-from lxml import etree
 
-from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
-from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked, encode_end_of_message
 from smartupgrade_server.netconf.registry import (
     SessionContext,
     SessionRegistry,
@@ -37,11 +34,16 @@ from smartupgrade_server.transport.certificates import load_or_create_device_cer
 from smartupgrade_server.transport.netconf_server import NetconfServer
 from smartupgrade_server.transport.server_settings import NetconfServerSettings
 from smartupgrade_server.transport.ssh import NetconfSshServer
-from tests.integration.test_ssh_transport import TEST_NS, dispatcher_for_tests
+from tests.integration.test_ssh_transport import TEST_NS, RawSession, dispatcher_for_tests
 from tests.manual_sleep import ManualSleep
 from tests.support.waiting import until
 
 BACKOFF = Backoff(first=1.0, maximum=8.0)
+
+
+async def pong(session: RawSession) -> str | None:
+    """Who the switch says the session's user is."""
+    return (await session.ping()).findtext(f"{{{TEST_NS}}}pong")
 
 
 class Clock:
@@ -61,7 +63,7 @@ class Controller:
 
     listener: socket.socket
     password: str = "admin"
-    calls: asyncio.Queue[CalledSession] = field(default_factory=asyncio.Queue)
+    calls: asyncio.Queue[RawSession] = field(default_factory=asyncio.Queue)
     accepted: int = 0
     _task: asyncio.Task[None] | None = None
 
@@ -86,66 +88,13 @@ class Controller:
             connection = await asyncssh.connect(
                 sock=sock, username="admin", password=self.password, known_hosts=None
             )
-            await self.calls.put(await CalledSession.open(connection))
+            await self.calls.put(await RawSession.start(connection))
 
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self.listener.close()
-
-
-class CalledSession:
-    def __init__(
-        self,
-        connection: asyncssh.SSHClientConnection,
-        writer: asyncssh.SSHWriter[bytes],
-        reader: asyncssh.SSHReader[bytes],
-    ) -> None:
-        self.connection, self.writer, self.reader = connection, writer, reader
-        self.decoder = FrameDecoder()
-        self.session_id = 0
-
-    @classmethod
-    async def open(cls, connection: asyncssh.SSHClientConnection) -> CalledSession:
-        writer, reader, _ = await connection.open_session(subsystem="netconf", encoding=None)
-        session = cls(connection, writer, reader)
-        hello = etree.fromstring(await session.message())
-        session.session_id = int(hello.findtext(f"{{{BASE_NS}}}session-id") or 0)
-        writer.write(
-            encode_end_of_message(
-                f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
-                f"<capability>{BASE_1_1}</capability></capabilities></hello>".encode()
-            )
-        )
-        session.decoder.switch_to_chunked()
-        return session
-
-    async def message(self) -> bytes:
-        while True:
-            if isinstance(message := self.decoder.next_message(), bytes):
-                return message
-            data = await self.reader.read(65536)
-            if not data:
-                return b""
-            self.decoder.receive_data(data)
-
-    async def rpc(self, operation: str) -> etree._Element:
-        self.writer.write(
-            encode_chunked(f'<rpc message-id="1" xmlns="{BASE_NS}">{operation}</rpc>'.encode())
-        )
-        return etree.fromstring(await self.message())
-
-    async def ping(self) -> str | None:
-        reply = await self.rpc(f'<ping xmlns="{TEST_NS}"/>')
-        return reply.findtext(f"{{{TEST_NS}}}pong")
-
-    async def close_session(self) -> None:
-        self.writer.write(
-            encode_chunked(f'<rpc message-id="2" xmlns="{BASE_NS}"><close-session/></rpc>'.encode())
-        )
-        await self.message()
-        self.connection.close()
 
 
 @dataclass
@@ -228,14 +177,14 @@ async def test_the_controller_away_then_back_the_switch_calls_with_a_growing_bac
     try:
         sleep.wake()
         called = await controller.calls.get()
-        assert await called.ping() == "admin"
+        assert await pong(called) == "admin"
         context = switch.ssh.registry.get(called.session_id)
         assert context is not None and context.call_home
         assert (dialler.connections, dialler.failed_rounds) == (1, 0)
         # persistent: a dropped connection is made again at once, no wait
         called.connection.close()
         again = await controller.calls.get()
-        assert await again.ping() == "admin"
+        assert await pong(again) == "admin"
         assert len(sleep.delays) == len(ceilings) + 1
         assert switch.ended[-1][1] is TerminationReason.DROPPED
     finally:
@@ -260,7 +209,7 @@ async def test_endpoints_in_turn_and_the_last_connected_first(switch: Switch) ->
         await first.close_session()
         # the next call starts with "up", the endpoint last connected
         second = await controller.calls.get()
-        assert controller.accepted == 2 and await second.ping() == "admin"
+        assert controller.accepted == 2 and await pong(second) == "admin"
     finally:
         await controller.close()
 
@@ -294,7 +243,7 @@ async def test_a_periodic_client_waits_for_the_next_period_after_a_close_session
         # a connection that drops without close-session is made again at once
         called.connection.close()
         again = await controller.calls.get()
-        assert await again.ping() == "admin"
+        assert await pong(again) == "admin"
         assert len(sleep.delays) == 2
     finally:
         await controller.close()
@@ -310,7 +259,7 @@ async def test_a_periodic_session_idle_too_long_is_dropped_and_called_again(
     try:
         await switch.call_home(client, timing=CallHomeTiming(sleep=ManualSleep()))
         idle = await controller.calls.get()
-        assert await idle.message() == b""
+        assert await idle.read_message() == b""
         await until(lambda: bool(switch.ended))
         assert switch.ended[0][1] is TerminationReason.TIMEOUT
         # not closed gracefully: called again at once
@@ -326,7 +275,7 @@ async def test_deconfiguring_a_client_ends_its_connection_and_its_calls(switch: 
         server = await switch.call_home(client, timing=CallHomeTiming(sleep=ManualSleep()))
         called = await controller.calls.get()
         await server.call_home.configure({})
-        assert await called.message() == b""
+        assert await called.read_message() == b""
         await until(lambda: bool(switch.ended))
         assert controller.accepted == 1 and not server.call_home.diallers
     finally:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import signal
-import ssl
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from ncclient import manager
 
 from smartupgrade_server.sim.command import any_free_ports, tls_port
 from smartupgrade_server.transport.tls import NETCONF_TLS_PORT, TLS_CERT_FILE
-from tests.client_pki import ClientCa
+from tests.client_pki import ClientCa, connect_tls
 from tests.credentials import copy_credentials
 from tests.integration.test_tls_and_call_home import free_port
 
@@ -79,14 +78,7 @@ def test_the_sim_serves_tls_to_the_given_ca_and_calls_home(tmp_path: Path, host_
         certificate = Path(tls.group(2))
         assert certificate == data_dir / TLS_CERT_FILE
         assert (data_dir / "netconf-tls-key.pem").stat().st_mode & 0o777 == 0o600
-        with manager.connect_tls(
-            host="127.0.0.1",
-            port=int(tls.group(1)),
-            certfile=str(admin.cert_path),
-            keyfile=str(admin.key_path),
-            ca_certs=str(certificate),
-            protocol=ssl.PROTOCOL_TLS_CLIENT,
-        ) as m:
+        with connect_tls(int(tls.group(1)), admin, certificate) as m:
             assert "<esn>2102351XFR10P0000001</esn>" in m.get().xml
         listening.join(timeout=90)
         assert called and int(called[0]) >= 1

@@ -30,7 +30,7 @@ from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptio
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
 from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password
-from tests.client_pki import ClientCa, ClientCertificate
+from tests.client_pki import ClientCa, ClientCertificate, connect_tls
 from tests.credentials import copy_credentials
 from tests.integration.test_call_home import Controller
 from tests.integration.test_notifications_and_nacm import denied, leaves, local, take
@@ -137,14 +137,7 @@ class TlsSwitch:
 
     def tls(self, client: ClientCertificate) -> manager.Manager:
         assert self.switch.tls_port is not None
-        return manager.connect_tls(
-            host="127.0.0.1",
-            port=self.switch.tls_port,
-            certfile=str(client.cert_path),
-            keyfile=str(client.key_path),
-            ca_certs=str(self.certificate),
-            protocol=ssl.PROTOCOL_TLS_CLIENT,
-        )
+        return connect_tls(self.switch.tls_port, client, self.certificate)
 
     async def configure(self, config: str) -> None:
         m = await call(self.ssh)
@@ -287,7 +280,7 @@ async def test_the_reboot_ends_tls_and_call_home_sessions_then_both_come_back(
         called = await controller.calls.get()
         await reboot_and_back(rig)
         # the call home's session ended with the reboot; the switch calls again once up
-        assert await called.message() == b""
+        assert await called.read_message() == b""
         again = await controller.calls.get()
         assert again.session_id >= 1 and controller.accepted == 2
     finally:
@@ -316,10 +309,10 @@ async def reboot_and_back(rig: TlsSwitch) -> None:
 # --- Call Home ------------------------------------------------------------------------------------
 
 
-async def test_ncclient_call_home_over_ssh_and_the_switch_calls_again(rig: TlsSwitch) -> None:
+async def test_ncclient_call_home_over_ssh_until_the_client_is_deleted(rig: TlsSwitch) -> None:
     port = free_port()
 
-    def controller() -> tuple[str, dict[str, str]]:
+    def controller() -> tuple[str, dict[str, str], bool]:
         with manager.call_home(
             host="127.0.0.1",
             port=port,
@@ -330,37 +323,16 @@ async def test_ncclient_call_home_over_ssh_and_the_switch_calls_again(rig: TlsSw
             allow_agent=False,
             timeout=30,
         ) as m:
-            return m.session_id, sessions_by_transport(m)
+            context = rig.switch.server.registry.get(int(m.session_id))
+            return m.session_id, sessions_by_transport(m), context is not None and context.call_home
 
     # the controller listens while the switch is told to call it
     answered = asyncio.ensure_future(call(controller))
     await rig.configure(call_home_config("controller", "ssh", port))
-    session_id, transports = await answered
-    assert transports[session_id] == "ncm:netconf-ssh"
-    dialler = rig.switch.netconf.call_home.diallers["controller"]
-    assert dialler.connections == 1
-
-    # persistent: once the session is closed, the switch calls again at once (ncclient's
-    # call_home leaves its listening socket to the garbage collector: the test keeps its own)
-    with socket.create_server(("127.0.0.1", port), reuse_port=False) as controller_socket:
-
-        def accept_and_serve() -> str:
-            sock, _ = controller_socket.accept()
-            with manager.connect_ssh(
-                host="127.0.0.1",
-                sock=sock,
-                username="admin",
-                password=PASSWORD,
-                hostkey_verify=False,
-                look_for_keys=False,
-                allow_agent=False,
-            ) as m:
-                context = rig.switch.server.registry.get(int(m.session_id))
-                assert context is not None and context.call_home
-                return str(m.session_id)
-
-        await call(accept_and_serve)
-    assert dialler.connections == 2
+    session_id, transports, called_home = await answered
+    assert transports[session_id] == "ncm:netconf-ssh" and called_home
+    assert rig.switch.netconf.call_home.diallers["controller"].connections == 1
+    # (that a persistent client calls again at once: tests/integration/test_call_home.py)
     # deleting the client stops the calls
     await rig.configure(
         f'<config xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><netconf-server '

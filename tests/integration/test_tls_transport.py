@@ -35,7 +35,7 @@ from smartupgrade_server.transport.tls import (
     TlsClientAuthentication,
 )
 from smartupgrade_server.transport.users import USERS_FILE, User, UserDatabase, hash_password
-from tests.client_pki import ClientCa, ClientCertificate
+from tests.client_pki import ClientCa, ClientCertificate, connect_tls
 from tests.credentials import copy_credentials
 from tests.integration.test_ssh_transport import (
     TEST_CAPABILITY,
@@ -113,16 +113,8 @@ async def rig(data_dir: Path, tmp_path: Path) -> AsyncIterator[TlsRig]:
     await ssh.close()
 
 
-def connect_tls(rig: TlsRig, client: ClientCertificate) -> manager.Manager:
-    return manager.connect_tls(
-        host="127.0.0.1",
-        port=rig.port,
-        certfile=str(client.cert_path),
-        keyfile=str(client.key_path),
-        ca_certs=str(rig.switch_cert),
-        protocol=ssl.PROTOCOL_TLS_CLIENT,
-        timeout=30,
-    )
+def connect(rig: TlsRig, client: ClientCertificate) -> manager.Manager:
+    return connect_tls(rig.port, client, rig.switch_cert)
 
 
 def ping(m: manager.Manager) -> str | None:
@@ -134,7 +126,7 @@ def ping(m: manager.Manager) -> str | None:
 
 async def test_ncclient_over_tls_is_the_mapped_user_in_chunked_framing(rig: TlsRig) -> None:
     def session() -> tuple[str, list[str], str | None]:
-        with connect_tls(rig, rig.admin) as m:
+        with connect(rig, rig.admin) as m:
             return m.session_id, list(m.server_capabilities), ping(m)
 
     session_id, capabilities, pong = await in_thread(session)
@@ -210,7 +202,7 @@ def refused(rig: TlsRig, client: ClientCertificate | None) -> str:
 
     def attempt() -> str:
         with pytest.raises((TransportError, SessionCloseError, ssl.SSLError, OSError)) as caught:
-            connect_tls(rig, client)
+            connect(rig, client)
         return repr(caught.value)
 
     return attempt()
@@ -243,7 +235,7 @@ async def test_a_refused_certificate_gets_no_session(
 
 
 def session_user(rig: TlsRig, client: ClientCertificate) -> str | None:
-    with connect_tls(rig, client) as m:
+    with connect(rig, client) as m:
         return ping(m)
 
 

@@ -5,25 +5,24 @@ CA (``tls_client_ca``) and calling it over TLS."""
 from __future__ import annotations
 
 import asyncio
-import ssl
 from functools import partial
 from pathlib import Path
 
 from lxml import etree
-from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE
 from smartupgrade_server.fleet.fleet import Fleet, fleet_tls_certificate
 from smartupgrade_server.fleet.spec import FleetSpec, GroupSpec
-from tests.client_pki import ClientCa
-from tests.integration.test_call_home import CalledSession, Controller
+from tests.client_pki import ClientCa, connect_tls
+from tests.integration.test_call_home import Controller
+from tests.integration.test_ssh_transport import RawSession
 from tests.integration.test_tls_and_call_home import NCM, TlsCallHomeListener
 
 SWITCHES = 50
 
 
-async def esn(session: CalledSession) -> str | None:
-    reply = await session.rpc(
+async def esn(session: RawSession) -> str | None:
+    reply = await session.call(
         f'<get><filter><smart-upgrade xmlns="{NAMESPACE}"><local-information>'
         "<esn/></local-information></smart-upgrade></filter></get>"
     )
@@ -97,14 +96,8 @@ async def test_a_fleet_over_tls_trusts_the_controllers_ca_and_calls_it_over_tls(
         assert member.tls_port and fleet.tls_certificate == certificate
 
         def session_id() -> str:
-            with manager.connect_tls(
-                host="127.0.0.1",
-                port=member.tls_port,
-                certfile=str(controller.cert_path),
-                keyfile=str(controller.key_path),
-                ca_certs=str(certificate.cert_path),
-                protocol=ssl.PROTOCOL_TLS_CLIENT,
-            ) as m:
+            assert member.tls_port is not None
+            with connect_tls(member.tls_port, controller, certificate.cert_path) as m:
                 return str(m.session_id)
 
         assert int(await asyncio.to_thread(session_id)) >= 1
