@@ -165,7 +165,7 @@ class NetconfTlsServer:
 
     async def _upgrade(
         self,
-        transport: asyncio.BaseTransport,
+        transport: asyncio.Transport,
         *,
         call_home: bool,
         idle_timeout: float | None = None,
@@ -176,7 +176,7 @@ class NetconfTlsServer:
         loop = asyncio.get_running_loop()
         try:
             tls_transport = await loop.start_tls(
-                transport,  # type: ignore[arg-type]
+                transport,
                 connection,
                 self._context,
                 server_side=True,
