@@ -206,3 +206,25 @@ async def test_fuzzed_messages_over_ssh(switch: EmulatedSwitch, watchdog: Watchd
             continue
         assert etree.fromstring(reply).tag == f"{NC}rpc-reply", seed
     attacker.close()
+
+
+async def test_large_requests_sent_at_once_are_answered_in_order(
+    switch: EmulatedSwitch, watchdog: Watchdog
+) -> None:
+    # parsed on a worker thread one after another, interleaved with small ones parsed at once;
+    # 3 MB in flight also makes the switch stop reading until the first are answered
+    session = await RawSession.open(switch.port)
+    large = (
+        "<get-config><source><running/></source><filter type='subtree'>"
+        + "<x/>" * 200_000
+        + "</filter></get-config>"
+    )
+    for number in range(6):
+        session.send_rpc(f"r{number}", large if number % 2 == 0 else WATCHDOG_REQUEST)
+
+    async def replies() -> list[str | None]:
+        return [etree.fromstring(await session.read_message()).get("message-id") for _ in range(6)]
+
+    answered, _ = await asyncio.gather(replies(), watchdog.answers())
+    assert answered == [f"r{number}" for number in range(6)]
+    session.close()

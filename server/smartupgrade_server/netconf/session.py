@@ -42,6 +42,12 @@ from smartupgrade_server.netconf.framing import (
 from smartupgrade_server.netconf.xml_parser import parse_message
 
 MAX_SESSION_ID = 4294967295
+# An established session's messages longer than this are handed to the transport unparsed
+# (RpcToParse): parsing a message of 1 MiB of dense markup takes ~0.1 s, time the transport
+# spends on a worker thread while the switch's other sessions are answered. Most requests are
+# far smaller, and a hello is parsed here whatever its size (it decides the framing of what
+# follows).
+INLINE_PARSE_LIMIT = 16 * 1024
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 _OK = etree.tostring(etree.Element(qname("ok"), nsmap=BASE_NSMAP))
 _REPLY_START = b'<rpc-reply xmlns="%s"' % BASE_NS.encode()
@@ -92,6 +98,16 @@ class RpcRejected:
 
 
 @dataclass(frozen=True)
+class RpcToParse:
+    """A message of an established session longer than the session parses itself: parse it
+    with :func:`~smartupgrade_server.netconf.xml_parser.parse_message` (on any thread, with a
+    parser of that thread) and give the root or the :class:`RpcError` to
+    :meth:`ServerSession.receive_parsed`, in the order of the events."""
+
+    message: bytes
+
+
+@dataclass(frozen=True)
 class ProtocolViolation:
     """The peer broke the protocol so badly that the session is closed: close the transport."""
 
@@ -105,7 +121,7 @@ class SessionClosed:
     truncated: bool
 
 
-Event = HelloReceived | RpcRequest | RpcRejected | ProtocolViolation | SessionClosed
+Event = HelloReceived | RpcRequest | RpcToParse | RpcRejected | ProtocolViolation | SessionClosed
 
 
 class ServerSession:
@@ -118,9 +134,11 @@ class ServerSession:
         *,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         chunked_only: bool = False,
+        inline_parse_limit: int = INLINE_PARSE_LIMIT,
     ) -> None:
         """``chunked_only``: the transport allows only the chunked framing (NETCONF over TLS,
-        RFC 7589 §3), so the hello offers base:1.1 alone and a client without it is refused."""
+        RFC 7589 §3), so the hello offers base:1.1 alone and a client without it is refused.
+        ``inline_parse_limit``: see :data:`INLINE_PARSE_LIMIT`."""
         if not 1 <= session_id <= MAX_SESSION_ID:
             raise ValueError(f"session-id must be within 1..{MAX_SESSION_ID}")
         self.session_id = session_id
@@ -129,6 +147,7 @@ class ServerSession:
         self.framing = Framing.END_OF_MESSAGE
         self.client_capabilities: tuple[str, ...] = ()
         self._decoder = FrameDecoder(max_message_size)
+        self._inline_parse_limit = inline_parse_limit
 
     def hello(self) -> bytes:
         """The server's hello, always end-of-message framed; send it before anything else."""
@@ -227,17 +246,27 @@ class ServerSession:
         return RpcRejected(error, self.reply_error(None, [error]))
 
     def _receive_message(self, message: bytes) -> Event:
+        if self.state is SessionState.ESTABLISHED and len(message) > self._inline_parse_limit:
+            return RpcToParse(message)
         try:
             root = parse_message(message)
         except RpcError as error:
             if self.state is SessionState.HELLO_WAIT:
                 return self._violation(f"unparsable hello: {error.message}")
-            return RpcRejected(error, self.reply_error(None, [error]))
+            return self.receive_parsed(error)
         if self.state is SessionState.HELLO_WAIT:
             return self._receive_hello(root)
-        if root.tag == qname("hello"):
+        return self.receive_parsed(root)
+
+    def receive_parsed(self, parsed: etree._Element | RpcError) -> Event:
+        """What a message of the established session is, from its root element or its parse
+        error (:class:`RpcToParse`). It may come after a later message closed the session: it
+        was received before that one, and is answered."""
+        if isinstance(parsed, RpcError):
+            return RpcRejected(parsed, self.reply_error(None, [parsed]))
+        if parsed.tag == qname("hello"):
             return self._violation("a second <hello> after the session was established")
-        return self._receive_rpc(root)
+        return self._receive_rpc(parsed)
 
     def _receive_hello(self, root: etree._Element) -> Event:
         if root.tag != qname("hello"):

@@ -122,9 +122,10 @@ def check_prolog(data: bytes) -> None:
         )
 
 
-def parse_message(data: bytes) -> etree._Element:
+def parse_message(data: bytes, parser: etree.XMLParser | None = None) -> etree._Element:
     """The root element of one NETCONF message, or :class:`MalformedMessageError` or
-    :class:`TooBigError`."""
+    :class:`TooBigError`. ``parser``: one of :func:`hardened_parser`'s, for a thread of its own
+    (lxml serialises the threads that share a parser); by default the module's."""
     check_prolog(data)
     if data.count(b"xmlns") > MAX_NAMESPACE_DECLARATIONS:
         raise TooBigError(
@@ -132,7 +133,7 @@ def parse_message(data: bytes) -> etree._Element:
             message=f"more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations",
         )
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, parser or _PARSER)
     except etree.XMLSyntaxError as error:
         # lxml-stubs 0.5 lack ParseError.code
         code = error.code  # type: ignore[attr-defined]

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
+
+from lxml import etree
 
 from smartupgrade_server.netconf.counters import NetconfCounters, SessionCounters
 from smartupgrade_server.netconf.errors import ErrorType, OperationFailedError, RpcError
@@ -41,14 +44,20 @@ from smartupgrade_server.netconf.session import (
     ProtocolViolation,
     RpcRejected,
     RpcRequest,
+    RpcToParse,
     ServerSession,
     SessionClosed,
 )
+from smartupgrade_server.netconf.xml_parser import hardened_parser, parse_message
 
 logger = logging.getLogger(__name__)
 
 # requests decoded but not yet answered, per session, before reading from the client pauses
 MAX_PENDING_EVENTS = 16
+# bytes of large requests received but not yet parsed, per session, before reading pauses:
+# with the small ones (parsed at once, at most MAX_PENDING_EVENTS of INLINE_PARSE_LIMIT bytes)
+# this bounds what a client that sends faster than the switch answers holds in memory
+MAX_PENDING_UNPARSED = 1024 * 1024
 # bytes queued towards a client before its session waits for them to drain
 WRITE_HIGH_WATER = 256 * 1024
 # Notifications waiting for a client that does not read: beyond this the session is dropped,
@@ -83,6 +92,21 @@ class SessionStream(Protocol):
 
     def close(self) -> None:
         """End the stream now (kill-session, shutdown, a timeout)."""
+
+
+# lxml serialises the threads that share a parser: each worker thread gets its own
+_THREAD_PARSERS = threading.local()
+
+
+def _parse_aside(message: bytes) -> etree._Element | RpcError:
+    """Parse one large message on a worker thread: its root element, or the RpcError."""
+    parser = getattr(_THREAD_PARSERS, "parser", None)
+    if parser is None:
+        parser = _THREAD_PARSERS.parser = hardened_parser()
+    try:
+        return parse_message(message, parser)
+    except RpcError as error:
+        return error
 
 
 @dataclass(frozen=True)
@@ -169,6 +193,7 @@ class NetconfSession:
         self._stream = stream
         self._events: asyncio.Queue[Event | _Notification] = asyncio.Queue()
         self._pending_notifications = 0
+        self._pending_unparsed = 0
         # how the session ends, unless the connection is simply lost (RFC 6470)
         self._termination = Termination(TerminationReason.DROPPED)
         self._reading_paused = False
@@ -250,10 +275,18 @@ class NetconfSession:
         for event in events:
             if isinstance(event, HelloReceived):
                 self._stream.set_up()
+            elif isinstance(event, RpcToParse):
+                self._pending_unparsed += len(event.message)
             self._events.put_nowait(event)
-        if self._events.qsize() >= MAX_PENDING_EVENTS and not self._reading_paused:
+        if self._too_much_pending() and not self._reading_paused:
             self._stream.pause_reading()
             self._reading_paused = True
+
+    def _too_much_pending(self) -> bool:
+        return (
+            self._events.qsize() >= MAX_PENDING_EVENTS
+            or self._pending_unparsed >= MAX_PENDING_UNPARSED
+        )
 
     async def _send(self, data: bytes) -> None:
         self._stream.write(data)
@@ -313,7 +346,13 @@ class NetconfSession:
         try:
             while True:
                 event = await self._events.get()
-                if self._reading_paused and self._events.qsize() < MAX_PENDING_EVENTS // 2:
+                if isinstance(event, RpcToParse):
+                    self._pending_unparsed -= len(event.message)
+                if (
+                    self._reading_paused
+                    and self._events.qsize() < MAX_PENDING_EVENTS // 2
+                    and self._pending_unparsed < MAX_PENDING_UNPARSED // 2
+                ):
                     # cleared first: resume_reading delivers buffered data at once, and
                     # _enqueue must be able to pause again in the middle of that
                     self._reading_paused = False
@@ -343,6 +382,10 @@ class NetconfSession:
                     framing.value,
                     " ".join(capabilities),
                 )
+            case RpcToParse(message):
+                # a worker thread parses it: the switch's other sessions go on meanwhile
+                parsed = await asyncio.to_thread(_parse_aside, message)
+                return await self._handle(self._session.receive_parsed(parsed))
             case RpcRequest():
                 counters.rpc_received(session_id)
                 await self._send(await self._execute(event))

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
-from smartupgrade_server.netconf.errors import ErrorTag, RpcError
+from smartupgrade_server.netconf.errors import ErrorTag, ErrorType, RpcError, TooBigError
 from smartupgrade_server.netconf.framing import (
     END_OF_MESSAGE,
     FrameDecoder,
@@ -20,6 +20,7 @@ from smartupgrade_server.netconf.session import (
     ProtocolViolation,
     RpcRejected,
     RpcRequest,
+    RpcToParse,
     ServerSession,
     SessionClosed,
     SessionState,
@@ -370,3 +371,59 @@ def test_reply_carries_exactly_the_rpcs_attributes(
     assert isinstance(request, RpcRequest)
     reply = one_reply(session.reply_ok(request), Framing.CHUNKED)
     assert rpc_attributes(reply) == rpc_attributes(rpc_element)
+
+
+def big_rpc(message_id: str, size: int) -> bytes:
+    """An rpc of at least ``size`` bytes (a filter of many elements)."""
+    body = "<get><filter>" + "<x/>" * (size // 4) + "</filter></get>"
+    return rpc(message_id, body)
+
+
+def test_a_large_rpc_is_left_to_the_transport_to_parse() -> None:
+    session = ServerSession(42, [], inline_parse_limit=1000)
+    session.receive_data(client_hello(BASE_1_0))
+    small, large = rpc("1"), big_rpc("2", 2000)
+    events = session.receive_data(small + END_OF_MESSAGE + large + END_OF_MESSAGE)
+    assert isinstance(events[0], RpcRequest)
+    (_, unparsed) = events
+    assert unparsed == RpcToParse(large)
+    request = session.receive_parsed(etree.fromstring(unparsed.message))
+    assert isinstance(request, RpcRequest)
+    assert request.message_id == "2"
+
+
+def test_a_large_hello_is_parsed_by_the_session() -> None:
+    # the hello decides the framing of what follows, so it is never left for later
+    session = ServerSession(42, [], inline_parse_limit=10)
+    (event,) = session.receive_data(client_hello(BASE_1_0, BASE_1_1))
+    assert isinstance(event, HelloReceived)
+    assert session.framing is Framing.CHUNKED
+
+
+def test_what_a_large_message_parsed_to_is_answered_like_a_small_one() -> None:
+    session = ServerSession(42, [], inline_parse_limit=10)
+    session.receive_data(client_hello(BASE_1_0))
+    assert isinstance(session.receive_parsed(etree.fromstring(rpc("7"))), RpcRequest)
+    rejected = session.receive_parsed(etree.fromstring(b"<rpc xmlns='urn:x'/>"))
+    assert isinstance(rejected, RpcRejected)
+    too_big = TooBigError(ErrorType.RPC, message="beyond the XML parser's limits")
+    assert session.receive_parsed(too_big) == RpcRejected(
+        too_big, session.reply_error(None, [too_big])
+    )
+    violation = session.receive_parsed(
+        etree.fromstring(client_hello(BASE_1_0)[: -len(END_OF_MESSAGE)])
+    )
+    assert isinstance(violation, ProtocolViolation)
+    assert session.state is SessionState.CLOSED
+
+
+def test_a_large_message_received_before_a_violation_is_still_answered() -> None:
+    session = ServerSession(42, [], inline_parse_limit=1000)
+    session.receive_data(client_hello(BASE_1_0))
+    hello_again = client_hello(BASE_1_0)
+    unparsed, violation = session.receive_data(big_rpc("3", 2000) + END_OF_MESSAGE + hello_again)
+    assert isinstance(unparsed, RpcToParse) and isinstance(violation, ProtocolViolation)
+    assert session.state is SessionState.CLOSED
+    reply = session.receive_parsed(etree.fromstring(unparsed.message))
+    assert isinstance(reply, RpcRequest)
+    assert reply.message_id == "3"
