@@ -12,22 +12,12 @@ runtime_only=false
 
 if ! $runtime_only; then
     # chromium and a font: the browser tests of the web system (tests/integration/web) drive
-    # Debian's Chromium headless through Playwright; nothing else pulls a font in
-    # strace: the test that the XML parser opens no file (tests/unit/netconf)
+    # Debian's Chromium headless through Playwright; nothing else pulls a font in.
+    # strace: the test that the XML parser opens no file (tests/unit/netconf). podman, runc,
+    # mmdebstrap, uidmap: tools/container/build.sh and the image's test (tests/integration/container)
     DEBIAN_PACKAGES=(libyang2-tools yangcli gnupg netconfd openssh-server openssh-client
-        chromium fonts-dejavu-core strace)
-    missing=()
-    for pkg in "${DEBIAN_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
-            || missing+=("$pkg")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}"
-    fi
+        chromium fonts-dejavu-core strace podman runc mmdebstrap uidmap)
+    tools/apt-install.sh "${DEBIAN_PACKAGES[@]}"
 fi
 
 PYTHON=${PYTHON:-python3}

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from smartupgrade_server.fleet import command as fleet_command
 from smartupgrade_server.houp.catalogue import CatalogueError
 from smartupgrade_server.sim.command import APP_NAME, parse_arguments, serve
+from smartupgrade_server.sim.options import ENVIRONMENT_PREFIX
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 
 
@@ -28,7 +29,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(fleet_command.serve(arguments))
         asyncio.run(serve(arguments))
     except (DefaultCredentialsError, CatalogueError, ValueError, OSError) as error:
-        print(f"{fleet_command.PROG if fleet else APP_NAME}: {error}", file=sys.stderr)
+        hint = (
+            f" A first start takes another password with --admin-password (or "
+            f"{ENVIRONMENT_PREFIX}ADMIN_PASSWORD)."
+            if isinstance(error, DefaultCredentialsError)
+            else ""
+        )
+        print(f"{fleet_command.PROG if fleet else APP_NAME}: {error}{hint}", file=sys.stderr)
         return 2
     return 0
 

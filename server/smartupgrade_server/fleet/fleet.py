@@ -66,6 +66,7 @@ class Fleet:
         began = time.perf_counter()
         houp = await HoupServer.start(
             data_dir / HOUP_DIR,
+            host=spec.houp_host,
             port=spec.houp_port,
             admin_port=spec.houp_admin_port,
             catalogue=spec.catalogue,

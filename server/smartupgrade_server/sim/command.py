@@ -28,10 +28,13 @@ from smartupgrade_server.sim.options import (
     HOUP_DIR,
     byte_size,
     clock_choice,
+    document_environment,
     esn,
     factory_config,
+    first_start_users,
     houp_route,
     make_clock,
+    parse_with_environment,
 )
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
 
@@ -45,7 +48,7 @@ DEFAULT_HOUP_ADMIN_PORT = 9080
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    return _parser().parse_args(argv)
+    return parse_with_environment(_parser(), argv)
 
 
 def any_free_ports() -> list[str]:
@@ -74,7 +77,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the switch's host keys, users, startup datastore, state and flash; the HOUP's "
         f"keys under {HOUP_DIR}/ (default: %(default)s)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="NETCONF address (%(default)s)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address of NETCONF, the command line and the web system (%(default)s; beyond "
+        "the loopback only once admin's password is not 'admin')",
+    )
+    parser.add_argument(
+        "--admin-password",
+        help="on a first start (no users file yet), the password of the user admin instead of "
+        "'admin'",
+    )
     parser.add_argument(
         "--netconf-port",
         type=int,
@@ -94,16 +107,21 @@ def _parser() -> argparse.ArgumentParser:
         help="web system over HTTPS (%(default)s; 0: any; -1: off; docs/web.md)",
     )
     parser.add_argument(
+        "--houp-host",
+        default="127.0.0.1",
+        help="address of the HOUP and its fault injection (%(default)s)",
+    )
+    parser.add_argument(
         "--houp-port",
         type=int,
         default=DEFAULT_HOUP_PORT,
-        help="HOUP HTTPS port on 127.0.0.1 (%(default)s; 0: any)",
+        help="HOUP HTTPS port (%(default)s; 0: any)",
     )
     parser.add_argument(
         "--houp-admin-port",
         type=int,
         default=DEFAULT_HOUP_ADMIN_PORT,
-        help="HOUP fault-injection port (plain HTTP) on 127.0.0.1 (%(default)s; 0: any)",
+        help="HOUP fault-injection port, plain HTTP (%(default)s; 0: any)",
     )
     parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="switch model (%(default)s)")
@@ -143,10 +161,13 @@ def _parser() -> argparse.ArgumentParser:
         help="how long the switch takes to reboot, in clock seconds (%(default)s)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
+    document_environment(parser)
     return parser
 
 
-def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> str:
+def quick_start_snippet(
+    host: str, port: int, *, smart_upgrade: bool = True, password: str = DEFAULT_PASSWORD
+) -> str:
     """Python that binds the factory SSL policy, enables smart upgrade and checks the HOUP; for
     a model without Smart Upgrade, that reads the running configuration."""
     if not smart_upgrade:
@@ -154,7 +175,7 @@ def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> 
 from ncclient import manager
 
 with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
-                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     password="{password}", hostkey_verify=False,
                      look_for_keys=False, allow_agent=False) as m:
     print(m.get_config(source="running"))
 """
@@ -164,7 +185,7 @@ from ncclient.xml_ import to_ele
 
 SU = "{NAMESPACE}"
 with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
-                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     password="{password}", hostkey_verify=False,
                      look_for_keys=False, allow_agent=False) as m:
     m.edit_config(target="running", config=f'''<config><smart-upgrade xmlns="{{SU}}">
         <ssl-policy>{FACTORY_SSL_POLICY}</ssl-policy><enabled>true</enabled>
@@ -178,16 +199,20 @@ with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
 class Listening:
     host: str
     netconf_port: int
+    houp_host: str
     houp_port: int
     houp_admin_port: int
     data_dir: Path
+    # admin/admin still works
+    default_credentials: bool = True
 
 
 def connect_help(listening: Listening, describe_switch: str, *, smart_upgrade: bool) -> str:
     default = SmartUpgrade()
     houp_dir = listening.data_dir / HOUP_DIR
+    password = DEFAULT_PASSWORD if listening.default_credentials else "<admin's password>"
     snippet = quick_start_snippet(
-        listening.host, listening.netconf_port, smart_upgrade=smart_upgrade
+        listening.host, listening.netconf_port, smart_upgrade=smart_upgrade, password=password
     )
     purpose = (
         "bind the policy, enable, check for a new version"
@@ -196,18 +221,24 @@ def connect_help(listening: Listening, describe_switch: str, *, smart_upgrade: b
     )
     indented = "".join(f"    {line}\n" if line else "\n" for line in snippet.splitlines())
     users = listening.data_dir / USERS_FILE
+    faults = f"http://{listening.houp_host}:{listening.houp_admin_port}/faults"
+    credentials = (
+        f"{DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {users}"
+        if listening.default_credentials
+        else f"the users of {users} ({DEFAULT_USERNAME}'s password is not the factory one)"
+    )
     return f"""\
 NETCONF over SSH on {listening.host}:{listening.netconf_port} (subsystem netconf)
-  credentials: {DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {users}
+  credentials: {credentials}
   startup datastore: {listening.data_dir / "startup.json"} (running starts from it; save with
   copy-config running -> startup)
   switch: {describe_switch}
-HOUP over HTTPS on 127.0.0.1:{listening.houp_port}; the switch reaches it as its default
+HOUP over HTTPS on {listening.houp_host}:{listening.houp_port}; the switch reaches it as its default
   {default.url}:{default.https_port} (host table), and trusts its CA through the factory SSL
   policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
-HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, PUT JSON, DELETE),
+HOUP fault injection: {faults} (GET, PUT JSON, DELETE),
   /settings, /stats; e.g. curl -X PUT -d '{{"expired_certificate": true}}' \\
-  http://127.0.0.1:{listening.houp_admin_port}/faults  (docs/houp.md)
+  {faults}  (docs/houp.md)
 
 Quick start with ncclient ({purpose}):
 
@@ -221,8 +252,10 @@ async def serve(arguments: argparse.Namespace) -> None:
     ap_device_type = arguments.ap_device_type
     if ap_device_type is None:
         ap_device_type = DEFAULT_AP_DEVICE_TYPE if supports_ap_upgrade(model) else ""
+    await asyncio.to_thread(first_start_users, data_dir, arguments.admin_password)
     houp = await HoupServer.start(
         data_dir / HOUP_DIR,
+        host=arguments.houp_host,
         port=arguments.houp_port,
         admin_port=arguments.houp_admin_port,
         catalogue=arguments.catalogue,
@@ -276,7 +309,15 @@ async def serve(arguments: argparse.Namespace) -> None:
         + (f", AP {ap_device_type} {ap_software}" if ap_device_type else "")
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
     )
-    listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
+    listening = Listening(
+        arguments.host,
+        switch.port,
+        houp.host,
+        houp.port,
+        houp.admin_port,
+        data_dir,
+        await asyncio.to_thread(switch.server.users.uses_default_credentials),
+    )
     print(connect_help(listening, describe, smart_upgrade=switch.smart_upgrade), flush=True)
     if switch.cli_port is not None:
         print(
