@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
+from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.fleet.inventory import InventoryEntry, Login
 from smartupgrade_server.fleet.member import FleetEnvironment, FleetMember, SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec
@@ -59,9 +60,10 @@ class Fleet:
         self.ready_seconds = 0.0
 
     @classmethod
-    async def start(cls, spec: FleetSpec, data_dir: Path) -> Self:
+    async def start(cls, spec: FleetSpec, data_dir: Path, clock: Clock | None = None) -> Self:
         """Start the HOUP and every switch; a switch that cannot start is reported in its
-        state and the others run (check :meth:`failed`)."""
+        state and the others run (check :meth:`failed`). ``clock``, the switches' one clock,
+        replaces the spec's (a simulated clock in a test)."""
         raise_open_file_limit(spec.count)
         began = time.perf_counter()
         houp = await HoupServer.start(
@@ -84,7 +86,7 @@ class Fleet:
                 data_dir=data_dir,
                 host=spec.host,
                 credentials=credentials,
-                clock=make_clock(spec.clock),
+                clock=clock or make_clock(spec.clock),
                 houp_host=houp.host,
                 houp_ports=ports,
                 houp_public_key=houp.signing_public_key,

@@ -16,8 +16,6 @@ from smartupgrade_model.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
-from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.sim.options import (
     DEFAULT_AP_DEVICE_TYPE,
     DEFAULT_AP_SOFTWARE,
@@ -30,12 +28,11 @@ from smartupgrade_server.sim.options import (
     clock_choice,
     document_environment,
     esn,
-    factory_config,
     first_start_users,
-    houp_route,
     make_clock,
     parse_with_environment,
 )
+from smartupgrade_server.sim.with_houp import SwitchWithHoup
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
 
 APP_NAME = "smartupgrade-sim"
@@ -253,42 +250,31 @@ async def serve(arguments: argparse.Namespace) -> None:
     if ap_device_type is None:
         ap_device_type = DEFAULT_AP_DEVICE_TYPE if supports_ap_upgrade(model) else ""
     await asyncio.to_thread(first_start_users, data_dir, arguments.admin_password)
-    houp = await HoupServer.start(
-        data_dir / HOUP_DIR,
-        host=arguments.houp_host,
-        port=arguments.houp_port,
-        admin_port=arguments.houp_admin_port,
-        catalogue=arguments.catalogue,
+    identity = Identity(
+        model, arguments.device_name or model, arguments.esn, ap_device_type or None
     )
-    try:
-        hosts, port_forwards = houp_route(houp.host, houp.port)
-        identity = Identity(
-            model, arguments.device_name or model, arguments.esn, ap_device_type or None
-        )
-        factory = FactoryState(
-            arguments.software,
-            arguments.patch or None,
-            arguments.ap_software if ap_device_type else None,
-        )
-        switch = await EmulatedSwitch.start(
-            data_dir,
-            identity=identity,
-            factory=factory,
-            houp_public_key=houp.signing_public_key,
-            clock=make_clock(arguments.clock),
-            host=arguments.host,
-            port=arguments.netconf_port,
-            cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
-            web_port=None if arguments.web_port < 0 else arguments.web_port,
-            factory_config=factory_config(houp.ca_cert_pem),
-            flash_capacity=arguments.flash_capacity,
-            hosts=hosts,
-            port_forwards=port_forwards,
-            reboot_duration=timedelta(seconds=arguments.reboot_seconds),
-        )
-    except BaseException:
-        await houp.close()
-        raise
+    factory = FactoryState(
+        arguments.software,
+        arguments.patch or None,
+        arguments.ap_software if ap_device_type else None,
+    )
+    pair = await SwitchWithHoup.start(
+        data_dir,
+        identity=identity,
+        factory=factory,
+        clock=make_clock(arguments.clock),
+        host=arguments.host,
+        port=arguments.netconf_port,
+        cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
+        web_port=None if arguments.web_port < 0 else arguments.web_port,
+        houp_host=arguments.houp_host,
+        houp_port=arguments.houp_port,
+        houp_admin_port=arguments.houp_admin_port,
+        catalogue=arguments.catalogue,
+        flash_capacity=arguments.flash_capacity,
+        reboot_duration=timedelta(seconds=arguments.reboot_seconds),
+    )
+    houp, switch = pair.houp, pair.switch
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -334,5 +320,4 @@ async def serve(arguments: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
-        await switch.close()
-        await houp.close()
+        await pair.close()
