@@ -19,6 +19,7 @@ from smartupgrade_server.fleet.member import SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec, load_fleet_file, simple_fleet
 from smartupgrade_server.sim.options import (
     DEFAULT_MODEL,
+    add_common_options,
     clock_choice,
     document_environment,
     first_start_users,
@@ -86,7 +87,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="write the inventory here (smartupgrade fleet's; JSON if it ends in .json), with "
         "an Ansible inventory and a nornir hosts file beside it",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
+    add_common_options(parser, PROG)
     document_environment(parser)
     arguments = parse_with_environment(parser, argv)
     if (arguments.fleet_file is None) == (arguments.count is None):

@@ -24,6 +24,7 @@ from smartupgrade_server.sim.options import (
     DEFAULT_SOFTWARE,
     FACTORY_SSL_POLICY,
     HOUP_DIR,
+    add_common_options,
     byte_size,
     clock_choice,
     document_environment,
@@ -157,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="how long the switch takes to reboot, in clock seconds (%(default)s)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
+    add_common_options(parser, APP_NAME)
     document_environment(parser)
     return parser
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from pythonjsonlogger.json import JsonFormatter
+
 from smartupgrade_model.convert import RawObject, ssl_policy_config
+from smartupgrade_model.distribution import version_text
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device.clock import Clock, ScaledClock, WallClock
 from smartupgrade_server.transport.private_files import ensure_private_dir
@@ -177,3 +181,46 @@ def parse_with_environment(
             + ", ".join(sorted(known))
         )
     return parser.parse_args(argv)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+
+
+def add_common_options(parser: argparse.ArgumentParser, prog: str) -> None:
+    """``--version``, ``--log-level``, ``--log-format`` and ``-v``: the same on
+    ``smartupgrade-sim`` and its fleet."""
+    parser.add_argument("--version", action="version", version=version_text(prog))
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="the least severe log records written, on stderr (WARNING; INFO with -v)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text lines, or one JSON object per record for a log collector (%(default)s)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every session (--log-level INFO)"
+    )
+
+
+def configure_logging(arguments: argparse.Namespace) -> None:
+    """The root logger as the options say: level, and text or JSON lines on stderr."""
+    level = arguments.log_level or ("INFO" if arguments.verbose else "WARNING")
+    handler = logging.StreamHandler()
+    fields = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if arguments.log_format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                datefmt="%Y-%m-%dT%H:%M:%S%z",
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter(fields))
+    logging.basicConfig(level=level, handlers=[handler], force=True)

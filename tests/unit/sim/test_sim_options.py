@@ -3,13 +3,17 @@ the admin password of a first start, and the HOUP route from a HOUP on every add
 
 from __future__ import annotations
 
+import io
+import json
+import logging
+import re
 from pathlib import Path
 
 import pytest
 
 from smartupgrade_server.fleet import command as fleet_command
 from smartupgrade_server.sim.command import _parser, parse_arguments
-from smartupgrade_server.sim.options import first_start_users, houp_route
+from smartupgrade_server.sim.options import configure_logging, first_start_users, houp_route
 from smartupgrade_server.transport.users import (
     DEFAULT_USERNAME,
     USERS_FILE,
@@ -111,3 +115,34 @@ def test_the_switch_reaches_a_houp_on_every_address_on_the_loopback(
     hosts, forwards = houp_route(host, 9443)
     assert hosts == {"s.houp.huawei.com": reached}
     assert forwards == {443: 9443}
+
+
+def test_both_commands_say_their_version(capsys: pytest.CaptureFixture[str]) -> None:
+    for parse in (parse_arguments, fleet_command.parse_arguments):
+        with pytest.raises(SystemExit) as exit_:
+            parse(["--version"])
+        assert exit_.value.code == 0
+    single, fleet = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"smartupgrade-sim \S+ \(smart-upgrade-netconf\)", single)
+    assert fleet.startswith("smartupgrade-sim fleet ")
+
+
+def test_json_logs_are_one_object_a_line() -> None:
+    stream = io.StringIO()
+    configure_logging(parse_arguments(["--log-format=json", "--log-level=info"]))
+    root = logging.getLogger()
+    handler = root.handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
+    try:
+        logging.getLogger("smartupgrade_server.test").info("session %d opened", 7)
+        logging.getLogger("smartupgrade_server.test").debug("not written")
+    finally:
+        configure_logging(parse_arguments([]))
+    (line,) = stream.getvalue().splitlines()
+    record = json.loads(line)
+    assert record["level"] == "INFO"
+    assert record["logger"] == "smartupgrade_server.test"
+    assert record["message"] == "session 7 opened"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", record["time"])
+    assert logging.getLogger().level == logging.WARNING
