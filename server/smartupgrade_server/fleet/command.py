@@ -156,7 +156,8 @@ def banner(
         + (f" (groups with faults of their own: {doors})" if doors else "")
         + f"; faults: http://{fleet.houp.host}:{fleet.houp.admin_port}/faults and /doors",
         f"Fleet admin: http://{spec.host}:{admin.port}/switches "
-        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset)",
+        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset; "
+        "GET /metrics for Prometheus, /health)",
     ]
     if inventories:
         lines.append("Inventory: " + ", ".join(map(str, inventories)))

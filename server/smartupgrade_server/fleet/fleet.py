@@ -17,6 +17,7 @@ from smartupgrade_server.fleet.inventory import InventoryEntry, Login
 from smartupgrade_server.fleet.member import FleetEnvironment, FleetMember, SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec
 from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.metrics import EmulatorMetrics, SwitchView
 from smartupgrade_server.sim.options import HOUP_DIR, factory_config, make_clock
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.ssh import refuse_default_credentials
@@ -51,8 +52,10 @@ class Fleet:
         houp: HoupServer,
         credentials: SshCredentials,
         members: Sequence[FleetMember],
+        metrics: EmulatorMetrics,
     ) -> None:
         self.spec = spec
+        self.metrics = metrics
         self.houp = houp
         self.credentials = credentials
         self.members = tuple(members)
@@ -82,6 +85,14 @@ class Fleet:
             credentials = await asyncio.to_thread(SshCredentials.load_or_create, data_dir)
             # once for the fleet rather than once per switch (it costs an scrypt)
             await refuse_default_credentials(spec.host, credentials.users, data_dir)
+            members: list[FleetMember] = []
+            metrics = EmulatorMetrics(
+                houp,
+                lambda: [
+                    SwitchView(m.spec.name, m.switch, m.state is SwitchState.RUNNING)
+                    for m in members
+                ],
+            )
             environment = FleetEnvironment(
                 data_dir=data_dir,
                 host=spec.host,
@@ -92,9 +103,10 @@ class Fleet:
                 houp_public_key=houp.signing_public_key,
                 factory_config=factory_config(houp.ca_cert_pem),
                 reboot_duration=timedelta(seconds=spec.reboot_seconds),
+                watch=metrics.watch,
             )
-            members = [FleetMember(switch, environment) for switch in spec.switches]
-            fleet = cls(spec, houp, credentials, members)
+            members.extend(FleetMember(switch, environment) for switch in spec.switches)
+            fleet = cls(spec, houp, credentials, members, metrics)
             await fleet.start_switches()
         except BaseException:
             await houp.close()

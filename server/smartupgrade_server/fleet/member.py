@@ -7,7 +7,7 @@ import asyncio
 import errno
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -50,6 +50,8 @@ class FleetEnvironment:
     houp_public_key: str
     factory_config: RawObject
     reboot_duration: timedelta
+    # told of every switch started, under its name (the metrics count its upgrade statuses)
+    watch: Callable[[str, EmulatedSwitch], None] | None = None
 
 
 def describe_os_error(error: OSError) -> str:
@@ -157,6 +159,8 @@ class FleetMember:
             return
         self.netconf_port = self.switch.port
         self.cli_port = self.switch.cli_port
+        if environment.watch is not None:
+            environment.watch(spec.name, self.switch)
 
     async def _stop(self, state: SwitchState, reason: str | None) -> None:
         switch, self.switch = self.switch, None

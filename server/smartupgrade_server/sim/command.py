@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -16,6 +17,7 @@ from smartupgrade_model.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
+from smartupgrade_server.sim.metrics import EmulatorMetrics, MetricsServer, SwitchView
 from smartupgrade_server.sim.options import (
     DEFAULT_AP_DEVICE_TYPE,
     DEFAULT_AP_SOFTWARE,
@@ -43,6 +45,8 @@ DEFAULT_WEB_PORT = 8443
 # clear of the NETCONF port, the VRP CLI (8022) and the web system (8443)
 DEFAULT_HOUP_PORT = 9443
 DEFAULT_HOUP_ADMIN_PORT = 9080
+# the port OpenTelemetry's Prometheus exporters take
+DEFAULT_METRICS_PORT = 9464
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -120,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_HOUP_ADMIN_PORT,
         help="HOUP fault-injection port, plain HTTP (%(default)s; 0: any)",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=DEFAULT_METRICS_PORT,
+        help="Prometheus /metrics and /health over HTTP on --host (%(default)s; 0: any; -1: off)",
     )
     parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="switch model (%(default)s)")
@@ -276,6 +286,24 @@ async def serve(arguments: argparse.Namespace) -> None:
         reboot_duration=timedelta(seconds=arguments.reboot_seconds),
     )
     houp, switch = pair.houp, pair.switch
+    metrics = EmulatorMetrics(houp, lambda: [SwitchView(identity.device_name, switch, switch.up)])
+    metrics.watch(identity.device_name, switch)
+
+    def health() -> dict[str, Any]:
+        if switch.failure is not None:
+            return {"status": "failed", "reason": switch.failure}
+        # a reboot is part of an upgrade: an orchestrator must not restart the sim for it
+        return {"status": "ok", "switch": "up" if switch.up else "rebooting"}
+
+    try:
+        metrics_server = (
+            None
+            if arguments.metrics_port < 0
+            else await MetricsServer.start(metrics, health, arguments.host, arguments.metrics_port)
+        )
+    except BaseException:
+        await pair.close()
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -318,7 +346,15 @@ async def serve(arguments: argparse.Namespace) -> None:
             f"certificate: {switch.web.certificate.cert_path})",
             flush=True,
         )
+    if metrics_server is not None:
+        print(
+            f"Metrics for Prometheus on http://{arguments.host}:{metrics_server.port}/metrics, "
+            "health on /health",
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:
+        if metrics_server is not None:
+            await metrics_server.close()
         await pair.close()

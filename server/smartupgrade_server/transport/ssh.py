@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Self
 
 import asyncssh
+from lxml import etree
 
 from smartupgrade_server.netconf.counters import NetconfCounters, SessionCounters
 from smartupgrade_server.netconf.errors import ErrorType, OperationFailedError, RpcError
@@ -434,6 +435,13 @@ class _NetconfChannel(SessionChannel):
         return True
 
     async def _execute(self, request: RpcRequest) -> bytes:
+        reply, error_tag = await self._answer(request)
+        operation = etree.QName(request.operation_tag).localname
+        self._server.counters.rpc_answered(operation, error_tag)
+        return reply
+
+    async def _answer(self, request: RpcRequest) -> tuple[bytes, str]:
+        """The reply to ``request`` and its error-tag ("" when it is no error)."""
         assert self._session is not None and self._context is not None
         session = self._session
         try:
@@ -442,26 +450,24 @@ class _NetconfChannel(SessionChannel):
                 self._termination = Termination(TerminationReason.CLOSED)
                 self._end_session(dropped=False)
                 session.close()
-                return session.reply_ok(request)
+                return session.reply_ok(request), ""
             if request.operation_tag == KILL_SESSION:
                 if self._server.authorize is not None:
                     self._server.authorize(self._context, request)
                 target = kill_session_target(request)
                 self._server.registry.kill(target, by=self._context.session_id)
                 self._server.counters.session_ended(target, dropped=False)
-                return session.reply_ok(request)
+                return session.reply_ok(request), ""
             return session.reply_data(
                 request, await self._server.dispatcher.dispatch(self._context, request)
-            )
+            ), ""
         except RpcError as error:
             self._server.counters.rpc_error_sent(self._context.session_id)
-            return session.reply_error(request, [error])
+            return session.reply_error(request, [error]), str(error.tag)
         except Exception:
             logger.exception(
                 "session %d: %s failed", self._context.session_id, request.operation_tag
             )
             self._server.counters.rpc_error_sent(self._context.session_id)
-            return session.reply_error(
-                request,
-                [OperationFailedError(ErrorType.APPLICATION, message="internal server error")],
-            )
+            failed = OperationFailedError(ErrorType.APPLICATION, message="internal server error")
+            return session.reply_error(request, [failed]), str(failed.tag)

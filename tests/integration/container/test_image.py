@@ -75,7 +75,7 @@ def test_ncclient_on_the_host_upgrades_the_switch_in_the_container(
             "SMARTUPGRADE_SIM_CATALOGUE": "/catalogue.yaml",
             "SMARTUPGRADE_SIM_ESN": "2102351XFR10P0000042",
         },
-        ports=(8830, 9080),
+        ports=(8830, 9080, 9464),
         mounts=(f"{catalogue}:/catalogue.yaml:ro",),
     )
     banner = sim.logs()
@@ -85,6 +85,9 @@ def test_ncclient_on_the_host_upgrades_the_switch_in_the_container(
     faults_url = f"http://127.0.0.1:{sim.port(9080)}/faults"
     with urllib.request.urlopen(faults_url, timeout=CLIENT_TIMEOUT) as answer:
         assert json.load(answer)["expired_certificate"] is False
+    health_url = f"http://127.0.0.1:{sim.port(9464)}/health"
+    with urllib.request.urlopen(health_url, timeout=CLIENT_TIMEOUT) as answer:
+        assert json.load(answer) == {"status": "ok", "switch": "up"}
 
     session = connect(port)
     session.edit_config(
