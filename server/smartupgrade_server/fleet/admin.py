@@ -10,14 +10,16 @@ start, stop, reset or crash one switch or all of them at run time (docs/fleet.md
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
 
 from smartupgrade_server.fleet.fleet import Fleet
 from smartupgrade_server.fleet.inventory import InventoryFormat, render
-from smartupgrade_server.fleet.member import FleetMember
+from smartupgrade_server.fleet.member import FleetMember, SwitchState
+from smartupgrade_server.sim.metrics import add_routes
 
 _ONE = {
     "start": FleetMember.start,
@@ -51,6 +53,7 @@ class FleetAdmin:
         app.router.add_post("/switches/{name}/{action}", admin._act_on_one)
         app.router.add_post("/switches/{action}", admin._act_on_all)
         app.router.add_get("/inventory/{format}", admin._inventory)
+        add_routes(app, fleet.metrics, admin.health)
         admin._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await admin._runner.setup()
         site = web.TCPSite(admin._runner, host, port)
@@ -65,6 +68,14 @@ class FleetAdmin:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    def health(self) -> dict[str, Any]:
+        """ok while a switch serves, starts or reboots; a fleet of stopped or failed switches
+        is down."""
+        states = Counter(member.state.value for member in self.fleet.members)
+        alive = {SwitchState.RUNNING, SwitchState.STARTING, SwitchState.REBOOTING}
+        status = "ok" if any(SwitchState(state) in alive for state in states) else "down"
+        return {"status": status, "switches": dict(sorted(states.items()))}
 
     def _member(self, request: web.Request) -> FleetMember | None:
         try:

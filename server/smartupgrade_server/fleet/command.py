@@ -14,10 +14,18 @@ from platformdirs import user_data_dir
 
 from smartupgrade_server.fleet.admin import FleetAdmin
 from smartupgrade_server.fleet.fleet import Fleet
-from smartupgrade_server.fleet.inventory import write_inventories
+from smartupgrade_server.fleet.inventory import Login, write_inventories
 from smartupgrade_server.fleet.member import SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec, load_fleet_file, simple_fleet
-from smartupgrade_server.sim.options import DEFAULT_MODEL, call_home_url, clock_choice
+from smartupgrade_server.sim.options import (
+    DEFAULT_MODEL,
+    add_common_options,
+    call_home_url,
+    clock_choice,
+    document_environment,
+    first_start_users,
+    parse_with_environment,
+)
 from smartupgrade_server.transport.users import USERS_FILE
 
 PROG = "smartupgrade-sim fleet"
@@ -47,7 +55,16 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "(default: %(default)s)",
     )
     # None: the fleet file's value, else the default in spec.py
-    parser.add_argument("--host", help="address of every switch (127.0.0.1)")
+    parser.add_argument(
+        "--host",
+        help="address of every switch and the admin API (127.0.0.1; beyond the loopback only "
+        "once admin's password is not 'admin')",
+    )
+    parser.add_argument(
+        "--admin-password",
+        help="on a first start (no users file yet), the password of the user admin instead of "
+        "'admin'",
+    )
     parser.add_argument(
         "--base-port", type=int, help="NETCONF port of the first switch, +1 each (8830; 0: any)"
     )
@@ -75,6 +92,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="every switch trusts these certificates for NETCONF over TLS clients and names "
         "the users of the certificates they verify by common name",
     )
+    parser.add_argument("--houp-host", help="address of the HOUP and its admin port (127.0.0.1)")
     parser.add_argument("--houp-port", type=int, help="HOUP HTTPS port (9443; 0: any)")
     parser.add_argument("--houp-admin-port", type=int, help="HOUP admin port (9080; 0: any)")
     parser.add_argument("--admin-port", type=int, help="fleet admin API port (9081; 0: any)")
@@ -89,8 +107,9 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="write the inventory here (smartupgrade fleet's; JSON if it ends in .json), with "
         "an Ansible inventory and a nornir hosts file beside it",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
-    arguments = parser.parse_args(argv)
+    add_common_options(parser, PROG)
+    document_environment(parser)
+    arguments = parse_with_environment(parser, argv)
     if (arguments.fleet_file is None) == (arguments.count is None):
         parser.error("give either a fleet file or --count N")
     if arguments.count is not None and arguments.count < 1:
@@ -105,6 +124,7 @@ def fleet_spec(arguments: argparse.Namespace) -> FleetSpec:
         key: value
         for key in (
             "host",
+            "houp_host",
             "base_port",
             "cli_base_port",
             "tls_base_port",
@@ -136,7 +156,9 @@ def _port_span(ports: Sequence[int]) -> str:
     return ", ".join(map(str, ordered[:5])) + (" …" if len(ordered) > 5 else "")
 
 
-def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequence[Path]) -> str:
+def banner(
+    fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequence[Path], login: Login
+) -> str:
     spec = fleet.spec
     running = fleet.in_state(SwitchState.RUNNING)
     failed = fleet.failed()
@@ -151,7 +173,10 @@ def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequenc
         f"{len(running)} running, {len(failed)} failed",
         f"NETCONF over SSH on {spec.host} ports {_port_span(netconf)}"
         + (f"; VRP command line on ports {_port_span(cli)}" if cli else ""),
-        f"  credentials admin/admin unless changed in {data_dir / USERS_FILE}",
+        f"  credentials {login.username}/{login.password} unless changed in {data_dir / USERS_FILE}"
+        if login.password is not None
+        else f"  credentials: the users of {data_dir / USERS_FILE} ({login.username} may do "
+        "everything)",
         *(
             [
                 f"NETCONF over TLS on ports {_port_span(tls)}; the switches' certificate "
@@ -165,7 +190,8 @@ def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequenc
         + (f" (groups with faults of their own: {doors})" if doors else "")
         + f"; faults: http://{fleet.houp.host}:{fleet.houp.admin_port}/faults and /doors",
         f"Fleet admin: http://{spec.host}:{admin.port}/switches "
-        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset)",
+        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset; "
+        "GET /metrics for Prometheus, /health)",
     ]
     if inventories:
         lines.append("Inventory: " + ", ".join(map(str, inventories)))
@@ -183,6 +209,7 @@ def banner(fleet: Fleet, admin: FleetAdmin, data_dir: Path, inventories: Sequenc
 async def serve(arguments: argparse.Namespace) -> int:
     spec = fleet_spec(arguments)
     data_dir: Path = arguments.data_dir
+    await asyncio.to_thread(first_start_users, data_dir, arguments.admin_password)
     fleet = await Fleet.start(spec, data_dir)
     try:
         admin = await FleetAdmin.start(fleet, spec.host, spec.admin_port)
@@ -191,15 +218,13 @@ async def serve(arguments: argparse.Namespace) -> int:
         raise
     try:
         written: list[Path] = []
+        login = await fleet.login()
         if arguments.inventory_out is not None:
             paths = await asyncio.to_thread(
-                write_inventories,
-                arguments.inventory_out,
-                fleet.inventory_entries(),
-                await fleet.login(),
+                write_inventories, arguments.inventory_out, fleet.inventory_entries(), login
             )
             written = list(paths.values())
-        print(banner(fleet, admin, data_dir, written), flush=True)
+        print(banner(fleet, admin, data_dir, written, login), flush=True)
         if not fleet.in_state(SwitchState.RUNNING):
             return 1
         stop = asyncio.Event()

@@ -15,10 +15,12 @@ from typing import Self
 
 from cryptography import x509
 
+from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.fleet.inventory import InventoryEntry, Login
 from smartupgrade_server.fleet.member import FleetEnvironment, FleetMember, SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec, FleetSpecError
 from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.metrics import EmulatorMetrics, SwitchView
 from smartupgrade_server.sim.options import (
     HOUP_DIR,
     call_home_url,
@@ -89,8 +91,10 @@ class Fleet:
         houp: HoupServer,
         credentials: SshCredentials,
         members: Sequence[FleetMember],
+        metrics: EmulatorMetrics,
     ) -> None:
         self.spec = spec
+        self.metrics = metrics
         self.houp = houp
         self.credentials = credentials
         self.members = tuple(members)
@@ -100,13 +104,15 @@ class Fleet:
         self.tls_certificate: DeviceCertificate | None = None
 
     @classmethod
-    async def start(cls, spec: FleetSpec, data_dir: Path) -> Self:
+    async def start(cls, spec: FleetSpec, data_dir: Path, clock: Clock | None = None) -> Self:
         """Start the HOUP and every switch; a switch that cannot start is reported in its
-        state and the others run (check :meth:`failed`)."""
+        state and the others run (check :meth:`failed`). ``clock``, the switches' one clock,
+        replaces the spec's (a simulated clock in a test)."""
         raise_open_file_limit(spec.count)
         began = time.perf_counter()
         houp = await HoupServer.start(
             data_dir / HOUP_DIR,
+            host=spec.houp_host,
             port=spec.houp_port,
             admin_port=spec.houp_admin_port,
             catalogue=spec.catalogue,
@@ -120,11 +126,19 @@ class Fleet:
             credentials = await asyncio.to_thread(SshCredentials.load_or_create, data_dir)
             # once for the fleet rather than once per switch (it costs an scrypt)
             await refuse_default_credentials(spec.host, credentials.users, data_dir)
+            members: list[FleetMember] = []
+            metrics = EmulatorMetrics(
+                houp,
+                lambda: [
+                    SwitchView(m.spec.name, m.switch, m.state is SwitchState.RUNNING)
+                    for m in members
+                ],
+            )
             environment = FleetEnvironment(
                 data_dir=data_dir,
                 host=spec.host,
                 credentials=credentials,
-                clock=make_clock(spec.clock),
+                clock=clock or make_clock(spec.clock),
                 houp_host=houp.host,
                 houp_ports=ports,
                 houp_public_key=houp.signing_public_key,
@@ -135,9 +149,10 @@ class Fleet:
                     [] if spec.tls_client_ca is None else [tls_client_cas(spec.tls_client_ca)],
                 ),
                 tls_certificate=await asyncio.to_thread(fleet_tls_certificate, spec, data_dir),
+                watch=metrics.watch,
             )
-            members = [FleetMember(switch, environment) for switch in spec.switches]
-            fleet = cls(spec, houp, credentials, members)
+            members.extend(FleetMember(switch, environment) for switch in spec.switches)
+            fleet = cls(spec, houp, credentials, members, metrics)
             fleet.tls_certificate = environment.tls_certificate
             await fleet.start_switches()
         except BaseException:
