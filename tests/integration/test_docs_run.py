@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
 from tests.interop.clients import running_sim
+from tests.support.houp import SMALL_CATALOGUE_FILE
 
 # page -> whether its examples need the emulator
 PAGES = {

@@ -22,8 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.testing.running import RunningFleet
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
 from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
+from tests.support.houp import SMALL_CATALOGUE_FILE
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 _METRICS = re.compile(r"^Metrics for Prometheus on (http://\S+)/metrics")

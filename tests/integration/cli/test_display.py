@@ -13,7 +13,9 @@ import pytest
 
 from smartupgrade_client.cli.app import main
 from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
-from tests.integration.cli.conftest import NEW_SOFTWARE, POLICY, Sim
+from tests.support.defaults import POLICY
+from tests.support.houp import NEW_SOFTWARE
+from tests.support.switch import SwitchRig
 from tests.unit.yang.seed import seed_text
 
 YANG = Path(__file__).resolve().parents[3] / "yang"
@@ -33,13 +35,13 @@ def layout(lines: list[str]) -> list[str]:
     return [line[: line.index(":") + 1] if ":" in line else line for line in lines]
 
 
-def run(capsys: pytest.CaptureFixture[str], sim: Sim, *command: str) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], sim: SwitchRig, *command: str) -> tuple[int, str, str]:
     code = main(sim.argv(*command))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
-def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0
     code, out, err = run(capsys, sim, "display")
@@ -55,14 +57,16 @@ def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: 
     assert "    Upgrade status               : -" in lines
 
 
-def test_no_refresh_prints_no_loading_line(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_no_refresh_prints_no_loading_line(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
     code, out, _ = run(capsys, sim, "display", "--no-refresh")
     assert code == 0
     assert out.startswith("Configuration:\n")
     assert "    Check version result         : -\n" in out
 
 
-def test_console_script_in_a_subprocess(sim: Sim) -> None:
+def test_console_script_in_a_subprocess(sim: SwitchRig) -> None:
     script = Path(sys.executable).with_name("smartupgrade")
     done = subprocess.run(
         [str(script), *sim.argv("display", "--no-refresh")],
@@ -75,7 +79,7 @@ def test_console_script_in_a_subprocess(sim: Sim) -> None:
 
 
 def test_json_is_rfc7951_and_valid(
-    capsys: pytest.CaptureFixture[str], sim: Sim, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig, tmp_path: Path
 ) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
-from tests.interop.clients import Sim, running_sim
+from tests.support.sim import Sim, running_sim
 
 SDK_DOC = REPO_ROOT / "docs" / "sdk.md"
 EXAMPLES = blocks(SDK_DOC)

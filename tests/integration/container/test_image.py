@@ -23,8 +23,8 @@ from tests.integration.container.conftest import (
     podman,
     until,
 )
-from tests.integration.houp.conftest import SMALL_CATALOGUE
 from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.houp import SMALL_CATALOGUE
 
 PASSWORD = "ci-secret"
 # a SIGKILL after podman's 10 s would end the container with 137

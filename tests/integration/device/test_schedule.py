@@ -18,7 +18,9 @@ from smartupgrade_model.model import (
 from smartupgrade_server.device.events import DeviceEvent, ScheduleEvent
 from smartupgrade_server.device.refusals import ConfigRejectedError
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.device.conftest import START, SwitchFactory, config
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.defaults import START
+from tests.support.device import device_config
 
 T = "2026-11-27 10:00:00"  # START + 1 h
 T_REBOOT = "2026-11-27 11:00:00"  # START + 2 h
@@ -102,7 +104,7 @@ async def test_the_retry_at_the_reboot_time_survives_a_process_restart(
     # the emulator restarts before the reboot time and loads the running configuration as it
     # is, without the checks of a new edit (the download time has passed)
     again = await make_rig(data_dir=first.data_dir)
-    again.switch.apply_config(config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
+    again.switch.apply_config(device_config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
     await again.clock.advance(HOUR)
     assert steps(again.events) == [
         (ScheduleStep.DOWNLOAD_RETRIED, CheckOutcome.SUCCEEDED),

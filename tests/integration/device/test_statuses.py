@@ -14,14 +14,16 @@ from smartupgrade_server.device.refusals import ConfigRejectedError, OperationRe
 from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.houp.faults import BreakAfter
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.device.conftest import PATCH, SOFTWARE, Rig, SwitchFactory
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.device import DeviceRig
+from tests.support.houp import PATCH, SOFTWARE
 
 
-async def _download(rig: Rig) -> UpgradeStatus:
+async def _download(rig: DeviceRig) -> UpgradeStatus:
     return await (await rig.switch.download()).wait()
 
 
-def _last(rig: Rig) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
+def _last(rig: DeviceRig) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
     info = rig.switch.state().upgrade_information
     return info.upgrade_status, info.last_upgrade_result
 

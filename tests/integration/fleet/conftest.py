@@ -1,17 +1,13 @@
-"""A fleet's data directory with users and host keys made once per session, ``smartupgrade-sim
-fleet`` as a subprocess (as the docs start it, every port picked by the OS), and ``smartupgrade
-fleet --json`` as a subprocess against the inventory it writes."""
+"""A fleet's data directory with users and host keys made once per session, and ``smartupgrade
+fleet --json`` as a subprocess against the inventory ``smartupgrade-sim fleet`` writes (the sim
+rig, tests/support/sim.py, runs the fleet)."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
-import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,62 +15,25 @@ from typing import Any
 import pytest
 
 from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
-from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
+from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.sim import (
+    FLEET_ANY_PORTS,
+    SMARTUPGRADE,
+    FleetProcess,
+    admin_request,
+    running_fleet,
+)
+from tests.support.users import Credentials
 
-SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
-# every port the OS's choice: other fleets and test runs share the machine
-ANY_PORTS = ("--base-port=0", "--houp-port=0", "--houp-admin-port=0", "--admin-port=0")
-_READY = "Serving until Ctrl+C or SIGTERM."
-_ADMIN = re.compile(r"^Fleet admin: (http://\S+?)/switches ", re.MULTILINE)
-_HOUP_ADMIN = re.compile(r"faults: (http://\S+?)/faults", re.MULTILINE)
+# what tests import from here, also from other branches: their home is tests/support
+__all__ = ["FleetProcess", "admin_request", "running_fleet"]
+ANY_PORTS = FLEET_ANY_PORTS
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, host_keys: Path) -> Path:
+def data_dir(tmp_path: Path, credentials: Credentials) -> Path:
     """A fleet's data directory holding the session's users and host keys."""
-    directory = tmp_path / "fleet"
-    shutil.copytree(host_keys, directory)
-    return directory
-
-
-def admin_request(url: str, method: str = "GET") -> Any:
-    """A JSON answer of the fleet's (or the HOUP's) admin API."""
-    request = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT) as response:
-        return json.load(response)
-
-
-@dataclass(frozen=True)
-class FleetProcess:
-    banner: str
-    admin_url: str
-    houp_admin_url: str
-    log: Path
-
-    def switches(self) -> dict[str, dict[str, Any]]:
-        """``GET /switches`` by name."""
-        return {switch["name"]: switch for switch in admin_request(f"{self.admin_url}/switches")}
-
-
-@contextmanager
-def running_fleet(data_dir: Path, *options: str) -> Iterator[FleetProcess]:
-    """``smartupgrade-sim fleet`` with ``options`` (a fleet file or ``--count N``, ports...),
-    until the block ends; its log goes beside ``data_dir``."""
-    log_path = data_dir.with_name(f"{data_dir.name}.log")
-    argv = [str(SMARTUPGRADE_SIM), "fleet", f"--data-dir={data_dir}", *options]
-    banner: list[str] = []
-
-    def whole_banner(line: str) -> str | None:
-        banner.append(line.rstrip("\n"))
-        return "\n".join(banner) if banner[-1] == _READY else None
-
-    with sim_process(argv, log_path) as process:
-        text = first_line(process, log_path, whole_banner)
-        admin, houp_admin = _ADMIN.search(text), _HOUP_ADMIN.search(text)
-        assert admin is not None and houp_admin is not None, text
-        yield FleetProcess(text, admin.group(1), houp_admin.group(1), log_path)
-    # after the block, so that a crash on the way out is reported too
-    assert process.returncode == 0, log_path.read_text()
+    return credentials.data_dir(tmp_path / "fleet")
 
 
 @dataclass(frozen=True)

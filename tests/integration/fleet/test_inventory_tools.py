@@ -24,8 +24,9 @@ from smartupgrade_server.transport.users import (
     UserDatabase,
     hash_password,
 )
-from tests.integration.fleet.conftest import ANY_PORTS, running_fleet, smartupgrade_fleet
+from tests.integration.fleet.conftest import ANY_PORTS, smartupgrade_fleet
 from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.sim import running_fleet
 from tests.unit.fleet.readers import (
     ansible_group_hosts,
     ansible_inventory,

@@ -26,8 +26,8 @@ from nornir_netconf.plugins.tasks import (
 
 from smartupgrade_model.model import NAMESPACE as SU
 from smartupgrade_server.testing.running import RunningFleet
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
 from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.houp import SMALL_CATALOGUE_FILE
 
 pytestmark = pytest.mark.smartupgrade_fleet(count=3, catalogue=SMALL_CATALOGUE_FILE)
 ENABLE = (

@@ -1,81 +1,32 @@
-"""A switch with its VRP command line on 127.0.0.1 (OS-chosen ports), wired to a real HOUP
-over HTTPS, on a loop thread of its own: netmiko, scrapli and napalm block."""
+"""A switch with its VRP command line (tests/support/switch.py), wired to a HOUP of its own, on a
+loop thread: netmiko, scrapli and napalm block."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_model.convert import ssl_policy_config
-from smartupgrade_model.model import SmartUpgrade
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.houp.catalogue import Catalogue
-from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from tests.credentials import copy_credentials
-from tests.integration.device.conftest import CATALOGUE
-from tests.support.loop import LoopThread
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import IDENTITY, POLICY
+from tests.support.switch import SwitchRig, ThreadedSwitches
+from tests.support.users import Credentials
 
-USERNAME = "admin"
-PASSWORD = "admin"
-POLICY = "houp"
-IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001")
-FACTORY = FactoryState("V200R020C00", "V200R020SPH")
+# what tests import from here, also from other branches: their home is tests/support
+__all__ = ["IDENTITY", "POLICY", "Sim"]
 
-
-@dataclass
-class Sim:
-    loop: LoopThread
-    houp: HoupServer
-    switch: EmulatedSwitch
-
-    @property
-    def cli_port(self) -> int:
-        port = self.switch.cli_port
-        assert port is not None
-        return port
-
-    def sdk(self) -> SmartUpgradeClient:
-        return SmartUpgradeClient.connect(
-            "127.0.0.1", self.switch.port, username=USERNAME, password=PASSWORD,
-            hostkey_verify=False,
-        )  # fmt: skip
-
-
-def start_switch(loop: LoopThread, data_dir: Path, houp: HoupServer) -> EmulatedSwitch:
-    """The switch of `data_dir` (NETCONF and command line on OS-chosen ports), reaching `houp`
-    by its default name through the host table, as smartupgrade-sim wires it."""
-    default = SmartUpgrade()
-    return loop.run(
-        EmulatedSwitch.start(
-            data_dir,
-            identity=IDENTITY,
-            factory=FACTORY,
-            houp_public_key=houp.signing_public_key,
-            port=0,
-            cli_port=0,
-            factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
-            hosts={default.url: houp.host},
-            port_forwards={default.https_port: houp.port},
-        )
-    )
+USERNAME, PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
+Sim = SwitchRig
 
 
 @pytest.fixture
-def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    loop = LoopThread()
-    houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
-    switch = start_switch(loop, data_dir, houp)
-    try:
-        yield Sim(loop, houp, switch)
-    finally:
-        loop.run(switch.close())
-        loop.run(houp.close())
-        loop.stop()
+def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[ThreadedSwitches]:
+    switches = ThreadedSwitches(tmp_path, credentials, houp_dir)
+    yield switches
+    switches.close()
+
+
+@pytest.fixture
+def sim(lab: ThreadedSwitches) -> SwitchRig:
+    return lab.start(cli=True)

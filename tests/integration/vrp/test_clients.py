@@ -13,7 +13,9 @@ from scrapli import Scrapli
 from smartupgrade_model.display import ABSENT, LABEL_WIDTH, format_value
 from smartupgrade_model.model import DISPLAY_SECTIONS
 from smartupgrade_server.device import messages
-from tests.integration.vrp.conftest import IDENTITY, PASSWORD, POLICY, USERNAME, Sim
+from tests.integration.vrp.conftest import PASSWORD, USERNAME
+from tests.support.defaults import IDENTITY, POLICY
+from tests.support.switch import SwitchRig
 
 
 def parse_display(text: str) -> dict[tuple[str, ...], str]:
@@ -28,7 +30,7 @@ def parse_display(text: str) -> dict[tuple[str, ...], str]:
     return values
 
 
-def sdk_values(sim: Sim) -> dict[tuple[str, ...], str]:
+def sdk_values(sim: SwitchRig) -> dict[tuple[str, ...], str]:
     with sim.sdk() as client:
         state: Any = client.read()
     values = {}
@@ -42,7 +44,7 @@ def sdk_values(sim: Sim) -> dict[tuple[str, ...], str]:
 
 
 @pytest.mark.parametrize("device_type", ["huawei", "huawei_vrp"])
-def test_netmiko(sim: Sim, device_type: str) -> None:
+def test_netmiko(sim: SwitchRig, device_type: str) -> None:
     with ConnectHandler(
         device_type=device_type,
         host="127.0.0.1",
@@ -74,7 +76,7 @@ def test_netmiko(sim: Sim, device_type: str) -> None:
 
 
 @pytest.mark.parametrize("transport", ["system", "paramiko"])
-def test_scrapli_community(sim: Sim, transport: str) -> None:
+def test_scrapli_community(sim: SwitchRig, transport: str) -> None:
     with Scrapli(
         host="127.0.0.1",
         port=sim.cli_port,
@@ -102,7 +104,7 @@ def test_scrapli_community(sim: Sim, transport: str) -> None:
         assert client.read_config().url == "10.10.10.20"
 
 
-def test_napalm_get_facts(sim: Sim) -> None:
+def test_napalm_get_facts(sim: SwitchRig) -> None:
     driver = get_network_driver("huawei_vrp")(
         "127.0.0.1", USERNAME, PASSWORD, optional_args={"port": sim.cli_port}
     )

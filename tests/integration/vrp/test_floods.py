@@ -19,7 +19,8 @@ import psutil
 from ncclient import manager
 
 from smartupgrade_server.vrp.editor import MAX_LINE
-from tests.integration.vrp.conftest import PASSWORD, USERNAME, Sim
+from tests.integration.vrp.conftest import PASSWORD, USERNAME
+from tests.support.switch import SwitchRig
 
 # far beyond what NETCONF takes on this machine (a few ms), far below the stalls it replaces
 WATCHDOG_BOUND = 5.0
@@ -27,7 +28,7 @@ ESN = b"ESN of slot 0"
 
 
 @contextlib.contextmanager
-def shell(sim: Sim) -> Iterator[paramiko.Channel]:
+def shell(sim: SwitchRig) -> Iterator[paramiko.Channel]:
     transport = paramiko.Transport(("127.0.0.1", sim.cli_port))
     try:
         transport.connect(username=USERNAME, password=PASSWORD)
@@ -60,7 +61,7 @@ def send(channel: paramiko.Channel, keys: bytes) -> None:
 class Watchdog:
     """A NETCONF session of the same switch, asked for its state again and again."""
 
-    def __init__(self, sim: Sim) -> None:
+    def __init__(self, sim: SwitchRig) -> None:
         self._netconf = manager.connect(
             host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
             hostkey_verify=False, look_for_keys=False, allow_agent=False, timeout=60,
@@ -78,7 +79,7 @@ class Watchdog:
         self._netconf.close_session()
 
 
-def test_a_client_that_types_without_reading_holds_only_its_own_session(sim: Sim) -> None:
+def test_a_client_that_types_without_reading_holds_only_its_own_session(sim: SwitchRig) -> None:
     process = psutil.Process()
     watchdog = Watchdog(sim)
     before = process.memory_info().rss
@@ -103,7 +104,7 @@ def test_a_client_that_types_without_reading_holds_only_its_own_session(sim: Sim
     watchdog.close()
 
 
-def test_a_pasted_megabyte_line_is_cut_at_the_line_limit(sim: Sim) -> None:
+def test_a_pasted_megabyte_line_is_cut_at_the_line_limit(sim: SwitchRig) -> None:
     watchdog = Watchdog(sim)
     with shell(sim) as channel:
         sender = threading.Thread(
@@ -123,7 +124,7 @@ def test_a_pasted_megabyte_line_is_cut_at_the_line_limit(sim: Sim) -> None:
     watchdog.close()
 
 
-def test_twenty_thousand_question_marks_are_each_answered(sim: Sim) -> None:
+def test_twenty_thousand_question_marks_are_each_answered(sim: SwitchRig) -> None:
     watchdog = Watchdog(sim)
     with shell(sim) as channel:
         sender = threading.Thread(target=send, args=(channel, b"?" * 20_000 + b"display esn\r"))

@@ -7,14 +7,15 @@ from __future__ import annotations
 from hypothesis import given
 
 from smartupgrade_server.vrp.editor import CTRL_C, CTRL_Z
-from tests.integration.vrp.conftest import IDENTITY, Sim
 from tests.integration.vrp.test_floods import read_until, shell
 from tests.keystrokes import KEYSTROKES, fuzz_settings
+from tests.support.defaults import IDENTITY
+from tests.support.switch import SwitchRig
 
 
 @fuzz_settings(25)
 @given(keys=KEYSTROKES)
-def test_the_command_line_answers_after_any_keystrokes(sim: Sim, keys: list[str]) -> None:
+def test_the_command_line_answers_after_any_keystrokes(sim: SwitchRig, keys: list[str]) -> None:
     esn = f"ESN of slot 0: {IDENTITY.esn}".encode()
     with shell(sim) as channel:
         for piece in keys:

@@ -13,8 +13,10 @@ from smartupgrade_model.model import NAMESPACE, CancellationStatus, UpgradeStatu
 from smartupgrade_server.device import messages
 from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.ssh_connection import MAX_AUTH_TRIES, MAX_SESSIONS
-from tests.integration.device.conftest import PATCH, SOFTWARE, SOFTWARE_SIZE
-from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, Sim
+from tests.integration.vrp.conftest import PASSWORD, USERNAME
+from tests.support.defaults import POLICY
+from tests.support.houp import PATCH, SOFTWARE, SOFTWARE_SIZE
+from tests.support.switch import SwitchRig
 
 PROMPT = re.compile(r"[<\[][^\r\n]*[>\]]$")
 
@@ -53,14 +55,14 @@ async def open_session(port: int) -> Session:
     return session
 
 
-def netconf(sim: Sim) -> manager.Manager:
+def netconf(sim: SwitchRig) -> manager.Manager:
     return manager.connect(
         host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
         hostkey_verify=False, look_for_keys=False, allow_agent=False,
     )  # fmt: skip
 
 
-def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: Sim) -> None:
+def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: SwitchRig) -> None:
     async def configure() -> str:
         session = await open_session(sim.cli_port)
         try:
@@ -96,7 +98,7 @@ def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: Sim) -> None:
     ]
 
 
-def test_a_netconf_lock_refuses_cli_edits(sim: Sim) -> None:
+def test_a_netconf_lock_refuses_cli_edits(sim: SwitchRig) -> None:
     async def edit() -> str:
         session = await open_session(sim.cli_port)
         try:
@@ -112,13 +114,13 @@ def test_a_netconf_lock_refuses_cli_edits(sim: Sim) -> None:
     assert "Error" not in sim.loop.run(edit())
 
 
-def enable(sim: Sim) -> None:
+def enable(sim: SwitchRig) -> None:
     with sim.sdk() as client:
         client.set_ssl_policy(POLICY)
         client.enable()
 
 
-def test_download_prints_the_switchs_info_lines_live(sim: Sim) -> None:
+def test_download_prints_the_switchs_info_lines_live(sim: SwitchRig) -> None:
     enable(sim)
 
     async def download() -> str:
@@ -151,7 +153,7 @@ def test_download_prints_the_switchs_info_lines_live(sim: Sim) -> None:
     assert sim.switch.device.state().upgrade_information.upgrade_status is UpgradeStatus.SUCCESS
 
 
-def test_ctrl_c_cancels_the_download(sim: Sim) -> None:
+def test_ctrl_c_cancels_the_download(sim: SwitchRig) -> None:
     enable(sim)
     sim.houp.settings.bandwidth_limit = 50_000
 
@@ -174,7 +176,7 @@ def test_ctrl_c_cancels_the_download(sim: Sim) -> None:
     assert information.cancellation_status is CancellationStatus.SUCCESSFUL
 
 
-def test_right_now_ends_the_session_when_the_switch_reboots(sim: Sim) -> None:
+def test_right_now_ends_the_session_when_the_switch_reboots(sim: SwitchRig) -> None:
     enable(sim)
 
     async def right_now() -> str:
@@ -191,7 +193,7 @@ def test_right_now_ends_the_session_when_the_switch_reboots(sim: Sim) -> None:
     assert output.rstrip().endswith(str(messages.REBOOTING))
 
 
-def test_exec_runs_one_command(sim: Sim) -> None:
+def test_exec_runs_one_command(sim: SwitchRig) -> None:
     async def execute() -> str:
         async with asyncssh.connect(
             "127.0.0.1", sim.cli_port, username=USERNAME, password=PASSWORD, known_hosts=None
@@ -203,7 +205,7 @@ def test_exec_runs_one_command(sim: Sim) -> None:
     assert sim.loop.run(execute()) == "ESN of slot 0: 2102351XFR10P0000001\r\n"
 
 
-def test_the_command_line_has_the_same_limits_as_netconf(sim: Sim) -> None:
+def test_the_command_line_has_the_same_limits_as_netconf(sim: SwitchRig) -> None:
     async def limits() -> None:
         # refused keys count as attempts too (and, unlike passwords, delay no later login)
         strangers = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(MAX_AUTH_TRIES)]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from smartupgrade_server.vrp.editor import BELL, CTRL_C, CTRL_Z, MAX_LINE, Enter, Key, LineEditor
 from tests.keystrokes import KEYSTROKES, fuzz_settings
-from tests.unit.vrp.conftest import ESN, Rig
+from tests.support.defaults import ESN
+from tests.support.terminal import CommandLineRig
 
 # far beyond what any example takes (milliseconds): a shell that stops answering fails
 _ANSWER_TIMEOUT = 30.0
@@ -57,7 +58,7 @@ _session_ids = itertools.count(100)
 
 @fuzz_settings(300)
 @given(keys=KEYSTROKES)
-async def test_the_shell_answers_after_any_keystrokes(rig: Rig, keys: list[str]) -> None:
+async def test_the_shell_answers_after_any_keystrokes(rig: CommandLineRig, keys: list[str]) -> None:
     terminal = await rig.terminal(session_id=next(_session_ids))
     shell = terminal.shell
     for piece in keys:
