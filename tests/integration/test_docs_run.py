@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
-from tests.interop.clients import running_sim
 from tests.support.houp import SMALL_CATALOGUE_FILE
+from tests.support.sim import running_sim
+from tests.support.transport import free_port
 
 # page -> whether its examples need the emulator
 PAGES = {
@@ -30,13 +30,6 @@ EXAMPLES = [
     for page in PAGES
     for block in blocks(REPO_ROOT / page)
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
