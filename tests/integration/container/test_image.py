@@ -25,6 +25,7 @@ from tests.integration.container.conftest import (
 )
 from tests.interop.clients import CLIENT_TIMEOUT
 from tests.support.houp import SMALL_CATALOGUE
+from tests.support.users import Server
 
 PASSWORD = "ci-secret"
 # a SIGKILL after podman's 10 s would end the container with 137
@@ -32,16 +33,7 @@ EXITED_CLEANLY = 0
 
 
 def connect(port: int) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username="admin",
-        password=PASSWORD,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=CLIENT_TIMEOUT,
-    )
+    return Server("127.0.0.1", port, "admin", PASSWORD).ncclient(timeout=CLIENT_TIMEOUT)
 
 
 def local_information(port: int) -> dict[str, str] | None:
