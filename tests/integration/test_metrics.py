@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,11 +20,11 @@ from ncclient.xml_ import to_ele
 from prometheus_client.parser import text_string_to_metric_families
 
 from smartupgrade_server.testing.running import RunningFleet
-from tests.interop.clients import CLIENT_TIMEOUT
-from tests.support.defaults import MODEL
+from tests.support.defaults import CLIENT_TIMEOUT, MODEL
 from tests.support.houp import SMALL_CATALOGUE_FILE
 from tests.support.sim import first_line, running_sim
 from tests.support.users import Server
+from tests.support.waiting import blocking_until
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 _METRICS = re.compile(r"^Metrics for Prometheus on (http://\S+)/metrics")
@@ -44,13 +43,11 @@ def scrape(url: str) -> Samples:
     }
 
 
-def until(url: str, done: Callable[[Samples], bool]) -> Samples:
-    """The first scrape that ``done`` accepts, scraping every 0.2 s for at most a minute."""
-    deadline = time.monotonic() + CLIENT_TIMEOUT
-    while not done(samples := scrape(url)):
-        assert time.monotonic() < deadline, samples
-        time.sleep(0.2)
-    return samples
+def first_scrape(url: str, done: Callable[[Samples], bool]) -> Samples:
+    """The first scrape of ``url`` that ``done`` accepts."""
+    return blocking_until(
+        lambda: samples if done(samples := scrape(url)) else None, f"scrape of {url} as expected"
+    )
 
 
 def health(url: str) -> tuple[int, dict[str, object]]:
@@ -130,7 +127,7 @@ def test_the_sim_counts_sessions_rpcs_logins_upgrades_and_houp_traffic(tmp_path:
         )
 
         session.dispatch(to_ele(f'<download xmlns="{SU}"/>'))
-        samples = until(
+        samples = first_scrape(
             url,
             lambda found: (
                 value(
@@ -188,7 +185,7 @@ def test_the_fleet_serves_metrics_and_health_on_its_admin_api(
         )
         session.dispatch(to_ele(f'<download xmlns="{SU}"/>'))
         session.close_session()
-    samples = until(
+    samples = first_scrape(
         url,
         lambda found: all(
             value(found, "smartupgrade_upgrade_status_changes_total", switch=name, status=status)

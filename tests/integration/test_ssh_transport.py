@@ -25,6 +25,7 @@ from smartupgrade_server.transport.users import (
     hash_password,
 )
 from tests.support.blocking import call
+from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.transport import (
     BULK_SIZE,
     TEST_CAPABILITY,
@@ -50,7 +51,7 @@ async def harness(data_dir: Path) -> AsyncIterator[TransportRig]:
 
 
 def connect(port: int, username: str = "admin", password: str = "admin") -> manager.Manager:
-    return Server("127.0.0.1", port, username, password).ncclient(timeout=60)
+    return Server("127.0.0.1", port, username, password).ncclient(timeout=CLIENT_TIMEOUT)
 
 
 def error_tag(reply: etree._Element) -> str | None:

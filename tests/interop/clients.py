@@ -48,11 +48,20 @@ from smartupgrade_server.datastore.yang_library import (
     MONITORING_MODULE,
     YANG_LIBRARY_MODULE,
 )
+from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.sim import SMARTUPGRADE_SIM, Sim, first_line, running_sim, sim_process
 from tests.support.users import Server
 
 # what tests import from here, also from other branches: their home is tests/support
-__all__ = ["SMARTUPGRADE_SIM", "Server", "Sim", "first_line", "running_sim", "sim_process"]
+__all__ = [
+    "CLIENT_TIMEOUT",
+    "SMARTUPGRADE_SIM",
+    "Server",
+    "Sim",
+    "first_line",
+    "running_sim",
+    "sim_process",
+]
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YANG_DIR = REPO_ROOT / "yang"
@@ -71,7 +80,6 @@ ACCESS_CONTROL_MODULES: tuple[Path, ...] = (
 )
 # the console scripts installed next to the interpreter running the tests
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
-CLIENT_TIMEOUT = 60.0
 T = TypeVar("T")
 
 

@@ -37,6 +37,9 @@ REBOOT = timedelta(minutes=5)
 FLASH_CAPACITY = 16 * 1024 * 1024
 # the emulator's 30 s is long for a test waiting on an unreachable HOUP
 NETWORK_TIMEOUT = 2.0
+# how long a blocking client, or a wait for another process, may take: generous, on a machine
+# whose two cores every test shares
+CLIENT_TIMEOUT = 60.0
 
 
 def identity(model: str = MODEL, *, ap: str | None = None, esn: str = ESN) -> Identity:

@@ -17,14 +17,13 @@ from typing import Any, TypeVar
 
 from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.users import Server
 
 T = TypeVar("T")
 # the console scripts installed next to the interpreter running the tests
 SMARTUPGRADE_SIM = Path(sys.executable).with_name("smartupgrade-sim")
 SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
-# how long a process may take to stop, and a request to its admin port
-STOP_TIMEOUT = 60.0
 # the last line of both commands' banner
 READY = "Serving until Ctrl+C or SIGTERM."
 _LISTENING = re.compile(r"NETCONF over SSH on (\S+):(\d+)")
@@ -100,7 +99,7 @@ def sim_process(argv: Sequence[str], log_path: Path) -> Iterator[subprocess.Pope
         # SIGTERM: the sim ends its sessions and exits
         process.terminate()
         try:
-            process.wait(timeout=STOP_TIMEOUT)
+            process.wait(timeout=CLIENT_TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -139,7 +138,7 @@ def _banner_reader() -> Callable[[str], str | None]:
 def admin_request(url: str, method: str = "GET") -> Any:
     """A JSON answer of a fleet's (or a HOUP's) admin API."""
     request = urllib.request.Request(url, method=method)
-    with urllib.request.urlopen(request, timeout=STOP_TIMEOUT) as response:
+    with urllib.request.urlopen(request, timeout=CLIENT_TIMEOUT) as response:
         return json.load(response)
 
 

@@ -129,11 +129,12 @@ class SwitchRig:
         assert self.switch.netconf.tls is not None, "started without tls=True"
         return self.switch.netconf.tls.certificate.cert_path
 
-    def server(self, username: str | None = None) -> Server:
+    def server(self, username: str | None = None, *, password: str | None = None) -> Server:
         """The switch's NETCONF address, logging in as ``username`` (by default the first of
-        ``accounts``) with that account's password."""
+        ``accounts``) with ``password``, by default that account's."""
         name = username or self.accounts[0].name
-        password = next(a.password for a in self.accounts if a.name == name)
+        if password is None:
+            password = next(a.password for a in self.accounts if a.name == name)
         return Server(HOST, self.port, name, password)
 
     def ncclient(self, username: str | None = None, **options: Any) -> manager.Manager:
@@ -155,15 +156,8 @@ class SwitchRig:
     async def async_sdk(
         self, username: str | None = None, **options: Any
     ) -> AsyncSmartUpgradeClient:
-        server = self.server(username)
-        return await AsyncSmartUpgradeClient.connect(
-            server.host,
-            server.port,
-            username=server.username,
-            password=server.password,
-            hostkey_verify=False,
-            **options,
-        )
+        """A session of the asyncio SDK."""
+        return await self.server(username).async_sdk(**options)
 
     def web_client(self) -> WebClient:
         """A browser of the switch's web system, closed with the rig."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from ncclient import manager
 
+from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_server.testing.running import copy_credentials
 from smartupgrade_server.transport.credentials import SshCredentials
@@ -68,6 +69,18 @@ class Server:
     def sdk(self, **options: Any) -> SmartUpgradeClient:
         """A session of the SDK (blocking), the host key not checked."""
         return SmartUpgradeClient.connect(
+            self.host,
+            self.port,
+            username=self.username,
+            password=self.password,
+            key_filename=None if self.private_key is None else str(self.private_key),
+            hostkey_verify=False,
+            **options,
+        )
+
+    async def async_sdk(self, **options: Any) -> AsyncSmartUpgradeClient:
+        """A session of the asyncio SDK, the host key not checked."""
+        return await AsyncSmartUpgradeClient.connect(
             self.host,
             self.port,
             username=self.username,

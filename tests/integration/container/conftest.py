@@ -7,15 +7,15 @@ import json
 import os
 import secrets
 import subprocess
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.sim import READY
+from tests.support.waiting import blocking_until
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BUILD = REPO_ROOT / "tools" / "container" / "build.sh"
@@ -27,10 +27,8 @@ PODMAN_ENVIRONMENT = {
     "CONTAINERS_CONF": str(REPO_ROOT / "tools" / "container" / "containers.conf"),
 }
 PODMAN = ("podman", "--runtime", "runc")
-READY = "Serving until Ctrl+C or SIGTERM."
 # a cold build (the Debian base with mmdebstrap, then the wheels) takes about a minute
 BUILD_TIMEOUT = 900.0
-T = TypeVar("T")
 
 
 def podman(*arguments: str, timeout: float = CLIENT_TIMEOUT) -> str:
@@ -48,18 +46,6 @@ def podman(*arguments: str, timeout: float = CLIENT_TIMEOUT) -> str:
             f"podman {' '.join(arguments)} exited {done.returncode}:\n{done.stderr}"
         )
     return done.stdout
-
-
-def until(probe: Callable[[], T | None], what: str, timeout: float = CLIENT_TIMEOUT) -> T:
-    """``probe()``'s first result that is not None, asked every 0.2 s for at most ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} after {timeout} s")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +114,8 @@ class Containers:
         podman("run", "--detach", *options, self.image, *arguments)
         self.started.append(name)
         container = Container(name, self.volume)
-        until(
-            lambda: True if READY in container.logs() else None,
+        blocking_until(
+            lambda: READY in container.logs(),
             f"banner from {name}:\n{container.logs()}",
         )
         return container

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.sim import (
     FLEET_ANY_PORTS,
     SMARTUPGRADE,

@@ -25,7 +25,7 @@ from smartupgrade_server.transport.users import (
     hash_password,
 )
 from tests.integration.fleet.conftest import ANY_PORTS, smartupgrade_fleet
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.sim import running_fleet
 from tests.unit.fleet.readers import (
     ansible_group_hosts,

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 
 import paramiko
 import psutil
-from ncclient import manager
 
 from smartupgrade_server.vrp.editor import MAX_LINE
 from tests.integration.vrp.conftest import PASSWORD, USERNAME
+from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.switch import SwitchRig
 
 # far beyond what NETCONF takes on this machine (a few ms), far below the stalls it replaces
@@ -62,10 +62,7 @@ class Watchdog:
     """A NETCONF session of the same switch, asked for its state again and again."""
 
     def __init__(self, sim: SwitchRig) -> None:
-        self._netconf = manager.connect(
-            host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
-            hostkey_verify=False, look_for_keys=False, allow_agent=False, timeout=60,
-        )  # fmt: skip
+        self._netconf = sim.ncclient(timeout=CLIENT_TIMEOUT)
         self.slowest = 0.0
         self.answers = 0
 

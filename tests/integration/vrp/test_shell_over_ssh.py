@@ -7,7 +7,6 @@ import re
 
 import asyncssh
 import pytest
-from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE, CancellationStatus, UpgradeStatus
 from smartupgrade_server.device import messages
@@ -55,13 +54,6 @@ async def open_session(port: int) -> Session:
     return session
 
 
-def netconf(sim: SwitchRig) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
-        hostkey_verify=False, look_for_keys=False, allow_agent=False,
-    )  # fmt: skip
-
-
 def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: SwitchRig) -> None:
     async def configure() -> str:
         session = await open_session(sim.cli_port)
@@ -73,7 +65,7 @@ def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: SwitchRig) -> None
             await session.close()
 
     assert "Error" not in sim.loop.run(configure())
-    with netconf(sim) as m:
+    with sim.ncclient() as m:
         config = m.get_config(source="running").data_xml
         assert "<https-port>10020</https-port>" in config
         assert f"<ssl-policy>{POLICY}</ssl-policy>" in config
@@ -107,7 +99,7 @@ def test_a_netconf_lock_refuses_cli_edits(sim: SwitchRig) -> None:
         finally:
             await session.close()
 
-    with netconf(sim) as m, m.locked("running"):
+    with sim.ncclient() as m, m.locked("running"):
         refused = sim.loop.run(edit())
         holder = m.session_id
     assert f"Error: The running datastore is locked by session {holder}." in refused

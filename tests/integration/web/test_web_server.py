@@ -14,7 +14,6 @@ from pathlib import Path
 import aiohttp
 import pytest
 from lxml import etree
-from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
 from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
@@ -48,13 +47,6 @@ from tests.unit.datastore.test_authorize_step import Authorizer
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
 NOT_ENABLED = "Error: Smart upgrade is not enabled."
 WEB_ADDRESS = re.compile(r"Web system over HTTPS on (https://\S+/) .*certificate: (\S+)\)")
-
-
-def netconf_manager(rig: SwitchRig) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1", port=rig.switch.port, username=ADMIN, password=ADMIN_PASSWORD,
-        hostkey_verify=False, look_for_keys=False, allow_agent=False,
-    )  # fmt: skip
 
 
 async def test_login_sets_a_secure_session_cookie_and_logout_ends_it(rig: SwitchRig) -> None:
@@ -206,7 +198,7 @@ async def test_a_nacm_change_applies_to_the_web_at_once(rig: SwitchRig) -> None:
     </config>"""
 
     def configure() -> None:
-        with netconf_manager(rig) as m:
+        with rig.ncclient() as m:
             m.edit_config(target="running", config=rules)
 
     await asyncio.to_thread(configure)
@@ -257,7 +249,7 @@ async def test_a_web_download_is_the_switchs_download(rig: SwitchRig) -> None:
     await enable(rig)
     sdk = await rig.async_sdk()
     await sdk.schedule((START + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
-    watcher = await asyncio.to_thread(netconf_manager, rig)
+    watcher = await rig.session()
     await asyncio.to_thread(watcher.create_subscription)
     client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
