@@ -54,9 +54,8 @@ async def switches(
     houp: HoupServer, credentials: Credentials, tmp_path: Path
 ) -> AsyncIterator[Switches]:
     """Switch rigs on the test's loop, wired to ``houp`` (tests/support/switch.py)."""
-    started = Switches(tmp_path, credentials, houp)
-    yield started
-    await started.close()
+    async with Switches(tmp_path, credentials, houp) as started:
+        yield started
 
 
 @pytest.fixture
@@ -65,6 +64,5 @@ async def switches_without_houp(
 ) -> AsyncIterator[Switches]:
     """Switch rigs on the test's loop reaching no HOUP: their factory configuration is NACM's
     alone."""
-    started = Switches(tmp_path, credentials, None)
-    yield started
-    await started.close()
+    async with Switches(tmp_path, credentials, None) as started:
+        yield started

@@ -30,9 +30,8 @@ def blocks(title: str, language: str) -> list[str]:
 
 @pytest.fixture
 def lab(tmp_path: Path, credentials: Credentials) -> Iterator[ThreadedSwitches]:
-    switches = ThreadedSwitches(tmp_path, credentials, None)
-    yield switches
-    switches.close()
+    with ThreadedSwitches(tmp_path, credentials, None) as switches:
+        yield switches
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tests.support.defaults import (
     REBOOT,
     identity,
 )
+from tests.support.rigs import Rigs
 
 
 def device_config(houp: HoupServer, **changes: object) -> SmartUpgrade:
@@ -63,15 +64,18 @@ class DeviceRig:
         """What the switch printed, but the lines a terminal overwrites."""
         return [str(e.message) for e in self.events if isinstance(e, Line) and not e.transient]
 
+    async def close(self) -> None:
+        await self.switch.close()
 
-class Devices:
+
+class Devices(Rigs[DeviceRig]):
     """Starts switch emulators for one test, all on one clock, and closes them after it."""
 
     def __init__(self, directory: Path, clock: SimulatedClock, houp: HoupServer | None) -> None:
+        super().__init__()
         self._directory = directory
         self._clock = clock
         self._houp = houp
-        self._rigs: list[DeviceRig] = []
 
     async def start(
         self,
@@ -90,7 +94,7 @@ class Devices:
         running ``ap_software``) on its first start in ``data_dir`` (by default a new one), its
         host table ``hosts``; with a HOUP, configured by :func:`device_config` with
         ``config_changes``."""
-        directory = data_dir or self._directory / f"switch{len(self._rigs)}"
+        directory = data_dir or self._directory / f"switch{self.started}"
         switch = Switch(
             directory,
             identity=identity(model, ap=ap),
@@ -115,9 +119,4 @@ class Devices:
         switch.on_reboot = rebooting
         if self._houp is not None:
             rig.configure(**config_changes)
-        self._rigs.append(rig)
-        return rig
-
-    async def close(self) -> None:
-        for rig in self._rigs:
-            await rig.switch.close()
+        return self._keep(rig)

@@ -16,7 +16,8 @@ from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypedDict, TypeVar, Unpack
+from types import TracebackType
+from typing import Any, Self, TypedDict, TypeVar, Unpack
 
 from ncclient import manager
 from yangson.enumerations import ContentType
@@ -46,6 +47,7 @@ from tests.support import defaults
 from tests.support.defaults import FLASH_CAPACITY, IDENTITY, NETWORK_TIMEOUT, REBOOT, START
 from tests.support.houp import SMALL_CATALOGUE, running_houp
 from tests.support.loop import LoopThread
+from tests.support.rigs import Rigs
 from tests.support.users import ADMIN, Account, Credentials, Server
 from tests.support.waiting import until
 from tests.support.web import WebClient
@@ -219,7 +221,7 @@ class SwitchOptions(TypedDict, total=False):
     through_reboots: bool
 
 
-class Switches:
+class Switches(Rigs[SwitchRig]):
     """Starts switch rigs for one test, closes them after it."""
 
     def __init__(
@@ -229,11 +231,11 @@ class Switches:
         houp: HoupServer | None,
         loop: LoopThread | None = None,
     ) -> None:
+        super().__init__()
         self._directory = directory
         self._credentials = credentials
         self._houp = houp
         self._loop = loop
-        self._rigs: list[SwitchRig] = []
 
     async def start(
         self,
@@ -259,7 +261,7 @@ class Switches:
         serve the command line, the web system and NETCONF over TLS; ``call_home_timing`` is
         the backoff of the calls home. ``through_reboots`` moves the (simulated) clock through
         each reboot of the switch, so that it comes back as soon as it went down."""
-        directory = data_dir or self._directory / f"switch-{len(self._rigs)}"
+        directory = data_dir or self._directory / f"switch-{self.started}"
         self._credentials.data_dir(directory, *accounts)
         clock = clock or SimulatedClock(START)
         factory = factory or defaults.factory(ap=identity.ap_device_type is not None)
@@ -300,17 +302,13 @@ class Switches:
             scheduler,
             self._loop,
         )
-        self._rigs.append(rig)
+        self._keep(rig)
         if switch.smart_upgrade:
             switch.device.subscribe(rig.events.append)
             if through_reboots:
                 assert isinstance(clock, SimulatedClock)
                 _through_reboots(switch.device, clock)
         return rig
-
-    async def close(self) -> None:
-        for rig in self._rigs:
-            await rig.close()
 
 
 def _through_reboots(device: Device, clock: SimulatedClock) -> None:
@@ -384,3 +382,14 @@ class ThreadedSwitches:
             self.loop.run(self._stack.aclose())
         finally:
             self.loop.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

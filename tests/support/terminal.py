@@ -18,6 +18,7 @@ from smartupgrade_server.vrp.shell import CommandLine, Shell
 from tests.manual_scheduler import ManualScheduler
 from tests.support.defaults import MODEL, START
 from tests.support.device import Devices
+from tests.support.rigs import Rigs
 
 # the session id of a terminal unless a test gives its own
 SESSION_ID = 7
@@ -81,12 +82,12 @@ class CommandLineRig:
         self.link.close()
 
 
-class CommandLines:
+class CommandLines(Rigs[CommandLineRig]):
     """Starts command-line rigs for one test, closes them after it."""
 
     def __init__(self, directory: Path) -> None:
+        super().__init__()
         self._devices = Devices(directory, SimulatedClock(START), None)
-        self._rigs: list[CommandLineRig] = []
 
     async def start(self, model: str = MODEL, sysname: str | None = None) -> CommandLineRig:
         """A switch of ``model`` named ``sysname`` (the shell's default unless given), whose
@@ -99,10 +100,8 @@ class CommandLines:
         link.attach()
         options = {} if sysname is None else {"sysname": sysname}
         rig = CommandLineRig(datastores, device, CommandLine(datastores, device, **options), link)
-        self._rigs.append(rig)
-        return rig
+        return self._keep(rig)
 
     async def close(self) -> None:
-        for rig in self._rigs:
-            await rig.close()
+        await super().close()
         await self._devices.close()

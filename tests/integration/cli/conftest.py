@@ -27,7 +27,7 @@ Sim = SwitchRig
 
 @pytest.fixture
 def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[ThreadedSwitches]:
-    switches = ThreadedSwitches(
+    with ThreadedSwitches(
         tmp_path,
         credentials,
         houp_dir,
@@ -35,9 +35,8 @@ def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[Th
         identity=identity(ap=AP_DEVICE),
         factory=FACTORY,
         through_reboots=True,
-    )
-    yield switches
-    switches.close()
+    ) as switches:
+        yield switches
 
 
 @pytest.fixture

@@ -22,9 +22,8 @@ Sim = SwitchRig
 
 @pytest.fixture
 def sims(tmp_path: Path, credentials: Credentials) -> Iterator[ThreadedSwitches]:
-    started = ThreadedSwitches(tmp_path, credentials, None)
-    yield started
-    started.close()
+    with ThreadedSwitches(tmp_path, credentials, None) as started:
+        yield started
 
 
 @pytest.fixture

@@ -41,6 +41,5 @@ def clock() -> SimulatedClock:
 async def make_rig(
     houp: HoupServer, clock: SimulatedClock, tmp_path: Path
 ) -> AsyncIterator[SwitchFactory]:
-    devices = Devices(tmp_path, clock, houp)
-    yield devices.start
-    await devices.close()
+    async with Devices(tmp_path, clock, houp) as devices:
+        yield devices.start

@@ -54,9 +54,8 @@ def display_of(sim: SwitchRig) -> str:
 @pytest.fixture
 def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[ThreadedSwitches]:
     """A HOUP whose offer carries hostile text."""
-    switches = ThreadedSwitches(tmp_path, credentials, houp_dir, HOSTILE_CATALOGUE)
-    yield switches
-    switches.close()
+    with ThreadedSwitches(tmp_path, credentials, houp_dir, HOSTILE_CATALOGUE) as switches:
+        yield switches
 
 
 @pytest.fixture

@@ -22,9 +22,8 @@ Sim = SwitchRig
 
 @pytest.fixture
 def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[ThreadedSwitches]:
-    switches = ThreadedSwitches(tmp_path, credentials, houp_dir)
-    yield switches
-    switches.close()
+    with ThreadedSwitches(tmp_path, credentials, houp_dir) as switches:
+        yield switches
 
 
 @pytest.fixture

@@ -21,9 +21,8 @@ RigFactory = Callable[..., Awaitable[CommandLineRig]]
 
 @pytest.fixture
 async def make_rig(tmp_path: Path) -> AsyncIterator[RigFactory]:
-    command_lines = CommandLines(tmp_path)
-    yield command_lines.start
-    await command_lines.close()
+    async with CommandLines(tmp_path) as command_lines:
+        yield command_lines.start
 
 
 @pytest.fixture
