@@ -27,7 +27,7 @@ from smartupgrade_server.transport.call_home import (
     Periodic,
     StartWith,
 )
-from tests.manual_sleep import ManualSleep
+from tests.support.manual_sleep import ManualSleep
 from tests.support.transport import RawSession, TransportRig, free_port, pong, serving
 from tests.support.users import Credentials
 from tests.support.waiting import until

@@ -30,8 +30,8 @@ from smartupgrade_server.datastore.yang_library import (
 )
 from smartupgrade_server.device.identity import Identity
 from tests.interop.clients import REPO_ROOT, yanglint_validate_reply
-from tests.manual_scheduler import ManualScheduler
 from tests.support.defaults import IDENTITY, identity
+from tests.support.manual_scheduler import ManualScheduler
 from tests.support.sim import running_sim
 from tests.support.switch import Switches, SwitchRig
 

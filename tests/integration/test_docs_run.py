@@ -1,5 +1,5 @@
 """The examples of the pages below run as written, in order, each block on its own
-(tests/docs.py), against an emulated switch started as the README starts it: a
+(tests/support/docs.py), against an emulated switch started as the README starts it: a
 ``smartupgrade-sim`` subprocess whose default ports in the examples (NETCONF 8830, HOUP faults
 9080, metrics 9464) are replaced by the ones it got. docs/sdk.md has its own test
 (tests/integration/client/test_docs_examples.py), docs/pytest.md and docs/ansible.md theirs."""
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
+from tests.support.docs import REPO_ROOT, Block, blocks, run_block, working_directory
 from tests.support.houp import SMALL_CATALOGUE_FILE
 from tests.support.sim import running_sim
 from tests.support.transport import free_port

@@ -26,9 +26,9 @@ from smartupgrade_server.netconf.xml_parser import (
     MAX_NAMESPACE_DECLARATIONS,
 )
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from tests.fuzz import examples, mutated
-from tests.hostile_xml import REFUSED_DOCTYPE, REFUSED_ENCODING
-from tests.raw_netconf import RawSession
+from tests.support.fuzz import examples, mutated
+from tests.support.hostile_xml import REFUSED_DOCTYPE, REFUSED_ENCODING
+from tests.support.raw_netconf import RawSession
 from tests.support.switch import Switches
 
 WATCHDOG_BOUND = 5.0

@@ -21,9 +21,9 @@ from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.device.identity import FactoryState
 from tests.interop.clients import yanglint_validate_reply
-from tests.manual_scheduler import ManualScheduler
 from tests.support.blocking import call, rpc_error
 from tests.support.defaults import IDENTITY, MODEL
+from tests.support.manual_scheduler import ManualScheduler
 from tests.support.sim import running_sim
 from tests.support.switch import Switches, SwitchRig
 from tests.support.waiting import until

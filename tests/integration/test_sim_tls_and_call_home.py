@@ -12,7 +12,7 @@ from ncclient import manager
 
 from smartupgrade_server.sim.command import tls_port
 from smartupgrade_server.transport.tls import NETCONF_TLS_PORT, TLS_CERT_FILE
-from tests.client_pki import ClientCa, connect_tls
+from tests.support.client_pki import ClientCa, connect_tls
 from tests.support.defaults import ESN, MODEL
 from tests.support.sim import running_sim
 from tests.support.transport import free_port

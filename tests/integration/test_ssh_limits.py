@@ -20,8 +20,8 @@ from smartupgrade_server.netconf.registry import (
 from smartupgrade_server.transport.logins import LoginService, SourceDelays
 from smartupgrade_server.transport.ssh import NetconfSshServer
 from smartupgrade_server.transport.ssh_connection import MAX_AUTH_TRIES, MAX_SESSIONS
-from tests.hash_work import record_scrypt
 from tests.integration.test_ssh_transport import data_dir
+from tests.support.hash_work import record_scrypt
 from tests.support.transport import TEST_NS, RawSession, serving
 
 __all__ = ["data_dir"]

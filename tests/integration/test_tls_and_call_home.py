@@ -22,12 +22,12 @@ from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked
 from smartupgrade_server.netconf.registry import SessionTransport
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
 from smartupgrade_server.transport.logins import LoginService
-from tests.client_pki import ClientCa, ClientCertificate
 from tests.integration.test_call_home import Controller
 from tests.integration.test_notifications_and_nacm import denied, leaves, local, take
 from tests.integration.test_upgrade_over_netconf import ENABLE, output, rpc, su_config
 from tests.interop.clients import yanglint_validate_reply
 from tests.support.blocking import call
+from tests.support.client_pki import ClientCa, ClientCertificate
 from tests.support.defaults import ESN, REBOOT
 from tests.support.switch import Switches, SwitchRig
 from tests.support.transport import free_port

@@ -26,8 +26,8 @@ from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.tls import (
     TlsClientAuthentication,
 )
-from tests.client_pki import ClientCa, ClientCertificate, connect_tls
 from tests.support.blocking import call
+from tests.support.client_pki import ClientCa, ClientCertificate, connect_tls
 from tests.support.transport import TEST_CAPABILITY, TEST_NS, RawSession, TransportRig, serving
 from tests.support.users import ADMIN, Account, Credentials
 from tests.support.waiting import until

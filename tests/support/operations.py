@@ -17,7 +17,7 @@ from smartupgrade_server.netconf.errors import RpcError
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.netconf.session import RpcRequest
 from smartupgrade_server.operations.dispatcher import NetconfOperations
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 

@@ -40,13 +40,13 @@ from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptio
 from smartupgrade_server.sim.options import factory_config, houp_route
 from smartupgrade_server.transport.call_home import CallHomeTiming
 from smartupgrade_server.web.server import WebServer
-from tests.client_pki import ClientCertificate, connect_tls
 from tests.interop.clients import yanglint_validate_reply
-from tests.manual_scheduler import ManualScheduler
 from tests.support import defaults
+from tests.support.client_pki import ClientCertificate, connect_tls
 from tests.support.defaults import FLASH_CAPACITY, IDENTITY, NETWORK_TIMEOUT, REBOOT, START
 from tests.support.houp import SMALL_CATALOGUE, running_houp
 from tests.support.loop import LoopThread
+from tests.support.manual_scheduler import ManualScheduler
 from tests.support.rigs import Rigs
 from tests.support.users import ADMIN, Account, Credentials, Server
 from tests.support.waiting import until

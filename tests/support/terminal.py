@@ -15,9 +15,9 @@ from smartupgrade_server.device.products import supports_ap_upgrade
 from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.operations.device_link import DeviceLink
 from smartupgrade_server.vrp.shell import CommandLine, Shell
-from tests.manual_scheduler import ManualScheduler
 from tests.support.defaults import MODEL, START
 from tests.support.device import Devices
+from tests.support.manual_scheduler import ManualScheduler
 from tests.support.rigs import Rigs
 
 # the session id of a terminal unless a test gives its own

@@ -37,7 +37,7 @@ from smartupgrade_server.transport.tls import (
     NetconfTlsServer,
     TlsClientAuthentication,
 )
-from tests import raw_netconf
+from tests.support import raw_netconf
 from tests.support.waiting import until
 
 HOST = "127.0.0.1"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import REPO_ROOT, Block, blocks
+from tests.support.docs import REPO_ROOT, Block, blocks
 
 PAGE = REPO_ROOT / "docs" / "testing.md"
 QUOTES = [block for block in blocks(PAGE) if block.language == "python"]

@@ -26,7 +26,6 @@ from smartupgrade_server.transport.users import UserDatabase
 from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
 from smartupgrade_server.web.server import WebServer
-from tests.hash_work import record_scrypt
 from tests.integration.vrp.test_shell_over_ssh import open_session
 from tests.integration.web.conftest import (
     ADMIN,
@@ -37,6 +36,7 @@ from tests.integration.web.conftest import (
     enable,
 )
 from tests.support.defaults import FACTORY, IDENTITY, MODEL, REBOOT, START
+from tests.support.hash_work import record_scrypt
 from tests.support.houp import NEW_SOFTWARE
 from tests.support.sim import first_line, running_sim
 from tests.support.switch import Switches, SwitchRig

@@ -20,8 +20,8 @@ from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import Rebooting
 from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
-from tests.manual_scheduler import ManualScheduler
 from tests.support.defaults import ESN, IDENTITY, MODEL, START
+from tests.support.manual_scheduler import ManualScheduler
 from tests.support.terminal import SESSION_ID, CommandLineRig, Terminal
 from tests.unit.vrp.conftest import RigFactory
 

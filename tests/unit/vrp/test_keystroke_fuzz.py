@@ -1,6 +1,6 @@
 """Random keystrokes against the line editor and the shell, without sockets: nothing raises, a
 line never outgrows the limit, the way input is cut into pieces changes nothing, and the shell
-answers a command after any sequence (tests/keystrokes.py: FUZZ_EXAMPLES for more)."""
+answers a command after any sequence (tests/support/keystrokes.py: FUZZ_EXAMPLES for more)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smartupgrade_server.vrp.editor import BELL, CTRL_C, CTRL_Z, MAX_LINE, Enter, Key, LineEditor
-from tests.keystrokes import KEYSTROKES, fuzz_settings
 from tests.support.defaults import ESN
+from tests.support.keystrokes import KEYSTROKES, fuzz_settings
 from tests.support.terminal import CommandLineRig
 
 # far beyond what any example takes (milliseconds): a shell that stops answering fails

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from smartupgrade_server.vrp.editor import CTRL_C, CTRL_Z, MAX_LINE
-from tests.fuzz import examples
+from tests.support.fuzz import examples
 
 # keys that mean something to the terminal, escape sequences whole and cut short
 _SPECIAL = [
