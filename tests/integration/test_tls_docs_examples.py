@@ -41,9 +41,11 @@ def rig(lab: ThreadedSwitches) -> SwitchRig:
 
 
 def run_python(code: str, replacements: dict[str, str]) -> None:
-    for written, actual in replacements.items():
+    for written in replacements:
         assert written in code, written
-        code = code.replace(written, actual)
+    # at once: a port put in for one text may hold another (switch port 43349 holds "4334")
+    texts = re.compile("|".join(map(re.escape, replacements)))
+    code = texts.sub(lambda match: replacements[match[0]], code)
     exec(compile(code, str(SERVER_DOC), "exec"), {})
 
 
