@@ -18,7 +18,7 @@ from pathlib import Path
 from smartupgrade_client import edits, messages, parsers, rfc7951
 from smartupgrade_client.cli import checks
 from smartupgrade_client.cli.exit_codes import ExitCode
-from smartupgrade_client.cli.ui import Ui, section
+from smartupgrade_client.cli.ui import Ui
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import ConnectionLost, RpcTimeout
@@ -35,6 +35,8 @@ from smartupgrade_model.model import (
 LOADING = "Loading the information, please wait ."
 GETTING_VERSION = "Getting version information from houp, please wait ..."
 UPGRADE_SECTION = "Upgrade information"
+VERSION_SECTION = "Version information"
+LOCAL_SECTION = "Local information"
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def refresh(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Out
     result = checked.check_result.display if checked.check_result is not None else "-"
     recommended = checked.recommended_software_version or "-"
     summary = f"{result} {recommended}"
-    ui.output(section(SmartUpgrade(version_information=checked), "Version information"))
+    ui.output(render(SmartUpgrade(version_information=checked), (VERSION_SECTION,)))
     return Outcome(ExitCode.OK, summary)
 
 
@@ -252,7 +254,7 @@ def download(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Ou
     ui.info(GETTING_VERSION)
     client.download(_target(args))
     final = follow(client, ui, "download")
-    ui.output(section(SmartUpgrade(upgrade_information=final), UPGRADE_SECTION))
+    ui.output(render(SmartUpgrade(upgrade_information=final), (UPGRADE_SECTION,)))
     return Outcome(ExitCode.OK, _progress_summary(final))
 
 
@@ -269,7 +271,7 @@ def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> O
     client.reconnect(timeout=args.reboot_timeout)
     after = client.read()
     local = after.local_information
-    ui.output(section(after, "Local information") + "\n" + section(after, UPGRADE_SECTION))
+    ui.output(render(after, (UPGRADE_SECTION, LOCAL_SECTION)))
     last = after.upgrade_information.last_upgrade_result
     summary = f"{before.software_version} -> {local.software_version}"
     if last is not None:

@@ -715,6 +715,18 @@ def _without_downloads(upgrade: UpgradeInformation) -> UpgradeInformation:
     )
 
 
+def _settled(upgrade: UpgradeInformation) -> UpgradeInformation:
+    """What a boot keeps of the last run: its times, status and result, and the outcome of a
+    cancellation that was asked for. Its download figures and an `Initial` cancellation
+    status (nothing was cancelled) are the run's own and go with it: the seed's examples
+    show `-` for them after a successful upgrade."""
+    cancellation = upgrade.cancellation_status
+    return replace(
+        _without_downloads(upgrade),
+        cancellation_status=None if cancellation is CancellationStatus.INITIAL else cancellation,
+    )
+
+
 def _configuration(config: SmartUpgrade) -> SmartUpgrade:
     """Only the configuration leaves of `config` (state containers at their defaults)."""
     leaves: dict[str, Any] = {name: getattr(config, name) for name in CONFIG_FIELDS}
@@ -1358,6 +1370,7 @@ def _booted(s: _Step, digests: Mapping[str, str | None]) -> None:
         changed = True
     run_id = s.stored.operation_counter
     s.state = replace(s.state, stage=Stage.IDLE)
+    s.set_upgrade(None, _settled(s.stored.upgrade))
     if running:
         if not s.stored.upgrade_reboot:
             s.say(messages.ABNORMAL_RESET, run_id)
@@ -1395,6 +1408,7 @@ def _aps_booted(s: _Step, digests: Mapping[str, str | None]) -> None:
     run_id = s.stored.operation_counter
     startup = s.stored.next_ap
     s.state = replace(s.state, stage=Stage.IDLE)
+    s.set_upgrade(None, _settled(s.stored.upgrade))
     if startup is not None and _intact(startup, digests):
         s.store(replace(s.stored, ap_software=startup.version))
         s.finish(run_id, UpgradeStatus.SUCCESS)
