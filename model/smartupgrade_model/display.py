@@ -22,6 +22,12 @@ from typing import Final
 
 from smartupgrade_model.model import DISPLAY_SECTIONS, DisplayField, DisplaySection, SmartUpgrade
 
+# The switch's Info lines of the display: the seed's, and ours for a switch that does not ask
+# the HOUP because smart upgrade is disabled (the seed: the command exchanges information with
+# the HOUP "after smart upgrade is enabled").
+LOADING = "Loading the information, please wait ."
+NOT_ASKED = "Smart upgrade is disabled: houp was not asked for the latest version."
+
 # The module's schedule-time type: "YYYY-MM-DD HH:MM:SS" in the switch's local time.
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:%S"
 

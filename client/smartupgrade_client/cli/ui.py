@@ -28,6 +28,7 @@ from smartupgrade_client.errors import (
     ConnectionFailed,
     RpcFailed,
     SmartUpgradeError,
+    SmartUpgradeUnsupported,
     UpgradeFailed,
 )
 from smartupgrade_client.results import Progress as FileProgress
@@ -133,7 +134,7 @@ def error_lines(error: SmartUpgradeError, *, host: str = "") -> list[str]:
             f"Error: Cannot connect{where}: {error}",
             "       Check --host and --port, and that the switch's NETCONF server is running.",
         ]
-    if isinstance(error, UpgradeFailed):
+    if isinstance(error, UpgradeFailed | SmartUpgradeUnsupported):
         return [f"Error: {error}{where}."]
     return [f"Error: {error}{where}"]
 

@@ -37,7 +37,7 @@ from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
-from smartupgrade_server.device.refusals import OperationRefusedError
+from smartupgrade_server.device.refusals import REFUSALS, OperationRefusedError, Refused
 from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
@@ -610,8 +610,12 @@ class Shell:
                 self._print(str(messages.LOADING))
                 # disabled: there is no exchange with the HOUP, the last information shows
                 switch = self.cli.switch
-                with contextlib.suppress(OperationRefusedError):
+                try:
                     await switch.refresh()
+                except OperationRefusedError as error:
+                    if error.refusal is not REFUSALS[Refused.NOT_ENABLED]:
+                        raise
+                    self._print(str(messages.NOT_ASKED))
                 return ["", *render(switch.state()).splitlines()]
             case Action.DISPLAY_CURRENT:
                 running = self.cli.datastores.raw(DatastoreName.RUNNING)

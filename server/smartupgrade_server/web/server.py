@@ -105,7 +105,7 @@ class WebServer:
         self.sessions = SessionStore()
         self.activity = Activity()
         self._data_dir = data_dir
-        self._device = f"{chassis.identity.model} {chassis.identity.device_name}"
+        self._device = chassis.identity.title
         self._context = certificate.server_context()
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None

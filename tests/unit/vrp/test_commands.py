@@ -148,8 +148,9 @@ async def test_display_smart_upgrade_information_is_the_generated_layout(
     rig: Rig, term: Terminal
 ) -> None:
     output = await term.command("display smart-upgrade information")
-    assert output[0] == str(messages.LOADING)
-    assert output[1:] == ["", *render(rig.device.state()).splitlines()]
+    # smart upgrade is disabled: the switch does not ask the HOUP, and says so
+    assert output[:2] == [str(messages.LOADING), str(messages.NOT_ASKED)]
+    assert output[2:] == ["", *render(rig.device.state()).splitlines()]
     assert f"    Device name                  : {DEVICE_NAME}" in output
 
 
