@@ -131,4 +131,11 @@ def failure(status: UpgradeStatus, detail: str) -> Message:
         UpgradeStatus.FILE_CHECK_FAILED: "The file verification failed",
         UpgradeStatus.SYSTEM_ERROR: "System error",
     }.get(status, "The upgrade failed")
-    return error(f"{lead}: {printable(detail)}")
+    return error(sentence(f"{lead}: {printable(detail)}"))
+
+
+def sentence(message: str) -> str:
+    """``message`` as an Error line's sentence: capitalised, ending with a full stop."""
+    text = message.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

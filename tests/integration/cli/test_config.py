@@ -130,7 +130,10 @@ def test_a_download_time_in_the_switch_s_past_is_refused_by_the_switch(
 def test_parameter_error_sends_nothing(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
     code = main(sim.argv("https-port", "65536"))
     assert code == ExitCode.USAGE
-    assert "HTTPS port 65536 is out of range" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "Error: argument PORT: Invalid value '65536' for https-port. The HTTPS port must be an "
+        "integer from 1 to 65535."
+    )
     assert config(sim).https_port == DEFAULT.https_port
 
 
