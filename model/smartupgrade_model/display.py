@@ -38,10 +38,8 @@ ABSENT = "-"
 
 # The sections the switch prints right under the one before, without a blank line.
 _RUN_ON: Final = frozenset({"Version information"})
-# The fields the switch follows with a blank line.
-_BLANK_AFTER: Final = frozenset(
-    {("smart-upgrade", "version-information", "description-in-english")}
-)
+# The fields (by leaf name, the switch's or its AP's) the switch follows with a blank line.
+_BLANK_AFTER: Final = frozenset({"description-in-english"})
 
 
 def _value(state: SmartUpgrade, path: tuple[str, ...]) -> object:
@@ -85,7 +83,7 @@ def _lines(state: SmartUpgrade, section: DisplaySection) -> list[str]:
     lines = [f"{section.title}:"]
     for item in section.fields:
         lines.append(line(item.label, field_value(state, item)))
-        if item.path in _BLANK_AFTER:
+        if item.path[-1] in _BLANK_AFTER:
             lines.append("")
     return lines
 
