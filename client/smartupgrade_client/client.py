@@ -4,6 +4,7 @@ FastSSHSession`) in between, and ncclient's exceptions turned into the SDK's typ
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -106,9 +107,20 @@ def connect_manager(
             device_params=dict(device_params) if device_params is not None else None,
         )
     except AuthenticationError as error:
-        raise AuthenticationFailed(f"{username}@{host}:{port}: {error}") from error
+        refused = "the switch refused the credentials"
+        raise AuthenticationFailed(f"{username}@{host}:{port}: {refused}") from error
     except (SSHError, SessionError, TransportError, OSError) as error:
-        raise ConnectionFailed(f"{host}:{port}: {error}") from error
+        raise ConnectionFailed(f"{host}:{port}: {_reason(error)}") from error
+
+
+def _reason(error: Exception) -> str:
+    """A connection failure in words: the system's (``Connection refused``) or ncclient's, not
+    an exception's representation."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "no answer in time"
+    return str(error) or type(error).__name__
 
 
 class SmartUpgradeClient:

@@ -126,8 +126,12 @@ def read_pems(paths: Sequence[str]) -> list[str]:
     for name in paths:
         try:
             text = Path(name).read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as error:
-            raise checks.UsageError(f"Cannot read the CA certificate {name}: {error}.") from None
+        except OSError as error:
+            reason = error.strerror or "it cannot be read"
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {reason}.") from None
+        except UnicodeDecodeError:
+            reason = "it is not ASCII text (a PEM file)"
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {reason}.") from None
         pems.append(text)
     return pems
 

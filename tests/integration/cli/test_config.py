@@ -140,7 +140,10 @@ def test_parameter_error_sends_nothing(capsys: pytest.CaptureFixture[str], sim: 
 def test_wrong_password_exits_4(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
     code = main(["--port", str(sim.port), "--password", "wrong", "display", "--no-refresh"])
     assert code == ExitCode.AUTHENTICATION
-    assert capsys.readouterr().err.startswith("Error: Authentication failed")
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"Error: Authentication failed: admin@127.0.0.1:{sim.port}: the switch refused the "
+        "credentials"
+    )
 
 
 def test_no_server_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,4 +152,6 @@ def test_no_server_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
         port = sock.getsockname()[1]
     code = main(["--port", str(port), "display"])
     assert code == ExitCode.CONNECTION
-    assert capsys.readouterr().err.startswith("Error: Cannot connect")
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"Error: Cannot connect: 127.0.0.1:{port}: Connection refused"
+    )

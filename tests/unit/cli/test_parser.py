@@ -211,7 +211,10 @@ def test_every_undo_form_is_an_edit_of_the_sdk() -> None:
         ),
         (["undo", "verify-server"], "Unrecognized command 'undo verify-server'"),
         (["ap", "disable"], "invalid choice: 'disable'"),
-        (["ssl-policy-create", "houp", "--trusted-ca", "/nonexistent.pem"], "Cannot read"),
+        (
+            ["ssl-policy-create", "houp", "--trusted-ca", "/nonexistent.pem"],
+            "Error: Cannot read the CA certificate /nonexistent.pem: No such file or directory.",
+        ),
         (["display", "--bogus"], "unrecognized arguments: --bogus"),
         ([], "required: COMMAND"),
     ],
