@@ -311,6 +311,7 @@ def _type_in_words(data_type: DataType) -> str:
     if isinstance(data_type, EnumerationType):
         return "one of " + ", ".join(data_type.enum)
     if isinstance(data_type, NumericType):
+        # without a range statement, the built-in type's own bounds (yangson keeps them there)
         bounds = data_type.range.intervals if data_type.range is not None else [data_type._range]
         number = "an integer" if isinstance(data_type, IntegralType) else "a number"
         if isinstance(data_type, Decimal64Type | IntegralType):
@@ -368,8 +369,9 @@ def _missing_instance(error: ValidationError, path: str, *, unchanged: bool) -> 
     the leafref was not edited) the edit removed the target it names."""
     node = error.instance.schema_node
     assert isinstance(node, TerminalNode) and isinstance(node.type, LeafrefType)
-    # the target's list and key: /ssl-policies/ssl-policy/name
-    *_, entry, key = _plain_path(str(node.type.path)).split("/")
+    # the target's list and key: /ssl-policies/ssl-policy/name (a relative path names fewer)
+    *_, entry, key = ["", "node", *_plain_path(str(node.type.path)).split("/")]
+    entry = "node" if entry in ("", ".", "..") else entry
     value = _text(node.type, error.instance.value)
     if unchanged:
         return f"The {entry} '{value}' cannot be removed: {_plain_path(path)} refers to it."
