@@ -87,6 +87,13 @@ class AsyncSmartUpgradeClient:
         """The synchronous client underneath."""
         return self._client
 
+    @property
+    def has_smart_upgrade(self) -> bool:
+        return self._client.has_smart_upgrade
+
+    def require_smart_upgrade(self) -> None:
+        self._client.require_smart_upgrade()
+
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)
 

@@ -4,6 +4,7 @@ FastSSHSession`) in between, and ncclient's exceptions turned into the SDK's typ
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -37,6 +38,11 @@ from smartupgrade_client.progress import (
     outcome,
 )
 from smartupgrade_client.results import OperationStarted
+from smartupgrade_client.support import (
+    check_supported,
+    has_smart_upgrade,
+    require_smart_upgrade,
+)
 from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
 from smartupgrade_model.convert import SslPolicy
 from smartupgrade_model.model import (
@@ -101,9 +107,20 @@ def connect_manager(
             device_params=dict(device_params) if device_params is not None else None,
         )
     except AuthenticationError as error:
-        raise AuthenticationFailed(f"{username}@{host}:{port}: {error}") from error
+        refused = "the switch refused the credentials"
+        raise AuthenticationFailed(f"{username}@{host}:{port}: {refused}") from error
     except (SSHError, SessionError, TransportError, OSError) as error:
-        raise ConnectionFailed(f"{host}:{port}: {error}") from error
+        raise ConnectionFailed(f"{host}:{port}: {_reason(error)}") from error
+
+
+def _reason(error: Exception) -> str:
+    """A connection failure in words: the system's (``Connection refused``) or ncclient's, not
+    an exception's representation."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "no answer in time"
+    return str(error) or type(error).__name__
 
 
 class SmartUpgradeClient:
@@ -174,6 +191,18 @@ class SmartUpgradeClient:
         """The ncclient ``Manager`` underneath, for operations the SDK does not cover."""
         return self._manager
 
+    @property
+    def has_smart_upgrade(self) -> bool:
+        """Whether the switch has Smart Upgrade, as its hello says (a hello that announces no
+        module at all says nothing: True)."""
+        return has_smart_upgrade(self._manager.server_capabilities)
+
+    def require_smart_upgrade(self) -> None:
+        """Raise :class:`~smartupgrade_client.errors.SmartUpgradeUnsupported` when the switch
+        has no Smart Upgrade (see :attr:`has_smart_upgrade`); every request of the module does
+        so before it is sent."""
+        require_smart_upgrade(self._manager.server_capabilities)
+
     def close(self) -> None:
         """Close the session (``<close-session>``) if this client opened it."""
         if self._owns_manager and self._manager.connected:
@@ -219,7 +248,10 @@ class SmartUpgradeClient:
 
     def call(self, request: etree._Element) -> etree._Element:
         """Send one operation and return its ``<rpc-reply>``, raising the typed exceptions of
-        :mod:`smartupgrade_client.errors` (whatever ``raise_mode`` the manager has)."""
+        :mod:`smartupgrade_client.errors` (whatever ``raise_mode`` the manager has);
+        :class:`~smartupgrade_client.errors.SmartUpgradeUnsupported`, before anything is sent,
+        for a request of the smart-upgrade module to a switch whose hello lacks it."""
+        check_supported(self._manager.server_capabilities, request)
         with _typed_errors():
             reply = self._manager.dispatch(request)
         return parsers.parse_reply(reply.xml)

@@ -4,14 +4,29 @@ One layout for the VRP command line, the ``smartupgrade`` tool and the web syste
 labels, their order and the time formats come from the module
 (:data:`~smartupgrade_model.model.DISPLAY_SECTIONS`), enum values print as their ``.display``
 string, and an absent value as ``-``.
+
+The spacing is the seed's two examples, line for line (``tests/unit/client/test_display.py``
+reads them from the seed): a blank line between sections, but none between ``Configuration``
+and ``Version information``; a blank line after the English description, which the switch
+prints as a paragraph of its own; and a label wider than the colon column (the English
+description's) followed by its colon and the value with no space (example 1:
+``...in English:1)description:2)CC+SPH``), or by `` -`` when there is none (example 2).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from smartupgrade_model.model import DISPLAY_SECTIONS, DisplayField, DisplaySection, SmartUpgrade
+
+# The switch's Info lines of the display: the seed's, and ours for a switch that does not ask
+# the HOUP because smart upgrade is disabled (the seed: the command exchanges information with
+# the HOUP "after smart upgrade is enabled").
+LOADING = "Loading the information, please wait ."
+NOT_ASKED = "Smart upgrade is disabled: houp was not asked for the latest version."
 
 # The module's schedule-time type: "YYYY-MM-DD HH:MM:SS" in the switch's local time.
 SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -20,6 +35,11 @@ SCHEDULE_FORMAT = "%Y-%m-%d %H:%M:%S"
 LABEL_WIDTH = 29
 INDENT = "    "
 ABSENT = "-"
+
+# The sections the switch prints right under the one before, without a blank line.
+_RUN_ON: Final = frozenset({"Version information"})
+# The fields (by leaf name, the switch's or its AP's) the switch follows with a blank line.
+_BLANK_AFTER: Final = frozenset({"description-in-english"})
 
 
 def _value(state: SmartUpgrade, path: tuple[str, ...]) -> object:
@@ -52,8 +72,20 @@ def field_value(state: SmartUpgrade, item: DisplayField) -> str:
     return format_value(_value(state, item.path), item.time_format)
 
 
-def _line(state: SmartUpgrade, item: DisplayField) -> str:
-    return f"{INDENT}{item.label:<{LABEL_WIDTH}}: {field_value(state, item)}"
+def line(label: str, value: str) -> str:
+    """One field's line: the label padded to the colon column, then the value."""
+    if len(label) <= LABEL_WIDTH:
+        return f"{INDENT}{label:<{LABEL_WIDTH}}: {value}"
+    return f"{INDENT}{label}:{' ' + value if value == ABSENT else value}"
+
+
+def _lines(state: SmartUpgrade, section: DisplaySection) -> list[str]:
+    lines = [f"{section.title}:"]
+    for item in section.fields:
+        lines.append(line(item.label, field_value(state, item)))
+        if item.path[-1] in _BLANK_AFTER:
+            lines.append("")
+    return lines
 
 
 def shown_sections(state: SmartUpgrade) -> tuple[DisplaySection, ...]:
@@ -67,10 +99,14 @@ def shown_sections(state: SmartUpgrade) -> tuple[DisplaySection, ...]:
     )
 
 
-def render(state: SmartUpgrade) -> str:
-    """The whole output, one section after another, separated by a blank line."""
-    blocks = [
-        "\n".join([f"{section.title}:", *(_line(state, item) for item in section.fields)])
-        for section in shown_sections(state)
-    ]
-    return "\n\n".join(blocks) + "\n"
+def render(state: SmartUpgrade, titles: Collection[str] | None = None) -> str:
+    """The whole output, or only the sections named in ``titles`` (the ``Upgrade information``
+    a download ends with), in the switch's order and spacing."""
+    lines: list[str] = []
+    for section in shown_sections(state):
+        if titles is not None and section.title not in titles:
+            continue
+        if lines and lines[-1] and section.title not in _RUN_ON:
+            lines.append("")
+        lines.extend(_lines(state, section))
+    return "\n".join(lines) + "\n"

@@ -137,7 +137,7 @@ def _leaf_spec(leaf: Leaf) -> str:
     return (
         f"LeafSpec(path={leaf.path!r}, kind={leaf.kind!r}, default={leaf.default!r}, "
         f"ranges={leaf.ranges!r}, lengths={leaf.lengths!r}, patterns={leaf.patterns!r}, "
-        f"feature={leaf.feature!r})"
+        f"rule={leaf.rule!r}, feature={leaf.feature!r})"
     )
 
 
@@ -184,6 +184,8 @@ def python_source(model: Model) -> str:
         "    ranges: tuple[tuple[int, int], ...]",
         "    lengths: tuple[tuple[int, int], ...]",
         "    patterns: tuple[str, ...]",
+        "    rule: str | None",
+        '    """The error-message of its restrictions: what a valid value is, in words."""',
         "    feature: str | None",
         "",
         "",
@@ -200,11 +202,14 @@ def python_source(model: Model) -> str:
         "",
         "@dataclass(frozen=True)",
         "class Constraint:",
-        '    """A must statement: its error-app-tag and error-message."""',
+        '    """A must statement: its error-app-tag and error-message, and the message of the',
+        "    refusal of an ``undo`` that breaks it (``su:undo-error-message``; None: the same",
+        '    message)."""',
         "",
         "    path: tuple[str, ...]",
         "    app_tag: str",
         "    message: str",
+        "    undo_message: str | None",
         "",
         "",
         "CONSTRAINTS: Final[Mapping[str, Constraint]] = {",
@@ -212,7 +217,7 @@ def python_source(model: Model) -> str:
     for constraint in model.constraints:
         lines.append(
             f"    {constraint.app_tag!r}: Constraint({constraint.path!r}, "
-            f"{constraint.app_tag!r}, {constraint.message!r}),"
+            f"{constraint.app_tag!r}, {constraint.message!r}, {constraint.undo_message!r}),"
         )
     lines += [
         "}",
@@ -339,11 +344,16 @@ def reference_source(model: Model) -> str:
                     f"{_cell(leaf.default)} | {_cell(leaf.label)} | {_cell(leaf.description)} |"
                 )
             out.append("")
-    out += ["## Constraints", "", "| Node | error-app-tag | error-message |", "|---|---|---|"]
+    out += [
+        "## Constraints",
+        "",
+        "| Node | error-app-tag | error-message | error-message of an `undo` that breaks it |",
+        "|---|---|---|---|",
+    ]
     for constraint in model.constraints:
         out.append(
             f"| `/{'/'.join(constraint.path)}` | `{constraint.app_tag}` | "
-            f"{_cell(constraint.message)} |"
+            f"{_cell(constraint.message)} | {_cell(constraint.undo_message)} |"
         )
     out += ["", "## Enumerations", ""]
     for enum in model.enums:

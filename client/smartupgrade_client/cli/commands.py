@@ -19,23 +19,27 @@ from typing import Any
 from smartupgrade_client import edits, messages, parsers, rfc7951
 from smartupgrade_client.cli import checks
 from smartupgrade_client.cli.exit_codes import ExitCode
-from smartupgrade_client.cli.ui import Ui, section
+from smartupgrade_client.cli.ui import Ui
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
-from smartupgrade_client.errors import ConnectionLost, RpcTimeout
+from smartupgrade_client.errors import ConnectionLost, RpcFailed, RpcTimeout
 from smartupgrade_model.commands import CONFIG_COMMANDS, ConfigCommand, ConfigParameter, ValueKind
-from smartupgrade_model.display import render
+from smartupgrade_model.display import LOADING, NOT_ASKED, render
 from smartupgrade_model.model import (
+    DISPLAY_SECTIONS,
     FileKind,
     SmartUpgrade,
     UpgradeInformation,
     UpgradeTarget,
 )
 
-# The switch's own lines (the seed's display, download and right-now examples).
-LOADING = "Loading the information, please wait ."
+# The switch's own lines (the seed's download and right-now examples).
 GETTING_VERSION = "Getting version information from houp, please wait ..."
 UPGRADE_SECTION = "Upgrade information"
+VERSION_SECTION = "Version information"
+# the container of that section, the one the refresh brings up to date
+VERSION_CONTAINER = next(s.path[-1] for s in DISPLAY_SECTIONS if s.title == VERSION_SECTION)
+LOCAL_SECTION = "Local information"
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,16 @@ def state_summary(state: SmartUpgrade) -> str:
 
 def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
     """``display smart-upgrade information``: like the switch, a refresh with the HOUP first
-    (unless ``--no-refresh``), then the whole state."""
+    (unless ``--no-refresh``), then the whole state. With smart upgrade disabled the switch
+    does not ask the HOUP: it shows what it has, and says so."""
+    client.require_smart_upgrade()
+    refused: RpcFailed | None = None
     if args.refresh:
         ui.info(LOADING)
-        client.refresh()
+        try:
+            client.refresh()
+        except RpcFailed as error:
+            refused = error
     # report-all: the JSON carries the defaults the display shows (URL, port, ...); the SSL
     # policies come along so that the bound policy's reference resolves and the document is
     # valid on its own.
@@ -84,21 +94,30 @@ def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Out
     reply = client.call(messages.get(ssl_policies=as_json, with_defaults="report-all"))
     state = parsers.smart_upgrade(reply)
     data = rfc7951.data_json(reply) if as_json else None
+    if refused is not None:
+        if state.enabled:
+            raise refused
+        ui.info(NOT_ASKED)
     if args.json:
         ui.output(json.dumps(data, indent=2) + "\n")
     else:
-        ui.output(render(state))
+        # the switch's blank line between its Info lines and the display
+        ui.output(("\n" if args.refresh else "") + render(state))
     return Outcome(ExitCode.OK, state_summary(state), data)
 
 
 def refresh(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
-    """Check the version with the HOUP now (what ``display`` triggers) and say the result."""
+    """Check the version with the HOUP now (what ``display`` triggers) and say the result: the
+    whole ``Version information`` the switch then has (the RPC's reply carries the check's four
+    fields; the description and the packages are the switch's state)."""
+    client.require_smart_upgrade()
     ui.info(LOADING)
     checked = client.refresh()
     result = checked.check_result.display if checked.check_result is not None else "-"
     recommended = checked.recommended_software_version or "-"
     summary = f"{result} {recommended}"
-    ui.output(section(SmartUpgrade(version_information=checked), "Version information"))
+    known = parsers.smart_upgrade(client.call(messages.get(VERSION_CONTAINER)))
+    ui.output(render(known, (VERSION_SECTION,)))
     return Outcome(ExitCode.OK, summary)
 
 
@@ -112,8 +131,12 @@ def read_pems(paths: Sequence[str]) -> list[str]:
     for name in paths:
         try:
             text = Path(name).read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as error:
-            raise checks.UsageError(f"Cannot read the CA certificate {name}: {error}.") from None
+        except OSError as error:
+            reason = error.strerror or "it cannot be read"
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {reason}.") from None
+        except UnicodeDecodeError:
+            reason = "it is not ASCII text (a PEM file)"
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {reason}.") from None
         pems.append(text)
     return pems
 
@@ -254,10 +277,11 @@ def _progress_summary(information: UpgradeInformation) -> str:
 
 def download(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
     """``smart-upgrade download``: the files, verified and set for the next startup."""
+    client.require_smart_upgrade()
     ui.info(GETTING_VERSION)
     client.download(_target(args))
     final = follow(client, ui, "download")
-    ui.output(section(SmartUpgrade(upgrade_information=final), UPGRADE_SECTION))
+    ui.output(render(SmartUpgrade(upgrade_information=final), (UPGRADE_SECTION,)))
     return Outcome(ExitCode.OK, _progress_summary(final))
 
 
@@ -274,7 +298,7 @@ def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> O
     client.reconnect(timeout=args.reboot_timeout)
     after = client.read()
     local = after.local_information
-    ui.output(section(after, "Local information") + "\n" + section(after, UPGRADE_SECTION))
+    ui.output(render(after, (UPGRADE_SECTION, LOCAL_SECTION)))
     last = after.upgrade_information.last_upgrade_result
     summary = f"{before.software_version} -> {local.software_version}"
     if last is not None:

@@ -28,11 +28,11 @@ from smartupgrade_client.errors import (
     ConnectionFailed,
     RpcFailed,
     SmartUpgradeError,
+    SmartUpgradeUnsupported,
     UpgradeFailed,
 )
 from smartupgrade_client.results import Progress as FileProgress
-from smartupgrade_model import display
-from smartupgrade_model.model import DISPLAY_SECTIONS, DisplaySection, FileKind, SmartUpgrade
+from smartupgrade_model.model import FileKind
 
 
 class Ui(Protocol):
@@ -47,20 +47,6 @@ class Ui(Protocol):
     def following(self) -> AbstractContextManager[None]: ...
 
     def confirm_cancel(self, operation: str) -> bool: ...
-
-
-def section(state: SmartUpgrade, title: str) -> str:
-    """One section of ``display smart-upgrade information`` (the switch's layout), e.g. the
-    ``Upgrade information`` a download ends with."""
-    found: DisplaySection = next(item for item in DISPLAY_SECTIONS if item.title == title)
-    lines = [f"{found.title}:"]
-    for item in found.fields:
-        value: object = state
-        for name in item.path[1:]:
-            value = getattr(value, name.replace("-", "_"))
-        shown = display.format_value(value, item.time_format)
-        lines.append(f"{display.INDENT}{item.label:<{display.LABEL_WIDTH}}: {shown}")
-    return "\n".join(lines) + "\n"
 
 
 def speed_text(change: FileProgress) -> str:
@@ -148,7 +134,7 @@ def error_lines(error: SmartUpgradeError, *, host: str = "") -> list[str]:
             f"Error: Cannot connect{where}: {error}",
             "       Check --host and --port, and that the switch's NETCONF server is running.",
         ]
-    if isinstance(error, UpgradeFailed):
+    if isinstance(error, UpgradeFailed | SmartUpgradeUnsupported):
         return [f"Error: {error}{where}."]
     return [f"Error: {error}{where}"]
 

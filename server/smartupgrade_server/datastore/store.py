@@ -652,6 +652,7 @@ class Datastores:
                 result.config,
                 base=base,
                 changes=changes.changes if base.raw is snapshot.old else None,
+                before=snapshot.old,
             )
         return _Plan(
             snapshot,
@@ -674,6 +675,7 @@ class Datastores:
             config,
             base=running,
             changes=changes.changes if running.raw is snapshot.old else None,
+            before=snapshot.old,
         )
         return _Plan(snapshot, writer, config, changes, instance)
 
@@ -770,7 +772,9 @@ class Datastores:
             changes = diff(self.schema, running.raw, config)
             self._authorize(Write(writer, DatastoreName.RUNNING, running.raw, config, changes))
         new = (
-            validated(self.schema, config, base=running, changes=changes.changes)
+            validated(
+                self.schema, config, base=running, changes=changes.changes, before=running.raw
+            )
             if validated_as is None
             else validated_as
         )

@@ -14,6 +14,15 @@ class Identity:
     esn: str
     ap_device_type: str | None = None
 
+    @property
+    def title(self) -> str:
+        """The switch in a few words, the model said once: the device name alone when it
+        begins with the model (the default name is the model itself; ``S5732-H24UM2CC`` names
+        an S5732-H), else the model, then the name."""
+        if self.device_name.startswith(self.model):
+            return self.device_name
+        return f"{self.model} {self.device_name}"
+
 
 @dataclass(frozen=True)
 class FactoryState:

@@ -144,8 +144,8 @@ def parse_version_reply(body: bytes) -> VersionOffer | None:
         raise MalformedReplyError(f"the answer is larger than {MAX_REPLY_SIZE} bytes")
     try:
         reply = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedReplyError(f"not JSON: {exc}") from None
+    except (ValueError, RecursionError):
+        raise MalformedReplyError("the answer is not JSON") from None
     if not isinstance(reply, Mapping):
         raise _fail("the answer", reply, "a JSON object")
     result = _member(reply, "result")

@@ -24,6 +24,7 @@ from smartupgrade_model.model import (
     VersionInformation,
 )
 from smartupgrade_server.device.clock import Clock, TimerHandle
+from smartupgrade_server.device.endpoint import UnusableUrlError, houp_address
 from smartupgrade_server.device.events import Observer
 from smartupgrade_server.device.flash import Flash
 from smartupgrade_server.device.identity import FactoryState, Identity
@@ -82,6 +83,8 @@ from smartupgrade_server.houp_api.signatures import (
 )
 
 logger = logging.getLogger(__name__)
+# what an Error line says of a failure of the emulator itself (the traceback goes to the log)
+INTERNAL_ERROR = "an internal error of the switch (see the log)"
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 
@@ -346,9 +349,14 @@ class Switch:
     def _client(self) -> HoupClient:
         config = self._state.config
         policy = config.ssl_policy
+        try:
+            address = houp_address(config.url, config.https_port)
+        except UnusableUrlError as unusable:
+            # a configuration saved before the switch refused such a URL
+            detail = f"the URL {config.url} cannot be used"
+            raise TransferError(UpgradeStatus.OTHER, detail) from unusable
         endpoint = Endpoint(
-            host=config.url,
-            port=config.https_port,
+            address=address,
             verify_server=config.verify_server,
             trusted_ca=self._ssl_policies.get(policy, ()) if policy else (),
         )
@@ -372,11 +380,11 @@ class Switch:
             if run_id is None:
                 return RefreshFailed(error.status, error.detail)
             return RunCheckFailed(run_id, error.status, error.detail)
-        except Exception as error:  # an emulator bug is the switch's systemError
+        except Exception:  # an emulator bug is the switch's systemError
             logger.exception("version check")
             if run_id is None:
-                return RefreshFailed(UpgradeStatus.SYSTEM_ERROR, repr(error))
-            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, repr(error))
+                return RefreshFailed(UpgradeStatus.SYSTEM_ERROR, INTERNAL_ERROR)
+            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, INTERNAL_ERROR)
         return RefreshAnswered(offer) if run_id is None else RunAnswered(run_id, offer)
 
     async def _download(self, effect: DownloadFiles) -> Input:
@@ -398,9 +406,9 @@ class Switch:
                     self._feed_now(fetched)
         except TransferError as error:
             return WorkFailed(run_id, error.status, error.detail)
-        except Exception as error:  # an emulator bug is the switch's systemError
+        except Exception:  # an emulator bug is the switch's systemError
             logger.exception("download")
-            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, repr(error))
+            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, INTERNAL_ERROR)
         raise AssertionError("a run downloads at least its software and its signature")
 
     async def _verify(self, effect: CheckSignatures) -> Input:

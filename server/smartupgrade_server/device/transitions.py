@@ -23,14 +23,14 @@ Rules, after h11's `_state.py`:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum, auto
 from typing import Any, Final
 
-from smartupgrade_model.commands import CONFIG_FIELDS
+from smartupgrade_model.commands import CONFIG_COMMANDS, CONFIG_FIELDS
 from smartupgrade_model.model import (
     ApInformation,
     CancellationStatus,
@@ -48,7 +48,9 @@ from smartupgrade_model.model import (
     UpgradeTarget,
     VersionInformation,
 )
+from smartupgrade_model.rules import missing_date
 from smartupgrade_server.device import messages
+from smartupgrade_server.device.endpoint import UnusableUrlError, houp_address
 from smartupgrade_server.device.events import (
     Booted,
     DeviceEvent,
@@ -572,6 +574,21 @@ def next_stages(stage: Stage, kind: Kind) -> frozenset[Stage] | None:
 # --- pure queries ---------------------------------------------------------------------------
 
 
+# where YYYY, MM and DD are in a schedule time (the module's zero-padded form)
+_DATE_FIELDS: Final = ((0, 4), (5, 2), (8, 2))
+# the seed's command of each node a running upgrade depends on, as a refusal names it
+_COMMAND_OF: Final[Mapping[str, str]] = {
+    command.node[1]: command.text for command in CONFIG_COMMANDS.values()
+}
+
+
+def _schedule_times(schedule: Schedule) -> Iterator[tuple[str, str]]:
+    """The schedule's times by their leaf."""
+    yield "download-at", schedule.download_at
+    if schedule.reboot_at is not None:
+        yield "reboot-at", schedule.reboot_at
+
+
 def _schedule_time(text: str, now: datetime) -> datetime:
     return datetime.strptime(text, SCHEDULE_TIME_FORMAT).replace(tzinfo=now.tzinfo)
 
@@ -593,6 +610,11 @@ def check_config(
 ) -> None:
     """Veto what YANG cannot express: raises ConfigRejectedError, changes nothing."""
     model = state.identity.model
+    if config.url != state.config.url:
+        try:
+            houp_address(config.url, config.https_port)
+        except UnusableUrlError as unusable:
+            raise veto(Refused.URL_NOT_USABLE, url=config.url, reason=str(unusable)) from None
     if config.enabled and config.ssl_policy is None:
         raise veto(Refused.SSL_POLICY_NOT_BOUND)
     if config.ssl_policy is not None and config.ssl_policy not in ssl_policies:
@@ -602,9 +624,19 @@ def check_config(
     if config.ap.enabled and not config.enabled:
         raise veto(Refused.AP_WITHOUT_SMART_UPGRADE)
     if config.schedule is not None and config.schedule != state.config.schedule:
+        for time_leaf, text in _schedule_times(config.schedule):
+            reason = missing_date(*(int(text[i : i + n]) for i, n in _DATE_FIELDS))
+            if reason is not None:
+                raise veto(
+                    Refused.SCHEDULE_TIME_NOT_A_DATE, leaf=time_leaf, value=text, reason=reason
+                )
         download_at = _schedule_time(config.schedule.download_at, now)
         if download_at <= now:
-            raise veto(Refused.DOWNLOAD_TIME_NOT_IN_FUTURE)
+            raise veto(
+                Refused.DOWNLOAD_TIME_NOT_IN_FUTURE,
+                value=config.schedule.download_at,
+                now=now.strftime(SCHEDULE_TIME_FORMAT),
+            )
         reboot_at = config.schedule.reboot_at
         if reboot_at is not None and _schedule_time(reboot_at, now) <= download_at:
             raise veto(Refused.REBOOT_NOT_AFTER_DOWNLOAD)
@@ -614,7 +646,7 @@ def check_config(
         before = _upgrade_depends_on(state.config)
         for leaf, value in _upgrade_depends_on(config).items():
             if value != before[leaf]:
-                raise veto(Refused.CONFIG_IN_USE, leaf=leaf)
+                raise veto(Refused.CONFIG_IN_USE, leaf=leaf, command=_COMMAND_OF[leaf])
 
 
 def _check_request(state: DeviceState, event: Input) -> None:
@@ -712,6 +744,18 @@ def _without_downloads(upgrade: UpgradeInformation) -> UpgradeInformation:
         patch_download_time=None,
         patch_download_progress=None,
         patch_download_speed=None,
+    )
+
+
+def _settled(upgrade: UpgradeInformation) -> UpgradeInformation:
+    """What a boot keeps of the last run: its times, status and result, and the outcome of a
+    cancellation that was asked for. Its download figures and an `Initial` cancellation
+    status (nothing was cancelled) are the run's own and go with it: the seed's examples
+    show `-` for them after a successful upgrade."""
+    cancellation = upgrade.cancellation_status
+    return replace(
+        _without_downloads(upgrade),
+        cancellation_status=None if cancellation is CancellationStatus.INITIAL else cancellation,
     )
 
 
@@ -1358,6 +1402,7 @@ def _booted(s: _Step, digests: Mapping[str, str | None]) -> None:
         changed = True
     run_id = s.stored.operation_counter
     s.state = replace(s.state, stage=Stage.IDLE)
+    s.set_upgrade(None, _settled(s.stored.upgrade))
     if running:
         if not s.stored.upgrade_reboot:
             s.say(messages.ABNORMAL_RESET, run_id)
@@ -1395,6 +1440,7 @@ def _aps_booted(s: _Step, digests: Mapping[str, str | None]) -> None:
     run_id = s.stored.operation_counter
     startup = s.stored.next_ap
     s.state = replace(s.state, stage=Stage.IDLE)
+    s.set_upgrade(None, _settled(s.stored.upgrade))
     if startup is not None and _intact(startup, digests):
         s.store(replace(s.stored, ap_software=startup.version))
         s.finish(run_id, UpgradeStatus.SUCCESS)

@@ -383,7 +383,7 @@ async def serve(arguments: argparse.Namespace) -> None:
             flush=True,
         )
     describe = (
-        f"{model} {identity.device_name}, ESN {identity.esn}, software "
+        f"{identity.title}, ESN {identity.esn}, software "
         f"{software}, patch {patch or '-'}"
         + (f", AP {ap_device_type} {ap_software}" if ap_device_type else "")
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"

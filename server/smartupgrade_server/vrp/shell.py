@@ -36,8 +36,9 @@ from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import Identity
+from smartupgrade_server.device.messages import sentence
 from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
-from smartupgrade_server.device.refusals import OperationRefusedError
+from smartupgrade_server.device.refusals import REFUSALS, OperationRefusedError, Refused
 from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
@@ -56,6 +57,7 @@ from smartupgrade_server.vrp.editor import (
 from smartupgrade_server.vrp.grammar import (
     ErrorKind,
     Match,
+    Param,
     ParseError,
     Syntax,
     View,
@@ -196,12 +198,6 @@ class ShellUser:
         return SessionContext(self.session_id, self.name, self.level, peer="")
 
 
-def sentence(message: str) -> str:
-    text = message.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def _element(path: Sequence[str], namespace: str) -> tuple[etree._Element, etree._Element]:
     """``<config>`` with the nested elements of ``path``: (the config, the innermost)."""
     config = etree.Element(f"{{{BASE_NS}}}config")
@@ -241,6 +237,9 @@ def policy_edit(name: str, *, delete: bool) -> etree._Element:
         entry.set(_OPERATION, "delete")
     return config
 
+
+NOT_AN_EXPRESSION = "The expression must be a regular expression."
+TOO_SLOW = "The expression takes too long to match the output."
 
 # what an output filter's expression may take for one command's output: a backtracking
 # expression such as (a|aa)+$ would otherwise take years on a short line, and the switch's
@@ -480,7 +479,9 @@ class Shell:
         try:
             pattern = regex.compile(line[words[2].column :].strip())
         except regex.error:
-            raise ParseError(ErrorKind.WRONG_PARAMETER, words[2].column) from None
+            raise ParseError(
+                ErrorKind.WRONG_PARAMETER, words[2].column, NOT_AN_EXPRESSION
+            ) from None
         return OutputFilter(found[0], pattern, words[2].column)
 
     async def _act(self, match: Match, output_filter: OutputFilter | None) -> bool:
@@ -492,7 +493,7 @@ class Shell:
                 self._print(*(output_filter.apply(lines) if output_filter else lines))
             except TimeoutError:
                 assert output_filter is not None
-                refused = ParseError(ErrorKind.WRONG_PARAMETER, output_filter.column)
+                refused = ParseError(ErrorKind.WRONG_PARAMETER, output_filter.column, TOO_SLOW)
                 self._print(*refused.lines(self.prompt))
             return True
         match action:
@@ -574,7 +575,10 @@ class Shell:
             self.cli.datastores.edit(DatastoreName.RUNNING, config, self.user.writer)
         except RpcError as error:
             if value is not None and error.app_tag is None and error.tag in _VALUE_TAGS:
-                wrong = ParseError(ErrorKind.WRONG_PARAMETER, match.columns[value])
+                rule = next(
+                    t.rule for t in match.syntax.tokens if isinstance(t, Param) and t.key == value
+                )
+                wrong = ParseError(ErrorKind.WRONG_PARAMETER, match.columns[value], rule)
                 self._print(*wrong.lines(self.prompt))
                 return False
             message = error.message or str(error.tag)
@@ -610,8 +614,12 @@ class Shell:
                 self._print(str(messages.LOADING))
                 # disabled: there is no exchange with the HOUP, the last information shows
                 switch = self.cli.switch
-                with contextlib.suppress(OperationRefusedError):
+                try:
                     await switch.refresh()
+                except OperationRefusedError as error:
+                    if error.refusal is not REFUSALS[Refused.NOT_ENABLED]:
+                        raise
+                    self._print(str(messages.NOT_ASKED))
                 return ["", *render(switch.state()).splitlines()]
             case Action.DISPLAY_CURRENT:
                 running = self.cli.datastores.raw(DatastoreName.RUNNING)

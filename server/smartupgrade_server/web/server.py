@@ -22,13 +22,13 @@ from lxml import etree
 
 from smartupgrade_model.model import MODULE, NAMESPACE, RPCS, UpgradeTarget
 from smartupgrade_server.device import messages
+from smartupgrade_server.device.messages import sentence
 from smartupgrade_server.device.refusals import OperationRefusedError
 from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import refuse_default_credentials
-from smartupgrade_server.vrp.shell import sentence
 from smartupgrade_server.web import pages, view
 from smartupgrade_server.web.activity import Activity
 from smartupgrade_server.web.certificate import WebCertificate, load_or_create_certificate
@@ -105,7 +105,7 @@ class WebServer:
         self.sessions = SessionStore()
         self.activity = Activity()
         self._data_dir = data_dir
-        self._device = f"{chassis.identity.model} {chassis.identity.device_name}"
+        self._device = chassis.identity.title
         self._context = certificate.server_context()
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None

@@ -29,6 +29,7 @@ from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from tests.credentials import copy_credentials
 from tests.support.loop import LoopThread
+from tests.support.vrp import typed
 
 T = TypeVar("T")
 USERNAME = "admin"
@@ -36,6 +37,7 @@ PASSWORD = "admin"
 POLICY = "houp"
 # the seed's AP example: the display then has every section of the seed's second example
 AP_DEVICE = "AirEngine 8760-X1-PRO"
+IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", AP_DEVICE)
 REBOOT = timedelta(minutes=5)
 START = datetime(2026, 11, 27, 1, 0, 0, tzinfo=UTC)
 FACTORY = FactoryState("V200R020C00", "V200R020SPH", "V200R019C10")
@@ -62,6 +64,7 @@ families:
 class Sim:
     switch: EmulatedSwitch
     clock: SimulatedClock
+    loop: LoopThread
 
     @property
     def port(self) -> int:
@@ -70,6 +73,12 @@ class Sim:
     def argv(self, *command: str) -> list[str]:
         """``smartupgrade`` arguments for this switch."""
         return ["--port", str(self.port), *command]
+
+    def vrp(self, *lines: str) -> list[str]:
+        """What the last of ``lines`` printed on the switch's own command line."""
+        port = self.switch.cli_port
+        assert port is not None
+        return self.loop.run(typed(port, *lines))
 
     def connect(self) -> SmartUpgradeClient:
         return SmartUpgradeClient.connect(
@@ -93,7 +102,7 @@ class Lab:
         self.houp = self._loop.run(HoupServer.start(houp_dir, catalogue=Catalogue.parse(CATALOGUE)))
         self._sims: list[Sim] = []
 
-    def start(self) -> Sim:
+    def start(self, identity: Identity = IDENTITY) -> Sim:
         data_dir = self._directory / f"switch-{len(self._sims)}"
         data_dir.mkdir(mode=0o700)
         copy_credentials(self._host_keys, data_dir)
@@ -102,7 +111,7 @@ class Lab:
         switch = self._loop.run(
             EmulatedSwitch.start(
                 data_dir,
-                identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", AP_DEVICE),
+                identity=identity,
                 factory=FACTORY,
                 houp_public_key=self.houp.signing_public_key,
                 clock=clock,
@@ -112,9 +121,10 @@ class Lab:
                 port_forwards={default.https_port: self.houp.port},
                 network_timeout=2.0,
                 reboot_duration=REBOOT,
+                cli_port=0,
             )
         )
-        sim = Sim(switch, clock)
+        sim = Sim(switch, clock, self._loop)
         loop = self._loop.loop
 
         async def run_the_reboot(booted: asyncio.Event) -> None:
@@ -133,7 +143,8 @@ class Lab:
             elif isinstance(event, Booted):
                 booted.set()
 
-        switch.device.subscribe(boot_through)
+        if switch.smart_upgrade:
+            switch.device.subscribe(boot_through)
         self._sims.append(sim)
         return sim
 

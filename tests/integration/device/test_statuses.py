@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,11 @@ from tests.integration.device.conftest import PATCH, SOFTWARE, Rig, SwitchFactor
 
 async def _download(rig: Rig) -> UpgradeStatus:
     return await (await rig.switch.download()).wait()
+
+
+def _where(rig: Rig) -> str:
+    """The HOUP as the switch's Error lines name it."""
+    return f"127.0.0.1:{rig.houp.port}"
 
 
 def _last(rig: Rig) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
@@ -63,25 +69,63 @@ async def test_net_error_connection_broken(make_rig: SwitchFactory, houp: HoupSe
     houp.faults.break_after = BreakAfter(bytes=1000, file=PATCH)
     assert await _download(rig) is UpgradeStatus.NET_ERROR
     assert _last(rig) == (UpgradeStatus.NET_ERROR, UpgradeStatus.NET_ERROR)
-    assert rig.lines()[-1].startswith("Error: Failed to communicate with houp")
+    assert rig.lines()[-1] == (
+        "Error: Failed to communicate with houp (network error): the connection to "
+        f"{_where(rig)} was broken."
+    )
 
 
 async def test_net_error_timeout(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.faults.delay = 5.0  # the rig's network timeout is 2 s
     assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert rig.lines()[-1] == (
+        f"Error: Failed to communicate with houp (network error): {_where(rig)} did "
+        "not answer in time."
+    )
+
+
+async def test_net_error_connection_refused(make_rig: SwitchFactory) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    rig = await make_rig(https_port=closed)
+    assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert rig.lines()[-1] == (
+        "Error: Failed to communicate with houp (network error): "
+        f"127.0.0.1:{closed} refused the connection."
+    )
+
+
+async def test_net_error_for_a_name_dns_cannot_carry(make_rig: SwitchFactory) -> None:
+    # the seed takes any 127 characters; one label of 127 is no DNS name (63 at most)
+    name = "h" * 127
+    rig = await make_rig(url=name)
+    assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert rig.lines()[-1] == (
+        f"Error: Failed to communicate with houp (network error): the host name {name} cannot "
+        "be resolved."
+    )
 
 
 async def test_server_spec_up_limit(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.settings.max_connections = 0
     assert await _download(rig) is UpgradeStatus.SERVER_SPEC_UP_LIMIT
+    assert rig.lines()[-1] == (
+        f"Error: The houp connection limit has been reached: {_where(rig)} refused "
+        "another connection."
+    )
 
 
 async def test_cert_out_date(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.faults.expired_certificate = True
     assert await _download(rig) is UpgradeStatus.CERT_OUT_DATE
+    assert rig.lines()[-1] == (
+        f"Error: The houp server certificate has expired: {_where(rig)} sent a "
+        "certificate past its validity."
+    )
 
 
 async def test_expired_certificate_accepted_without_verification(
@@ -95,6 +139,10 @@ async def test_expired_certificate_accepted_without_verification(
 async def test_write_flash_failed(make_rig: SwitchFactory) -> None:
     rig = await make_rig(flash_capacity=200_000)
     assert await _download(rig) is UpgradeStatus.WRITE_FLASH_FAILED
+    assert (
+        rig.lines()[-1]
+        == "Error: Failed to save the file in the flash memory: the flash memory is full."
+    )
     assert rig.switch.flash.size(SOFTWARE) == 200_000  # what fitted stays
 
 
@@ -177,6 +225,7 @@ async def test_system_error_when_the_flash_breaks(make_rig: SwitchFactory) -> No
     shutil.rmtree(flash)
     flash.write_bytes(b"")  # the flash file system is gone: not a directory any more
     assert await _download(rig) is UpgradeStatus.SYSTEM_ERROR
+    assert rig.lines()[-1] == "Error: System error: the flash memory cannot be read or written."
 
 
 async def test_other_when_the_ssl_policy_does_not_trust_the_houp(
@@ -185,6 +234,10 @@ async def test_other_when_the_ssl_policy_does_not_trust_the_houp(
     rig = await make_rig()
     rig.switch.apply_config(rig.switch.state(), {"houp": []})
     assert await _download(rig) is UpgradeStatus.OTHER
+    assert rig.lines()[-1] == (
+        f"Error: The upgrade failed: the certificate of {_where(rig)} is not issued by "
+        "a CA of the bound SSL policy."
+    )
 
 
 async def test_other_when_houp_offers_a_rollback(make_rig: SwitchFactory, houp: HoupServer) -> None:

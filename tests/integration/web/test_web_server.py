@@ -34,7 +34,6 @@ from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
 from smartupgrade_server.web.server import WebServer
 from tests.hash_work import record_scrypt
-from tests.integration.vrp.test_shell_over_ssh import open_session
 from tests.integration.web.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
@@ -51,6 +50,7 @@ from tests.integration.web.conftest import (
     RigFactory,
     enable,
 )
+from tests.support.vrp import open_session
 from tests.support.waiting import until
 from tests.unit.datastore.test_authorize_step import Authorizer
 
@@ -347,6 +347,23 @@ async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: Rig) -> No
     assert f"<td>{NEW_SOFTWARE}</td>" in html
     assert (await client.state())["prompt"] is None  # running the version the check offered
     assert rig.status() is UpgradeStatus.SUCCESS
+
+
+@pytest.mark.parametrize(
+    ("device_name", "title"),
+    [("S5732-H", "S5732-H"), ("S5732-H24UM2CC", "S5732-H24UM2CC"), ("core-1", "S5732-H core-1")],
+)
+async def test_the_title_bar_says_the_model_once(
+    make_rig: RigFactory, device_name: str, title: str
+) -> None:
+    rig = await make_rig(identity=Identity("S5732-H", device_name, "2102351XFR10P0000003"))
+    client = rig.client()
+    _, login = await client.page("/login")
+    assert f"<title>Log in - {title}</title>" in login and f"<h1>{title}</h1>" in login
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    _, html = await client.page("/")
+    assert f"<title>Dashboard - {title}</title>" in html
+    assert f'<span class="device">{title}</span>' in html
 
 
 async def test_a_switch_without_smart_upgrade_has_a_dashboard_only(make_rig: RigFactory) -> None:

@@ -106,7 +106,18 @@ async def test_prerequisites_are_the_models_and_the_switchs(term: Terminal) -> N
         ),
         (
             "smart-upgrade schedule download at 2020-2-13 20:01:24",
-            "The download time must be later than the current time of the switch.",
+            "The download time 2020-02-13 20:01:24 must be later than the current time of the "
+            "switch (2026-11-27 09:00:00).",
+        ),
+        (
+            "smart-upgrade url bad!host",
+            "Invalid value 'bad!host' for url. The host must be a host name (letters, digits, "
+            "'-', '_' and '.'), an IPv4 address or an IPv6 address.",
+        ),
+        (
+            "smart-upgrade url http://10.10.10.20/houp",
+            "Invalid value 'http://10.10.10.20/houp' for url. The switch reaches the HOUP over "
+            "HTTPS only: give a host name, an IP address or an https:// URL.",
         ),
         ("smart-upgrade ssl-policy houp", "The SSL policy houp does not exist."),
         ("undo ssl policy houp", "The SSL policy houp does not exist."),
@@ -119,6 +130,32 @@ async def test_prerequisites_are_the_models_and_the_switchs(term: Terminal) -> N
         "Error: The SSL policy houp is bound to smart upgrade "
         "(undo smart-upgrade ssl-policy first)."
     ]
+
+
+async def test_an_undo_that_breaks_a_prerequisite_says_what_to_undo_first(
+    term: Terminal,
+) -> None:
+    await configure(
+        term, "ssl policy houp", "quit", "smart-upgrade ssl-policy houp", "smart-upgrade enable"
+    )
+    await term.command("system-view")
+    assert await term.command("smart-upgrade ap enable") == []
+    for line, message in [
+        (
+            "undo smart-upgrade enable",
+            "Smart upgrade cannot be disabled while smart upgrade for APs is enabled "
+            "(undo smart-upgrade ap enable first).",
+        ),
+        (
+            "undo smart-upgrade ssl-policy",
+            "The SSL policy cannot be unbound while smart upgrade is enabled "
+            "(undo smart-upgrade enable first).",
+        ),
+    ]:
+        assert await term.command(line) == [f"Error: {message}"], line
+    assert await term.command("undo smart-upgrade ap enable") == []
+    assert await term.command("undo smart-upgrade enable") == []
+    assert await term.command("undo smart-upgrade ssl-policy") == []
 
 
 async def test_ap_commands_do_not_exist_on_a_switch_without_ap_upgrade(
@@ -148,8 +185,9 @@ async def test_display_smart_upgrade_information_is_the_generated_layout(
     rig: Rig, term: Terminal
 ) -> None:
     output = await term.command("display smart-upgrade information")
-    assert output[0] == str(messages.LOADING)
-    assert output[1:] == ["", *render(rig.device.state()).splitlines()]
+    # smart upgrade is disabled: the switch does not ask the HOUP, and says so
+    assert output[:2] == [str(messages.LOADING), str(messages.NOT_ASKED)]
+    assert output[2:] == ["", *render(rig.device.state()).splitlines()]
     assert f"    Device name                  : {DEVICE_NAME}" in output
 
 
@@ -184,7 +222,8 @@ async def test_display_current_configuration_and_its_filters(rig: Rig, term: Ter
     assert begun[0] == "smart-upgrade ssl-policy houp"
     assert (await term.command("display current-configuration | include (")) == [
         " " * len("<HUAWEI>display current-configuration | include ") + "^",
-        "Error: Wrong parameter found at '^' position.",
+        "Error: Wrong parameter found at '^' position. The expression must be a regular "
+        "expression.",
     ]
     assert (await term.command("display current-configuration | grep x"))[-1].startswith(
         "Error: Unrecognized"
@@ -201,7 +240,8 @@ async def test_a_filter_that_would_backtrack_for_seconds_is_refused(term: Termin
     command = "display current-configuration | include "
     assert await term.command(command + "((a|aa|aaa)+)+$") == [
         " " * len("<HUAWEI>" + command) + "^",
-        "Error: Wrong parameter found at '^' position.",
+        "Error: Wrong parameter found at '^' position. The expression takes too long to match "
+        "the output.",
     ]
     assert await term.command(command + "policy a+_$") == ["ssl policy " + "a" * 22 + "_"]
 
