@@ -324,7 +324,7 @@ class HoupServer:
 
     async def close(self) -> None:
         for door in self._doors.values():
-            await door.set_unreachable(True)
+            door.close()
         for runner in (self._runner, self._admin_runner):
             if runner is not None:
                 await runner.cleanup()
