@@ -396,6 +396,9 @@ class DisplaySection:
     path: tuple[str, ...]
     feature: str | None
     fields: tuple[DisplayField, ...]
+    ap_path: tuple[str, ...] | None = None
+    """The container whose leaves of the same names the section shows when the switch
+    displays its AP (`display-ap-section`)."""
 
 
 DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
@@ -403,7 +406,7 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Configuration",
         ("smart-upgrade",),
         None,
-        (
+        fields=(
             DisplayField(("smart-upgrade", "url"), "URL", None),
             DisplayField(("smart-upgrade", "https-port"), "HTTPS port", None),
             DisplayField(("smart-upgrade", "ssl-policy"), "Bind SSL policy", None),
@@ -414,7 +417,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Version information",
         ("smart-upgrade", "version-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "version-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "version-information", "refresh-time"),
                 "Refresh time",
@@ -471,7 +475,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Upgrade information",
         ("smart-upgrade", "upgrade-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "upgrade-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "upgrade-information", "upgrade-time"),
                 "Upgrade Time",
@@ -531,7 +536,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Local information",
         ("smart-upgrade", "local-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "local-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "local-information", "device-name"), "Device name", None
             ),
@@ -548,13 +554,15 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "AP information",
         ("smart-upgrade", "ap-information"),
         "ap-upgrade",
-        (DisplayField(("smart-upgrade", "ap-information", "device-type"), "Device Type", None),),
+        fields=(
+            DisplayField(("smart-upgrade", "ap-information", "device-type"), "Device Type", None),
+        ),
     ),
     DisplaySection(
         "Schedule Upgrade Information",
         ("smart-upgrade", "schedule-information"),
         None,
-        (
+        fields=(
             DisplayField(
                 ("smart-upgrade", "schedule-information", "download-time"),
                 "Download time",
@@ -653,6 +661,9 @@ class ApInformation:
     """AP information."""
 
     device_type: str | None = None
+    local_information: LocalInformation = field(default_factory=LocalInformation)
+    version_information: VersionInformation = field(default_factory=VersionInformation)
+    upgrade_information: UpgradeInformation = field(default_factory=UpgradeInformation)
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,13 @@ async def make_rig(houp: HoupServer, host_keys: Path, tmp_path: Path) -> AsyncIt
         default = SmartUpgrade()
         switch = await EmulatedSwitch.start(
             data_dir,
-            identity=Identity(model, f"{model}24UM2CC", "2102351XFR10P2000123", ap),
+            identity=Identity(
+                model,
+                f"{model}24UM2CC",
+                "2102351XFR10P2000123",
+                ap,
+                None if ap is None else "2102353VUR10N2000123",
+            ),
             factory=FactoryState("V200R020C00", "V200R020SPH", "V200R019C10" if ap else None),
             houp_public_key=houp.signing_public_key,
             clock=clock,

@@ -113,6 +113,10 @@ def rollback_refused(offered: str, running: str) -> Message:
     )
 
 
+def no_version_for(product: str) -> Message:
+    return error(f"The houp provides no version for the device {product}.")
+
+
 def file_not_match(name: str, product: str) -> Message:
     return error(f"The file {name} does not match the device {product}.")
 

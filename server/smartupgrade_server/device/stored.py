@@ -32,6 +32,10 @@ class StoredState:
     version: VersionInformation = field(default_factory=VersionInformation)
     upgrade: UpgradeInformation = field(default_factory=UpgradeInformation)
     schedule: ScheduleInformation = field(default_factory=ScheduleInformation)
+    ap_version: VersionInformation = field(default_factory=VersionInformation)
+    """The AP's last version check (`version` is the switch's)."""
+    ap_upgrade: UpgradeInformation = field(default_factory=UpgradeInformation)
+    """The AP's current or last upgrade (`upgrade` is the switch's)."""
     operation_counter: int = 0
     upgrade_reboot: bool = False
     """The switch went down to complete an upgrade (not a reset during one)."""

@@ -73,8 +73,10 @@ from smartupgrade_server.device.transitions import (
     WorkFailed,
     WorkStopped,
     check_config,
+    chosen_target,
     snapshot,
     step,
+    version_of,
 )
 from smartupgrade_server.houp_api.signatures import (
     SignatureVerificationError,
@@ -205,18 +207,28 @@ class Switch:
         self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
         self._feed_now(ConfigCommitted(config))
 
-    async def refresh(self) -> VersionInformation:
-        """Check the version with the HOUP now ('display smart-upgrade information')."""
-        await self._feed(RequestRefresh())
-        return self._state.stored.version
+    @property
+    def displayed_target(self) -> UpgradeTarget:
+        """What smart upgrade is set to upgrade, and what its display shows: the AP with smart
+        upgrade for APs enabled, otherwise the switch."""
+        return chosen_target(self._state.config)
 
-    async def download(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> UpgradeRun:
-        """'smart-upgrade download': starts and returns at once; cancels a schedule."""
+    async def refresh(self) -> VersionInformation:
+        """Check the version with the HOUP now ('display smart-upgrade information'): the
+        switch's, and the AP's with smart upgrade for APs enabled. Returns the check of
+        `displayed_target`."""
+        await self._feed(RequestRefresh())
+        return version_of(self._state.stored, self.displayed_target)
+
+    async def download(self, target: UpgradeTarget | None = None) -> UpgradeRun:
+        """'smart-upgrade download': starts and returns at once; a switch's download cancels a
+        schedule. Without a target, what smart upgrade is set to upgrade (`displayed_target`)."""
         (run,) = await self._feed(RequestStart(target, reboot=False))
         return run
 
-    async def right_now(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> UpgradeRun:
-        """'smart-upgrade right-now': download what is missing, then reboot into it."""
+    async def right_now(self, target: UpgradeTarget | None = None) -> UpgradeRun:
+        """'smart-upgrade right-now': download what is missing, then reboot into it (the
+        switch, or the AP while the switch stays up)."""
         (run,) = await self._feed(RequestStart(target, reboot=True))
         return run
 
@@ -370,14 +382,16 @@ class Switch:
                 )
         except TransferError as error:
             if run_id is None:
-                return RefreshFailed(error.status, error.detail)
+                return RefreshFailed(error.status, error.detail, effect.target)
             return RunCheckFailed(run_id, error.status, error.detail)
         except Exception as error:  # an emulator bug is the switch's systemError
             logger.exception("version check")
             if run_id is None:
-                return RefreshFailed(UpgradeStatus.SYSTEM_ERROR, repr(error))
+                return RefreshFailed(UpgradeStatus.SYSTEM_ERROR, repr(error), effect.target)
             return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, repr(error))
-        return RefreshAnswered(offer) if run_id is None else RunAnswered(run_id, offer)
+        if run_id is None:
+            return RefreshAnswered(offer, effect.target)
+        return RunAnswered(run_id, offer)
 
     async def _download(self, effect: DownloadFiles) -> Input:
         run_id = effect.run_id

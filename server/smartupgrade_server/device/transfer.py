@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, auto
+from http import HTTPStatus
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -36,9 +37,11 @@ from smartupgrade_server.device.messages import Message
 from smartupgrade_server.device.offers import (
     MAX_REPLY_SIZE,
     MalformedReplyError,
+    NoVersionForModel,
     RemoteFile,
-    VersionOffer,
+    VersionAnswer,
     parse_version_reply,
+    says_unsupported_model,
 )
 from smartupgrade_server.houp_api.wire import (
     LIMIT_HEADER,
@@ -211,12 +214,16 @@ class HoupClient:
 
     async def check_version(
         self, model: str, esn: str, software: str, patch: str | None
-    ) -> VersionOffer | None:
-        """The HOUP's offer, or None when the running version is optimal (`offers.py` decides
-        what of the answer the switch takes)."""
+    ) -> VersionAnswer:
+        """The HOUP's offer, NoVersionForModel when it has none for the model, or None when the
+        running version is optimal (`offers.py` decides what of the answer the switch takes)."""
         body = {"model": model, "esn": esn, "software": software, "patch": patch}
         with classified():
             async with self._session.post(self._base() + VERSION_CHECK_PATH, json=body) as response:
+                if response.status == HTTPStatus.NOT_FOUND and says_unsupported_model(
+                    await _read_at_most(response, MAX_REPLY_SIZE + 1)
+                ):
+                    return NoVersionForModel()
                 self._check_status(response)
                 reply = await _read_at_most(response, MAX_REPLY_SIZE + 1)
         try:

@@ -26,6 +26,7 @@ from smartupgrade_server.sim.options import (
     DEFAULT_SOFTWARE,
     FACTORY_SSL_POLICY,
     HOUP_DIR,
+    ap_esn,
     byte_size,
     call_home_url,
     certificates_file,
@@ -154,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_AP_SOFTWARE,
         help="AP software of a first start (%(default)s)",
     )
+    parser.add_argument("--ap-esn", default=ap_esn(1), help="the AP's ESN (%(default)s)")
     parser.add_argument(
         "--flash-capacity",
         type=byte_size,
@@ -289,7 +291,11 @@ async def serve(arguments: argparse.Namespace) -> None:
     try:
         hosts, port_forwards = houp_route(houp.host, houp.port)
         identity = Identity(
-            model, arguments.device_name or model, arguments.esn, ap_device_type or None
+            model,
+            arguments.device_name or model,
+            arguments.esn,
+            ap_device_type or None,
+            arguments.ap_esn if ap_device_type else None,
         )
         factory = FactoryState(
             arguments.software,

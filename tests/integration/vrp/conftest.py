@@ -12,6 +12,7 @@ import pytest
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
+from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
@@ -46,15 +47,24 @@ class Sim:
         )  # fmt: skip
 
 
-def start_switch(loop: LoopThread, data_dir: Path, houp: HoupServer) -> EmulatedSwitch:
+def start_switch(
+    loop: LoopThread,
+    data_dir: Path,
+    houp: HoupServer,
+    *,
+    identity: Identity = IDENTITY,
+    factory: FactoryState = FACTORY,
+    clock: Clock | None = None,
+) -> EmulatedSwitch:
     """The switch of `data_dir` (NETCONF and command line on OS-chosen ports), reaching `houp`
     by its default name through the host table, as smartupgrade-sim wires it."""
     default = SmartUpgrade()
     return loop.run(
         EmulatedSwitch.start(
             data_dir,
-            identity=IDENTITY,
-            factory=FACTORY,
+            identity=identity,
+            factory=factory,
+            clock=clock,
             houp_public_key=houp.signing_public_key,
             port=0,
             cli_port=0,

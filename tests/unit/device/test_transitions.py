@@ -70,7 +70,13 @@ from smartupgrade_server.device.transitions import (
 )
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", "AirEngine 8760-X1-PRO")
+IDENTITY = Identity(
+    "S5732-H",
+    "S5732-H24UM2CC",
+    "2102351XFR10P2000123",
+    "AirEngine 8760-X1-PRO",
+    "2102353VUR10N2000123",
+)
 ENABLED = SmartUpgrade(ssl_policy="houp", enabled=True)
 SHA = "ab" * 32
 
