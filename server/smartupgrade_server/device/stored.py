@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from smartupgrade_model.model import (
     ScheduleInformation,
     UpgradeInformation,
-    UpgradeStatus,
     VersionInformation,
 )
 
@@ -39,6 +38,3 @@ class StoredState:
     operation_counter: int = 0
     upgrade_reboot: bool = False
     """The switch went down to complete an upgrade (not a reset during one)."""
-    scheduled_download_status: UpgradeStatus | None = None
-    """How the schedule's download ended: it decides the retry at the reboot time, also after
-    the emulator's process restarted in between."""

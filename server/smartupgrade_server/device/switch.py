@@ -39,6 +39,7 @@ from smartupgrade_server.device.transitions import (
     CheckSignatures,
     CheckVersion,
     ConfigCommitted,
+    ConfigLoaded,
     DeleteSchedule,
     DeviceState,
     DisarmTimer,
@@ -47,7 +48,9 @@ from smartupgrade_server.device.transitions import (
     EndRun,
     FileFetched,
     FileStarted,
+    FlashMeasured,
     Input,
+    MeasureFlash,
     Moment,
     Notify,
     PowerOff,
@@ -204,14 +207,26 @@ class Switch:
         self, config: SmartUpgrade, ssl_policies: Mapping[str, Sequence[str]] | None = None
     ) -> None:
         """Take a committed configuration (only its configuration leaves are read)."""
-        self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
+        self._take_policies(ssl_policies)
         self._feed_now(ConfigCommitted(config))
+
+    def load_config(
+        self, config: SmartUpgrade, ssl_policies: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Take the configuration the switch boots with (once, after it is started): as
+        `apply_config`, except that a schedule in it is stopped, as by a reset
+        (`on_schedule_cancel`)."""
+        self._take_policies(ssl_policies)
+        self._feed_now(ConfigLoaded(config))
 
     @property
     def displayed_target(self) -> UpgradeTarget:
         """What smart upgrade is set to upgrade, and what its display shows: the AP with smart
         upgrade for APs enabled, otherwise the switch."""
         return chosen_target(self._state.config)
+
+    def _take_policies(self, ssl_policies: Mapping[str, Sequence[str]] | None) -> None:
+        self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
 
     async def refresh(self) -> VersionInformation:
         """Check the version with the HOUP now ('display smart-upgrade information'): the
@@ -274,6 +289,9 @@ class Switch:
                 await self._feed(await self._check(effect))
             elif isinstance(effect, AbandonWork):
                 await self._stop_work()
+            elif isinstance(effect, MeasureFlash):
+                # the schedule's pre-check: the run it may begin is this input's
+                begun += await self._feed(self._measure(effect))
             elif isinstance(effect, AnnounceReboot) and self.on_reboot is not None:
                 await self.on_reboot()
         return begun
@@ -438,6 +456,14 @@ class Switch:
         except (SignatureVerificationError, OSError, ValueError):
             return None
         return self.flash.sha256(name)
+
+    def _measure(self, effect: MeasureFlash) -> FlashMeasured:
+        try:
+            files = self.flash.files()
+            free = self.flash.free()
+        except OSError:  # a flash that cannot be read has no room
+            files, free = {}, 0
+        return FlashMeasured(free, {name: files[name] for name in effect.names if name in files})
 
     def _flash_digest(self, name: str) -> str | None:
         try:

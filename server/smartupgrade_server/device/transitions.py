@@ -173,6 +173,11 @@ class DeviceState:
     timers: frozenset[Timer] = frozenset()
     last_line: str | None = None
     """The text of the last line printed (the `message` of upgrade-status-changed)."""
+    measuring: bool = False
+    """The schedule's pre-check waits for `FlashMeasured`."""
+    scheduled_download_status: UpgradeStatus | None = None
+    """How the schedule's download ended: it decides the retry at the reboot time. A power
+    cycle forgets it with the schedule (`ConfigLoaded`)."""
 
     @property
     def upgrading(self) -> bool:
@@ -204,6 +209,13 @@ class PowerOff:
 @dataclass(frozen=True)
 class ConfigCommitted:
     """A committed configuration (only its configuration leaves are read)."""
+
+    config: SmartUpgrade
+
+
+@dataclass(frozen=True)
+class ConfigLoaded:
+    """The configuration the switch boots with (its saved configuration, at power-on)."""
 
     config: SmartUpgrade
 
@@ -329,10 +341,20 @@ class StartupFilesRead:
     digests: Mapping[str, str | None]
 
 
+@dataclass(frozen=True)
+class FlashMeasured:
+    """The free bytes of the flash and the sizes of the files `MeasureFlash` named that are on
+    it."""
+
+    free: int
+    on_flash: Mapping[str, int]
+
+
 Input = (
     PowerOn
     | PowerOff
     | ConfigCommitted
+    | ConfigLoaded
     | RequestRefresh
     | RequestStart
     | RequestCancel
@@ -350,6 +372,7 @@ Input = (
     | WorkFailed
     | WorkStopped
     | StartupFilesRead
+    | FlashMeasured
 )
 _RUN_RESULTS: Final = (
     RunAnswered,
@@ -467,6 +490,13 @@ class ReadStartupFiles:
 
 
 @dataclass(frozen=True)
+class MeasureFlash:
+    """Measure the flash's free space and the named files on it: `FlashMeasured`."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AnnounceReboot:
     """The switch goes down: its owner drops the sessions."""
 
@@ -485,6 +515,7 @@ Effect = (
     | StopWork
     | AbandonWork
     | ReadStartupFiles
+    | MeasureFlash
     | AnnounceReboot
 )
 
@@ -519,7 +550,9 @@ STAGES: Final[Mapping[Stage, Mapping[Kind, frozenset[Stage]]]] = {
     Stage.IDLE: {
         **_WHILE_UP,
         RequestStart: frozenset({Stage.CHECKING}),
-        Timer.SCHEDULED_DOWNLOAD: frozenset({Stage.IDLE, Stage.CHECKING}),
+        ConfigLoaded: frozenset(),
+        Timer.SCHEDULED_DOWNLOAD: frozenset(),  # its pre-check measures the flash first
+        FlashMeasured: frozenset({Stage.IDLE, Stage.CHECKING}),
         Timer.SCHEDULED_REBOOT: frozenset({Stage.IDLE, Stage.CHECKING, Stage.DOWN}),
     },
     Stage.CHECKING: {
@@ -695,9 +728,23 @@ def _with_upgrade(
 
 
 def pre_check(state: DeviceState) -> CheckOutcome:
-    """The schedule's device status check before its download and its reboot."""
+    """The schedule's device status check before its download and its reboot: up, enabled,
+    no upgrade running (an AP's: the switch's own operations stop the schedule)."""
     ready = state.stage is Stage.IDLE and state.config.enabled
     return CheckOutcome.SUCCEEDED if ready else CheckOutcome.FAILED
+
+
+def flash_needed(version: VersionInformation, on_flash: Mapping[str, int]) -> int:
+    """The bytes the packages of the last version check still need on the flash (a file
+    already there counts as a breakpoint); 0 when that check found nothing to download."""
+    needed = 0
+    for name, size in (
+        (version.software_package_name, version.software_package_size),
+        (version.patch_package_name, version.patch_package_size),
+    ):
+        if name is not None and size is not None:
+            needed += max(0, size - on_flash.get(name, 0))
+    return needed
 
 
 def snapshot(state: DeviceState) -> SmartUpgrade:
@@ -921,6 +968,8 @@ def _stale(state: DeviceState, event: Input) -> bool:
         return event.timer not in state.timers
     if isinstance(event, StartupFilesRead | RefreshAnswered | RefreshFailed):
         return next_stages(state.stage, type(event)) is None
+    if isinstance(event, FlashMeasured):
+        return not state.measuring or next_stages(state.stage, type(event)) is None
     if isinstance(event, _RUN_RESULTS):
         return (
             state.run is None
@@ -956,10 +1005,23 @@ def _configure(s: _Step, event: ConfigCommitted) -> None:
             info = ScheduleInformation(
                 download_time=config.schedule.download_at, reboot_time=config.schedule.reboot_at
             )
-            s.store(replace(s.stored, schedule=info, scheduled_download_status=None))
+            s.store(replace(s.stored, schedule=info))
+            s.state = replace(s.state, scheduled_download_status=None)
     switched_on = config.enabled and not before.enabled
     if (config.schedule != before.schedule or switched_on) and config.enabled and up:
         _arm_schedule(s, config.schedule)
+
+
+def _config_loaded(s: _Step, event: ConfigLoaded) -> None:
+    """The switch boots with its saved configuration. The seed: a reset disables a scheduled
+    upgrade; starting the emulator's process is powering the switch on, so a saved schedule is
+    stopped and deleted rather than armed."""
+    config = _configuration(event.config)
+    if config.schedule is not None:
+        _stop_schedule(s)
+        s.store(replace(s.stored, schedule=ScheduleInformation()))
+        config = replace(config, schedule=None)
+    _configure(s, ConfigCommitted(config))
 
 
 def _arm_schedule(s: _Step, schedule: Schedule | None) -> None:
@@ -1110,7 +1172,7 @@ def _end_run(s: _Step, status: UpgradeStatus) -> None:
     run = s.run
     s.state = replace(s.state, run=None, stage=Stage.IDLE)
     if run.cause is not RunCause.REQUEST:
-        s.store(replace(s.stored, scheduled_download_status=status))
+        s.state = replace(s.state, scheduled_download_status=status)
     if status is not UpgradeStatus.RUNNING:
         s.finish(run.run_id, run.target, status)
     s.ends.append(EndRun(run.run_id, status))
@@ -1332,7 +1394,29 @@ def _work_stopped(s: _Step, event: WorkStopped) -> None:
 
 
 def _scheduled_download_due(s: _Step) -> None:
-    outcome = pre_check(s.state)
+    """The download time: the device status pre-check, then the flash's room for the files
+    the last version check named (`FlashMeasured`)."""
+    if pre_check(s.state) is CheckOutcome.FAILED:
+        _scheduled_download(s, messages.PRE_CHECK_BUSY)
+        return
+    version = s.stored.version
+    names = (version.software_package_name, version.patch_package_name)
+    s.state = replace(s.state, measuring=True)
+    s.do(MeasureFlash(tuple(name for name in names if name is not None)))
+
+
+def _flash_measured(s: _Step, event: FlashMeasured) -> None:
+    s.state = replace(s.state, measuring=False)
+    needed = flash_needed(s.stored.version, event.on_flash)
+    if needed > event.free:
+        _scheduled_download(s, messages.pre_check_flash(needed, event.free))
+    else:
+        _scheduled_download(s, None)
+
+
+def _scheduled_download(s: _Step, refused: Message | None) -> None:
+    """The download is triggered: it starts, or its pre-check fails for `refused`."""
+    outcome = CheckOutcome.SUCCEEDED if refused is None else CheckOutcome.FAILED
     s.store(
         replace(
             s.stored,
@@ -1343,7 +1427,8 @@ def _scheduled_download_due(s: _Step) -> None:
             ),
         )
     )
-    if outcome is CheckOutcome.FAILED:
+    if refused is not None:
+        s.say(refused, None)
         s.notify(ScheduleEvent(ScheduleStep.DOWNLOAD_TRIGGERED, outcome))
         return
     run_id = _begin_run(s, UpgradeTarget.SWITCH, reboot=False, cause=RunCause.SCHEDULE)
@@ -1352,7 +1437,7 @@ def _scheduled_download_due(s: _Step) -> None:
 
 def _scheduled_reboot_due(s: _Step) -> None:
     if (
-        s.stored.scheduled_download_status in _RETRIED_AT_REBOOT
+        s.state.scheduled_download_status in _RETRIED_AT_REBOOT
         and pre_check(s.state) is CheckOutcome.SUCCEEDED
     ):
         run_id = _begin_run(s, UpgradeTarget.SWITCH, reboot=False, cause=RunCause.SCHEDULE_RETRY)
@@ -1364,7 +1449,7 @@ def _scheduled_reboot_due(s: _Step) -> None:
 def _scheduled_reboot(s: _Step, retry_id: int | None) -> None:
     """The reboot time: reboot into the schedule's files if they are ready."""
     ready = (
-        s.stored.scheduled_download_status is UpgradeStatus.SUCCESS
+        s.state.scheduled_download_status is UpgradeStatus.SUCCESS
         and pre_check(s.state) is CheckOutcome.SUCCEEDED
         and s.stored.next_software is not None
     )
@@ -1541,6 +1626,7 @@ _HANDLERS: Final[Mapping[type[Any], Callable[[_Step, Any], None]]] = {
     PowerOn: _power_on,
     PowerOff: _power_off,
     ConfigCommitted: _configure,
+    ConfigLoaded: _config_loaded,
     RequestRefresh: _refresh,
     RequestStart: _start,
     RequestCancel: _cancel,
@@ -1558,4 +1644,5 @@ _HANDLERS: Final[Mapping[type[Any], Callable[[_Step, Any], None]]] = {
     WorkFailed: _work_failed,
     WorkStopped: _work_stopped,
     StartupFilesRead: _startup_files_read,
+    FlashMeasured: _flash_measured,
 }

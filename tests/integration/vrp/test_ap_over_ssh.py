@@ -19,10 +19,10 @@ from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from tests.credentials import copy_credentials
-from tests.integration.client.conftest import LoopThread
 from tests.integration.device.conftest import CATALOGUE, START
 from tests.integration.vrp.conftest import PASSWORD, USERNAME, Sim, start_switch
 from tests.integration.vrp.test_shell_over_ssh import open_session
+from tests.support.loop import LoopThread
 from tests.unit.yang.seed import display_examples, display_sections
 
 AP = "AirEngine 8760-X1-PRO"

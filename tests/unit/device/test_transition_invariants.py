@@ -41,6 +41,7 @@ from smartupgrade_server.device.transitions import (
     CheckSignatures,
     CheckVersion,
     ConfigCommitted,
+    ConfigLoaded,
     DownloadFiles,
     Effect,
     EndRun,
@@ -236,7 +237,7 @@ class SwitchLife(RuleBasedStateMachine):
         self.refreshes.clear()
         self.check = self.download = self.verify = self.stopping = None
         self.abandoned.clear()
-        self.feed(ConfigCommitted(config))
+        self.feed(ConfigLoaded(config))
 
     # --- the clock ---------------------------------------------------------------------------
 
