@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from smartupgrade_model.model import (
@@ -179,6 +179,13 @@ class Switch:
     def up(self) -> bool:
         """False while the switch reboots."""
         return self._state.stage is not Stage.DOWN
+
+    @property
+    def booted_at(self) -> datetime:
+        """When the switch last came up (starting it boots it)."""
+        booted = self._state.booted_at
+        assert booted is not None
+        return booted
 
     @property
     def software_version(self) -> str:

@@ -178,6 +178,8 @@ class DeviceState:
     scheduled_download_status: UpgradeStatus | None = None
     """How the schedule's download ended: it decides the retry at the reboot time. A power
     cycle forgets it with the schedule (`ConfigLoaded`)."""
+    booted_at: datetime | None = None
+    """When the switch last came up."""
 
     @property
     def upgrading(self) -> bool:
@@ -1558,7 +1560,7 @@ def _booted(s: _Step, digests: Mapping[str, str | None]) -> None:
         )
         changed = True
     run_id = s.stored.operation_counter
-    s.state = replace(s.state, stage=Stage.IDLE)
+    s.state = replace(s.state, stage=Stage.IDLE, booted_at=s.now)
     if running:
         if not s.stored.upgrade_reboot:
             s.say(messages.ABNORMAL_RESET, run_id)

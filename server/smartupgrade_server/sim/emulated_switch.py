@@ -36,6 +36,7 @@ from smartupgrade_server.operations.monitoring import Discovery
 from smartupgrade_server.operations.nmda import NmdaOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
+from smartupgrade_server.operations.system import SystemOperations
 from smartupgrade_server.transport.call_home import CallHomeTiming
 from smartupgrade_server.transport.certificates import (
     DeviceCertificate,
@@ -203,6 +204,9 @@ class EmulatedSwitch:
             link = DeviceLink(device, datastores)
             link.attach()
             SmartUpgradeOperations(device, schema).register(operations.register)
+            system = SystemOperations(device)
+            system.register(operations.register)
+            datastores.add_state_provider(system.state)
         discovery = Discovery(
             module_set(
                 smart_upgrade=smart_upgrade,
@@ -398,8 +402,6 @@ class EmulatedSwitch:
                 await self.cli_server.close()
         if self.web is not None:
             await self.web.close()
-        if self.command_line is not None:
-            self.command_line.close()
         if self._link is not None:
             self._link.close()
         if self._device is not None:

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import regex
 from lxml import etree
@@ -34,7 +35,7 @@ from smartupgrade_model.modules import AP_UPGRADE_FEATURE
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
-from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
+from smartupgrade_server.device.events import DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
 from smartupgrade_server.device.refusals import OperationRefusedError
@@ -123,16 +124,13 @@ class CommandLine:
         self.datastores = datastores
         self.device = device
         self.sysname = sysname
-        self.booted_at = device.clock.now()
+        self._started = device.clock.now()
         model = device.identity.model
         features = {AP_UPGRADE_FEATURE} if supports_ap_upgrade(model) else set()
         smart_upgrade = isinstance(device, Switch) and supports_smart_upgrade(model)
         # commands of a feature the switch lacks do not exist on it
         self.syntaxes: tuple[Syntax, ...] = tuple(
             s for s in SYNTAXES if _exists(s.action, features, smart_upgrade=smart_upgrade)
-        )
-        self._unsubscribe = (
-            device.subscribe(self._observe) if isinstance(device, Switch) else _nothing
         )
         self._restarts: set[asyncio.Task[None]] = set()
 
@@ -143,9 +141,11 @@ class CommandLine:
             raise RuntimeError(f"{self.device.identity.model} has no Smart Upgrade")
         return self.device
 
-    def _observe(self, event: DeviceEvent) -> None:
-        if isinstance(event, Booted):
-            self.booted_at = self.device.clock.now()
+    @property
+    def booted_at(self) -> datetime:
+        """When the switch last came up; a chassis without emulator when its command line
+        started."""
+        return self.device.booted_at if isinstance(self.device, Switch) else self._started
 
     def session(
         self,
@@ -164,9 +164,6 @@ class CommandLine:
         task = asyncio.ensure_future(self.switch.reset())
         self._restarts.add(task)
         task.add_done_callback(self._restarts.discard)
-
-    def close(self) -> None:
-        self._unsubscribe()
 
 
 def _nothing() -> None:

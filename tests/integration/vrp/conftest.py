@@ -4,6 +4,7 @@ over HTTPS, on a loop thread of its own: netmiko, scrapli and napalm block."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,17 +76,36 @@ def start_switch(
     )
 
 
-@pytest.fixture
-def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
+@contextmanager
+def open_sim(
+    tmp_path: Path,
+    host_keys: Path,
+    *,
+    identity: Identity = IDENTITY,
+    factory: FactoryState = FACTORY,
+    clock: Clock | None = None,
+) -> Iterator[Sim]:
+    """A HOUP and a switch in `tmp_path`, closed at the end (the switch `Sim.switch` is then,
+    should a test have started another on the same data directory)."""
     data_dir = tmp_path / "switch"
     data_dir.mkdir(mode=0o700)
     copy_credentials(host_keys, data_dir)
     loop = LoopThread()
     houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
-    switch = start_switch(loop, data_dir, houp)
+    sim = Sim(
+        loop,
+        houp,
+        start_switch(loop, data_dir, houp, identity=identity, factory=factory, clock=clock),
+    )
     try:
-        yield Sim(loop, houp, switch)
+        yield sim
     finally:
-        loop.run(switch.close())
+        loop.run(sim.switch.close())
         loop.run(houp.close())
         loop.stop()
+
+
+@pytest.fixture
+def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
+    with open_sim(tmp_path, host_keys) as opened:
+        yield opened

@@ -16,13 +16,9 @@ from smartupgrade_model.model import NAMESPACE
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.houp.catalogue import Catalogue
-from smartupgrade_server.houp.server import HoupServer
-from tests.credentials import copy_credentials
-from tests.integration.device.conftest import CATALOGUE, START
-from tests.integration.vrp.conftest import PASSWORD, USERNAME, Sim, start_switch
+from tests.integration.device.conftest import START
+from tests.integration.vrp.conftest import PASSWORD, USERNAME, Sim, open_sim
 from tests.integration.vrp.test_shell_over_ssh import open_session
-from tests.support.loop import LoopThread
 from tests.unit.yang.seed import display_examples, display_sections
 
 AP = "AirEngine 8760-X1-PRO"
@@ -40,19 +36,9 @@ AP_FILTER = (
 
 @pytest.fixture
 def ap_sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[Sim, SimulatedClock]]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    loop = LoopThread()
     clock = SimulatedClock(START)
-    houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
-    switch = start_switch(loop, data_dir, houp, identity=IDENTITY, factory=FACTORY, clock=clock)
-    try:
-        yield Sim(loop, houp, switch), clock
-    finally:
-        loop.run(switch.close())
-        loop.run(houp.close())
-        loop.stop()
+    with open_sim(tmp_path, host_keys, identity=IDENTITY, factory=FACTORY, clock=clock) as sim:
+        yield sim, clock
 
 
 def _netconf(sim: Sim) -> manager.Manager:

@@ -396,4 +396,3 @@ async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
     assert "smart-upgrade" not in "\n".join(await term.command("display current-configuration"))
     term.shell.end_of_input()
     await term.task
-    command_line.close()
