@@ -1,6 +1,6 @@
 """Constants, enumerations and state classes of the sunc-smart-upgrade YANG module.
 
-GENERATED from yang/sunc-smart-upgrade@2026-11-27.yang by tools/codegen/generate.py: do not edit.
+GENERATED from yang/sunc-smart-upgrade@2026-12-06.yang by tools/codegen/generate.py: do not edit.
 Run `.venv/bin/python -m tools.codegen.generate` after changing the module.
 """
 
@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 MODULE: Final = "sunc-smart-upgrade"
-REVISION: Final = "2026-11-27"
+REVISION: Final = "2026-12-06"
 NAMESPACE: Final = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSL_POLICY_MODULE: Final = "sunc-ssl-policy"
 SSL_POLICY_REVISION: Final = "2026-11-27"
