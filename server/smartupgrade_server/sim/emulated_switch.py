@@ -201,12 +201,7 @@ class EmulatedSwitch:
                 houp_public_key=houp_public_key,
                 **device_options,
             )
-            link = DeviceLink(device, datastores)
-            link.attach()
-            SmartUpgradeOperations(device, schema).register(operations.register)
-            system = SystemOperations(device)
-            system.register(operations.register)
-            datastores.add_state_provider(system.state)
+            link = _wire_device(device, datastores, operations)
         discovery = Discovery(
             module_set(
                 smart_upgrade=smart_upgrade,
@@ -406,6 +401,20 @@ class EmulatedSwitch:
             self._link.close()
         if self._device is not None:
             await self._device.close()
+
+
+def _wire_device(
+    device: Device, datastores: Datastores, operations: NetconfOperations
+) -> DeviceLink:
+    """The switch emulator behind the datastores: it boots with ``running``, serves the RPCs
+    of sunc-smart-upgrade and ietf-system's system-restart, and its state."""
+    link = DeviceLink(device, datastores)
+    link.attach()
+    SmartUpgradeOperations(device, datastores.schema).register(operations.register)
+    system = SystemOperations(device)
+    system.register(operations.register)
+    datastores.add_state_provider(system.state)
+    return link
 
 
 async def _listen(
