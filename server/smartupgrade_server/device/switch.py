@@ -139,6 +139,8 @@ class Switch:
         """
         if not supports_smart_upgrade(identity.model):
             raise ValueError(f"{identity.model} does not support smart upgrade")
+        if identity.ap_device_type is not None and factory.ap_software is None:
+            raise ValueError(f"the AP {identity.ap_device_type} runs no software: give ap_software")
         self.identity = identity
         self.clock = clock
         self.flash = Flash(data_dir / "flash", flash_capacity)
