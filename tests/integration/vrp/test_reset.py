@@ -4,6 +4,7 @@ SSH, and a power cycle of the emulator's process, each with a schedule saved to 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -59,6 +60,19 @@ def schedule_and_save(lab: Lab) -> None:
         assert client.read_config("startup").schedule == Schedule(DOWNLOAD_AT)
 
 
+@contextmanager
+def rebooted(lab: Lab) -> Iterator[SmartUpgradeClient]:
+    """The switch, down, through its reboot: a client of it once it serves again, without the
+    schedule."""
+    assert not lab.sim.switch.up
+    lab.loop.run(lab.clock.advance(REBOOT))
+    lab.loop.run(lab.sim.switch.serving())
+    with lab.sim.sdk() as client:
+        assert client.read_config().schedule is None
+        assert client.read().schedule_information == ScheduleInformation()
+        yield client
+
+
 def test_reboot_over_ssh_clears_the_schedule(lab: Lab) -> None:
     schedule_and_save(lab)
 
@@ -74,12 +88,7 @@ def test_reboot_over_ssh_clears_the_schedule(lab: Lab) -> None:
 
     output = lab.loop.run(reboot())
     assert "System will reboot! Continue? [Y/N]:" in output  # the configuration was saved
-    assert not lab.sim.switch.up
-    lab.loop.run(lab.clock.advance(REBOOT))
-    lab.loop.run(lab.sim.switch.serving())
-    with lab.sim.sdk() as client:
-        assert client.read_config().schedule is None
-        assert client.read().schedule_information == ScheduleInformation()
+    with rebooted(lab) as client:
         # the saved configuration keeps it, as a real switch's does until the next save
         assert client.read_config("startup").schedule == Schedule(DOWNLOAD_AT)
     lab.loop.run(lab.clock.advance(2 * HOUR))
@@ -122,12 +131,7 @@ def test_netconf_system_restart_clears_the_schedule(lab: Lab) -> None:
     assert f"{SYSTEM}?module=ietf-system&revision=2014-08-06&deviations=sunc-system-deviations" in (
         capabilities
     )
-    assert not lab.sim.switch.up
-    lab.loop.run(lab.clock.advance(REBOOT))
-    lab.loop.run(lab.sim.switch.serving())
-    with lab.sim.sdk() as client:
-        assert client.read_config().schedule is None
-        assert client.read().schedule_information == ScheduleInformation()
+    with rebooted(lab) as client:
         clock = _system_state(client, "clock")
         assert datetime.fromisoformat(clock.findtext(f"{{{SYSTEM}}}boot-datetime") or "") == (
             START + RESTART_DELAY + REBOOT

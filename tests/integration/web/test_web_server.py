@@ -18,6 +18,7 @@ import pytest
 from lxml import etree
 from ncclient import manager
 
+from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.results import Progress
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import (
@@ -451,9 +452,9 @@ def test_the_sim_serves_the_web_system_and_prints_its_address(tmp_path: Path) ->
 AP = "AirEngine 8760-X1-PRO"
 
 
-async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFactory) -> None:
-    """The web system follows the switch's display and commands: with smart upgrade for APs
-    enabled it shows the AP, prompts the AP's new version, and its buttons upgrade the AP."""
+async def ap_mode(make_rig: RigFactory) -> tuple[Rig, AsyncSmartUpgradeClient]:
+    """A switch on the AP's version managing an AP, smart upgrade for APs enabled over
+    NETCONF, and that NETCONF client."""
     rig = await make_rig(
         identity=Identity(
             "S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001", AP, "2102353VUR10N1"
@@ -463,6 +464,13 @@ async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFact
     await enable(rig)
     sdk = await rig.netconf()
     await sdk.enable_ap()
+    return rig, sdk
+
+
+async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFactory) -> None:
+    """The web system follows the switch's display and commands: with smart upgrade for APs
+    enabled it shows the AP, prompts the AP's new version, and its buttons upgrade the AP."""
+    rig, sdk = await ap_mode(make_rig)
     await sdk.refresh()
     client = rig.client()
     await client.login(ADMIN, ADMIN_PASSWORD)
@@ -499,16 +507,8 @@ async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFact
 
 
 async def test_the_async_sdk_follows_the_ap_s_download(make_rig: RigFactory) -> None:
-    rig = await make_rig(
-        identity=Identity(
-            "S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001", AP, "2102353VUR10N1"
-        ),
-        factory=FactoryState(NEW_SOFTWARE, None, "V200R019C10"),
-    )
-    await enable(rig)
-    sdk = await rig.netconf()
+    _, sdk = await ap_mode(make_rig)
     try:
-        await sdk.enable_ap()
         started = await sdk.download()
         assert started.target is UpgradeTarget.AP
         seen: list[Progress] = []
