@@ -126,8 +126,8 @@ def test_netconf_system_restart_clears_the_schedule(lab: Lab) -> None:
         booted = _system_state(client, "clock").findtext(f"{{{SYSTEM}}}boot-datetime")
         reply = client.call(etree.Element(f"{{{SYSTEM}}}system-restart"))
         assert reply.find(f"{{{NETCONF}}}ok") is not None
-        assert lab.sim.switch.up  # a moment on the switch's clock, for the reply to arrive
-        lab.loop.run(lab.clock.advance(RESTART_DELAY))
+    assert lab.sim.switch.up  # a moment on the switch's clock, for the reply to arrive
+    lab.loop.run(lab.clock.advance(RESTART_DELAY))
     assert f"{SYSTEM}?module=ietf-system&revision=2014-08-06&deviations=sunc-system-deviations" in (
         capabilities
     )
