@@ -121,8 +121,10 @@ class AsyncSmartUpgradeClient:
     async def read_config(self, source: Datastore = "running") -> SmartUpgrade:
         return await asyncio.to_thread(self._client.read_config, source)
 
-    async def upgrade_information(self) -> UpgradeInformation:
-        return await asyncio.to_thread(self._client.upgrade_information)
+    async def upgrade_information(
+        self, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> UpgradeInformation:
+        return await asyncio.to_thread(self._client.upgrade_information, target)
 
     async def ssl_policies(self) -> tuple[SslPolicy, ...]:
         return await asyncio.to_thread(self._client.ssl_policies)
@@ -287,14 +289,15 @@ class AsyncSmartUpgradeClient:
         progress: ProgressCallback | None = None,
         poll_interval: float = 0.2,
         timeout: float | None = None,
+        target: UpgradeTarget = UpgradeTarget.SWITCH,
     ) -> UpgradeInformation:
         """See :meth:`SmartUpgradeClient.wait`; ``progress`` runs on the event loop."""
-        tracker = ProgressTracker(progress)
+        tracker = ProgressTracker(progress, target)
         deadline = None if timeout is None else time.monotonic() + timeout
         if await asyncio.to_thread(self._client.subscribe_to_progress):
-            return await self._follow(tracker, deadline, poll_interval, timeout)
+            return await self._follow(tracker, deadline, poll_interval, timeout, target)
         while True:
-            information = await self.upgrade_information()
+            information = await self.upgrade_information(target)
             tracker.update(information)
             if is_final(information):
                 return outcome(information)
@@ -308,20 +311,21 @@ class AsyncSmartUpgradeClient:
         deadline: float | None,
         poll_interval: float,
         timeout: float | None,
+        target: UpgradeTarget,
     ) -> UpgradeInformation:
         # Each take blocks a worker thread for at most poll_interval, so many switches can be
         # followed at once without holding the pool.
         manager = self._client.manager
         while await asyncio.to_thread(manager.take_notification, False) is not None:
             pass
-        information = await self.upgrade_information()
+        information = await self.upgrade_information(target)
         tracker.update(information)
         while not is_final(information):
             notification = await asyncio.to_thread(manager.take_notification, True, poll_interval)
             if notification is not None:
                 event = parsers.notification_content(notification.notification_xml)
                 if event is not None and tracker.notified(event):
-                    information = await self.upgrade_information()
+                    information = await self.upgrade_information(target)
                 continue
             if not manager.connected:
                 raise ConnectionLost("the session ended while waiting for the operation")

@@ -273,9 +273,13 @@ class SmartUpgradeClient:
         """Only the configuration, from a datastore; state fields keep their defaults."""
         return self._run(messages.get_config(source), parsers.smart_upgrade)
 
-    def upgrade_information(self) -> UpgradeInformation:
-        """Only ``/smart-upgrade/upgrade-information`` (what ``wait`` polls)."""
-        return self._run(messages.get("upgrade-information"), parsers.upgrade_information)
+    def upgrade_information(
+        self, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> UpgradeInformation:
+        """Only the upgrade information of ``target`` (what ``wait`` polls): the switch's
+        ``/smart-upgrade/upgrade-information``, or its AP's under ``ap-information``."""
+        request = messages.get(messages.of_target("upgrade-information", target))
+        return self._run(request, lambda reply: parsers.upgrade_information(reply, target))
 
     def ssl_policies(self) -> tuple[SslPolicy, ...]:
         """The switch's SSL policies."""
@@ -451,22 +455,25 @@ class SmartUpgradeClient:
         progress: ProgressCallback | None = None,
         poll_interval: float = 0.2,
         timeout: float | None = None,
+        target: UpgradeTarget = UpgradeTarget.SWITCH,
     ) -> UpgradeInformation:
-        """Block until no operation is running; return the final upgrade information, or raise
-        :class:`~smartupgrade_client.errors.UpgradeFailed` (``UpgradeCancelled`` for a
-        cancellation). ``progress`` gets each change of a file's percent and rate.
+        """Block until no operation of ``target`` is running (give the ``target`` of the
+        :class:`OperationStarted` that ``download`` or ``right_now`` returned); return its final
+        upgrade information, or raise :class:`~smartupgrade_client.errors.UpgradeFailed`
+        (``UpgradeCancelled`` for a cancellation). ``progress`` gets each change of a file's
+        percent and rate.
 
         When the server offers notifications (RFC 5277), this session subscribes once to the
         module's ``download-progress`` and ``upgrade-status-changed`` and follows them;
         otherwise, or if the subscription is refused, it polls ``<get>`` every
         ``poll_interval`` seconds.
         """
-        tracker = ProgressTracker(progress)
+        tracker = ProgressTracker(progress, target)
         deadline = None if timeout is None else time.monotonic() + timeout
         if self.subscribe_to_progress():
-            return self._follow(tracker, deadline, poll_interval, timeout)
+            return self._follow(tracker, deadline, poll_interval, timeout, target)
         while True:
-            information = self.upgrade_information()
+            information = self.upgrade_information(target)
             tracker.update(information)
             if is_final(information):
                 return outcome(information)
@@ -495,11 +502,12 @@ class SmartUpgradeClient:
         deadline: float | None,
         poll_interval: float,
         timeout: float | None,
+        target: UpgradeTarget,
     ) -> UpgradeInformation:
         # Older notifications are of earlier operations; what follows the <get> is news.
         while self._manager.take_notification(block=False) is not None:
             pass
-        information = self.upgrade_information()
+        information = self.upgrade_information(target)
         tracker.update(information)
         while not is_final(information):
             # a bounded wait, to notice the deadline and a lost connection
@@ -507,7 +515,7 @@ class SmartUpgradeClient:
             if notification is not None:
                 event = parsers.notification_content(notification.notification_xml)
                 if event is not None and tracker.notified(event):
-                    information = self.upgrade_information()
+                    information = self.upgrade_information(target)
                 continue
             if not self._manager.connected:
                 raise ConnectionLost("the session ended while waiting for the operation")

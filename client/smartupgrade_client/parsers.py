@@ -25,6 +25,7 @@ from smartupgrade_model.model import (
     CancellationStatus,
     SmartUpgrade,
     UpgradeInformation,
+    UpgradeTarget,
     VersionInformation,
 )
 
@@ -122,9 +123,15 @@ def smart_upgrade(reply: etree._Element) -> SmartUpgrade:
     return SmartUpgrade() if node is None else from_element(SmartUpgrade, node)
 
 
-def upgrade_information(reply: etree._Element) -> UpgradeInformation:
-    """``/smart-upgrade/upgrade-information`` from a ``<get>`` reply."""
-    return smart_upgrade(reply).upgrade_information
+def upgrade_information(
+    reply: etree._Element, target: UpgradeTarget = UpgradeTarget.SWITCH
+) -> UpgradeInformation:
+    """The upgrade information of ``target`` (the switch's, or its AP's under
+    ``ap-information``) from a ``<get>`` reply."""
+    state = smart_upgrade(reply)
+    if target is UpgradeTarget.AP:
+        return state.ap_information.upgrade_information
+    return state.upgrade_information
 
 
 def ssl_policies(reply: etree._Element) -> tuple[SslPolicy, ...]:

@@ -16,6 +16,7 @@ description's) followed by its colon and the value with no space (example 1:
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
@@ -67,6 +68,11 @@ def format_value(value: object, time_format: str | None = None) -> str:
     return str(value)
 
 
+def raw_value(state: SmartUpgrade, item: DisplayField) -> object:
+    """One field's value as ``state`` holds it (None: absent)."""
+    return _value(state, item.path)
+
+
 def field_value(state: SmartUpgrade, item: DisplayField) -> str:
     """One field's value the way the switch shows it."""
     return format_value(_value(state, item.path), item.time_format)
@@ -88,15 +94,46 @@ def _lines(state: SmartUpgrade, section: DisplaySection) -> list[str]:
     return lines
 
 
-def shown_sections(state: SmartUpgrade) -> tuple[DisplaySection, ...]:
-    """The sections the switch shows for ``state``, in its order: a feature's section (AP
-    information) appears on switches that report its data."""
-    return tuple(
-        section
-        for section in DISPLAY_SECTIONS
-        if section.feature is None
-        or any(_value(state, item.path) is not None for item in section.fields)
+def shows_ap(state: SmartUpgrade) -> bool:
+    """Whether the switch displays its AP: with smart upgrade for APs enabled, the seed's second
+    example shows the AP's version, upgrade and local information and its AP information."""
+    return state.ap.enabled
+
+
+def _as_ap(section: DisplaySection) -> DisplaySection:
+    """A section with its AP counterpart's values (leaves of the same names, one grouping)."""
+    if section.ap_path is None:
+        return section
+    base = section.ap_path
+    return replace(
+        section,
+        path=base,
+        fields=tuple(replace(item, path=(*base, item.path[-1])) for item in section.fields),
     )
+
+
+def shown_sections(state: SmartUpgrade) -> tuple[DisplaySection, ...]:
+    """The sections the switch shows for ``state``, in its order, with the fields' paths those
+    of the values shown. Displaying its AP (:func:`shows_ap`), the switch shows the AP's
+    sections and its AP information; otherwise its own, without AP information (the seed's first
+    example is an AP-capable S5732-H)."""
+    ap = shows_ap(state)
+    return tuple(
+        _as_ap(section) if ap else section
+        for section in DISPLAY_SECTIONS
+        if section.feature is None or ap
+    )
+
+
+def shown_field(state: SmartUpgrade, item: DisplayField) -> DisplayField:
+    """The field ``item`` of the module's sections as the switch shows it for ``state`` (the
+    AP's when it displays its AP)."""
+    for section in DISPLAY_SECTIONS:
+        if item in section.fields:
+            if not shows_ap(state) or section.ap_path is None:
+                return item
+            return replace(item, path=(*section.ap_path, item.path[-1]))
+    raise ValueError(f"{item.path} is not a field of the display")
 
 
 def render(state: SmartUpgrade, titles: Collection[str] | None = None) -> str:

@@ -1,6 +1,6 @@
 """Constants, enumerations and state classes of the sunc-smart-upgrade YANG module.
 
-GENERATED from yang/sunc-smart-upgrade@2026-11-27.yang by tools/codegen/generate.py: do not edit.
+GENERATED from yang/sunc-smart-upgrade@2026-12-06.yang by tools/codegen/generate.py: do not edit.
 Run `.venv/bin/python -m tools.codegen.generate` after changing the module.
 """
 
@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 MODULE: Final = "sunc-smart-upgrade"
-REVISION: Final = "2026-11-27"
+REVISION: Final = "2026-12-06"
 NAMESPACE: Final = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSL_POLICY_MODULE: Final = "sunc-ssl-policy"
 SSL_POLICY_REVISION: Final = "2026-11-27"
@@ -414,6 +414,9 @@ class DisplaySection:
     path: tuple[str, ...]
     feature: str | None
     fields: tuple[DisplayField, ...]
+    ap_path: tuple[str, ...] | None = None
+    """The container whose leaves of the same names the section shows when the switch
+    displays its AP (`display-ap-section`)."""
 
 
 DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
@@ -421,7 +424,7 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Configuration",
         ("smart-upgrade",),
         None,
-        (
+        fields=(
             DisplayField(("smart-upgrade", "url"), "URL", None),
             DisplayField(("smart-upgrade", "https-port"), "HTTPS port", None),
             DisplayField(("smart-upgrade", "ssl-policy"), "Bind SSL policy", None),
@@ -432,7 +435,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Version information",
         ("smart-upgrade", "version-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "version-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "version-information", "refresh-time"),
                 "Refresh time",
@@ -489,7 +493,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Upgrade information",
         ("smart-upgrade", "upgrade-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "upgrade-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "upgrade-information", "upgrade-time"),
                 "Upgrade Time",
@@ -549,7 +554,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Local information",
         ("smart-upgrade", "local-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "local-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "local-information", "device-name"), "Device name", None
             ),
@@ -566,13 +572,15 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "AP information",
         ("smart-upgrade", "ap-information"),
         "ap-upgrade",
-        (DisplayField(("smart-upgrade", "ap-information", "device-type"), "Device Type", None),),
+        fields=(
+            DisplayField(("smart-upgrade", "ap-information", "device-type"), "Device Type", None),
+        ),
     ),
     DisplaySection(
         "Schedule Upgrade Information",
         ("smart-upgrade", "schedule-information"),
         None,
-        (
+        fields=(
             DisplayField(
                 ("smart-upgrade", "schedule-information", "download-time"),
                 "Download time",
@@ -671,6 +679,9 @@ class ApInformation:
     """AP information."""
 
     device_type: str | None = None
+    local_information: LocalInformation = field(default_factory=LocalInformation)
+    version_information: VersionInformation = field(default_factory=VersionInformation)
+    upgrade_information: UpgradeInformation = field(default_factory=UpgradeInformation)
 
 
 @dataclass(frozen=True)

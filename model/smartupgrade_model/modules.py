@@ -19,17 +19,24 @@ from yangson import DataModel
 from smartupgrade_model.model import FEATURES, MODULE
 
 (AP_UPGRADE_FEATURE,) = FEATURES
+SYSTEM_MODULE = "ietf-system"
+SYSTEM_DEVIATIONS_MODULE = "sunc-system-deviations"
 # IETF modules whose data, notifications or identities this server implements (the rest are
 # imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's cert-to-name
-# map types (values of /netconf-server/tls)
+# map types (values of /netconf-server/tls), RFC 7317's system-restart
 IMPLEMENTED_IETF_MODULES = frozenset(
-    {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name"}
+    {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name", SYSTEM_MODULE}
 )
 # IETF modules whose state a <get> returns beside the datastores' data, which no datastore holds:
 # RFC 6022's /netconf-state, RFC 8525's /yang-library and RFC 7895's /modules-state, and
 # ietf-datastores, whose identities name the yang-library's datastores (yangson derives only
 # the identities of implemented modules)
 DISCOVERY_MODULES = frozenset({"ietf-netconf-monitoring", "ietf-yang-library", "ietf-datastores"})
+# Our modules that only deviate IETF modules, by the module they deviate
+DEVIATIONS: dict[str, tuple[str, ...]] = {SYSTEM_MODULE: (SYSTEM_DEVIATIONS_MODULE,)}
+# What only a switch with Smart Upgrade has: its emulator is what they act on (a model without
+# it runs none, so nothing restarts)
+EMULATOR_MODULES = frozenset({MODULE, SYSTEM_MODULE, SYSTEM_DEVIATIONS_MODULE})
 
 _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
 
@@ -92,7 +99,7 @@ def yang_library(
     implemented = IMPLEMENTED_IETF_MODULES | (DISCOVERY_MODULES if discovery else frozenset())
     entries: list[dict[str, object]] = []
     for mod in implemented_modules():
-        if mod.name == MODULE and not smart_upgrade:
+        if mod.name in EMULATOR_MODULES and not smart_upgrade:
             continue
         entry: dict[str, object] = {
             "name": mod.name,
@@ -104,6 +111,10 @@ def yang_library(
         }
         if mod.name == MODULE and ap_upgrade:
             entry["feature"] = [AP_UPGRADE_FEATURE]
+        if mod.name in DEVIATIONS:
+            entry["deviation"] = [
+                {"name": name, "revision": module(name).revision} for name in DEVIATIONS[mod.name]
+            ]
         entries.append(entry)
     return {
         "ietf-yang-library:modules-state": {

@@ -323,6 +323,9 @@ async def test_a_level_2_user_is_refused_smart_upgrade(connect: Connect) -> None
         f'<kill-session xmlns="{NC_NS}"><session-id>{admin.session_id}</session-id></kill-session>'
     )
     await denied(operator.dispatch, kill)
+    # so is ietf-system's system-restart: a level-2 user resets nothing
+    restart = etree.Element("{urn:ietf:params:xml:ns:yang:ietf-system}system-restart")
+    await denied(operator.dispatch, restart)
     got = await call(operator.get)
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
     assert got.data_ele.find(f"{{{NACM_NS}}}nacm") is None

@@ -23,12 +23,13 @@ from pathlib import Path
 
 import yaml
 
+from smartupgrade_model.model import MODULE
+from smartupgrade_model.modules import module
 from smartupgrade_server.sim.command import any_free_ports
 from tools.bench.client import Target
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YANG_DIR = REPO_ROOT / "yang"
-MODULE = "sunc-smart-upgrade"
 SMART_UPGRADE_NS = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 CONFIG_FULL = YANG_DIR / "examples" / "config-full.xml"
 # config-full.xml configures `smart-upgrade ap enable`, which only AP-capable models accept
@@ -314,7 +315,7 @@ def netconfd(work_dir: Path, client_key: Path, username: str) -> Iterator[Target
 
 
 def _schedule_must() -> str:
-    text = (YANG_DIR / f"{MODULE}@2026-11-27.yang").read_text(encoding="utf-8")
+    text = module(MODULE).source
     match = re.search(r'container schedule \{\s*must ((?:"[^"]*"\s*\+?\s*)+)\{', text)
     if match is None:
         raise PeerStartError("the schedule's must expression is no longer where it was")

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from smartupgrade_model.modules import DEVIATIONS
 from tools.codegen import commands, device_tables
 from tools.codegen.yang_reader import (
     REPO_ROOT,
@@ -113,23 +114,40 @@ def _container_class(container: Container) -> str:
     return camel(container.path[-1])
 
 
+def _member_line(child: Container) -> str:
+    name = _container_class(child)
+    if child.presence:
+        return f"    {_py_name(child.path[-1])}: {name} | None = None"
+    return f"    {_py_name(child.path[-1])}: {name} = field(default_factory={name})"
+
+
+def _shape(container: Container) -> tuple[object, ...]:
+    """What a container's class holds: its leaves' names and types, its children's classes."""
+    return (
+        tuple((leaf.path[-1], _py_type(leaf), leaf.default) for leaf in container.leaves),
+        tuple((child.path[-1], _shape(child)) for child in container.containers),
+    )
+
+
 def _dataclasses(top: Container) -> list[str]:
+    """One class per container name, children first: containers of one name hold the same
+    leaves (one grouping, e.g. the switch's and the AP's `version-information`) and share it."""
     lines: list[str] = []
-    top_extra: list[str] = []
-    for child in top.containers:
-        name = _container_class(child)
-        extra = [
-            f"    {_py_name(sub.path[-1])}: {_container_class(sub)} | None = None"
-            for sub in child.containers
-        ]
-        lines += _dataclass_source(name, child.description, child.leaves, extra)
-        if child.presence:
-            top_extra.append(f"    {_py_name(child.path[-1])}: {name} | None = None")
-        else:
-            top_extra.append(
-                f"    {_py_name(child.path[-1])}: {name} = field(default_factory={name})"
-            )
-    lines += _dataclass_source("SmartUpgrade", top.description, top.leaves, top_extra)
+    shapes: dict[str, tuple[object, ...]] = {}
+
+    def emit(container: Container) -> None:
+        for child in container.containers:
+            emit(child)
+        name = "SmartUpgrade" if container is top else _container_class(container)
+        if name in shapes:
+            if shapes[name] != _shape(container):
+                raise ValueError(f"two containers named {container.path[-1]} differ")
+            return
+        shapes[name] = _shape(container)
+        extra = [_member_line(child) for child in container.containers]
+        lines.extend(_dataclass_source(name, container.description, container.leaves, extra))
+
+    emit(top)
     return lines
 
 
@@ -240,16 +258,27 @@ def python_source(model: Model) -> str:
         "    path: tuple[str, ...]",
         "    feature: str | None",
         "    fields: tuple[DisplayField, ...]",
+        "    ap_path: tuple[str, ...] | None = None",
+        '    """The container whose leaves of the same names the section shows when the switch',
+        '    displays its AP (`display-ap-section`)."""',
         "",
         "",
         "DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (",
     ]
+    ap_paths = {
+        container.ap_section: container.path
+        for container in model.top.walk()
+        if container.ap_section is not None
+    }
     for container in model.top.walk():
         if container.section is None:
             continue
+        ap_path = ap_paths.pop(container.section, None)
         lines.append(
             f"    DisplaySection({container.section!r}, {container.path!r}, "
-            f"{container.feature!r}, ("
+            f"{container.feature!r}, "
+            + ("" if ap_path is None else f"ap_path={ap_path!r}, ")
+            + "fields=("
         )
         for leaf in container.leaves:
             if leaf.label is not None:
@@ -257,6 +286,8 @@ def python_source(model: Model) -> str:
                     f"        DisplayField({leaf.path!r}, {leaf.label!r}, {leaf.time_format!r}),"
                 )
         lines.append("    )),")
+    if ap_paths:
+        raise ValueError(f"display-ap-section names no section: {', '.join(ap_paths)}")
     lines += [")", "", ""]
     lines += _dataclasses(model.top)
     return _ruff_format("\n".join(lines))
@@ -278,7 +309,11 @@ def _ruff_format(source: str) -> str:
 
 def tree_source() -> str:
     pyang = Path(sys.executable).with_name("pyang")
-    modules = sorted(str(p) for p in YANG_DIR.glob("sunc-*.yang"))
+    # a deviation module has no nodes of its own to draw
+    deviations = {name for names in DEVIATIONS.values() for name in names}
+    modules = sorted(
+        str(p) for p in YANG_DIR.glob("sunc-*.yang") if p.name.split("@")[0] not in deviations
+    )
     result = subprocess.run(
         [str(pyang), "-f", "tree", "-p", f"{YANG_DIR}:{YANG_DIR / 'ietf'}", *modules],
         check=True,

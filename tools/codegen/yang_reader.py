@@ -72,6 +72,9 @@ class Container:
     presence: bool
     feature: str | None
     section: str | None
+    ap_section: str | None
+    """The title of the section this container's leaves stand in for when the switch displays
+    its AP (`display-ap-section`)."""
     description: str
     leaves: tuple[Leaf, ...]
     containers: tuple[Container, ...]
@@ -274,6 +277,7 @@ class _Reader:
             presence=stmt.search_one("presence") is not None,
             feature=feature,
             section=_ext(stmt, "display-section"),
+            ap_section=_ext(stmt, "display-ap-section"),
             description=one_line(_description(stmt)),
             leaves=tuple(leaves),
             containers=tuple(containers),

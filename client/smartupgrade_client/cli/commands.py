@@ -14,7 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from smartupgrade_client import edits, messages, parsers, rfc7951
 from smartupgrade_client.cli import checks
@@ -28,6 +28,7 @@ from smartupgrade_model.display import LOADING, NOT_ASKED, render
 from smartupgrade_model.model import (
     DISPLAY_SECTIONS,
     FileKind,
+    LocalInformation,
     SmartUpgrade,
     UpgradeInformation,
     UpgradeTarget,
@@ -223,14 +224,19 @@ class _FileNames:
     """The names the switch gives the files of the running operation, read once it reports
     progress (its version check, which may change them, runs first)."""
 
-    def __init__(self, client: SmartUpgradeClient) -> None:
+    def __init__(self, client: SmartUpgradeClient, target: UpgradeTarget) -> None:
         self._client = client
+        self._target = target
         self._state: SmartUpgrade | None = None
 
     def __call__(self, kind: FileKind) -> str:
         if self._state is None:
             self._state = self._client.read()
-        version = self._state.version_information
+        version = (
+            self._state.ap_information.version_information
+            if self._target is UpgradeTarget.AP
+            else self._state.version_information
+        )
         name = (
             version.software_package_name
             if kind is FileKind.SOFTWARE
@@ -239,10 +245,13 @@ class _FileNames:
         return name or kind.display
 
 
-def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
-    """Wait for the running operation with progress bars. CTRL+C offers to cancel it on the
-    switch (CTRL+C on the switch's own console does that); declining leaves it running."""
-    names = _FileNames(client)
+def follow(
+    client: SmartUpgradeClient, ui: Ui, noun: str, target: UpgradeTarget
+) -> UpgradeInformation:
+    """Wait for the running operation of ``target`` with progress bars. CTRL+C offers to cancel
+    it on the switch (CTRL+C on the switch's own console does that); declining leaves it
+    running."""
+    names = _FileNames(client, target)
     cancelled = False
     hint = True
     while True:
@@ -253,7 +262,8 @@ def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
                 ui.info(f"If you want to stop the {noun}, please press CTRL + C.")
             with ui.following():
                 return client.wait(
-                    progress=lambda change: ui.progress(names(change.file_kind), change)
+                    progress=lambda change: ui.progress(names(change.file_kind), change),
+                    target=target,
                 )
         except KeyboardInterrupt:
             if cancelled or not ui.confirm_cancel(noun):
@@ -276,37 +286,61 @@ def _progress_summary(information: UpgradeInformation) -> str:
 
 
 def download(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
-    """``smart-upgrade download``: the files, verified and set for the next startup."""
+    """``smart-upgrade download``: the files, verified and set for the next startup (of the
+    switch, or with smart upgrade for APs enabled of its AP, as the switch's command does)."""
     client.require_smart_upgrade()
     ui.info(GETTING_VERSION)
-    client.download(_target(args))
-    final = follow(client, ui, "download")
+    started = client.download(_target(args))
+    final = follow(client, ui, "download", started.target)
     ui.output(render(SmartUpgrade(upgrade_information=final), (UPGRADE_SECTION,)))
     return Outcome(ExitCode.OK, _progress_summary(final))
 
 
 def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
     """``smart-upgrade right-now``: download, then the switch reboots into the new version.
-    The reboot ends the session: reconnect, wait for the switch, report what it runs now."""
-    before = client.read().local_information
+    The reboot ends the session: reconnect, wait for the switch, report what it runs now. With
+    smart upgrade for APs enabled (as the switch's command does) or ``--ap``, the AP reboots
+    and the switch stays up."""
+    before = client.read()
     ui.info(GETTING_VERSION)
-    client.right_now(_target(args))
+    started = client.right_now(_target(args))
+    if started.target is UpgradeTarget.AP:
+        follow(client, ui, "upgrade", started.target)
+        after = client.read()
+        return _upgraded(ui, "AP", before.ap_information, after.ap_information)
     # The reboot ends the session, usually before the last poll sees the final status.
     with suppress(ConnectionLost, RpcTimeout):
-        follow(client, ui, "upgrade")
+        follow(client, ui, "upgrade", started.target)
     ui.info("System is rebooting for upgrade; waiting for the switch to come back ...")
     client.reconnect(timeout=args.reboot_timeout)
-    after = client.read()
-    local = after.local_information
-    ui.output(render(after, (UPGRADE_SECTION, LOCAL_SECTION)))
+    return _upgraded(ui, "switch", before, client.read())
+
+
+class _Upgraded(Protocol):
+    """The switch's state or its AP's: what it runs and its last upgrade."""
+
+    @property
+    def local_information(self) -> LocalInformation: ...
+
+    @property
+    def upgrade_information(self) -> UpgradeInformation: ...
+
+
+def _upgraded(ui: Ui, device: str, before: _Upgraded, after: _Upgraded) -> Outcome:
+    """Say what ``device`` runs after an upgrade, and what it ran before."""
+    shown = SmartUpgrade(
+        local_information=after.local_information, upgrade_information=after.upgrade_information
+    )
+    ui.output(render(shown, (UPGRADE_SECTION, LOCAL_SECTION)))
+    old, local = before.local_information, after.local_information
     last = after.upgrade_information.last_upgrade_result
-    summary = f"{before.software_version} -> {local.software_version}"
+    summary = f"{old.software_version} -> {local.software_version}"
     if last is not None:
         summary += f" ({last.display})"
     ui.info(
-        f"The switch runs software {local.software_version or '-'}, patch "
-        f"{local.patch_version or '-'} (before: {before.software_version or '-'}, "
-        f"{before.patch_version or '-'})."
+        f"The {device} runs software {local.software_version or '-'}, patch "
+        f"{local.patch_version or '-'} (before: {old.software_version or '-'}, "
+        f"{old.patch_version or '-'})."
     )
     return Outcome(ExitCode.OK, summary)
 

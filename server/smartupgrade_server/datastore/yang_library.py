@@ -17,7 +17,14 @@ from typing import cast
 from lxml import etree
 
 from smartupgrade_model.model import MODULE
-from smartupgrade_model.modules import AP_UPGRADE_FEATURE, YangModule, implemented_modules, module
+from smartupgrade_model.modules import (
+    AP_UPGRADE_FEATURE,
+    DEVIATIONS,
+    EMULATOR_MODULES,
+    YangModule,
+    implemented_modules,
+    module,
+)
 
 YANG_LIBRARY_MODULE = "ietf-yang-library"
 DATASTORES_MODULE = "ietf-datastores"
@@ -34,9 +41,11 @@ DATASTORE_IDENTITIES = ("running", "candidate", "startup", "operational")
 
 # A module that defines none of these only lends its types, groupings or extensions to others
 # (ietf-inet-types, ietf-yang-metadata): import-only. ietf-datastores' identities are values of
-# the yang-library's datastore names, so it is implemented.
+# the yang-library's datastore names, so it is implemented; a deviation module changes what an
+# implemented module is, so it is implemented too.
 _IMPLEMENTS = re.compile(
-    r"^\s*(container|list|leaf|leaf-list|anydata|anyxml|rpc|notification|augment|identity)"
+    r"^\s*(container|list|leaf|leaf-list|anydata|anyxml|rpc|notification|augment|identity"
+    r"|deviation)"
     r"\s+(\"[^\"]*\"|[^\s{;\"]+)\s*[{;]",
     re.MULTILINE,
 )
@@ -113,7 +122,9 @@ def module_set(
     ``protocol_capabilities`` (``:candidate:1.0``…) give the ietf-netconf features, which RFC
     6241 names after them.
     """
-    modules = tuple(mod for mod in implemented_modules() if smart_upgrade or mod.name != MODULE)
+    modules = tuple(
+        mod for mod in implemented_modules() if smart_upgrade or mod.name not in EMULATOR_MODULES
+    )
     offered = {
         capability.removeprefix(NETCONF_CAPABILITY_PREFIX).split(":")[0]
         for capability in protocol_capabilities
@@ -162,6 +173,8 @@ def yang_library_xml(modules: ModuleSet) -> etree._Element:
         _leaf(entry, "namespace", mod.namespace)
         for feature in modules.features.get(mod.name, ()):
             _leaf(entry, "feature", feature)
+        for deviation in DEVIATIONS.get(mod.name, ()):
+            _leaf(entry, "deviation", deviation)
     for mod in modules.import_only():
         entry = etree.SubElement(module_set_element, f"{{{yl}}}import-only-module")
         _leaf(entry, "name", mod.name)
@@ -194,6 +207,10 @@ def modules_state_xml(modules: ModuleSet) -> etree._Element:
         _leaf(entry, "namespace", mod.namespace)
         for feature in modules.features.get(mod.name, ()):
             _leaf(entry, "feature", feature)
+        for deviation in DEVIATIONS.get(mod.name, ()):
+            deviating = etree.SubElement(entry, f"{{{yl}}}deviation")
+            _leaf(deviating, "name", deviation)
+            _leaf(deviating, "revision", module(deviation).revision)
         _leaf(entry, "conformance-type", "import" if is_import_only(mod) else "implement")
     return root
 

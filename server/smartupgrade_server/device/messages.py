@@ -108,11 +108,25 @@ AP_VERSION_MISMATCH: Final = error(
 )
 
 
+PRE_CHECK_BUSY: Final = error("The scheduled download cannot start: an upgrade is in progress.")
+
+
+def pre_check_flash(needed: int, free: int) -> Message:
+    return error(
+        f"The scheduled download cannot start: the flash memory has {free} byte(s) free, "
+        f"{needed} byte(s) are needed."
+    )
+
+
 def rollback_refused(offered: str, running: str) -> Message:
     return error(
         f"The version {offered} offered by houp is older than the running version {running}; "
         "the switch does not roll back."
     )
+
+
+def no_version_for(product: str) -> Message:
+    return error(f"The houp provides no version for the device {product}.")
 
 
 def file_not_match(name: str, product: str) -> Message:

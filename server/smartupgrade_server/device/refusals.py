@@ -38,6 +38,7 @@ class Refused(Enum):
     NOT_ENABLED = auto()
     UPGRADE_IN_PROGRESS = auto()
     AP_UPGRADE_NOT_ENABLED = auto()
+    NO_AP = auto()
     NOTHING_TO_CANCEL = auto()
 
 
@@ -170,7 +171,15 @@ REFUSALS: Final[Mapping[Refused, Refusal]] = {
         "Smart AP upgrade is not enabled.",
         None,
         _UPGRADE_RPCS + " with `target ap`",
-        "`ap/enabled` is false, or the switch manages no AP",
+        "`ap/enabled` is false",
+    ),
+    Refused.NO_AP: Refusal(
+        OPERATION_FAILED,
+        "no-ap",
+        "The switch manages no AP.",
+        None,
+        _UPGRADE_RPCS + " for the AP",
+        "`target ap`, or no target with `ap/enabled` true, on a switch that manages no AP",
     ),
     Refused.NOTHING_TO_CANCEL: Refusal(
         OPERATION_FAILED,

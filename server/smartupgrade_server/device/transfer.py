@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, auto
+from http import HTTPStatus
 from typing import Final
 
 import aiohttp
@@ -39,9 +40,11 @@ from smartupgrade_server.device.messages import Message
 from smartupgrade_server.device.offers import (
     MAX_REPLY_SIZE,
     MalformedReplyError,
+    NoVersionForModel,
     RemoteFile,
-    VersionOffer,
+    VersionAnswer,
     parse_version_reply,
+    says_unsupported_model,
 )
 from smartupgrade_server.houp_api.wire import (
     LIMIT_HEADER,
@@ -241,13 +244,17 @@ class HoupClient:
 
     async def check_version(
         self, model: str, esn: str, software: str, patch: str | None
-    ) -> VersionOffer | None:
-        """The HOUP's offer, or None when the running version is optimal (`offers.py` decides
-        what of the answer the switch takes)."""
+    ) -> VersionAnswer:
+        """The HOUP's offer, NoVersionForModel when it has none for the model, or None when the
+        running version is optimal (`offers.py` decides what of the answer the switch takes)."""
         body = {"model": model, "esn": esn, "software": software, "patch": patch}
         with classified(self._endpoint.address):
             url = self._endpoint.address.url(VERSION_CHECK_PATH)
             async with self._session.post(url, json=body) as response:
+                if response.status == HTTPStatus.NOT_FOUND and says_unsupported_model(
+                    await _read_at_most(response, MAX_REPLY_SIZE + 1)
+                ):
+                    return NoVersionForModel()
                 self._check_status(response)
                 reply = await _read_at_most(response, MAX_REPLY_SIZE + 1)
         try:

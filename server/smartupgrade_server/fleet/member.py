@@ -19,7 +19,7 @@ from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.fleet.spec import SwitchSpec
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
-from smartupgrade_server.sim.options import houp_route
+from smartupgrade_server.sim.options import ap_esn, houp_route
 from smartupgrade_server.transport.certificates import DeviceCertificate
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.server_settings import NetconfServerSettings
@@ -142,7 +142,13 @@ class FleetMember:
             self.switch = await EmulatedSwitch.start(
                 self.data_dir,
                 # the seed's "Device name" is the product's, as on a switch started alone
-                identity=Identity(spec.model, spec.model, spec.esn, spec.ap_device_type),
+                identity=Identity(
+                    spec.model,
+                    spec.model,
+                    spec.esn,
+                    spec.ap_device_type,
+                    ap_esn(spec.index + 1) if spec.ap_device_type else None,
+                ),
                 factory=FactoryState(spec.software, spec.patch, spec.ap_software),
                 houp_public_key=environment.houp_public_key,
                 clock=environment.clock,

@@ -48,6 +48,7 @@ from smartupgrade_server.houp_api.wire import (
     LIMIT_HEADER,
     NEED_UPDATE,
     SERVER_SPEC_UP_LIMIT,
+    UNSUPPORTED_MODEL,
     VERSION_CHECK_PATH,
     VERSION_OPTIMAL,
 )
@@ -433,7 +434,7 @@ class HoupServer:
             family = self.catalogue.family_of(model)
             offer = self.catalogue.lookup(model, software, patch or None)
         except UnsupportedModelError as exc:
-            return _json_error(404, "unsupportedModel", str(exc))
+            return _json_error(404, UNSUPPORTED_MODEL, str(exc))
         offer = self._apply_offer_faults(request[_DOOR].faults, family, offer)
         if offer is None:
             return web.json_response({"result": VERSION_OPTIMAL})

@@ -36,6 +36,7 @@ from smartupgrade_server.operations.monitoring import Discovery
 from smartupgrade_server.operations.nmda import NmdaOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
+from smartupgrade_server.operations.system import SystemOperations
 from smartupgrade_server.transport.call_home import CallHomeTiming
 from smartupgrade_server.transport.certificates import (
     DeviceCertificate,
@@ -200,9 +201,7 @@ class EmulatedSwitch:
                 houp_public_key=houp_public_key,
                 **device_options,
             )
-            link = DeviceLink(device, datastores)
-            link.attach()
-            SmartUpgradeOperations(device, schema).register(operations.register)
+            link = _wire_device(device, datastores, operations)
         discovery = Discovery(
             module_set(
                 smart_upgrade=smart_upgrade,
@@ -398,12 +397,24 @@ class EmulatedSwitch:
                 await self.cli_server.close()
         if self.web is not None:
             await self.web.close()
-        if self.command_line is not None:
-            self.command_line.close()
         if self._link is not None:
             self._link.close()
         if self._device is not None:
             await self._device.close()
+
+
+def _wire_device(
+    device: Device, datastores: Datastores, operations: NetconfOperations
+) -> DeviceLink:
+    """The switch emulator behind the datastores: it boots with ``running``, serves the RPCs
+    of sunc-smart-upgrade and ietf-system's system-restart, and its state."""
+    link = DeviceLink(device, datastores)
+    link.attach()
+    SmartUpgradeOperations(device, datastores.schema).register(operations.register)
+    system = SystemOperations(device)
+    system.register(operations.register)
+    datastores.add_state_provider(system.state)
+    return link
 
 
 async def _listen(

@@ -51,9 +51,18 @@ ESN_PREFIX = "2102351XFR10P"
 ESN_DIGITS = 7
 
 
+# the ESN of the AP that switch manages: an AirEngine's serial number, same numbering
+AP_ESN_PREFIX = "2102353VUR10N"
+
+
 def esn(number: int) -> str:
     """The ESN of the ``number``-th switch (from 1)."""
     return f"{ESN_PREFIX}{number:0{ESN_DIGITS}d}"
+
+
+def ap_esn(number: int) -> str:
+    """The ESN of the AP the ``number``-th switch manages."""
+    return f"{AP_ESN_PREFIX}{number:0{ESN_DIGITS}d}"
 
 
 # the seed's name for the policy smart upgrade binds

@@ -8,8 +8,8 @@ seed's: the smart-upgrade commands are system-view commands of level 3 (manageme
 smart-upgrade information`` works in all views. The supporting
 commands follow VRP's defaults: level 0 (visit) for the terminal settings and ``quit``, 1
 (monitoring) for ``display version``/``esn``/``interface brief``, 2 (configuration) for
-``system-view`` and ``return``, 3 for ``save``, ``display current-configuration`` and ``ssl
-policy``.
+``system-view`` and ``return``, 3 for ``save``, ``reboot`` (user view), ``display
+current-configuration`` and ``ssl policy``.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Action(StrEnum):
     SCREEN_LENGTH = "screen-length"
     SCREEN_WIDTH = "screen-width"
     SAVE = "save"
+    REBOOT = "reboot"
     DISPLAY_SMART_UPGRADE = "display smart-upgrade information"
     DISPLAY_CURRENT = "display current-configuration"
     DISPLAY_VERSION = "display version"
@@ -233,6 +234,7 @@ SYNTAXES: Final[tuple[Syntax, ...]] = (
     ),
     # VRP saves from any view
     _syntax(Action.SAVE, MANAGEMENT, ALL_VIEWS, _k("save", "Save the current configuration")),
+    _syntax(Action.REBOOT, MANAGEMENT, _USER, _k("reboot", "Reboot the device")),
     # display, in all views
     _syntax(
         Action.DISPLAY_SMART_UPGRADE,

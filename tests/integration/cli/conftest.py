@@ -3,8 +3,8 @@ an event loop in a thread of its own while the command line under test blocks.
 
 The switches are wired to the HOUP the way smartupgrade-sim wires them (the default URL through
 the host table, 443 forwarded, the HOUP's CA in the factory SSL policy ``houp``). Their clock is
-simulated; a reboot is let through by advancing it when the switch goes down, so right-now ends
-as fast as the bytes cross HTTPS.
+simulated; a reboot (the switch's, or its AP's) is let through by advancing it when the switch
+or the AP goes down, so right-now ends as fast as the bytes cross HTTPS.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import pytest
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
+from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.events import Booted, DeviceEvent, Rebooting
+from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
@@ -37,12 +38,14 @@ PASSWORD = "admin"
 POLICY = "houp"
 # the seed's AP example: the display then has every section of the seed's second example
 AP_DEVICE = "AirEngine 8760-X1-PRO"
-IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", AP_DEVICE)
+AP_ESN = "2102353VUR10N2000123"
+IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", AP_DEVICE, AP_ESN)
 REBOOT = timedelta(minutes=5)
 START = datetime(2026, 11, 27, 1, 0, 0, tzinfo=UTC)
 FACTORY = FactoryState("V200R020C00", "V200R020SPH", "V200R019C10")
 NEW_SOFTWARE = "V200R024C00"
 SOFTWARE_SIZE = 400_000
+AP_PACKAGE = "AirEngineX760_V200R024C00.bin"
 
 # Small files keep the suite fast: what matters is that real bytes cross HTTPS.
 CATALOGUE = f"""
@@ -57,6 +60,13 @@ families:
           description_en: "1)description:2)CC+SPH"
           software_package: {{name: "{{family}}-{NEW_SOFTWARE}.cc", size: {SOFTWARE_SIZE}}}
           patch_package: {{name: "{{family}}-V200R020SPH001.pat", size: 14910}}
+  - family: AirEngine X760
+    models: ["AirEngine *760*"]
+    upgrades:
+      - from: {{software: "V200R019*"}}
+        to:
+          software: {NEW_SOFTWARE}
+          software_package: {{name: "{AP_PACKAGE}", size: 50000}}
 """
 
 
@@ -142,6 +152,9 @@ class Lab:
                 loop.create_task(run_the_reboot(booted))
             elif isinstance(event, Booted):
                 booted.set()
+            elif isinstance(event, Line) and event.message == messages.AP_REBOOTING:
+                # the AP reboots, the switch stays up: its AP boot timer is armed in this step
+                loop.call_soon(lambda: loop.create_task(clock.advance(REBOOT)))
 
         if switch.smart_upgrade:
             switch.device.subscribe(boot_through)

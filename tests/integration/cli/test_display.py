@@ -16,7 +16,16 @@ from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_model.display import NOT_ASKED
 from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
 from smartupgrade_server.device.identity import Identity
-from tests.integration.cli.conftest import NEW_SOFTWARE, POLICY, SOFTWARE_SIZE, Lab, Sim
+from tests.integration.cli.conftest import (
+    AP_DEVICE,
+    AP_ESN,
+    AP_PACKAGE,
+    NEW_SOFTWARE,
+    POLICY,
+    SOFTWARE_SIZE,
+    Lab,
+    Sim,
+)
 from tests.unit.yang.seed import seed_text
 
 YANG = Path(__file__).resolve().parents[3] / "yang"
@@ -48,7 +57,7 @@ def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: 
     code, out, err = run(capsys, sim, "display")
     assert code == 0, err
     lines = out.rstrip("\n").splitlines()
-    seed = seed_output(1)  # the example with the AP section
+    seed = seed_output(0)  # the switch's own example: no AP section on an AP-capable S5732-H
     # the layout: titles, labels, their order, the colon column and the blank lines
     assert layout(lines) == layout(seed)
     assert lines[0] == LOADING == seed[0]
@@ -111,6 +120,32 @@ def test_a_switch_without_smart_upgrade_says_so(
             "Error: This switch does not support Smart Upgrade (its hello does not announce "
             "the sunc-smart-upgrade module)."
         )
+
+
+def test_in_ap_mode_the_display_is_the_aps(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+    """The seed's second example: with smart upgrade for APs enabled, the version, upgrade and
+    local information are the AP's, and the AP information section is shown."""
+    for command in (("ssl-policy", POLICY), ("enable",), ("ap", "enable")):
+        assert main(sim.argv(*command)) == 0
+    code, out, err = run(capsys, sim, "display")
+    assert code == 0, err
+    lines = out.rstrip("\n").splitlines()
+    seed = seed_output(1)
+    assert layout(lines) == layout(seed)
+    shown = {
+        line.split(":")[0].strip(): line.split(":", 1)[1].strip() for line in lines[1:] if line
+    }
+    assert shown["Device name"] == shown["Device Type"] == AP_DEVICE
+    assert (shown["ESN"], shown["Software version"], shown["Patch version"]) == (
+        AP_ESN,
+        "V200R019C10",
+        "-",
+    )
+    assert (shown["Recommended software version"], shown["Recommended patch version"]) == (
+        NEW_SOFTWARE,
+        "-",
+    )
+    assert shown["Software package name"] == AP_PACKAGE
 
 
 def test_no_refresh_prints_no_loading_line(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:

@@ -15,7 +15,7 @@ from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_client.errors import UpgradeCancelled
 from smartupgrade_model.model import UpgradeStatus
-from tests.integration.cli.conftest import FACTORY, NEW_SOFTWARE, POLICY, Lab, Sim
+from tests.integration.cli.conftest import AP_PACKAGE, FACTORY, NEW_SOFTWARE, POLICY, Lab, Sim
 
 STOP_HINT = "please press CTRL + C."
 
@@ -68,6 +68,33 @@ def test_right_now_survives_the_reboot(
     assert lines[-1].startswith(f"Info: The switch runs software {NEW_SOFTWARE}")
     with sim.connect() as client:
         assert client.read().local_information.software_version == NEW_SOFTWARE
+
+
+def test_the_ap_upgraded_the_switch_s_way(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+    """With smart upgrade for APs enabled, right-now upgrades the AP, as the switch's own
+    command does: once the switch runs the AP's version, the AP reboots into it and the
+    switch stays up."""
+    enable(sim)
+    assert main(sim.argv("right-now")) == ExitCode.OK  # the switch first, to the AP's version
+    assert main(sim.argv("ap", "enable")) == ExitCode.OK
+    capsys.readouterr()
+    code = main(sim.argv("right-now"))
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK, out
+    lines = out.splitlines()
+    assert any(line.startswith(f"{AP_PACKAGE} ") and " 100% " in line for line in lines)
+    assert "Info: System is rebooting for upgrade; waiting for the switch to come back ..." not in (
+        lines
+    )
+    assert f"    Software version             : {NEW_SOFTWARE}" in lines
+    assert "    Last upgrade result          : success" in lines
+    assert lines[-1] == (
+        f"Info: The AP runs software {NEW_SOFTWARE}, patch - (before: V200R019C10, -)."
+    )
+    with sim.connect() as client:
+        state = client.read()
+    assert state.ap_information.local_information.software_version == NEW_SOFTWARE
+    assert state.local_information.software_version == NEW_SOFTWARE
 
 
 def test_download_failure_exits_6(capsys: pytest.CaptureFixture[str], sim: Sim, lab: Lab) -> None:

@@ -47,6 +47,7 @@ PATCH = "S5732-H-V200R020SPH001.pat"
 PATCH_SIZE = 14910
 START = datetime(2026, 11, 27, 9, 0, 0, tzinfo=timezone(timedelta(hours=8)))
 POLICY = "houp"
+AP_ESN = "2102353VUR10N2000123"
 
 
 @pytest.fixture(scope="session")
@@ -123,7 +124,13 @@ async def make_rig(
         directory = data_dir or tmp_path / f"switch{len(rigs)}"
         switch = Switch(
             directory,
-            identity=Identity(model, f"{model}24UM2CC", "2102351XFR10P2000123", ap),
+            identity=Identity(
+                model,
+                f"{model}24UM2CC",
+                "2102351XFR10P2000123",
+                ap,
+                None if ap is None else AP_ESN,
+            ),
             factory=FactoryState(software, patch, ap_software),
             clock=clock,
             houp_public_key=houp.signing_public_key,

@@ -27,8 +27,15 @@ def _where(rig: Rig) -> str:
     return f"127.0.0.1:{rig.houp.port}"
 
 
-def _last(rig: Rig) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
-    info = rig.switch.state().upgrade_information
+def _last(
+    rig: Rig, target: UpgradeTarget = UpgradeTarget.SWITCH
+) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
+    state = rig.switch.state()
+    info = (
+        state.ap_information.upgrade_information
+        if target is UpgradeTarget.AP
+        else state.upgrade_information
+    )
     return info.upgrade_status, info.last_upgrade_result
 
 
@@ -260,14 +267,18 @@ async def test_ap_upgrade(make_rig: SwitchFactory) -> None:
     await rig.clock.advance(timedelta(minutes=5))
     assert rig.switch.ap_software_version == "V200R024C00"
     assert rig.switch.up and rig.reboots == 0  # the APs rebooted, not the switch
-    assert _last(rig) == (UpgradeStatus.SUCCESS, UpgradeStatus.SUCCESS)
+    assert _last(rig, UpgradeTarget.AP) == (UpgradeStatus.SUCCESS, UpgradeStatus.SUCCESS)
+    assert _last(rig) == (None, None)  # the switch's own upgrade information
 
 
 async def test_ap_file_not_matching_the_switch_version(make_rig: SwitchFactory) -> None:
+    # the switch runs its factory V200R020C00; the HOUP's AP software is V200R024C00
     rig = await make_rig(ap="AirEngine 8760-X1-PRO", ap_software="V200R019C10")
     rig.configure(ap=Ap(enabled=True))
-    assert await (await rig.switch.download(UpgradeTarget.AP)).wait() is (
-        UpgradeStatus.FILE_NOT_MATCH
+    assert await (await rig.switch.download()).wait() is UpgradeStatus.FILE_NOT_MATCH
+    assert _last(rig, UpgradeTarget.AP) == (
+        UpgradeStatus.FILE_NOT_MATCH,
+        UpgradeStatus.FILE_NOT_MATCH,
     )
     assert rig.lines()[-1] == (
         "Error: The upgrade file version of the AP does not match the software version of the "

@@ -4,6 +4,7 @@ over HTTPS, on a loop thread of its own: netmiko, scrapli and napalm block."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import SmartUpgrade
+from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
@@ -46,15 +48,24 @@ class Sim:
         )  # fmt: skip
 
 
-def start_switch(loop: LoopThread, data_dir: Path, houp: HoupServer) -> EmulatedSwitch:
+def start_switch(
+    loop: LoopThread,
+    data_dir: Path,
+    houp: HoupServer,
+    *,
+    identity: Identity = IDENTITY,
+    factory: FactoryState = FACTORY,
+    clock: Clock | None = None,
+) -> EmulatedSwitch:
     """The switch of `data_dir` (NETCONF and command line on OS-chosen ports), reaching `houp`
     by its default name through the host table, as smartupgrade-sim wires it."""
     default = SmartUpgrade()
     return loop.run(
         EmulatedSwitch.start(
             data_dir,
-            identity=IDENTITY,
-            factory=FACTORY,
+            identity=identity,
+            factory=factory,
+            clock=clock,
             houp_public_key=houp.signing_public_key,
             port=0,
             cli_port=0,
@@ -65,17 +76,36 @@ def start_switch(loop: LoopThread, data_dir: Path, houp: HoupServer) -> Emulated
     )
 
 
-@pytest.fixture
-def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
+@contextmanager
+def open_sim(
+    tmp_path: Path,
+    host_keys: Path,
+    *,
+    identity: Identity = IDENTITY,
+    factory: FactoryState = FACTORY,
+    clock: Clock | None = None,
+) -> Iterator[Sim]:
+    """A HOUP and a switch in `tmp_path`, closed at the end (the switch `Sim.switch` is then,
+    should a test have started another on the same data directory)."""
     data_dir = tmp_path / "switch"
     data_dir.mkdir(mode=0o700)
     copy_credentials(host_keys, data_dir)
     loop = LoopThread()
     houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=Catalogue.parse(CATALOGUE)))
-    switch = start_switch(loop, data_dir, houp)
+    sim = Sim(
+        loop,
+        houp,
+        start_switch(loop, data_dir, houp, identity=identity, factory=factory, clock=clock),
+    )
     try:
-        yield Sim(loop, houp, switch)
+        yield sim
     finally:
-        loop.run(switch.close())
+        loop.run(sim.switch.close())
         loop.run(houp.close())
         loop.stop()
+
+
+@pytest.fixture
+def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
+    with open_sim(tmp_path, host_keys) as opened:
+        yield opened

@@ -150,14 +150,18 @@ async def make_rig(
     rigs: list[Rig] = []
 
     async def make(
-        clock: Clock | None = None, *, cli: bool = False, identity: Identity = IDENTITY
+        clock: Clock | None = None,
+        *,
+        cli: bool = False,
+        identity: Identity = IDENTITY,
+        factory: FactoryState = FACTORY,
     ) -> Rig:
         clock = clock or SimulatedClock(START)
         default = SmartUpgrade()
         switch = await EmulatedSwitch.start(
             tmp_path / f"switch-{len(rigs)}",
             identity=identity,
-            factory=FACTORY,
+            factory=factory,
             houp_public_key=houp.signing_public_key,
             clock=clock,
             factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),

@@ -18,12 +18,22 @@ import pytest
 from lxml import etree
 from ncclient import manager
 
+from smartupgrade_client.aio import AsyncSmartUpgradeClient
+from smartupgrade_client.results import Progress
 from smartupgrade_model.convert import ssl_policy_config
-from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
+from smartupgrade_model.model import (
+    NAMESPACE,
+    ScheduleStep,
+    UpgradeInformation,
+    UpgradeStatus,
+    UpgradeTarget,
+)
 from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.identity import Identity
+from smartupgrade_server.device.events import DeviceEvent, Line
+from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_server.device.messages import AP_REBOOTING
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
 from smartupgrade_server.transport.credentials import SshCredentials
@@ -454,3 +464,75 @@ def test_the_sim_serves_the_web_system_and_prints_its_address(tmp_path: Path) ->
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
+
+
+AP = "AirEngine 8760-X1-PRO"
+
+
+async def ap_mode(make_rig: RigFactory) -> tuple[Rig, AsyncSmartUpgradeClient]:
+    """A switch on the AP's version managing an AP, smart upgrade for APs enabled over
+    NETCONF, and that NETCONF client."""
+    rig = await make_rig(
+        identity=Identity(
+            "S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001", AP, "2102353VUR10N1"
+        ),
+        factory=FactoryState(NEW_SOFTWARE, None, "V200R019C10"),
+    )
+    await enable(rig)
+    sdk = await rig.netconf()
+    await sdk.enable_ap()
+    return rig, sdk
+
+
+async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFactory) -> None:
+    """The web system follows the switch's display and commands: with smart upgrade for APs
+    enabled it shows the AP, prompts the AP's new version, and its buttons upgrade the AP."""
+    rig, sdk = await ap_mode(make_rig)
+    await sdk.refresh()
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    status, html = await client.page("/smart-upgrade")
+    assert status == 200
+    assert "Upgrade the AP to the recommended version." in html
+    assert 'data-confirm="The AP restarts with the new version once the files are downloaded.' in (
+        html
+    )
+    assert "<tr><th>Device Type</th><td>AirEngine 8760-X1-PRO</td></tr>" in html
+    assert "<tr><th>Software version</th><td>V200R019C10</td></tr>" in html
+
+    events: list[DeviceEvent] = []
+    rig.switch.device.subscribe(events.append)
+    status, answer = await client.act(RIGHT_NOW_PATH)
+    assert status == 200
+    assert answer["message"] == (
+        "Info: Upgrade started: the AP restarts once the files are ready "
+        f"(operation {answer['operation_id']})."
+    )
+
+    def ap_upgrade() -> UpgradeInformation:
+        return rig.switch.device.state().ap_information.upgrade_information
+
+    await until(lambda: ap_upgrade().software_download_progress == 100)
+    state = await client.state()
+    assert state["progress"]["files"]["software"]["percent"] == 100
+    await until(lambda: AP_REBOOTING in [e.message for e in events if isinstance(e, Line)])
+    assert isinstance(rig.clock, SimulatedClock)
+    await rig.clock.advance(REBOOT)  # the AP reboots; the switch stays up
+    assert rig.switch.up and rig.switch.device.ap_software_version == NEW_SOFTWARE
+    assert ap_upgrade().last_upgrade_result is UpgradeStatus.SUCCESS
+    await sdk.close()
+
+
+async def test_the_async_sdk_follows_the_ap_s_download(make_rig: RigFactory) -> None:
+    _, sdk = await ap_mode(make_rig)
+    try:
+        started = await sdk.download()
+        assert started.target is UpgradeTarget.AP
+        seen: list[Progress] = []
+        final = await sdk.wait(progress=seen.append, target=started.target)
+        assert final.upgrade_status is UpgradeStatus.SUCCESS
+        assert final.software_download_progress == 100
+        assert seen[-1].percent == 100
+        assert (await sdk.upgrade_information()).upgrade_status is None  # the switch's own
+    finally:
+        await sdk.close()

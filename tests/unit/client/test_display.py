@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from smartupgrade_model.display import render
 from smartupgrade_model.model import (
     DISPLAY_SECTIONS,
+    Ap,
     ApInformation,
     CheckOutcome,
     CheckResult,
@@ -77,30 +79,45 @@ FIRST_EXAMPLE = SmartUpgrade(
     ),
 )
 
-# The seed's second example: an AP upgrade, several values absent.
+# The seed's second example: a switch that displays its AP (smart upgrade for APs enabled),
+# several values absent. The switch's own information differs from its AP's and must not show.
 SECOND_EXAMPLE = SmartUpgrade(
     ssl_policy="houp",
+    enabled=True,
+    ap=Ap(enabled=True),
     version_information=VersionInformation(
         refresh_time=datetime(2020, 7, 23, 12, 24, 6, tzinfo=LOCAL),
-        check_result=CheckResult.NEED_UPDATE,
-        recommended_software_version="V200R024C00",
-        software_package_name="AirEngineX760_V200R024C00.bin",
-        software_package_size=120101636,
-        patch_package_name="xxx.pat",
-        patch_package_size=14910,
+        check_result=CheckResult.VERSION_OPTIMAL,
     ),
-    upgrade_information=UpgradeInformation(
-        upgrade_time=datetime(2020, 1, 23, 11, 13, tzinfo=LOCAL),
-        upgrade_status=UpgradeStatus.SUCCESS,
-        last_upgrade_time=datetime(2020, 1, 23, 11, 13, 59, tzinfo=LOCAL),
-        last_upgrade_result=UpgradeStatus.SUCCESS,
-    ),
+    upgrade_information=UpgradeInformation(upgrade_status=UpgradeStatus.NET_ERROR),
     local_information=LocalInformation(
-        device_name="AirEngine 8760-X1-PRO",
-        esn="2102351XFR1*********",
-        software_version="V200R019C10",
+        device_name="S5732-H24UM2CC",
+        esn="2102351XFR10P2000123",
+        software_version="V200R024C00",
     ),
-    ap_information=ApInformation(device_type="AirEngine 8760-X1-PRO"),
+    ap_information=ApInformation(
+        device_type="AirEngine 8760-X1-PRO",
+        version_information=VersionInformation(
+            refresh_time=datetime(2020, 7, 23, 12, 24, 6, tzinfo=LOCAL),
+            check_result=CheckResult.NEED_UPDATE,
+            recommended_software_version="V200R024C00",
+            software_package_name="AirEngineX760_V200R024C00.bin",
+            software_package_size=120101636,
+            patch_package_name="xxx.pat",
+            patch_package_size=14910,
+        ),
+        upgrade_information=UpgradeInformation(
+            upgrade_time=datetime(2020, 1, 23, 11, 13, tzinfo=LOCAL),
+            upgrade_status=UpgradeStatus.SUCCESS,
+            last_upgrade_time=datetime(2020, 1, 23, 11, 13, 59, tzinfo=LOCAL),
+            last_upgrade_result=UpgradeStatus.SUCCESS,
+        ),
+        local_information=LocalInformation(
+            device_name="AirEngine 8760-X1-PRO",
+            esn="2102351XFR1*********",
+            software_version="V200R019C10",
+        ),
+    ),
     schedule_information=ScheduleInformation(),
 )
 
@@ -149,5 +166,10 @@ def test_every_section_and_label_of_the_module_is_shown() -> None:
             assert f"    {item.label}" in text
 
 
-def test_the_ap_section_needs_ap_data() -> None:
-    assert "AP information" not in render(SmartUpgrade())
+def test_without_ap_mode_the_switch_shows_itself_and_no_ap_section() -> None:
+    """The seed's first example is an AP-capable S5732-H: no AP information there."""
+    text = render(replace(SECOND_EXAMPLE, ap=Ap(enabled=False)))
+    assert "AP information" not in text
+    assert "    Software version             : V200R024C00\n" in text
+    assert "    Check version result         : versionOptimal\n" in text
+    assert "AirEngine" not in text

@@ -12,7 +12,7 @@ from smartupgrade_client.support import announced_modules, check_supported, has_
 from smartupgrade_model.model import MODULE, NAMESPACE, SSL_POLICY_MODULE, SSL_POLICY_NAMESPACE
 
 BASE = "urn:ietf:params:netconf:base:1.1"
-WITH = [BASE, f"{NAMESPACE}?module={MODULE}&revision=2026-11-27&features=ap-upgrade"]
+WITH = [BASE, f"{NAMESPACE}?module={MODULE}&revision=2026-12-06&features=ap-upgrade"]
 WITHOUT = [BASE, f"{SSL_POLICY_NAMESPACE}?module={SSL_POLICY_MODULE}&revision=2026-11-27"]
 
 

@@ -108,7 +108,6 @@ async def make_rig(tmp_path: Path) -> AsyncIterator[RigFactory]:
         for terminal in rig.terminals:
             terminal.shell.end_of_input()
             await terminal.task
-        rig.command_line.close()
         link.close()
         await rig.device.close()
 

@@ -3,6 +3,7 @@ rules; the display commands; save; the terminal settings clients send."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -341,6 +342,75 @@ async def test_a_reboot_of_the_switch_ends_the_session(rig: Rig, idle: bool) -> 
     assert late.screen == ""
 
 
+COMPARING = "Info: The system is now comparing the configuration, please wait."
+SAVE_FIRST = (
+    "Warning: The configuration has been modified, and it will be saved to the next startup "
+    "saved-configuration file flash:/vrpcfg.zip. Continue? [Y/N]:"
+)
+REBOOT = "System will reboot! Continue? [Y/N]:"
+
+
+async def test_reboot_asks_and_n_keeps_the_switch_up(rig: Rig, term: Terminal) -> None:
+    assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{REBOOT}"
+    assert await term.command("n") == []
+    assert rig.device.up
+    # only from the user view, as VRP has it
+    await term.command("system-view")
+    assert (await term.command("reboot"))[
+        -1
+    ] == "Error: Unrecognized command found at '^' position."
+
+
+async def test_reboot_offers_to_save_a_modified_configuration(rig: Rig, term: Terminal) -> None:
+    await configure(term, "smart-upgrade web-prompt disable")
+    assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{SAVE_FIRST}"
+    assert await term.keys("y\r") == (
+        "y\r\nNow saving the current configuration to the slot 0.\r\n"
+        f"Info: Save the configuration successfully.\r\n{REBOOT}"
+    )
+    assert rig.datastores.raw(DatastoreName.STARTUP) == rig.datastores.raw(DatastoreName.RUNNING)
+    events: list[object] = []
+    rig.device.subscribe(events.append)
+    term.shell.feed("y\r")
+    await term.task  # the reboot ends the session
+    assert not rig.device.up
+    assert any(isinstance(e, Rebooting) for e in events)
+
+
+async def test_reboot_without_saving_keeps_the_startup_configuration(
+    rig: Rig, term: Terminal
+) -> None:
+    await configure(term, "smart-upgrade web-prompt disable")
+    await term.keys("reboot\r")
+    assert await term.keys("n\r") == f"n\r\n{REBOOT}"
+    term.shell.feed("y\r")
+    await term.task
+    assert rig.datastores.raw(DatastoreName.STARTUP) == {}
+    assert not rig.device.up
+
+
+async def test_reboot_clears_a_saved_schedule(rig: Rig, term: Terminal) -> None:
+    """The seed: resetting the switch disables a scheduled upgrade. Its reboot deletes the
+    schedule from running, and the saved one is stopped when the switch next powers on."""
+    await configure(
+        term,
+        "ssl policy houp",
+        "quit",
+        "smart-upgrade ssl-policy houp",
+        "smart-upgrade enable",
+        "smart-upgrade schedule download at 2026-11-27 10:00:00",
+    )
+    await term.keys("save\r")
+    await term.command("y")
+    assert running(rig).schedule == Schedule("2026-11-27 10:00:00")
+    await term.keys("reboot\r")
+    term.shell.feed("y\r")
+    await term.task
+    await asyncio.sleep(0)  # the deletion is the next step of the loop
+    assert running(rig).schedule is None
+    assert rig.device.state().schedule_information.download_time is None
+
+
 async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
     tmp_path: Path,
 ) -> None:
@@ -366,4 +436,3 @@ async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
     assert "smart-upgrade" not in "\n".join(await term.command("display current-configuration"))
     term.shell.end_of_input()
     await term.task
-    command_line.close()

@@ -73,7 +73,7 @@ async def test_display_works_in_all_views(term: Terminal) -> None:
     [
         (0, ["screen-length 0 temporary"], ["display version", "system-view"]),
         (1, ["display version", "display esn"], ["system-view", "save"]),
-        (2, ["display interface brief"], ["display smart-upgrade information", "save"]),
+        (2, ["display interface brief"], ["display smart-upgrade information", "save", "reboot"]),
     ],
 )
 async def test_commands_above_the_users_level_do_not_exist(
@@ -166,7 +166,9 @@ async def test_question_mark_lists_the_commands_of_the_view(term: Terminal) -> N
     output = await term.keys("?")
     lines = output.split("\r\n")
     names = [line.split()[0] for line in lines[1:] if line.startswith("  ")]
-    assert names == ["display", "quit", "save", "screen-length", "screen-width", "system-view"]
+    assert names == [
+        "display", "quit", "reboot", "save", "screen-length", "screen-width", "system-view",
+    ]  # fmt: skip
     assert lines[-1] == "<HUAWEI>"
     await term.keys("\r")
     await term.command("system-view")
