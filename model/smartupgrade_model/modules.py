@@ -19,12 +19,45 @@ from yangson import DataModel
 from smartupgrade_model.model import FEATURES, MODULE
 
 (AP_UPGRADE_FEATURE,) = FEATURES
-# IETF modules whose data, notifications or identities this server implements (the rest are
-# imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's cert-to-name
-# map types (values of /netconf-server/tls)
+SUBSCRIBED_NOTIFICATIONS_MODULE = "ietf-subscribed-notifications"
+YANG_PUSH_MODULE = "ietf-yang-push"
+# IETF modules whose data, RPCs, notifications or identities this server implements (the rest
+# are imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's
+# cert-to-name map types (values of /netconf-server/tls), RFC 8639's subscriptions and RFC
+# 8641's YANG-push
 IMPLEMENTED_IETF_MODULES = frozenset(
-    {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name"}
+    {
+        "ietf-netconf-acm",
+        "ietf-netconf-notifications",
+        "ietf-x509-cert-to-name",
+        SUBSCRIBED_NOTIFICATIONS_MODULE,
+        YANG_PUSH_MODULE,
+    }
 )
+# The features of IETF modules the switch implements, whatever its model (RFC 8639 §2.9 asks
+# for each to be advertised): no configured subscriptions, QoS, DSCP or JSON encoding.
+IETF_FEATURES: dict[str, tuple[str, ...]] = {
+    SUBSCRIBED_NOTIFICATIONS_MODULE: ("encode-xml", "replay", "subtree", "xpath"),
+    YANG_PUSH_MODULE: ("on-change",),
+}
+# IETF modules the NETCONF server answers for itself (operations, discovery trees, identities):
+# implemented as far as the yang-library says, only imported by the yangson data model
+PROTOCOL_MODULES = frozenset(
+    {
+        "ietf-netconf",
+        "ietf-netconf-with-defaults",
+        "ietf-netconf-monitoring",
+        "ietf-netconf-nmda",
+        "ietf-yang-library",
+        "ietf-origin",
+        "ietf-datastores",
+    }
+)
+# Our modules that only deviate IETF modules, by the module they deviate
+DEVIATIONS: dict[str, tuple[str, ...]] = {
+    SUBSCRIBED_NOTIFICATIONS_MODULE: ("sunc-subscriptions-deviations",),
+    YANG_PUSH_MODULE: ("sunc-subscriptions-deviations",),
+}
 
 _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
 
@@ -89,12 +122,16 @@ def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, o
             "name": mod.name,
             "revision": mod.revision,
             "namespace": mod.namespace,
-            "conformance-type": "implement"
-            if mod.name.startswith("sunc-") or mod.name in IMPLEMENTED_IETF_MODULES
-            else "import",
+            "conformance-type": "implement" if _in_data_model(mod.name) else "import",
         }
         if mod.name == MODULE and ap_upgrade:
             entry["feature"] = [AP_UPGRADE_FEATURE]
+        elif mod.name in IETF_FEATURES:
+            entry["feature"] = list(IETF_FEATURES[mod.name])
+        if mod.name in DEVIATIONS:
+            entry["deviation"] = [
+                {"name": name, "revision": module(name).revision} for name in DEVIATIONS[mod.name]
+            ]
         entries.append(entry)
     return {
         "ietf-yang-library:modules-state": {
@@ -103,6 +140,16 @@ def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, o
             "module": entries,
         }
     }
+
+
+def _in_data_model(name: str) -> bool:
+    return name.startswith("sunc-") or name in IMPLEMENTED_IETF_MODULES
+
+
+def is_implemented(name: str) -> bool:
+    """Whether the switch implements the module (RFC 8525): its data, operations or
+    notifications, not only its types and groupings."""
+    return _in_data_model(name) or name in PROTOCOL_MODULES
 
 
 @cache

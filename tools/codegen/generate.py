@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from smartupgrade_model.modules import DEVIATIONS
 from tools.codegen import commands, device_tables
 from tools.codegen.yang_reader import (
     REPO_ROOT,
@@ -273,7 +274,11 @@ def _ruff_format(source: str) -> str:
 
 def tree_source() -> str:
     pyang = Path(sys.executable).with_name("pyang")
-    modules = sorted(str(p) for p in YANG_DIR.glob("sunc-*.yang"))
+    # a deviation module has no nodes of its own to draw
+    deviations = {name for names in DEVIATIONS.values() for name in names}
+    modules = sorted(
+        str(p) for p in YANG_DIR.glob("sunc-*.yang") if p.name.split("@")[0] not in deviations
+    )
     result = subprocess.run(
         [str(pyang), "-f", "tree", "-p", f"{YANG_DIR}:{YANG_DIR / 'ietf'}", *modules],
         check=True,
