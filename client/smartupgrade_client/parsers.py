@@ -118,7 +118,12 @@ def _data(reply: etree._Element) -> etree._Element:
 def smart_upgrade(reply: etree._Element) -> SmartUpgrade:
     """``/smart-upgrade`` from the reply to a ``<get>`` or ``<get-config>``; an empty
     ``<data>`` means every leaf has its default."""
-    node = _data(reply).find(f"{{{NAMESPACE}}}smart-upgrade")
+    return smart_upgrade_in(_data(reply))
+
+
+def smart_upgrade_in(data: etree._Element) -> SmartUpgrade:
+    """``/smart-upgrade`` from a ``<data>`` element (a reply's, or a YANG-push mirror's)."""
+    node = data.find(f"{{{NAMESPACE}}}smart-upgrade")
     return SmartUpgrade() if node is None else from_element(SmartUpgrade, node)
 
 

@@ -261,3 +261,30 @@ async def test_rpc_errors(rig: Rig) -> None:
         await call(m.dispatch, modify)
     assert caught.value.tag == "invalid-value"
     assert caught.value.app_tag == "ietf-subscribed-notifications:no-such-subscription"
+
+
+async def test_the_sdk_waits_on_an_on_change_subscription(rig: Rig) -> None:
+    def run() -> tuple[Any, list[int], bool, int, bool]:
+        with rig.sdk() as client:
+            client.set_ssl_policy("houp")
+            client.enable()
+            client.download()
+            seen: list[int] = []
+            final = client.wait(progress=lambda p: seen.append(p.percent), poll_interval=0.01)
+            session_id = int(client.manager.session_id)
+            sent = rig.switch.server.counters.sessions[session_id].out_notifications
+            return (
+                final,
+                seen,
+                client.offers_yang_push(),
+                sent,
+                rig.switch.notifications.subscribed(session_id),
+            )
+
+    final, seen, offered, notifications, create_subscription = await call(run)
+    assert offered
+    assert final.upgrade_status.value == UpgradeStatus.SUCCESS.value
+    assert seen and seen[-1] == 100
+    # followed by updates (no polling), of a subscription that is gone (no RFC 5277 one)
+    assert notifications > 0 and not create_subscription
+    assert list(rig.switch.subscriptions) == []
