@@ -487,8 +487,9 @@ class SmartUpgradeClient:
             if not self._manager.connected:
                 raise ConnectionLost("the session ended")
             return False
-        event = parsers.notification_content(notification.notification_xml)
-        return event is not None and mirror.apply(event)
+        raw = notification.notification_xml
+        event = parsers.notification_content(raw)
+        return event is not None and mirror.apply(event, parsers.notification_time(raw))
 
     def unsubscribe(self, mirror: PushMirror) -> None:
         """Delete the subscription of ``mirror``, if its session is still open."""

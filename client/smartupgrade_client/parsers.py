@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from smartupgrade_client.errors import NETCONF_NS, ReplyParseError, raise_for_errors
+from smartupgrade_client.messages import NOTIFICATION_NS
 from smartupgrade_client.results import CancelOutput, OperationStarted
 from smartupgrade_model.convert import SslPolicy, field_types, scalar, yang_name
 from smartupgrade_model.model import (
@@ -45,6 +46,16 @@ def notification_content(raw: str | bytes) -> etree._Element | None:
         return None
     events = [child for child in root if isinstance(child.tag, str)][1:]
     return events[0] if etree.QName(root).localname == "notification" and events else None
+
+
+def notification_time(raw: str | bytes) -> str | None:
+    """The ``eventTime`` of an RFC 5277 ``<notification>`` document, as the switch wrote it."""
+    try:
+        root = etree.fromstring(raw.encode() if isinstance(raw, str) else raw, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    found = root.findtext(f"{{{NOTIFICATION_NS}}}eventTime")
+    return None if found is None else found.strip()
 
 
 def parse_reply(raw: str | bytes) -> etree._Element:

@@ -191,15 +191,19 @@ class PushMirror:
         # a push-update has come: the mirror is whole
         self.synchronised = False
         self.patches = 0
+        # the eventTime of the last update, as the switch wrote it
+        self.time: str | None = None
 
-    def apply(self, event: etree._Element) -> bool:
-        """Take one notification's event; True if it was an update of this subscription
-        (what it changed is then in :attr:`data`)."""
+    def apply(self, event: etree._Element, time: str | None = None) -> bool:
+        """Take one notification's event (and its ``eventTime``); True if it was an update of
+        this subscription (what it changed is then in :attr:`data`)."""
         name = etree.QName(event)
         if name.namespace != YANG_PUSH_NS or event.findtext(f"{{{YANG_PUSH_NS}}}id") != str(
             self.id
         ):
             return False
+        if name.localname in ("push-update", "push-change-update"):
+            self.time = time
         if name.localname == "push-update":
             contents = event.find(f"{{{YANG_PUSH_NS}}}datastore-contents")
             self.data[:] = [] if contents is None else [copy.deepcopy(c) for c in contents]
