@@ -23,10 +23,11 @@ SUBSCRIBED_NOTIFICATIONS_MODULE = "ietf-subscribed-notifications"
 YANG_PUSH_MODULE = "ietf-yang-push"
 # IETF modules whose data, RPCs, notifications or identities this server implements (the rest
 # are imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's
-# cert-to-name map types (values of /netconf-server/tls), RFC 8639's subscriptions and RFC
-# 8641's YANG-push
+# cert-to-name map types (values of /netconf-server/tls), RFC 8639's subscriptions, RFC 8641's
+# YANG-push and the datastores it names (RFC 8342)
 IMPLEMENTED_IETF_MODULES = frozenset(
     {
+        "ietf-datastores",
         "ietf-netconf-acm",
         "ietf-netconf-notifications",
         "ietf-x509-cert-to-name",
@@ -50,7 +51,6 @@ PROTOCOL_MODULES = frozenset(
         "ietf-netconf-nmda",
         "ietf-yang-library",
         "ietf-origin",
-        "ietf-datastores",
     }
 )
 # Our modules that only deviate IETF modules, by the module they deviate

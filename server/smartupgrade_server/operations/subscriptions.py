@@ -63,7 +63,6 @@ from smartupgrade_server.operations.subscription_requests import (
     EstablishRequest,
     ModifyRequest,
     StreamTarget,
-    SubscriptionRequest,
     parse_establish,
     parse_modify,
     parse_subscription,
@@ -324,15 +323,12 @@ class Subscriptions:
         mine = sum(1 for s in self if s.context.session_id == context.session_id)
         if mine >= self.limits.per_session or len(self._subscriptions) >= self.limits.per_switch:
             at_most = (
-                f"{self.limits.per_session} per session"
+                f"{self.limits.per_session} subscriptions per session"
                 if mine >= self.limits.per_session
-                else f"{self.limits.per_switch} on this switch"
+                else f"{self.limits.per_switch} subscriptions on this switch"
             )
             raise self.error(
-                Rpc.ESTABLISH,
-                kind,
-                f"{SN}:insufficient-resources",
-                f"at most {at_most} subscriptions",
+                Rpc.ESTABLISH, kind, f"{SN}:insufficient-resources", f"at most {at_most}"
             )
         identifier = self._new_id()
         revision: datetime | None = None
@@ -383,7 +379,7 @@ class Subscriptions:
         kill = parse_subscription(self.schema, request.operation)
         subscription = self._subscriptions.get(kill.id)
         if subscription is None:
-            raise self._no_such(Rpc.DELETE, "stream", kill)
+            raise self._no_such(Rpc.DELETE, "stream", f"no subscription {kill.id}")
         self._terminate(subscription, f"{SN}:no-such-subscription")
         return None
 
@@ -411,18 +407,11 @@ class Subscriptions:
         8639 §2.4.4 asks (its id tells this one nothing)."""
         subscription = self._subscriptions.get(identifier)
         if subscription is None or subscription.context.session_id != context.session_id:
-            raise self._no_such(rpc, kind, SubscriptionRequest(identifier))
+            raise self._no_such(rpc, kind, f"no subscription {identifier} of this session")
         return subscription
 
-    def _no_such(self, rpc: Rpc, kind: str, request: SubscriptionRequest) -> SubscriptionError:
-        return self.error(
-            rpc,
-            kind,
-            f"{SN}:no-such-subscription",
-            f"no subscription {request.id} of this session"
-            if rpc is not Rpc.DELETE or kind == "stream"
-            else f"no subscription {request.id}",
-        )
+    def _no_such(self, rpc: Rpc, kind: str, message: str) -> SubscriptionError:
+        return self.error(rpc, kind, f"{SN}:no-such-subscription", message)
 
     def check_stop(self, stop: datetime, replay_start: datetime | None) -> None:
         """RFC 8639: a stop-time is in the future, or after the replay's start."""

@@ -123,14 +123,19 @@ def _list(schema: Schema, content: RawObject, path: DataPath) -> list[Any]:
 
 
 def _moves(change: Change) -> Iterator[PatchEdit]:
+    """Each entry placed elsewhere, after the kept entry now before it: the entries created
+    are inserted after the moves (their own changes follow the list's), so they are no
+    anchors yet."""
     node = cast(ListNode, change.node)
     placed = {resource_path(entry.path) for entry in change.moved}
+    kept = {resource_path(_entry(change.path, key_strings(node, entry))) for entry in change.old}
     previous: str | None = None
     for entry in change.new:
         target = resource_path(_entry(change.path, key_strings(node, entry)))
         if target in placed:
             yield _placed("move", target, previous)
-        previous = target
+        if target in kept:
+            previous = target
 
 
 def _leaf_list(schema: Schema, change: Change) -> Iterator[PatchEdit]:

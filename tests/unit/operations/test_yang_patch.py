@@ -164,3 +164,11 @@ def test_a_moved_rule_list_is_a_move_after_its_new_predecessor() -> None:
     assert _ordered(mirrored(old, new).leaves()) == {
         "/ietf-netconf-acm:nacm": ["rule-list=c", "rule-list=a", "rule-list=b"]
     }
+
+
+def test_entries_moved_around_a_created_one() -> None:
+    old = {NACM: {"rule-list": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}
+    new = {NACM: {"rule-list": [{"name": "b"}, {"name": "d"}, {"name": "a"}, {"name": "c"}]}}
+    assert _ordered(mirrored(old, new).leaves()) == {
+        "/ietf-netconf-acm:nacm": ["rule-list=b", "rule-list=d", "rule-list=a", "rule-list=c"]
+    }
