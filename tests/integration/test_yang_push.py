@@ -9,13 +9,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
+import asyncssh
 import pytest
 from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
 from smartupgrade_model.model import NAMESPACE, UpgradeStatus
+from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
+from smartupgrade_server.netconf.framing import encode_end_of_message
 from smartupgrade_server.netconf.notification import NOTIFICATION_NS
+from smartupgrade_server.operations.subscriptions import ReceiverState, SubscriptionLimits
 from tests.integration.test_upgrade_over_netconf import (
     ENABLE,
     REBOOT,
@@ -29,6 +33,8 @@ from tests.integration.test_upgrade_over_netconf import (
     su_config,
 )
 from tests.interop.clients import yanglint_validate_notification
+from tests.raw_netconf import RawSession
+from tests.support.publisher import edits_of
 
 __all__ = ["houp", "houp_dir", "make_rig", "rig"]
 
@@ -36,6 +42,10 @@ SN = "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications"
 YP = "urn:ietf:params:xml:ns:yang:ietf-yang-push"
 DS = "urn:ietf:params:xml:ns:yang:ietf-datastores"
 AP_FEATURES = ["sunc-smart-upgrade:ap-upgrade"]
+HELLO = (
+    f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
+    f"<capability>{BASE_1_1}</capability></capabilities></hello>"
+).encode()
 
 
 def establish(body: str) -> etree._Element:
@@ -157,9 +167,11 @@ async def test_a_controller_follows_a_whole_upgrade_by_yang_push_alone(rig: Rig)
     await call(m.dispatch, rpc("right-now"))
     statuses: list[str] = []
     percents: list[int] = []
-    while m.connected:
+    while True:
         notification = await call(m.take_notification, True, 0.2)
         if notification is None:
+            if not m.connected:
+                break
             continue
         checked = yanglint_validate_notification(notification.notification_xml, AP_FEATURES)
         assert checked.valid, checked.output
@@ -288,3 +300,49 @@ async def test_the_sdk_waits_on_an_on_change_subscription(rig: Rig) -> None:
     # followed by updates (no polling), of a subscription that is gone (no RFC 5277 one)
     assert notifications > 0 and not create_subscription
     assert list(rig.switch.subscriptions) == []
+
+
+async def test_a_subscriber_that_stops_reading_is_suspended_then_resumed(rig: Rig) -> None:
+    limits = SubscriptionLimits(suspend_at=16 * 1024, resume_at=0)
+    rig.switch.subscriptions.limits = limits
+    connection = await asyncssh.connect(
+        "127.0.0.1", rig.switch.port, username="admin", password="admin", known_hosts=None
+    )
+    # a small SSH window: the switch soon has to keep what the client does not read
+    writer, reader, _ = await connection.open_session(
+        subsystem="netconf", encoding=None, window=4096
+    )
+    slow = RawSession(connection, writer, reader)
+    await slow.read_message()
+    writer.write(encode_end_of_message(HELLO))
+    slow.decoder.switch_to_chunked()
+    slow.send_rpc("1", etree.tostring(establish(on_change("running"))).decode())
+    assert b"</id></rpc-reply>" in await slow.read_message()
+    (subscription,) = rig.switch.subscriptions
+    backlog = subscription.context.backlog
+    assert backlog is not None
+
+    # the client reads no more; another session edits on (the SDK: no ncclient tick)
+    def edit_until_suspended_then(more: int) -> tuple[int, int]:
+        with rig.sdk() as editor:
+            port = 1000
+            while subscription.state is ReceiverState.ACTIVE:
+                port += 1
+                editor.set_https_port(port)
+            held = backlog.bytes
+            for _ in range(more):
+                port += 1
+                editor.set_https_port(port)
+            return port, held
+
+    port, held = await call(edit_until_suspended_then, 50)
+    # bounded: nothing more is kept for it while it is suspended
+    assert backlog.bytes == held <= limits.suspend_at + 4096
+    # it reads again: resumed, with the patch from its last update to now
+    names: list[str] = []
+    while "subscription-resumed" not in names or names[-1] != "push-change-update":
+        last = etree.fromstring(await slow.read_message())[1]
+        names.append(local(last))
+    assert names.index("subscription-suspended") < names.index("subscription-resumed")
+    assert [value for *_, value in edits_of(last)] == [str(port)]
+    slow.close()

@@ -56,6 +56,8 @@ from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from smartupgrade_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
+# real seconds a rebooting switch lets its sessions write the notifications already queued
+REBOOT_DRAIN = 1.0
 # the emulator's default flash, shown by a switch without one (display version)
 
 
@@ -352,7 +354,7 @@ class EmulatedSwitch:
 
     async def _switch_down(self) -> None:
         self._serving.clear()
-        await self.netconf.close()
+        await self.netconf.close(drain=REBOOT_DRAIN)
         if self.cli_server is not None:
             await self.cli_server.close(let_shells_finish=True)
         if self.web is not None:

@@ -169,6 +169,13 @@ class NetconfService:
             idle_timeout=idle_timeout,
         )
 
+    async def drain(self, timeout: float) -> None:
+        """Take no more notifications, and wait at most ``timeout`` seconds for every session
+        to write those it has queued."""
+        written = [session.notifications_written() for session in self.sessions]
+        if written:
+            await asyncio.wait(written, timeout=timeout)
+
     def end_all(self) -> None:
         """Close every session (the switch stops serving)."""
         for session in list(self.sessions):
@@ -194,6 +201,7 @@ class NetconfSession:
         self._stream = stream
         self._events: asyncio.Queue[Event | _Notification] = asyncio.Queue()
         self._backlog = NotificationBacklog()
+        self._taking_notifications = True
         self._pending_unparsed = 0
         # how the session ends, unless the connection is simply lost (RFC 6470)
         self._termination = Termination(TerminationReason.DROPPED)
@@ -257,9 +265,22 @@ class NetconfSession:
     def eof_received(self) -> None:
         self._enqueue(self._session.receive_eof())
 
+    def notifications_written(self) -> asyncio.Future[None]:
+        """Take no more notifications (the switch is going down: what happens later is not
+        this session's), and be done once those queued are written."""
+        self._taking_notifications = False
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def written() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self._backlog.when_at_most(0, written)
+        return done
+
     def _notify(self, message: bytes) -> None:
         """Queue a notification; called by the publisher, so it never waits."""
-        if not self._session.is_open:
+        if not self._session.is_open or not self._taking_notifications:
             return
         if self._backlog.messages >= MAX_PENDING_NOTIFICATIONS:
             logger.warning(
