@@ -11,7 +11,12 @@ import pytest
 from tests.integration.client.conftest import Sim
 
 SERVER_DOC = Path(__file__).resolve().parents[3] / "docs" / "server.md"
-SECTIONS = ("Notifications (RFC 5277, RFC 6470)", "Access control (RFC 8341 NACM)", "User levels")
+SECTIONS = (
+    "Notifications (RFC 5277, RFC 6470)",
+    "Subscriptions and YANG-push (RFC 8639, 8640, 8641)",
+    "Access control (RFC 8341 NACM)",
+    "User levels",
+)
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
