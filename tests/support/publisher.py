@@ -31,6 +31,7 @@ from smartupgrade_server.operations.dispatcher import NetconfOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.subscriptions import SubscriptionLimits, Subscriptions
 from smartupgrade_server.operations.yang_push import YangPush
+from tests.interop.clients import yanglint_validate_notification
 from tests.manual_scheduler import ManualScheduler
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -54,13 +55,21 @@ class Session:
     read: int = 0
 
     def take(self) -> list[etree._Element]:
-        """The events (the element after eventTime) not taken yet; each written out."""
+        """The events (the element after eventTime) not taken yet, each written out and
+        validated by yanglint as a whole notification."""
         taken = []
         while self.read < len(self.sent):
             message = self.sent[self.read]
             self.read += 1
             self.backlog.written(message)
-            taken.append(etree.fromstring(message)[1])
+            event = etree.fromstring(message)[1]
+            # RFC 6470's edits name nodes of running as instance-identifiers that must exist,
+            # which yanglint could check only against running itself (and a deleted node's
+            # does not)
+            if etree.QName(event).localname != "netconf-config-change":
+                checked = yanglint_validate_notification(message, ["sunc-smart-upgrade:ap-upgrade"])
+                assert checked.valid, checked.output + message.decode()
+            taken.append(event)
         return taken
 
     def names(self) -> list[str]:

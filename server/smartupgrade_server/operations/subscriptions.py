@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import itertools
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -76,6 +77,8 @@ STREAM_DESCRIPTION = (
     "The switch's events: the smart-upgrade module's notifications and RFC 6470's "
     "(sessions, configuration changes, confirmed commits)"
 )
+# a prefix in an XPath expression
+_PREFIX = re.compile(r"([A-Za-z_][\w.-]*):(?!:)")
 # subscription-id is a uint32
 _MAX_ID = 2**32 - 1
 FILTERS = f"{SN}:filters"
@@ -554,10 +557,16 @@ class Subscriptions:
         """A filter as a state notification shows it: within the subscription, also when it
         is a configured one (RFC 8639 §2.7.1); ``prefix`` is "stream" or "datastore"."""
         if isinstance(selection, XPathFilter):
+            # a configured filter's prefixes are the modules' prefixes or names: declared here
+            used = {
+                name: self.schema.xpath_prefixes[name]
+                for name in _PREFIX.findall(selection.select)
+                if name in self.schema.xpath_prefixes
+            }
             leaf = etree.SubElement(
                 parent,
                 f"{{{namespace}}}{prefix}-xpath-filter",
-                nsmap={p: uri for p, uri in selection.namespaces.items() if p},
+                nsmap={**used, **{p: uri for p, uri in selection.namespaces.items() if p}},
             )
             leaf.text = selection.select
         elif isinstance(selection, SubtreeFilter):
@@ -747,11 +756,11 @@ class StreamSubscription(Subscription):
         """It scheduled nothing but its stop, which the manager cancels."""
 
     def target_state(self) -> RawObject:
+        # a filter given in the request is not shown: its XPath would need the namespace
+        # declarations of the request, and a subtree filter is anydata
         found: dict[str, Any] = {"stream": STREAM}
         if self.target.filter_name is not None:
             found["stream-filter-name"] = self.target.filter_name
-        elif isinstance(self.selection, XPathFilter):
-            found["stream-xpath-filter"] = self.selection.select
         if self.replay_start is not None:
             found["replay-start-time"] = event_time(self.replay_start)
         return found

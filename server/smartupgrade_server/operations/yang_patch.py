@@ -21,7 +21,7 @@ Applied in order to the earlier selection, the edits give the later one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import quote
@@ -104,22 +104,47 @@ def _entry(path: DataPath, keys: Mapping[str, str]) -> DataPath:
     return (*path[:-1], Step(path[-1].module, path[-1].name, keys))
 
 
-def _list(schema: Schema, content: RawObject, path: DataPath) -> list[Any]:
-    """The entries of the list that ``path`` (of one of them) is in, in ``content``."""
+def _locate(schema: Schema, content: RawObject, path: DataPath) -> tuple[SchemaNode, Any] | None:
+    """The schema node and the value at ``path`` in ``content``; None where there is none."""
     node: SchemaNode = schema.root
     value: Any = content
-    for step in path[:-1]:
-        assert isinstance(node, InternalNode)
-        child = node.get_data_child(step.name, step.module)
-        assert child is not None
+    for step in path:
+        child = (
+            node.get_data_child(step.name, step.module) if isinstance(node, InternalNode) else None
+        )
+        if child is None or not isinstance(value, dict) or child.iname() not in value:
+            return None
         value = value[child.iname()]
-        if isinstance(child, ListNode):
-            value = next(entry for entry in value if key_strings(child, entry) == step.keys)
+        if isinstance(child, ListNode) and step.keys:
+            value = next((e for e in value if key_strings(child, e) == step.keys), None)
+            if value is None:
+                return None
         node = child
-    assert isinstance(node, InternalNode)
-    last = node.get_data_child(path[-1].name, path[-1].module)
-    assert last is not None
-    return cast(list[Any], value[last.iname()])
+    return node, value
+
+
+def _list(schema: Schema, content: RawObject, path: DataPath) -> list[Any]:
+    """The entries of the list that ``path`` (of one of them) is in, in ``content``."""
+    located = _locate(schema, content, (*path[:-1], Step(path[-1].module, path[-1].name)))
+    assert located is not None
+    return cast(list[Any], located[1])
+
+
+def restated(schema: Schema, paths: Iterable[DataPath], content: RawObject) -> list[PatchEdit]:
+    """RFC 8641 §3.3: nodes that changed during a dampening period yet are as they were: each
+    with the value it has now (``replace``), or ``delete`` if it is gone; a whole list's order
+    and a leaf-list are not restated."""
+    found = []
+    for path in paths:
+        located = _locate(schema, content, path)
+        if located is None:
+            found.append(PatchEdit("delete", resource_path(path)))
+            continue
+        node, value = located
+        if isinstance(node, LeafListNode) or (isinstance(node, ListNode) and not path[-1].keys):
+            continue
+        found.append(PatchEdit("replace", resource_path(path), _value(schema, node, value)))
+    return found
 
 
 def _moves(change: Change) -> Iterator[PatchEdit]:

@@ -37,8 +37,8 @@ from yangson.instance import RootNode
 from smartupgrade_model.convert import RawObject
 from smartupgrade_model.modules import YANG_PUSH_MODULE
 from smartupgrade_server.datastore.codec import WithDefaults
-from smartupgrade_server.datastore.diff import diff
-from smartupgrade_server.datastore.filters import Filter, XPathFilter
+from smartupgrade_server.datastore.diff import DataPath, diff
+from smartupgrade_server.datastore.filters import Filter
 from smartupgrade_server.datastore.selection import selected_raw
 from smartupgrade_server.datastore.store import (
     ConfigChange,
@@ -68,7 +68,12 @@ from smartupgrade_server.operations.subscriptions import (
     Subscription,
     Subscriptions,
 )
-from smartupgrade_server.operations.yang_patch import edits, yang_patch
+from smartupgrade_server.operations.yang_patch import (
+    edits,
+    resource_path,
+    restated,
+    yang_patch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +269,11 @@ class DatastoreSubscription(Subscription):
         self._seen: _Contents | None = None
         self._patch_id = 0
         self._quiet_until: datetime | None = None
+        # what changed while an update waited for the dampening period's end, and the view
+        # looked at last meanwhile
+        self._churned: dict[str, DataPath] = {}
+        self._last_look: RawObject | None = None
+        self._looked: _Contents | None = None
         # periodic: what the periods count from
         self._anchor: datetime | None = None
 
@@ -328,6 +338,8 @@ class DatastoreSubscription(Subscription):
         # new terms: a new frame of reference
         self._patch_id = 0
         self._quiet_until = None
+        self._churned.clear()
+        self._last_look = self._looked = None
         self.start()
 
     def refilter(self, found: Filter) -> None:
@@ -361,10 +373,24 @@ class DatastoreSubscription(Subscription):
             return
         now = self.push.clock.now()
         if self._quiet_until is not None and now < self._quiet_until:
+            self._note_churn()
             if self._timer is None:
                 self._timer = self.push.clock.call_at(self._quiet_until, self._dampened)
             return
         self._report()
+
+    def _note_churn(self) -> None:
+        """Remember what changes while the update waits for the dampening period's end: a
+        node that changes and changes back is still reported (RFC 8641 §3.3)."""
+        contents = self._contents()
+        if contents is self._looked:
+            return
+        view = self.push.view(self, contents)
+        before = self._last_look if self._last_look is not None else self._reported
+        assert before is not None
+        for change in diff(self.push.schema, before, view).changes:
+            self._churned[resource_path(change.path)] = change.path
+        self._last_look, self._looked = view, contents
 
     async def _dampened(self) -> None:
         self._timer = None
@@ -374,21 +400,31 @@ class DatastoreSubscription(Subscription):
         on_change = self.on_change
         assert on_change is not None and self._reported is not None
         contents = self._contents()
-        if contents is self._seen:
+        if contents is self._seen and not self._churned:
             return
+        schema = self.push.schema
         view = self.push.view(self, contents)
+        net = diff(schema, self._reported, view)
+        changed = [change.path for change in net.changes]
+        churned = [
+            path
+            for path in self._churned.values()
+            if not any(path[: len(c)] == c or c[: len(path)] == path for c in changed)
+        ]
         found = [
             edit
-            for edit in edits(self.push.schema, diff(self.push.schema, self._reported, view), view)
+            for edit in (*edits(schema, net, view), *restated(schema, churned, view))
             if edit.operation not in on_change.excluded
         ]
+        self._churned.clear()
+        self._last_look = self._looked = None
         if not found:
             self._seen = contents
             return
         update = self._update("push-change-update")
         changes = etree.SubElement(update, f"{{{self.push.ns}}}datastore-changes")
         changes.append(yang_patch(self.push.ns, str(self._patch_id), found))
-        if self.send(update, self.push.clock.now()):
+        if self._send(update):
             self._reported, self._seen = view, contents
             self._patch_id = (self._patch_id + 1) % 2**32
             self._quiet()
@@ -435,8 +471,17 @@ class DatastoreSubscription(Subscription):
         data = self.push.view_xml(self, contents)
         anydata = etree.SubElement(update, f"{{{self.push.ns}}}datastore-contents")
         anydata.extend(list(data))
-        if self.send(update, self.push.clock.now()):
+        if self._send(update):
             self._quiet()
+
+    def _send(self, update: etree._Element) -> bool:
+        """Send an update, unless its user may not receive ietf-yang-push's notifications
+        (RFC 8341 §3.4.6: a notification rule)."""
+        access = self.push.access
+        if access is not None and access.readable(self.context, update, ()) is None:
+            self.excluded += 1
+            return False
+        return self.send(update, self.push.clock.now())
 
     def _update(self, name: str) -> etree._Element:
         update = self.push.element(name)
@@ -454,10 +499,9 @@ class DatastoreSubscription(Subscription):
         found: dict[str, Any] = {
             f"{YANG_PUSH_MODULE}:datastore": f"ietf-datastores:{self.target.datastore}"
         }
+        # as for a stream subscription, a filter given in the request is not shown
         if self.target.filter_name is not None:
             found[f"{YANG_PUSH_MODULE}:selection-filter-ref"] = self.target.filter_name
-        elif isinstance(self.selection, XPathFilter):
-            found[f"{YANG_PUSH_MODULE}:datastore-xpath-filter"] = self.selection.select
         trigger = self.trigger
         if isinstance(trigger, PeriodicTrigger):
             periodic: dict[str, Any] = {"period": trigger.period}

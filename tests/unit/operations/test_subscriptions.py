@@ -299,3 +299,49 @@ async def test_streams_and_subscriptions_are_valid_operational_state(tmp_path: P
     assert "ietf-subscribed-notifications:subscriptions" not in publisher.datastores.raw_view(
         DatastoreName.RUNNING
     )
+
+
+async def test_a_notification_rule_keeps_push_updates_from_a_user(tmp_path: Path) -> None:
+    publisher = Publisher(tmp_path, access=True)
+    admin = publisher.session()
+    await publisher.ask(
+        admin,
+        "<edit-config><target><running/></target><config>"
+        '<nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm" '
+        'xmlns:yang="urn:ietf:params:xml:ns:yang:1"><rule-list>'
+        '<name>management-level</name><rule yang:insert="first"><name>no-push</name>'
+        "<module-name>ietf-yang-push</module-name><notification-name>push-update"
+        "</notification-name><action>deny</action></rule></rule-list></nacm>"
+        "</config></edit-config>",
+    )
+    await publisher.establish(admin, "<yp:datastore>ds:running</yp:datastore><yp:on-change/>")
+    await publisher.ask(admin, edit("<https-port>8443</https-port>"))
+    # the first update is denied; the patches are not push-updates
+    assert admin.names() == ["push-change-update"]
+    (subscription,) = publisher.subscriptions
+    assert subscription.excluded == 1
+
+
+async def test_a_change_undone_within_the_dampening_period_is_still_reported(
+    publisher: Publisher,
+) -> None:
+    session = publisher.session()
+    await publisher.establish(
+        session,
+        "<yp:datastore>ds:operational</yp:datastore>"
+        "<yp:on-change><yp:dampening-period>500</yp:dampening-period></yp:on-change>",
+    )
+    publisher.switch_changed(**{"upgrade-status": "running"})
+    await publisher.clock.advance(timedelta(seconds=5))
+    session.take()
+    # within the next period: the status changes and changes back, a progress comes and goes
+    publisher.switch_changed(**{"upgrade-status": "success"})
+    publisher.switch_changed(**{"upgrade-status": "running", "software-download-progress": 5})
+    publisher.switch_changed(**{"upgrade-status": "running"})
+    await publisher.clock.advance(timedelta(seconds=5))
+    (patch,) = session.take()
+    information = "/sunc-smart-upgrade:smart-upgrade/upgrade-information"
+    assert sorted(edits_of(patch)) == [
+        ("delete", f"{information}/software-download-progress", ""),
+        ("replace", f"{information}/upgrade-status", "running"),
+    ]
