@@ -301,3 +301,20 @@ async def test_one_kind_of_subscription_per_session(publisher: Publisher, sessio
             error_type="protocol",
         )
     )
+
+
+async def test_the_switch_keeps_no_configured_subscriptions(
+    publisher: Publisher, session: Session
+) -> None:
+    configured = (
+        "<edit-config><target><running/></target><config>"
+        f'<subscriptions xmlns="{SN}"><subscription><id>7</id><stream>NETCONF</stream>'
+        "</subscription></subscriptions></config></edit-config>"
+    )
+    assert canonical(await publisher.error_of(session, configured)) == canonical(
+        error(
+            "resource-denied",
+            "list 'subscription' can hold at most 0 entries on this switch",
+            path=(f'xmlns:sn="{SN}"', "/sn:subscriptions/sn:subscription"),
+        )
+    )

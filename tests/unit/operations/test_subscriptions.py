@@ -12,8 +12,11 @@ from yangson.enumerations import ContentType
 
 from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
+from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.operations.subscriptions import SubscriptionLimits
+from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from tests.support.publisher import SN, SU, YP, Publisher, edits_of
+from tests.unit.vrp.conftest import Terminal
 
 STREAM = "<stream>NETCONF</stream>"
 NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
@@ -345,3 +348,32 @@ async def test_a_change_undone_within_the_dampening_period_is_still_reported(
         ("delete", f"{information}/software-download-progress", ""),
         ("replace", f"{information}/upgrade-status", "running"),
     ]
+
+
+async def test_the_command_line_s_edits_are_patches_too(publisher: Publisher) -> None:
+    session = publisher.session()
+    await publisher.establish(
+        session,
+        f'<yp:datastore>ds:running</yp:datastore><yp:datastore-xpath-filter xmlns:sslp="{SSLP}">'
+        "/sslp:ssl-policies</yp:datastore-xpath-filter>"
+        "<yp:on-change><yp:sync-on-start>false</yp:sync-on-start></yp:on-change>",
+    )
+    chassis = FixedChassis(
+        Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001"),
+        "V200R020C00",
+        None,
+        publisher.clock,
+        512 * 1024 * 1024,
+    )
+    command_line = CommandLine(publisher.datastores, chassis)
+    screen: list[str] = []
+    terminal = Terminal(command_line.session(9, "admin", 3, screen.append), screen)
+    await terminal.shell.wait_idle()
+    terminal.new()
+    await terminal.command("system-view")
+    await terminal.command("ssl policy houp")
+    terminal.shell.end_of_input()
+    await terminal.task
+    command_line.close()
+    (patch,) = session.take()
+    assert list(edits_of(patch)) == [("create", "/sunc-ssl-policy:ssl-policies", "houp")]
