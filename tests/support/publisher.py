@@ -92,6 +92,7 @@ class Publisher:
         # the switch's state, as the device link gives it
         self.state: RawObject = {}
         control = AccessControl(self.datastores) if access else None
+        self.access = control
         if control is not None:
             self.datastores.set_authorizer(control)
         self.stream = NotificationStream(schema, self.clock, control)

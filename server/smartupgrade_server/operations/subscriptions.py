@@ -156,6 +156,10 @@ class Subscription(ABC):
         """Take the new terms, or raise (leaving it as it was)."""
 
     @abstractmethod
+    def restart(self) -> None:
+        """What follows the reply to a modification, once it is active again."""
+
+    @abstractmethod
     def refilter(self, found: Filter) -> None:
         """Its configured filter changed to ``found``."""
 
@@ -368,9 +372,10 @@ class Subscriptions:
         if modify.stop is not None:
             subscription.stop = modify.stop
             self._schedule_stop(subscription)
-        if subscription.state is ReceiverState.SUSPENDED:
-            # RFC 8639 §2.4.3: a modified subscription is active
-            subscription.state = ReceiverState.ACTIVE
+        # RFC 8639 §2.4.3: a modified subscription is active (and is suspended again at its
+        # next update if its receiver is still behind)
+        subscription.state = ReceiverState.ACTIVE
+        subscription.restart()
         return None
 
     async def _delete(self, context: SessionContext, request: RpcRequest) -> ReplyContent:
@@ -745,6 +750,9 @@ class StreamSubscription(Subscription):
         self.target = StreamTarget(
             STREAM, request.target.filter, request.target.filter_name, self.replay_start
         )
+
+    def restart(self) -> None:
+        """The events to come are chosen by the new filter; none is replayed again."""
 
     def refilter(self, found: Filter) -> None:
         self.selection = found

@@ -27,7 +27,7 @@ import asyncio
 import copy
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -276,6 +276,8 @@ class DatastoreSubscription(Subscription):
         self._looked: _Contents | None = None
         # periodic: what the periods count from
         self._anchor: datetime | None = None
+        # on-change: a push-update was not sent because its receiver was suspended
+        self._owed = False
 
     def terms(self, target: DatastoreTarget, trigger: Trigger, rpc: Rpc) -> None:
         """Check and take a target and trigger (raises, changing nothing, if refused)."""
@@ -333,13 +335,20 @@ class DatastoreSubscription(Subscription):
                 "stream",
                 message=f"subscription {self.id} is to a datastore, not an event stream",
             )
-        self.terms(target or self.target, request.trigger or self.trigger, Rpc.MODIFY)
+        trigger = request.trigger or self.trigger
+        if isinstance(trigger, OnChangeTrigger) and isinstance(self.trigger, OnChangeTrigger):
+            # RFC 8641's update-policy-modifiable: only the dampening period can change
+            trigger = replace(self.trigger, dampening=trigger.dampening)
+        self.terms(target or self.target, trigger, Rpc.MODIFY)
+
+    def restart(self) -> None:
         self._cancel_timer()
         # new terms: a new frame of reference
         self._patch_id = 0
         self._quiet_until = None
         self._churned.clear()
         self._last_look = self._looked = None
+        self._owed = False
         self.start()
 
     def refilter(self, found: Filter) -> None:
@@ -348,10 +357,15 @@ class DatastoreSubscription(Subscription):
         self.changed()
 
     def resumed(self) -> None:
+        if self.on_change is None:
+            return
+        if self._owed:
+            # the whole view it was to have first never went: it has nothing to patch
+            self.synchronise()
+            return
         # RFC 8641 §3.11.1: a patch from the previous update record
-        if self.on_change is not None:
-            self._seen = None
-            self.changed()
+        self._seen = None
+        self.changed()
 
     def ended(self) -> None:
         self._cancel_timer()
@@ -473,6 +487,7 @@ class DatastoreSubscription(Subscription):
         anydata.extend(list(data))
         if self._send(update):
             self._quiet()
+        self._owed = self.state is ReceiverState.SUSPENDED
 
     def _send(self, update: etree._Element) -> bool:
         """Send an update, unless its user may not receive ietf-yang-push's notifications

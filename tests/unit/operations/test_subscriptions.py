@@ -13,9 +13,9 @@ from yangson.enumerations import ContentType
 from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.device.identity import Identity
-from smartupgrade_server.operations.subscriptions import SubscriptionLimits
+from smartupgrade_server.operations.subscriptions import ReceiverState, SubscriptionLimits
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
-from tests.support.publisher import SN, SU, YP, Publisher, edits_of
+from tests.support.publisher import PREFIXES, SN, SU, YP, Publisher, edits_of
 from tests.unit.vrp.conftest import Terminal
 
 STREAM = "<stream>NETCONF</stream>"
@@ -377,3 +377,149 @@ async def test_the_command_line_s_edits_are_patches_too(publisher: Publisher) ->
     command_line.close()
     (patch,) = session.take()
     assert list(edits_of(patch)) == [("create", "/sunc-ssl-policy:ssl-policies", "houp")]
+
+
+def modify(identifier: int, body: str) -> str:
+    return f"<modify-subscription {PREFIXES}><id>{identifier}</id>{body}</modify-subscription>"
+
+
+async def test_a_datastore_subtree_selection_reports_what_it_selects(
+    publisher: Publisher,
+) -> None:
+    session = publisher.session()
+    await publisher.establish(
+        session,
+        "<yp:datastore>ds:operational</yp:datastore><yp:datastore-subtree-filter>"
+        f'<smart-upgrade xmlns="{SU}"><upgrade-information><upgrade-status/>'
+        "</upgrade-information></smart-upgrade></yp:datastore-subtree-filter><yp:on-change/>",
+    )
+    (sync,) = session.take()
+    assert list(sync.iter(f"{{{SU}}}smart-upgrade")) == []
+    publisher.switch_changed(**{"upgrade-status": "running", "software-download-progress": 5})
+    publisher.switch_changed(**{"upgrade-status": "running", "software-download-progress": 9})
+    publisher.switch_changed(**{"upgrade-status": "success", "software-download-progress": 100})
+    # the progress is not selected: two changes of the status, nothing for the second event
+    created, replaced = session.take()
+    assert list(edits_of(created)) == [("create", "/sunc-smart-upgrade:smart-upgrade", "running")]
+    assert list(edits_of(replaced)) == [
+        (
+            "replace",
+            "/sunc-smart-upgrade:smart-upgrade/upgrade-information/upgrade-status",
+            "success",
+        )
+    ]
+
+
+async def test_a_modification_changes_the_selection_and_keeps_what_cannot_change(
+    publisher: Publisher,
+) -> None:
+    session, editor = publisher.session(), publisher.session()
+    identifier = await publisher.establish(
+        session,
+        "<yp:datastore>ds:running</yp:datastore><yp:on-change><yp:sync-on-start>false"
+        "</yp:sync-on-start><yp:excluded-change>replace</yp:excluded-change></yp:on-change>",
+    )
+    assert (
+        await publisher.ask(
+            session,
+            modify(
+                identifier,
+                "<yp:datastore>ds:running</yp:datastore><yp:datastore-xpath-filter>"
+                "/su:smart-upgrade/su:https-port</yp:datastore-xpath-filter>"
+                "<yp:on-change><yp:dampening-period>500</yp:dampening-period></yp:on-change>",
+            ),
+        )
+        is None
+    )
+    # sync-on-start and excluded-change are not modifiable (RFC 8641): still as established
+    ((subscription),) = publisher.subscriptions
+    state = subscription.target_state()["ietf-yang-push:on-change"]
+    assert state == {
+        "dampening-period": 500,
+        "sync-on-start": False,
+        "excluded-change": ["replace"],
+    }
+    assert session.take() == []
+    await publisher.ask(editor, edit("<web-prompt>false</web-prompt><https-port>8443</https-port>"))
+    await publisher.ask(editor, edit("<https-port>9443</https-port>"))
+    await publisher.clock.advance(timedelta(seconds=5))
+    # the selection: the port alone; its replace within the dampening period is excluded
+    (created,) = session.take()
+    assert list(edits_of(created)) == [
+        ("create", "/sunc-smart-upgrade:smart-upgrade", "8443"),
+    ]
+    assert created.findtext(f".//{{{YP}}}patch-id") == "0"
+
+
+async def test_a_stream_subscription_modified_chooses_by_its_new_filter(
+    publisher: Publisher,
+) -> None:
+    session = publisher.session()
+    identifier = await publisher.establish(
+        session,
+        f"{STREAM}<stream-xpath-filter>/ietf-netconf-notifications:netconf-session-start"
+        "</stream-xpath-filter>",
+    )
+    publisher.session()
+    await publisher.ask(
+        session,
+        modify(
+            identifier,
+            f'<stream-subtree-filter><netconf-config-change xmlns="{NCN}"/>'
+            "</stream-subtree-filter>",
+        ),
+    )
+    publisher.session()
+    await publisher.ask(session, edit("<https-port>8443</https-port>"))
+    assert session.names() == ["netconf-session-start", "netconf-config-change"]
+
+
+async def test_a_suspended_subscription_modified_owes_its_receiver_the_whole_view(
+    tmp_path: Path,
+) -> None:
+    publisher = Publisher(tmp_path, limits=SubscriptionLimits(suspend_at=2000, resume_at=0))
+    slow = publisher.session()
+    identifier = await publisher.establish(
+        slow, "<yp:datastore>ds:operational</yp:datastore><yp:on-change/>"
+    )
+    progress = 0
+    (subscription,) = publisher.subscriptions
+    while subscription.state is ReceiverState.ACTIVE:
+        progress += 1
+        publisher.switch_changed(
+            **{"upgrade-status": "running", "software-download-progress": progress}
+        )
+    # modified while its receiver is still behind: active, its first update suspends it again
+    await publisher.ask(
+        slow,
+        modify(
+            identifier,
+            "<yp:datastore>ds:operational</yp:datastore><yp:datastore-xpath-filter>"
+            "/su:smart-upgrade/su:upgrade-information</yp:datastore-xpath-filter>",
+        ),
+    )
+    assert subscription.state is ReceiverState.SUSPENDED
+    events = slow.take()
+    names = [etree.QName(event).localname for event in events]
+    assert names.count("subscription-suspended") == 2
+    # resumed: the push-update it missed, not a patch of it
+    assert names[-2:] == ["subscription-resumed", "push-update"]
+    assert events[-1].findtext(f".//{{{SU}}}software-download-progress") == str(progress)
+    publisher.switch_changed(**{"upgrade-status": "success", "software-download-progress": 100})
+    (patch,) = slow.take()
+    assert patch.findtext(f".//{{{YP}}}patch-id") == "0"
+
+
+async def test_only_a_user_with_a_rule_for_it_may_kill_a_subscription(tmp_path: Path) -> None:
+    # ietf-subscribed-notifications marks kill-subscription nacm:default-deny-all
+    publisher = Publisher(tmp_path, access=True)
+    access = publisher.access
+    assert access is not None
+    admin, operator = publisher.session(), publisher.session("operator", 2)
+    kill, establish = (
+        etree.QName(SN, "kill-subscription"),
+        etree.QName(SN, "establish-subscription"),
+    )
+    assert access.may_exec(admin.context, kill)
+    assert not access.may_exec(operator.context, kill)
+    assert access.may_exec(operator.context, establish)
