@@ -16,7 +16,7 @@ from lxml import etree
 from ncclient.operations import RPCError, TimeoutExpiredError
 from ncclient.transport.errors import AuthenticationError, SessionError, SSHError, TransportError
 
-from smartupgrade_client import edits, messages, parsers
+from smartupgrade_client import edits, messages, parsers, push
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import (
     AuthenticationFailed,
@@ -37,6 +37,7 @@ from smartupgrade_client.progress import (
     offers_notifications,
     outcome,
 )
+from smartupgrade_client.push import PushMirror
 from smartupgrade_client.results import OperationStarted
 from smartupgrade_client.support import (
     check_supported,
@@ -144,6 +145,8 @@ class SmartUpgradeClient:
         self._reconnect_with = reconnect_with
         # the manager whose session has our subscription (a session has at most one)
         self._subscribed: Any = None
+        # the manager whose switch was asked whether it offers YANG-push, and the answer
+        self._yang_push: tuple[Any, bool] | None = None
 
     @classmethod
     def connect(
@@ -463,13 +466,23 @@ class SmartUpgradeClient:
         (``UpgradeCancelled`` for a cancellation). ``progress`` gets each change of a file's
         percent and rate.
 
-        When the server offers notifications (RFC 5277), this session subscribes once to the
-        module's ``download-progress`` and ``upgrade-status-changed`` and follows them;
-        otherwise, or if the subscription is refused, it polls ``<get>`` every
+        When the switch offers YANG-push (RFC 8641) with on-change, this session follows an
+        on-change subscription to the target's ``upgrade-information`` until the status is
+        final, then deletes it. Otherwise, when it offers notifications (RFC 5277), the session
+        subscribes once to the module's ``download-progress`` and ``upgrade-status-changed``
+        and follows them; otherwise, or if both are refused, it polls ``<get>`` every
         ``poll_interval`` seconds.
         """
         tracker = ProgressTracker(progress, target)
         deadline = None if timeout is None else time.monotonic() + timeout
+        mirror = self.subscribe_to_upgrade(target)
+        if mirror is not None:
+            try:
+                return self._follow_changes(
+                    mirror, tracker, deadline, poll_interval, timeout, target=target
+                )
+            finally:
+                self.unsubscribe(mirror)
         if self.subscribe_to_progress():
             return self._follow(tracker, deadline, poll_interval, timeout, target)
         while True:
@@ -480,6 +493,91 @@ class SmartUpgradeClient:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             time.sleep(poll_interval)
+
+    def offers_yang_push(self) -> bool:
+        """Whether the switch offers on-change subscriptions (RFC 8641's ietf-yang-push with
+        its ``on-change`` feature, in the yang-library); asked once per session."""
+        if self._yang_push is not None and self._yang_push[0] is self._manager:
+            return self._yang_push[1]
+        offered = False
+        if any(
+            capability.strip().startswith(push.YANG_LIBRARY_CAPABILITY)
+            for capability in self._manager.server_capabilities
+        ):
+            with suppress(RpcFailed):
+                offered = push.offers_on_change(self.call(push.yang_push_module()))
+        self._yang_push = (self._manager, offered)
+        return offered
+
+    def subscribe_to_changes(
+        self, xpath: str = push.WHOLE, *, datastore: str = "operational", dampening: int = 0
+    ) -> PushMirror:
+        """An on-change subscription (RFC 8641) to what ``xpath`` selects (prefix ``su``: the
+        smart-upgrade module) of ``datastore``; the returned mirror holds the selection once
+        it has taken the first update, and each change after it (see
+        :meth:`PushMirror.apply`, fed with :meth:`take_update`)."""
+        reply = self.call(push.establish_on_change(xpath, datastore=datastore, dampening=dampening))
+        return PushMirror(push.subscription_id(reply))
+
+    def take_update(self, mirror: PushMirror, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the next notification; True if it was an update
+        of ``mirror``'s subscription, which it then holds. :class:`ConnectionLost` once the
+        session has ended."""
+        notification = self._manager.take_notification(block=True, timeout=timeout)
+        if notification is None:
+            if not self._manager.connected:
+                raise ConnectionLost("the session ended")
+            return False
+        raw = notification.notification_xml
+        event = parsers.notification_content(raw)
+        return event is not None and mirror.apply(event, parsers.notification_time(raw))
+
+    def unsubscribe(self, mirror: PushMirror) -> None:
+        """Delete the subscription of ``mirror``, if its session is still open."""
+        if self._manager.connected:
+            with suppress(SmartUpgradeError):
+                self.call(push.delete_subscription(mirror.id))
+
+    def subscribe_to_upgrade(
+        self, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> PushMirror | None:
+        """The on-change subscription wait() follows for ``target``; None where there is
+        none."""
+        if not self.offers_yang_push():
+            return None
+        xpath = (
+            push.AP_UPGRADE_INFORMATION if target is UpgradeTarget.AP else push.UPGRADE_INFORMATION
+        )
+        try:
+            return self.subscribe_to_changes(xpath)
+        except RpcFailed:
+            # e.g. this session already has an RFC 5277 subscription of its owner's
+            return None
+
+    def _follow_changes(  # the async client's is the same loop with awaits
+        self,
+        mirror: PushMirror,
+        tracker: ProgressTracker,
+        deadline: float | None,
+        poll_interval: float,
+        timeout: float | None,
+        *,
+        target: UpgradeTarget,
+    ) -> UpgradeInformation:
+        information: UpgradeInformation | None = None
+        while True:
+            try:
+                updated = self.take_update(mirror, poll_interval)
+            except ConnectionLost:
+                raise ConnectionLost("the session ended while waiting for the operation") from None
+            if updated and mirror.synchronised:
+                information = parsers.information_of(parsers.smart_upgrade_in(mirror.data), target)
+                tracker.update(information)
+                if is_final(information):
+                    return outcome(information)
+            elif deadline is not None and time.monotonic() >= deadline:
+                status = "unknown" if information is None else information.upgrade_status
+                raise WaitTimeout(f"still {status} after {timeout} s")
 
     def subscribe_to_progress(self) -> bool:
         """Subscribe this session, once, to the notifications :meth:`wait` follows; False when

@@ -21,19 +21,51 @@ from smartupgrade_model.model import FEATURES, MODULE
 (AP_UPGRADE_FEATURE,) = FEATURES
 SYSTEM_MODULE = "ietf-system"
 SYSTEM_DEVIATIONS_MODULE = "sunc-system-deviations"
-# IETF modules whose data, notifications or identities this server implements (the rest are
-# imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's cert-to-name
-# map types (values of /netconf-server/tls), RFC 7317's system-restart
+SUBSCRIBED_NOTIFICATIONS_MODULE = "ietf-subscribed-notifications"
+YANG_PUSH_MODULE = "ietf-yang-push"
+# IETF modules whose data, RPCs, notifications or identities this server implements (the rest
+# are imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's
+# cert-to-name map types (values of /netconf-server/tls), RFC 7317's system-restart, RFC 8639's
+# subscriptions, RFC 8641's YANG-push and the datastores it names (RFC 8342)
 IMPLEMENTED_IETF_MODULES = frozenset(
-    {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name", SYSTEM_MODULE}
+    {
+        "ietf-datastores",
+        "ietf-netconf-acm",
+        "ietf-netconf-notifications",
+        "ietf-x509-cert-to-name",
+        SYSTEM_MODULE,
+        SUBSCRIBED_NOTIFICATIONS_MODULE,
+        YANG_PUSH_MODULE,
+    }
 )
-# IETF modules whose state a <get> returns beside the datastores' data, which no datastore holds:
-# RFC 6022's /netconf-state, RFC 8525's /yang-library and RFC 7895's /modules-state, and
-# ietf-datastores, whose identities name the yang-library's datastores (yangson derives only
-# the identities of implemented modules)
-DISCOVERY_MODULES = frozenset({"ietf-netconf-monitoring", "ietf-yang-library", "ietf-datastores"})
+# The features of IETF modules the switch implements, whatever its model (RFC 8639 §2.9 asks
+# for each to be advertised): no configured subscriptions, QoS, DSCP or JSON encoding.
+IETF_FEATURES: dict[str, tuple[str, ...]] = {
+    SUBSCRIBED_NOTIFICATIONS_MODULE: ("encode-xml", "replay", "subtree", "xpath"),
+    YANG_PUSH_MODULE: ("on-change",),
+}
+# IETF modules the NETCONF server answers for itself (operations, discovery trees, identities):
+# implemented as far as the yang-library says, only imported by the yangson data model
+PROTOCOL_MODULES = frozenset(
+    {
+        "ietf-netconf",
+        "ietf-netconf-with-defaults",
+        "ietf-netconf-monitoring",
+        "ietf-netconf-nmda",
+        "ietf-yang-library",
+        "ietf-origin",
+    }
+)
+# Those of PROTOCOL_MODULES whose state a <get> returns beside the datastores' data, which no
+# datastore holds: RFC 6022's /netconf-state, RFC 8525's /yang-library and RFC 7895's
+# /modules-state; a data model that reads a whole <get> reply implements them
+DISCOVERY_MODULES = frozenset({"ietf-netconf-monitoring", "ietf-yang-library"})
 # Our modules that only deviate IETF modules, by the module they deviate
-DEVIATIONS: dict[str, tuple[str, ...]] = {SYSTEM_MODULE: (SYSTEM_DEVIATIONS_MODULE,)}
+DEVIATIONS: dict[str, tuple[str, ...]] = {
+    SYSTEM_MODULE: (SYSTEM_DEVIATIONS_MODULE,),
+    SUBSCRIBED_NOTIFICATIONS_MODULE: ("sunc-subscriptions-deviations",),
+    YANG_PUSH_MODULE: ("sunc-subscriptions-deviations",),
+}
 # What only a switch with Smart Upgrade has: its emulator is what they act on (a model without
 # it runs none, so nothing restarts)
 EMULATOR_MODULES = frozenset({MODULE, SYSTEM_MODULE, SYSTEM_DEVIATIONS_MODULE})
@@ -96,7 +128,6 @@ def yang_library(
     excluded model) the smart-upgrade module is not there at all. ``discovery`` also implements
     :data:`DISCOVERY_MODULES`, for reading a whole ``<get>`` reply.
     """
-    implemented = IMPLEMENTED_IETF_MODULES | (DISCOVERY_MODULES if discovery else frozenset())
     entries: list[dict[str, object]] = []
     for mod in implemented_modules():
         if mod.name in EMULATOR_MODULES and not smart_upgrade:
@@ -105,12 +136,12 @@ def yang_library(
             "name": mod.name,
             "revision": mod.revision,
             "namespace": mod.namespace,
-            "conformance-type": "implement"
-            if mod.name.startswith("sunc-") or mod.name in implemented
-            else "import",
+            "conformance-type": "implement" if _in_data_model(mod.name, discovery) else "import",
         }
         if mod.name == MODULE and ap_upgrade:
             entry["feature"] = [AP_UPGRADE_FEATURE]
+        elif mod.name in IETF_FEATURES:
+            entry["feature"] = list(IETF_FEATURES[mod.name])
         if mod.name in DEVIATIONS:
             entry["deviation"] = [
                 {"name": name, "revision": module(name).revision} for name in DEVIATIONS[mod.name]
@@ -124,6 +155,20 @@ def yang_library(
             "module": entries,
         }
     }
+
+
+def _in_data_model(name: str, discovery: bool = False) -> bool:
+    return (
+        name.startswith("sunc-")
+        or name in IMPLEMENTED_IETF_MODULES
+        or (discovery and name in DISCOVERY_MODULES)
+    )
+
+
+def is_implemented(name: str) -> bool:
+    """Whether the switch implements the module (RFC 8525): its data, operations or
+    notifications, not only its types and groupings."""
+    return _in_data_model(name) or name in PROTOCOL_MODULES
 
 
 @cache

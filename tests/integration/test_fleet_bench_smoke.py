@@ -34,6 +34,8 @@ def test_tiny_run_of_our_fleet(repo_root: Path, tmp_path: Path) -> None:
     assert "| 3 sessions over 3 switches: failures | 0 |" in result.stdout
     assert "right-now alone: total wall, failures |" in result.stdout
     assert "The HOUP sent 8388608 bytes of the image (8388608 expected)" in result.stdout
+    on_each = "5 switches, a session and an on-change subscription on each"
+    assert f"| {on_each}: patches received / failures | 5 / 0 |" in result.stdout
     written = docs.read_text(encoding="utf-8")
     assert written.startswith("# Performance\n\nkept as it is\n\n## Fleet\n")
     assert written.count(SECTION_BEGIN) == written.count(SECTION_END) == 1

@@ -386,7 +386,9 @@ async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
     assert int(counters.findtext(f"{{{NACM_NS}}}denied-notifications") or 0) >= 1
 
 
-async def test_the_sdk_waits_on_notifications(switch: EmulatedSwitch) -> None:
+async def test_the_sdk_waits_on_rfc_5277_notifications_when_subscribed_so(
+    switch: EmulatedSwitch,
+) -> None:
     def run() -> tuple[list[Progress], UpgradeInformation, bool]:
         with SmartUpgradeClient.connect(
             "127.0.0.1", switch.port, username="admin", password=PASSWORD, hostkey_verify=False
@@ -394,10 +396,13 @@ async def test_the_sdk_waits_on_notifications(switch: EmulatedSwitch) -> None:
             client.set_ssl_policy(POLICY)
             client.enable()
             client.refresh()
+            # an RFC 5277 subscription first: the switch refuses this session YANG-push
+            # (RFC 8639 §1.4), and wait falls back to the module's notifications
+            assert client.offers_yang_push() and client.subscribe_to_progress()
             client.download()
             seen: list[Progress] = []
             final = client.wait(progress=seen.append)
-            # wait subscribed this session; a second subscription is not needed
+            # wait used this session's subscription; a second one is not needed
             return seen, final, client.subscribe_to_progress()
 
     seen, final, subscribed = await call(run)

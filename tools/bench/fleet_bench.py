@@ -11,10 +11,12 @@ In order, each measured alone: a fleet of one switch (the baseline memory of the
 fleet of ``--count`` switches from fresh data directories (time to ready, memory, files; the
 concurrent sessions, one per switch; two groups of ``--upgrade`` switches upgraded, one command
 after another and with right-now alone); the same fleet started again on the data it kept;
-netconfd behind OpenSSH (its memory idle and with one session, then the concurrent sessions of
-``netconf_bench``). Every process is started in its own process group and stopped on
-exit, error, Ctrl+C or SIGTERM; the temporary directory goes with them. Exit status 1 when a
-session, an upgrade or a switch of ours failed; missed targets are reported, never asserted.
+a fleet of its own with a session and an on-change subscription (YANG-push) on every switch
+(``--no-push``: not); netconfd behind OpenSSH (its memory idle and with one session, then the
+concurrent sessions of ``netconf_bench``). Every process is started in its own process group
+and stopped on exit, error, Ctrl+C or SIGTERM; the temporary directory goes with them. Exit
+status 1 when a session, an upgrade, a subscription or a switch of ours failed; missed targets
+are reported, never asserted.
 """
 
 import argparse
@@ -55,6 +57,7 @@ from smartupgrade_server.transport.users import (
 )
 from tools.bench import peers
 from tools.bench.client import NetconfClient, Target
+from tools.bench.fleet_push import PushRun, PushTarget, measure_push
 from tools.bench.netconf_bench import (
     DOCS,
     GET_STATE,
@@ -169,12 +172,14 @@ class Results:
     phased: list[Phase] = field(default_factory=list)
     at_once: list[Phase] = field(default_factory=list)
     houp_software_bytes: int = 0
+    push: PushRun | None = None
 
     def our_failures(self) -> int:
         phases = sum(len(phase.failures) for phase in (*self.phased, *self.at_once))
         sessions = self.ours.concurrent_failures if self.ours is not None else 0
         switches = sum(start.failed for start in (self.fresh, self.again) if start is not None)
-        return phases + sessions + switches
+        push = len(self.push.failures) if self.push is not None else 0
+        return phases + sessions + switches + push
 
 
 @dataclass(frozen=True)
@@ -477,12 +482,37 @@ def measure_fleet(
         results.again = again.start
 
 
+def measure_yang_push(
+    work: Path, key_file: Path, args: argparse.Namespace, results: Results
+) -> None:
+    """A fleet of its own, with a session and an on-change subscription on every switch."""
+    data_dir = work / "fleet-push"
+    write_users(data_dir, key_file)
+    base_port = free_port_range(args.count)
+    with fleet(data_dir, args.count, base_port, args.start_timeout, "push") as running:
+        _, switches = switches_of(running.inventory)
+        targets = [
+            PushTarget(entry["name"], entry["host"], entry["port"], USERNAME, key_file)
+            for entry in switches
+        ]
+        print(f"push: {len(targets)} sessions, subscriptions and changes ...", file=sys.stderr)
+        results.push = measure_push(
+            targets,
+            running.start.idle.rss,
+            lambda: usage(process_tree(running.pid)).rss,
+            timeout=args.timeout,
+            wave_timeout=args.concurrent_timeout,
+        )
+
+
 def run(args: argparse.Namespace, work: Path) -> Results:
     results = Results(peers.our_version())
     (work / "catalogue.yaml").write_text(yaml.safe_dump(CATALOGUE), encoding="utf-8")
     key_file = peers.write_client_key(work)
     key = paramiko.Ed25519Key.from_private_key_file(str(key_file))
     measure_fleet(work, key_file, key, args, results)
+    if args.push:
+        measure_yang_push(work, key_file, args, results)
     # last: its 200 sshd and netconf-subsystem processes load the machine for a while
     if "netconfd" in args.servers.split(","):
         print("netconfd ...", file=sys.stderr)
@@ -613,7 +643,46 @@ def rows(results: Results) -> list[Row]:
         ]
     table += phase_rows("one command after another", results.phased)
     table += phase_rows("right-now alone", results.at_once)
+    if results.push is not None and baseline is not None:
+        table += push_rows(results.push, baseline.idle.rss)
     return table
+
+
+def push_rows(run: PushRun, baseline_rss: int) -> list[Row]:
+    n = max(run.switches, 1)
+    label = f"{run.switches} switches, a session and an on-change subscription on each"
+    marginal = (run.subscribed_rss - baseline_rss) / max(n - 1, 1)
+    return [
+        Row(f"{label}: RSS, whole process", megabytes(run.subscribed_rss)),
+        Row(
+            f"{label}: RSS per switch, (RSS - RSS of a 1-switch fleet) / {max(n - 1, 1)}",
+            megabytes(marginal),
+            target=f"<= {RSS_TARGET_MB:g} MB",
+            met=marginal <= RSS_TARGET_MB * MB,
+        ),
+        Row(f"{label}: RSS / {run.switches}", megabytes(run.subscribed_rss / n)),
+        Row(
+            f"{label}: RSS per session, (RSS with the sessions - idle) / {run.switches}",
+            megabytes((run.sessions_rss - run.idle_rss) / n),
+        ),
+        Row(
+            f"{label}: RSS per subscription, (RSS after - RSS with the sessions) / {run.switches}",
+            megabytes((run.subscribed_rss - run.sessions_rss) / n),
+        ),
+        Row(f"{label}: sessions opened, wall", seconds(run.connect_s)),
+        Row(
+            f"{label}: subscriptions established and first updates, wall", seconds(run.establish_s)
+        ),
+        Row(
+            f"{label}: one change per switch until every patch arrived, wall", seconds(run.change_s)
+        ),
+        Row(
+            f"{label}: patches received / failures",
+            f"{run.updates} / {len(run.failures)}",
+            target=f"{run.switches} / 0",
+            met=run.updates == run.switches and not run.failures,
+        ),
+    ]
 
 
 def phase_rows(how: str, phases: Sequence[Phase]) -> list[Row]:
@@ -697,11 +766,22 @@ def section(
             "session, each connects, waits until all are open, gets `/smart-upgrade`, closes), "
             "here each session on a switch of its own; netconfd's are all on its one server."
         )
+    if results.push is not None:
+        notes.append(
+            "- YANG-push: a fleet of its own, idle at "
+            f"{megabytes(results.push.idle_rss)}; one asyncssh session on each switch, on each "
+            "an on-change subscription to /smart-upgrade of ds:operational (its first "
+            "push-update awaited), then an edit-config of web-prompt on each and its "
+            "push-change-update awaited; RSS sampled 1 s after the sessions and after the "
+            "patches ([server.md](server.md#subscriptions-and-yang-push-rfc-8639-8640-8641))."
+        )
     failures = [
         f"{' '.join(phase.words)}: {'; '.join(phase.failures[:MAX_ERRORS_KEPT])}"
         for phase in (*results.phased, *results.at_once)
         if phase.failures
     ]
+    if results.push is not None and results.push.failures:
+        failures.append("push: " + "; ".join(results.push.failures[:MAX_ERRORS_KEPT]))
     for measurement in (results.ours, results.theirs):
         if measurement is not None and measurement.errors:
             failures.append(f"{measurement.name} sessions: {'; '.join(measurement.errors)}")
@@ -754,6 +834,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--start-timeout", type=float, default=300.0, help="seconds for a fleet to start (300)"
+    )
+    parser.add_argument(
+        "--push",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also a fleet with a session and an on-change subscription on every switch",
     )
     parser.add_argument(
         "--docs",

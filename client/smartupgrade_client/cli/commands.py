@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
@@ -23,10 +24,12 @@ from smartupgrade_client.cli.ui import Ui
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import ConnectionLost, RpcFailed, RpcTimeout
+from smartupgrade_client.push import PushMirror
 from smartupgrade_model.commands import CONFIG_COMMANDS, ConfigCommand, ConfigParameter, ValueKind
 from smartupgrade_model.display import LOADING, NOT_ASKED, render
 from smartupgrade_model.model import (
     DISPLAY_SECTIONS,
+    MODULE,
     FileKind,
     LocalInformation,
     SmartUpgrade,
@@ -343,6 +346,51 @@ def _upgraded(ui: Ui, device: str, before: _Upgraded, after: _Upgraded) -> Outco
         f"{old.patch_version or '-'})."
     )
     return Outcome(ExitCode.OK, summary)
+
+
+def watch(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """Print each change of what ``--xpath`` selects as the switch reports it, by an on-change
+    subscription (YANG-push): first the whole selection, then what changes, with the switch's
+    time. A reboot ends the session: reconnect and subscribe again, printing what the reboot
+    changed. Until ``--for`` seconds have passed, or CTRL+C."""
+    deadline = None if args.duration is None else time.monotonic() + args.duration
+    shown: dict[str, str] = {}
+    changes = 0
+    while deadline is None or time.monotonic() < deadline:
+        mirror = client.subscribe_to_changes(args.xpath)
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                if client.take_update(mirror, WATCH_TICK) and mirror.synchronised:
+                    changes += _print_changes(ui, mirror, shown)
+            client.unsubscribe(mirror)
+        except ConnectionLost:
+            ui.info("The session ended (the switch reboots?); reconnecting ...")
+            client.reconnect(timeout=args.reboot_timeout)
+    return Outcome(ExitCode.OK, f"{changes} changes")
+
+
+# how long a watch waits for one notification before it looks at the clock again (seconds)
+WATCH_TICK = 0.5
+
+
+def _print_changes(ui: Ui, mirror: PushMirror, shown: dict[str, str]) -> int:
+    """Print the leaves that differ from ``shown`` (and update it); how many did."""
+    now = mirror.leaves()
+    when = mirror.time or "-"
+    lines = [
+        f"{when} {_short(path)}: {value}" for path, value in now.items() if shown.get(path) != value
+    ]
+    lines += [f"{when} {_short(path)}: (deleted)" for path in shown if path not in now]
+    for line in lines:
+        ui.change(line)
+    shown.clear()
+    shown.update(now)
+    return len(lines)
+
+
+def _short(path: str) -> str:
+    """A leaf's path without the smart-upgrade module's name, the one a watch mostly shows."""
+    return path.removeprefix(f"/{MODULE}:")
 
 
 def cancel(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:

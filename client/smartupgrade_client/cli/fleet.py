@@ -161,15 +161,19 @@ class Result:
 class FleetUi:
     """One switch's row of the fleet's progress: its last ``Info:`` line or file progress."""
 
-    def __init__(self, bars: Progress, task: TaskID) -> None:
+    def __init__(self, bars: Progress, task: TaskID, name: str) -> None:
         self._bars = bars
         self._task = task
+        self._name = name
 
     def info(self, text: str) -> None:
         self._bars.update(self._task, status=text)
 
     def output(self, text: str) -> None:
         """The per-switch output is summed up in the table, not printed."""
+
+    def change(self, text: str) -> None:
+        self._bars.console.print(f"{self._name}: {text}", highlight=False, soft_wrap=True)
 
     def progress(self, name: str, change: FileProgress) -> None:
         self._bars.update(
@@ -221,7 +225,7 @@ class FleetCommandRun:
 
     def _run_one(self, target: Target) -> Result:
         task = self.bars.add_task(target.name, total=100, status="connecting")
-        ui = FleetUi(self.bars, task)
+        ui = FleetUi(self.bars, task, target.name)
         try:
             client = self._connect(target)
             with self._lock:

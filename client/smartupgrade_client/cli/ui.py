@@ -44,6 +44,10 @@ class Ui(Protocol):
 
     def progress(self, name: str, change: FileProgress) -> None: ...
 
+    def change(self, text: str) -> None:
+        """A change the switch reported (``watch``), printed as it comes."""
+        ...
+
     def following(self) -> AbstractContextManager[None]: ...
 
     def confirm_cancel(self, operation: str) -> bool: ...
@@ -69,6 +73,9 @@ class ConsoleUi:
     def output(self, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+    def change(self, text: str) -> None:
+        print(text, flush=True)
 
     @contextmanager
     def following(self) -> Iterator[None]:

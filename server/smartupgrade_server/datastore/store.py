@@ -271,6 +271,10 @@ class Datastores:
     def set_state_provider(self, provider: StateProvider) -> None:
         self._state_provider = provider
 
+    def state(self) -> RawObject:
+        """The state data of every provider (what ``operational`` adds to running)."""
+        return self._state_provider()
+
     def add_state_provider(self, provider: StateProvider) -> None:
         """State beside the provider's, under other top-level members (e.g. /nacm's
         counters); call it after set_state_provider."""
@@ -312,7 +316,7 @@ class Datastores:
         cached = self._operational.get(members)
         if cached is not None and cached.running is running.instance and cached.state == state:
             return cached.instance
-        merged = _merged(_only(running.raw, members), _only(state, members))
+        merged = merged_state(_only(running.raw, members), _only(state, members))
         instance = self.schema.model.from_raw(merged)
         # a copy: the provider's object is compared with the next one, which may be itself
         self._operational[members] = _Operational(running.instance, copy.deepcopy(state), instance)
@@ -830,12 +834,15 @@ def _only(raw: RawObject, members: Members) -> RawObject:
     return raw if members is None else {k: v for k, v in raw.items() if k in members}
 
 
-def _merged(base: RawObject, extra: RawObject) -> RawObject:
-    """``base`` with ``extra`` merged in; shares the unchanged parts, modifies neither."""
+def merged_state(base: RawObject, extra: RawObject) -> RawObject:
+    """``base`` (a configuration) with ``extra`` (state) merged in; shares the unchanged
+    parts, modifies neither."""
     merged = dict(base)
     for name, value in extra.items():
         below = merged.get(name)
         merged[name] = (
-            _merged(below, value) if isinstance(value, dict) and isinstance(below, dict) else value
+            merged_state(below, value)
+            if isinstance(value, dict) and isinstance(below, dict)
+            else value
         )
     return merged

@@ -21,8 +21,10 @@ from smartupgrade_model.modules import (
     AP_UPGRADE_FEATURE,
     DEVIATIONS,
     EMULATOR_MODULES,
+    IETF_FEATURES,
     YangModule,
     implemented_modules,
+    is_implemented,
     module,
 )
 
@@ -39,16 +41,6 @@ SCHEMA_NAME = "complete"
 # the datastores of this server, as the ietf-datastores identities name them
 DATASTORE_IDENTITIES = ("running", "candidate", "startup", "operational")
 
-# A module that defines none of these only lends its types, groupings or extensions to others
-# (ietf-inet-types, ietf-yang-metadata): import-only. ietf-datastores' identities are values of
-# the yang-library's datastore names, so it is implemented; a deviation module changes what an
-# implemented module is, so it is implemented too.
-_IMPLEMENTS = re.compile(
-    r"^\s*(container|list|leaf|leaf-list|anydata|anyxml|rpc|notification|augment|identity"
-    r"|deviation)"
-    r"\s+(\"[^\"]*\"|[^\s{;\"]+)\s*[{;]",
-    re.MULTILINE,
-)
 # a statement, not a description line that starts with the word
 _FEATURE = re.compile(r"^\s*feature\s+\"?([A-Za-z_][\w.-]*)\"?\s*[{;]", re.MULTILINE)
 # the module's own prefix comes before any import's
@@ -56,9 +48,11 @@ _PREFIX = re.compile(r"^\s*prefix\s+\"?([A-Za-z_][\w.-]*)\"?\s*;", re.MULTILINE)
 _YANG_VERSION_1_1 = re.compile(r"^\s*yang-version\s+\"?1\.1\"?\s*;", re.MULTILINE)
 
 
-@cache
 def is_import_only(mod: YangModule) -> bool:
-    return _IMPLEMENTS.search(mod.source) is None
+    """A module that only lends its types, groupings or extensions to others (ietf-inet-types,
+    ietf-yang-patch), or whose nodes the switch does not implement (ietf-interfaces, which
+    RFC 8639 imports for a feature the switch lacks)."""
+    return not is_implemented(mod.name)
 
 
 @cache
@@ -134,6 +128,7 @@ def module_set(
         NETCONF_MODULE: tuple(f for f in declared_features(NETCONF_MODULE) if f in offered),
         # get-data's with-origin and with-defaults are both served
         NMDA_MODULE: declared_features(NMDA_MODULE),
+        **IETF_FEATURES,
     }
     if smart_upgrade and ap_upgrade:
         features[MODULE] = (AP_UPGRADE_FEATURE,)

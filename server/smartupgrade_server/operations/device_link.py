@@ -90,9 +90,10 @@ class DeviceLink:
         running = self.datastores.raw(DatastoreName.RUNNING)
         self.device.load_config(smart_upgrade_config(running), ssl_policies(running))
         self.datastores.subscribe(self)
-        self.datastores.set_state_provider(self._state)
+        self.datastores.set_state_provider(self.state)
 
-    def _state(self) -> RawObject:
+    def state(self) -> RawObject:
+        """The switch's state as raw data: the same object while it is unchanged."""
         # The generated dataclasses are frozen: an equal snapshot has the same raw form, and
         # the datastores keep what they built from it while they get the same object again.
         state = self.device.state()

@@ -36,7 +36,9 @@ from smartupgrade_server.operations.monitoring import Discovery
 from smartupgrade_server.operations.nmda import NmdaOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
+from smartupgrade_server.operations.subscriptions import Subscriptions
 from smartupgrade_server.operations.system import SystemOperations
+from smartupgrade_server.operations.yang_push import YangPush
 from smartupgrade_server.transport.call_home import CallHomeTiming
 from smartupgrade_server.transport.certificates import (
     DeviceCertificate,
@@ -55,6 +57,8 @@ from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from smartupgrade_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
+# real seconds a rebooting switch lets its sessions write the notifications already queued
+REBOOT_DRAIN = 1.0
 # the emulator's default flash, shown by a switch without one (display version)
 
 
@@ -101,6 +105,8 @@ class EmulatedSwitch:
         operations: NetconfOperations,
         discovery: Discovery,
         notifications: NotificationStream,
+        subscriptions: Subscriptions,
+        push: YangPush,
         access: AccessControl,
         link: DeviceLink | None,
         netconf: NetconfServer,
@@ -116,6 +122,8 @@ class EmulatedSwitch:
         self.operations = operations
         self.discovery = discovery
         self.notifications = notifications
+        self.subscriptions = subscriptions
+        self._push = push
         self.access = access
         self.netconf = netconf
         # the SSH server: its users, logins and sessions are every transport's
@@ -216,12 +224,7 @@ class EmulatedSwitch:
         access = AccessControl(datastores)
         datastores.set_authorizer(access)
         datastores.add_state_provider(access.state)
-        notifications = NotificationStream(schema, clock, access)
-        notifications.register(operations.register)
-        datastores.subscribe(notifications)
-        datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
-        if device is not None:
-            device.subscribe(notifications.device_event)
+        notifications, subscriptions, push = _notifications(operations, clock, access, device, link)
         netconf_config = NetconfServerConfig(datastores, netconf_options.settings)
         netconf_config.attach()
         try:
@@ -232,6 +235,7 @@ class EmulatedSwitch:
                 operations,
                 discovery,
                 notifications=notifications,
+                subscriptions=subscriptions,
                 access=access,
                 credentials=credentials,
                 tls_port=netconf_options.tls_port,
@@ -242,6 +246,7 @@ class EmulatedSwitch:
                 timing=netconf_options.call_home_timing,
             )
         except BaseException:
+            push.close()
             if link is not None:
                 link.close()
             if device is not None:
@@ -260,6 +265,8 @@ class EmulatedSwitch:
             operations=operations,
             discovery=discovery,
             notifications=notifications,
+            subscriptions=subscriptions,
+            push=push,
             access=access,
             link=link,
             netconf=netconf,
@@ -346,7 +353,7 @@ class EmulatedSwitch:
 
     async def _switch_down(self) -> None:
         self._serving.clear()
-        await self.netconf.close()
+        await self.netconf.close(drain=REBOOT_DRAIN)
         if self.cli_server is not None:
             await self.cli_server.close(let_shells_finish=True)
         if self.web is not None:
@@ -366,6 +373,7 @@ class EmulatedSwitch:
                 self.operations,
                 self.discovery,
                 notifications=self.notifications,
+                subscriptions=self.subscriptions,
                 access=self.access,
                 credentials=self._credentials,
                 tls_port=self._tls_port,
@@ -397,6 +405,7 @@ class EmulatedSwitch:
                 await self.cli_server.close()
         if self.web is not None:
             await self.web.close()
+        self._push.close()
         if self._link is not None:
             self._link.close()
         if self._device is not None:
@@ -417,6 +426,33 @@ def _wire_device(
     return link
 
 
+def _notifications(
+    operations: NetconfOperations,
+    clock: Clock,
+    access: AccessControl,
+    device: Device | None,
+    link: DeviceLink | None,
+) -> tuple[NotificationStream, Subscriptions, YangPush]:
+    """The NETCONF stream (RFC 5277), dynamic subscriptions (RFC 8639) and YANG-push (RFC
+    8641), fed by the datastores' commits and the switch's events."""
+    datastores = operations.datastores
+    notifications = NotificationStream(datastores.schema, clock, access)
+    notifications.register(operations.register)
+    datastores.subscribe(notifications)
+    datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
+    subscriptions = Subscriptions(datastores, clock, notifications)
+    subscriptions.register(operations.register)
+    datastores.subscribe(subscriptions)
+    datastores.add_state_provider(subscriptions.state)
+    push = YangPush(subscriptions, access, None if link is None else link.state)
+    push.register(operations.register)
+    datastores.subscribe(push)
+    if device is not None:
+        device.subscribe(notifications.device_event)
+        device.subscribe(push.device_event)
+    return notifications, subscriptions, push
+
+
 async def _listen(
     host: str,
     port: int,
@@ -425,6 +461,7 @@ async def _listen(
     discovery: Discovery,
     *,
     notifications: NotificationStream,
+    subscriptions: Subscriptions,
     access: AccessControl,
     credentials: SshCredentials | None,
     tls_port: int | None,
@@ -435,6 +472,7 @@ async def _listen(
     registry = SessionRegistry()
     registry.add_end_hook(operations.session_ended)
     notifications.attach(registry)
+    subscriptions.attach(registry)
     guarded = AccessControlledOperations(operations, access)
     server = await NetconfSshServer.start(
         host,

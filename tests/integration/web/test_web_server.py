@@ -18,7 +18,9 @@ import pytest
 from lxml import etree
 from ncclient import manager
 
+from smartupgrade_client import parsers, push
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
+from smartupgrade_client.push import PushMirror
 from smartupgrade_client.results import Progress
 from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import (
@@ -60,6 +62,7 @@ from tests.integration.web.conftest import (
     RigFactory,
     enable,
 )
+from tests.interop.clients import yanglint_validate_notification
 from tests.support.vrp import open_session
 from tests.support.waiting import until
 from tests.unit.datastore.test_authorize_step import Authorizer
@@ -312,6 +315,43 @@ async def test_a_web_download_is_the_switchs_download(rig: Rig) -> None:
     await asyncio.to_thread(watcher.close_session)
     for name in ("schedule-event", "download-progress", "upgrade-status-changed"):
         assert name in received, received
+
+
+async def test_a_web_download_is_followed_by_yang_push(rig: Rig) -> None:
+    await enable(rig)
+    watcher = await asyncio.to_thread(netconf_manager, rig)
+    reply = await asyncio.to_thread(
+        watcher.dispatch, push.establish_on_change(push.UPGRADE_INFORMATION)
+    )
+    mirror = PushMirror(push.subscription_id(etree.fromstring(reply.xml.encode())))
+    client = rig.client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    assert (await client.act(DOWNLOAD_PATH))[0] == 200
+
+    def follow() -> tuple[list[str], list[int]]:
+        """The statuses and software percents the updates carry, until a final status."""
+        statuses: list[str] = []
+        percents: list[int] = []
+        while statuses[-1:] != [UpgradeStatus.SUCCESS.value]:
+            notification = watcher.take_notification(timeout=30)
+            assert notification is not None, (statuses, percents)
+            checked = yanglint_validate_notification(notification.notification_xml)
+            assert checked.valid, checked.output
+            assert mirror.apply(notification.notification_ele[1])
+            information = parsers.smart_upgrade_in(mirror.data).upgrade_information
+            status = information.upgrade_status
+            if status is not None and statuses[-1:] != [status.value]:
+                statuses.append(status.value)
+            percent = information.software_download_progress
+            if percent is not None and percents[-1:] != [percent]:
+                percents.append(percent)
+        return statuses, percents
+
+    statuses, percents = await asyncio.to_thread(follow)
+    await asyncio.to_thread(watcher.close_session)
+    assert statuses == [UpgradeStatus.RUNNING.value, UpgradeStatus.SUCCESS.value]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert mirror.patches >= 2
 
 
 async def test_the_schedule_a_web_download_cancels_passes_the_authorize_step(rig: Rig) -> None:

@@ -5,7 +5,13 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from smartupgrade_model.model import MODULE
-from smartupgrade_model.modules import AP_UPGRADE_FEATURE, implemented_modules, module
+from smartupgrade_model.modules import (
+    AP_UPGRADE_FEATURE,
+    SUBSCRIBED_NOTIFICATIONS_MODULE,
+    YANG_PUSH_MODULE,
+    implemented_modules,
+    module,
+)
 from smartupgrade_server.datastore.yang_library import (
     NETCONF_MODULE,
     NMDA_MODULE,
@@ -73,6 +79,32 @@ def test_features_follow_the_model_and_the_protocol_capabilities() -> None:
     assert CANDIDATE.split(":")[-2] in with_ap.features[NETCONF_MODULE]
     assert "url" not in with_ap.features[NETCONF_MODULE]
     assert set(with_ap.features[NMDA_MODULE]) == {"origin", "with-defaults"}
+
+
+def test_the_subscription_modules_are_implemented_with_their_features_and_deviation() -> None:
+    library = yang_library_xml(modules_of())
+    implemented = "yl:module-set/yl:module[yl:name='{}']/yl:{}/text()"
+    assert texts(library, implemented.format(SUBSCRIBED_NOTIFICATIONS_MODULE, "feature")) == [
+        "encode-xml",
+        "replay",
+        "subtree",
+        "xpath",
+    ]
+    assert texts(library, implemented.format(YANG_PUSH_MODULE, "feature")) == ["on-change"]
+    for name in (SUBSCRIBED_NOTIFICATIONS_MODULE, YANG_PUSH_MODULE):
+        assert texts(library, implemented.format(name, "deviation")) == [
+            "sunc-subscriptions-deviations"
+        ]
+    assert "sunc-subscriptions-deviations" in texts(
+        library, "yl:module-set/yl:module/yl:name/text()"
+    )
+    # imported for groupings, and for nodes of features the switch does not have
+    import_only = texts(library, "yl:module-set/yl:import-only-module/yl:name/text()")
+    assert {"ietf-interfaces", "ietf-network-instance", "ietf-yang-patch", "ietf-restconf"} <= set(
+        import_only
+    )
+    deviations = f"yl:module[yl:name='{YANG_PUSH_MODULE}']/yl:deviation/yl:name/text()"
+    assert texts(modules_state_xml(modules_of()), deviations) == ["sunc-subscriptions-deviations"]
 
 
 def test_an_excluded_model_has_no_smart_upgrade_module() -> None:
