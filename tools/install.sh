@@ -13,9 +13,10 @@ runtime_only=false
 if ! $runtime_only; then
     # chromium and a font: the browser tests of the web system (tests/integration/web) drive
     # Debian's Chromium headless through Playwright; nothing else pulls a font in
-    # strace: the test that the XML parser opens no file (tests/unit/netconf)
+    # strace: the test that the XML parser opens no file (tests/unit/netconf). nginx: the fleet
+    # benchmark's peer for the HOUP's downloads (tools/bench/fleet_bench.py)
     DEBIAN_PACKAGES=(libyang2-tools yangcli gnupg netconfd openssh-server openssh-client
-        chromium fonts-dejavu-core strace)
+        chromium fonts-dejavu-core strace nginx)
     missing=()
     for pkg in "${DEBIAN_PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
