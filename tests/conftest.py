@@ -6,6 +6,8 @@ import pytest
 
 from smartupgrade_server.transport.credentials import SshCredentials
 
+# pytester: tests of the pytest plugin (tests/integration/test_pytest_plugin.py)
+pytest_plugins = ["pytester"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED = REPO_ROOT.parent / "shared" / "seed" / "smart-upgrade-commands.txt"
 

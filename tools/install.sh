@@ -12,23 +12,13 @@ runtime_only=false
 
 if ! $runtime_only; then
     # chromium and a font: the browser tests of the web system (tests/integration/web) drive
-    # Debian's Chromium headless through Playwright; nothing else pulls a font in
-    # strace: the test that the XML parser opens no file (tests/unit/netconf). nginx: the fleet
-    # benchmark's peer for the HOUP's downloads (tools/bench/fleet_bench.py)
+    # Debian's Chromium headless through Playwright; nothing else pulls a font in.
+    # strace: the test that the XML parser opens no file (tests/unit/netconf). podman, runc,
+    # mmdebstrap, uidmap: tools/container/build.sh and the image's test (tests/integration/container).
+    # nginx: the fleet benchmark's peer for the HOUP's downloads (tools/bench/fleet_bench.py)
     DEBIAN_PACKAGES=(libyang2-tools yangcli gnupg netconfd openssh-server openssh-client
-        chromium fonts-dejavu-core strace nginx)
-    missing=()
-    for pkg in "${DEBIAN_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
-            || missing+=("$pkg")
-    done
-    if [ ${#missing[@]} -gt 0 ]; then
-        SUDO=""
-        [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-        $SUDO apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-            "${missing[@]}"
-    fi
+        chromium fonts-dejavu-core strace podman runc mmdebstrap uidmap nginx)
+    tools/apt-install.sh "${DEBIAN_PACKAGES[@]}"
 fi
 
 PYTHON=${PYTHON:-python3}
@@ -37,4 +27,10 @@ if $runtime_only; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e .
 else
     .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+    # nornir-netconf's metadata asks for ncclient < 0.7.0, which the dev extras cannot have
+    # (0.7.1 is pinned); its tasks run with 0.7.1 (tests/integration/fleet/test_nornir_netconf.py)
+    .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps nornir-netconf==2.1.0
+    # ansible.netcommon (and ansible.utils, which it needs) from the ansible package on PyPI,
+    # without the rest of its 470 MB of collections
+    .venv/bin/python -m tools.ansible_collections
 fi

@@ -22,9 +22,10 @@ from smartupgrade_model.modules import data_model as _data_model
 
 
 def data_model() -> DataModel:
-    """The yangson data model of the module files with every feature: a reply from a model
-    without the AP feature simply lacks those nodes (loaded once, shared with the server)."""
-    return _data_model(ap_upgrade=True)
+    """The yangson data model of the module files with every feature and the discovery state a
+    ``<get>`` also returns (``/netconf-state``, ``/yang-library``, ``/modules-state``): a reply
+    from a model without the AP feature simply lacks those nodes (loaded once)."""
+    return _data_model(ap_upgrade=True, discovery=True)
 
 
 def data_json(reply: etree._Element, *, validate: bool = True) -> dict[str, Any]:
@@ -36,10 +37,16 @@ def data_json(reply: etree._Element, *, validate: bool = True) -> dict[str, Any]
         raise ReplyParseError("reply has no <data>")
     # yangson reads the standard library's ElementTree, not lxml's.
     element = ElementTree.fromstring(etree.tostring(data))
-    for node in element.iter():
-        # An empty string leaf (<upgrade-description/>) has no text; yangson wants "".
-        if len(node) == 0 and node.text is None:
-            node.text = ""
+    for node, source in zip(element.iter(), data.iter(etree.Element), strict=True):
+        if len(node) == 0:
+            # An empty string leaf (<upgrade-description/>) has no text; yangson wants "".
+            node.text = node.text or ""
+            # An identityref names its module by a prefix (<transport>ncm:netconf-ssh</...>,
+            # <datastore>ds:running</...>) and yangson looks the prefix up among the leaf's
+            # own attributes, where ElementTree keeps no namespace declaration.
+            prefix = node.text.partition(":")[0]
+            if prefix in source.nsmap:
+                node.set(f"xmlns:{prefix}", source.nsmap[prefix])
     try:
         instance = data_model().from_xml(element)
         if validate:
@@ -53,3 +60,24 @@ def data_json(reply: etree._Element, *, validate: bool = True) -> dict[str, Any]
     if not isinstance(raw, dict):
         raise ReplyParseError("reply data is not an object")
     return raw
+
+
+def qualified(value: Any, module: str | None = None) -> Any:
+    """``value`` (RFC 7951 JSON) with every member named with its module
+    (``sunc-smart-upgrade:https-port``), as pydantify's models want it.
+
+    RFC 7951 names a member's module only where it differs from its parent's; a pydantify model
+    declares every member under its qualified name and ignores, without a word, a member it
+    does not know, so an unqualified document loses all but its top-level members
+    (docs/sdk.md).
+    """
+    if isinstance(value, dict):
+        result: dict[str, Any] = {}
+        for name, member in value.items():
+            owner, colon, local = name.rpartition(":")
+            owner = owner if colon else module
+            result[f"{owner}:{local}" if owner else name] = qualified(member, owner)
+        return result
+    if isinstance(value, list):
+        return [qualified(member, module) for member in value]
+    return value

@@ -25,6 +25,11 @@ from smartupgrade_model.model import FEATURES, MODULE
 IMPLEMENTED_IETF_MODULES = frozenset(
     {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name"}
 )
+# IETF modules whose state a <get> returns beside the datastores' data, which no datastore holds:
+# RFC 6022's /netconf-state, RFC 8525's /yang-library and RFC 7895's /modules-state, and
+# ietf-datastores, whose identities name the yang-library's datastores (yangson derives only
+# the identities of implemented modules)
+DISCOVERY_MODULES = frozenset({"ietf-netconf-monitoring", "ietf-yang-library", "ietf-datastores"})
 
 _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
 
@@ -74,13 +79,17 @@ def module(name: str) -> YangModule:
     raise KeyError(name)
 
 
-def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, object]:
+def yang_library(
+    *, ap_upgrade: bool, smart_upgrade: bool = True, discovery: bool = False
+) -> dict[str, object]:
     """An RFC 7895 ``modules-state`` document, as yangson reads it.
 
     ``ap_upgrade`` selects the feature set of the switch model: only AP-capable models implement
     the ``ap-upgrade`` feature of the smart-upgrade module. Without ``smart_upgrade`` (an
-    excluded model) the smart-upgrade module is not there at all.
+    excluded model) the smart-upgrade module is not there at all. ``discovery`` also implements
+    :data:`DISCOVERY_MODULES`, for reading a whole ``<get>`` reply.
     """
+    implemented = IMPLEMENTED_IETF_MODULES | (DISCOVERY_MODULES if discovery else frozenset())
     entries: list[dict[str, object]] = []
     for mod in implemented_modules():
         if mod.name == MODULE and not smart_upgrade:
@@ -90,7 +99,7 @@ def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, o
             "revision": mod.revision,
             "namespace": mod.namespace,
             "conformance-type": "implement"
-            if mod.name.startswith("sunc-") or mod.name in IMPLEMENTED_IETF_MODULES
+            if mod.name.startswith("sunc-") or mod.name in implemented
             else "import",
         }
         if mod.name == MODULE and ap_upgrade:
@@ -99,15 +108,19 @@ def yang_library(*, ap_upgrade: bool, smart_upgrade: bool = True) -> dict[str, o
     return {
         "ietf-yang-library:modules-state": {
             "module-set-id": f"sunc-{'ap' if ap_upgrade else 'switch'}"
-            + ("" if smart_upgrade else "-plain"),
+            + ("" if smart_upgrade else "-plain")
+            + ("-discovery" if discovery else ""),
             "module": entries,
         }
     }
 
 
 @cache
-def data_model(*, ap_upgrade: bool, smart_upgrade: bool = True) -> DataModel:
-    """The yangson data model for one feature set, shared by every switch that has it."""
+def data_model(
+    *, ap_upgrade: bool, smart_upgrade: bool = True, discovery: bool = False
+) -> DataModel:
+    """The yangson data model for one feature set, shared by every switch that has it;
+    ``discovery``: also the state of :data:`DISCOVERY_MODULES` (a whole ``<get>`` reply)."""
     search_path = sorted({str(mod.path.parent) for mod in implemented_modules()})
-    library = yang_library(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade)
+    library = yang_library(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade, discovery=discovery)
     return DataModel(json.dumps(library), search_path)

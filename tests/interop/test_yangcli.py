@@ -6,6 +6,12 @@ when loaded by name from ``--modpath`` (``--autoload=false``: it would otherwise
 ``<get-schema>``). Its libssh2 needs an ECDSA or Ed25519 host key.
 """
 
+from decimal import Decimal
+
+import pytest
+
+from smartupgrade_client.errors import UpgradeFailed
+from smartupgrade_server.testing.running import HoupFaults, RunningSwitch
 from tests.interop.clients import (
     NC_NS,
     YANG_SEARCH_PATHS,
@@ -72,3 +78,33 @@ def test_lock_edit_commit_unlock_then_sget_and_get_config(sim: Server) -> None:
     assert config.findtext("nc:data/su:smart-upgrade/su:ssl-policy", namespaces=NS) == "yangcli"
     names = config.findall("nc:data/sslp:ssl-policies/sslp:ssl-policy/sslp:name", NS)
     assert "yangcli" in [name.text for name in names]
+
+
+def test_a_download_rate_of_zero_is_a_reply_yangcli_accepts(
+    smartupgrade_switch: RunningSwitch, smartupgrade_houp: HoupFaults
+) -> None:
+    """yangcli 2.13 took 0.0 for less than the range's bound "0" (it compares the zeros after
+    "0." first) and refused the whole reply: "invalid reply (value not in range)". The module
+    writes the same range "0.0 .. max"."""
+    smartupgrade_houp.set(break_after={"bytes": 0})
+    with smartupgrade_switch.connect() as switch:
+        switch.set_ssl_policy("houp")
+        switch.enable()
+        switch.download()
+        with pytest.raises(UpgradeFailed):
+            switch.wait(timeout=60)
+        assert switch.upgrade_information().software_download_speed == Decimal("0")
+    server = Server(
+        smartupgrade_switch.host,
+        smartupgrade_switch.port,
+        smartupgrade_switch.username,
+        smartupgrade_switch.password,
+    )
+    run = succeeded(
+        run_yangcli(
+            server, "sget /smart-upgrade/upgrade-information", YANG_SEARCH_PATHS, modules=MODULES
+        )
+    )
+    (reply,) = yangcli_replies(run.stdout)
+    assert reply is not None
+    assert reply.findtext(".//su:software-download-speed", namespaces=NS) == "0.0"

@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from smartupgrade_server.__main__ import SUBCOMMANDS
+from smartupgrade_server.__main__ import subcommands
 from smartupgrade_server.fleet.command import fleet_spec
 from smartupgrade_server.fleet.spec import FleetSpec
 
@@ -24,7 +24,18 @@ KUBERNETES = DEPLOY / "kubernetes"
 CONTAINERLAB = DEPLOY / "containerlab" / "fleet.clab.yml"
 # the oldest Kubernetes the manifests are for: the pod-index label of StatefulSets came in 1.28
 KUBERNETES_VERSIONS = ("1.28.0", kubernetes_validate.latest_version())
-IMAGE = "localhost/smartupgrade-sim:latest"
+
+
+def built_image() -> str:
+    """The image tools/container/build.sh builds when given no tag: the one the manifests run."""
+    build = (DEPLOY.parent / "tools" / "container" / "build.sh").read_text(encoding="utf-8")
+    found = re.search(r"tag=\$\{1:-(\S+)\}", build)
+    assert found is not None
+    return found[1]
+
+
+IMAGE = built_image()
+SUBCOMMANDS = subcommands()
 _VARIABLE = re.compile(r"\$\((\w+)\)")
 
 

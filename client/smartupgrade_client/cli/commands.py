@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from smartupgrade_client import edits, messages, parsers, rfc7951
 from smartupgrade_client.cli import checks
@@ -43,6 +44,8 @@ class Outcome:
 
     code: ExitCode
     summary: str
+    # the switch's data, for ``fleet --json``: display's RFC 7951 document
+    data: Mapping[str, Any] | None = None
 
 
 Handler = Callable[[SmartUpgradeClient, argparse.Namespace, Ui], Outcome]
@@ -77,13 +80,15 @@ def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Out
     # report-all: the JSON carries the defaults the display shows (URL, port, ...); the SSL
     # policies come along so that the bound policy's reference resolves and the document is
     # valid on its own.
-    reply = client.call(messages.get(ssl_policies=args.json, with_defaults="report-all"))
+    as_json = args.json or getattr(args, "fleet_json", False)
+    reply = client.call(messages.get(ssl_policies=as_json, with_defaults="report-all"))
     state = parsers.smart_upgrade(reply)
+    data = rfc7951.data_json(reply) if as_json else None
     if args.json:
-        ui.output(json.dumps(rfc7951.data_json(reply), indent=2) + "\n")
+        ui.output(json.dumps(data, indent=2) + "\n")
     else:
         ui.output(render(state))
-    return Outcome(ExitCode.OK, state_summary(state))
+    return Outcome(ExitCode.OK, state_summary(state), data)
 
 
 def refresh(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:

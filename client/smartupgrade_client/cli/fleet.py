@@ -141,9 +141,10 @@ class Result:
     target: Target
     code: ExitCode
     summary: str
+    data: Mapping[str, Any] | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {
+        row: dict[str, object] = {
             "switch": self.target.name,
             "host": self.target.host,
             "port": self.target.port,
@@ -151,6 +152,10 @@ class Result:
             "result": self.code.name.lower().replace("_", "-"),
             "detail": self.summary,
         }
+        if self.data is not None:
+            # display: the switch's whole state, as `smartupgrade display --json` prints it
+            row["data"] = self.data
+        return row
 
 
 class FleetUi:
@@ -237,7 +242,7 @@ class FleetCommandRun:
                 with self._lock:
                     del self._active[target.name]
                 client.close()
-            result = Result(target, outcome.code, outcome.summary)
+            result = Result(target, outcome.code, outcome.summary, outcome.data)
         except SmartUpgradeError as error:
             detail = short_error(error)
             result = Result(target, exit_code_for(error), detail)

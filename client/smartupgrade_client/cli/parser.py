@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import NoReturn, TypeVar
 
+import shtab
+
 from smartupgrade_client import edits
 from smartupgrade_client.cli import checks, commands
 from smartupgrade_client.cli.exit_codes import ExitCode, epilog
@@ -19,6 +21,7 @@ from smartupgrade_client.cli.ui import Ui
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_model.commands import CONFIG_COMMANDS, PREFIX, ConfigCommand, ConfigParameter
 from smartupgrade_model.convert import field_name
+from smartupgrade_model.distribution import version_text
 
 PROG = "smartupgrade"
 T = TypeVar("T")
@@ -282,6 +285,9 @@ def build() -> Parser:
         epilog=epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=version_text(PROG))
+    # shtab writes a static script from this parser: completing a word starts no Python
+    shtab.add_argument_to(parser, ["--print-completion"])
     connection_options(parser)
     parser.set_defaults(fleet=False)
     parser.add_argument(

@@ -7,12 +7,13 @@ start, stop, reset or crash one switch or all of them at run time (docs/fleet.md
   POST /switches/{action}                 start | stop | reset, every switch
   GET  /inventory/{format}                smartupgrade | ansible | nornir (YAML)
   GET  /workers                           the processes that run the switches
+  GET  /metrics, /health                  Prometheus' metrics, and whether a switch serves
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Self
+from typing import Any, Self
 
 from aiohttp import web
 
@@ -21,8 +22,10 @@ from smartupgrade_server.fleet.control import (
     FleetControl,
     SwitchAction,
     SwitchUnavailableError,
+    fleet_health,
 )
 from smartupgrade_server.fleet.inventory import InventoryFormat, entries_of, render
+from smartupgrade_server.sim.metrics import add_routes
 
 
 def _error(status: int, message: str) -> web.Response:
@@ -63,6 +66,7 @@ class FleetAdmin:
         app.router.add_post("/switches/{action}", admin._act_on_all)
         app.router.add_get("/inventory/{format}", admin._inventory)
         app.router.add_get("/workers", admin._workers)
+        add_routes(app, fleet.exposition, admin.health)
         admin._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await admin._runner.setup()
         site = web.TCPSite(admin._runner, host, port)
@@ -77,6 +81,9 @@ class FleetAdmin:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def health(self) -> dict[str, Any]:
+        return fleet_health(await self.fleet.switches())
 
     async def _list(self, _request: web.Request) -> web.Response:
         return web.json_response(await self.fleet.switches())

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import signal
 import time
 from collections.abc import Mapping, Sequence
@@ -36,7 +35,16 @@ from smartupgrade_server.fleet.spec import (
 )
 from smartupgrade_server.fleet.workers import WorkerPool, worker_count
 from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.options import DEFAULT_MODEL, call_home_url, clock_choice
+from smartupgrade_server.sim.options import (
+    DEFAULT_MODEL,
+    LogSettings,
+    add_common_options,
+    call_home_url,
+    clock_choice,
+    document_environment,
+    first_start_users,
+    parse_with_environment,
+)
 from smartupgrade_server.transport.tls import TLS_CERT_FILE
 from smartupgrade_server.transport.users import USERS_FILE
 
@@ -69,7 +77,13 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     # None: the fleet file's value, else the default in spec.py
     parser.add_argument(
         "--host",
-        help="address of the admin API, and of every switch without --addresses (127.0.0.1)",
+        help="address of the admin API, and of every switch without --addresses (127.0.0.1; "
+        "beyond the loopback only once admin's password is not 'admin')",
+    )
+    parser.add_argument(
+        "--admin-password",
+        help="on a first start (no users file yet), the password of the user admin instead of "
+        "'admin'",
     )
     parser.add_argument(
         "--addresses",
@@ -137,6 +151,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="processes that run the switches, sharing the HOUP and the admin API (the CPU "
         "count; 1: everything in one process)",
     )
+    parser.add_argument("--houp-host", help="address of the HOUP and its admin port (127.0.0.1)")
     parser.add_argument("--houp-port", type=int, help="HOUP HTTPS port (9443; 0: any)")
     parser.add_argument("--houp-admin-port", type=int, help="HOUP admin port (9080; 0: any)")
     parser.add_argument("--admin-port", type=int, help="fleet admin API port (9081; 0: any)")
@@ -151,8 +166,9 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="write the inventory here (smartupgrade fleet's; JSON if it ends in .json), with "
         "an Ansible inventory and a nornir hosts file beside it",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
-    arguments = parser.parse_args(argv)
+    add_common_options(parser, PROG)
+    document_environment(parser)
+    arguments = parse_with_environment(parser, argv)
     if (arguments.fleet_file is None) == (arguments.count is None):
         parser.error("give either a fleet file or --count N")
     if arguments.count is not None and arguments.count < 1:
@@ -173,6 +189,7 @@ def fleet_spec(arguments: argparse.Namespace) -> FleetSpec:
             "addresses",
             "port_offset",
             "workers",
+            "houp_host",
             "base_port",
             "cli_base_port",
             "web_base_port",
@@ -271,7 +288,8 @@ def banner(
         "everything)",
         houp_line(houp),
         f"Fleet admin: http://{spec.host}:{admin_port}/switches "
-        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset)",
+        "(POST /switches/NAME/start|stop|reset|crash, /switches/start|stop|reset; "
+        "GET /metrics for Prometheus, /health)",
     ]
     if len(workers) > 1:
         pids = ", ".join(str(worker["pid"]) for worker in workers)
@@ -307,18 +325,23 @@ def houp_line(houp: HoupServer | str) -> str:
 
 
 async def _start(
-    spec: FleetSpec, data_dir: Path, workers: int, stack: contextlib.AsyncExitStack
+    spec: FleetSpec,
+    data_dir: Path,
+    workers: int,
+    logs: LogSettings,
+    stack: contextlib.AsyncExitStack,
 ) -> tuple[FleetControl, HoupServer | str, float]:
-    """The fleet in this process, or its switches in ``workers``; with its own HOUP here, or
-    the one at ``spec.houp_url``."""
+    """The fleet in this process, or its switches in ``workers`` (which log as ``logs`` say);
+    with its own HOUP here, or the one at ``spec.houp_url``."""
     began = time.perf_counter()
     if workers == 1 and spec.houp_url is None:
         fleet = await Fleet.start(spec, data_dir)
         stack.push_async_callback(fleet.close)
         return fleet, fleet.houp, fleet.ready_seconds
     houp: HoupServer | str
+    houp_server: HoupServer | None = None
     if spec.houp_url is None:
-        houp = await start_houp(spec, data_dir)
+        houp = houp_server = await start_houp(spec, data_dir)
         stack.push_async_callback(houp.close)
         access = await open_houp_doors(houp, spec)
     else:
@@ -326,12 +349,12 @@ async def _start(
         access = await remote_houp(spec.houp_url)
     control: FleetControl
     if workers == 1:
-        switches = await LocalSwitches.launch(spec, data_dir, access)
+        switches = await LocalSwitches.launch(spec, data_dir, access, houp_server=houp_server)
         stack.push_async_callback(switches.close)
         control = switches
     else:
         pool = await WorkerPool.start(
-            spec, data_dir, access, workers, log_level=logging.getLogger().getEffectiveLevel()
+            spec, data_dir, access, workers, logs=logs, houp_server=houp_server
         )
         stack.push_async_callback(pool.close)
         control = pool
@@ -343,8 +366,11 @@ async def serve(arguments: argparse.Namespace) -> int:
     data_dir: Path = arguments.data_dir
     workers = worker_count(spec, spec.workers, open_file_limit())
     await asyncio.to_thread(check_listening, spec)
+    await asyncio.to_thread(first_start_users, data_dir, arguments.admin_password)
     async with contextlib.AsyncExitStack() as stack:
-        control, houp, ready_seconds = await _start(spec, data_dir, workers, stack)
+        control, houp, ready_seconds = await _start(
+            spec, data_dir, workers, LogSettings.of(arguments), stack
+        )
         admin = await FleetAdmin.start(control, spec.host, spec.admin_port)
         stack.push_async_callback(admin.close)
         switches = await control.switches()

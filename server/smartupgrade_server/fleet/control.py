@@ -1,14 +1,17 @@
 """What the admin API, the banner and the inventories ask of a fleet, whether its switches run
 in this process (:class:`~smartupgrade_server.fleet.fleet.LocalSwitches`) or in worker processes
 (:class:`~smartupgrade_server.fleet.workers.WorkerPool`): every switch as the admin API's JSON,
-and actions on one switch or all of them."""
+actions on one switch or all of them, the metrics and the health."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
 from smartupgrade_server.fleet.inventory import Login
+from smartupgrade_server.fleet.member import SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec
 
 
@@ -50,3 +53,16 @@ class FleetControl(Protocol):
     def workers_json(self) -> list[dict[str, Any]]:
         """The processes that run the switches, as ``GET /workers`` shows them."""
         ...
+
+    async def exposition(self) -> bytes:
+        """The fleet's metrics, its HOUP's included, as ``GET /metrics`` serves them."""
+        ...
+
+
+def fleet_health(switches: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """``GET /health``: ok while a switch serves, starts or reboots; a fleet of stopped or
+    failed switches is down."""
+    states = Counter(str(switch["state"]) for switch in switches)
+    alive = {SwitchState.RUNNING, SwitchState.STARTING, SwitchState.REBOOTING}
+    status = "ok" if any(SwitchState(state) in alive for state in states) else "down"
+    return {"status": status, "switches": dict(sorted(states.items()))}

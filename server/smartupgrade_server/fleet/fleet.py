@@ -36,6 +36,7 @@ from smartupgrade_server.fleet.member import (
 from smartupgrade_server.fleet.spec import FleetSpec, FleetSpecError, Service
 from smartupgrade_server.houp.doors import DEFAULT_DOOR
 from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.metrics import EmulatorMetrics, SwitchView
 from smartupgrade_server.sim.options import (
     HOUP_DIR,
     call_home_url,
@@ -190,9 +191,14 @@ class LocalSwitches:
     LocalSwitches.launch(...)``, stop with ``close()``."""
 
     def __init__(
-        self, spec: FleetSpec, credentials: SshCredentials, members: Sequence[FleetMember]
+        self,
+        spec: FleetSpec,
+        credentials: SshCredentials,
+        members: Sequence[FleetMember],
+        metrics: EmulatorMetrics,
     ) -> None:
         self._spec = spec
+        self.metrics = metrics
         self.credentials = credentials
         self.members = tuple(members)
         self._by_name = {member.spec.name: member for member in members}
@@ -210,15 +216,24 @@ class LocalSwitches:
         *,
         indices: range | None = None,
         ports: Mapping[str, Mapping[str, int | None]] | None = None,
+        houp_server: HoupServer | None = None,
     ) -> Self:
         """Start the switches of ``spec`` numbered ``indices`` (default: all of them); a switch
         that cannot start is reported in its state and the others run (check :meth:`failed`).
         ``ports`` are the ports switches had before, by name (``netconf_port``, ``cli_port``,
-        ``web_port``), which they take again instead of any free one."""
+        ``web_port``), which they take again instead of any free one. ``houp_server``, the
+        HOUP when it runs in this process, is in the metrics beside the switches."""
         began = time.perf_counter()
         chosen = spec.switches if indices is None else spec.switches[indices.start : indices.stop]
         raise_open_file_limit(spec, len(chosen))
         credentials = await load_credentials(spec, data_dir)
+        members: list[FleetMember] = []
+        metrics = EmulatorMetrics(
+            houp_server,
+            lambda: [
+                SwitchView(m.spec.name, m.switch, m.state is SwitchState.RUNNING) for m in members
+            ],
+        )
         environment = FleetEnvironment(
             data_dir=data_dir,
             credentials=credentials,
@@ -232,11 +247,12 @@ class LocalSwitches:
                 [] if spec.tls_client_ca is None else [tls_client_cas(spec.tls_client_ca)],
             ),
             tls_certificate=await asyncio.to_thread(fleet_tls_certificate, spec, data_dir),
+            watch=metrics.watch,
         )
-        members = [FleetMember(switch, environment) for switch in chosen]
+        members.extend(FleetMember(switch, environment) for switch in chosen)
         for member in members:
             member.take_ports((ports or {}).get(member.spec.name, {}))
-        switches = cls(spec, credentials, members)
+        switches = cls(spec, credentials, members, metrics)
         switches.tls_certificate = environment.tls_certificate
         await switches.start_switches()
         switches.ready_seconds = time.perf_counter() - began
@@ -295,6 +311,9 @@ class LocalSwitches:
     async def act_on_all(self, action: SwitchAction) -> None:
         await _bounded(_MEMBER_ACTIONS[action], self.members)
 
+    async def exposition(self) -> bytes:
+        return self.metrics.text()
+
     def workers_json(self) -> list[dict[str, Any]]:
         names = [member.spec.name for member in self.members]
         return [
@@ -333,7 +352,7 @@ class Fleet(LocalSwitches):
         houp = await start_houp(spec, data_dir)
         try:
             access = await open_houp_doors(houp, spec)
-            fleet = await cls.launch(spec, data_dir, access, clock)
+            fleet = await cls.launch(spec, data_dir, access, clock, houp_server=houp)
         except BaseException:
             await houp.close()
             raise
@@ -349,6 +368,7 @@ class Fleet(LocalSwitches):
 async def start_houp(spec: FleetSpec, data_dir: Path) -> HoupServer:
     return await HoupServer.start(
         data_dir / HOUP_DIR,
+        host=spec.houp_host,
         port=spec.houp_port,
         admin_port=spec.houp_admin_port,
         catalogue=spec.catalogue,

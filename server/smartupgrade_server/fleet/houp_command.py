@@ -12,7 +12,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.options import HOUP_DIR
+from smartupgrade_server.sim.options import HOUP_DIR, add_common_options
 
 PROG = "smartupgrade-sim houp"
 
@@ -37,7 +37,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--admin-port", type=int, default=9080, help="admin API port, plain HTTP (%(default)s)"
     )
     parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    add_common_options(parser, PROG)
     return parser.parse_args(argv)
 
 

@@ -137,6 +137,10 @@ def nornir_hosts(entries: Sequence[InventoryEntry], login: Login) -> dict[str, A
             "connection_options": {
                 "netconf": {
                     "port": entry.netconf_port,
+                    # nornir-netconf hands the platform to ncclient as its device handler, and
+                    # ncclient has none named huawei_vrp; its 'huawei' handler only adds Huawei's
+                    # proprietary <execute-cli>, which the switch refuses: the standard one
+                    "platform": "default",
                     "extras": {"hostkey_verify": False, "look_for_keys": False},
                 }
             },

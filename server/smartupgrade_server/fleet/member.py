@@ -7,7 +7,7 @@ import asyncio
 import errno
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
@@ -66,6 +66,8 @@ class FleetEnvironment:
     # whom every switch calls home; the TLS certificate they share, if they serve TLS
     netconf_settings: NetconfServerSettings = field(default_factory=NetconfServerSettings)
     tls_certificate: DeviceCertificate | None = None
+    # told of every switch started, under its name (the metrics count its upgrade statuses)
+    watch: Callable[[str, EmulatedSwitch], None] | None = None
 
 
 def describe_os_error(error: OSError) -> str:
@@ -195,6 +197,8 @@ class FleetMember:
         self.cli_port = self.switch.cli_port
         self.web_port = self.switch.web_port
         self.tls_port = self.switch.tls_port
+        if environment.watch is not None:
+            environment.watch(spec.name, self.switch)
 
     async def _stop(self, state: SwitchState, reason: str | None) -> None:
         switch, self.switch = self.switch, None

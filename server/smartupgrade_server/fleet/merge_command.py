@@ -18,6 +18,7 @@ import aiohttp
 import yaml
 
 from smartupgrade_server.fleet.inventory import Login, entries_of, write_inventories
+from smartupgrade_server.sim.options import add_common_options
 
 PROG = "smartupgrade-sim fleet-inventory"
 _RETRY_S = 2.0
@@ -47,7 +48,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
         default=600.0,
         help="seconds to wait for the shards to answer (%(default)s)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every attempt")
+    add_common_options(parser, PROG)
     return parser.parse_args(argv)
 
 

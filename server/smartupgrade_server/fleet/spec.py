@@ -150,6 +150,7 @@ class FleetSpec:
     clock: str | float = "wall"
     reboot_seconds: float = 60.0
     catalogue: Path | None = None
+    houp_host: str = "127.0.0.1"
     houp_port: int = 9443
     houp_admin_port: int = 9080
     admin_port: int = 9081
@@ -506,8 +507,9 @@ def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) 
         raise FleetSpecError("groups: expected a non-empty list of groups")
     members: dict[str, Any] = {**document, **overrides}
     options: dict[str, Any] = {}
-    if "host" in members:
-        options["host"] = _text("host", members["host"])
+    for key in ("host", "houp_host"):
+        if key in members:
+            options[key] = _text(key, members[key])
     for key in ("base_port", "houp_port", "houp_admin_port", "admin_port"):
         if key in members:
             options[key] = _port(key, members[key])

@@ -1,7 +1,7 @@
 """A worker process of a fleet (``--workers``, docs/fleet.md): it runs its share of the fleet's
 switches and nothing else, reaching the HOUP that the fleet's first process runs.
 
-    python -m smartupgrade_server.fleet.worker      (started by fleet/workers.py, never by hand)
+    python -c ENTRY      (started by fleet/workers.py, never by hand)
 
 The order comes in pickled on stdin, from the process that started this one; once every switch
 of the share has started, one line of JSON on stdout says where this worker's own admin API
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import pickle
 import signal
 import sys
@@ -27,9 +26,18 @@ from smartupgrade_server.fleet.admin import FleetAdmin
 from smartupgrade_server.fleet.fleet import LocalSwitches
 from smartupgrade_server.fleet.member import HoupAccess
 from smartupgrade_server.fleet.spec import FleetSpec
+from smartupgrade_server.sim.options import LogSettings, configure_logging
 
 # where a worker's admin API listens: the process that started it is on the same machine
 WORKER_ADMIN_HOST = "127.0.0.1"
+# what a worker's interpreter runs: main(), after the warnings smartupgrade-sim quiets (they come
+# with the import of asyncssh, which this module's imports bring)
+ENTRY = (
+    "from smartupgrade_server.__main__ import quiet_third_party_warnings\n"
+    "quiet_third_party_warnings()\n"
+    "from smartupgrade_server.fleet.worker import main\n"
+    "raise SystemExit(main())\n"
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class WorkerOrder:
     # the moment the fleet started, by the wall clock: every worker's simulated clock counts
     # from it, so that the fleet keeps one time
     started: datetime
-    log_level: int
+    logs: LogSettings
 
     def clock(self) -> Clock:
         if self.spec.clock == "wall":
@@ -121,15 +129,5 @@ def main() -> int:
     order = pickle.load(sys.stdin.buffer)
     if not isinstance(order, WorkerOrder):
         raise SystemExit("a fleet worker is started by smartupgrade-sim fleet --workers")
-    logging.basicConfig(
-        level=order.log_level,
-        format=f"%(asctime)s %(levelname)s worker {order.index} %(name)s: %(message)s",
-    )
+    configure_logging(order.logs, origin=f"worker {order.index}")
     return asyncio.run(serve(order))
-
-
-if __name__ == "__main__":
-    # the order unpickles into this module as imported, not into __main__
-    from smartupgrade_server.fleet.worker import main as worker_main
-
-    sys.exit(worker_main())

@@ -40,7 +40,10 @@ from smartupgrade_server.fleet.fleet import (
 from smartupgrade_server.fleet.inventory import Login
 from smartupgrade_server.fleet.member import HoupAccess, SwitchState, switch_json
 from smartupgrade_server.fleet.spec import FleetSpec, FleetSpecError, shares
-from smartupgrade_server.fleet.worker import WORKER_ADMIN_HOST, WorkerOrder, WorkerReady
+from smartupgrade_server.fleet.worker import ENTRY, WORKER_ADMIN_HOST, WorkerOrder, WorkerReady
+from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.metrics import EmulatorMetrics, merge_expositions
+from smartupgrade_server.sim.options import LogSettings
 from smartupgrade_server.transport.credentials import SshCredentials
 
 logger = logging.getLogger(__name__)
@@ -127,12 +130,21 @@ class WorkerPool:
     """Start with ``await WorkerPool.start(...)``; stop with ``close()``."""
 
     def __init__(
-        self, spec: FleetSpec, data_dir: Path, houp: HoupAccess, workers: int, log_level: int
+        self,
+        spec: FleetSpec,
+        data_dir: Path,
+        houp: HoupAccess,
+        workers: int,
+        *,
+        logs: LogSettings,
+        houp_server: HoupServer | None,
     ) -> None:
         self._spec = spec
+        # the HOUP's metrics, when it runs in this process; the workers have the switches'
+        self._houp_metrics = EmulatorMetrics(houp_server, tuple)
         self._data_dir = data_dir
         self._houp = houp
-        self._log_level = log_level
+        self._logs = logs
         self._started = datetime.now().astimezone()
         self.workers = [Worker(i, run) for i, run in enumerate(shares(spec.count, workers))]
         self._specs = {switch.name: switch for switch in spec.switches}
@@ -155,13 +167,14 @@ class WorkerPool:
         houp: HoupAccess,
         workers: int,
         *,
-        log_level: int = logging.WARNING,
+        logs: LogSettings = LogSettings(),
+        houp_server: HoupServer | None = None,
     ) -> Self:
         """Start every worker and wait until each has started its switches (or was given up).
         The fleet's users, host keys and web certificate are made here first, so that the
         workers only load them."""
         began = time.perf_counter()
-        pool = cls(spec, data_dir, houp, workers, log_level)
+        pool = cls(spec, data_dir, houp, workers, logs=logs, houp_server=houp_server)
         pool._credentials = await load_credentials(spec, data_dir)
         await asyncio.to_thread(fleet_web_certificate, spec, data_dir)
         await asyncio.to_thread(fleet_tls_certificate, spec, data_dir)
@@ -238,13 +251,13 @@ class WorkerPool:
             indices=worker.indices,
             ports=worker.ports,
             started=self._started,
-            log_level=self._log_level,
+            logs=self._logs,
         )
         worker.state = WorkerState.STARTING if worker.restarts == 0 else WorkerState.RESTARTING
         process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "smartupgrade_server.fleet.worker",
+            "-c",
+            ENTRY,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -326,6 +339,16 @@ class WorkerPool:
     def workers_json(self) -> list[dict[str, Any]]:
         return [worker.to_json(self._spec) for worker in self.workers]
 
+    async def exposition(self) -> bytes:
+        running = [w for w in self.workers if w.state is WorkerState.RUNNING]
+        texts = await asyncio.gather(
+            *(self._request(w, "GET", "/metrics", text=True) for w in running),
+            return_exceptions=True,
+        )
+        # a worker that died meanwhile is missing from this scrape, as its switches are down
+        shown = [text for text in texts if isinstance(text, str)]
+        return merge_expositions([self._houp_metrics.text().decode(), *shown])
+
     # --- the workers' admin APIs ------------------------------------------------------------
 
     async def _switches_of(self, worker: Worker) -> list[dict[str, Any]]:
@@ -362,12 +385,13 @@ class WorkerPool:
         )
         return {**shown, "worker": worker.index}
 
-    async def _request(self, worker: Worker, method: str, path: str) -> Any:
+    async def _request(self, worker: Worker, method: str, path: str, *, text: bool = False) -> Any:
+        """The JSON the worker answers (its text with ``text``)."""
         if worker.admin_url is None or self._http is None:
             raise SwitchUnavailableError(f"worker {worker.index} is {worker.state.value}")
         try:
             async with self._http.request(method, worker.admin_url + path) as response:
-                return await response.json()
+                return await (response.text() if text else response.json())
         except aiohttp.ClientError as error:
             raise SwitchUnavailableError(
                 f"worker {worker.index} did not answer ({error}): it is probably restarting"

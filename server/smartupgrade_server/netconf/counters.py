@@ -5,6 +5,7 @@ rpc-error sent, a dropped connection); ``ietf-netconf-monitoring`` state is read
 Nothing here reads a clock: times are given by the caller.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -39,6 +40,9 @@ class NetconfCounters:
     out_rpc_errors: int = 0
     out_notifications: int = 0
     sessions: dict[int, SessionCounters] = field(default_factory=dict)
+    # (operation's local name, error-tag or "" for a reply without error) -> replies: not
+    # RFC 6022's, the Prometheus endpoint's (sim/metrics.py)
+    rpc_outcomes: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def session_started(self, session: SessionCounters) -> None:
         """The server sent its hello (RFC 6022: in-sessions counts the hellos sent)."""
@@ -57,6 +61,11 @@ class NetconfCounters:
         self.in_bad_rpcs += 1
         if session := self.sessions.get(session_id):
             session.in_bad_rpcs += 1
+
+    def rpc_answered(self, operation: str, error_tag: str = "") -> None:
+        """An ``<rpc>`` of ``operation`` was answered, with an ``<rpc-error>`` of
+        ``error_tag`` or without error."""
+        self.rpc_outcomes[operation, error_tag] += 1
 
     def rpc_error_sent(self, session_id: int) -> None:
         self.out_rpc_errors += 1

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
@@ -16,8 +17,8 @@ from smartupgrade_model.model import NAMESPACE, SmartUpgrade
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
 from smartupgrade_server.device.switch import DEFAULT_FLASH_CAPACITY
-from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
+from smartupgrade_server.sim.metrics import EmulatorMetrics, MetricsServer, SwitchView
 from smartupgrade_server.sim.options import (
     DEFAULT_AP_DEVICE_TYPE,
     DEFAULT_AP_SOFTWARE,
@@ -26,16 +27,19 @@ from smartupgrade_server.sim.options import (
     DEFAULT_SOFTWARE,
     FACTORY_SSL_POLICY,
     HOUP_DIR,
+    add_common_options,
     byte_size,
     call_home_url,
     certificates_file,
     clock_choice,
+    document_environment,
     esn,
-    factory_config,
-    houp_route,
+    first_start_users,
     make_clock,
     netconf_settings,
+    parse_with_environment,
 )
+from smartupgrade_server.sim.with_houp import SwitchWithHoup
 from smartupgrade_server.transport.tls import NETCONF_TLS_PORT, TLS_CERT_FILE
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME, USERS_FILE
 
@@ -46,10 +50,12 @@ DEFAULT_WEB_PORT = 8443
 # clear of the NETCONF port, the VRP CLI (8022) and the web system (8443)
 DEFAULT_HOUP_PORT = 9443
 DEFAULT_HOUP_ADMIN_PORT = 9080
+# the port OpenTelemetry's Prometheus exporters take
+DEFAULT_METRICS_PORT = 9464
 
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    return _parser().parse_args(argv)
+    return parse_with_environment(_parser(), argv)
 
 
 def any_free_ports() -> list[str]:
@@ -78,7 +84,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the switch's host keys, users, startup datastore, state and flash; the HOUP's "
         f"keys under {HOUP_DIR}/ (default: %(default)s)",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="NETCONF address (%(default)s)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address of NETCONF, the command line and the web system (%(default)s; beyond "
+        "the loopback only once admin's password is not 'admin')",
+    )
+    parser.add_argument(
+        "--admin-password",
+        help="on a first start (no users file yet), the password of the user admin instead of "
+        "'admin'",
+    )
     parser.add_argument(
         "--netconf-port",
         type=int,
@@ -124,16 +140,27 @@ def _parser() -> argparse.ArgumentParser:
         "(RFC 8071), persistently (repeatable; beside /netconf-server/call-home)",
     )
     parser.add_argument(
+        "--houp-host",
+        default="127.0.0.1",
+        help="address of the HOUP and its fault injection (%(default)s)",
+    )
+    parser.add_argument(
         "--houp-port",
         type=int,
         default=DEFAULT_HOUP_PORT,
-        help="HOUP HTTPS port on 127.0.0.1 (%(default)s; 0: any)",
+        help="HOUP HTTPS port (%(default)s; 0: any)",
     )
     parser.add_argument(
         "--houp-admin-port",
         type=int,
         default=DEFAULT_HOUP_ADMIN_PORT,
-        help="HOUP fault-injection port (plain HTTP) on 127.0.0.1 (%(default)s; 0: any)",
+        help="HOUP fault-injection port, plain HTTP (%(default)s; 0: any)",
+    )
+    parser.add_argument(
+        "--metrics-port",
+        type=int,
+        default=DEFAULT_METRICS_PORT,
+        help="Prometheus /metrics and /health over HTTP on --host (%(default)s; 0: any; -1: off)",
     )
     parser.add_argument("--catalogue", type=Path, help="HOUP catalogue (default: the shipped one)")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="switch model (%(default)s)")
@@ -172,11 +199,14 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="how long the switch takes to reboot, in clock seconds (%(default)s)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every session")
+    add_common_options(parser, APP_NAME)
+    document_environment(parser)
     return parser
 
 
-def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> str:
+def quick_start_snippet(
+    host: str, port: int, *, smart_upgrade: bool = True, password: str = DEFAULT_PASSWORD
+) -> str:
     """Python that binds the factory SSL policy, enables smart upgrade and checks the HOUP; for
     a model without Smart Upgrade, that reads the running configuration."""
     if not smart_upgrade:
@@ -184,7 +214,7 @@ def quick_start_snippet(host: str, port: int, *, smart_upgrade: bool = True) -> 
 from ncclient import manager
 
 with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
-                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     password="{password}", hostkey_verify=False,
                      look_for_keys=False, allow_agent=False) as m:
     print(m.get_config(source="running"))
 """
@@ -194,7 +224,7 @@ from ncclient.xml_ import to_ele
 
 SU = "{NAMESPACE}"
 with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
-                     password="{DEFAULT_PASSWORD}", hostkey_verify=False,
+                     password="{password}", hostkey_verify=False,
                      look_for_keys=False, allow_agent=False) as m:
     m.edit_config(target="running", config=f'''<config><smart-upgrade xmlns="{{SU}}">
         <ssl-policy>{FACTORY_SSL_POLICY}</ssl-policy><enabled>true</enabled>
@@ -208,9 +238,12 @@ with manager.connect(host="{host}", port={port}, username="{DEFAULT_USERNAME}",
 class Listening:
     host: str
     netconf_port: int
+    houp_host: str
     houp_port: int
     houp_admin_port: int
     data_dir: Path
+    # admin/admin still works
+    default_credentials: bool = True
 
 
 def connect_help(
@@ -219,8 +252,9 @@ def connect_help(
     """The banner; ``more_netconf``: lines on NETCONF over TLS and call home, if any."""
     default = SmartUpgrade()
     houp_dir = listening.data_dir / HOUP_DIR
+    password = DEFAULT_PASSWORD if listening.default_credentials else "<admin's password>"
     snippet = quick_start_snippet(
-        listening.host, listening.netconf_port, smart_upgrade=smart_upgrade
+        listening.host, listening.netconf_port, smart_upgrade=smart_upgrade, password=password
     )
     purpose = (
         "bind the policy, enable, check for a new version"
@@ -229,18 +263,24 @@ def connect_help(
     )
     indented = "".join(f"    {line}\n" if line else "\n" for line in snippet.splitlines())
     users = listening.data_dir / USERS_FILE
+    faults = f"http://{listening.houp_host}:{listening.houp_admin_port}/faults"
+    credentials = (
+        f"{DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {users}"
+        if listening.default_credentials
+        else f"the users of {users} ({DEFAULT_USERNAME}'s password is not the factory one)"
+    )
     return f"""\
 NETCONF over SSH on {listening.host}:{listening.netconf_port} (subsystem netconf)
-  credentials: {DEFAULT_USERNAME}/{DEFAULT_PASSWORD} unless changed in {users}
+  credentials: {credentials}
   startup datastore: {listening.data_dir / "startup.json"} (running starts from it; save with
   copy-config running -> startup)
   switch: {describe_switch}
-{more_netconf}HOUP over HTTPS on 127.0.0.1:{listening.houp_port}; the switch reaches it as its
-  default {default.url}:{default.https_port} (host table), and trusts its CA through the factory
-  SSL policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
-HOUP fault injection: http://127.0.0.1:{listening.houp_admin_port}/faults (GET, PUT JSON, DELETE),
+{more_netconf}HOUP over HTTPS on {listening.houp_host}:{listening.houp_port}; the switch reaches
+  it as its default {default.url}:{default.https_port} (host table), and trusts its CA through
+  the factory SSL policy '{FACTORY_SSL_POLICY}' (CA: {houp_dir / "pki" / "ca.pem"})
+HOUP fault injection: {faults} (GET, PUT JSON, DELETE),
   /settings, /stats; e.g. curl -X PUT -d '{{"expired_certificate": true}}' \\
-  http://127.0.0.1:{listening.houp_admin_port}/faults  (docs/houp.md)
+  {faults}  (docs/houp.md)
 
 Quick start with ncclient ({purpose}):
 
@@ -280,44 +320,53 @@ async def serve(arguments: argparse.Namespace) -> None:
     ap_device_type = arguments.ap_device_type
     if ap_device_type is None:
         ap_device_type = DEFAULT_AP_DEVICE_TYPE if supports_ap_upgrade(model) else ""
-    houp = await HoupServer.start(
-        data_dir / HOUP_DIR,
-        port=arguments.houp_port,
-        admin_port=arguments.houp_admin_port,
-        catalogue=arguments.catalogue,
+    await asyncio.to_thread(first_start_users, data_dir, arguments.admin_password)
+    identity = Identity(
+        model, arguments.device_name or model, arguments.esn, ap_device_type or None
     )
+    factory = FactoryState(
+        arguments.software,
+        arguments.patch or None,
+        arguments.ap_software if ap_device_type else None,
+    )
+    pair = await SwitchWithHoup.start(
+        data_dir,
+        identity=identity,
+        factory=factory,
+        clock=make_clock(arguments.clock),
+        host=arguments.host,
+        port=arguments.netconf_port,
+        cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
+        web_port=None if arguments.web_port < 0 else arguments.web_port,
+        houp_host=arguments.houp_host,
+        houp_port=arguments.houp_port,
+        houp_admin_port=arguments.houp_admin_port,
+        catalogue=arguments.catalogue,
+        flash_capacity=arguments.flash_capacity,
+        reboot_duration=timedelta(seconds=arguments.reboot_seconds),
+        netconf_options=NetconfOptions(
+            tls_port=tls_port(arguments.tls_port, data_dir),
+            settings=netconf_settings(arguments.call_home, arguments.tls_client_ca),
+        ),
+    )
+    houp, switch = pair.houp, pair.switch
+    metrics = EmulatorMetrics(houp, lambda: [SwitchView(identity.device_name, switch, switch.up)])
+    metrics.watch(identity.device_name, switch)
+
+    def health() -> dict[str, Any]:
+        if switch.failure is not None:
+            return {"status": "failed", "reason": switch.failure}
+        # a reboot is part of an upgrade: an orchestrator must not restart the sim for it
+        return {"status": "ok", "switch": "up" if switch.up else "rebooting"}
+
     try:
-        hosts, port_forwards = houp_route(houp.host, houp.port)
-        identity = Identity(
-            model, arguments.device_name or model, arguments.esn, ap_device_type or None
-        )
-        factory = FactoryState(
-            arguments.software,
-            arguments.patch or None,
-            arguments.ap_software if ap_device_type else None,
-        )
-        switch = await EmulatedSwitch.start(
-            data_dir,
-            identity=identity,
-            factory=factory,
-            houp_public_key=houp.signing_public_key,
-            clock=make_clock(arguments.clock),
-            host=arguments.host,
-            port=arguments.netconf_port,
-            cli_port=None if arguments.cli_port < 0 else arguments.cli_port,
-            web_port=None if arguments.web_port < 0 else arguments.web_port,
-            netconf_options=NetconfOptions(
-                tls_port=tls_port(arguments.tls_port, data_dir),
-                settings=netconf_settings(arguments.call_home, arguments.tls_client_ca),
-            ),
-            factory_config=factory_config(houp.ca_cert_pem),
-            flash_capacity=arguments.flash_capacity,
-            hosts=hosts,
-            port_forwards=port_forwards,
-            reboot_duration=timedelta(seconds=arguments.reboot_seconds),
+        metrics_server = (
+            None
+            if arguments.metrics_port < 0
+            else await MetricsServer.start(metrics, health, arguments.host, arguments.metrics_port)
         )
     except BaseException:
-        await houp.close()
+        await pair.close()
         raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -339,7 +388,15 @@ async def serve(arguments: argparse.Namespace) -> None:
         + (f", AP {ap_device_type} {ap_software}" if ap_device_type else "")
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"
     )
-    listening = Listening(arguments.host, switch.port, houp.port, houp.admin_port, data_dir)
+    listening = Listening(
+        arguments.host,
+        switch.port,
+        houp.host,
+        houp.port,
+        houp.admin_port,
+        data_dir,
+        await asyncio.to_thread(switch.server.users.uses_default_credentials),
+    )
     more_netconf = netconf_server_help(switch, arguments.host)
     banner = connect_help(
         listening, describe, smart_upgrade=switch.smart_upgrade, more_netconf=more_netconf
@@ -357,8 +414,15 @@ async def serve(arguments: argparse.Namespace) -> None:
             f"certificate: {switch.web.certificate.cert_path})",
             flush=True,
         )
+    if metrics_server is not None:
+        print(
+            f"Metrics for Prometheus on http://{arguments.host}:{metrics_server.port}/metrics, "
+            "health on /health",
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:
-        await switch.close()
-        await houp.close()
+        if metrics_server is not None:
+            await metrics_server.close()
+        await pair.close()

@@ -4,14 +4,20 @@ switch's clock, its factory configuration and how it reaches the HOUP."""
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from cryptography import x509
+from pythonjsonlogger.json import JsonFormatter
 
 from smartupgrade_model.convert import RawObject, ssl_policy_config
+from smartupgrade_model.distribution import version_text
 from smartupgrade_model.model import SmartUpgrade
 from smartupgrade_server.device.clock import Clock, ScaledClock, WallClock
 from smartupgrade_server.transport.call_home import (
@@ -21,8 +27,17 @@ from smartupgrade_server.transport.call_home import (
     CallHomeTransport,
 )
 from smartupgrade_server.transport.cert_to_name import CertToName, MapType, fingerprint
+from smartupgrade_server.transport.private_files import ensure_private_dir
 from smartupgrade_server.transport.server_settings import NetconfServerSettings
 from smartupgrade_server.transport.tls import TlsClientAuthentication
+from smartupgrade_server.transport.users import (
+    DEFAULT_USERNAME,
+    MAX_LEVEL,
+    USERS_FILE,
+    User,
+    UserDatabase,
+    hash_password,
+)
 
 HOUP_DIR = "houp"
 # what a switch runs on its first start, unless told otherwise (both commands' defaults)
@@ -81,9 +96,10 @@ def factory_config(ca_cert_pem: str) -> RawObject:
 
 def houp_route(houp_host: str, houp_port: int) -> tuple[dict[str, str], dict[int, int]]:
     """The host table and port forward that take the switch's default HOUP address
-    (``s.houp.huawei.com:443``) to the emulated HOUP's ``houp_host:houp_port``."""
+    (``s.houp.huawei.com:443``) to the emulated HOUP's ``houp_host:houp_port``; a HOUP on every
+    address (``0.0.0.0``, in a container) is reached on the loopback."""
     default = SmartUpgrade()
-    return {default.url: houp_host}, {default.https_port: houp_port}
+    return {default.url: _reachable(houp_host)}, {default.https_port: houp_port}
 
 
 def call_home_url(text: str) -> CallHomeEndpoint:
@@ -126,3 +142,155 @@ def netconf_settings(
     )
     clients = {endpoint.name: CallHomeClient(endpoint.name, (endpoint,)) for endpoint in call_home}
     return NetconfServerSettings(TlsClientAuthentication(trusted, rules), clients)
+
+
+def _reachable(host: str) -> str:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if not address.is_unspecified:
+        return host
+    return "::1" if address.version == 6 else "127.0.0.1"
+
+
+def first_start_users(data_dir: Path, admin_password: str | None) -> None:
+    """On a first start (no ``users.yaml`` yet) with ``admin_password``, the user ``admin``
+    gets it instead of the factory password, so that the switch may listen beyond the loopback
+    (a container, a lab network) from its first start; later starts keep ``users.yaml``."""
+    path = data_dir / USERS_FILE
+    if admin_password is None or path.exists():
+        return
+    if not admin_password:
+        raise ValueError("the admin password must not be empty")
+    ensure_private_dir(data_dir)
+    admin = User(DEFAULT_USERNAME, hash_password(admin_password), (), MAX_LEVEL)
+    UserDatabase([admin], path).save()
+
+
+# smartupgrade-sim's and the fleet's options from the environment: SMARTUPGRADE_SIM_NETCONF_PORT
+# for --netconf-port (a container's or a CI service's usual way to take options)
+ENVIRONMENT_PREFIX = "SMARTUPGRADE_SIM_"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def environment_variable(action: argparse.Action) -> str:
+    """``SMARTUPGRADE_SIM_NETCONF_PORT`` for ``--netconf-port``, ``…_FLEET_FILE`` for the
+    positional ``fleet_file``."""
+    long = [flag for flag in action.option_strings if flag.startswith("--")]
+    name = long[0][2:] if long else action.dest
+    return ENVIRONMENT_PREFIX + name.upper().replace("-", "_")
+
+
+def _from_environment(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    return [
+        action
+        for action in parser._actions
+        if not isinstance(action, argparse._HelpAction | argparse._VersionAction)
+    ]
+
+
+def document_environment(parser: argparse.ArgumentParser) -> None:
+    """Name each option's environment variable in its help."""
+    for action in _from_environment(parser):
+        if action.help is not None and action.help != argparse.SUPPRESS:
+            action.help = f"{action.help} [env {environment_variable(action)}]"
+
+
+def parse_with_environment(
+    parser: argparse.ArgumentParser,
+    argv: Sequence[str] | None,
+    environ: Mapping[str, str] = os.environ,
+) -> argparse.Namespace:
+    """``parser.parse_args(argv)`` where an option not given takes its value from its
+    environment variable (:func:`environment_variable`) if set: the text as on the command
+    line, ``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off`` for a flag, commas
+    between the values of a repeatable option. A variable with the prefix that names no option
+    is an error, as an unknown option is."""
+    actions = _from_environment(parser)
+    known = {environment_variable(action): action for action in actions}
+    unknown = sorted(
+        name for name in environ if name.startswith(ENVIRONMENT_PREFIX) and name not in known
+    )
+    for name, action in known.items():
+        value = environ.get(name)
+        if value is None:
+            continue
+        if isinstance(action, argparse._StoreTrueAction):
+            if value.lower() not in (*_TRUE, *_FALSE):
+                parser.error(f"{name}: expected 1/true/yes/on or 0/false/no/off, got {value!r}")
+            action.default = value.lower() in _TRUE
+        elif isinstance(action, argparse._AppendAction):
+            convert = action.type if callable(action.type) else str
+            try:
+                action.default = [convert(item.strip()) for item in value.split(",") if item]
+            except (argparse.ArgumentTypeError, ValueError) as error:
+                parser.error(f"{name}: {error}")
+        else:
+            # argparse converts a text default with the option's type, as a value given
+            action.default = value
+    if unknown:
+        parser.error(
+            f"unknown environment variable {', '.join(unknown)}; this command reads "
+            + ", ".join(sorted(known))
+        )
+    return parser.parse_args(argv)
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+
+
+def add_common_options(parser: argparse.ArgumentParser, prog: str) -> None:
+    """``--version``, ``--log-level``, ``--log-format`` and ``-v``: the same on
+    ``smartupgrade-sim`` and its fleet."""
+    parser.add_argument("--version", action="version", version=version_text(prog))
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="the least severe log records written, on stderr (WARNING; INFO with -v)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        default="text",
+        help="text lines, or one JSON object per record for a log collector (%(default)s)",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log every session (--log-level INFO)"
+    )
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """What the log options say, as a fleet's worker processes take them too."""
+
+    level: str = "WARNING"
+    format: str = "text"
+
+    @classmethod
+    def of(cls, arguments: argparse.Namespace) -> LogSettings:
+        return cls(
+            arguments.log_level or ("INFO" if arguments.verbose else "WARNING"),
+            arguments.log_format,
+        )
+
+
+def configure_logging(settings: LogSettings, origin: str = "") -> None:
+    """The root logger as ``settings`` say: level, and text or JSON lines on stderr; ``origin``
+    (a fleet's worker) begins each text line's source and is the ``origin`` of a JSON one."""
+    handler = logging.StreamHandler()
+    if settings.format == "json":
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s",
+                rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                static_fields={"origin": origin} if origin else None,
+                datefmt="%Y-%m-%dT%H:%M:%S%z",
+            )
+        )
+    else:
+        source = f"{origin} %(name)s" if origin else "%(name)s"
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {source}: %(message)s"))
+    logging.basicConfig(level=settings.level, handlers=[handler], force=True)

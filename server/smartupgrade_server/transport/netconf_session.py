@@ -412,6 +412,13 @@ class NetconfSession:
         return True
 
     async def _execute(self, request: RpcRequest) -> bytes:
+        reply, error_tag = await self._answer(request)
+        operation = etree.QName(request.operation_tag).localname
+        self._service.counters.rpc_answered(operation, error_tag)
+        return reply
+
+    async def _answer(self, request: RpcRequest) -> tuple[bytes, str]:
+        """The reply to ``request`` and its error-tag ("" when it is no error)."""
         service, session = self._service, self._session
         try:
             if request.operation_tag == CLOSE_SESSION:
@@ -419,24 +426,21 @@ class NetconfSession:
                 self._termination = Termination(TerminationReason.CLOSED)
                 self._end_session(dropped=False)
                 session.close()
-                return session.reply_ok(request)
+                return session.reply_ok(request), ""
             if request.operation_tag == KILL_SESSION:
                 if service.authorize is not None:
                     service.authorize(self.context, request)
                 target = kill_session_target(request)
                 service.registry.kill(target, by=self.session_id)
                 service.counters.session_ended(target, dropped=False)
-                return session.reply_ok(request)
-            return session.reply_data(
-                request, await service.dispatcher.dispatch(self.context, request)
-            )
+                return session.reply_ok(request), ""
+            content = await service.dispatcher.dispatch(self.context, request)
+            return session.reply_data(request, content), ""
         except RpcError as error:
             service.counters.rpc_error_sent(self.session_id)
-            return session.reply_error(request, [error])
+            return session.reply_error(request, [error]), str(error.tag)
         except Exception:
             logger.exception("session %d: %s failed", self.session_id, request.operation_tag)
             service.counters.rpc_error_sent(self.session_id)
-            return session.reply_error(
-                request,
-                [OperationFailedError(ErrorType.APPLICATION, message="internal server error")],
-            )
+            failed = OperationFailedError(ErrorType.APPLICATION, message="internal server error")
+            return session.reply_error(request, [failed]), str(failed.tag)

@@ -83,6 +83,29 @@ def test_one_unreachable_switch_fails_the_fleet(
     for name in ("sw0", "sw1", "sw2"):
         assert by_name[name]["exit"] == 0
         assert str(by_name[name]["detail"]).startswith(FACTORY.software)
+    assert "data" not in by_name["gone"]
+
+
+def test_display_in_json_gives_each_switch_its_whole_state(
+    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+) -> None:
+    """The same document as ``smartupgrade display --json`` on each switch, not one line."""
+    path = inventory(tmp_path, three)
+    assert main(three[1].argv("ssl-policy", POLICY)) == 0
+    code, rows = summary(capsys, "fleet", path, "--json", "display", "--no-refresh")
+    assert code == ExitCode.OK
+    assert main(three[1].argv("display", "--json", "--no-refresh")) == 0
+    alone = json.loads(capsys.readouterr().out)
+    assert rows[1]["data"] == alone
+    for row, sim in zip(rows, three, strict=True):
+        data = row["data"]
+        assert isinstance(data, dict)
+        state = data["sunc-smart-upgrade:smart-upgrade"]
+        assert state["local-information"]["software-version"] == FACTORY.software
+        assert state["https-port"] == 443
+        assert set(state) >= {"url", "enabled", "web-prompt", "local-information"}
+        assert row["port"] == sim.port
+    assert alone["sunc-smart-upgrade:smart-upgrade"]["ssl-policy"] == POLICY
 
 
 def test_rpc_errors_per_switch(

@@ -12,9 +12,10 @@ from lxml import etree
 from ncclient import manager as nc_manager
 from ncclient.operations import RPCError
 
-from smartupgrade_client import edits
+from smartupgrade_client import edits, rfc7951
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.errors import (
+    NETCONF_NS,
     AuthenticationFailed,
     ConnectionFailed,
     ConnectionLost,
@@ -294,3 +295,21 @@ def test_ncclient_behaviour_is_kept_on_the_fast_transport(sim: Sim, device: str)
             )
         assert caught.value.app_tag == "ssl-policy-not-bound"
         assert SmartUpgradeClient.from_manager(manager).read().https_port == 9443
+
+
+def test_rfc7951_reads_a_whole_get_without_a_filter(client: SmartUpgradeClient) -> None:
+    """The discovery state and the access-control counters a bare <get> adds convert and
+    validate too; an identity is named by its module."""
+    document = rfc7951.data_json(client.call(etree.Element(f"{{{NETCONF_NS}}}get")))
+    assert sorted(document) == [
+        "ietf-netconf-acm:nacm",
+        "ietf-netconf-monitoring:netconf-state",
+        "ietf-yang-library:modules-state",
+        "ietf-yang-library:yang-library",
+        "sunc-smart-upgrade:smart-upgrade",
+    ]
+    (session,) = document["ietf-netconf-monitoring:netconf-state"]["sessions"]["session"]
+    assert session["transport"] == "ietf-netconf-monitoring:netconf-ssh"
+    assert document["ietf-netconf-acm:nacm"]["denied-operations"] == 0
+    datastores = document["ietf-yang-library:yang-library"]["datastore"]
+    assert {entry["name"] for entry in datastores} >= {"ietf-datastores:running"}

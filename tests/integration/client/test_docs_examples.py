@@ -1,24 +1,19 @@
-"""The Python examples of docs/sdk.md, run in order against the quick start's emulated switch:
-a ``smartupgrade-sim`` subprocess with its HOUP (its NETCONF port for 8830)."""
+"""The examples of docs/sdk.md, run in order as a reader runs them (tests/docs.py) against the
+quick start's emulated switch: a ``smartupgrade-sim`` subprocess with its HOUP (its NETCONF port
+for 8830)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
 from tests.interop.clients import Sim, running_sim
 
-SDK_DOC = Path(__file__).resolve().parents[3] / "docs" / "sdk.md"
-FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)
-EXAMPLES = [
-    pytest.param(
-        match["code"], id=f"line-{SDK_DOC.read_text()[: match.start()].count(chr(10)) + 1}"
-    )
-    for match in FENCE.finditer(SDK_DOC.read_text())
-]
+SDK_DOC = REPO_ROOT / "docs" / "sdk.md"
+EXAMPLES = blocks(SDK_DOC)
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +24,17 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim]:
         yield started
 
 
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return working_directory(tmp_path_factory.mktemp("sdk-docs") / "work")
+
+
 def test_the_document_has_examples() -> None:
-    assert len(EXAMPLES) >= 8
+    assert len([block for block in EXAMPLES if block.not_run is None]) >= 10
 
 
-@pytest.mark.parametrize("code", EXAMPLES)
-def test_example_runs(code: str, sim: Sim) -> None:
-    exec(compile(code.replace("8830", str(sim.server.port)), str(SDK_DOC), "exec"), {})
+@pytest.mark.parametrize("block", EXAMPLES, ids=[block.id for block in EXAMPLES])
+def test_example_runs(block: Block, sim: Sim, directory: Path) -> None:
+    if block.not_run is not None:
+        pytest.skip(block.not_run)
+    run_block(block, directory, {"8830": str(sim.server.port)}, SDK_DOC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,21 +18,10 @@ import pytest
 import yaml
 
 from smartupgrade_client.cli.exit_codes import ExitCode
+from tests.integration.container.conftest import PODMAN, PODMAN_ENVIRONMENT, READY, podman, until
 from tests.integration.fleet.conftest import admin_request, free_addresses, smartupgrade_fleet
 from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
 from tests.interop.clients import CLIENT_TIMEOUT
-
-# the image's build and podman's settings are the container issue's (tools/container,
-# tests/integration/container/conftest.py): until they are here there is no image to run
-image_tests = pytest.importorskip(
-    "tests.integration.container.conftest",
-    reason="the image's build (tools/container/build.sh) and its tests' conftest are not here",
-)
-PODMAN: tuple[str, ...] = image_tests.PODMAN
-PODMAN_ENVIRONMENT: dict[str, str] = image_tests.PODMAN_ENVIRONMENT
-READY: str = image_tests.READY
-podman: Callable[..., str] = image_tests.podman
-until: Callable[..., str] = image_tests.until
 
 SHARDS = 3
 SWITCHES = 6
@@ -131,6 +120,9 @@ def test_one_upgrade_across_three_shard_containers_through_a_houp_container(
             lab.run(
                 f"shard-{index}",
                 *("fleet", f"--count={SWITCHES}", f"--shard={index}/{SHARDS}"),
+                # the image listens on every address by default: here the admin API stays on
+                # the loopback, where admin/admin may log in
+                "--host=127.0.0.1",
                 *(f"--addresses={addresses}", f"--houp-url={houp}", "--admin-port=0"),
                 *("--workers=1", "--clock=60", "--reboot-seconds=5", "--data-dir=/data"),
             ),

@@ -2,9 +2,10 @@
 its own with a switch's ports really bound (NETCONF 830, command line 22, web 443; raised by a
 port offset when this test may not bind below 1024), its switches spread over two worker
 processes, the inventories leading Ansible, nornir and ``smartupgrade fleet`` to the addresses,
-an upgrade through the HOUP's host name from every address; a worker killed with SIGKILL comes
-back with its switches on the same addresses while the other serves on; and a process without
-CAP_NET_BIND_SERVICE is told so, with the port offset to give instead."""
+an upgrade through the HOUP's host name from every address, counted in the admin API's metrics;
+a worker killed with SIGKILL comes back with its switches on the same addresses while the other
+serves on; and a process without CAP_NET_BIND_SERVICE is told so, with the port offset to give
+instead."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from tests.integration.fleet.conftest import (
 )
 from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
 from tests.integration.fleet.test_inventory_tools import netconf_esn
+from tests.integration.test_metrics import health, scrape, value
 from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM
 from tests.unit.fleet.readers import ansible_inventory, nornir_inventory
 
@@ -141,6 +143,20 @@ def test_switches_at_addresses_of_their_own_across_workers_reached_by_every_tool
         assert [row["host"] for row in run.rows.values()] == hosts
     shown = fleet.switches()
     assert {(s["software"], s["state"]) for s in shown.values()} == {("V200R024C00", "running")}
+
+    # the admin API's metrics gather both workers' switches and the HOUP of the fleet's process
+    samples = scrape(fleet.admin_url)
+    assert {name: value(samples, "smartupgrade_switch_up", switch=name) for name in shown} == (
+        dict.fromkeys(shown, 1)
+    )
+    changed = {
+        dict(labels)["switch"]
+        for name, labels in samples
+        if name == "smartupgrade_upgrade_status_changes_total"
+    }
+    assert changed == set(shown)
+    assert value(samples, "smartupgrade_houp_bytes_sent_total", door="default") >= 4 * 524288
+    assert health(fleet.admin_url) == (200, {"status": "ok", "switches": {"running": 4}})
 
 
 def _workers(fleet: FleetProcess) -> list[dict[str, Any]]:

@@ -15,26 +15,8 @@ from smartupgrade_server.houp.doors import HoupDoor
 from smartupgrade_server.houp.server import HoupServer
 
 # Small files keep the suite fast; the default catalogue (120 MB images) is used where size matters.
-SMALL_CATALOGUE = """
-unsupported_models: ["S5731-L*"]
-families:
-  - family: S5732-H
-    upgrades:
-      - from: {software: "V200R020C00"}
-        to:
-          software: V200R024C00
-          patch: V200R020SPH001
-          upgrade_description: "upgrade"
-          description_en: "1)description:2)CC+SPH"
-          software_package: {name: "{family}-V200R024C00.cc", size: 300000}
-          patch_package: {name: "{family}-V200R020SPH001.pat", size: 14910}
-  - family: S6730-H
-    upgrades:
-      - from: {software: "V200R020C00"}
-        to:
-          software: V200R024C00
-          software_package: {name: "{family}-V200R024C00.cc", size: 200000}
-"""
+SMALL_CATALOGUE_FILE = Path(__file__).with_name("small-catalogue.yaml")
+SMALL_CATALOGUE = SMALL_CATALOGUE_FILE.read_text()
 SOFTWARE = "S5732-H-V200R024C00.cc"
 SOFTWARE_SIZE = 300000
 PATCH = "S5732-H-V200R020SPH001.pat"

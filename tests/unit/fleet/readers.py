@@ -18,11 +18,16 @@ from nornir.core.inventory import Inventory
 
 ANSIBLE = Path(sys.executable).with_name("ansible")
 ANSIBLE_INVENTORY = Path(sys.executable).with_name("ansible-inventory")
-ANSIBLE_TIMEOUT = 60.0
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+# a playbook that upgrades a fleet, reboots included
+ANSIBLE_TIMEOUT = 300.0
 _AD_HOC_RESULT = re.compile(r"^(\S+) \| (\w+!?) => ", re.MULTILINE)
 
 
-def _ansible(argv: list[str], home: Path, environment: Mapping[str, str]) -> str:
+def run_ansible(
+    argv: list[str], home: Path, environment: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """An Ansible command with its settings and temporary files in ``home``."""
     settings = {
         "ANSIBLE_HOME": str(home),
         "ANSIBLE_LOCAL_TEMP": str(home / "tmp"),
@@ -31,7 +36,7 @@ def _ansible(argv: list[str], home: Path, environment: Mapping[str, str]) -> str
         "ANSIBLE_INVENTORY_ENABLED": "yaml",
         "ANSIBLE_NOCOLOR": "true",
     }
-    done = subprocess.run(
+    return subprocess.run(
         argv,
         env={**os.environ, **settings, **environment},
         capture_output=True,
@@ -40,6 +45,10 @@ def _ansible(argv: list[str], home: Path, environment: Mapping[str, str]) -> str
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+def _ansible(argv: list[str], home: Path, environment: Mapping[str, str]) -> str:
+    done = run_ansible(argv, home, environment)
     assert done.returncode == 0, f"{argv} exited {done.returncode}:\n{done.stdout}{done.stderr}"
     return done.stdout
 

@@ -1,6 +1,7 @@
 """docs/fleet.md says what exists: its fleet file parses into the fleet it describes, its
 command lines parse, and its options table lists every option of the command."""
 
+import inspect
 import re
 import shlex
 from pathlib import Path
@@ -12,6 +13,7 @@ from smartupgrade_server.device.products import supports_smart_upgrade
 from smartupgrade_server.fleet.command import parse_arguments
 from smartupgrade_server.fleet.spec import parse_fleet
 from smartupgrade_server.houp.catalogue import Catalogue
+from smartupgrade_server.sim.options import add_common_options
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "fleet.md"
 TEXT = DOC.read_text(encoding="utf-8")
@@ -67,7 +69,9 @@ def test_every_command_line_parses(line: str) -> None:
 def test_the_options_table_lists_every_option() -> None:
     table = TEXT.split("## Options")[1].split("\n## ")[0]
     documented = set(re.findall(r"`(--[a-z-]+|-v)", table))
+    # the fleet's own options, and those it shares with smartupgrade-sim
     source = Path(parse_arguments.__code__.co_filename).read_text(encoding="utf-8")
+    source += inspect.getsource(add_common_options)
     offered = set(re.findall(r'add_argument\(\s*"(--[a-z-]+|-v)"', source))
     assert documented == offered
 

@@ -109,6 +109,8 @@ def test_nornir_reads_hosts_and_connection_options(
         "admin",
     )
     assert netconf.extras == {"hostkey_verify": False, "look_for_keys": False}
+    # nornir-netconf's device handler for ncclient, which has none named huawei_vrp
+    assert netconf.platform == "default"
     assert first.get_connection_parameters("netmiko").port == 30001
     scrapli = first.get_connection_parameters("scrapli")
     assert (scrapli.port, scrapli.platform) == (30001, "huawei_vrp")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from yangson.xmlparser import XMLParser
 
+from smartupgrade_client.rfc7951 import qualified
 from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
 from smartupgrade_model.modules import data_model, module
 
@@ -124,23 +125,25 @@ def test_pyangbind_binding_enforces_the_modules_restrictions(
         policies.add("x" * 24)
 
 
-def qualified(value: Any, namespace: str | None = None) -> Any:
-    """pydantify's JSON names every member with its module, not only where it changes."""
-    if isinstance(value, dict):
-        result = {}
-        for key, member in value.items():
-            name_space = key.split(":")[0] if ":" in key else namespace
-            result[key if ":" in key else f"{namespace}:{key}"] = qualified(member, name_space)
-        return result
-    if isinstance(value, list):
-        return [qualified(member, namespace) for member in value]
-    return value
-
-
 def test_pydantify_round_trips_an_example(pydantify_model: ModuleType) -> None:
     document = qualified(of_module(rfc7951("config-full.xml"), MODULE))
     model = pydantify_model.Model.model_validate(document)
     assert model.model_dump(mode="json", by_alias=True, exclude_none=True) == document
+
+
+def test_an_unqualified_document_loses_its_leaves_in_pydantify_silently(
+    pydantify_model: ModuleType,
+) -> None:
+    """Why docs/sdk.md qualifies the document first: RFC 7951 as it is validates, and every
+    leaf below the top-level container is gone."""
+    plain = of_module(rfc7951("config-full.xml"), MODULE)
+    # (a container whose members are all lost fails for its mandatory leaves instead)
+    del plain["sunc-smart-upgrade:smart-upgrade"]["schedule"]
+    assert plain["sunc-smart-upgrade:smart-upgrade"]["https-port"] == 10020
+    lost = pydantify_model.Model.model_validate(plain)
+    assert lost.smart_upgrade.https_port == 443
+    kept = pydantify_model.Model.model_validate(qualified(plain))
+    assert kept.smart_upgrade.https_port == 10020
 
 
 def test_pydantify_model_rejects_an_out_of_range_port(pydantify_model: ModuleType) -> None:
