@@ -179,4 +179,9 @@ def data_model(
     ``discovery``: also the state of :data:`DISCOVERY_MODULES` (a whole ``<get>`` reply)."""
     search_path = sorted({str(mod.path.parent) for mod in implemented_modules()})
     library = yang_library(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade, discovery=discovery)
-    return DataModel(json.dumps(library), search_path)
+    model = DataModel(json.dumps(library), search_path)
+    # yangson builds the schema's validation patterns when the first instance is made, root
+    # first: a thread validating meanwhile (a fleet starts its switches' datastores in threads)
+    # finds the root's pattern made and a child's still None. Made here, before it is shared.
+    model.from_raw({})
+    return model

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -212,6 +213,21 @@ class _Plan:
 # a write worked out off the event loop is tried again this often when another write was
 # applied meanwhile
 _ATTEMPTS = 3
+# startup configurations validated in this process, by schema and content: a fleet's switches
+# start from one factory configuration, validated once and its (immutable) instance shared
+_VALID_STARTUPS: dict[tuple[int, str], tuple[Schema, RootNode]] = {}
+_VALID_STARTUPS_KEPT = 16
+
+
+def _startup_instance(schema: Schema, startup: RawObject) -> RootNode:
+    key = (id(schema), json.dumps(startup, sort_keys=True))
+    known = _VALID_STARTUPS.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
+    instance = validated(schema, startup)
+    if len(_VALID_STARTUPS) < _VALID_STARTUPS_KEPT:
+        _VALID_STARTUPS[key] = (schema, instance)
+    return instance
 
 
 class Datastores:
@@ -233,7 +249,7 @@ class Datastores:
             save_config(self._startup_path, startup)
         # each datastore is one object, replaced (never modified) by a write, so that a
         # reader on another thread sees a raw object and its instance that belong together
-        self._startup = Validated(startup, validated(schema, startup))
+        self._startup = Validated(startup, _startup_instance(schema, startup))
         self._running = Validated(copy.deepcopy(startup), self._startup.instance)
         # None: the candidate has no changes of its own and is a copy of running
         self._candidate: _Candidate | None = None

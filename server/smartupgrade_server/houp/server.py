@@ -54,6 +54,8 @@ from smartupgrade_server.houp_api.wire import (
 )
 
 DEFAULT_HOST_NAME = "s.houp.huawei.com"
+# the HOUP's CA and server certificates, in its data directory
+PKI_DIR = "pki"
 
 _RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _CACHE_FORMAT = 1
@@ -195,7 +197,7 @@ class HoupServer:
         self.settings = Settings()
         self.stats = Stats()
         self.admin_port = 0
-        self._pki = Pki.load_or_create(data_dir / "pki", host_name)
+        self._pki = Pki.load_or_create(data_dir / PKI_DIR, host_name)
         self._key = SigningKey.load_or_create(data_dir / "openpgp")
         self._expired_context = self._pki.server_context(expired=True)
         self._files_made_by_faults: dict[str, int] = {}

@@ -42,6 +42,7 @@ def module_capability(module: YangModule, features: tuple[str, ...]) -> str:
     return f"{module.namespace}?{urlencode(parameters, safe=',')}"
 
 
+@cache
 def protocol_capabilities() -> tuple[str, ...]:
     """The NETCONF capabilities but the base ones (the session adds those)."""
     return (

@@ -54,6 +54,7 @@ from smartupgrade_server.transport.server_settings import (
 from smartupgrade_server.transport.ssh import NetconfSshServer
 from smartupgrade_server.transport.tls import TLS_CERT_FILE, TLS_KEY_FILE
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
+from smartupgrade_server.web.certificate import WebCertificate
 from smartupgrade_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,7 @@ class EmulatedSwitch:
         cli_port: int | None = None,
         credentials: SshCredentials | None = None,
         web_port: int | None = None,
+        web_certificate: WebCertificate | None = None,
         netconf_options: NetconfOptions = NetconfOptions(),
         **device_options: Unpack[DeviceOptions],
     ) -> Self:
@@ -179,14 +181,10 @@ class EmulatedSwitch:
         the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md). ``credentials``
         (a fleet's) replace the users and host keys of ``data_dir``, at every boot.
         ``web_port`` (0: any) also serves the switch's web system over HTTPS on ``host``
-        (docs/web.md). ``netconf_options`` add NETCONF over TLS and call home.
+        (docs/web.md), with ``web_certificate`` (a fleet's) instead of its own.
+        ``netconf_options`` add NETCONF over TLS and call home.
         """
-        data_dir.mkdir(parents=True, exist_ok=True)
-        startup = data_dir / STARTUP_FILE
-        if not startup.exists():
-            await asyncio.to_thread(
-                save_config, startup, {**factory_nacm(), **(factory_config or {})}
-            )
+        await asyncio.to_thread(_prepare_data_dir, data_dir, factory_config)
         ap_upgrade = supports_ap_upgrade(identity.model)
         smart_upgrade = supports_smart_upgrade(identity.model)
         schema = switch_schema(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade)
@@ -283,11 +281,15 @@ class EmulatedSwitch:
         if device is not None:
             device.on_reboot = switch._switch_down
             device.subscribe(switch._observe)
-        await switch._open_other_ports(cli_port, web_port, shown)
+        await switch._open_other_ports(cli_port, web_port, web_certificate, shown)
         return switch
 
     async def _open_other_ports(
-        self, cli_port: int | None, web_port: int | None, shown: Device | FixedChassis
+        self,
+        cli_port: int | None,
+        web_port: int | None,
+        web_certificate: WebCertificate | None,
+        shown: Device | FixedChassis,
     ) -> None:
         # a switch that cannot listen on all its ports is not started at all
         try:
@@ -304,6 +306,7 @@ class EmulatedSwitch:
                     chassis=shown,
                     access=self.access,
                     logins=self.server.logins,
+                    certificate=web_certificate,
                 )
         except BaseException:
             await self.close()
@@ -451,6 +454,15 @@ def _notifications(
         device.subscribe(notifications.device_event)
         device.subscribe(push.device_event)
     return notifications, subscriptions, push
+
+
+def _prepare_data_dir(data_dir: Path, factory_config: RawObject | None) -> None:
+    """The data directory, with the factory startup configuration on a first start: file
+    system work, which a fleet's event loop should not wait for (blocking)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    startup = data_dir / STARTUP_FILE
+    if not startup.exists():
+        save_config(startup, {**factory_nacm(), **(factory_config or {})})
 
 
 async def _listen(

@@ -106,7 +106,7 @@ class WebServer:
         self.activity = Activity()
         self._data_dir = data_dir
         self._device = chassis.identity.title
-        self._context = certificate.server_context()
+        self._context = certificate.server_context
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self._unsubscribe = (
@@ -123,12 +123,14 @@ class WebServer:
         chassis: view.SwitchFacts,
         access: AccessControl,
         logins: LoginGuard,
+        certificate: WebCertificate | None = None,
     ) -> Self:
         """Listen on ``host:port`` (0: any free port, see :attr:`port`); the certificate is made
-        in ``data_dir`` on first start."""
-        certificate = await asyncio.to_thread(
-            load_or_create_certificate, data_dir, host, chassis.identity.device_name
-        )
+        in ``data_dir`` on first start, unless given (a fleet's, which its switches share)."""
+        if certificate is None:
+            certificate = await asyncio.to_thread(
+                load_or_create_certificate, data_dir, host, chassis.identity.device_name
+            )
         server = cls(
             chassis,
             access=access,

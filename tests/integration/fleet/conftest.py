@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
+import socket
 import subprocess
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
+from smartupgrade_server.fleet.spec import STANDARD_PORTS
 from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
 
 SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
@@ -27,6 +30,44 @@ ANY_PORTS = ("--base-port=0", "--houp-port=0", "--houp-admin-port=0", "--admin-p
 _READY = "Serving until Ctrl+C or SIGTERM."
 _ADMIN = re.compile(r"^Fleet admin: (http://\S+?)/switches ", re.MULTILINE)
 _HOUP_ADMIN = re.compile(r"faults: (http://\S+?)/faults", re.MULTILINE)
+
+
+# what the tests add to a switch's standard ports when they may not bind below 1024
+UNPRIVILEGED_OFFSET = 20000
+
+
+def _bind(address: str, port: int) -> OSError | None:
+    with socket.socket() as sock:
+        try:
+            sock.bind((address, port))
+        except OSError as error:
+            return error
+    return None
+
+
+@pytest.fixture
+def addresses() -> str:
+    return free_addresses()
+
+
+def free_addresses() -> str:
+    """A /24 of the loopback on which nothing listens on a switch's ports."""
+    for _ in range(50):
+        first = f"127.{random.randint(200, 254)}.{random.randint(0, 255)}.1"
+        if _free(first):
+            return f"{first}/24"
+    raise AssertionError("no free /24 on the loopback")
+
+
+def _free(first: str) -> bool:
+    ports = [port + port_offset() for port in STANDARD_PORTS.values()]
+    return all(_bind(first, port) is None for port in ports)
+
+
+def port_offset() -> int:
+    """0 when this process may listen below 1024, else UNPRIVILEGED_OFFSET."""
+    refused = _bind("127.0.0.1", 830)
+    return UNPRIVILEGED_OFFSET if isinstance(refused, PermissionError) else 0
 
 
 @pytest.fixture

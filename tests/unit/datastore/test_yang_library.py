@@ -2,13 +2,16 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from lxml import etree
+from yangson.schemanode import InternalNode
 
 from smartupgrade_model.model import MODULE
 from smartupgrade_model.modules import (
     AP_UPGRADE_FEATURE,
     SUBSCRIBED_NOTIFICATIONS_MODULE,
     YANG_PUSH_MODULE,
+    data_model,
     implemented_modules,
     module,
 )
@@ -160,3 +163,21 @@ def test_counters_count_each_session_and_the_server() -> None:
     counters.session_ended(1, dropped=True)
     counters.session_ended(2, dropped=True)
     assert counters.dropped_sessions == 1 and counters.sessions == {}
+
+
+@pytest.mark.parametrize("smart_upgrade", [True, False])
+def test_a_shared_data_model_has_every_validation_pattern_made(smart_upgrade: bool) -> None:
+    """A fleet validates its switches' startups in threads on one data model: yangson makes
+    the patterns at the first instance, root first, and a thread meanwhile met a child's None."""
+    model = data_model(ap_upgrade=smart_upgrade, smart_upgrade=smart_upgrade)
+    unmade: list[str] = []
+
+    def walk(node: InternalNode) -> None:
+        if node.schema_pattern is None:
+            unmade.append(str(node.data_path()))
+        for child in node.data_children():
+            if isinstance(child, InternalNode):
+                walk(child)
+
+    walk(model.schema)
+    assert unmade == []
