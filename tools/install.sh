@@ -14,9 +14,10 @@ if ! $runtime_only; then
     # chromium and a font: the browser tests of the web system (tests/integration/web) drive
     # Debian's Chromium headless through Playwright; nothing else pulls a font in.
     # strace: the test that the XML parser opens no file (tests/unit/netconf). podman, runc,
-    # mmdebstrap, uidmap: tools/container/build.sh and the image's test (tests/integration/container)
+    # mmdebstrap, uidmap: tools/container/build.sh and the image's test (tests/integration/container).
+    # nginx: the fleet benchmark's peer for the HOUP's downloads (tools/bench/fleet_bench.py)
     DEBIAN_PACKAGES=(libyang2-tools yangcli gnupg netconfd openssh-server openssh-client
-        chromium fonts-dejavu-core strace podman runc mmdebstrap uidmap)
+        chromium fonts-dejavu-core strace podman runc mmdebstrap uidmap nginx)
     tools/apt-install.sh "${DEBIAN_PACKAGES[@]}"
 fi
 

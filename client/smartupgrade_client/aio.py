@@ -19,12 +19,13 @@ from typing import Any, Self
 
 from lxml import etree
 
-from smartupgrade_client import parsers
+from smartupgrade_client import parsers, push
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import ConnectionLost, WaitTimeout
 from smartupgrade_client.messages import Datastore
 from smartupgrade_client.progress import ProgressCallback, ProgressTracker, is_final, outcome
+from smartupgrade_client.push import PushMirror
 from smartupgrade_client.results import OperationStarted
 from smartupgrade_client.transport import DEFAULT_PORT
 from smartupgrade_model.convert import SslPolicy
@@ -87,6 +88,13 @@ class AsyncSmartUpgradeClient:
         """The synchronous client underneath."""
         return self._client
 
+    @property
+    def has_smart_upgrade(self) -> bool:
+        return self._client.has_smart_upgrade
+
+    def require_smart_upgrade(self) -> None:
+        self._client.require_smart_upgrade()
+
     async def close(self) -> None:
         await asyncio.to_thread(self._client.close)
 
@@ -114,8 +122,10 @@ class AsyncSmartUpgradeClient:
     async def read_config(self, source: Datastore = "running") -> SmartUpgrade:
         return await asyncio.to_thread(self._client.read_config, source)
 
-    async def upgrade_information(self) -> UpgradeInformation:
-        return await asyncio.to_thread(self._client.upgrade_information)
+    async def upgrade_information(
+        self, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> UpgradeInformation:
+        return await asyncio.to_thread(self._client.upgrade_information, target)
 
     async def ssl_policies(self) -> tuple[SslPolicy, ...]:
         return await asyncio.to_thread(self._client.ssl_policies)
@@ -280,14 +290,23 @@ class AsyncSmartUpgradeClient:
         progress: ProgressCallback | None = None,
         poll_interval: float = 0.2,
         timeout: float | None = None,
+        target: UpgradeTarget = UpgradeTarget.SWITCH,
     ) -> UpgradeInformation:
         """See :meth:`SmartUpgradeClient.wait`; ``progress`` runs on the event loop."""
-        tracker = ProgressTracker(progress)
+        tracker = ProgressTracker(progress, target)
         deadline = None if timeout is None else time.monotonic() + timeout
+        mirror = await asyncio.to_thread(self._client.subscribe_to_upgrade, target)
+        if mirror is not None:
+            try:
+                return await self._follow_changes(
+                    mirror, tracker, deadline, poll_interval, timeout, target=target
+                )
+            finally:
+                await asyncio.to_thread(self._client.unsubscribe, mirror)
         if await asyncio.to_thread(self._client.subscribe_to_progress):
-            return await self._follow(tracker, deadline, poll_interval, timeout)
+            return await self._follow(tracker, deadline, poll_interval, timeout, target)
         while True:
-            information = await self.upgrade_information()
+            information = await self.upgrade_information(target)
             tracker.update(information)
             if is_final(information):
                 return outcome(information)
@@ -295,26 +314,71 @@ class AsyncSmartUpgradeClient:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             await asyncio.sleep(poll_interval)
 
+    async def offers_yang_push(self) -> bool:
+        return await asyncio.to_thread(self._client.offers_yang_push)
+
+    async def subscribe_to_changes(
+        self, xpath: str = push.WHOLE, *, datastore: str = "operational", dampening: int = 0
+    ) -> PushMirror:
+        """See :meth:`SmartUpgradeClient.subscribe_to_changes`."""
+        return await asyncio.to_thread(
+            self._client.subscribe_to_changes, xpath, datastore=datastore, dampening=dampening
+        )
+
+    async def take_update(self, mirror: PushMirror, timeout: float) -> bool:
+        """See :meth:`SmartUpgradeClient.take_update`; blocks a worker thread at most
+        ``timeout`` seconds."""
+        return await asyncio.to_thread(self._client.take_update, mirror, timeout)
+
+    async def unsubscribe(self, mirror: PushMirror) -> None:
+        await asyncio.to_thread(self._client.unsubscribe, mirror)
+
+    async def _follow_changes(
+        self,
+        mirror: PushMirror,
+        tracker: ProgressTracker,
+        deadline: float | None,
+        poll_interval: float,
+        timeout: float | None,
+        *,
+        target: UpgradeTarget,
+    ) -> UpgradeInformation:
+        information: UpgradeInformation | None = None
+        while True:
+            try:
+                updated = await self.take_update(mirror, poll_interval)
+            except ConnectionLost:
+                raise ConnectionLost("the session ended while waiting for the operation") from None
+            if updated and mirror.synchronised:
+                information = parsers.information_of(parsers.smart_upgrade_in(mirror.data), target)
+                tracker.update(information)
+                if is_final(information):
+                    return outcome(information)
+            elif deadline is not None and time.monotonic() >= deadline:
+                status = "unknown" if information is None else information.upgrade_status
+                raise WaitTimeout(f"still {status} after {timeout} s")
+
     async def _follow(
         self,
         tracker: ProgressTracker,
         deadline: float | None,
         poll_interval: float,
         timeout: float | None,
+        target: UpgradeTarget,
     ) -> UpgradeInformation:
         # Each take blocks a worker thread for at most poll_interval, so many switches can be
         # followed at once without holding the pool.
         manager = self._client.manager
         while await asyncio.to_thread(manager.take_notification, False) is not None:
             pass
-        information = await self.upgrade_information()
+        information = await self.upgrade_information(target)
         tracker.update(information)
         while not is_final(information):
             notification = await asyncio.to_thread(manager.take_notification, True, poll_interval)
             if notification is not None:
                 event = parsers.notification_content(notification.notification_xml)
                 if event is not None and tracker.notified(event):
-                    information = await self.upgrade_information()
+                    information = await self.upgrade_information(target)
                 continue
             if not manager.connected:
                 raise ConnectionLost("the session ended while waiting for the operation")

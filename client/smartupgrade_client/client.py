@@ -4,6 +4,7 @@ FastSSHSession`) in between, and ncclient's exceptions turned into the SDK's typ
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -15,7 +16,7 @@ from lxml import etree
 from ncclient.operations import RPCError, TimeoutExpiredError
 from ncclient.transport.errors import AuthenticationError, SessionError, SSHError, TransportError
 
-from smartupgrade_client import edits, messages, parsers
+from smartupgrade_client import edits, messages, parsers, push
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import (
     AuthenticationFailed,
@@ -36,7 +37,13 @@ from smartupgrade_client.progress import (
     offers_notifications,
     outcome,
 )
+from smartupgrade_client.push import PushMirror
 from smartupgrade_client.results import OperationStarted
+from smartupgrade_client.support import (
+    check_supported,
+    has_smart_upgrade,
+    require_smart_upgrade,
+)
 from smartupgrade_client.transport import DEFAULT_PORT, connect_ssh
 from smartupgrade_model.convert import SslPolicy
 from smartupgrade_model.model import (
@@ -101,9 +108,20 @@ def connect_manager(
             device_params=dict(device_params) if device_params is not None else None,
         )
     except AuthenticationError as error:
-        raise AuthenticationFailed(f"{username}@{host}:{port}: {error}") from error
+        refused = "the switch refused the credentials"
+        raise AuthenticationFailed(f"{username}@{host}:{port}: {refused}") from error
     except (SSHError, SessionError, TransportError, OSError) as error:
-        raise ConnectionFailed(f"{host}:{port}: {error}") from error
+        raise ConnectionFailed(f"{host}:{port}: {_reason(error)}") from error
+
+
+def _reason(error: Exception) -> str:
+    """A connection failure in words: the system's (``Connection refused``) or ncclient's, not
+    an exception's representation."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    if isinstance(error, TimeoutError | socket.timeout):
+        return "no answer in time"
+    return str(error) or type(error).__name__
 
 
 class SmartUpgradeClient:
@@ -127,6 +145,8 @@ class SmartUpgradeClient:
         self._reconnect_with = reconnect_with
         # the manager whose session has our subscription (a session has at most one)
         self._subscribed: Any = None
+        # the manager whose switch was asked whether it offers YANG-push, and the answer
+        self._yang_push: tuple[Any, bool] | None = None
 
     @classmethod
     def connect(
@@ -174,6 +194,18 @@ class SmartUpgradeClient:
         """The ncclient ``Manager`` underneath, for operations the SDK does not cover."""
         return self._manager
 
+    @property
+    def has_smart_upgrade(self) -> bool:
+        """Whether the switch has Smart Upgrade, as its hello says (a hello that announces no
+        module at all says nothing: True)."""
+        return has_smart_upgrade(self._manager.server_capabilities)
+
+    def require_smart_upgrade(self) -> None:
+        """Raise :class:`~smartupgrade_client.errors.SmartUpgradeUnsupported` when the switch
+        has no Smart Upgrade (see :attr:`has_smart_upgrade`); every request of the module does
+        so before it is sent."""
+        require_smart_upgrade(self._manager.server_capabilities)
+
     def close(self) -> None:
         """Close the session (``<close-session>``) if this client opened it."""
         if self._owns_manager and self._manager.connected:
@@ -219,7 +251,10 @@ class SmartUpgradeClient:
 
     def call(self, request: etree._Element) -> etree._Element:
         """Send one operation and return its ``<rpc-reply>``, raising the typed exceptions of
-        :mod:`smartupgrade_client.errors` (whatever ``raise_mode`` the manager has)."""
+        :mod:`smartupgrade_client.errors` (whatever ``raise_mode`` the manager has);
+        :class:`~smartupgrade_client.errors.SmartUpgradeUnsupported`, before anything is sent,
+        for a request of the smart-upgrade module to a switch whose hello lacks it."""
+        check_supported(self._manager.server_capabilities, request)
         with _typed_errors():
             reply = self._manager.dispatch(request)
         return parsers.parse_reply(reply.xml)
@@ -241,9 +276,13 @@ class SmartUpgradeClient:
         """Only the configuration, from a datastore; state fields keep their defaults."""
         return self._run(messages.get_config(source), parsers.smart_upgrade)
 
-    def upgrade_information(self) -> UpgradeInformation:
-        """Only ``/smart-upgrade/upgrade-information`` (what ``wait`` polls)."""
-        return self._run(messages.get("upgrade-information"), parsers.upgrade_information)
+    def upgrade_information(
+        self, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> UpgradeInformation:
+        """Only the upgrade information of ``target`` (what ``wait`` polls): the switch's
+        ``/smart-upgrade/upgrade-information``, or its AP's under ``ap-information``."""
+        request = messages.get(messages.of_target("upgrade-information", target))
+        return self._run(request, lambda reply: parsers.upgrade_information(reply, target))
 
     def ssl_policies(self) -> tuple[SslPolicy, ...]:
         """The switch's SSL policies."""
@@ -419,28 +458,126 @@ class SmartUpgradeClient:
         progress: ProgressCallback | None = None,
         poll_interval: float = 0.2,
         timeout: float | None = None,
+        target: UpgradeTarget = UpgradeTarget.SWITCH,
     ) -> UpgradeInformation:
-        """Block until no operation is running; return the final upgrade information, or raise
-        :class:`~smartupgrade_client.errors.UpgradeFailed` (``UpgradeCancelled`` for a
-        cancellation). ``progress`` gets each change of a file's percent and rate.
+        """Block until no operation of ``target`` is running (give the ``target`` of the
+        :class:`OperationStarted` that ``download`` or ``right_now`` returned); return its final
+        upgrade information, or raise :class:`~smartupgrade_client.errors.UpgradeFailed`
+        (``UpgradeCancelled`` for a cancellation). ``progress`` gets each change of a file's
+        percent and rate.
 
-        When the server offers notifications (RFC 5277), this session subscribes once to the
-        module's ``download-progress`` and ``upgrade-status-changed`` and follows them;
-        otherwise, or if the subscription is refused, it polls ``<get>`` every
+        When the switch offers YANG-push (RFC 8641) with on-change, this session follows an
+        on-change subscription to the target's ``upgrade-information`` until the status is
+        final, then deletes it. Otherwise, when it offers notifications (RFC 5277), the session
+        subscribes once to the module's ``download-progress`` and ``upgrade-status-changed``
+        and follows them; otherwise, or if both are refused, it polls ``<get>`` every
         ``poll_interval`` seconds.
         """
-        tracker = ProgressTracker(progress)
+        tracker = ProgressTracker(progress, target)
         deadline = None if timeout is None else time.monotonic() + timeout
+        mirror = self.subscribe_to_upgrade(target)
+        if mirror is not None:
+            try:
+                return self._follow_changes(
+                    mirror, tracker, deadline, poll_interval, timeout, target=target
+                )
+            finally:
+                self.unsubscribe(mirror)
         if self.subscribe_to_progress():
-            return self._follow(tracker, deadline, poll_interval, timeout)
+            return self._follow(tracker, deadline, poll_interval, timeout, target)
         while True:
-            information = self.upgrade_information()
+            information = self.upgrade_information(target)
             tracker.update(information)
             if is_final(information):
                 return outcome(information)
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             time.sleep(poll_interval)
+
+    def offers_yang_push(self) -> bool:
+        """Whether the switch offers on-change subscriptions (RFC 8641's ietf-yang-push with
+        its ``on-change`` feature, in the yang-library); asked once per session."""
+        if self._yang_push is not None and self._yang_push[0] is self._manager:
+            return self._yang_push[1]
+        offered = False
+        if any(
+            capability.strip().startswith(push.YANG_LIBRARY_CAPABILITY)
+            for capability in self._manager.server_capabilities
+        ):
+            with suppress(RpcFailed):
+                offered = push.offers_on_change(self.call(push.yang_push_module()))
+        self._yang_push = (self._manager, offered)
+        return offered
+
+    def subscribe_to_changes(
+        self, xpath: str = push.WHOLE, *, datastore: str = "operational", dampening: int = 0
+    ) -> PushMirror:
+        """An on-change subscription (RFC 8641) to what ``xpath`` selects (prefix ``su``: the
+        smart-upgrade module) of ``datastore``; the returned mirror holds the selection once
+        it has taken the first update, and each change after it (see
+        :meth:`PushMirror.apply`, fed with :meth:`take_update`)."""
+        reply = self.call(push.establish_on_change(xpath, datastore=datastore, dampening=dampening))
+        return PushMirror(push.subscription_id(reply))
+
+    def take_update(self, mirror: PushMirror, timeout: float) -> bool:
+        """Wait at most ``timeout`` seconds for the next notification; True if it was an update
+        of ``mirror``'s subscription, which it then holds. :class:`ConnectionLost` once the
+        session has ended."""
+        notification = self._manager.take_notification(block=True, timeout=timeout)
+        if notification is None:
+            if not self._manager.connected:
+                raise ConnectionLost("the session ended")
+            return False
+        raw = notification.notification_xml
+        event = parsers.notification_content(raw)
+        return event is not None and mirror.apply(event, parsers.notification_time(raw))
+
+    def unsubscribe(self, mirror: PushMirror) -> None:
+        """Delete the subscription of ``mirror``, if its session is still open."""
+        if self._manager.connected:
+            with suppress(SmartUpgradeError):
+                self.call(push.delete_subscription(mirror.id))
+
+    def subscribe_to_upgrade(
+        self, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> PushMirror | None:
+        """The on-change subscription wait() follows for ``target``; None where there is
+        none."""
+        if not self.offers_yang_push():
+            return None
+        xpath = (
+            push.AP_UPGRADE_INFORMATION if target is UpgradeTarget.AP else push.UPGRADE_INFORMATION
+        )
+        try:
+            return self.subscribe_to_changes(xpath)
+        except RpcFailed:
+            # e.g. this session already has an RFC 5277 subscription of its owner's
+            return None
+
+    def _follow_changes(  # the async client's is the same loop with awaits
+        self,
+        mirror: PushMirror,
+        tracker: ProgressTracker,
+        deadline: float | None,
+        poll_interval: float,
+        timeout: float | None,
+        *,
+        target: UpgradeTarget,
+    ) -> UpgradeInformation:
+        information: UpgradeInformation | None = None
+        while True:
+            try:
+                updated = self.take_update(mirror, poll_interval)
+            except ConnectionLost:
+                raise ConnectionLost("the session ended while waiting for the operation") from None
+            if updated and mirror.synchronised:
+                information = parsers.information_of(parsers.smart_upgrade_in(mirror.data), target)
+                tracker.update(information)
+                if is_final(information):
+                    return outcome(information)
+            elif deadline is not None and time.monotonic() >= deadline:
+                status = "unknown" if information is None else information.upgrade_status
+                raise WaitTimeout(f"still {status} after {timeout} s")
 
     def subscribe_to_progress(self) -> bool:
         """Subscribe this session, once, to the notifications :meth:`wait` follows; False when
@@ -463,11 +600,12 @@ class SmartUpgradeClient:
         deadline: float | None,
         poll_interval: float,
         timeout: float | None,
+        target: UpgradeTarget,
     ) -> UpgradeInformation:
         # Older notifications are of earlier operations; what follows the <get> is news.
         while self._manager.take_notification(block=False) is not None:
             pass
-        information = self.upgrade_information()
+        information = self.upgrade_information(target)
         tracker.update(information)
         while not is_final(information):
             # a bounded wait, to notice the deadline and a lost connection
@@ -475,7 +613,7 @@ class SmartUpgradeClient:
             if notification is not None:
                 event = parsers.notification_content(notification.notification_xml)
                 if event is not None and tracker.notified(event):
-                    information = self.upgrade_information()
+                    information = self.upgrade_information(target)
                 continue
             if not self._manager.connected:
                 raise ConnectionLost("the session ended while waiting for the operation")

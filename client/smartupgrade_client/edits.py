@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Literal
 
 from smartupgrade_client.errors import InvalidArgument
-from smartupgrade_model.commands import CONFIG_COMMANDS, TIME_SYNTAX, ConfigCommand, ValueKind
+from smartupgrade_model.commands import CONFIG_COMMANDS, ConfigCommand, ValueKind
 from smartupgrade_model.convert import ROOT
 from smartupgrade_model.display import SCHEDULE_FORMAT
 from smartupgrade_model.model import (
@@ -34,6 +34,7 @@ from smartupgrade_model.model import (
     SSL_POLICY_NAMESPACE,
     LeafSpec,
 )
+from smartupgrade_model.rules import missing_date, refused_value, rule_of
 
 EditOperation = Literal["merge", "replace", "create", "delete", "remove"]
 
@@ -63,18 +64,19 @@ class Edit:
         return _NAMESPACES[self.path[0]]
 
 
-def _check(spec: LeafSpec, text: str) -> str:
-    name = "/".join(spec.path)
+def _refused(spec: LeafSpec, value: object, name: str | None = None) -> InvalidArgument:
+    """The switch's words for a value its leaf refuses: the node (``name``, by default the
+    leaf's), the value, the rule."""
+    return InvalidArgument(refused_value(name or spec.path[-1], str(value), rule_of(spec)))
+
+
+def _check(spec: LeafSpec, text: str, name: str | None = None) -> str:
     if spec.lengths and not any(low <= len(text) <= high for low, high in spec.lengths):
-        raise InvalidArgument(f"{name}: {text!r} must have a length in {_spans(spec.lengths)}")
+        raise _refused(spec, text, name)
     for pattern in spec.patterns:
         if re.fullmatch(pattern, text) is None:
-            raise InvalidArgument(f"{name}: {text!r} does not match {pattern!r}")
+            raise _refused(spec, text, name)
     return text
-
-
-def _spans(spans: tuple[tuple[int, int], ...]) -> str:
-    return " or ".join(f"{low}..{high}" for low, high in spans)
 
 
 def policy_name(name: str) -> str:
@@ -83,12 +85,14 @@ def policy_name(name: str) -> str:
     return _check(SSL_POLICY_NAME, name).lower()
 
 
-def schedule_time(value: datetime | str, spec: LeafSpec = _DOWNLOAD_AT) -> str:
+def schedule_time(
+    value: datetime | str, spec: LeafSpec = _DOWNLOAD_AT, *, name: str | None = None
+) -> str:
     """A schedule time in the module's zero-padded form.
 
     Accepts a naive ``datetime`` in the switch's local time, or the seed's text
     ``YYYY-MM-DD HH:MM:SS`` where, as on the switch's command line, fields may be unpadded
-    (``2020-2-13 20:01:24``).
+    (``2020-2-13 20:01:24``). ``name``: what a refusal calls the value (the leaf's name).
     """
     if isinstance(value, datetime):
         if value.tzinfo is not None:
@@ -99,18 +103,25 @@ def schedule_time(value: datetime | str, spec: LeafSpec = _DOWNLOAD_AT) -> str:
     else:
         match = re.fullmatch(r"\s*(\d+)-(\d+)-(\d+) +(\d+):(\d+):(\d+)\s*", value)
         if match is None:
-            raise InvalidArgument(f"{'/'.join(spec.path)}: {value!r} is not {TIME_SYNTAX}")
+            raise _refused(spec, value, name)
         year, month, day, hour, minute, second = match.groups()
         text = f"{year}-{month:0>2}-{day:0>2} {hour:0>2}:{minute:0>2}:{second:0>2}"
-    return _check(spec, text)
+        try:
+            _check(spec, text, name)
+        except InvalidArgument:
+            # the refusal quotes the time as it was given, not as padded
+            raise _refused(spec, value, name) from None
+        missing = missing_date(int(year), int(month), int(day))
+        if missing is not None:
+            raise InvalidArgument(refused_value(name or spec.path[-1], value, missing))
+    return _check(spec, text, name)
 
 
 def _number(spec: LeafSpec, value: object) -> str:
-    name = "/".join(spec.path)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidArgument(f"{name}: {value!r} is not an integer")
+        raise _refused(spec, value)
     if not any(low <= value <= high for low, high in spec.ranges):
-        raise InvalidArgument(f"{name}: {value} is not in {_spans(spec.ranges)}")
+        raise _refused(spec, value)
     return str(value)
 
 
@@ -127,7 +138,7 @@ def _argument(command: ConfigCommand, index: int, value: object) -> str | None:
     if parameter.kind is ValueKind.TIME and isinstance(value, datetime | str):
         return schedule_time(value, spec)
     if not isinstance(value, str):
-        raise InvalidArgument(f"{'/'.join(spec.path)}: {value!r} is not a string")
+        raise _refused(spec, value)
     text = _check(spec, value)
     # the canonical form of a value the switch compares in any case (docs/yang.md)
     return text.lower() if parameter.case_insensitive else text

@@ -11,7 +11,9 @@ Every failure a caller may want to handle differently has its own class:
 - :class:`UpgradeFailed` (and :class:`UpgradeCancelled`): an operation ended in a final status
   other than success;
 - :class:`ReplyParseError`: the server's reply does not match the YANG module;
-- :class:`InvalidArgument`: a parameter fails the module's own checks before anything is sent.
+- :class:`InvalidArgument`: a parameter fails the module's own checks before anything is sent;
+- :class:`SmartUpgradeUnsupported`: the switch has no Smart Upgrade (its hello does not announce
+  the module); nothing was sent.
 """
 
 # The names say what failed (ConnectionFailed, RpcFailed, UpgradeFailed), as the issue asks.
@@ -36,6 +38,11 @@ class SmartUpgradeError(Exception):
 
 class InvalidArgument(SmartUpgradeError, ValueError):
     """A parameter is outside what the YANG module allows; nothing was sent."""
+
+
+class SmartUpgradeUnsupported(SmartUpgradeError):
+    """The switch does not implement the smart-upgrade module, as its hello says: a model
+    without Smart Upgrade (the seed's S5751-L, S5731-L, S5731S-L). Nothing was sent."""
 
 
 class ConnectionFailed(SmartUpgradeError):

@@ -13,7 +13,13 @@ from lxml import etree
 
 from smartupgrade_client.edits import Edit
 from smartupgrade_client.errors import NETCONF_NS
-from smartupgrade_model.model import NAMESPACE, RPCS, SSL_POLICY_NAMESPACE, UpgradeTarget
+from smartupgrade_model.model import (
+    DISPLAY_SECTIONS,
+    NAMESPACE,
+    RPCS,
+    SSL_POLICY_NAMESPACE,
+    UpgradeTarget,
+)
 
 # Unpacked, not indexed: a change of the module's RPC list fails here, at import.
 REFRESH, DOWNLOAD, RIGHT_NOW, CANCEL = RPCS
@@ -42,14 +48,34 @@ def _nc_element(name: str) -> etree._Element:
     return etree.Element(_nc(name), nsmap={"nc": NETCONF_NS})
 
 
-def subtree_filter(*containers: str, ssl_policies: bool = False) -> etree._Element:
-    """``<filter type="subtree">`` selecting ``/smart-upgrade`` (or only the named child
-    containers of it, e.g. ``"upgrade-information"``) and optionally ``/ssl-policies``."""
+Container = str | tuple[str, ...]
+"""A container of ``/smart-upgrade``: a child's name, or the names from a child down."""
+
+# the switch's state containers that the AP has too, and where the AP's are
+_AP_CONTAINERS: Mapping[str, tuple[str, ...]] = {
+    section.path[-1]: section.ap_path[1:]
+    for section in DISPLAY_SECTIONS
+    if section.ap_path is not None
+}
+
+
+def of_target(name: str, target: UpgradeTarget) -> Container:
+    """The state container ``name`` of ``target``: the switch's, or the AP's (under
+    ``ap-information``)."""
+    return _AP_CONTAINERS[name] if target is UpgradeTarget.AP else name
+
+
+def subtree_filter(*containers: Container, ssl_policies: bool = False) -> etree._Element:
+    """``<filter type="subtree">`` selecting ``/smart-upgrade`` (or only the named containers
+    of it, e.g. ``"upgrade-information"`` or ``("ap-information", "upgrade-information")``) and
+    optionally ``/ssl-policies``."""
     selection = _nc_element("filter")
     selection.set("type", "subtree")
     top = etree.SubElement(selection, _su(TOP), nsmap=_default_ns(NAMESPACE))
-    for name in containers:
-        etree.SubElement(top, _su(name))
+    for container in containers:
+        node = top
+        for name in (container,) if isinstance(container, str) else container:
+            node = etree.SubElement(node, _su(name))
     if ssl_policies:
         etree.SubElement(
             selection,
@@ -60,7 +86,7 @@ def subtree_filter(*containers: str, ssl_policies: bool = False) -> etree._Eleme
 
 
 def get(
-    *containers: str, ssl_policies: bool = False, with_defaults: WithDefaults | None = None
+    *containers: Container, ssl_policies: bool = False, with_defaults: WithDefaults | None = None
 ) -> etree._Element:
     """``<get>`` of configuration and state of ``/smart-upgrade`` (see :func:`subtree_filter`);
     ``with_defaults`` asks for RFC 6243 default handling (``report-all``: every leaf, also one

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from smartupgrade_client.errors import NETCONF_NS, ReplyParseError, raise_for_errors
+from smartupgrade_client.messages import NOTIFICATION_NS
 from smartupgrade_client.results import CancelOutput, OperationStarted
 from smartupgrade_model.convert import SslPolicy, field_types, scalar, yang_name
 from smartupgrade_model.model import (
@@ -25,6 +26,7 @@ from smartupgrade_model.model import (
     CancellationStatus,
     SmartUpgrade,
     UpgradeInformation,
+    UpgradeTarget,
     VersionInformation,
 )
 
@@ -45,6 +47,16 @@ def notification_content(raw: str | bytes) -> etree._Element | None:
         return None
     events = [child for child in root if isinstance(child.tag, str)][1:]
     return events[0] if etree.QName(root).localname == "notification" and events else None
+
+
+def notification_time(raw: str | bytes) -> str | None:
+    """The ``eventTime`` of an RFC 5277 ``<notification>`` document, as the switch wrote it."""
+    try:
+        root = etree.fromstring(raw.encode() if isinstance(raw, str) else raw, _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    found = root.findtext(f"{{{NOTIFICATION_NS}}}eventTime")
+    return None if found is None else found.strip()
 
 
 def parse_reply(raw: str | bytes) -> etree._Element:
@@ -118,13 +130,28 @@ def _data(reply: etree._Element) -> etree._Element:
 def smart_upgrade(reply: etree._Element) -> SmartUpgrade:
     """``/smart-upgrade`` from the reply to a ``<get>`` or ``<get-config>``; an empty
     ``<data>`` means every leaf has its default."""
-    node = _data(reply).find(f"{{{NAMESPACE}}}smart-upgrade")
+    return smart_upgrade_in(_data(reply))
+
+
+def smart_upgrade_in(data: etree._Element) -> SmartUpgrade:
+    """``/smart-upgrade`` from a ``<data>`` element (a reply's, or a YANG-push mirror's)."""
+    node = data.find(f"{{{NAMESPACE}}}smart-upgrade")
     return SmartUpgrade() if node is None else from_element(SmartUpgrade, node)
 
 
-def upgrade_information(reply: etree._Element) -> UpgradeInformation:
-    """``/smart-upgrade/upgrade-information`` from a ``<get>`` reply."""
-    return smart_upgrade(reply).upgrade_information
+def upgrade_information(
+    reply: etree._Element, target: UpgradeTarget = UpgradeTarget.SWITCH
+) -> UpgradeInformation:
+    """The upgrade information of ``target`` (the switch's, or its AP's under
+    ``ap-information``) from a ``<get>`` reply."""
+    return information_of(smart_upgrade(reply), target)
+
+
+def information_of(state: SmartUpgrade, target: UpgradeTarget) -> UpgradeInformation:
+    """The upgrade information of ``target`` in ``state``."""
+    if target is UpgradeTarget.AP:
+        return state.ap_information.upgrade_information
+    return state.upgrade_information
 
 
 def ssl_policies(reply: etree._Element) -> tuple[SslPolicy, ...]:

@@ -18,7 +18,13 @@ from lxml import etree
 
 from smartupgrade_client.errors import upgrade_failure
 from smartupgrade_client.results import Progress
-from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeInformation, UpgradeStatus
+from smartupgrade_model.model import (
+    NAMESPACE,
+    FileKind,
+    UpgradeInformation,
+    UpgradeStatus,
+    UpgradeTarget,
+)
 
 ProgressCallback = Callable[[Progress], None]
 NOTIFICATION_CAPABILITY = "urn:ietf:params:netconf:capability:notification:1.0"
@@ -44,10 +50,14 @@ def outcome(information: UpgradeInformation) -> UpgradeInformation:
 
 
 class ProgressTracker:
-    """Reports each file's progress once per change of its percent or rate."""
+    """Reports each file's progress once per change of its percent or rate, for the operations
+    of ``target`` (the switch, or its AP)."""
 
-    def __init__(self, callback: ProgressCallback | None) -> None:
+    def __init__(
+        self, callback: ProgressCallback | None, target: UpgradeTarget = UpgradeTarget.SWITCH
+    ) -> None:
         self._callback = callback
+        self._target = target
         self._last: dict[FileKind, tuple[int, Decimal | None]] = {}
 
     def notified(self, event: etree._Element) -> bool:
@@ -61,6 +71,8 @@ class ProgressTracker:
             if isinstance(child.tag, str)
         }
         kind = etree.QName(event).localname
+        if UpgradeTarget(leaves.get("target", UpgradeTarget.SWITCH)) is not self._target:
+            return False
         if kind == "upgrade-status-changed" and "upgrade-status" in leaves:
             return UpgradeStatus(leaves["upgrade-status"]) is not UpgradeStatus.RUNNING
         if kind == "download-progress" and "percent" in leaves:

@@ -10,16 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from smartupgrade_model.model import CancellationStatus, FileKind, UpgradeStatus
+from smartupgrade_model.model import CancellationStatus, FileKind, UpgradeStatus, UpgradeTarget
 
 
 @dataclass(frozen=True)
 class OperationStarted:
     """Output of ``download`` and ``right-now``: the operation's identifier (carried by its
-    notifications) and the upgrade status when the server replied."""
+    notifications), the upgrade status when the server replied, and what it upgrades (the
+    switch's choice when the request named no target: the AP with smart upgrade for APs
+    enabled)."""
 
     operation_id: int
     upgrade_status: UpgradeStatus
+    target: UpgradeTarget
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,16 @@ change in the YANG is followed without editing Python.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 from xml.etree import ElementTree
 
 from lxml import etree
 from yangson import DataModel
+from yangson.datatype import EmptyType
 from yangson.enumerations import ContentType
 from yangson.exceptions import YangsonException
+from yangson.schemanode import InternalNode, LeafNode, SchemaNode
 
 from smartupgrade_client.errors import NETCONF_NS, ReplyParseError
 from smartupgrade_model.modules import data_model as _data_model
@@ -28,6 +31,25 @@ def data_model() -> DataModel:
     return _data_model(ap_upgrade=True, discovery=True)
 
 
+@cache
+def _empty_leaves() -> frozenset[str]:
+    """The ``{namespace}name`` of every leaf of type ``empty`` (``<replay-support/>``): yangson
+    reads one only from an element without text, where a string leaf needs ``""``."""
+    model = data_model()
+    namespaces = {name: mod.xml_namespace for (name, _), mod in model.schema_data.modules.items()}
+    found: set[str] = set()
+
+    def walk(node: SchemaNode) -> None:
+        if isinstance(node, LeafNode) and isinstance(node.type, EmptyType):
+            found.add(f"{{{namespaces[node.ns]}}}{node.name}")
+        if isinstance(node, InternalNode):
+            for child in node.children:
+                walk(child)
+
+    walk(model.schema)
+    return frozenset(found)
+
+
 def data_json(reply: etree._Element, *, validate: bool = True) -> dict[str, Any]:
     """The ``<data>`` of a ``<get>`` or ``<get-config>`` reply as an RFC 7951 JSON object
     (top-level members qualified by their module). ``validate`` checks it against the module
@@ -38,7 +60,7 @@ def data_json(reply: etree._Element, *, validate: bool = True) -> dict[str, Any]
     # yangson reads the standard library's ElementTree, not lxml's.
     element = ElementTree.fromstring(etree.tostring(data))
     for node, source in zip(element.iter(), data.iter(etree.Element), strict=True):
-        if len(node) == 0:
+        if len(node) == 0 and node.tag not in _empty_leaves():
             # An empty string leaf (<upgrade-description/>) has no text; yangson wants "".
             node.text = node.text or ""
             # An identityref names its module by a prefix (<transport>ncm:netconf-ssh</...>,

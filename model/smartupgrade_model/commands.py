@@ -69,8 +69,6 @@ class ConfigParameter:
     kind: ValueKind
     help: str
     """The seed's description of the value, without its article."""
-    what: str
-    """How a message names a wrong value (``Invalid host ...``)."""
     argument: str
     """The SDK's argument name."""
     after: tuple[CommandWord, ...] = ()
@@ -253,7 +251,6 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     CONFIG_LEAVES["/smart-upgrade/url"],
                     ValueKind.TEXT,
                     help="URL or IP address of a proxy server",
-                    what="host",
                     argument="host",
                 ),
             ),
@@ -270,7 +267,6 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     CONFIG_LEAVES["/smart-upgrade/https-port"],
                     ValueKind.NUMBER,
                     help="HTTPS port number of a proxy server",
-                    what="HTTPS port",
                     argument="port",
                 ),
             ),
@@ -287,7 +283,6 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     CONFIG_LEAVES["/smart-upgrade/ssl-policy"],
                     ValueKind.TEXT,
                     help="name of an SSL policy",
-                    what="SSL policy name",
                     argument="name",
                     case_insensitive=True,
                 ),
@@ -337,7 +332,6 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     CONFIG_LEAVES["/smart-upgrade/schedule/download-at"],
                     ValueKind.TIME,
                     help="time when a switch downloads system files",
-                    what="download time",
                     argument="download_at",
                     after=_words(("download", "Download system files"), ("at", "Specify a time")),
                 ),
@@ -346,7 +340,6 @@ CONFIG_COMMANDS: Final[Mapping[str, ConfigCommand]] = {
                     CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"],
                     ValueKind.TIME,
                     help="time when a switch restarts after an upgrade",
-                    what="reboot time",
                     argument="reboot_at",
                     after=_words(("reboot", "Restart after the upgrade"), ("at", "Specify a time")),
                     optional=True,

@@ -1,6 +1,6 @@
 """Constants, enumerations and state classes of the sunc-smart-upgrade YANG module.
 
-GENERATED from yang/sunc-smart-upgrade@2026-11-27.yang by tools/codegen/generate.py: do not edit.
+GENERATED from yang/sunc-smart-upgrade@2026-12-06.yang by tools/codegen/generate.py: do not edit.
 Run `.venv/bin/python -m tools.codegen.generate` after changing the module.
 """
 
@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Final
 
 MODULE: Final = "sunc-smart-upgrade"
-REVISION: Final = "2026-11-27"
+REVISION: Final = "2026-12-06"
 NAMESPACE: Final = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSL_POLICY_MODULE: Final = "sunc-ssl-policy"
 SSL_POLICY_REVISION: Final = "2026-11-27"
@@ -250,6 +250,8 @@ class LeafSpec:
     ranges: tuple[tuple[int, int], ...]
     lengths: tuple[tuple[int, int], ...]
     patterns: tuple[str, ...]
+    rule: str | None
+    """The error-message of its restrictions: what a valid value is, in words."""
     feature: str | None
 
 
@@ -260,7 +262,8 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         default="s.houp.huawei.com",
         ranges=(),
         lengths=((1, 127),),
-        patterns=(),
+        patterns=("[!-~]+",),
+        rule="The URL must be 1 to 127 characters without spaces: a host name, an IP address or an https:// URL.",
         feature=None,
     ),
     "/smart-upgrade/https-port": LeafSpec(
@@ -270,6 +273,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=((1, 65535),),
         lengths=(),
         patterns=(),
+        rule="The HTTPS port must be an integer from 1 to 65535.",
         feature=None,
     ),
     "/smart-upgrade/ssl-policy": LeafSpec(
@@ -279,6 +283,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=(),
         lengths=((1, 23),),
         patterns=("[A-Za-z0-9_]+",),
+        rule="An SSL policy name must be 1 to 23 letters, digits or underscores (_).",
         feature=None,
     ),
     "/smart-upgrade/verify-server": LeafSpec(
@@ -288,6 +293,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=(),
         lengths=(),
         patterns=(),
+        rule=None,
         feature=None,
     ),
     "/smart-upgrade/enabled": LeafSpec(
@@ -297,6 +303,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=(),
         lengths=(),
         patterns=(),
+        rule=None,
         feature=None,
     ),
     "/smart-upgrade/web-prompt": LeafSpec(
@@ -306,6 +313,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=(),
         lengths=(),
         patterns=(),
+        rule=None,
         feature=None,
     ),
     "/smart-upgrade/ap/enabled": LeafSpec(
@@ -315,6 +323,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         ranges=(),
         lengths=(),
         patterns=(),
+        rule=None,
         feature="ap-upgrade",
     ),
     "/smart-upgrade/schedule/download-at": LeafSpec(
@@ -326,6 +335,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         patterns=(
             "20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
         ),
+        rule="A schedule time must be YYYY-MM-DD HH:MM:SS (2030-02-13 20:01:24): YYYY from 2000 to 2099, MM from 1 to 12, DD from 1 to 31, HH from 0 to 23, MM and SS from 0 to 59.",
         feature=None,
     ),
     "/smart-upgrade/schedule/reboot-at": LeafSpec(
@@ -337,6 +347,7 @@ CONFIG_LEAVES: Final[Mapping[str, LeafSpec]] = {
         patterns=(
             "20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]) ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
         ),
+        rule="A schedule time must be YYYY-MM-DD HH:MM:SS (2030-02-13 20:01:24): YYYY from 2000 to 2099, MM from 1 to 12, DD from 1 to 31, HH from 0 to 23, MM and SS from 0 to 59.",
         feature=None,
     ),
 }
@@ -347,17 +358,21 @@ SSL_POLICY_NAME: Final = LeafSpec(
     ranges=(),
     lengths=((1, 23),),
     patterns=("[A-Za-z0-9_]+",),
+    rule="An SSL policy name must be 1 to 23 letters, digits or underscores (_).",
     feature=None,
 )
 
 
 @dataclass(frozen=True)
 class Constraint:
-    """A must statement: its error-app-tag and error-message."""
+    """A must statement: its error-app-tag and error-message, and the message of the
+    refusal of an ``undo`` that breaks it (``su:undo-error-message``; None: the same
+    message)."""
 
     path: tuple[str, ...]
     app_tag: str
     message: str
+    undo_message: str | None
 
 
 CONSTRAINTS: Final[Mapping[str, Constraint]] = {
@@ -365,16 +380,19 @@ CONSTRAINTS: Final[Mapping[str, Constraint]] = {
         ("smart-upgrade", "enabled"),
         "ssl-policy-not-bound",
         "Smart upgrade cannot be enabled before an SSL policy is bound (smart-upgrade ssl-policy policy-name).",
+        "The SSL policy cannot be unbound while smart upgrade is enabled (undo smart-upgrade enable first).",
     ),
     "smart-upgrade-not-enabled": Constraint(
         ("smart-upgrade", "ap", "enabled"),
         "smart-upgrade-not-enabled",
         "Smart upgrade for APs cannot be enabled before smart upgrade is enabled (smart-upgrade enable).",
+        "Smart upgrade cannot be disabled while smart upgrade for APs is enabled (undo smart-upgrade ap enable first).",
     ),
     "reboot-not-after-download": Constraint(
         ("smart-upgrade", "schedule"),
         "reboot-not-after-download",
         "The reboot time must be later than the download time.",
+        None,
     ),
 }
 
@@ -396,6 +414,9 @@ class DisplaySection:
     path: tuple[str, ...]
     feature: str | None
     fields: tuple[DisplayField, ...]
+    ap_path: tuple[str, ...] | None = None
+    """The container whose leaves of the same names the section shows when the switch
+    displays its AP (`display-ap-section`)."""
 
 
 DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
@@ -403,7 +424,7 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Configuration",
         ("smart-upgrade",),
         None,
-        (
+        fields=(
             DisplayField(("smart-upgrade", "url"), "URL", None),
             DisplayField(("smart-upgrade", "https-port"), "HTTPS port", None),
             DisplayField(("smart-upgrade", "ssl-policy"), "Bind SSL policy", None),
@@ -414,7 +435,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Version information",
         ("smart-upgrade", "version-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "version-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "version-information", "refresh-time"),
                 "Refresh time",
@@ -471,7 +493,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Upgrade information",
         ("smart-upgrade", "upgrade-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "upgrade-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "upgrade-information", "upgrade-time"),
                 "Upgrade Time",
@@ -531,7 +554,8 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "Local information",
         ("smart-upgrade", "local-information"),
         None,
-        (
+        ap_path=("smart-upgrade", "ap-information", "local-information"),
+        fields=(
             DisplayField(
                 ("smart-upgrade", "local-information", "device-name"), "Device name", None
             ),
@@ -548,13 +572,15 @@ DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (
         "AP information",
         ("smart-upgrade", "ap-information"),
         "ap-upgrade",
-        (DisplayField(("smart-upgrade", "ap-information", "device-type"), "Device Type", None),),
+        fields=(
+            DisplayField(("smart-upgrade", "ap-information", "device-type"), "Device Type", None),
+        ),
     ),
     DisplaySection(
         "Schedule Upgrade Information",
         ("smart-upgrade", "schedule-information"),
         None,
-        (
+        fields=(
             DisplayField(
                 ("smart-upgrade", "schedule-information", "download-time"),
                 "Download time",
@@ -653,6 +679,9 @@ class ApInformation:
     """AP information."""
 
     device_type: str | None = None
+    local_information: LocalInformation = field(default_factory=LocalInformation)
+    version_information: VersionInformation = field(default_factory=VersionInformation)
+    upgrade_information: UpgradeInformation = field(default_factory=UpgradeInformation)
 
 
 @dataclass(frozen=True)

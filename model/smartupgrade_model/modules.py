@@ -19,17 +19,56 @@ from yangson import DataModel
 from smartupgrade_model.model import FEATURES, MODULE
 
 (AP_UPGRADE_FEATURE,) = FEATURES
-# IETF modules whose data, notifications or identities this server implements (the rest are
-# imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's cert-to-name
-# map types (values of /netconf-server/tls)
+SYSTEM_MODULE = "ietf-system"
+SYSTEM_DEVIATIONS_MODULE = "sunc-system-deviations"
+SUBSCRIBED_NOTIFICATIONS_MODULE = "ietf-subscribed-notifications"
+YANG_PUSH_MODULE = "ietf-yang-push"
+# IETF modules whose data, RPCs, notifications or identities this server implements (the rest
+# are imported for their types): RFC 8341's /nacm, RFC 6470's notifications, RFC 7407's
+# cert-to-name map types (values of /netconf-server/tls), RFC 7317's system-restart, RFC 8639's
+# subscriptions, RFC 8641's YANG-push and the datastores it names (RFC 8342)
 IMPLEMENTED_IETF_MODULES = frozenset(
-    {"ietf-netconf-acm", "ietf-netconf-notifications", "ietf-x509-cert-to-name"}
+    {
+        "ietf-datastores",
+        "ietf-netconf-acm",
+        "ietf-netconf-notifications",
+        "ietf-x509-cert-to-name",
+        SYSTEM_MODULE,
+        SUBSCRIBED_NOTIFICATIONS_MODULE,
+        YANG_PUSH_MODULE,
+    }
 )
-# IETF modules whose state a <get> returns beside the datastores' data, which no datastore holds:
-# RFC 6022's /netconf-state, RFC 8525's /yang-library and RFC 7895's /modules-state, and
-# ietf-datastores, whose identities name the yang-library's datastores (yangson derives only
-# the identities of implemented modules)
-DISCOVERY_MODULES = frozenset({"ietf-netconf-monitoring", "ietf-yang-library", "ietf-datastores"})
+# The features of IETF modules the switch implements, whatever its model (RFC 8639 §2.9 asks
+# for each to be advertised): no configured subscriptions, QoS, DSCP or JSON encoding.
+IETF_FEATURES: dict[str, tuple[str, ...]] = {
+    SUBSCRIBED_NOTIFICATIONS_MODULE: ("encode-xml", "replay", "subtree", "xpath"),
+    YANG_PUSH_MODULE: ("on-change",),
+}
+# IETF modules the NETCONF server answers for itself (operations, discovery trees, identities):
+# implemented as far as the yang-library says, only imported by the yangson data model
+PROTOCOL_MODULES = frozenset(
+    {
+        "ietf-netconf",
+        "ietf-netconf-with-defaults",
+        "ietf-netconf-monitoring",
+        "ietf-netconf-nmda",
+        "ietf-yang-library",
+        "ietf-origin",
+    }
+)
+# Those of PROTOCOL_MODULES whose state a <get> returns beside the datastores' data, which no
+# datastore holds: RFC 6022's /netconf-state, RFC 8525's /yang-library and RFC 7895's
+# /modules-state; a data model that reads a whole <get> reply implements them
+DISCOVERY_MODULES = frozenset({"ietf-netconf-monitoring", "ietf-yang-library"})
+# Our modules that only deviate IETF modules, by the module they deviate
+DEVIATIONS: dict[str, tuple[str, ...]] = {
+    SYSTEM_MODULE: (SYSTEM_DEVIATIONS_MODULE,),
+    SUBSCRIBED_NOTIFICATIONS_MODULE: ("sunc-subscriptions-deviations",),
+    YANG_PUSH_MODULE: ("sunc-subscriptions-deviations",),
+}
+# What only a switch with Smart Upgrade has: its emulator is what they act on (a model without
+# it runs none, so nothing restarts)
+EMULATOR_MODULES = frozenset({MODULE, SYSTEM_MODULE, SYSTEM_DEVIATIONS_MODULE})
 
 _FILE_NAME = re.compile(r"^(?P<name>[a-z][a-z0-9-]*)@(?P<revision>\d{4}-\d{2}-\d{2})\.yang$")
 
@@ -89,21 +128,24 @@ def yang_library(
     excluded model) the smart-upgrade module is not there at all. ``discovery`` also implements
     :data:`DISCOVERY_MODULES`, for reading a whole ``<get>`` reply.
     """
-    implemented = IMPLEMENTED_IETF_MODULES | (DISCOVERY_MODULES if discovery else frozenset())
     entries: list[dict[str, object]] = []
     for mod in implemented_modules():
-        if mod.name == MODULE and not smart_upgrade:
+        if mod.name in EMULATOR_MODULES and not smart_upgrade:
             continue
         entry: dict[str, object] = {
             "name": mod.name,
             "revision": mod.revision,
             "namespace": mod.namespace,
-            "conformance-type": "implement"
-            if mod.name.startswith("sunc-") or mod.name in implemented
-            else "import",
+            "conformance-type": "implement" if _in_data_model(mod.name, discovery) else "import",
         }
         if mod.name == MODULE and ap_upgrade:
             entry["feature"] = [AP_UPGRADE_FEATURE]
+        elif mod.name in IETF_FEATURES:
+            entry["feature"] = list(IETF_FEATURES[mod.name])
+        if mod.name in DEVIATIONS:
+            entry["deviation"] = [
+                {"name": name, "revision": module(name).revision} for name in DEVIATIONS[mod.name]
+            ]
         entries.append(entry)
     return {
         "ietf-yang-library:modules-state": {
@@ -115,6 +157,20 @@ def yang_library(
     }
 
 
+def _in_data_model(name: str, discovery: bool = False) -> bool:
+    return (
+        name.startswith("sunc-")
+        or name in IMPLEMENTED_IETF_MODULES
+        or (discovery and name in DISCOVERY_MODULES)
+    )
+
+
+def is_implemented(name: str) -> bool:
+    """Whether the switch implements the module (RFC 8525): its data, operations or
+    notifications, not only its types and groupings."""
+    return _in_data_model(name) or name in PROTOCOL_MODULES
+
+
 @cache
 def data_model(
     *, ap_upgrade: bool, smart_upgrade: bool = True, discovery: bool = False
@@ -123,4 +179,9 @@ def data_model(
     ``discovery``: also the state of :data:`DISCOVERY_MODULES` (a whole ``<get>`` reply)."""
     search_path = sorted({str(mod.path.parent) for mod in implemented_modules()})
     library = yang_library(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade, discovery=discovery)
-    return DataModel(json.dumps(library), search_path)
+    model = DataModel(json.dumps(library), search_path)
+    # yangson builds the schema's validation patterns when the first instance is made, root
+    # first: a thread validating meanwhile (a fleet starts its switches' datastores in threads)
+    # finds the root's pattern made and a child's still None. Made here, before it is shared.
+    model.from_raw({})
+    return model

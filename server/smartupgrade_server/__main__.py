@@ -1,13 +1,16 @@
 """``smartupgrade-sim`` and ``python -m smartupgrade_server``: one emulated switch and its HOUP
 (``sim``), or many with ``smartupgrade-sim fleet`` (``fleet``), until interrupted
-(docs/server.md, docs/fleet.md)."""
+(docs/server.md, docs/fleet.md); for a fleet on several machines, ``smartupgrade-sim houp`` (its
+HOUP alone) and ``smartupgrade-sim fleet-inventory`` (its shards' inventories merged)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Protocol
 
 
 def quiet_third_party_warnings() -> None:
@@ -21,22 +24,42 @@ def quiet_third_party_warnings() -> None:
     )
 
 
+class Subcommand(Protocol):
+    """A module of a subcommand: its name, its options, and what it does until it ends."""
+
+    PROG: str
+
+    def parse_arguments(self, argv: Sequence[str]) -> argparse.Namespace: ...
+
+    async def serve(self, arguments: argparse.Namespace) -> int: ...
+
+
+def subcommands() -> dict[str, Subcommand]:
+    """By their first word; any other first word is an option of the single switch. Imported
+    here, once the warnings are quiet (they import asyncssh)."""
+    from smartupgrade_server.fleet import command as fleet_command
+    from smartupgrade_server.fleet import houp_command, merge_command
+
+    return {"fleet": fleet_command, "houp": houp_command, "fleet-inventory": merge_command}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # before the modules that import asyncssh
     quiet_third_party_warnings()
-    from smartupgrade_server.fleet import command as fleet_command
     from smartupgrade_server.houp.catalogue import CatalogueError
     from smartupgrade_server.sim.command import APP_NAME, parse_arguments, serve
-    from smartupgrade_server.sim.options import ENVIRONMENT_PREFIX, configure_logging
+    from smartupgrade_server.sim.options import ENVIRONMENT_PREFIX, LogSettings, configure_logging
     from smartupgrade_server.transport.ssh import DefaultCredentialsError
 
     words = list(sys.argv[1:] if argv is None else argv)
-    fleet = words[:1] == ["fleet"]
-    arguments = fleet_command.parse_arguments(words[1:]) if fleet else parse_arguments(words)
-    configure_logging(arguments)
+    subcommand = subcommands().get(words[0]) if words else None
+    arguments = (
+        parse_arguments(words) if subcommand is None else subcommand.parse_arguments(words[1:])
+    )
+    configure_logging(LogSettings.of(arguments))
     try:
-        if fleet:
-            return asyncio.run(fleet_command.serve(arguments))
+        if subcommand is not None:
+            return asyncio.run(subcommand.serve(arguments))
         asyncio.run(serve(arguments))
     except (DefaultCredentialsError, CatalogueError, ValueError, OSError) as error:
         hint = (
@@ -45,7 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if isinstance(error, DefaultCredentialsError)
             else ""
         )
-        print(f"{fleet_command.PROG if fleet else APP_NAME}: {error}{hint}", file=sys.stderr)
+        prog = APP_NAME if subcommand is None else subcommand.PROG
+        print(f"{prog}: {error}{hint}", file=sys.stderr)
         return 2
     return 0
 

@@ -86,6 +86,25 @@ def with_schedule(datastores: Datastores) -> None:
     )
 
 
+def with_smart_upgrade(datastores: Datastores, *, ap: bool = False) -> None:
+    """The policy houp bound, smart upgrade enabled (and its AP upgrade)."""
+    config: dict[str, object] = {"ssl-policy": "houp", "enabled": True}
+    if ap:
+        config["ap"] = {"enabled": True}
+    datastores.copy(
+        DatastoreName.RUNNING,
+        {
+            "sunc-ssl-policy:ssl-policies": {"ssl-policy": [{"name": "houp"}]},
+            "sunc-smart-upgrade:smart-upgrade": config,
+        },
+        1,
+    )
+
+
+def with_ap_upgrade(datastores: Datastores) -> None:
+    with_smart_upgrade(datastores, ap=True)
+
+
 def running_locked_by_7(datastores: Datastores) -> None:
     datastores.lock(DatastoreName.RUNNING, 7)
 
@@ -130,37 +149,127 @@ CASES: dict[str, tuple[Setup, str, str]] = {
             path=(SU_PATH, "/su:smart-upgrade/su:schedule"),
         ),
     ),
+    "must broken by an undo: its own message (su:undo-error-message)": (
+        with_ap_upgrade,
+        edit('<enabled nc:operation="remove"/>'),
+        error(
+            "operation-failed",
+            "Smart upgrade cannot be disabled while smart upgrade for APs is enabled "
+            "(undo smart-upgrade ap enable first).",
+            app_tag="smart-upgrade-not-enabled",
+            path=(SU_PATH, "/su:smart-upgrade/su:ap/su:enabled"),
+        ),
+    ),
+    "unbinding the policy of an enabled smart upgrade": (
+        with_smart_upgrade,
+        edit('<ssl-policy nc:operation="remove"/>'),
+        error(
+            "operation-failed",
+            "The SSL policy cannot be unbound while smart upgrade is enabled "
+            "(undo smart-upgrade enable first).",
+            app_tag="ssl-policy-not-bound",
+            path=(SU_PATH, "/su:smart-upgrade/su:enabled"),
+        ),
+    ),
     "leafref without its target (RFC 7950 §15.5)": (
         nothing,
         edit("<ssl-policy>nowhere</ssl-policy>"),
         error(
             "data-missing",
-            "/su:smart-upgrade/su:ssl-policy refers to an instance that does not exist",
+            "Invalid value 'nowhere' for ssl-policy. It must be the name of an existing "
+            "ssl-policy.",
             app_tag="instance-required",
             path=(SU_PATH, "/su:smart-upgrade/su:ssl-policy"),
         ),
     ),
-    "range (RFC 7950 §8.3.1)": (
+    "deleting the target of a leafref": (
+        with_smart_upgrade,
+        policies('<ssl-policy nc:operation="delete"><name>houp</name></ssl-policy>'),
+        error(
+            "data-missing",
+            "The ssl-policy 'houp' cannot be removed: /smart-upgrade/ssl-policy refers to it.",
+            app_tag="instance-required",
+            path=(SU_PATH, "/su:smart-upgrade/su:ssl-policy"),
+        ),
+    ),
+    "range (RFC 7950 §8.3.1), with the module's error-message": (
         nothing,
         edit("<https-port>0</https-port>"),
-        error("invalid-value", "not in range", path=(SU_PATH, "/su:smart-upgrade/su:https-port")),
+        error(
+            "invalid-value",
+            "Invalid value '0' for https-port. The HTTPS port must be an integer from 1 to 65535.",
+            path=(SU_PATH, "/su:smart-upgrade/su:https-port"),
+        ),
     ),
-    "pattern": (
+    "not a number at all": (
+        nothing,
+        edit("<https-port>abc</https-port>"),
+        error(
+            "invalid-value",
+            "Invalid value 'abc' for https-port. The HTTPS port must be an integer from 1 to "
+            "65535.",
+            path=(SU_PATH, "/su:smart-upgrade/su:https-port"),
+        ),
+    ),
+    "not a boolean": (
+        nothing,
+        edit("<verify-server>maybe</verify-server>"),
+        error(
+            "invalid-value",
+            "Invalid value 'maybe' for verify-server. It must be true or false.",
+            path=(SU_PATH, "/su:smart-upgrade/su:verify-server"),
+        ),
+    ),
+    "pattern, with the module's error-message": (
         nothing,
         policies("<ssl-policy><name>a-b</name></ssl-policy>"),
         error(
             "invalid-value",
-            "pattern '[A-Za-z0-9_]+': a-b",
+            "Invalid value 'a-b' for name. An SSL policy name must be 1 to 23 letters, digits "
+            "or underscores (_).",
             path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy/sslp:name"),
         ),
     ),
-    "length": (
+    "length, with the module's error-message": (
         nothing,
         policies(f"<ssl-policy><name>{'a' * 24}</name></ssl-policy>"),
         error(
             "invalid-value",
-            "invalid length",
+            f"Invalid value '{'a' * 24}' for name. An SSL policy name must be 1 to 23 letters, "
+            "digits or underscores (_).",
             path=(SSLP_PATH, "/sslp:ssl-policies/sslp:ssl-policy/sslp:name"),
+        ),
+    ),
+    "a schedule time: the format and the ranges": (
+        nothing,
+        edit("<schedule><download-at>2030-13-01 00:00:00</download-at></schedule>"),
+        error(
+            "invalid-value",
+            "Invalid value '2030-13-01 00:00:00' for download-at. A schedule time must be "
+            "YYYY-MM-DD HH:MM:SS (2030-02-13 20:01:24): YYYY from 2000 to 2099, MM from 1 to "
+            "12, DD from 1 to 31, HH from 0 to 23, MM and SS from 0 to 59.",
+            path=(SU_PATH, "/su:smart-upgrade/su:schedule/su:download-at"),
+        ),
+    ),
+    "pattern without error-message: in words, not the expression": (
+        nothing,
+        f'<edit-config><target><running/></target><config><nacm xmlns="{NACM}"><groups>'
+        "<group><name>*x</name></group></groups></nacm></config></edit-config>",
+        error(
+            "invalid-value",
+            "Invalid value '*x' for name. It must be at least 1 character long and in the form "
+            "its YANG type's pattern gives.",
+            path=(NACM_PATH, "/nacm:nacm/nacm:groups/nacm:group/nacm:name"),
+        ),
+    ),
+    "enumeration": (
+        nothing,
+        f'<edit-config><target><running/></target><config><nacm xmlns="{NACM}">'
+        "<read-default>maybe</read-default></nacm></config></edit-config>",
+        error(
+            "invalid-value",
+            "Invalid value 'maybe' for read-default. It must be one of permit, deny.",
+            path=(NACM_PATH, "/nacm:nacm/nacm:read-default"),
         ),
     ),
     "mandatory leaf": (

@@ -76,7 +76,7 @@ async def test_capabilities(harness: SwitchRig) -> None:
         "urn:ietf:params:netconf:capability:xpath:1.0",
         "urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit"
         "&also-supported=report-all,report-all-tagged,trim",
-        f"{SU}?module=sunc-smart-upgrade&revision=2026-11-27&features=ap-upgrade",
+        f"{SU}?module=sunc-smart-upgrade&revision=2026-12-06&features=ap-upgrade",
         f"{SSLP}?module=sunc-ssl-policy&revision=2026-11-27",
         "urn:ietf:params:xml:ns:yang:ietf-inet-types?module=ietf-inet-types&revision=2013-07-15",
         "urn:ietf:params:xml:ns:yang:ietf-yang-types?module=ietf-yang-types&revision=2013-07-15",

@@ -272,6 +272,9 @@ async def test_a_level_2_user_is_refused_smart_upgrade(connect: Connect) -> None
         f'<kill-session xmlns="{NC_NS}"><session-id>{admin.session_id}</session-id></kill-session>'
     )
     await denied(operator.dispatch, kill)
+    # so is ietf-system's system-restart: a level-2 user resets nothing
+    restart = etree.Element("{urn:ietf:params:xml:ns:yang:ietf-system}system-restart")
+    await denied(operator.dispatch, restart)
     got = await call(operator.get)
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
     assert got.data_ele.find(f"{{{NACM_NS}}}nacm") is None
@@ -332,16 +335,21 @@ async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
     assert int(counters.findtext(f"{{{NACM_NS}}}denied-notifications") or 0) >= 1
 
 
-async def test_the_sdk_waits_on_notifications(rig: SwitchRig) -> None:
+async def test_the_sdk_waits_on_rfc_5277_notifications_when_subscribed_so(
+    rig: SwitchRig,
+) -> None:
     def run() -> tuple[list[Progress], UpgradeInformation, bool]:
         with rig.sdk() as client:
             client.set_ssl_policy(POLICY)
             client.enable()
             client.refresh()
+            # an RFC 5277 subscription first: the switch refuses this session YANG-push
+            # (RFC 8639 §1.4), and wait falls back to the module's notifications
+            assert client.offers_yang_push() and client.subscribe_to_progress()
             client.download()
             seen: list[Progress] = []
             final = client.wait(progress=seen.append)
-            # wait subscribed this session; a second subscription is not needed
+            # wait used this session's subscription; a second one is not needed
             return seen, final, client.subscribe_to_progress()
 
     seen, final, subscribed = await call(run)

@@ -22,9 +22,13 @@ from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked
 from smartupgrade_server.netconf.registry import SessionTransport
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
 from smartupgrade_server.transport.logins import LoginService
+from smartupgrade_server.transport.tls import TLS_RECORD_DATA
 from tests.integration.test_call_home import Controller
 from tests.integration.test_notifications_and_nacm import denied, leaves, local, take
 from tests.integration.test_upgrade_over_netconf import ENABLE, output, rpc, su_config
+from tests.integration.test_yang_push import content as push_content
+from tests.integration.test_yang_push import establish, on_change, subscription_id
+from tests.integration.test_yang_push import take as take_push
 from tests.interop.clients import yanglint_validate_reply
 from tests.support.blocking import call
 from tests.support.client_pki import ClientCa, ClientCertificate
@@ -39,6 +43,7 @@ NCSRV = "urn:smart-upgrade-netconf:yang:sunc-netconf-server"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
 X509C2N = "urn:ietf:params:xml:ns:yang:ietf-x509-cert-to-name"
 NCM = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"
+NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
 # short waits between failed rounds: the tests that need them exact drive a sleep of their own
 QUICK = CallHomeTiming(backoff=Backoff(first=0.05, maximum=0.2))
 
@@ -177,6 +182,43 @@ async def test_nacm_applies_to_the_mapped_user(rig: SwitchRig, ca: ClientCa) -> 
     await denied(m.dispatch, rpc("refresh"))
     got = await call(m.get, filter=("subtree", f'<smart-upgrade xmlns="{NAMESPACE}"/>'))
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
+    await call(m.close_session)
+
+
+def padded(comment_length: int) -> str:
+    """A rule-list of no one's, its rule's comment ``comment_length`` characters long."""
+    return f"""<config><nacm xmlns="{NACM_NS}"><rule-list><name>padding</name>
+        <group>nobody</group><rule><name>padded</name><module-name>*</module-name>
+        <access-operations>read</access-operations><action>permit</action>
+        <comment>{"x" * comment_length}</comment></rule></rule-list></nacm></config>"""
+
+
+async def test_replies_and_yang_push_longer_than_ncclient_reads_at_once(
+    rig: SwitchRig, ca: ClientCa
+) -> None:
+    """ncclient reads TLS 4096 bytes at a time when its socket is readable (ncclient#651): a
+    message ending in a longer record would never reach it. Replies of every length modulo a
+    full record, and YANG-push over TLS."""
+    await configure(rig, trust_config(ca))
+    m = await call(rig.connect_tls, ca.issue("admin"))
+    nacm = ("subtree", f'<nacm xmlns="{NACM_NS}"/>')
+    lengths = []
+    for length in range(0, 4 * TLS_RECORD_DATA + 1000, 1000):
+        await call(m.edit_config, target="running", config=padded(length))
+        reply = await call(m.get_config, source="running", filter=nacm)
+        lengths.append(len(reply.xml))
+    # a full record's worth of lengths, 1000 apart
+    assert lengths[-1] - lengths[0] > 4 * TLS_RECORD_DATA
+    # the whole operational datastore, then a change of the configuration, pushed over TLS
+    established = await call(m.dispatch, establish(on_change()))
+    first = push_content(await take_push(m))
+    assert etree.QName(first).localname == "push-update"
+    assert len(etree.tostring(first)) > 4 * TLS_RECORD_DATA
+    assert int(first.findtext("{*}id") or "") == subscription_id(established)
+    await call(m.edit_config, target="running", config=padded(3 * TLS_RECORD_DATA))
+    change = push_content(await take_push(m))
+    assert etree.QName(change).localname == "push-change-update"
+    assert "x" * 3 * TLS_RECORD_DATA in etree.tostring(change, encoding=str)
     await call(m.close_session)
 
 

@@ -402,3 +402,41 @@ def test_smartupgrade_sim_prints_its_ports_and_its_quick_start_works(
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert pid == process.pid
+
+
+async def test_the_target_is_the_switch_s_choice_and_each_ap_refusal_is_exact(
+    make_rig: RigFactory,
+) -> None:
+    rig = await make_rig()
+    m = await rig.session()
+    await call(m.edit_config, target="running", config=su_config(ENABLE))
+    error = await rpc_error(m.dispatch, rpc("download", "<target>ap</target>"))
+    assert (error.tag, error.app_tag, error.message) == (
+        "operation-failed",
+        "ap-upgrade-not-enabled",
+        "Smart AP upgrade is not enabled.",
+    )
+    # with smart upgrade for APs, a request without a target is the AP's, and says so
+    await call(
+        m.edit_config, target="running", config=su_config("<ap><enabled>true</enabled></ap>")
+    )
+    started = output(await call(m.dispatch, rpc("right-now")))
+    assert (started["target"], started["upgrade-status"]) == ("ap", "running")
+    checked = output(await call(m.dispatch, rpc("refresh")))
+    assert checked["target"] == "ap"
+    await call(m.close_session)
+
+    lone = await make_rig(ap=None)
+    m = await lone.session()
+    await call(
+        m.edit_config,
+        target="running",
+        config=su_config(f"{ENABLE}<ap><enabled>true</enabled></ap>"),
+    )
+    error = await rpc_error(m.dispatch, rpc("download"))
+    assert (error.tag, error.app_tag, error.message) == (
+        "operation-failed",
+        "no-ap",
+        "The switch manages no AP.",
+    )
+    await call(m.close_session)

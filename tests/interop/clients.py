@@ -42,7 +42,12 @@ from typing import Literal, TypedDict, TypeVar
 from lxml import etree
 from scrapli_netconf.driver import NetconfDriver
 
-from smartupgrade_model.modules import module
+from smartupgrade_model.modules import (
+    IETF_FEATURES,
+    SUBSCRIBED_NOTIFICATIONS_MODULE,
+    YANG_PUSH_MODULE,
+    module,
+)
 from smartupgrade_server.datastore.yang_library import (
     DATASTORES_MODULE,
     MONITORING_MODULE,
@@ -72,6 +77,10 @@ STATE_MODULES: tuple[Path, ...] = tuple(
     module(name).path for name in (MONITORING_MODULE, YANG_LIBRARY_MODULE, DATASTORES_MODULE)
 )
 YANG_SEARCH_PATHS: tuple[Path, ...] = (YANG_DIR, YANG_DIR / "ietf")
+# the IETF modules' features the switch implements, as yanglint's -F takes them
+IETF_FEATURE_NAMES: tuple[str, ...] = tuple(
+    f"{name}:{','.join(features)}" for name, features in IETF_FEATURES.items()
+)
 # RFC 8341's /nacm: in running (the factory rules) and, with its counters, in <get>; the
 # cert-to-name map types of /netconf-server/tls (libyang takes identities of implemented modules)
 ACCESS_CONTROL_MODULES: tuple[Path, ...] = (
@@ -320,7 +329,7 @@ def yanglint_argv(
     argv = ["yanglint"]
     for path in YANG_SEARCH_PATHS:
         argv += ["-p", str(path)]
-    for feature in features:
+    for feature in (*features, *IETF_FEATURE_NAMES):
         argv += ["-F", feature]
     argv += ["-t", "get" if operation == "get" else "getconfig"]
     return [*argv, *(str(m) for m in modules), str(data_file)]
@@ -347,4 +356,44 @@ def yanglint_validate_reply(
         # several top-level elements in one file: libyang reads them as sibling data trees
         data_file.write_bytes(content)
         run = _run(yanglint_argv(operation, data_file, modules, features), CLIENT_TIMEOUT)
+    return YanglintResult(run.returncode, run.stdout + run.stderr)
+
+
+# the modules of every notification the switch sends: ours, RFC 6470's, RFC 8639's, RFC 8641's
+NOTIFICATION_MODULES: tuple[Path, ...] = (
+    *YANG_MODULES,
+    *(
+        module(name).path
+        for name in (
+            "ietf-netconf-notifications",
+            SUBSCRIBED_NOTIFICATIONS_MODULE,
+            YANG_PUSH_MODULE,
+            "ietf-netconf-acm",
+        )
+    ),
+)
+
+
+def yanglint_validate_notification(
+    notification: etree._Element | bytes | str, features: Sequence[str] = ()
+) -> YanglintResult:
+    """Validate a whole ``<notification>`` message, envelope and eventTime included
+    (yanglint 2.1's ``-t nc-notif``), against the modules of every notification the switch
+    sends; ``features`` beside the IETF modules' ones."""
+    if isinstance(notification, etree._Element):
+        notification = etree.tostring(notification)
+    if isinstance(notification, str):
+        notification = notification.encode()
+    argv = ["yanglint"]
+    for path in YANG_SEARCH_PATHS:
+        argv += ["-p", str(path)]
+    for feature in (*features, *IETF_FEATURE_NAMES):
+        argv += ["-F", feature]
+    with tempfile.TemporaryDirectory(prefix="yanglint-") as directory:
+        message = Path(directory) / "notification.xml"
+        message.write_bytes(notification)
+        run = _run(
+            [*argv, "-t", "nc-notif", *map(str, NOTIFICATION_MODULES), str(message)],
+            CLIENT_TIMEOUT,
+        )
     return YanglintResult(run.returncode, run.stdout + run.stderr)

@@ -13,6 +13,7 @@ from smartupgrade_server.sim.options import (
     DEFAULT_PATCH,
     DEFAULT_SOFTWARE,
     FACTORY_SSL_POLICY,
+    ap_esn,
     esn,
 )
 
@@ -20,6 +21,7 @@ MODEL = DEFAULT_MODEL
 ESN = esn(1)
 # the seed's AP example: a switch managing it shows every section of the seed's second display
 AP_DEVICE = DEFAULT_AP_DEVICE_TYPE
+AP_ESN = ap_esn(1)
 # the SSL policy of the factory configuration, trusting the HOUP's CA
 POLICY = FACTORY_SSL_POLICY
 # a device name per model, as the seed's examples name them
@@ -43,8 +45,9 @@ CLIENT_TIMEOUT = 60.0
 
 
 def identity(model: str = MODEL, *, ap: str | None = None, esn: str = ESN) -> Identity:
-    """A switch of ``model`` managing the AP ``ap`` (an AP device type), if any."""
-    return Identity(model, _DEVICE_NAMES.get(model, model), esn, ap)
+    """A switch of ``model`` managing the AP ``ap`` (an AP device type, its ESN
+    :data:`AP_ESN`), if any."""
+    return Identity(model, _DEVICE_NAMES.get(model, model), esn, ap, None if ap is None else AP_ESN)
 
 
 def factory(*, ap: bool = False) -> FactoryState:

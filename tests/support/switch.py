@@ -30,7 +30,8 @@ from smartupgrade_model.modules import AP_UPGRADE_FEATURE
 from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.device.clock import Clock, SimulatedClock
-from smartupgrade_server.device.events import Booted, DeviceEvent, Rebooting
+from smartupgrade_server.device import messages
+from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade
 from smartupgrade_server.device.switch import Switch as Device
@@ -49,6 +50,7 @@ from tests.support.loop import LoopThread
 from tests.support.manual_scheduler import ManualScheduler
 from tests.support.rigs import Rigs
 from tests.support.users import ADMIN, Account, Credentials, Server
+from tests.support.vrp import typed
 from tests.support.waiting import until
 from tests.support.web import WebClient
 
@@ -167,6 +169,11 @@ class SwitchRig:
         self._web_clients.append(client)
         return client
 
+    def vrp(self, *lines: str) -> list[str]:
+        """What the last of ``lines`` printed on the switch's own command line, typed over SSH
+        (blocking: :class:`ThreadedSwitches`)."""
+        return self.loop.run(typed(self.cli_port, *lines))
+
     def argv(self, *command: str) -> list[str]:
         """``smartupgrade`` arguments for this switch."""
         return ["--port", str(self.port), *command]
@@ -260,7 +267,8 @@ class Switches(Rigs[SwitchRig]):
         confirmed commits (the loop's clock unless given). ``cli``, ``web`` and ``tls`` also
         serve the command line, the web system and NETCONF over TLS; ``call_home_timing`` is
         the backoff of the calls home. ``through_reboots`` moves the (simulated) clock through
-        each reboot of the switch, so that it comes back as soon as it went down."""
+        each reboot of the switch or of its AP, so that it comes back as soon as it went
+        down."""
         directory = data_dir or self._directory / f"switch-{self.started}"
         self._credentials.data_dir(directory, *accounts)
         clock = clock or SimulatedClock(START)
@@ -316,6 +324,11 @@ def _through_reboots(device: Device, clock: SimulatedClock) -> None:
     booted = asyncio.Event()
     reboots: set[asyncio.Task[None]] = set()
 
+    def run(coroutine: Coroutine[Any, Any, None]) -> None:
+        task = loop.create_task(coroutine)
+        reboots.add(task)
+        task.add_done_callback(reboots.discard)
+
     async def run_the_reboot() -> None:
         # The switch sets its boot timer after it has gone down (after Rebooting), so the clock
         # is moved on until it has booted; the loop yields to the switch in between.
@@ -326,11 +339,12 @@ def _through_reboots(device: Device, clock: SimulatedClock) -> None:
     def boot_through(event: DeviceEvent) -> None:
         if isinstance(event, Rebooting):
             booted.clear()
-            task = loop.create_task(run_the_reboot())
-            reboots.add(task)
-            task.add_done_callback(reboots.discard)
+            run(run_the_reboot())
         elif isinstance(event, Booted):
             booted.set()
+        elif isinstance(event, Line) and event.message == messages.AP_REBOOTING:
+            # the AP reboots, the switch stays up: its AP boot timer is armed in this step
+            loop.call_soon(lambda: run(clock.advance(REBOOT)))
 
     device.subscribe(boot_through)
 

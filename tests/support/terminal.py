@@ -78,7 +78,6 @@ class CommandLineRig:
         for terminal in self.terminals:
             terminal.shell.end_of_input()
             await terminal.task
-        self.command_line.close()
         self.link.close()
 
 

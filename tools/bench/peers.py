@@ -4,11 +4,13 @@
   a subprocess, so it does not share the benchmark client's CPU or GIL, on a port it picks and
   announces;
 * yuma123 ``netconfd`` behind a private OpenSSH ``sshd`` with ``Subsystem netconf``, as
-  operators deploy it.
+  operators deploy it;
+* Debian's ``nginx`` serving files over TLS, the peer of the HOUP's downloads.
 
 Both log in the benchmark user with the same Ed25519 key, so both pay the same authentication.
 """
 
+import getpass
 import importlib.metadata
 import os
 import re
@@ -23,12 +25,13 @@ from pathlib import Path
 
 import yaml
 
+from smartupgrade_model.model import MODULE
+from smartupgrade_model.modules import module
 from smartupgrade_server.sim.command import any_free_ports
 from tools.bench.client import Target
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YANG_DIR = REPO_ROOT / "yang"
-MODULE = "sunc-smart-upgrade"
 SMART_UPGRADE_NS = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 CONFIG_FULL = YANG_DIR / "examples" / "config-full.xml"
 # config-full.xml configures `smart-upgrade ap enable`, which only AP-capable models accept
@@ -36,6 +39,7 @@ SIM_MODEL = "S5732-H"
 SSHD = "/usr/sbin/sshd"
 NETCONFD = "/usr/sbin/netconfd"
 NETCONF_SUBSYSTEM = "/usr/sbin/netconf-subsystem"
+NGINX = "/usr/sbin/nginx"
 _STARTUP_TIMEOUT = 60.0
 _LISTENING = re.compile(r"NETCONF over SSH on 127\.0\.0\.1:(\d+)")
 _LISTENING_TLS = re.compile(
@@ -314,7 +318,7 @@ def netconfd(work_dir: Path, client_key: Path, username: str) -> Iterator[Target
 
 
 def _schedule_must() -> str:
-    text = (YANG_DIR / f"{MODULE}@2026-11-27.yang").read_text(encoding="utf-8")
+    text = module(MODULE).source
     match = re.search(r'container schedule \{\s*must ((?:"[^"]*"\s*\+?\s*)+)\{', text)
     if match is None:
         raise PeerStartError("the schedule's must expression is no longer where it was")
@@ -369,6 +373,55 @@ def our_version() -> str:
     ).stdout.strip()
     version = importlib.metadata.version("smart-upgrade-netconf")
     return f"{version}, commit {commit}{'+' if dirty else ''}"
+
+
+@contextmanager
+def nginx(work_dir: Path, certificate: Path, key: Path, files: Path) -> Iterator[int]:
+    """Debian's nginx as Debian configures it (a worker process per CPU, sendfile on), serving
+    ``files`` at ``/files/`` over HTTPS with ``certificate``; yields its port."""
+    if not Path(NGINX).exists():
+        raise PeerStartError(f"{NGINX} is missing: apt-get install nginx (tools/install.sh)")
+    home = work_dir / "nginx"
+    home.mkdir()
+    port = free_port()
+    config = home / "nginx.conf"
+    # as root, nginx's workers would run as www-data, who may not read the temporary directory
+    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+    config.write_text(
+        f"""{user}worker_processes auto;
+pid {home / "nginx.pid"};
+error_log {home / "error.log"};
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    types {{ application/octet-stream cc pat; }}
+    client_body_temp_path {home};
+    proxy_temp_path {home};
+    fastcgi_temp_path {home};
+    uwsgi_temp_path {home};
+    scgi_temp_path {home};
+    server {{
+        listen 127.0.0.1:{port} ssl;
+        ssl_certificate {certificate};
+        ssl_certificate_key {key};
+        location /files/ {{ alias {files}/; }}
+    }}
+}}
+""",
+        encoding="utf-8",
+    )
+    log = home / "nginx.log"
+    argv = [NGINX, "-c", str(config), "-p", str(home), "-g", "daemon off;"]
+    with process_group(argv, log) as process:
+        wait_until(lambda: _accepts_tcp(port), process, log, "nginx")
+        yield port
+
+
+def nginx_version() -> str:
+    package = tool_version(["dpkg-query", "-W", "-f", "${Version}", "nginx"])
+    return f"{tool_version([NGINX, '-v'])} ({package})"
 
 
 def netconfd_version() -> str:

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from smartupgrade_model.modules import DEVIATIONS
 from tools.codegen import commands, device_tables
 from tools.codegen.yang_reader import (
     REPO_ROOT,
@@ -113,23 +114,40 @@ def _container_class(container: Container) -> str:
     return camel(container.path[-1])
 
 
+def _member_line(child: Container) -> str:
+    name = _container_class(child)
+    if child.presence:
+        return f"    {_py_name(child.path[-1])}: {name} | None = None"
+    return f"    {_py_name(child.path[-1])}: {name} = field(default_factory={name})"
+
+
+def _shape(container: Container) -> tuple[object, ...]:
+    """What a container's class holds: its leaves' names and types, its children's classes."""
+    return (
+        tuple((leaf.path[-1], _py_type(leaf), leaf.default) for leaf in container.leaves),
+        tuple((child.path[-1], _shape(child)) for child in container.containers),
+    )
+
+
 def _dataclasses(top: Container) -> list[str]:
+    """One class per container name, children first: containers of one name hold the same
+    leaves (one grouping, e.g. the switch's and the AP's `version-information`) and share it."""
     lines: list[str] = []
-    top_extra: list[str] = []
-    for child in top.containers:
-        name = _container_class(child)
-        extra = [
-            f"    {_py_name(sub.path[-1])}: {_container_class(sub)} | None = None"
-            for sub in child.containers
-        ]
-        lines += _dataclass_source(name, child.description, child.leaves, extra)
-        if child.presence:
-            top_extra.append(f"    {_py_name(child.path[-1])}: {name} | None = None")
-        else:
-            top_extra.append(
-                f"    {_py_name(child.path[-1])}: {name} = field(default_factory={name})"
-            )
-    lines += _dataclass_source("SmartUpgrade", top.description, top.leaves, top_extra)
+    shapes: dict[str, tuple[object, ...]] = {}
+
+    def emit(container: Container) -> None:
+        for child in container.containers:
+            emit(child)
+        name = "SmartUpgrade" if container is top else _container_class(container)
+        if name in shapes:
+            if shapes[name] != _shape(container):
+                raise ValueError(f"two containers named {container.path[-1]} differ")
+            return
+        shapes[name] = _shape(container)
+        extra = [_member_line(child) for child in container.containers]
+        lines.extend(_dataclass_source(name, container.description, container.leaves, extra))
+
+    emit(top)
     return lines
 
 
@@ -137,7 +155,7 @@ def _leaf_spec(leaf: Leaf) -> str:
     return (
         f"LeafSpec(path={leaf.path!r}, kind={leaf.kind!r}, default={leaf.default!r}, "
         f"ranges={leaf.ranges!r}, lengths={leaf.lengths!r}, patterns={leaf.patterns!r}, "
-        f"feature={leaf.feature!r})"
+        f"rule={leaf.rule!r}, feature={leaf.feature!r})"
     )
 
 
@@ -184,6 +202,8 @@ def python_source(model: Model) -> str:
         "    ranges: tuple[tuple[int, int], ...]",
         "    lengths: tuple[tuple[int, int], ...]",
         "    patterns: tuple[str, ...]",
+        "    rule: str | None",
+        '    """The error-message of its restrictions: what a valid value is, in words."""',
         "    feature: str | None",
         "",
         "",
@@ -200,11 +220,14 @@ def python_source(model: Model) -> str:
         "",
         "@dataclass(frozen=True)",
         "class Constraint:",
-        '    """A must statement: its error-app-tag and error-message."""',
+        '    """A must statement: its error-app-tag and error-message, and the message of the',
+        "    refusal of an ``undo`` that breaks it (``su:undo-error-message``; None: the same",
+        '    message)."""',
         "",
         "    path: tuple[str, ...]",
         "    app_tag: str",
         "    message: str",
+        "    undo_message: str | None",
         "",
         "",
         "CONSTRAINTS: Final[Mapping[str, Constraint]] = {",
@@ -212,7 +235,7 @@ def python_source(model: Model) -> str:
     for constraint in model.constraints:
         lines.append(
             f"    {constraint.app_tag!r}: Constraint({constraint.path!r}, "
-            f"{constraint.app_tag!r}, {constraint.message!r}),"
+            f"{constraint.app_tag!r}, {constraint.message!r}, {constraint.undo_message!r}),"
         )
     lines += [
         "}",
@@ -235,16 +258,27 @@ def python_source(model: Model) -> str:
         "    path: tuple[str, ...]",
         "    feature: str | None",
         "    fields: tuple[DisplayField, ...]",
+        "    ap_path: tuple[str, ...] | None = None",
+        '    """The container whose leaves of the same names the section shows when the switch',
+        '    displays its AP (`display-ap-section`)."""',
         "",
         "",
         "DISPLAY_SECTIONS: Final[tuple[DisplaySection, ...]] = (",
     ]
+    ap_paths = {
+        container.ap_section: container.path
+        for container in model.top.walk()
+        if container.ap_section is not None
+    }
     for container in model.top.walk():
         if container.section is None:
             continue
+        ap_path = ap_paths.pop(container.section, None)
         lines.append(
             f"    DisplaySection({container.section!r}, {container.path!r}, "
-            f"{container.feature!r}, ("
+            f"{container.feature!r}, "
+            + ("" if ap_path is None else f"ap_path={ap_path!r}, ")
+            + "fields=("
         )
         for leaf in container.leaves:
             if leaf.label is not None:
@@ -252,6 +286,8 @@ def python_source(model: Model) -> str:
                     f"        DisplayField({leaf.path!r}, {leaf.label!r}, {leaf.time_format!r}),"
                 )
         lines.append("    )),")
+    if ap_paths:
+        raise ValueError(f"display-ap-section names no section: {', '.join(ap_paths)}")
     lines += [")", "", ""]
     lines += _dataclasses(model.top)
     return _ruff_format("\n".join(lines))
@@ -273,7 +309,11 @@ def _ruff_format(source: str) -> str:
 
 def tree_source() -> str:
     pyang = Path(sys.executable).with_name("pyang")
-    modules = sorted(str(p) for p in YANG_DIR.glob("sunc-*.yang"))
+    # a deviation module has no nodes of its own to draw
+    deviations = {name for names in DEVIATIONS.values() for name in names}
+    modules = sorted(
+        str(p) for p in YANG_DIR.glob("sunc-*.yang") if p.name.split("@")[0] not in deviations
+    )
     result = subprocess.run(
         [str(pyang), "-f", "tree", "-p", f"{YANG_DIR}:{YANG_DIR / 'ietf'}", *modules],
         check=True,
@@ -339,11 +379,16 @@ def reference_source(model: Model) -> str:
                     f"{_cell(leaf.default)} | {_cell(leaf.label)} | {_cell(leaf.description)} |"
                 )
             out.append("")
-    out += ["## Constraints", "", "| Node | error-app-tag | error-message |", "|---|---|---|"]
+    out += [
+        "## Constraints",
+        "",
+        "| Node | error-app-tag | error-message | error-message of an `undo` that breaks it |",
+        "|---|---|---|---|",
+    ]
     for constraint in model.constraints:
         out.append(
             f"| `/{'/'.join(constraint.path)}` | `{constraint.app_tag}` | "
-            f"{_cell(constraint.message)} |"
+            f"{_cell(constraint.message)} | {_cell(constraint.undo_message)} |"
         )
     out += ["", "## Enumerations", ""]
     for enum in model.enums:

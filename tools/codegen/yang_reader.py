@@ -56,6 +56,8 @@ class Leaf:
     ranges: tuple[tuple[int, int], ...]
     lengths: tuple[tuple[int, int], ...]
     patterns: tuple[str, ...]
+    rule: str | None
+    """The error-message of its type's restrictions (one per leaf): its rule in words."""
     units: str | None
     label: str | None
     time_format: str | None
@@ -70,6 +72,9 @@ class Container:
     presence: bool
     feature: str | None
     section: str | None
+    ap_section: str | None
+    """The title of the section this container's leaves stand in for when the switch displays
+    its AP (`display-ap-section`)."""
     description: str
     leaves: tuple[Leaf, ...]
     containers: tuple[Container, ...]
@@ -86,6 +91,7 @@ class Constraint:
     xpath: str
     app_tag: str
     message: str
+    undo_message: str | None
 
 
 @dataclass(frozen=True)
@@ -193,10 +199,17 @@ class _Reader:
         ranges: list[tuple[int, int]] = []
         lengths: list[tuple[int, int]] = []
         patterns: list[str] = []
+        rules: set[str] = set()
         for member in self._union_members(chain):
             ranges.extend(_spec_bounds(member.i_type_spec, "ranges"))
             lengths.extend(_spec_bounds(member.i_type_spec, "lengths"))
             patterns.extend(str(p.arg) for p in member.search("pattern"))
+            for restriction in (*member.search("range"), *member.search("length")):
+                rules.update(_error_messages(restriction))
+            for pattern in member.search("pattern"):
+                rules.update(_error_messages(pattern))
+        if len(rules) > 1:
+            raise ValueError(f"{'/'.join(path)}: one error-message per leaf, not {rules}")
         if not lengths:
             for member in chain:
                 lengths.extend(_spec_bounds(member.i_type_spec, "lengths"))
@@ -216,6 +229,7 @@ class _Reader:
             lengths=_narrowest(lengths),
             # A union's members each have their own patterns; none of them applies to all values.
             patterns=() if _is_union(chain) else tuple(dict.fromkeys(patterns)),
+            rule=next(iter(rules), None),
             units=None if units is None else str(units.arg),
             label=_ext(stmt, "display-label"),
             time_format=_ext(stmt, "display-time-format"),
@@ -263,6 +277,7 @@ class _Reader:
             presence=stmt.search_one("presence") is not None,
             feature=feature,
             section=_ext(stmt, "display-section"),
+            ap_section=_ext(stmt, "display-ap-section"),
             description=one_line(_description(stmt)),
             leaves=tuple(leaves),
             containers=tuple(containers),
@@ -275,6 +290,7 @@ class _Reader:
                 one_line(str(must.arg)),
                 str(must.search_one("error-app-tag").arg),
                 one_line(str(must.search_one("error-message").arg)),
+                None if (undo := _ext(must, "undo-error-message")) is None else one_line(undo),
             )
         for child in getattr(stmt, "i_children", []):
             if child.keyword in ("leaf", "container"):
@@ -326,6 +342,12 @@ class _Reader:
             notifications=tuple(self.operation(s) for s in main.search("notification")),
             ssl_policy_name=policy_name,
         )
+
+
+def _error_messages(restriction: Stmt) -> Iterator[str]:
+    found = restriction.search_one("error-message")
+    if found is not None:
+        yield one_line(str(found.arg))
 
 
 def _spec_bounds(spec: Any, attribute: str) -> Iterator[tuple[int, int]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
 
 from smartupgrade_client import edits
 from smartupgrade_client.errors import InvalidArgument
@@ -21,10 +20,12 @@ from smartupgrade_model.commands import (
     ConfigParameter,
     ValueKind,
 )
-from smartupgrade_model.display import SCHEDULE_FORMAT
 from smartupgrade_model.model import CONSTRAINTS, SSL_POLICY_NAME, LeafSpec
+from smartupgrade_model.rules import refused_value, rule_of
 
 REBOOT_AFTER_DOWNLOAD = CONSTRAINTS["reboot-not-after-download"]
+# the seed's name of the parameter of `ssl policy policy-name`
+POLICY_NAME = "policy-name"
 
 SCHEDULE_SYNTAX = TIME_SYNTAX
 
@@ -33,36 +34,26 @@ class UsageError(Exception):
     """A command line the switch would reject; the message says what to fix."""
 
 
-def _spans(spans: tuple[tuple[int, int], ...]) -> str:
-    return " or ".join(f"{low} to {high}" for low, high in spans)
+def _refused(name: str, spec: LeafSpec, value: str) -> UsageError:
+    return UsageError(refused_value(name, value, rule_of(spec)))
 
 
-def _requirement(spec: LeafSpec) -> str:
-    parts: list[str] = []
-    if spec.ranges:
-        parts.append(f"an integer from {_spans(spec.ranges)}")
-    if spec.lengths:
-        parts.append(f"a string of {_spans(spec.lengths)} characters")
-    parts.extend(f"matching {pattern}" for pattern in spec.patterns)
-    return ", ".join(parts)
-
-
-def _text(spec: LeafSpec, text: str, what: str) -> str:
+def _text(spec: LeafSpec, text: str, name: str) -> str:
     if (spec.lengths and not any(low <= len(text) <= high for low, high in spec.lengths)) or any(
         re.fullmatch(pattern, text) is None for pattern in spec.patterns
     ):
-        raise UsageError(f"Invalid {what} {text!r}: give {_requirement(spec)}.")
+        raise _refused(name, spec, text)
     return text
 
 
 def _number(parameter: ConfigParameter, text: str) -> int:
-    spec, what = parameter.leaf, parameter.what
+    spec = parameter.leaf
     try:
         number = int(text, 10)
     except ValueError:
-        raise UsageError(f"Invalid {what} {text!r}: give {_requirement(spec)}.") from None
+        raise _refused(parameter.name, spec, text) from None
     if not any(low <= number <= high for low, high in spec.ranges):
-        raise UsageError(f"{what} {number} is out of range: give {_requirement(spec)}.")
+        raise _refused(parameter.name, spec, text)
     return number
 
 
@@ -72,9 +63,9 @@ def argument(parameter: ConfigParameter, text: str) -> str | int:
         case ValueKind.NUMBER:
             return _number(parameter, text)
         case ValueKind.TIME:
-            return schedule_time(text, parameter.leaf, parameter.what)
+            return schedule_time(text, parameter.leaf, parameter.name)
         case ValueKind.TEXT:
-            return _text(parameter.leaf, text, parameter.what)
+            return _text(parameter.leaf, text, parameter.name)
 
 
 def arguments(command: ConfigCommand, texts: Sequence[str | None]) -> tuple[str | int | None, ...]:
@@ -93,20 +84,13 @@ def arguments(command: ConfigCommand, texts: Sequence[str | None]) -> tuple[str 
 
 def policy_name(text: str) -> str:
     """An SSL policy name (``ssl policy``)."""
-    return _text(SSL_POLICY_NAME, text, "SSL policy name")
+    return _text(SSL_POLICY_NAME, text, POLICY_NAME)
 
 
-def schedule_time(text: str, spec: LeafSpec, what: str) -> str:
+def schedule_time(text: str, spec: LeafSpec, name: str) -> str:
     """A schedule time in the module's padded form; the switch's unpadded ``2020-2-13`` is
     accepted, as on its command line."""
     try:
-        padded = edits.schedule_time(text, spec)
-    except InvalidArgument:
-        raise UsageError(
-            f"Invalid {what} {text!r}: give {SCHEDULE_SYNTAX} (matching {spec.patterns[0]})."
-        ) from None
-    try:
-        datetime.strptime(padded, SCHEDULE_FORMAT)
-    except ValueError as error:
-        raise UsageError(f"Invalid {what} {text!r}: {error}.") from None
-    return padded
+        return edits.schedule_time(text, spec, name=name)
+    except InvalidArgument as refused:
+        raise UsageError(str(refused)) from None

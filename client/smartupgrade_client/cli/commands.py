@@ -9,33 +9,41 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from smartupgrade_client import edits, messages, parsers, rfc7951
 from smartupgrade_client.cli import checks
 from smartupgrade_client.cli.exit_codes import ExitCode
-from smartupgrade_client.cli.ui import Ui, section
+from smartupgrade_client.cli.ui import Ui
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
-from smartupgrade_client.errors import ConnectionLost, RpcTimeout
+from smartupgrade_client.errors import ConnectionLost, RpcFailed, RpcTimeout
+from smartupgrade_client.push import PushMirror
 from smartupgrade_model.commands import CONFIG_COMMANDS, ConfigCommand, ConfigParameter, ValueKind
-from smartupgrade_model.display import render
+from smartupgrade_model.display import LOADING, NOT_ASKED, render
 from smartupgrade_model.model import (
+    DISPLAY_SECTIONS,
+    MODULE,
     FileKind,
+    LocalInformation,
     SmartUpgrade,
     UpgradeInformation,
     UpgradeTarget,
 )
 
-# The switch's own lines (the seed's display, download and right-now examples).
-LOADING = "Loading the information, please wait ."
+# The switch's own lines (the seed's download and right-now examples).
 GETTING_VERSION = "Getting version information from houp, please wait ..."
 UPGRADE_SECTION = "Upgrade information"
+VERSION_SECTION = "Version information"
+# the container of that section, the one the refresh brings up to date
+VERSION_CONTAINER = next(s.path[-1] for s in DISPLAY_SECTIONS if s.title == VERSION_SECTION)
+LOCAL_SECTION = "Local information"
 
 
 @dataclass(frozen=True)
@@ -73,10 +81,16 @@ def state_summary(state: SmartUpgrade) -> str:
 
 def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
     """``display smart-upgrade information``: like the switch, a refresh with the HOUP first
-    (unless ``--no-refresh``), then the whole state."""
+    (unless ``--no-refresh``), then the whole state. With smart upgrade disabled the switch
+    does not ask the HOUP: it shows what it has, and says so."""
+    client.require_smart_upgrade()
+    refused: RpcFailed | None = None
     if args.refresh:
         ui.info(LOADING)
-        client.refresh()
+        try:
+            client.refresh()
+        except RpcFailed as error:
+            refused = error
     # report-all: the JSON carries the defaults the display shows (URL, port, ...); the SSL
     # policies come along so that the bound policy's reference resolves and the document is
     # valid on its own.
@@ -84,21 +98,30 @@ def display(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Out
     reply = client.call(messages.get(ssl_policies=as_json, with_defaults="report-all"))
     state = parsers.smart_upgrade(reply)
     data = rfc7951.data_json(reply) if as_json else None
+    if refused is not None:
+        if state.enabled:
+            raise refused
+        ui.info(NOT_ASKED)
     if args.json:
         ui.output(json.dumps(data, indent=2) + "\n")
     else:
-        ui.output(render(state))
+        # the switch's blank line between its Info lines and the display
+        ui.output(("\n" if args.refresh else "") + render(state))
     return Outcome(ExitCode.OK, state_summary(state), data)
 
 
 def refresh(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
-    """Check the version with the HOUP now (what ``display`` triggers) and say the result."""
+    """Check the version with the HOUP now (what ``display`` triggers) and say the result: the
+    whole ``Version information`` the switch then has (the RPC's reply carries the check's four
+    fields; the description and the packages are the switch's state)."""
+    client.require_smart_upgrade()
     ui.info(LOADING)
     checked = client.refresh()
     result = checked.check_result.display if checked.check_result is not None else "-"
     recommended = checked.recommended_software_version or "-"
     summary = f"{result} {recommended}"
-    ui.output(section(SmartUpgrade(version_information=checked), "Version information"))
+    known = parsers.smart_upgrade(client.call(messages.get(VERSION_CONTAINER)))
+    ui.output(render(known, (VERSION_SECTION,)))
     return Outcome(ExitCode.OK, summary)
 
 
@@ -112,8 +135,12 @@ def read_pems(paths: Sequence[str]) -> list[str]:
     for name in paths:
         try:
             text = Path(name).read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as error:
-            raise checks.UsageError(f"Cannot read the CA certificate {name}: {error}.") from None
+        except OSError as error:
+            reason = error.strerror or "it cannot be read"
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {reason}.") from None
+        except UnicodeDecodeError:
+            reason = "it is not ASCII text (a PEM file)"
+            raise checks.UsageError(f"Cannot read the CA certificate {name}: {reason}.") from None
         pems.append(text)
     return pems
 
@@ -200,14 +227,19 @@ class _FileNames:
     """The names the switch gives the files of the running operation, read once it reports
     progress (its version check, which may change them, runs first)."""
 
-    def __init__(self, client: SmartUpgradeClient) -> None:
+    def __init__(self, client: SmartUpgradeClient, target: UpgradeTarget) -> None:
         self._client = client
+        self._target = target
         self._state: SmartUpgrade | None = None
 
     def __call__(self, kind: FileKind) -> str:
         if self._state is None:
             self._state = self._client.read()
-        version = self._state.version_information
+        version = (
+            self._state.ap_information.version_information
+            if self._target is UpgradeTarget.AP
+            else self._state.version_information
+        )
         name = (
             version.software_package_name
             if kind is FileKind.SOFTWARE
@@ -216,10 +248,13 @@ class _FileNames:
         return name or kind.display
 
 
-def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
-    """Wait for the running operation with progress bars. CTRL+C offers to cancel it on the
-    switch (CTRL+C on the switch's own console does that); declining leaves it running."""
-    names = _FileNames(client)
+def follow(
+    client: SmartUpgradeClient, ui: Ui, noun: str, target: UpgradeTarget
+) -> UpgradeInformation:
+    """Wait for the running operation of ``target`` with progress bars. CTRL+C offers to cancel
+    it on the switch (CTRL+C on the switch's own console does that); declining leaves it
+    running."""
+    names = _FileNames(client, target)
     cancelled = False
     hint = True
     while True:
@@ -230,7 +265,8 @@ def follow(client: SmartUpgradeClient, ui: Ui, noun: str) -> UpgradeInformation:
                 ui.info(f"If you want to stop the {noun}, please press CTRL + C.")
             with ui.following():
                 return client.wait(
-                    progress=lambda change: ui.progress(names(change.file_kind), change)
+                    progress=lambda change: ui.progress(names(change.file_kind), change),
+                    target=target,
                 )
         except KeyboardInterrupt:
             if cancelled or not ui.confirm_cancel(noun):
@@ -253,38 +289,108 @@ def _progress_summary(information: UpgradeInformation) -> str:
 
 
 def download(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
-    """``smart-upgrade download``: the files, verified and set for the next startup."""
+    """``smart-upgrade download``: the files, verified and set for the next startup (of the
+    switch, or with smart upgrade for APs enabled of its AP, as the switch's command does)."""
+    client.require_smart_upgrade()
     ui.info(GETTING_VERSION)
-    client.download(_target(args))
-    final = follow(client, ui, "download")
-    ui.output(section(SmartUpgrade(upgrade_information=final), UPGRADE_SECTION))
+    started = client.download(_target(args))
+    final = follow(client, ui, "download", started.target)
+    ui.output(render(SmartUpgrade(upgrade_information=final), (UPGRADE_SECTION,)))
     return Outcome(ExitCode.OK, _progress_summary(final))
 
 
 def right_now(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
     """``smart-upgrade right-now``: download, then the switch reboots into the new version.
-    The reboot ends the session: reconnect, wait for the switch, report what it runs now."""
-    before = client.read().local_information
+    The reboot ends the session: reconnect, wait for the switch, report what it runs now. With
+    smart upgrade for APs enabled (as the switch's command does) or ``--ap``, the AP reboots
+    and the switch stays up."""
+    before = client.read()
     ui.info(GETTING_VERSION)
-    client.right_now(_target(args))
+    started = client.right_now(_target(args))
+    if started.target is UpgradeTarget.AP:
+        follow(client, ui, "upgrade", started.target)
+        after = client.read()
+        return _upgraded(ui, "AP", before.ap_information, after.ap_information)
     # The reboot ends the session, usually before the last poll sees the final status.
     with suppress(ConnectionLost, RpcTimeout):
-        follow(client, ui, "upgrade")
+        follow(client, ui, "upgrade", started.target)
     ui.info("System is rebooting for upgrade; waiting for the switch to come back ...")
     client.reconnect(timeout=args.reboot_timeout)
-    after = client.read()
-    local = after.local_information
-    ui.output(section(after, "Local information") + "\n" + section(after, UPGRADE_SECTION))
+    return _upgraded(ui, "switch", before, client.read())
+
+
+class _Upgraded(Protocol):
+    """The switch's state or its AP's: what it runs and its last upgrade."""
+
+    @property
+    def local_information(self) -> LocalInformation: ...
+
+    @property
+    def upgrade_information(self) -> UpgradeInformation: ...
+
+
+def _upgraded(ui: Ui, device: str, before: _Upgraded, after: _Upgraded) -> Outcome:
+    """Say what ``device`` runs after an upgrade, and what it ran before."""
+    shown = SmartUpgrade(
+        local_information=after.local_information, upgrade_information=after.upgrade_information
+    )
+    ui.output(render(shown, (UPGRADE_SECTION, LOCAL_SECTION)))
+    old, local = before.local_information, after.local_information
     last = after.upgrade_information.last_upgrade_result
-    summary = f"{before.software_version} -> {local.software_version}"
+    summary = f"{old.software_version} -> {local.software_version}"
     if last is not None:
         summary += f" ({last.display})"
     ui.info(
-        f"The switch runs software {local.software_version or '-'}, patch "
-        f"{local.patch_version or '-'} (before: {before.software_version or '-'}, "
-        f"{before.patch_version or '-'})."
+        f"The {device} runs software {local.software_version or '-'}, patch "
+        f"{local.patch_version or '-'} (before: {old.software_version or '-'}, "
+        f"{old.patch_version or '-'})."
     )
     return Outcome(ExitCode.OK, summary)
+
+
+def watch(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:
+    """Print each change of what ``--xpath`` selects as the switch reports it, by an on-change
+    subscription (YANG-push): first the whole selection, then what changes, with the switch's
+    time. A reboot ends the session: reconnect and subscribe again, printing what the reboot
+    changed. Until ``--for`` seconds have passed, or CTRL+C."""
+    deadline = None if args.duration is None else time.monotonic() + args.duration
+    shown: dict[str, str] = {}
+    changes = 0
+    while deadline is None or time.monotonic() < deadline:
+        mirror = client.subscribe_to_changes(args.xpath)
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                if client.take_update(mirror, WATCH_TICK) and mirror.synchronised:
+                    changes += _print_changes(ui, mirror, shown)
+            client.unsubscribe(mirror)
+        except ConnectionLost:
+            ui.info("The session ended (the switch reboots?); reconnecting ...")
+            client.reconnect(timeout=args.reboot_timeout)
+    return Outcome(ExitCode.OK, f"{changes} changes")
+
+
+# how long a watch waits for one notification before it looks at the clock again (seconds)
+WATCH_TICK = 0.5
+
+
+def _print_changes(ui: Ui, mirror: PushMirror, shown: dict[str, str]) -> int:
+    """Print the leaves that differ from ``shown`` (and update it); how many did."""
+    now = mirror.leaves()
+    when = mirror.time or "-"
+    lines = [
+        f"{when} {_short(path)}: {value}" for path, value in now.items() if shown.get(path) != value
+    ]
+    lines += [f"{when} {_short(path)}: (deleted)" for path in shown if path not in now]
+    for line in lines:
+        ui.change(line)
+    shown.clear()
+    shown.update(now)
+    return len(lines)
+
+
+def _short(path: str) -> str:
+    """A leaf's path without the smart-upgrade module's name, the one a watch mostly shows."""
+    return path.removeprefix(f"/{MODULE}:")
 
 
 def cancel(client: SmartUpgradeClient, args: argparse.Namespace, ui: Ui) -> Outcome:

@@ -12,6 +12,7 @@ from smartupgrade_client.errors import (
     RpcFailed,
     RpcTimeout,
     SmartUpgradeError,
+    SmartUpgradeUnsupported,
     UpgradeCancelled,
     UpgradeFailed,
     WaitTimeout,
@@ -31,6 +32,7 @@ class ExitCode(IntEnum):
     UPGRADE_CANCELLED = 7
     TIMEOUT = 8
     FLEET_FAILED = 9
+    NOT_SUPPORTED = 10
     INTERRUPTED = 130
 
 
@@ -45,6 +47,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.UPGRADE_CANCELLED: "download or upgrade was cancelled",
     ExitCode.TIMEOUT: "no reply, or the switch did not come back, in time",
     ExitCode.FLEET_FAILED: "fleet: at least one switch failed (see the summary)",
+    ExitCode.NOT_SUPPORTED: "the switch does not support Smart Upgrade (nothing was sent)",
     ExitCode.INTERRUPTED: "interrupted (CTRL+C) and the operation left running",
 }
 
@@ -53,6 +56,7 @@ def exit_code_for(error: SmartUpgradeError) -> ExitCode:
     """The exit status for an SDK exception (subclasses before their bases)."""
     table: tuple[tuple[type[SmartUpgradeError], ExitCode], ...] = (
         (InvalidArgument, ExitCode.USAGE),
+        (SmartUpgradeUnsupported, ExitCode.NOT_SUPPORTED),
         (AuthenticationFailed, ExitCode.AUTHENTICATION),
         (ConnectionFailed, ExitCode.CONNECTION),
         (ConnectionLost, ExitCode.CONNECTION),

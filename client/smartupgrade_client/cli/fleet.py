@@ -159,19 +159,27 @@ class Result:
 
 
 class FleetUi:
-    """One switch's row of the fleet's progress: its last ``Info:`` line or file progress."""
+    """One switch's row of the fleet's progress: its last ``Info:`` line or file progress
+    (no row: nothing shown)."""
 
-    def __init__(self, bars: Progress, task: TaskID) -> None:
+    def __init__(self, bars: Progress, task: TaskID | None, name: str) -> None:
         self._bars = bars
         self._task = task
+        self._name = name
 
     def info(self, text: str) -> None:
-        self._bars.update(self._task, status=text)
+        if self._task is not None:
+            self._bars.update(self._task, status=text)
 
     def output(self, text: str) -> None:
         """The per-switch output is summed up in the table, not printed."""
 
+    def change(self, text: str) -> None:
+        self._bars.console.print(f"{self._name}: {text}", highlight=False, soft_wrap=True)
+
     def progress(self, name: str, change: FileProgress) -> None:
+        if self._task is None:
+            return
         self._bars.update(
             self._task,
             completed=change.percent,
@@ -198,6 +206,10 @@ class FleetCommandRun:
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._console = Console(stderr=True, highlight=False)
+        # A row for each switch at work only on a terminal, where it is seen as it changes: rich
+        # takes its lock and renders at each change, which for a thousand switches costs more CPU
+        # than their sessions. Elsewhere (a log) the overall bar ends the output complete.
+        self._rows = self._console.is_terminal
         self.bars = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -220,8 +232,10 @@ class FleetCommandRun:
         )
 
     def _run_one(self, target: Target) -> Result:
-        task = self.bars.add_task(target.name, total=100, status="connecting")
-        ui = FleetUi(self.bars, task)
+        task = (
+            self.bars.add_task(target.name, total=100, status="connecting") if self._rows else None
+        )
+        ui = FleetUi(self.bars, task, target.name)
         try:
             client = self._connect(target)
             with self._lock:
@@ -241,11 +255,9 @@ class FleetCommandRun:
         # A worker must record every switch's end, whatever went wrong, or the fleet never ends.
         except Exception as error:
             result = Result(target, ExitCode.ERROR, f"{type(error).__name__}: {error}")
-        self.bars.update(
-            task,
-            completed=100,
-            status=result.summary if result.code is ExitCode.OK else f"failed: {result.summary}",
-        )
+        # its end is in the summary table
+        if task is not None:
+            self.bars.remove_task(task)
         return result
 
     def _worker(self) -> None:

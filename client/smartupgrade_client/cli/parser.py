@@ -14,7 +14,7 @@ from typing import NoReturn, TypeVar
 
 import shtab
 
-from smartupgrade_client import edits
+from smartupgrade_client import edits, push
 from smartupgrade_client.cli import checks, commands
 from smartupgrade_client.cli.exit_codes import ExitCode, epilog
 from smartupgrade_client.cli.ui import Ui
@@ -274,6 +274,28 @@ def add_commands(
                 help=f"seconds to wait for the switch to come back ({DEFAULT_REBOOT_TIMEOUT:g})",
             )
     command("cancel", "stop the running download or upgrade", commands.cancel)
+    watching = command(
+        "watch",
+        "print each change of the switch's smart upgrade as it happens (YANG-push on-change)",
+        commands.watch,
+    )
+    watching.add_argument(
+        "--xpath", default=push.WHOLE, help=f"what to follow; prefix su: the module ({push.WHOLE})"
+    )
+    watching.add_argument(
+        "--for",
+        dest="duration",
+        type=_positive,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: at CTRL+C)",
+    )
+    watching.add_argument(
+        "--reboot-timeout",
+        type=_positive,
+        default=DEFAULT_REBOOT_TIMEOUT,
+        help=f"seconds to wait for a rebooting switch to come back ({DEFAULT_REBOOT_TIMEOUT:g})",
+    )
 
 
 def build() -> Parser:

@@ -28,11 +28,11 @@ from smartupgrade_client.errors import (
     ConnectionFailed,
     RpcFailed,
     SmartUpgradeError,
+    SmartUpgradeUnsupported,
     UpgradeFailed,
 )
 from smartupgrade_client.results import Progress as FileProgress
-from smartupgrade_model import display
-from smartupgrade_model.model import DISPLAY_SECTIONS, DisplaySection, FileKind, SmartUpgrade
+from smartupgrade_model.model import FileKind
 
 
 class Ui(Protocol):
@@ -44,23 +44,13 @@ class Ui(Protocol):
 
     def progress(self, name: str, change: FileProgress) -> None: ...
 
+    def change(self, text: str) -> None:
+        """A change the switch reported (``watch``), printed as it comes."""
+        ...
+
     def following(self) -> AbstractContextManager[None]: ...
 
     def confirm_cancel(self, operation: str) -> bool: ...
-
-
-def section(state: SmartUpgrade, title: str) -> str:
-    """One section of ``display smart-upgrade information`` (the switch's layout), e.g. the
-    ``Upgrade information`` a download ends with."""
-    found: DisplaySection = next(item for item in DISPLAY_SECTIONS if item.title == title)
-    lines = [f"{found.title}:"]
-    for item in found.fields:
-        value: object = state
-        for name in item.path[1:]:
-            value = getattr(value, name.replace("-", "_"))
-        shown = display.format_value(value, item.time_format)
-        lines.append(f"{display.INDENT}{item.label:<{display.LABEL_WIDTH}}: {shown}")
-    return "\n".join(lines) + "\n"
 
 
 def speed_text(change: FileProgress) -> str:
@@ -83,6 +73,9 @@ class ConsoleUi:
     def output(self, text: str) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+    def change(self, text: str) -> None:
+        print(text, flush=True)
 
     @contextmanager
     def following(self) -> Iterator[None]:
@@ -148,7 +141,7 @@ def error_lines(error: SmartUpgradeError, *, host: str = "") -> list[str]:
             f"Error: Cannot connect{where}: {error}",
             "       Check --host and --port, and that the switch's NETCONF server is running.",
         ]
-    if isinstance(error, UpgradeFailed):
+    if isinstance(error, UpgradeFailed | SmartUpgradeUnsupported):
         return [f"Error: {error}{where}."]
     return [f"Error: {error}{where}"]
 

@@ -230,6 +230,25 @@ class Schema:
         _Renderer(self, config_only, mode).members(root, self.root, value, skip)
         return root
 
+    def render_node(self, parent: InternalNode, node: DataNode, raw: Any) -> etree._Element:
+        """One node of ``parent`` from its raw value, with its subtree and its namespace
+        declared on it: a list entry (``raw`` one entry's object), a leaf-list entry (one
+        value), a container or a leaf."""
+        out = etree.Element("out")
+        # a JSON pointer below the root: yangson qualifies members with their module at the
+        # top only
+        pointer = f"/{node.iname()}"
+        cooked: Any
+        if isinstance(node, ListNode):
+            cooked = [node.entry_from_raw(raw, pointer)]
+        elif isinstance(node, LeafListNode):
+            cooked = [node.type.from_raw(raw)]
+        else:
+            cooked = node.from_raw(raw, pointer)
+        renderer = _Renderer(self, config_only=False, mode=WithDefaults.EXPLICIT)
+        renderer.node(out, parent, node, cooked, declare=True)
+        return out[0]
+
 
 @cache
 def switch_schema(*, ap_upgrade: bool, smart_upgrade: bool = True) -> Schema:
@@ -258,11 +277,20 @@ class _Renderer:
                 continue
             self.node(out, parent, child, value[member])
 
-    def node(self, out: etree._Element, parent: InternalNode, node: DataNode, value: Any) -> None:
+    def node(
+        self,
+        out: etree._Element,
+        parent: InternalNode,
+        node: DataNode,
+        value: Any,
+        *,
+        declare: bool = False,
+    ) -> None:
+        """``declare``: the namespace on the node even where its parent's is the same."""
         namespace = self.schema.namespace_of_module[node.ns]
         tag = f"{{{namespace}}}{node.name}"
         nsmap = cast(Mapping[str, str], {None: namespace})
-        new_namespace = parent.ns != node.ns
+        new_namespace = declare or parent.ns != node.ns
 
         def element() -> etree._Element:
             if new_namespace:

@@ -34,7 +34,7 @@ from yangson.schemanode import (
 
 from smartupgrade_model.convert import RawObject
 from smartupgrade_server.datastore.codec import Schema, is_policy_name
-from smartupgrade_server.datastore.validation import type_error
+from smartupgrade_server.datastore.validation import not_of_type, type_error
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import (
     BadAttributeError,
@@ -412,14 +412,9 @@ class _Editor:
             text = identity
         raw = _raw_value(node, text)
         if raw is None:
-            raise InvalidValueError(
-                ErrorType.APPLICATION,
-                path=path,
-                path_namespaces=self.schema.path_namespaces(path),
-                message=f"{text!r} is not a valid value of {node.name!r}",
-            )
+            raise not_of_type(self.schema, node.type, path, text)
         if raw is _OUTSIDE_TYPE:
-            raise type_error(self.schema, node.type, path)
+            raise type_error(self.schema, node.type, path, text)
         return raw
 
     # --- yang:insert ------------------------------------------------------------------------

@@ -165,6 +165,13 @@ def subtree_filter_of(filter_element: etree._Element) -> SubtreeFilter:
     return SubtreeFilter(tuple(_elements(filter_element)))
 
 
+def xpath_of(leaf: etree._Element) -> XPathFilter:
+    """The XPath filter written as the text of ``leaf`` (a ``yang:xpath1.0`` parameter), with
+    the prefixes declared where it stands."""
+    namespaces = {prefix: uri for prefix, uri in leaf.nsmap.items() if prefix}
+    return XPathFilter((leaf.text or "").strip(), namespaces)
+
+
 class _Whole(Enum):
     WHOLE = auto()
 

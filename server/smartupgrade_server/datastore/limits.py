@@ -52,6 +52,12 @@ ENTRIES: Mapping[str, int] = {
     "/sunc-netconf-server:netconf-server/call-home/netconf-client": 8,
     "/sunc-netconf-server:netconf-server/call-home/netconf-client/endpoints/endpoint": 8,
     "/sunc-netconf-server:netconf-server/tls/client-identity-mappings/cert-to-name": 64,
+    # RFC 8639 filters a dynamic subscription may name
+    "/ietf-subscribed-notifications:filters/stream-filter": 32,
+    "/ietf-subscribed-notifications:filters/ietf-yang-push:selection-filter": 32,
+    # configured subscriptions (RFC 8639's "configured" feature): none; the list shows the
+    # dynamic ones, as state
+    "/ietf-subscribed-notifications:subscriptions/subscription": 0,
 }
 DEFAULT_ENTRIES = 1024
 # data elements of one <config> (an edit, or an inline copy-config or validate source)

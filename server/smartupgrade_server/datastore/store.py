@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -212,6 +213,21 @@ class _Plan:
 # a write worked out off the event loop is tried again this often when another write was
 # applied meanwhile
 _ATTEMPTS = 3
+# startup configurations validated in this process, by schema and content: a fleet's switches
+# start from one factory configuration, validated once and its (immutable) instance shared
+_VALID_STARTUPS: dict[tuple[int, str], tuple[Schema, RootNode]] = {}
+_VALID_STARTUPS_KEPT = 16
+
+
+def _startup_instance(schema: Schema, startup: RawObject) -> RootNode:
+    key = (id(schema), json.dumps(startup, sort_keys=True))
+    known = _VALID_STARTUPS.get(key)
+    if known is not None and known[0] is schema:
+        return known[1]
+    instance = validated(schema, startup)
+    if len(_VALID_STARTUPS) < _VALID_STARTUPS_KEPT:
+        _VALID_STARTUPS[key] = (schema, instance)
+    return instance
 
 
 class Datastores:
@@ -233,7 +249,7 @@ class Datastores:
             save_config(self._startup_path, startup)
         # each datastore is one object, replaced (never modified) by a write, so that a
         # reader on another thread sees a raw object and its instance that belong together
-        self._startup = Validated(startup, validated(schema, startup))
+        self._startup = Validated(startup, _startup_instance(schema, startup))
         self._running = Validated(copy.deepcopy(startup), self._startup.instance)
         # None: the candidate has no changes of its own and is a copy of running
         self._candidate: _Candidate | None = None
@@ -270,6 +286,10 @@ class Datastores:
 
     def set_state_provider(self, provider: StateProvider) -> None:
         self._state_provider = provider
+
+    def state(self) -> RawObject:
+        """The state data of every provider (what ``operational`` adds to running)."""
+        return self._state_provider()
 
     def add_state_provider(self, provider: StateProvider) -> None:
         """State beside the provider's, under other top-level members (e.g. /nacm's
@@ -312,7 +332,7 @@ class Datastores:
         cached = self._operational.get(members)
         if cached is not None and cached.running is running.instance and cached.state == state:
             return cached.instance
-        merged = _merged(_only(running.raw, members), _only(state, members))
+        merged = merged_state(_only(running.raw, members), _only(state, members))
         instance = self.schema.model.from_raw(merged)
         # a copy: the provider's object is compared with the next one, which may be itself
         self._operational[members] = _Operational(running.instance, copy.deepcopy(state), instance)
@@ -652,6 +672,7 @@ class Datastores:
                 result.config,
                 base=base,
                 changes=changes.changes if base.raw is snapshot.old else None,
+                before=snapshot.old,
             )
         return _Plan(
             snapshot,
@@ -674,6 +695,7 @@ class Datastores:
             config,
             base=running,
             changes=changes.changes if running.raw is snapshot.old else None,
+            before=snapshot.old,
         )
         return _Plan(snapshot, writer, config, changes, instance)
 
@@ -770,7 +792,9 @@ class Datastores:
             changes = diff(self.schema, running.raw, config)
             self._authorize(Write(writer, DatastoreName.RUNNING, running.raw, config, changes))
         new = (
-            validated(self.schema, config, base=running, changes=changes.changes)
+            validated(
+                self.schema, config, base=running, changes=changes.changes, before=running.raw
+            )
             if validated_as is None
             else validated_as
         )
@@ -826,12 +850,15 @@ def _only(raw: RawObject, members: Members) -> RawObject:
     return raw if members is None else {k: v for k, v in raw.items() if k in members}
 
 
-def _merged(base: RawObject, extra: RawObject) -> RawObject:
-    """``base`` with ``extra`` merged in; shares the unchanged parts, modifies neither."""
+def merged_state(base: RawObject, extra: RawObject) -> RawObject:
+    """``base`` (a configuration) with ``extra`` (state) merged in; shares the unchanged
+    parts, modifies neither."""
     merged = dict(base)
     for name, value in extra.items():
         below = merged.get(name)
         merged[name] = (
-            _merged(below, value) if isinstance(value, dict) and isinstance(below, dict) else value
+            merged_state(below, value)
+            if isinstance(value, dict) and isinstance(below, dict)
+            else value
         )
     return merged

@@ -17,7 +17,16 @@ from typing import cast
 from lxml import etree
 
 from smartupgrade_model.model import MODULE
-from smartupgrade_model.modules import AP_UPGRADE_FEATURE, YangModule, implemented_modules, module
+from smartupgrade_model.modules import (
+    AP_UPGRADE_FEATURE,
+    DEVIATIONS,
+    EMULATOR_MODULES,
+    IETF_FEATURES,
+    YangModule,
+    implemented_modules,
+    is_implemented,
+    module,
+)
 
 YANG_LIBRARY_MODULE = "ietf-yang-library"
 DATASTORES_MODULE = "ietf-datastores"
@@ -32,14 +41,6 @@ SCHEMA_NAME = "complete"
 # the datastores of this server, as the ietf-datastores identities name them
 DATASTORE_IDENTITIES = ("running", "candidate", "startup", "operational")
 
-# A module that defines none of these only lends its types, groupings or extensions to others
-# (ietf-inet-types, ietf-yang-metadata): import-only. ietf-datastores' identities are values of
-# the yang-library's datastore names, so it is implemented.
-_IMPLEMENTS = re.compile(
-    r"^\s*(container|list|leaf|leaf-list|anydata|anyxml|rpc|notification|augment|identity)"
-    r"\s+(\"[^\"]*\"|[^\s{;\"]+)\s*[{;]",
-    re.MULTILINE,
-)
 # a statement, not a description line that starts with the word
 _FEATURE = re.compile(r"^\s*feature\s+\"?([A-Za-z_][\w.-]*)\"?\s*[{;]", re.MULTILINE)
 # the module's own prefix comes before any import's
@@ -47,9 +48,11 @@ _PREFIX = re.compile(r"^\s*prefix\s+\"?([A-Za-z_][\w.-]*)\"?\s*;", re.MULTILINE)
 _YANG_VERSION_1_1 = re.compile(r"^\s*yang-version\s+\"?1\.1\"?\s*;", re.MULTILINE)
 
 
-@cache
 def is_import_only(mod: YangModule) -> bool:
-    return _IMPLEMENTS.search(mod.source) is None
+    """A module that only lends its types, groupings or extensions to others (ietf-inet-types,
+    ietf-yang-patch), or whose nodes the switch does not implement (ietf-interfaces, which
+    RFC 8639 imports for a feature the switch lacks)."""
+    return not is_implemented(mod.name)
 
 
 @cache
@@ -113,7 +116,9 @@ def module_set(
     ``protocol_capabilities`` (``:candidate:1.0``…) give the ietf-netconf features, which RFC
     6241 names after them.
     """
-    modules = tuple(mod for mod in implemented_modules() if smart_upgrade or mod.name != MODULE)
+    modules = tuple(
+        mod for mod in implemented_modules() if smart_upgrade or mod.name not in EMULATOR_MODULES
+    )
     offered = {
         capability.removeprefix(NETCONF_CAPABILITY_PREFIX).split(":")[0]
         for capability in protocol_capabilities
@@ -123,6 +128,7 @@ def module_set(
         NETCONF_MODULE: tuple(f for f in declared_features(NETCONF_MODULE) if f in offered),
         # get-data's with-origin and with-defaults are both served
         NMDA_MODULE: declared_features(NMDA_MODULE),
+        **IETF_FEATURES,
     }
     if smart_upgrade and ap_upgrade:
         features[MODULE] = (AP_UPGRADE_FEATURE,)
@@ -162,6 +168,8 @@ def yang_library_xml(modules: ModuleSet) -> etree._Element:
         _leaf(entry, "namespace", mod.namespace)
         for feature in modules.features.get(mod.name, ()):
             _leaf(entry, "feature", feature)
+        for deviation in DEVIATIONS.get(mod.name, ()):
+            _leaf(entry, "deviation", deviation)
     for mod in modules.import_only():
         entry = etree.SubElement(module_set_element, f"{{{yl}}}import-only-module")
         _leaf(entry, "name", mod.name)
@@ -194,6 +202,10 @@ def modules_state_xml(modules: ModuleSet) -> etree._Element:
         _leaf(entry, "namespace", mod.namespace)
         for feature in modules.features.get(mod.name, ()):
             _leaf(entry, "feature", feature)
+        for deviation in DEVIATIONS.get(mod.name, ()):
+            deviating = etree.SubElement(entry, f"{{{yl}}}deviation")
+            _leaf(deviating, "name", deviation)
+            _leaf(deviating, "revision", module(deviation).revision)
         _leaf(entry, "conformance-type", "import" if is_import_only(mod) else "implement")
     return root
 

@@ -1,8 +1,8 @@
 """What the switch tells its observers (the NETCONF layer, the command line).
 
 The events match the YANG notifications `version-checked`, `download-progress`,
-`upgrade-status-changed` and `schedule-event`; `Line` carries every Info/Error line, and
-`Rebooting`/`Booted` bracket a reboot.
+`upgrade-status-changed` and `schedule-event` (their `target` says whether the switch or its AP
+is meant); `Line` carries every Info/Error line, and `Rebooting`/`Booted` bracket a reboot.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from smartupgrade_model.model import (
     FileKind,
     ScheduleStep,
     UpgradeStatus,
+    UpgradeTarget,
 )
 from smartupgrade_server.device.messages import Message
 
@@ -39,6 +40,7 @@ class VersionChecked:
     check_result: CheckResult
     recommended_software_version: str | None
     recommended_patch_version: str | None
+    target: UpgradeTarget = UpgradeTarget.SWITCH
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class DownloadProgress:
     speed: Decimal
     bytes_received: int
     file_size: int
+    target: UpgradeTarget = UpgradeTarget.SWITCH
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class UpgradeStatusChanged:
     upgrade_status: UpgradeStatus
     cancellation_status: CancellationStatus | None
     message: str | None
+    target: UpgradeTarget = UpgradeTarget.SWITCH
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Final
 
+from smartupgrade_model import display
 from smartupgrade_model.model import UpgradeStatus
 from smartupgrade_server.device.offers import printable
 
@@ -41,7 +42,8 @@ def error(text: str) -> Message:
 
 # --- the seed's Info lines ----------------------------------------------------------------------
 
-LOADING: Final = info("Loading the information, please wait .")
+LOADING: Final = info(display.LOADING)
+NOT_ASKED: Final = info(display.NOT_ASKED)
 GETTING_VERSION: Final = info("Getting version information from houp, please wait ...")
 STOP_DOWNLOAD_HINT: Final = info("If you want to stop the download, please press CTRL + C.")
 STOP_UPGRADE_HINT: Final = info("If you want to stop the upgrade, please press CTRL + C.")
@@ -106,11 +108,25 @@ AP_VERSION_MISMATCH: Final = error(
 )
 
 
+PRE_CHECK_BUSY: Final = error("The scheduled download cannot start: an upgrade is in progress.")
+
+
+def pre_check_flash(needed: int, free: int) -> Message:
+    return error(
+        f"The scheduled download cannot start: the flash memory has {free} byte(s) free, "
+        f"{needed} byte(s) are needed."
+    )
+
+
 def rollback_refused(offered: str, running: str) -> Message:
     return error(
         f"The version {offered} offered by houp is older than the running version {running}; "
         "the switch does not roll back."
     )
+
+
+def no_version_for(product: str) -> Message:
+    return error(f"The houp provides no version for the device {product}.")
 
 
 def file_not_match(name: str, product: str) -> Message:
@@ -129,4 +145,11 @@ def failure(status: UpgradeStatus, detail: str) -> Message:
         UpgradeStatus.FILE_CHECK_FAILED: "The file verification failed",
         UpgradeStatus.SYSTEM_ERROR: "System error",
     }.get(status, "The upgrade failed")
-    return error(f"{lead}: {printable(detail)}")
+    return error(sentence(f"{lead}: {printable(detail)}"))
+
+
+def sentence(message: str) -> str:
+    """``message`` as an Error line's sentence: capitalised, ending with a full stop."""
+    text = message.strip()
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from smartupgrade_server.houp_api.wire import NEED_UPDATE, VERSION_OPTIMAL
+from smartupgrade_server.houp_api.wire import NEED_UPDATE, UNSUPPORTED_MODEL, VERSION_OPTIMAL
 
 PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _SHA256: Final = re.compile(r"[0-9a-f]{64}")
@@ -53,10 +53,22 @@ class RemotePackage:
 class VersionOffer:
     software: str
     patch: str | None
-    upgrade_description: str
-    description_en: str
+    upgrade_description: str | None
+    """None: the HOUP sent none (the display shows '-'; an empty one shows empty)."""
+    description_en: str | None
     software_package: RemotePackage
     patch_package: RemotePackage | None
+
+
+@dataclass(frozen=True)
+class NoVersionForModel:
+    """The HOUP answered that it has no version for the device's model (`unsupportedModel`):
+    the network works, there is just nothing to upgrade to."""
+
+
+VersionAnswer = VersionOffer | NoVersionForModel | None
+"""What a version check found: an offer, no version for the model, or None (the running
+version is optimal)."""
 
 
 @dataclass(frozen=True)
@@ -99,9 +111,9 @@ def _plain_name(value: Any, where: str) -> str:
     return value
 
 
-def _text(value: Any, where: str) -> str:
+def _text(value: Any, where: str) -> str | None:
     if value is None:
-        return ""
+        return None
     if not isinstance(value, str):
         raise _fail(where, value, "text")
     return printable(value)
@@ -137,6 +149,18 @@ def _package(value: Any, where: str) -> RemotePackage:
     )
 
 
+def says_unsupported_model(body: bytes) -> bool:
+    """Whether an error answer of a version check says the HOUP has no version for the
+    model."""
+    if len(body) > MAX_REPLY_SIZE:
+        return False
+    try:
+        reply = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(reply, Mapping) and reply.get("error") == UNSUPPORTED_MODEL
+
+
 def parse_version_reply(body: bytes) -> VersionOffer | None:
     """The offer of a version-check answer (None: the running version is optimal); raises
     MalformedReplyError for anything the switch does not act on."""
@@ -144,8 +168,8 @@ def parse_version_reply(body: bytes) -> VersionOffer | None:
         raise MalformedReplyError(f"the answer is larger than {MAX_REPLY_SIZE} bytes")
     try:
         reply = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise MalformedReplyError(f"not JSON: {exc}") from None
+    except (ValueError, RecursionError):
+        raise MalformedReplyError("the answer is not JSON") from None
     if not isinstance(reply, Mapping):
         raise _fail("the answer", reply, "a JSON object")
     result = _member(reply, "result")

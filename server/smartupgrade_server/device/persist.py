@@ -80,7 +80,8 @@ def load_state(data_dir: Path) -> StoredState | None:
 
 
 def state_text(state: StoredState) -> str:
-    return json.dumps({"format": _FORMAT, "state": _encode(state)}, indent=1)
+    # on one line: json's C encoder does not indent, and a fleet saves thousands at a start
+    return json.dumps({"format": _FORMAT, "state": _encode(state)})
 
 
 def save_state(data_dir: Path, state: StoredState) -> None:

@@ -14,6 +14,7 @@ from enum import Enum, auto
 from typing import Final
 
 from smartupgrade_model.model import CONSTRAINTS
+from smartupgrade_model.rules import refused_value
 
 # What RFC 6241 Appendix A calls them; the NETCONF layer maps these strings to its ErrorTag.
 INVALID_VALUE: Final = "invalid-value"
@@ -28,6 +29,8 @@ class Refused(Enum):
     SSL_POLICY_NOT_FOUND = auto()
     AP_UPGRADE_NOT_SUPPORTED = auto()
     AP_WITHOUT_SMART_UPGRADE = auto()
+    URL_NOT_USABLE = auto()
+    SCHEDULE_TIME_NOT_A_DATE = auto()
     DOWNLOAD_TIME_NOT_IN_FUTURE = auto()
     REBOOT_NOT_AFTER_DOWNLOAD = auto()
     CONFIG_IN_USE = auto()
@@ -35,6 +38,7 @@ class Refused(Enum):
     NOT_ENABLED = auto()
     UPGRADE_IN_PROGRESS = auto()
     AP_UPGRADE_NOT_ENABLED = auto()
+    NO_AP = auto()
     NOTHING_TO_CANCEL = auto()
 
 
@@ -97,10 +101,29 @@ REFUSALS: Final[Mapping[Refused, Refusal]] = {
     Refused.AP_WITHOUT_SMART_UPGRADE: _yang_rule(
         "smart-upgrade-not-enabled", INVALID_VALUE, "`ap/enabled` true without `enabled`"
     ),
+    Refused.URL_NOT_USABLE: Refusal(
+        INVALID_VALUE,
+        "url-not-usable",
+        refused_value("url", "{url}", "{reason}"),
+        ("smart-upgrade", "url"),
+        "`/smart-upgrade/url`",
+        "a URL the switch cannot reach the HOUP with: a scheme other than `https://`, user "
+        "information, a query or fragment, a port outside 1..65535, a host that is neither a "
+        "name nor an IP address (`device/endpoint.py`)",
+    ),
+    Refused.SCHEDULE_TIME_NOT_A_DATE: Refusal(
+        INVALID_VALUE,
+        "not-a-date",
+        refused_value("{leaf}", "{value}", "{reason}"),
+        ("smart-upgrade", "schedule", "{leaf}"),
+        "`/smart-upgrade/schedule/<leaf>`",
+        "a schedule time whose date does not exist (`2030-02-30 00:00:00`: the module's pattern "
+        "lets DD be 31 in any month)",
+    ),
     Refused.DOWNLOAD_TIME_NOT_IN_FUTURE: Refusal(
         INVALID_VALUE,
         "download-time-not-in-future",
-        "The download time must be later than the current time of the switch.",
+        "The download time {value} must be later than the current time of the switch ({now}).",
         ("smart-upgrade", "schedule", "download-at"),
         "`/smart-upgrade/schedule/download-at`",
         "a new or changed schedule whose download time is not later than the switch's clock",
@@ -111,7 +134,7 @@ REFUSALS: Final[Mapping[Refused, Refusal]] = {
     Refused.CONFIG_IN_USE: Refusal(
         IN_USE,
         "upgrade-in-progress",
-        "The configuration cannot be changed while an upgrade is in progress.",
+        "The configuration of {command} cannot be changed while an upgrade is in progress.",
         ("smart-upgrade", "{leaf}"),
         "`/smart-upgrade/<leaf>`",
         "during an upgrade, a change of `url`, `https-port`, `ssl-policy`, `verify-server`, "
@@ -148,7 +171,15 @@ REFUSALS: Final[Mapping[Refused, Refusal]] = {
         "Smart AP upgrade is not enabled.",
         None,
         _UPGRADE_RPCS + " with `target ap`",
-        "`ap/enabled` is false, or the switch manages no AP",
+        "`ap/enabled` is false",
+    ),
+    Refused.NO_AP: Refusal(
+        OPERATION_FAILED,
+        "no-ap",
+        "The switch manages no AP.",
+        None,
+        _UPGRADE_RPCS + " for the AP",
+        "`target ap`, or no target with `ap/enabled` true, on a switch that manages no AP",
     ),
     Refused.NOTHING_TO_CANCEL: Refusal(
         OPERATION_FAILED,
@@ -189,7 +220,8 @@ def veto(refused: Refused, *, leaf: str | None = None, **fields: str) -> ConfigR
     refusal = REFUSALS[refused]
     assert refusal.path is not None, f"{refused} is not a configuration rule"
     path = tuple(leaf if step == "{leaf}" and leaf else step for step in refusal.path)
-    return ConfigRejectedError(refusal, refusal.message.format(**fields), path)
+    named = fields if leaf is None else {"leaf": leaf, **fields}
+    return ConfigRejectedError(refusal, refusal.message.format(**named), path)
 
 
 def refuse(refused: Refused, **fields: str) -> OperationRefusedError:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from smartupgrade_model.model import (
     ScheduleInformation,
     UpgradeInformation,
-    UpgradeStatus,
     VersionInformation,
 )
 
@@ -32,9 +31,10 @@ class StoredState:
     version: VersionInformation = field(default_factory=VersionInformation)
     upgrade: UpgradeInformation = field(default_factory=UpgradeInformation)
     schedule: ScheduleInformation = field(default_factory=ScheduleInformation)
+    ap_version: VersionInformation = field(default_factory=VersionInformation)
+    """The AP's last version check (`version` is the switch's)."""
+    ap_upgrade: UpgradeInformation = field(default_factory=UpgradeInformation)
+    """The AP's current or last upgrade (`upgrade` is the switch's)."""
     operation_counter: int = 0
     upgrade_reboot: bool = False
     """The switch went down to complete an upgrade (not a reset during one)."""
-    scheduled_download_status: UpgradeStatus | None = None
-    """How the schedule's download ended: it decides the retry at the reboot time, also after
-    the emulator's process restarted in between."""

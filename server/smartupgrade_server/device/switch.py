@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from smartupgrade_model.model import (
@@ -24,6 +24,7 @@ from smartupgrade_model.model import (
     VersionInformation,
 )
 from smartupgrade_server.device.clock import Clock, TimerHandle
+from smartupgrade_server.device.endpoint import UnusableUrlError, houp_address
 from smartupgrade_server.device.events import Observer
 from smartupgrade_server.device.flash import Flash
 from smartupgrade_server.device.identity import FactoryState, Identity
@@ -39,6 +40,7 @@ from smartupgrade_server.device.transitions import (
     CheckSignatures,
     CheckVersion,
     ConfigCommitted,
+    ConfigLoaded,
     DeleteSchedule,
     DeviceState,
     DisarmTimer,
@@ -47,7 +49,9 @@ from smartupgrade_server.device.transitions import (
     EndRun,
     FileFetched,
     FileStarted,
+    FlashMeasured,
     Input,
+    MeasureFlash,
     Moment,
     Notify,
     PowerOff,
@@ -73,8 +77,10 @@ from smartupgrade_server.device.transitions import (
     WorkFailed,
     WorkStopped,
     check_config,
+    chosen_target,
     snapshot,
     step,
+    version_of,
 )
 from smartupgrade_server.houp_api.signatures import (
     SignatureVerificationError,
@@ -82,6 +88,8 @@ from smartupgrade_server.houp_api.signatures import (
 )
 
 logger = logging.getLogger(__name__)
+# what an Error line says of a failure of the emulator itself (the traceback goes to the log)
+INTERNAL_ERROR = "an internal error of the switch (see the log)"
 
 DEFAULT_FLASH_CAPACITY = 512 * 1024 * 1024
 
@@ -134,6 +142,8 @@ class Switch:
         """
         if not supports_smart_upgrade(identity.model):
             raise ValueError(f"{identity.model} does not support smart upgrade")
+        if identity.ap_device_type is not None and factory.ap_software is None:
+            raise ValueError(f"the AP {identity.ap_device_type} runs no software: give ap_software")
         self.identity = identity
         self.clock = clock
         self.flash = Flash(data_dir / "flash", flash_capacity)
@@ -176,6 +186,13 @@ class Switch:
         return self._state.stage is not Stage.DOWN
 
     @property
+    def booted_at(self) -> datetime:
+        """When the switch last came up (starting it boots it)."""
+        booted = self._state.booted_at
+        assert booted is not None
+        return booted
+
+    @property
     def software_version(self) -> str:
         return self._state.stored.software
 
@@ -202,21 +219,43 @@ class Switch:
         self, config: SmartUpgrade, ssl_policies: Mapping[str, Sequence[str]] | None = None
     ) -> None:
         """Take a committed configuration (only its configuration leaves are read)."""
-        self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
+        self._take_policies(ssl_policies)
         self._feed_now(ConfigCommitted(config))
 
-    async def refresh(self) -> VersionInformation:
-        """Check the version with the HOUP now ('display smart-upgrade information')."""
-        await self._feed(RequestRefresh())
-        return self._state.stored.version
+    def load_config(
+        self, config: SmartUpgrade, ssl_policies: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Take the configuration the switch boots with (once, after it is started): as
+        `apply_config`, except that a schedule in it is stopped, as by a reset
+        (`on_schedule_cancel`)."""
+        self._take_policies(ssl_policies)
+        self._feed_now(ConfigLoaded(config))
 
-    async def download(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> UpgradeRun:
-        """'smart-upgrade download': starts and returns at once; cancels a schedule."""
+    @property
+    def displayed_target(self) -> UpgradeTarget:
+        """What smart upgrade is set to upgrade, and what its display shows: the AP with smart
+        upgrade for APs enabled, otherwise the switch."""
+        return chosen_target(self._state.config)
+
+    def _take_policies(self, ssl_policies: Mapping[str, Sequence[str]] | None) -> None:
+        self._ssl_policies = {name: tuple(pems) for name, pems in (ssl_policies or {}).items()}
+
+    async def refresh(self) -> VersionInformation:
+        """Check the version with the HOUP now ('display smart-upgrade information'): the
+        switch's, and the AP's with smart upgrade for APs enabled. Returns the check of
+        `displayed_target`."""
+        await self._feed(RequestRefresh())
+        return version_of(self._state.stored, self.displayed_target)
+
+    async def download(self, target: UpgradeTarget | None = None) -> UpgradeRun:
+        """'smart-upgrade download': starts and returns at once; a switch's download cancels a
+        schedule. Without a target, what smart upgrade is set to upgrade (`displayed_target`)."""
         (run,) = await self._feed(RequestStart(target, reboot=False))
         return run
 
-    async def right_now(self, target: UpgradeTarget = UpgradeTarget.SWITCH) -> UpgradeRun:
-        """'smart-upgrade right-now': download what is missing, then reboot into it."""
+    async def right_now(self, target: UpgradeTarget | None = None) -> UpgradeRun:
+        """'smart-upgrade right-now': download what is missing, then reboot into it (the
+        switch, or the AP while the switch stays up)."""
         (run,) = await self._feed(RequestStart(target, reboot=True))
         return run
 
@@ -262,6 +301,9 @@ class Switch:
                 await self._feed(await self._check(effect))
             elif isinstance(effect, AbandonWork):
                 await self._stop_work()
+            elif isinstance(effect, MeasureFlash):
+                # the schedule's pre-check: the run it may begin is this input's
+                begun += await self._feed(self._measure(effect))
             elif isinstance(effect, AnnounceReboot) and self.on_reboot is not None:
                 await self.on_reboot()
         return begun
@@ -346,9 +388,14 @@ class Switch:
     def _client(self) -> HoupClient:
         config = self._state.config
         policy = config.ssl_policy
+        try:
+            address = houp_address(config.url, config.https_port)
+        except UnusableUrlError as unusable:
+            # a configuration saved before the switch refused such a URL
+            detail = f"the URL {config.url} cannot be used"
+            raise TransferError(UpgradeStatus.OTHER, detail) from unusable
         endpoint = Endpoint(
-            host=config.url,
-            port=config.https_port,
+            address=address,
             verify_server=config.verify_server,
             trusted_ca=self._ssl_policies.get(policy, ()) if policy else (),
         )
@@ -370,14 +417,16 @@ class Switch:
                 )
         except TransferError as error:
             if run_id is None:
-                return RefreshFailed(error.status, error.detail)
+                return RefreshFailed(error.status, error.detail, effect.target)
             return RunCheckFailed(run_id, error.status, error.detail)
-        except Exception as error:  # an emulator bug is the switch's systemError
+        except Exception:  # an emulator bug is the switch's systemError
             logger.exception("version check")
             if run_id is None:
-                return RefreshFailed(UpgradeStatus.SYSTEM_ERROR, repr(error))
-            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, repr(error))
-        return RefreshAnswered(offer) if run_id is None else RunAnswered(run_id, offer)
+                return RefreshFailed(UpgradeStatus.SYSTEM_ERROR, INTERNAL_ERROR, effect.target)
+            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, INTERNAL_ERROR)
+        if run_id is None:
+            return RefreshAnswered(offer, effect.target)
+        return RunAnswered(run_id, offer)
 
     async def _download(self, effect: DownloadFiles) -> Input:
         run_id = effect.run_id
@@ -398,9 +447,9 @@ class Switch:
                     self._feed_now(fetched)
         except TransferError as error:
             return WorkFailed(run_id, error.status, error.detail)
-        except Exception as error:  # an emulator bug is the switch's systemError
+        except Exception:  # an emulator bug is the switch's systemError
             logger.exception("download")
-            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, repr(error))
+            return WorkFailed(run_id, UpgradeStatus.SYSTEM_ERROR, INTERNAL_ERROR)
         raise AssertionError("a run downloads at least its software and its signature")
 
     async def _verify(self, effect: CheckSignatures) -> Input:
@@ -424,6 +473,14 @@ class Switch:
         except (SignatureVerificationError, OSError, ValueError):
             return None
         return self.flash.sha256(name)
+
+    def _measure(self, effect: MeasureFlash) -> FlashMeasured:
+        try:
+            files = self.flash.files()
+            free = self.flash.free()
+        except OSError:  # a flash that cannot be read has no room
+            files, free = {}, 0
+        return FlashMeasured(free, {name: files[name] for name in effect.names if name in files})
 
     def _flash_digest(self, name: str) -> str | None:
         try:

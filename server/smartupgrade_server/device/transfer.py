@@ -18,12 +18,15 @@ Network timeouts are real seconds: the network is real even when the switch's cl
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import ssl
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum, auto
+from http import HTTPStatus
+from typing import Final
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -31,20 +34,25 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from smartupgrade_model.model import UpgradeStatus
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
+from smartupgrade_server.device.endpoint import HoupAddress
 from smartupgrade_server.device.flash import Flash, FlashFullError, FlashWriter
 from smartupgrade_server.device.messages import Message
 from smartupgrade_server.device.offers import (
     MAX_REPLY_SIZE,
     MalformedReplyError,
+    NoVersionForModel,
     RemoteFile,
-    VersionOffer,
+    VersionAnswer,
     parse_version_reply,
+    says_unsupported_model,
 )
 from smartupgrade_server.houp_api.wire import (
     LIMIT_HEADER,
     SERVER_SPEC_UP_LIMIT,
     VERSION_CHECK_PATH,
 )
+
+logger = logging.getLogger(__name__)
 
 _X509_V_ERR_CERT_HAS_EXPIRED = 10
 _CHUNK = 64 * 1024
@@ -66,8 +74,7 @@ class TransferError(Exception):
 class Endpoint:
     """Where the HOUP is and how it is trusted: the configuration plus the bound SSL policy."""
 
-    host: str
-    port: int
+    address: HoupAddress
     verify_server: bool
     trusted_ca: tuple[str, ...] = ()
 
@@ -91,25 +98,57 @@ Progress = Callable[[int, int], None]
 
 
 @contextmanager
-def classified() -> Iterator[None]:
-    """Turn whatever a transfer raises into a TransferError with its status."""
+def classified(address: HoupAddress) -> Iterator[None]:
+    """Turn whatever a transfer raises into a TransferError with its status and the switch's
+    words for the cause: what failed where, never the exception's own text (an OpenSSL source
+    line, a local path), which stays the error's ``__cause__``."""
+    where = address.authority
     try:
         yield
     except TransferError:
         raise
     except FlashFullError as exc:
-        raise TransferError(UpgradeStatus.WRITE_FLASH_FAILED, str(exc)) from exc
+        raise TransferError(UpgradeStatus.WRITE_FLASH_FAILED, "the flash memory is full") from exc
     except aiohttp.ClientConnectorCertificateError as exc:
-        cert_error = exc.certificate_error
-        if getattr(cert_error, "verify_code", None) == _X509_V_ERR_CERT_HAS_EXPIRED:
-            raise TransferError(UpgradeStatus.CERT_OUT_DATE, str(cert_error)) from exc
-        raise TransferError(UpgradeStatus.OTHER, f"certificate: {cert_error}") from exc
+        code = getattr(exc.certificate_error, "verify_code", None)
+        if code == _X509_V_ERR_CERT_HAS_EXPIRED:
+            detail = f"{where} sent a certificate past its validity"
+            raise TransferError(UpgradeStatus.CERT_OUT_DATE, detail) from exc
+        raise TransferError(UpgradeStatus.OTHER, _untrusted(code, address)) from exc
     except aiohttp.ClientSSLError as exc:
-        raise TransferError(UpgradeStatus.OTHER, f"TLS: {exc}") from exc
-    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
-        raise TransferError(UpgradeStatus.NET_ERROR, str(exc) or type(exc).__name__) from exc
+        raise TransferError(UpgradeStatus.OTHER, f"the TLS handshake with {where} failed") from exc
+    except (aiohttp.ClientConnectorDNSError, UnicodeError) as exc:
+        # UnicodeError: a name DNS cannot carry (a label over 63 characters)
+        detail = f"the host name {address.host} cannot be resolved"
+        raise TransferError(UpgradeStatus.NET_ERROR, detail) from exc
+    except aiohttp.ClientConnectorError as exc:
+        refused = isinstance(exc.os_error, ConnectionRefusedError)
+        detail = f"{where} refused the connection" if refused else f"{where} cannot be reached"
+        raise TransferError(UpgradeStatus.NET_ERROR, detail) from exc
+    except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+        detail = f"{where} did not answer in time"
+        raise TransferError(UpgradeStatus.NET_ERROR, detail) from exc
+    except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+        detail = f"the connection to {where} was broken"
+        raise TransferError(UpgradeStatus.NET_ERROR, detail) from exc
     except OSError as exc:
-        raise TransferError(UpgradeStatus.SYSTEM_ERROR, str(exc)) from exc
+        logger.warning("flash: %s", exc)
+        detail = "the flash memory cannot be read or written"
+        raise TransferError(UpgradeStatus.SYSTEM_ERROR, detail) from exc
+
+
+# OpenSSL's verify codes of a certificate no CA of the SSL policy issued
+_UNTRUSTED: Final = frozenset({18, 19, 20, 21})
+_HOSTNAME_MISMATCH: Final = 62
+
+
+def _untrusted(code: int | None, address: HoupAddress) -> str:
+    where = address.authority
+    if code in _UNTRUSTED:
+        return f"the certificate of {where} is not issued by a CA of the bound SSL policy"
+    if code == _HOSTNAME_MISMATCH:
+        return f"the certificate of {where} is not valid for {address.host}"
+    return f"the certificate of {where} cannot be verified"
 
 
 class _HostsResolver(AbstractResolver):
@@ -192,17 +231,11 @@ class HoupClient:
     async def __aexit__(self, *_exc: object) -> None:
         await self._session.close()
 
-    def _base(self) -> str:
-        host = self._endpoint.host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"https://{host}:{self._endpoint.port}"
-
-    @staticmethod
-    def _check_status(response: aiohttp.ClientResponse) -> None:
+    def _check_status(self, response: aiohttp.ClientResponse) -> None:
         if response.status == 503 and response.headers.get(LIMIT_HEADER) == SERVER_SPEC_UP_LIMIT:
+            where = self._endpoint.address.authority
             raise TransferError(
-                UpgradeStatus.SERVER_SPEC_UP_LIMIT, "houp refused the connection (limit reached)"
+                UpgradeStatus.SERVER_SPEC_UP_LIMIT, f"{where} refused another connection"
             )
         if response.status >= 300:
             raise TransferError(
@@ -211,24 +244,31 @@ class HoupClient:
 
     async def check_version(
         self, model: str, esn: str, software: str, patch: str | None
-    ) -> VersionOffer | None:
-        """The HOUP's offer, or None when the running version is optimal (`offers.py` decides
-        what of the answer the switch takes)."""
+    ) -> VersionAnswer:
+        """The HOUP's offer, NoVersionForModel when it has none for the model, or None when the
+        running version is optimal (`offers.py` decides what of the answer the switch takes)."""
         body = {"model": model, "esn": esn, "software": software, "patch": patch}
-        with classified():
-            async with self._session.post(self._base() + VERSION_CHECK_PATH, json=body) as response:
+        with classified(self._endpoint.address):
+            url = self._endpoint.address.url(VERSION_CHECK_PATH)
+            async with self._session.post(url, json=body) as response:
+                if response.status == HTTPStatus.NOT_FOUND and says_unsupported_model(
+                    await _read_at_most(response, MAX_REPLY_SIZE + 1)
+                ):
+                    return NoVersionForModel()
                 self._check_status(response)
                 reply = await _read_at_most(response, MAX_REPLY_SIZE + 1)
         try:
             return parse_version_reply(reply)
         except MalformedReplyError as exc:
-            raise TransferError(UpgradeStatus.OTHER, f"malformed houp reply: {exc}") from exc
+            raise TransferError(UpgradeStatus.OTHER, f"malformed houp answer: {exc}") from exc
 
     async def _fetch(self, url: str, byte_range: tuple[int, int] | None = None) -> bytes:
         """A small body (a signature, a tail to compare), at most MAX_SIGNATURE_SIZE bytes."""
         headers = {} if byte_range is None else {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"}
-        with classified():
-            async with self._session.get(url, headers=headers) as response:
+        with classified(self._endpoint.address):
+            async with self._session.get(
+                self._endpoint.address.link(url), headers=headers
+            ) as response:
                 self._check_status(response)
                 data = await _read_at_most(response, MAX_SIGNATURE_SIZE + 1)
                 response.close()
@@ -255,7 +295,7 @@ class HoupClient:
     async def download(self, file: RemoteFile, report: Report, progress: Progress) -> FileResult:
         """One file, as the switch's Info lines tell it: skip, resume or (re)download."""
         report(messages.downloading(file.name))
-        with classified():
+        with classified(self._endpoint.address):
             offset = 0
             have = self._flash.size(file.name)
             if have is not None:
@@ -280,7 +320,9 @@ class HoupClient:
 
     async def _transfer(self, file: RemoteFile, offset: int, progress: Progress) -> int:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
-        async with self._session.get(file.url, headers=headers) as response:
+        async with self._session.get(
+            self._endpoint.address.link(file.url), headers=headers
+        ) as response:
             self._check_status(response)
             if offset and response.status != 206:
                 offset = 0  # the server sent the whole file: start again

@@ -23,14 +23,14 @@ Rules, after h11's `_state.py`:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import Enum, auto
 from typing import Any, Final
 
-from smartupgrade_model.commands import CONFIG_FIELDS
+from smartupgrade_model.commands import CONFIG_COMMANDS, CONFIG_FIELDS
 from smartupgrade_model.model import (
     ApInformation,
     CancellationStatus,
@@ -48,7 +48,9 @@ from smartupgrade_model.model import (
     UpgradeTarget,
     VersionInformation,
 )
+from smartupgrade_model.rules import missing_date
 from smartupgrade_server.device import messages
+from smartupgrade_server.device.endpoint import UnusableUrlError, houp_address
 from smartupgrade_server.device.events import (
     Booted,
     DeviceEvent,
@@ -61,7 +63,12 @@ from smartupgrade_server.device.events import (
 )
 from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.device.messages import Message
-from smartupgrade_server.device.offers import RemoteFile, VersionOffer
+from smartupgrade_server.device.offers import (
+    NoVersionForModel,
+    RemoteFile,
+    VersionAnswer,
+    VersionOffer,
+)
 from smartupgrade_server.device.products import package_fits, supports_ap_upgrade
 from smartupgrade_server.device.refusals import Refused, refuse, veto
 from smartupgrade_server.device.stored import StartupFile, StoredState
@@ -168,11 +175,18 @@ class DeviceState:
     timers: frozenset[Timer] = frozenset()
     last_line: str | None = None
     """The text of the last line printed (the `message` of upgrade-status-changed)."""
+    measuring: bool = False
+    """The schedule's pre-check waits for `FlashMeasured`."""
+    scheduled_download_status: UpgradeStatus | None = None
+    """How the schedule's download ended: it decides the retry at the reboot time. A power
+    cycle forgets it with the schedule (`ConfigLoaded`)."""
+    booted_at: datetime | None = None
+    """When the switch last came up."""
 
     @property
     def upgrading(self) -> bool:
         """An upgrade is running: downloading, or the switch or its APs reboot into it."""
-        return self.stored.upgrade.upgrade_status is UpgradeStatus.RUNNING
+        return running_target(self.stored) is not None
 
 
 @dataclass(frozen=True)
@@ -204,15 +218,23 @@ class ConfigCommitted:
 
 
 @dataclass(frozen=True)
+class ConfigLoaded:
+    """The configuration the switch boots with (its saved configuration, at power-on)."""
+
+    config: SmartUpgrade
+
+
+@dataclass(frozen=True)
 class RequestRefresh:
     """The refresh RPC, `display smart-upgrade information`."""
 
 
 @dataclass(frozen=True)
 class RequestStart:
-    """The download (`reboot` false) or right-now RPC."""
+    """The download (`reboot` false) or right-now RPC; `target` None: what smart upgrade is
+    set to upgrade (`chosen_target`)."""
 
-    target: UpgradeTarget
+    target: UpgradeTarget | None
     reboot: bool
 
 
@@ -235,13 +257,15 @@ class TimerFired:
 class RefreshAnswered:
     """The HOUP answered a check that is no run's (refresh, the periodic check)."""
 
-    offer: VersionOffer | None
+    offer: VersionAnswer
+    target: UpgradeTarget = UpgradeTarget.SWITCH
 
 
 @dataclass(frozen=True)
 class RefreshFailed:
     status: UpgradeStatus
     detail: str
+    target: UpgradeTarget = UpgradeTarget.SWITCH
 
 
 @dataclass(frozen=True)
@@ -249,7 +273,7 @@ class RunAnswered:
     """The HOUP answered the run's version check."""
 
     run_id: int
-    offer: VersionOffer | None
+    offer: VersionAnswer
 
 
 @dataclass(frozen=True)
@@ -321,10 +345,20 @@ class StartupFilesRead:
     digests: Mapping[str, str | None]
 
 
+@dataclass(frozen=True)
+class FlashMeasured:
+    """The free bytes of the flash and the sizes of the files `MeasureFlash` named that are on
+    it."""
+
+    free: int
+    on_flash: Mapping[str, int]
+
+
 Input = (
     PowerOn
     | PowerOff
     | ConfigCommitted
+    | ConfigLoaded
     | RequestRefresh
     | RequestStart
     | RequestCancel
@@ -342,6 +376,7 @@ Input = (
     | WorkFailed
     | WorkStopped
     | StartupFilesRead
+    | FlashMeasured
 )
 _RUN_RESULTS: Final = (
     RunAnswered,
@@ -408,14 +443,16 @@ class EndRun:
 
 @dataclass(frozen=True)
 class CheckVersion:
-    """Ask the HOUP for an offer; input `RunAnswered`/`RunCheckFailed` for a run,
-    `RefreshAnswered`/`RefreshFailed` without one (`run_id` None)."""
+    """Ask the HOUP for an offer for `target` (its model, ESN and versions); input
+    `RunAnswered`/`RunCheckFailed` for a run, `RefreshAnswered`/`RefreshFailed` without one
+    (`run_id` None)."""
 
     run_id: int | None
     model: str
     esn: str
     software: str
     patch: str | None
+    target: UpgradeTarget = UpgradeTarget.SWITCH
 
 
 @dataclass(frozen=True)
@@ -457,6 +494,13 @@ class ReadStartupFiles:
 
 
 @dataclass(frozen=True)
+class MeasureFlash:
+    """Measure the flash's free space and the named files on it: `FlashMeasured`."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AnnounceReboot:
     """The switch goes down: its owner drops the sessions."""
 
@@ -475,6 +519,7 @@ Effect = (
     | StopWork
     | AbandonWork
     | ReadStartupFiles
+    | MeasureFlash
     | AnnounceReboot
 )
 
@@ -509,7 +554,9 @@ STAGES: Final[Mapping[Stage, Mapping[Kind, frozenset[Stage]]]] = {
     Stage.IDLE: {
         **_WHILE_UP,
         RequestStart: frozenset({Stage.CHECKING}),
-        Timer.SCHEDULED_DOWNLOAD: frozenset({Stage.IDLE, Stage.CHECKING}),
+        ConfigLoaded: frozenset(),
+        Timer.SCHEDULED_DOWNLOAD: frozenset(),  # its pre-check measures the flash first
+        FlashMeasured: frozenset({Stage.IDLE, Stage.CHECKING}),
         Timer.SCHEDULED_REBOOT: frozenset({Stage.IDLE, Stage.CHECKING, Stage.DOWN}),
     },
     Stage.CHECKING: {
@@ -572,6 +619,21 @@ def next_stages(stage: Stage, kind: Kind) -> frozenset[Stage] | None:
 # --- pure queries ---------------------------------------------------------------------------
 
 
+# where YYYY, MM and DD are in a schedule time (the module's zero-padded form)
+_DATE_FIELDS: Final = ((0, 4), (5, 2), (8, 2))
+# the seed's command of each node a running upgrade depends on, as a refusal names it
+_COMMAND_OF: Final[Mapping[str, str]] = {
+    command.node[1]: command.text for command in CONFIG_COMMANDS.values()
+}
+
+
+def _schedule_times(schedule: Schedule) -> Iterator[tuple[str, str]]:
+    """The schedule's times by their leaf."""
+    yield "download-at", schedule.download_at
+    if schedule.reboot_at is not None:
+        yield "reboot-at", schedule.reboot_at
+
+
 def _schedule_time(text: str, now: datetime) -> datetime:
     return datetime.strptime(text, SCHEDULE_TIME_FORMAT).replace(tzinfo=now.tzinfo)
 
@@ -593,6 +655,11 @@ def check_config(
 ) -> None:
     """Veto what YANG cannot express: raises ConfigRejectedError, changes nothing."""
     model = state.identity.model
+    if config.url != state.config.url:
+        try:
+            houp_address(config.url, config.https_port)
+        except UnusableUrlError as unusable:
+            raise veto(Refused.URL_NOT_USABLE, url=config.url, reason=str(unusable)) from None
     if config.enabled and config.ssl_policy is None:
         raise veto(Refused.SSL_POLICY_NOT_BOUND)
     if config.ssl_policy is not None and config.ssl_policy not in ssl_policies:
@@ -602,9 +669,19 @@ def check_config(
     if config.ap.enabled and not config.enabled:
         raise veto(Refused.AP_WITHOUT_SMART_UPGRADE)
     if config.schedule is not None and config.schedule != state.config.schedule:
+        for time_leaf, text in _schedule_times(config.schedule):
+            reason = missing_date(*(int(text[i : i + n]) for i, n in _DATE_FIELDS))
+            if reason is not None:
+                raise veto(
+                    Refused.SCHEDULE_TIME_NOT_A_DATE, leaf=time_leaf, value=text, reason=reason
+                )
         download_at = _schedule_time(config.schedule.download_at, now)
         if download_at <= now:
-            raise veto(Refused.DOWNLOAD_TIME_NOT_IN_FUTURE)
+            raise veto(
+                Refused.DOWNLOAD_TIME_NOT_IN_FUTURE,
+                value=config.schedule.download_at,
+                now=now.strftime(SCHEDULE_TIME_FORMAT),
+            )
         reboot_at = config.schedule.reboot_at
         if reboot_at is not None and _schedule_time(reboot_at, now) <= download_at:
             raise veto(Refused.REBOOT_NOT_AFTER_DOWNLOAD)
@@ -614,7 +691,7 @@ def check_config(
         before = _upgrade_depends_on(state.config)
         for leaf, value in _upgrade_depends_on(config).items():
             if value != before[leaf]:
-                raise veto(Refused.CONFIG_IN_USE, leaf=leaf)
+                raise veto(Refused.CONFIG_IN_USE, leaf=leaf, command=_COMMAND_OF[leaf])
 
 
 def _check_request(state: DeviceState, event: Input) -> None:
@@ -627,18 +704,81 @@ def _check_request(state: DeviceState, event: Input) -> None:
     if isinstance(event, RequestStart):
         if state.upgrading:
             raise refuse(Refused.UPGRADE_IN_PROGRESS)
-        if event.target is UpgradeTarget.AP and not (
-            state.config.ap.enabled and state.identity.ap_device_type is not None
-        ):
-            raise refuse(Refused.AP_UPGRADE_NOT_ENABLED)
+        if (event.target or chosen_target(state.config)) is UpgradeTarget.AP:
+            if not state.config.ap.enabled:
+                raise refuse(Refused.AP_UPGRADE_NOT_ENABLED)
+            if state.identity.ap_device_type is None:
+                raise refuse(Refused.NO_AP)
     if isinstance(event, RequestCancel) and not state.upgrading:
         raise refuse(Refused.NOTHING_TO_CANCEL)
 
 
+def chosen_target(config: SmartUpgrade) -> UpgradeTarget:
+    """What a download or right-now that names no target upgrades, as the switch's own commands
+    do: with smart upgrade for APs enabled, the AP (the seed: download and right-now "configure
+    the switch or AP"; its display then shows the AP), otherwise the switch."""
+    return UpgradeTarget.AP if config.ap.enabled else UpgradeTarget.SWITCH
+
+
+def checked_targets(state: DeviceState) -> tuple[UpgradeTarget, ...]:
+    """What a version check asks the HOUP about: the switch, and with smart upgrade for APs
+    enabled its AP as well (the seed: the switch then queries the HOUP every 24 hours for
+    the APs too)."""
+    if state.config.ap.enabled and state.identity.ap_device_type is not None:
+        return (UpgradeTarget.SWITCH, UpgradeTarget.AP)
+    return (UpgradeTarget.SWITCH,)
+
+
+def running_target(stored: StoredState) -> UpgradeTarget | None:
+    """Whose upgrade is running (at most one at a time), if any."""
+    for target in UpgradeTarget:
+        if upgrade_of(stored, target).upgrade_status is UpgradeStatus.RUNNING:
+            return target
+    return None
+
+
+def version_of(stored: StoredState, target: UpgradeTarget) -> VersionInformation:
+    return stored.ap_version if target is UpgradeTarget.AP else stored.version
+
+
+def upgrade_of(stored: StoredState, target: UpgradeTarget) -> UpgradeInformation:
+    return stored.ap_upgrade if target is UpgradeTarget.AP else stored.upgrade
+
+
+def _with_version(
+    stored: StoredState, target: UpgradeTarget, version: VersionInformation
+) -> StoredState:
+    if target is UpgradeTarget.AP:
+        return replace(stored, ap_version=version)
+    return replace(stored, version=version)
+
+
+def _with_upgrade(
+    stored: StoredState, target: UpgradeTarget, upgrade: UpgradeInformation
+) -> StoredState:
+    if target is UpgradeTarget.AP:
+        return replace(stored, ap_upgrade=upgrade)
+    return replace(stored, upgrade=upgrade)
+
+
 def pre_check(state: DeviceState) -> CheckOutcome:
-    """The schedule's device status check before its download and its reboot."""
+    """The schedule's device status check before its download and its reboot: up, enabled,
+    no upgrade running (an AP's: the switch's own operations stop the schedule)."""
     ready = state.stage is Stage.IDLE and state.config.enabled
     return CheckOutcome.SUCCEEDED if ready else CheckOutcome.FAILED
+
+
+def flash_needed(version: VersionInformation, on_flash: Mapping[str, int]) -> int:
+    """The bytes the packages of the last version check still need on the flash (a file
+    already there counts as a breakpoint); 0 when that check found nothing to download."""
+    needed = 0
+    for name, size in (
+        (version.software_package_name, version.software_package_size),
+        (version.patch_package_name, version.patch_package_size),
+    ):
+        if name is not None and size is not None:
+            needed += max(0, size - on_flash.get(name, 0))
+    return needed
 
 
 def snapshot(state: DeviceState) -> SmartUpgrade:
@@ -654,10 +794,25 @@ def snapshot(state: DeviceState) -> SmartUpgrade:
             software_version=stored.software,
             patch_version=stored.patch,
         ),
-        ap_information=ApInformation(
-            device_type=identity.ap_device_type if supports_ap_upgrade(identity.model) else None
-        ),
+        ap_information=_ap_information(state),
         schedule_information=stored.schedule,
+    )
+
+
+def _ap_information(state: DeviceState) -> ApInformation:
+    """The AP the switch manages; the seed's example shows its device type as its name."""
+    identity, stored = state.identity, state.stored
+    if identity.ap_device_type is None or not supports_ap_upgrade(identity.model):
+        return ApInformation()
+    return ApInformation(
+        device_type=identity.ap_device_type,
+        local_information=LocalInformation(
+            device_name=identity.ap_device_type,
+            esn=identity.ap_esn,
+            software_version=stored.ap_software,
+        ),
+        version_information=stored.ap_version,
+        upgrade_information=stored.ap_upgrade,
     )
 
 
@@ -671,13 +826,14 @@ def _older(offered: str, running: str) -> bool:
     return new is not None and old is not None and new < old
 
 
-def _product(state: DeviceState, target: UpgradeTarget) -> tuple[str, str, str | None]:
-    """(model sent to the HOUP, running software, running patch) of the target."""
+def _product(state: DeviceState, target: UpgradeTarget) -> tuple[str, str, str, str | None]:
+    """(model sent to the HOUP, ESN, running software, running patch) of the target."""
+    identity, stored = state.identity, state.stored
     if target is UpgradeTarget.AP:
-        assert state.identity.ap_device_type is not None
-        assert state.stored.ap_software is not None
-        return state.identity.ap_device_type, state.stored.ap_software, None
-    return state.identity.model, state.stored.software, state.stored.patch
+        assert identity.ap_device_type is not None and identity.ap_esn is not None
+        assert stored.ap_software is not None
+        return identity.ap_device_type, identity.ap_esn, stored.ap_software, None
+    return identity.model, identity.esn, stored.software, stored.patch
 
 
 def _intact(startup: StartupFile | None, digests: Mapping[str, str | None]) -> bool:
@@ -712,6 +868,18 @@ def _without_downloads(upgrade: UpgradeInformation) -> UpgradeInformation:
         patch_download_time=None,
         patch_download_progress=None,
         patch_download_speed=None,
+    )
+
+
+def _settled(upgrade: UpgradeInformation) -> UpgradeInformation:
+    """What a boot keeps of the last run: its times, status and result, and the outcome of a
+    cancellation that was asked for. Its download figures and an `Initial` cancellation
+    status (nothing was cancelled) are the run's own and go with it: the seed's examples
+    show `-` for them after a successful upgrade."""
+    cancellation = upgrade.cancellation_status
+    return replace(
+        _without_downloads(upgrade),
+        cancellation_status=None if cancellation is CancellationStatus.INITIAL else cancellation,
     )
 
 
@@ -774,10 +942,13 @@ class _Step:
                 self.state = replace(self.state, timers=self.state.timers - {timer})
                 self.do(DisarmTimer(timer))
 
-    def set_upgrade(self, run_id: int | None, upgrade: UpgradeInformation) -> None:
-        """New upgrade information; a changed status is notified for the run `run_id`."""
-        before = self.stored.upgrade
-        self.store(replace(self.stored, upgrade=upgrade))
+    def set_upgrade(
+        self, run_id: int | None, target: UpgradeTarget, upgrade: UpgradeInformation
+    ) -> None:
+        """New upgrade information of `target`; a changed status is notified for the run
+        `run_id`."""
+        before = upgrade_of(self.stored, target)
+        self.store(_with_upgrade(self.stored, target, upgrade))
         if run_id is not None and (
             (before.upgrade_status, before.cancellation_status)
             != (upgrade.upgrade_status, upgrade.cancellation_status)
@@ -789,14 +960,16 @@ class _Step:
                     upgrade.upgrade_status,
                     upgrade.cancellation_status,
                     self.state.last_line,
+                    target,
                 )
             )
 
-    def finish(self, run_id: int, status: UpgradeStatus) -> None:
+    def finish(self, run_id: int, target: UpgradeTarget, status: UpgradeStatus) -> None:
         self.set_upgrade(
             run_id,
+            target,
             replace(
-                self.stored.upgrade,
+                upgrade_of(self.stored, target),
                 upgrade_status=status,
                 last_upgrade_time=self.now,
                 last_upgrade_result=status,
@@ -841,6 +1014,8 @@ def _stale(state: DeviceState, event: Input) -> bool:
         return event.timer not in state.timers
     if isinstance(event, StartupFilesRead | RefreshAnswered | RefreshFailed):
         return next_stages(state.stage, type(event)) is None
+    if isinstance(event, FlashMeasured):
+        return not state.measuring or next_stages(state.stage, type(event)) is None
     if isinstance(event, _RUN_RESULTS):
         return (
             state.run is None
@@ -876,10 +1051,23 @@ def _configure(s: _Step, event: ConfigCommitted) -> None:
             info = ScheduleInformation(
                 download_time=config.schedule.download_at, reboot_time=config.schedule.reboot_at
             )
-            s.store(replace(s.stored, schedule=info, scheduled_download_status=None))
+            s.store(replace(s.stored, schedule=info))
+            s.state = replace(s.state, scheduled_download_status=None)
     switched_on = config.enabled and not before.enabled
     if (config.schedule != before.schedule or switched_on) and config.enabled and up:
         _arm_schedule(s, config.schedule)
+
+
+def _config_loaded(s: _Step, event: ConfigLoaded) -> None:
+    """The switch boots with its saved configuration. The seed: a reset disables a scheduled
+    upgrade; starting the emulator's process is powering the switch on, so a saved schedule is
+    stopped and deleted rather than armed."""
+    config = _configuration(event.config)
+    if config.schedule is not None:
+        _stop_schedule(s)
+        s.store(replace(s.stored, schedule=ScheduleInformation()))
+        config = replace(config, schedule=None)
+    _configure(s, ConfigCommitted(config))
 
 
 def _arm_schedule(s: _Step, schedule: Schedule | None) -> None:
@@ -907,8 +1095,8 @@ def _stop_schedule(s: _Step) -> None:
 # --- handlers: version checks ---------------------------------------------------------------
 
 
-def _record_check(s: _Step, version: VersionInformation) -> None:
-    s.store(replace(s.stored, version=version))
+def _record_check(s: _Step, target: UpgradeTarget, version: VersionInformation) -> None:
+    s.store(_with_version(s.stored, target, version))
     assert version.refresh_time is not None and version.check_result is not None
     s.notify(
         VersionChecked(
@@ -916,26 +1104,33 @@ def _record_check(s: _Step, version: VersionInformation) -> None:
             version.check_result,
             version.recommended_software_version,
             version.recommended_patch_version,
+            target,
         )
     )
 
 
 def _record_offer(
-    s: _Step, run_id: int | None, target: UpgradeTarget, offer: VersionOffer | None
+    s: _Step, run_id: int | None, target: UpgradeTarget, answer: VersionAnswer
 ) -> VersionOffer | None:
-    """Record an answer; returns the offer the switch takes (a rollback is refused)."""
-    software = _product(s.state, target)[1]
+    """Record an answer; returns the offer the switch takes (a rollback is refused). No version
+    for the model is versionOptimal: the HOUP answered (the network works, so not netError)
+    and the running version is the best it has for the model (docs/device.md)."""
+    software = _product(s.state, target)[2]
+    offer = answer if isinstance(answer, VersionOffer) else None
     if offer is not None and _older(offer.software, software):
         s.say(messages.rollback_refused(offer.software, software), run_id)
         offer = None
     if offer is None:
         _record_check(
-            s, VersionInformation(refresh_time=s.now, check_result=CheckResult.VERSION_OPTIMAL)
+            s,
+            target,
+            VersionInformation(refresh_time=s.now, check_result=CheckResult.VERSION_OPTIMAL),
         )
         return None
     patch_package = offer.patch_package
     _record_check(
         s,
+        target,
         VersionInformation(
             refresh_time=s.now,
             check_result=CheckResult.NEED_UPDATE,
@@ -952,31 +1147,40 @@ def _record_offer(
     return offer
 
 
-def _record_check_failure(s: _Step, run_id: int | None, status: UpgradeStatus, detail: str) -> None:
-    _record_check(s, VersionInformation(refresh_time=s.now, check_result=CheckResult.NET_ERROR))
+def _record_check_failure(
+    s: _Step, run_id: int | None, target: UpgradeTarget, status: UpgradeStatus, detail: str
+) -> None:
+    _record_check(
+        s, target, VersionInformation(refresh_time=s.now, check_result=CheckResult.NET_ERROR)
+    )
     s.say(messages.failure(status, detail), run_id)
 
 
 def _check_version(s: _Step, run_id: int | None, target: UpgradeTarget) -> None:
-    model, software, patch = _product(s.state, target)
-    s.do(CheckVersion(run_id, model, s.state.identity.esn, software, patch))
+    model, esn, software, patch = _product(s.state, target)
+    s.do(CheckVersion(run_id, model, esn, software, patch, target))
+
+
+def _check_versions(s: _Step) -> None:
+    for target in checked_targets(s.state):
+        _check_version(s, None, target)
 
 
 def _refresh(s: _Step, _event: RequestRefresh) -> None:
-    _check_version(s, None, UpgradeTarget.SWITCH)
+    _check_versions(s)
 
 
 def _refresh_answered(s: _Step, event: RefreshAnswered) -> None:
-    _record_offer(s, None, UpgradeTarget.SWITCH, event.offer)
+    _record_offer(s, None, event.target, event.offer)
 
 
 def _refresh_failed(s: _Step, event: RefreshFailed) -> None:
-    _record_check_failure(s, None, event.status, event.detail)
+    _record_check_failure(s, None, event.target, event.status, event.detail)
 
 
 def _periodic_check_due(s: _Step) -> None:
     s.arm(Timer.PERIODIC_CHECK, s.now + CHECK_INTERVAL)
-    _check_version(s, None, UpgradeTarget.SWITCH)
+    _check_versions(s)
 
 
 # --- handlers: a run ------------------------------------------------------------------------
@@ -989,12 +1193,12 @@ def _begin_run(s: _Step, target: UpgradeTarget, *, reboot: bool, cause: RunCause
         s.state, run=ActiveRun(run_id, target, reboot, cause), stage=Stage.CHECKING, last_line=None
     )
     upgrade = replace(
-        s.stored.upgrade,
+        upgrade_of(s.stored, target),
         upgrade_time=s.now,
         upgrade_status=UpgradeStatus.RUNNING,
         cancellation_status=CancellationStatus.INITIAL,
     )
-    s.set_upgrade(run_id, upgrade if target is UpgradeTarget.AP else _without_downloads(upgrade))
+    s.set_upgrade(run_id, target, _without_downloads(upgrade))
     s.do(BeginRun(run_id, target, reboot))
     s.say(messages.GETTING_VERSION, run_id)
     _check_version(s, run_id, target)
@@ -1002,9 +1206,11 @@ def _begin_run(s: _Step, target: UpgradeTarget, *, reboot: bool, cause: RunCause
 
 
 def _start(s: _Step, event: RequestStart) -> None:
-    if s.state.config.schedule is not None:
+    target = event.target or chosen_target(s.state.config)
+    # the schedule is the switch's: an AP's download or upgrade leaves it be
+    if target is UpgradeTarget.SWITCH and s.state.config.schedule is not None:
         _stop_schedule(s)
-    _begin_run(s, event.target, reboot=event.reboot, cause=RunCause.REQUEST)
+    _begin_run(s, target, reboot=event.reboot, cause=RunCause.REQUEST)
 
 
 def _end_run(s: _Step, status: UpgradeStatus) -> None:
@@ -1012,9 +1218,9 @@ def _end_run(s: _Step, status: UpgradeStatus) -> None:
     run = s.run
     s.state = replace(s.state, run=None, stage=Stage.IDLE)
     if run.cause is not RunCause.REQUEST:
-        s.store(replace(s.stored, scheduled_download_status=status))
+        s.state = replace(s.state, scheduled_download_status=status)
     if status is not UpgradeStatus.RUNNING:
-        s.finish(run.run_id, status)
+        s.finish(run.run_id, run.target, status)
     s.ends.append(EndRun(run.run_id, status))
     if run.cause is RunCause.SCHEDULE_RETRY:
         _scheduled_reboot(s, run.run_id)
@@ -1030,10 +1236,13 @@ def _run_answered(s: _Step, event: RunAnswered) -> None:
     offer = _record_offer(s, run.run_id, run.target, event.offer)
     hint = messages.STOP_UPGRADE_HINT if run.reboot else messages.STOP_DOWNLOAD_HINT
     s.say(hint, run.run_id)
+    product = _product(s.state, run.target)[0]
+    if isinstance(event.offer, NoVersionForModel):
+        _fail_run(s, UpgradeStatus.OTHER, messages.no_version_for(product))
+        return
     if offer is None:
         _fail_run(s, UpgradeStatus.OTHER, messages.ALREADY_LATEST)
         return
-    product = _product(s.state, run.target)[0]
     for package in (offer.software_package, offer.patch_package):
         if package is not None and not package_fits(product, package.name):
             _fail_run(
@@ -1079,7 +1288,7 @@ def _signature_url(offer: VersionOffer, kind: FileKind) -> str:
 
 
 def _run_check_failed(s: _Step, event: RunCheckFailed) -> None:
-    _record_check_failure(s, event.run_id, event.status, event.detail)
+    _record_check_failure(s, event.run_id, s.run.target, event.status, event.detail)
     _end_run(s, event.status)
 
 
@@ -1096,10 +1305,10 @@ def _transfer_said(s: _Step, event: TransferSaid) -> None:
 
 
 def _progress_field(run: ActiveRun) -> FileKind | None:
-    """The kind of the file in transfer when the upgrade information has fields for it."""
+    """The kind of the file in transfer when the upgrade information has fields for it (a
+    package; a signature is too small to follow)."""
     kind = run.files[run.current].kind
-    switch_package = kind in (FileKind.SOFTWARE, FileKind.PATCH)
-    return kind if switch_package and run.target is UpgradeTarget.SWITCH else None
+    return kind if kind in (FileKind.SOFTWARE, FileKind.PATCH) else None
 
 
 def _transfer_progress(s: _Step, event: TransferProgress) -> None:
@@ -1119,12 +1328,20 @@ def _transfer_progress(s: _Step, event: TransferProgress) -> None:
     speed = messages.kbytes_per_second(event.on_flash - first, s.monotonic - watch.started)
     kind = _progress_field(run)
     if kind is not None:
-        s.set_upgrade(None, _with_progress(s.stored.upgrade, kind, percent, speed))
+        upgrade = _with_progress(upgrade_of(s.stored, run.target), kind, percent, speed)
+        s.set_upgrade(None, run.target, upgrade)
         s.progress_only = True
     job = run.files[run.current]
     s.notify(
         DownloadProgress(
-            run.run_id, job.file.name, job.kind, percent, speed, event.on_flash, event.size
+            run.run_id,
+            job.file.name,
+            job.kind,
+            percent,
+            speed,
+            event.on_flash,
+            event.size,
+            run.target,
         )
     )
     if not (start or end):
@@ -1136,7 +1353,8 @@ def _file_fetched(s: _Step, event: FileFetched) -> None:
     kind = _progress_field(run)
     if kind is not None:
         speed = None if event.skipped else messages.kbytes_per_second(event.received, event.seconds)
-        s.set_upgrade(None, _with_download_end(s.stored.upgrade, kind, s.now, speed))
+        upgrade = _with_download_end(upgrade_of(s.stored, run.target), kind, s.now, speed)
+        s.set_upgrade(None, run.target, upgrade)
     if run.current < len(run.files) - 1:
         return
     s.state = replace(s.state, stage=Stage.VERIFYING)
@@ -1194,22 +1412,27 @@ def _cancel(s: _Step, _event: RequestCancel) -> None:
     if stage is Stage.CANCELLING:
         return
     run_id = s.stored.operation_counter
-    s.set_upgrade(
-        run_id, replace(s.stored.upgrade, cancellation_status=CancellationStatus.CANCELLING)
-    )
+    target = running_target(s.stored)
+    assert target is not None
+    _set_cancellation(s, run_id, target, CancellationStatus.CANCELLING)
     if stage in _CANCELLABLE:
         s.state = replace(s.state, stage=Stage.CANCELLING)
         s.do(StopWork(run_id))
         return
     s.say(messages.CANCEL_TOO_LATE, run_id)
-    s.set_upgrade(run_id, replace(s.stored.upgrade, cancellation_status=CancellationStatus.FAILED))
+    _set_cancellation(s, run_id, target, CancellationStatus.FAILED)
+
+
+def _set_cancellation(
+    s: _Step, run_id: int, target: UpgradeTarget, status: CancellationStatus
+) -> None:
+    upgrade = replace(upgrade_of(s.stored, target), cancellation_status=status)
+    s.set_upgrade(run_id, target, upgrade)
 
 
 def _work_stopped(s: _Step, event: WorkStopped) -> None:
     s.say(messages.CANCELLED, event.run_id)
-    s.set_upgrade(
-        event.run_id, replace(s.stored.upgrade, cancellation_status=CancellationStatus.SUCCESSFUL)
-    )
+    _set_cancellation(s, event.run_id, s.run.target, CancellationStatus.SUCCESSFUL)
     _end_run(s, UpgradeStatus.UPGRADE_CANCELLED)
 
 
@@ -1217,7 +1440,29 @@ def _work_stopped(s: _Step, event: WorkStopped) -> None:
 
 
 def _scheduled_download_due(s: _Step) -> None:
-    outcome = pre_check(s.state)
+    """The download time: the device status pre-check, then the flash's room for the files
+    the last version check named (`FlashMeasured`)."""
+    if pre_check(s.state) is CheckOutcome.FAILED:
+        _scheduled_download(s, messages.PRE_CHECK_BUSY)
+        return
+    version = s.stored.version
+    names = (version.software_package_name, version.patch_package_name)
+    s.state = replace(s.state, measuring=True)
+    s.do(MeasureFlash(tuple(name for name in names if name is not None)))
+
+
+def _flash_measured(s: _Step, event: FlashMeasured) -> None:
+    s.state = replace(s.state, measuring=False)
+    needed = flash_needed(s.stored.version, event.on_flash)
+    if needed > event.free:
+        _scheduled_download(s, messages.pre_check_flash(needed, event.free))
+    else:
+        _scheduled_download(s, None)
+
+
+def _scheduled_download(s: _Step, refused: Message | None) -> None:
+    """The download is triggered: it starts, or its pre-check fails for `refused`."""
+    outcome = CheckOutcome.SUCCEEDED if refused is None else CheckOutcome.FAILED
     s.store(
         replace(
             s.stored,
@@ -1228,7 +1473,8 @@ def _scheduled_download_due(s: _Step) -> None:
             ),
         )
     )
-    if outcome is CheckOutcome.FAILED:
+    if refused is not None:
+        s.say(refused, None)
         s.notify(ScheduleEvent(ScheduleStep.DOWNLOAD_TRIGGERED, outcome))
         return
     run_id = _begin_run(s, UpgradeTarget.SWITCH, reboot=False, cause=RunCause.SCHEDULE)
@@ -1237,7 +1483,7 @@ def _scheduled_download_due(s: _Step) -> None:
 
 def _scheduled_reboot_due(s: _Step) -> None:
     if (
-        s.stored.scheduled_download_status in _RETRIED_AT_REBOOT
+        s.state.scheduled_download_status in _RETRIED_AT_REBOOT
         and pre_check(s.state) is CheckOutcome.SUCCEEDED
     ):
         run_id = _begin_run(s, UpgradeTarget.SWITCH, reboot=False, cause=RunCause.SCHEDULE_RETRY)
@@ -1249,7 +1495,7 @@ def _scheduled_reboot_due(s: _Step) -> None:
 def _scheduled_reboot(s: _Step, retry_id: int | None) -> None:
     """The reboot time: reboot into the schedule's files if they are ready."""
     ready = (
-        s.stored.scheduled_download_status is UpgradeStatus.SUCCESS
+        s.state.scheduled_download_status is UpgradeStatus.SUCCESS
         and pre_check(s.state) is CheckOutcome.SUCCEEDED
         and s.stored.next_software is not None
     )
@@ -1269,6 +1515,7 @@ def _scheduled_reboot(s: _Step, retry_id: int | None) -> None:
     s.store(replace(s.stored, operation_counter=run_id))
     s.set_upgrade(
         run_id,
+        UpgradeTarget.SWITCH,
         replace(
             s.stored.upgrade,
             upgrade_time=s.now,
@@ -1357,25 +1604,31 @@ def _booted(s: _Step, digests: Mapping[str, str | None]) -> None:
         )
         changed = True
     run_id = s.stored.operation_counter
-    s.state = replace(s.state, stage=Stage.IDLE)
+    s.state = replace(s.state, stage=Stage.IDLE, booted_at=s.now)
+    s.set_upgrade(None, UpgradeTarget.SWITCH, _settled(s.stored.upgrade))
     if running:
         if not s.stored.upgrade_reboot:
             s.say(messages.ABNORMAL_RESET, run_id)
-            s.finish(run_id, UpgradeStatus.ABNORMAL_RESET)
+            s.finish(run_id, UpgradeTarget.SWITCH, UpgradeStatus.ABNORMAL_RESET)
         elif changed:
-            s.finish(run_id, UpgradeStatus.SUCCESS)
+            s.finish(run_id, UpgradeTarget.SWITCH, UpgradeStatus.SUCCESS)
         else:
             s.say(messages.SIGNATURE_FAILED, run_id)
-            s.finish(run_id, UpgradeStatus.FILE_CHECK_FAILED)
+            s.finish(run_id, UpgradeTarget.SWITCH, UpgradeStatus.FILE_CHECK_FAILED)
     elif changed:
         s.set_upgrade(
             None,
+            UpgradeTarget.SWITCH,
             replace(
                 s.stored.upgrade,
                 last_upgrade_time=s.now,
                 last_upgrade_result=UpgradeStatus.SUCCESS,
             ),
         )
+    if s.stored.ap_upgrade.upgrade_status is UpgradeStatus.RUNNING:
+        # the switch restarted while its AP downloaded or rebooted into an upgrade
+        s.say(messages.ABNORMAL_RESET, run_id)
+        s.finish(run_id, UpgradeTarget.AP, UpgradeStatus.ABNORMAL_RESET)
     s.store(replace(s.stored, upgrade_reboot=False))
     if s.state.config.enabled:
         s.arm(Timer.PERIODIC_CHECK, s.now + CHECK_INTERVAL)
@@ -1395,12 +1648,13 @@ def _aps_booted(s: _Step, digests: Mapping[str, str | None]) -> None:
     run_id = s.stored.operation_counter
     startup = s.stored.next_ap
     s.state = replace(s.state, stage=Stage.IDLE)
+    s.set_upgrade(None, UpgradeTarget.AP, _settled(s.stored.ap_upgrade))
     if startup is not None and _intact(startup, digests):
         s.store(replace(s.stored, ap_software=startup.version))
-        s.finish(run_id, UpgradeStatus.SUCCESS)
+        s.finish(run_id, UpgradeTarget.AP, UpgradeStatus.SUCCESS)
     else:
         s.say(messages.SIGNATURE_FAILED, run_id)
-        s.finish(run_id, UpgradeStatus.FILE_CHECK_FAILED)
+        s.finish(run_id, UpgradeTarget.AP, UpgradeStatus.FILE_CHECK_FAILED)
 
 
 _TIMER_HANDLERS: Final[Mapping[Timer, Callable[[_Step], None]]] = {
@@ -1420,6 +1674,7 @@ _HANDLERS: Final[Mapping[type[Any], Callable[[_Step, Any], None]]] = {
     PowerOn: _power_on,
     PowerOff: _power_off,
     ConfigCommitted: _configure,
+    ConfigLoaded: _config_loaded,
     RequestRefresh: _refresh,
     RequestStart: _start,
     RequestCancel: _cancel,
@@ -1437,4 +1692,5 @@ _HANDLERS: Final[Mapping[type[Any], Callable[[_Step, Any], None]]] = {
     WorkFailed: _work_failed,
     WorkStopped: _work_stopped,
     StartupFilesRead: _startup_files_read,
+    FlashMeasured: _flash_measured,
 }

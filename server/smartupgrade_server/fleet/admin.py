@@ -6,54 +6,67 @@ start, stop, reset or crash one switch or all of them at run time (docs/fleet.md
   POST /switches/{name}/{action}          start | stop | reset | crash
   POST /switches/{action}                 start | stop | reset, every switch
   GET  /inventory/{format}                smartupgrade | ansible | nornir (YAML)
+  GET  /workers                           the processes that run the switches
+  GET  /metrics, /health                  Prometheus' metrics, and whether a switch serves
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
 
 from aiohttp import web
 
-from smartupgrade_server.fleet.fleet import Fleet
-from smartupgrade_server.fleet.inventory import InventoryFormat, render
-from smartupgrade_server.fleet.member import FleetMember, SwitchState
+from smartupgrade_server.fleet.control import (
+    FLEET_ACTIONS,
+    FleetControl,
+    SwitchAction,
+    SwitchUnavailableError,
+    fleet_health,
+)
+from smartupgrade_server.fleet.inventory import InventoryFormat, entries_of, render
 from smartupgrade_server.sim.metrics import add_routes
-
-_ONE = {
-    "start": FleetMember.start,
-    "stop": FleetMember.stop,
-    "reset": FleetMember.reset,
-    "crash": FleetMember.crash,
-}
-_ALL: dict[str, Callable[[Fleet], Awaitable[None]]] = {
-    "start": Fleet.start_switches,
-    "stop": Fleet.stop_switches,
-    "reset": Fleet.reset_switches,
-}
 
 
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+@web.middleware
+async def _unavailable(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except SwitchUnavailableError as error:
+        return _error(503, str(error))
+
+
+def _action(request: web.Request, allowed: tuple[SwitchAction, ...]) -> SwitchAction | None:
+    try:
+        action = SwitchAction(request.match_info["action"])
+    except ValueError:
+        return None
+    return action if action in allowed else None
+
+
 class FleetAdmin:
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: FleetControl) -> None:
         self.fleet = fleet
         self.port = 0
         self._runner: web.AppRunner | None = None
 
     @classmethod
-    async def start(cls, fleet: Fleet, host: str, port: int) -> Self:
+    async def start(cls, fleet: FleetControl, host: str, port: int) -> Self:
         admin = cls(fleet)
-        app = web.Application()
+        app = web.Application(middlewares=[_unavailable])
         app.router.add_get("/switches", admin._list)
         app.router.add_get("/switches/{name}", admin._show)
         app.router.add_post("/switches/{name}/{action}", admin._act_on_one)
         app.router.add_post("/switches/{action}", admin._act_on_all)
         app.router.add_get("/inventory/{format}", admin._inventory)
-        add_routes(app, fleet.metrics, admin.health)
+        app.router.add_get("/workers", admin._workers)
+        add_routes(app, fleet.exposition, admin.health)
         admin._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await admin._runner.setup()
         site = web.TCPSite(admin._runner, host, port)
@@ -69,45 +82,39 @@ class FleetAdmin:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def health(self) -> dict[str, Any]:
-        """ok while a switch serves, starts or reboots; a fleet of stopped or failed switches
-        is down."""
-        states = Counter(member.state.value for member in self.fleet.members)
-        alive = {SwitchState.RUNNING, SwitchState.STARTING, SwitchState.REBOOTING}
-        status = "ok" if any(SwitchState(state) in alive for state in states) else "down"
-        return {"status": status, "switches": dict(sorted(states.items()))}
-
-    def _member(self, request: web.Request) -> FleetMember | None:
-        try:
-            return self.fleet.member(request.match_info["name"])
-        except KeyError:
-            return None
+    async def health(self) -> dict[str, Any]:
+        return fleet_health(await self.fleet.switches())
 
     async def _list(self, _request: web.Request) -> web.Response:
-        return web.json_response([member.to_json() for member in self.fleet.members])
+        return web.json_response(await self.fleet.switches())
 
     async def _show(self, request: web.Request) -> web.Response:
-        member = self._member(request)
-        if member is None:
-            return _error(404, f"no switch {request.match_info['name']!r} in the fleet")
-        return web.json_response(member.to_json())
+        name = request.match_info["name"]
+        switch = await self.fleet.switch(name)
+        if switch is None:
+            return _error(404, f"no switch {name!r} in the fleet")
+        return web.json_response(switch)
 
     async def _act_on_one(self, request: web.Request) -> web.Response:
-        member = self._member(request)
-        if member is None:
-            return _error(404, f"no switch {request.match_info['name']!r} in the fleet")
-        action = _ONE.get(request.match_info["action"])
-        if action is None:
-            return _error(404, f"actions on a switch: {', '.join(_ONE)}")
-        await action(member)
-        return web.json_response(member.to_json())
+        name = request.match_info["name"]
+        action = _action(request, tuple(SwitchAction))
+        # an unknown switch is the first thing to fix, whatever the action
+        switch = None if action is None else await self.fleet.act(name, action)
+        if switch is None and (action is not None or await self.fleet.switch(name) is None):
+            return _error(404, f"no switch {name!r} in the fleet")
+        if switch is None:
+            return _error(404, f"actions on a switch: {', '.join(SwitchAction)}")
+        return web.json_response(switch)
 
     async def _act_on_all(self, request: web.Request) -> web.Response:
-        action = _ALL.get(request.match_info["action"])
+        action = _action(request, FLEET_ACTIONS)
         if action is None:
-            return _error(404, f"actions on every switch: {', '.join(_ALL)}")
-        await action(self.fleet)
+            return _error(404, f"actions on every switch: {', '.join(FLEET_ACTIONS)}")
+        await self.fleet.act_on_all(action)
         return await self._list(request)
+
+    async def _workers(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.fleet.workers_json())
 
     async def _inventory(self, request: web.Request) -> web.Response:
         try:
@@ -115,5 +122,6 @@ class FleetAdmin:
         except ValueError:
             formats = ", ".join(f.value for f in InventoryFormat)
             return _error(404, f"inventory formats: {formats}")
-        text = render(fmt, self.fleet.inventory_entries(), await self.fleet.login())
+        entries = entries_of(await self.fleet.switches())
+        text = render(fmt, entries, await self.fleet.login())
         return web.Response(text=text, content_type="application/yaml")

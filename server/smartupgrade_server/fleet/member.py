@@ -19,10 +19,11 @@ from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.fleet.spec import SwitchSpec
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
-from smartupgrade_server.sim.options import houp_route
+from smartupgrade_server.sim.options import ap_esn, houp_route
 from smartupgrade_server.transport.certificates import DeviceCertificate
 from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.server_settings import NetconfServerSettings
+from smartupgrade_server.web.certificate import WebCertificate
 
 logger = logging.getLogger(__name__)
 
@@ -39,19 +40,29 @@ class SwitchState(StrEnum):
 
 
 @dataclass(frozen=True)
+class HoupAccess:
+    """How the switches of a fleet reach its one HOUP: all that a worker process or a shard
+    needs to know of it."""
+
+    host: str
+    # HOUP door name -> its port; None: the HOUP's main door
+    ports: Mapping[str | None, int]
+    ca_cert_pem: str
+    public_key: str
+
+
+@dataclass(frozen=True)
 class FleetEnvironment:
     """What every switch of the fleet shares."""
 
     data_dir: Path
-    host: str
     credentials: SshCredentials
     clock: Clock
-    houp_host: str
-    # HOUP door name -> its port; None: the HOUP's main door
-    houp_ports: Mapping[str | None, int]
-    houp_public_key: str
+    houp: HoupAccess
     factory_config: RawObject
     reboot_duration: timedelta
+    # the web system's certificate, when the switches serve one
+    web_certificate: WebCertificate | None
     # whom every switch calls home; the TLS certificate they share, if they serve TLS
     netconf_settings: NetconfServerSettings = field(default_factory=NetconfServerSettings)
     tls_certificate: DeviceCertificate | None = None
@@ -84,10 +95,23 @@ class FleetMember:
         # the ports first bound (port 0: any) are kept across restarts: inventories stay right
         self.netconf_port = spec.netconf_port
         self.cli_port = spec.cli_port
+        self.web_port = spec.web_port
         self.tls_port = spec.tls_port
         self._environment = environment
         self._state = SwitchState.STOPPED
         self._lock = asyncio.Lock()
+
+    def take_ports(self, ports: Mapping[str, int | None]) -> None:
+        """The ports the switch had before (``GET /switches``' ``netconf_port``, ``cli_port``,
+        ``web_port``), for those its spec leaves to the system (0)."""
+        if self.netconf_port == 0:
+            self.netconf_port = ports.get("netconf_port") or 0
+        if self.cli_port == 0:
+            self.cli_port = ports.get("cli_port") or 0
+        if self.web_port == 0:
+            self.web_port = ports.get("web_port") or 0
+        if self.tls_port == 0:
+            self.tls_port = ports.get("tls_port") or 0
 
     @property
     def state(self) -> SwitchState:
@@ -135,20 +159,27 @@ class FleetMember:
     async def _start(self) -> None:
         spec, environment = self.spec, self._environment
         self._state, self.error = SwitchState.STARTING, None
-        hosts, port_forwards = houp_route(
-            environment.houp_host, environment.houp_ports[spec.houp_door]
-        )
+        houp = environment.houp
+        hosts, port_forwards = houp_route(houp.host, houp.ports[spec.houp_door])
         try:
             self.switch = await EmulatedSwitch.start(
                 self.data_dir,
                 # the seed's "Device name" is the product's, as on a switch started alone
-                identity=Identity(spec.model, spec.model, spec.esn, spec.ap_device_type),
+                identity=Identity(
+                    spec.model,
+                    spec.model,
+                    spec.esn,
+                    spec.ap_device_type,
+                    ap_esn(spec.index + 1) if spec.ap_device_type else None,
+                ),
                 factory=FactoryState(spec.software, spec.patch, spec.ap_software),
-                houp_public_key=environment.houp_public_key,
+                houp_public_key=houp.public_key,
                 clock=environment.clock,
-                host=environment.host,
+                host=spec.host,
                 port=self.netconf_port,
                 cli_port=self.cli_port,
+                web_port=self.web_port,
+                web_certificate=environment.web_certificate,
                 factory_config=environment.factory_config,
                 credentials=environment.credentials,
                 flash_capacity=spec.flash_capacity,
@@ -170,6 +201,7 @@ class FleetMember:
             return
         self.netconf_port = self.switch.port
         self.cli_port = self.switch.cli_port
+        self.web_port = self.switch.web_port
         self.tls_port = self.switch.tls_port
         if environment.watch is not None:
             environment.watch(spec.name, self.switch)
@@ -184,21 +216,50 @@ class FleetMember:
         self._state, self.error = state, reason
 
     def to_json(self) -> dict[str, Any]:
-        spec = self.spec
         running = self.switch is not None and self.switch.smart_upgrade
         device = self.switch.device if self.switch is not None and running else None
-        return {
-            "name": spec.name,
-            "group": spec.group,
-            "model": spec.model,
-            "esn": spec.esn,
-            "state": self.state.value,
-            "reason": self.reason,
-            "netconf_port": self.netconf_port or None,
-            "cli_port": self.cli_port or None,
-            "tls_port": self.tls_port or None,
-            "software": device.software_version if device else None,
-            "patch": device.patch_version if device else None,
-            "houp_door": spec.houp_door,
-            "data_dir": str(self.data_dir),
-        }
+        return switch_json(
+            self.spec,
+            self._environment.data_dir,
+            state=self.state,
+            reason=self.reason,
+            ports=(self.netconf_port, self.cli_port, self.web_port, self.tls_port),
+            versions=(device.software_version, device.patch_version) if device else None,
+        )
+
+
+def switch_json(
+    spec: SwitchSpec,
+    fleet_dir: Path,
+    *,
+    state: SwitchState,
+    reason: str | None,
+    ports: tuple[int, int | None, int | None, int | None] | None = None,
+    versions: tuple[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """A switch as the admin API shows it (``GET /switches``); ``ports`` (NETCONF, command
+    line, web, TLS) as bound, else the spec's; ``versions`` (software, patch) of a running
+    switch."""
+    netconf, cli, web, tls = ports or (
+        spec.netconf_port,
+        spec.cli_port,
+        spec.web_port,
+        spec.tls_port,
+    )
+    return {
+        "name": spec.name,
+        "group": spec.group,
+        "model": spec.model,
+        "esn": spec.esn,
+        "state": state.value,
+        "reason": reason,
+        "address": spec.address,
+        "netconf_port": netconf or None,
+        "cli_port": cli or None,
+        "web_port": web or None,
+        "tls_port": tls or None,
+        "software": versions[0] if versions else None,
+        "patch": versions[1] if versions else None,
+        "houp_door": spec.houp_door,
+        "data_dir": str(fleet_dir / SWITCHES_DIR / spec.name),
+    }

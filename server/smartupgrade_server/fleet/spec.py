@@ -1,17 +1,23 @@
 """What a fleet is made of: the fleet file (YAML, docs/fleet.md) or ``--count``, expanded into
 one :class:`SwitchSpec` per switch.
 
-Every switch gets a name, an ESN and ports of its own, in the order of the groups: the n-th
-switch of the fleet (from 0) listens on ``base_port + n`` for NETCONF, ``cli_base_port + n``
-for its command line and ``tls_base_port + n`` for NETCONF over TLS. Every switch calls the
-fleet's ``call_home`` URLs home.
+Every switch gets a name, an ESN and ports of its own, in the order of the groups. On one
+address (``host``), the n-th switch of the fleet (from 0) listens on ``base_port + n`` for
+NETCONF, ``cli_base_port + n`` for its command line, ``web_base_port + n`` for its web system
+and ``tls_base_port + n`` for NETCONF over TLS. With ``addresses`` (``127.1.0.1/16``), the n-th
+switch has the n-th address of the range to itself and listens on a real switch's ports there
+(:data:`STANDARD_PORTS`), each raised by ``port_offset``. Every switch calls the fleet's
+``call_home`` URLs home.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+import ipaddress
+import socket
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +41,23 @@ from smartupgrade_server.sim.options import (
 DEFAULT_BASE_PORT = 8830
 # the command lines sit this far above the NETCONF ports: 8830 -> 18830
 CLI_PORT_OFFSET = 10000
+DEFAULT_HOST = "127.0.0.1"
+
+
+class Service(StrEnum):
+    """What a switch of a fleet listens for, each on a port of its own."""
+
+    NETCONF = "netconf"
+    CLI = "cli"
+    WEB = "web"
+    # NETCONF over TLS (RFC 7589)
+    TLS = "tls"
+
+
+# A switch's own ports, where a switch at its own address listens.
+STANDARD_PORTS = {Service.NETCONF: 830, Service.CLI: 22, Service.WEB: 443, Service.TLS: 6513}
+# what a fleet may not take for a switch's ports: below it, only root or CAP_NET_BIND_SERVICE
+PRIVILEGED_PORTS_BELOW = 1024
 _HIGHEST_PORT = 65535
 # the group every host of an Ansible inventory is in; a fleet group of that name would be lost
 _ANSIBLE_ALL_GROUP = "all"
@@ -71,26 +94,59 @@ class SwitchSpec:
     ap_device_type: str | None
     ap_software: str | None
     flash_capacity: int
+    # the address the switch listens on
+    host: str
+    # the address clients reach it at: its host, unless that is every address (0.0.0.0)
+    address: str
     netconf_port: int
     cli_port: int | None
+    web_port: int | None
     houp_door: str | None
     # NETCONF over TLS (RFC 7589), if the fleet serves it
     tls_port: int | None = None
+
+    def ports(self) -> dict[Service, int]:
+        """The switch's ports by service, the ones it has (0: any free port)."""
+        ports = {
+            Service.NETCONF: self.netconf_port,
+            Service.CLI: self.cli_port,
+            Service.WEB: self.web_port,
+            Service.TLS: self.tls_port,
+        }
+        return {service: port for service, port in ports.items() if port is not None}
 
 
 @dataclass(frozen=True)
 class FleetSpec:
     groups: tuple[GroupSpec, ...]
-    host: str = "127.0.0.1"
+    # the address of every switch and the admin API; with addresses, the admin API's alone
+    host: str = DEFAULT_HOST
     base_port: int = DEFAULT_BASE_PORT
-    # None: CLI_PORT_OFFSET above base_port; -1: no command line
+    # None: CLI_PORT_OFFSET above base_port (with addresses: the standard port); -1: none
     cli_base_port: int | None = None
-    # None or -1: no NETCONF over TLS
+    # None: no web system (with addresses: the standard port); -1: none
+    web_base_port: int | None = None
+    # None: no NETCONF over TLS (with addresses: the standard port when the fleet trusts a
+    # client CA, tls_client_ca, for nobody could log in else); -1: none
     tls_base_port: int | None = None
     # ssh://HOST[:PORT] or tls://HOST[:PORT]: what every switch calls home (RFC 8071)
     call_home: tuple[str, ...] = ()
     # the certificates every switch trusts for NETCONF over TLS clients (PEM)
     tls_client_ca: Path | None = None
+    # "127.1.0.1/16": the first switch's address and the network the others' follow it in
+    addresses: str | None = None
+    # added to every standard port (with addresses): 8000 makes 830, 22, 443 8830, 8022, 8443
+    port_offset: int = 0
+    # processes that run the switches; None: as many as the machine has CPUs
+    workers: int | None = None
+    # (I, N): this fleet runs the I-th (from 0) of N shares of the switches, as one shard of a
+    # fleet spread over machines; names, ESNs, addresses and ports stay those of the whole
+    shard: tuple[int, int] | None = None
+    # what inventories name for switches that listen on every address (0.0.0.0, ::); None:
+    # this machine's fully qualified name
+    inventory_host: str | None = None
+    # the fleet's HOUP runs elsewhere: the URL of its admin API (smartupgrade-sim houp)
+    houp_url: str | None = None
     clock: str | float = "wall"
     reboot_seconds: float = 60.0
     catalogue: Path | None = None
@@ -107,10 +163,55 @@ class FleetSpec:
     def count(self) -> int:
         return len(self.switches)
 
+    @property
+    def services(self) -> tuple[Service, ...]:
+        """What every switch listens for; a listening socket each."""
+        switch = self.switches[0]
+        return tuple(service for service in Service if service in switch.ports())
+
     def _cli_base(self) -> int | None:
         if self.cli_base_port is None:
             return 0 if self.base_port == 0 else self.base_port + CLI_PORT_OFFSET
         return None if self.cli_base_port < 0 else self.cli_base_port
+
+    def _web_base(self) -> int | None:
+        return None if self.web_base_port is None or self.web_base_port < 0 else self.web_base_port
+
+    def _tls_base(self) -> int | None:
+        return None if self.tls_base_port is None or self.tls_base_port < 0 else self.tls_base_port
+
+    def _standard_ports(self) -> dict[Service, int]:
+        """With addresses: the port of each service that is not turned off (-1)."""
+        off = {
+            Service.CLI: self.cli_base_port is not None and self.cli_base_port < 0,
+            Service.WEB: self.web_base_port is not None and self.web_base_port < 0,
+            Service.TLS: self.tls_client_ca is None
+            or (self.tls_base_port is not None and self.tls_base_port < 0),
+        }
+        ports = {
+            service: port + self.port_offset
+            for service, port in STANDARD_PORTS.items()
+            if not off.get(service, False)
+        }
+        beyond = sorted(port for port in ports.values() if port > _HIGHEST_PORT)
+        if beyond:
+            raise FleetSpecError(
+                f"port_offset {self.port_offset} takes ports beyond {_HIGHEST_PORT} ({beyond[0]})"
+            )
+        return ports
+
+    def _hosts(self, total: int) -> Callable[[int], str]:
+        """The address of the n-th switch of the fleet."""
+        if self.addresses is None:
+            return lambda _index: self.host
+        first = ipaddress.ip_interface(self.addresses)
+        room = int(first.network.broadcast_address) - int(first.ip) + 1
+        if total > room:
+            raise FleetSpecError(
+                f"addresses {self.addresses} leave room for {room} switches from {first.ip}, "
+                f"not {total}: give a larger network (a shorter prefix)"
+            )
+        return lambda index: str(first.ip + index)
 
     def _expand(self) -> tuple[SwitchSpec, ...]:
         if not self.groups:
@@ -129,54 +230,137 @@ class FleetSpec:
                 f"groups must have distinct names, '-' and '_' alike: {', '.join(duplicates)}"
             )
         total = sum(group.count for group in self.groups)
-        cli_base = self._cli_base()
-        tls_base = (
-            None if self.tls_base_port is None or self.tls_base_port < 0 else (self.tls_base_port)
-        )
-        bases = (
-            ("base_port", "NETCONF", self.base_port),
-            ("cli_base_port", "command line", cli_base),
-            ("tls_base_port", "NETCONF over TLS", tls_base),
-        )
-        for what, _, base in bases:
-            if base and base + total - 1 > _HIGHEST_PORT:
-                raise FleetSpecError(
-                    f"{what} {base} leaves no room for {total} switches: ports "
-                    f"{base}..{base + total - 1} go beyond {_HIGHEST_PORT}"
-                )
-        for at, (_, name, base) in enumerate(bases):
-            for _, other_name, other in bases[at + 1 :]:
-                if base and other and abs(base - other) < total:
-                    raise FleetSpecError(
-                        f"the {name} ports from {base} and the {other_name} ports from "
-                        f"{other} overlap for {total} switches"
-                    )
+        if self.houp_url is not None and any(g.houp_faults is not None for g in self.groups):
+            raise FleetSpecError(
+                "houp_faults need the fleet's own HOUP; with houp_url, give faults to that HOUP "
+                "(PUT /faults on its admin API)"
+            )
+        share = self._share(total)
+        host_of = self._hosts(total)
+        if self.addresses is None:
+            # a shard's switches are alone on their machine: their ports count from the base
+            ports = self._consecutive_ports(len(share))
+            address = self._address(self.host)
+        else:
+            standard = self._standard_ports()
         switches: list[SwitchSpec] = []
+        index = 0
         for group in self.groups:
             width = len(str(group.count))
             for number in range(group.count):
-                index = len(switches)
+                index += 1
+                if index - 1 not in share:
+                    continue
                 model = group.models[number % len(group.models)]
                 ap = supports_ap_upgrade(model)
+                host = host_of(index - 1)
+                port: Mapping[Service, int | None]
+                if self.addresses is None:
+                    port = ports[index - 1 - share.start]
+                else:
+                    port, address = standard, host
                 switches.append(
                     SwitchSpec(
                         name=f"{group.name}-{number + 1:0{width}d}",
                         group=group.name,
-                        index=index,
+                        index=index - 1,
                         model=model,
-                        esn=esn(index + 1),
+                        esn=esn(index),
                         software=group.software,
                         patch=group.patch,
                         ap_device_type=DEFAULT_AP_DEVICE_TYPE if ap else None,
                         ap_software=group.ap_software if ap else None,
                         flash_capacity=group.flash_capacity,
-                        netconf_port=_nth_port(self.base_port, index),
-                        cli_port=None if cli_base is None else _nth_port(cli_base, index),
+                        host=host,
+                        address=address,
+                        netconf_port=port.get(Service.NETCONF) or 0,
+                        cli_port=port.get(Service.CLI),
+                        web_port=port.get(Service.WEB),
                         houp_door=group.name if group.houp_faults is not None else None,
-                        tls_port=None if tls_base is None else _nth_port(tls_base, index),
+                        tls_port=port.get(Service.TLS),
                     )
                 )
         return tuple(switches)
+
+    def _share(self, total: int) -> range:
+        """The indices of the switches this fleet runs: all, or its shard's."""
+        if self.shard is None:
+            return range(total)
+        index, shards = self.shard
+        if not 0 <= index < shards <= total:
+            raise FleetSpecError(
+                f"shard {index}/{shards}: expected I/N with 0 <= I < N <= {total} (the switches)"
+            )
+        return shares(total, shards)[index]
+
+    def _address(self, host: str) -> str:
+        if not _every_address(host):
+            return host
+        # in a pod of a StatefulSet, its name in the headless Service
+        return self.inventory_host or socket.getfqdn()
+
+    def _consecutive_ports(self, total: int) -> list[dict[Service, int | None]]:
+        """On one address: each service's ports from its base, one a switch."""
+        bases = {
+            Service.NETCONF: self.base_port,
+            Service.CLI: self._cli_base(),
+            Service.WEB: self._web_base(),
+            Service.TLS: self._tls_base(),
+        }
+        for service, base in bases.items():
+            what = _BASE_OPTIONS[service]
+            if base and base + total - 1 > _HIGHEST_PORT:
+                raise FleetSpecError(
+                    f"{what} {base} leaves no room for {total} switches: ports "
+                    f"{base}..{base + total - 1} go beyond {_HIGHEST_PORT}"
+                )
+        fixed = [(service, base) for service, base in bases.items() if base]
+        for at, (service, base) in enumerate(fixed):
+            for other, other_base in fixed[at + 1 :]:
+                if abs(base - other_base) < total:
+                    raise FleetSpecError(
+                        f"the {SERVICE_NAMES[service]} ports from {base} and the "
+                        f"{SERVICE_NAMES[other]} ports from {other_base} overlap for {total} "
+                        "switches"
+                    )
+        return [
+            {
+                service: None if base is None else _nth_port(base, index)
+                for service, base in bases.items()
+            }
+            for index in range(total)
+        ]
+
+
+SERVICE_NAMES = {
+    Service.NETCONF: "NETCONF",
+    Service.CLI: "command line",
+    Service.WEB: "web",
+    Service.TLS: "NETCONF over TLS",
+}
+_BASE_OPTIONS = {
+    Service.NETCONF: "base_port",
+    Service.CLI: "cli_base_port",
+    Service.WEB: "web_base_port",
+    Service.TLS: "tls_base_port",
+}
+
+
+def shares(count: int, parts: int) -> list[range]:
+    """``count`` indices in ``parts`` consecutive runs, as even as they come."""
+    size, extra = divmod(count, parts)
+    bounds = [0]
+    for part in range(parts):
+        bounds.append(bounds[-1] + size + (1 if part < extra else 0))
+    return [range(bounds[i], bounds[i + 1]) for i in range(parts)]
+
+
+def _every_address(host: str) -> bool:
+    """0.0.0.0 or ::, where a listener takes every address of the machine."""
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def _nth_port(base: int, index: int) -> int:
@@ -271,6 +455,44 @@ def _call_home(value: object) -> tuple[str, ...]:
     return tuple(urls)
 
 
+def _addresses(value: object) -> str:
+    text = _text("addresses", value)
+    try:
+        interface = ipaddress.ip_interface(text)
+    except ValueError:
+        interface = None
+    if interface is None or "/" not in text:
+        raise FleetSpecError(
+            f"addresses: expected the first address and its network, such as 127.1.0.1/16, "
+            f"got {text!r}"
+        )
+    return text
+
+
+def _shard(value: object) -> tuple[int, int]:
+    index, _, shards = str(value).partition("/")
+    if not (index.isdigit() and shards.isdigit()):
+        raise FleetSpecError(f"shard: expected I/N such as 0/3 (the first of three), got {value!r}")
+    return int(index), int(shards)
+
+
+def _standard_ports_only(members: Mapping[str, Any]) -> None:
+    """With addresses every switch has a real switch's ports: only turning a service off fits."""
+    if members.get("base_port") is not None:
+        raise FleetSpecError(
+            "base_port goes with one address (host); with addresses every switch listens on "
+            f"NETCONF's port {STANDARD_PORTS[Service.NETCONF]}, raised by port_offset"
+        )
+    for service in (Service.CLI, Service.WEB, Service.TLS):
+        key = _BASE_OPTIONS[service]
+        if members.get(key) not in (None, -1):
+            raise FleetSpecError(
+                f"{key}: with addresses every switch listens on port "
+                f"{STANDARD_PORTS[service]} (raised by port_offset); -1 turns the "
+                f"{SERVICE_NAMES[service]} off"
+            )
+
+
 def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) -> FleetSpec:
     """A fleet file's document; ``overrides`` (command line options) win over its members.
     A relative ``catalogue`` or ``tls_client_ca`` is relative to ``base_dir``, the fleet file's
@@ -291,11 +513,31 @@ def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) 
     for key in ("base_port", "houp_port", "houp_admin_port", "admin_port"):
         if key in members:
             options[key] = _port(key, members[key])
-    for key in ("cli_base_port", "tls_base_port"):
+    for key in ("cli_base_port", "web_base_port", "tls_base_port"):
         if members.get(key) is not None:
             options[key] = _port(key, members[key], allow_off=True)
     if members.get("call_home") is not None:
         options["call_home"] = _call_home(members["call_home"])
+    if members.get("addresses") is not None:
+        options["addresses"] = _addresses(members["addresses"])
+        _standard_ports_only(members)
+    if members.get("port_offset") is not None:
+        if "addresses" not in options:
+            raise FleetSpecError(
+                "port_offset goes with addresses; on one address, base_port, cli_base_port "
+                "and web_base_port place the ports"
+            )
+        options["port_offset"] = _port("port_offset", members["port_offset"])
+    for key in ("inventory_host", "houp_url"):
+        if members.get(key) is not None:
+            options[key] = _text(key, members[key])
+    if members.get("shard") is not None:
+        options["shard"] = _shard(members["shard"])
+    if members.get("workers") is not None:
+        workers = members["workers"]
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise FleetSpecError(f"workers: expected a whole number >= 1, got {workers!r}")
+        options["workers"] = workers
     if "clock" in members:
         try:
             options["clock"] = clock_choice(str(members["clock"]))
@@ -306,12 +548,10 @@ def parse_fleet(document: object, base_dir: Path, overrides: Mapping[str, Any]) 
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             raise FleetSpecError(f"reboot_seconds: expected a number >= 0, got {seconds!r}")
         options["reboot_seconds"] = float(seconds)
-    if members.get("tls_client_ca") is not None:
-        path = Path(str(members["tls_client_ca"])).expanduser()
-        options["tls_client_ca"] = path if path.is_absolute() else base_dir / path
-    if members.get("catalogue") is not None:
-        catalogue = Path(str(members["catalogue"])).expanduser()
-        options["catalogue"] = catalogue if catalogue.is_absolute() else base_dir / catalogue
+    for key in ("catalogue", "tls_client_ca"):
+        if members.get(key) is not None:
+            path = Path(str(members[key])).expanduser()
+            options[key] = path if path.is_absolute() else base_dir / path
     groups = tuple(_group(f"groups[{i}]", raw) for i, raw in enumerate(raw_groups))
     return FleetSpec(groups=groups, **options)
 

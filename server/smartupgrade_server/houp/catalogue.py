@@ -16,6 +16,12 @@ from typing import Any
 import yaml
 
 
+def family_models(family: str) -> list[str]:
+    """The globs of a family's models: its name, and the longer product names of the family
+    (`S5732-H24UM2CC`), not those of another family that starts alike (`S5732-HI`)."""
+    return [family, f"{family}[!A-Za-z]*"]
+
+
 class CatalogueError(ValueError):
     """The catalogue file is malformed; the message names the file and the offending key."""
 
@@ -36,8 +42,9 @@ class Offer:
 
     software: str
     patch: str | None
-    upgrade_description: str
-    description_en: str
+    upgrade_description: str | None
+    """None: the HOUP sends none (the seed's AP example shows '-'), unlike an empty one."""
+    description_en: str | None
     software_package: Package
     patch_package: Package | None
 
@@ -146,6 +153,11 @@ class _Parser:
             )
         return value
 
+    def optional_text(self, data: Mapping[str, Any], key: str, where: str) -> str | None:
+        if data.get(key) is None:
+            return None
+        return self.text(data[key], f"{where}.{key}", empty=True)
+
     def patterns(self, value: Any, where: str) -> tuple[str, ...]:
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not items:
@@ -176,12 +188,8 @@ class _Parser:
         return Offer(
             software=self.text(data["software"], f"{where}.software"),
             patch=None if patch is None else self.text(patch, f"{where}.patch"),
-            upgrade_description=self.text(
-                data.get("upgrade_description", ""), f"{where}.upgrade_description", empty=True
-            ),
-            description_en=self.text(
-                data.get("description_en", ""), f"{where}.description_en", empty=True
-            ),
+            upgrade_description=self.optional_text(data, "upgrade_description", where),
+            description_en=self.optional_text(data, "description_en", where),
             software_package=self.package(
                 data["software_package"], f"{where}.software_package", family
             ),
@@ -207,7 +215,7 @@ class _Parser:
             raise self.fail(f"{where}.upgrades", "expected a list")
         return Family(
             family=name,
-            models=self.patterns(data.get("models", f"{name}*"), f"{where}.models"),
+            models=self.patterns(data.get("models", family_models(name)), f"{where}.models"),
             upgrades=tuple(
                 self.upgrade(item, f"{where}.upgrades[{i}]", name)
                 for i, item in enumerate(upgrades)

@@ -8,7 +8,9 @@ keys, certificates, settings and statistics stay the HOUP's.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
+import struct
 from typing import Any
 
 from aiohttp import web
@@ -39,6 +41,9 @@ class HoupDoor:
         self._context = context
         self._expired_context = expired_context
         context.sni_callback = self._choose_certificate
+        # The door owns its listening socket for its whole life, so that no other server of the
+        # machine takes the port while the door is closed; aiohttp serves a duplicate of it.
+        self._socket: socket.socket | None = None
         self._listener: asyncio.Server | None = None
 
     @property
@@ -52,21 +57,68 @@ class HoupDoor:
         return transport is not None and transport.get_extra_info("sslcontext") is self._context
 
     async def listen(self, port: int) -> None:
-        loop = asyncio.get_running_loop()
-        self._listener = await loop.create_server(self._server, self._host, port, ssl=self._context)
-        self.port = self._listener.sockets[0].getsockname()[1]
+        """Bind `port` (0: a free one) and serve; raises OSError when the port is taken."""
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        listening = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listening.bind((self._host, port))
+            listening.listen(socket.SOMAXCONN)
+            listening.setblocking(False)
+        except OSError:
+            listening.close()
+            raise
+        self._socket = listening
+        self.port = listening.getsockname()[1]
+        await self._serve()
 
     async def set_unreachable(self, unreachable: bool) -> None:
-        """Stop listening and drop this door's open connections (netError), or listen again on
-        the same port."""
-        if unreachable and self._listener is not None:
-            self._listener.close()
-            self._listener = None
-            for connection in self._server.connections:
-                if self.serves(connection.transport):
-                    connection.force_close()
-        elif not unreachable and self._listener is None:
-            await self.listen(self.port)
+        """Reset every new connection and drop this door's open ones (netError), or serve
+        again on the same port."""
+        if unreachable and self._listener is not None and self._socket is not None:
+            self._stop_serving()
+            asyncio.get_running_loop().add_reader(self._socket, self._reset_waiting)
+        elif not unreachable and self._listener is None and self._socket is not None:
+            asyncio.get_running_loop().remove_reader(self._socket)
+            await self._serve()
+
+    def close(self) -> None:
+        """Release the port; the door serves nothing afterwards."""
+        if self._socket is None:
+            return
+        if self._listener is None:
+            asyncio.get_running_loop().remove_reader(self._socket)
+        else:
+            self._stop_serving()
+        self._socket.close()
+        self._socket = None
+
+    async def _serve(self) -> None:
+        assert self._socket is not None
+        self._listener = await asyncio.get_running_loop().create_server(
+            self._server, sock=self._socket.dup(), ssl=self._context
+        )
+
+    def _stop_serving(self) -> None:
+        assert self._listener is not None
+        self._listener.close()
+        self._listener = None
+        for connection in self._server.connections:
+            if self.serves(connection.transport):
+                connection.force_close()
+
+    def _reset_waiting(self) -> None:
+        # A closed door cannot give up its port (see __init__), so it does what a host without
+        # the service does as nearly as a bound port allows: every connection is reset before a
+        # byte of TLS, and the switch reports netError.
+        assert self._socket is not None
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
 
     async def clear_faults(self) -> None:
         self.faults.clear()

@@ -91,10 +91,14 @@ class Pki:
     def ca_cert_pem(self) -> str:
         return (self.directory / _CA_CERT).read_text("ascii")
 
+    def server_files(self, *, expired: bool = False) -> tuple[Path, Path]:
+        """The server's certificate and key, as files (what another web server would load)."""
+        cert = _EXPIRED_CERT if expired else _SERVER_CERT
+        return self.directory / cert, self.directory / _SERVER_KEY
+
     def server_context(self, *, expired: bool) -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        cert = _EXPIRED_CERT if expired else _SERVER_CERT
-        context.load_cert_chain(self.directory / cert, self.directory / _SERVER_KEY)
+        context.load_cert_chain(*self.server_files(expired=expired))
         return context
 
     @classmethod

@@ -48,11 +48,14 @@ from smartupgrade_server.houp_api.wire import (
     LIMIT_HEADER,
     NEED_UPDATE,
     SERVER_SPEC_UP_LIMIT,
+    UNSUPPORTED_MODEL,
     VERSION_CHECK_PATH,
     VERSION_OPTIMAL,
 )
 
 DEFAULT_HOST_NAME = "s.houp.huawei.com"
+# the HOUP's CA and server certificates, in its data directory
+PKI_DIR = "pki"
 
 _RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _CACHE_FORMAT = 1
@@ -194,7 +197,7 @@ class HoupServer:
         self.settings = Settings()
         self.stats = Stats()
         self.admin_port = 0
-        self._pki = Pki.load_or_create(data_dir / "pki", host_name)
+        self._pki = Pki.load_or_create(data_dir / PKI_DIR, host_name)
         self._key = SigningKey.load_or_create(data_dir / "openpgp")
         self._expired_context = self._pki.server_context(expired=True)
         self._files_made_by_faults: dict[str, int] = {}
@@ -324,7 +327,7 @@ class HoupServer:
 
     async def close(self) -> None:
         for door in self._doors.values():
-            await door.set_unreachable(True)
+            door.close()
         for runner in (self._runner, self._admin_runner):
             if runner is not None:
                 await runner.cleanup()
@@ -433,7 +436,7 @@ class HoupServer:
             family = self.catalogue.family_of(model)
             offer = self.catalogue.lookup(model, software, patch or None)
         except UnsupportedModelError as exc:
-            return _json_error(404, "unsupportedModel", str(exc))
+            return _json_error(404, UNSUPPORTED_MODEL, str(exc))
         offer = self._apply_offer_faults(request[_DOOR].faults, family, offer)
         if offer is None:
             return web.json_response({"result": VERSION_OPTIMAL})

@@ -248,6 +248,11 @@ class AccessControl:
 
     # --- reading ------------------------------------------------------------------------
 
+    def reads_everything(self, context: SessionContext) -> bool:
+        """Whether the user may read every node, so that nothing needs pruning."""
+        config = self.config()
+        return not config.enabled or self._user(config, context).reads_everything
+
     def prune(self, context: SessionContext, data: etree._Element) -> None:
         """Remove, in place, every child subtree of ``data`` the user may not read."""
         config = self.config()

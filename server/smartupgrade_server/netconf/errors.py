@@ -302,3 +302,43 @@ class OperationFailedError(_MultiTypeError):
 
 class MalformedMessageError(_SingleTypeError):
     TAG = ErrorTag.MALFORMED_MESSAGE
+
+
+# RFC 8640 §2.5: the error-tag of each reason an RFC 8639 or RFC 8641 subscription RPC fails
+SUBSCRIPTION_ERROR_TAGS: Mapping[str, ErrorTag] = {
+    # ietf-subscribed-notifications
+    "dscp-unavailable": ErrorTag.INVALID_VALUE,
+    "encoding-unsupported": ErrorTag.INVALID_VALUE,
+    "filter-unsupported": ErrorTag.INVALID_VALUE,
+    "insufficient-resources": ErrorTag.RESOURCE_DENIED,
+    "no-such-subscription": ErrorTag.INVALID_VALUE,
+    "replay-unsupported": ErrorTag.OPERATION_NOT_SUPPORTED,
+    # ietf-yang-push
+    "cant-exclude": ErrorTag.OPERATION_NOT_SUPPORTED,
+    "datastore-not-subscribable": ErrorTag.INVALID_VALUE,
+    "no-such-subscription-resync": ErrorTag.INVALID_VALUE,
+    "on-change-unsupported": ErrorTag.OPERATION_NOT_SUPPORTED,
+    "on-change-sync-unsupported": ErrorTag.OPERATION_NOT_SUPPORTED,
+    "period-unsupported": ErrorTag.INVALID_VALUE,
+    "update-too-big": ErrorTag.TOO_BIG,
+    "sync-too-big": ErrorTag.TOO_BIG,
+    "unchanging-selection": ErrorTag.OPERATION_FAILED,
+}
+
+
+class SubscriptionError(RpcError):
+    """A subscription RPC refused for one of RFC 8639's or RFC 8641's reasons: ``reason`` is
+    the identity as ``module:name``, the error-app-tag; the error-info, the RPC's yang-data
+    structure (``yang_data``) repeats the reason and may hint at what would be accepted."""
+
+    def __init__(
+        self, reason: str, yang_data: etree._Element, **details: Unpack[ErrorDetails]
+    ) -> None:
+        tagged: ErrorDetails = {**details}
+        tagged["app_tag"] = reason
+        super().__init__(
+            SUBSCRIPTION_ERROR_TAGS[reason.partition(":")[2]],
+            ErrorType.APPLICATION,
+            **_with_info(tagged, yang_data),
+        )
+        self.reason = reason

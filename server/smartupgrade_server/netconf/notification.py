@@ -1,8 +1,9 @@
-"""RFC 5277 ``<notification>`` messages: built here, framed by the session. No I/O."""
+"""RFC 5277 ``<notification>`` messages: built here, framed by the session; and the backlog of
+those a session has not written yet. No I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import cast
 
@@ -40,3 +41,35 @@ def stream_marker(local_name: str) -> etree._Element:
         f"{{{NETMOD_NOTIFICATION_NS}}}{local_name}",
         nsmap=cast(Mapping[str, str], {None: NETMOD_NOTIFICATION_NS}),
     )
+
+
+class NotificationBacklog:
+    """The notifications queued for one session and not yet written: the transport counts
+    them in and out, a publisher reads the backlog and may wait for it to fall (RFC 8639
+    suspends a subscription whose receiver falls behind, and resumes it once it caught up)."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+        self.bytes = 0
+        # (at most this many bytes waiting, callback), each called once
+        self._waiting: list[tuple[int, Callable[[], None]]] = []
+
+    def queued(self, message: bytes) -> None:
+        self.messages += 1
+        self.bytes += len(message)
+
+    def written(self, message: bytes) -> None:
+        self.messages -= 1
+        self.bytes -= len(message)
+        due = [entry for entry in self._waiting if self.bytes <= entry[0]]
+        if due:
+            self._waiting = [entry for entry in self._waiting if self.bytes > entry[0]]
+            for _, callback in due:
+                callback()
+
+    def when_at_most(self, size: int, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once no more than ``size`` bytes wait (at once if so already)."""
+        if self.bytes <= size:
+            callback()
+        elif all(existing is not callback for _, existing in self._waiting):
+            self._waiting.append((size, callback))

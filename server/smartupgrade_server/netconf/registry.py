@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from smartupgrade_server.netconf.errors import ErrorType, InvalidValueError
+from smartupgrade_server.netconf.notification import NotificationBacklog
 from smartupgrade_server.netconf.session import MAX_SESSION_ID
 
 
@@ -35,6 +36,9 @@ class SessionContext:
     transport: SessionTransport = SessionTransport.NETCONF_SSH
     # the switch dialled the client (RFC 8071 call home) rather than the client the switch
     call_home: bool = False
+    # what of its notifications is not written yet (None: not counted, e.g. in tests without
+    # a transport)
+    backlog: NotificationBacklog | None = field(default=None, compare=False)
 
     @property
     def host(self) -> str:
@@ -99,10 +103,18 @@ class SessionRegistry:
         *,
         transport: SessionTransport = SessionTransport.NETCONF_SSH,
         call_home: bool = False,
+        backlog: NotificationBacklog | None = None,
     ) -> SessionContext:
         session_id = self._allocate_id()
         context = SessionContext(
-            session_id, username, level, peer, notify, transport=transport, call_home=call_home
+            session_id,
+            username,
+            level,
+            peer,
+            notify,
+            transport=transport,
+            call_home=call_home,
+            backlog=backlog,
         )
         self._sessions[session_id] = (context, terminate)
         for hook in self._start_hooks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from urllib.parse import urlencode
 
-from smartupgrade_model.modules import YangModule, yang_dir
+from smartupgrade_model.modules import DEVIATIONS, YangModule, yang_dir
 from smartupgrade_server.datastore.codec import WithDefaults
 from smartupgrade_server.datastore.yang_library import ModuleSet, is_yang_1_1
 from smartupgrade_server.netconf.notification import (
@@ -37,9 +37,12 @@ def module_capability(module: YangModule, features: tuple[str, ...]) -> str:
     parameters = {"module": module.name, "revision": module.revision}
     if features:
         parameters["features"] = ",".join(features)
+    if module.name in DEVIATIONS:
+        parameters["deviations"] = ",".join(DEVIATIONS[module.name])
     return f"{module.namespace}?{urlencode(parameters, safe=',')}"
 
 
+@cache
 def protocol_capabilities() -> tuple[str, ...]:
     """The NETCONF capabilities but the base ones (the session adds those)."""
     return (

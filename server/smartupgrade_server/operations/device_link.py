@@ -84,14 +84,16 @@ class DeviceLink:
         )
 
     def attach(self) -> None:
-        """Give the switch the current ``running`` and follow every change from now on."""
-        running = self.datastores.raw(DatastoreName.RUNNING)
-        self.device.apply_config(smart_upgrade_config(running), ssl_policies(running))
-        self.datastores.subscribe(self)
-        self.datastores.set_state_provider(self._state)
+        """Give the switch the ``running`` it boots with and follow every change from now on
+        (a schedule in it is stopped by the boot and deleted, as a reset deletes it)."""
         self.device.on_schedule_cancel = self._schedule_cancelled
+        running = self.datastores.raw(DatastoreName.RUNNING)
+        self.device.load_config(smart_upgrade_config(running), ssl_policies(running))
+        self.datastores.subscribe(self)
+        self.datastores.set_state_provider(self.state)
 
-    def _state(self) -> RawObject:
+    def state(self) -> RawObject:
+        """The switch's state as raw data: the same object while it is unchanged."""
         # The generated dataclasses are frozen: an equal snapshot has the same raw form, and
         # the datastores keep what they built from it while they get the same object again.
         state = self.device.state()

@@ -6,6 +6,8 @@ Sources: the switch's events (the module's own notifications), commits of ``runn
 Every notification is kept in a bounded log for replay and handed to each subscribed session
 through its ``SessionContext.notify``, after the session's filter and NACM (a user receives
 only the notifications it may read). Publishing never waits: the transport queues per session.
+RFC 8639's subscriptions to this stream (operations/subscriptions.py) listen to it and read its
+log; a session has subscriptions of one kind or the other, never both (RFC 8639 §1.4).
 
 ``netconf-capability-change`` is never sent: a switch's capabilities are fixed for its life
 (its model decides its features, and a reboot drops every session).
@@ -88,6 +90,14 @@ class ReadAccess(Protocol):
         self, context: SessionContext, content: etree._Element, edits: Sequence[DataPath]
     ) -> etree._Element | None: ...
 
+    def prune(self, context: SessionContext, data: etree._Element) -> None: ...
+
+    def reads_everything(self, context: SessionContext) -> bool: ...
+
+
+# what else a session may be subscribed to, by session id (RFC 8639's subscriptions)
+OtherSubscriptions = Callable[[int], bool]
+
 
 @dataclass(frozen=True)
 class LoggedNotification:
@@ -103,6 +113,10 @@ class _Subscription:
     filter: Filter | None
     stop: datetime | None
     timer: TimerHandle | None = field(default=None)
+
+
+def _none(session_id: int) -> bool:
+    return False
 
 
 def _text(parent: etree._Element, name: str) -> str | None:
@@ -125,6 +139,12 @@ class NotificationStream:
         self.clock = clock
         self.access = access
         self.log: deque[LoggedNotification] = deque(maxlen=log_size)
+        # RFC 8639 §3.1 (/streams): when the log began, and the time of the newest record it
+        # has dropped
+        self.log_created = clock.now()
+        self.log_aged: datetime | None = None
+        self._listeners: list[Callable[[LoggedNotification], None]] = []
+        self._others: OtherSubscriptions = _none
         self._subscriptions: dict[int, _Subscription] = {}
         self._sessions: dict[int, SessionContext] = {}
         self._filter_context = FilterContext(
@@ -139,6 +159,18 @@ class NotificationStream:
     def register(self, register: Callable[[str, str, Any], None]) -> None:
         register(NOTIFICATION_NS, "create-subscription", self._create_subscription)
 
+    def add_listener(self, listener: Callable[[LoggedNotification], None]) -> None:
+        """Also give every notification published to ``listener``, after the log has it."""
+        self._listeners.append(listener)
+
+    def exclude(self, others: OtherSubscriptions) -> None:
+        """Refuse create-subscription to a session that ``others`` says has subscriptions."""
+        self._others = others
+
+    def subscribed(self, session_id: int) -> bool:
+        """Whether the session has an RFC 5277 subscription."""
+        return session_id in self._subscriptions
+
     def attach(self, registry: SessionRegistry) -> None:
         """Follow the sessions of a (new) listener's registry."""
         registry.add_start_hook(self._session_started)
@@ -148,28 +180,39 @@ class NotificationStream:
 
     def publish(self, content: etree._Element, edits: tuple[DataPath, ...] = ()) -> None:
         logged = LoggedNotification(self.clock.now(), content, edits)
+        if len(self.log) == self.log.maxlen:
+            self.log_aged = self.log[0].event_time
         self.log.append(logged)
         for subscription in list(self._subscriptions.values()):
             self._deliver(subscription, logged)
+        for listener in self._listeners:
+            listener(logged)
+
+    def readable(
+        self, context: SessionContext, logged: LoggedNotification
+    ) -> etree._Element | None:
+        """The notification as the session's user may receive it (NACM), None if not at all."""
+        if self.access is None:
+            return logged.content
+        return self.access.readable(context, logged.content, logged.edits)
+
+    def selected(self, selection: Filter, content: etree._Element) -> etree._Element | None:
+        """What ``selection`` selects of a notification's event element, None if nothing."""
+        wrapper = etree.Element("data")
+        wrapper.append(copy.deepcopy(content))
+        chosen = selection.apply(wrapper, self._filter_context)
+        return chosen[0] if len(chosen) else None
 
     def _deliver(self, subscription: _Subscription, logged: LoggedNotification) -> None:
         notify = subscription.context.notify
         assert notify is not None
         if subscription.stop is not None and logged.event_time > subscription.stop:
             return
-        content: etree._Element | None = logged.content
-        if self.access is not None:
-            content = self.access.readable(subscription.context, logged.content, logged.edits)
-        if content is None:
-            return
-        if subscription.filter is not None:
-            wrapper = etree.Element("data")
-            wrapper.append(copy.deepcopy(content))
-            selected = subscription.filter.apply(wrapper, self._filter_context)
-            if len(selected) == 0:
-                return
-            content = selected[0]
-        notify(notification_message(logged.event_time, content))
+        content = self.readable(subscription.context, logged)
+        if content is not None and subscription.filter is not None:
+            content = self.selected(subscription.filter, content)
+        if content is not None:
+            notify(notification_message(logged.event_time, content))
 
     def _marker(self, subscription: _Subscription, name: str) -> None:
         notify = subscription.context.notify
@@ -189,6 +232,12 @@ class NotificationStream:
         if context.session_id in self._subscriptions:
             raise InUseError(
                 ErrorType.PROTOCOL, message="a subscription is already active on this session"
+            )
+        if self._others(context.session_id):
+            raise InUseError(
+                ErrorType.PROTOCOL,
+                message="this session has subscriptions of establish-subscription; RFC 8639 "
+                "forbids both kinds on one session",
             )
         stream = _text(operation, "stream") or STREAM
         if stream != STREAM:

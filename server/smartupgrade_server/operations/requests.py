@@ -26,9 +26,9 @@ from smartupgrade_server.datastore.codec import WITH_DEFAULTS_PARAM_NS, WithDefa
 from smartupgrade_server.datastore.edit import EditOperation, ErrorOption
 from smartupgrade_server.datastore.filters import (
     Filter,
-    XPathFilter,
     parse_filter,
     subtree_filter_of,
+    xpath_of,
 )
 from smartupgrade_server.datastore.store import (
     DEFAULT_CONFIRM_TIMEOUT,
@@ -400,8 +400,7 @@ def _nmda_filter(operation: etree._Element) -> Filter | None:
         return subtree_filter_of(subtree)
     xpath = _nmda_child(operation, "xpath-filter")
     if xpath is not None:
-        namespaces = {prefix: uri for prefix, uri in xpath.nsmap.items() if prefix}
-        return XPathFilter((xpath.text or "").strip(), namespaces)
+        return xpath_of(xpath)
     return None
 
 

@@ -2,8 +2,8 @@
 
 Inputs are read and outputs written through the RPC's yangson input and output nodes, so the
 module decides the parameters, their defaults and the reply's leaves. ``download`` and
-``right-now`` reply as soon as the operation has started; a controller follows it in
-``/smart-upgrade/upgrade-information`` (and, later, in notifications).
+``right-now`` reply as soon as the operation has started, naming its target; a controller
+follows it in that target's ``upgrade-information`` and in the notifications.
 """
 
 from __future__ import annotations
@@ -40,6 +40,13 @@ class _CancelOutput:
     cancellation_status: CancellationStatus
 
 
+@dataclasses.dataclass(frozen=True)
+class _Whose:
+    """The target leaf of an output whose other leaves another object holds."""
+
+    target: UpgradeTarget
+
+
 class SmartUpgradeOperations:
     """One handler per RPC of the module, found by name: an RPC added to the module without
     a handler here stops the server from starting."""
@@ -70,20 +77,21 @@ class SmartUpgradeOperations:
                 result = await run(parameters)
             except OperationRefusedError as refused:
                 raise operation_refused(refused) from None
-            return self._output(output_node, result)
+            return self._output(output_node, *(result if isinstance(result, tuple) else (result,)))
 
         return handle
 
     # --- the RPCs -------------------------------------------------------------------------
 
     async def _refresh(self, parameters: Parameters) -> object:
-        return await self.device.refresh()
+        checked = await self.device.refresh()
+        return checked, _Whose(self.device.displayed_target)
 
     async def _download(self, parameters: Parameters) -> object:
-        return await self.device.download(UpgradeTarget(parameters["target"]))
+        return await self.device.download(_target(parameters))
 
     async def _right_now(self, parameters: Parameters) -> object:
-        return await self.device.right_now(UpgradeTarget(parameters["target"]))
+        return await self.device.right_now(_target(parameters))
 
     async def _cancel(self, parameters: Parameters) -> object:
         return _CancelOutput(self.device.cancel())
@@ -117,17 +125,25 @@ class SmartUpgradeOperations:
             parameters[field_name(name.localname)] = value
         return parameters
 
-    def _output(self, node: OutputNode, result: object) -> list[etree._Element]:
-        """The output leaves, in schema order, from the attributes of ``result``."""
+    def _output(self, node: OutputNode, *results: object) -> list[etree._Element]:
+        """The output leaves, in schema order, each from the first of ``results`` that has the
+        attribute."""
         elements = []
         for leaf in _leaves(node):
-            value = getattr(result, field_name(leaf.name), None)
+            name = field_name(leaf.name)
+            value = next((getattr(r, name) for r in results if hasattr(r, name)), None)
             if value is None:
                 continue
             element = etree.Element(f"{{{self.namespace}}}{leaf.name}", nsmap=self._nsmap)
             element.text = leaf.type.canonical_string(cooked(value))
             elements.append(element)
         return elements
+
+
+def _target(parameters: Parameters) -> UpgradeTarget | None:
+    """The requested target; None leaves the choice to the switch (what its commands do)."""
+    target = parameters["target"]
+    return None if target is None else UpgradeTarget(target)
 
 
 def _leaves(node: InternalNode) -> list[LeafNode]:

@@ -28,6 +28,7 @@ from smartupgrade_server.sim.options import (
     FACTORY_SSL_POLICY,
     HOUP_DIR,
     add_common_options,
+    ap_esn,
     byte_size,
     call_home_url,
     certificates_file,
@@ -181,6 +182,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_AP_SOFTWARE,
         help="AP software of a first start (%(default)s)",
     )
+    parser.add_argument("--ap-esn", default=ap_esn(1), help="the AP's ESN (%(default)s)")
     parser.add_argument(
         "--flash-capacity",
         type=byte_size,
@@ -322,7 +324,11 @@ async def serve(arguments: argparse.Namespace) -> None:
         ap_device_type = DEFAULT_AP_DEVICE_TYPE if supports_ap_upgrade(model) else ""
     await asyncio.to_thread(first_start_users, data_dir, arguments.admin_password)
     identity = Identity(
-        model, arguments.device_name or model, arguments.esn, ap_device_type or None
+        model,
+        arguments.device_name or model,
+        arguments.esn,
+        ap_device_type or None,
+        arguments.ap_esn if ap_device_type else None,
     )
     factory = FactoryState(
         arguments.software,
@@ -383,7 +389,7 @@ async def serve(arguments: argparse.Namespace) -> None:
             flush=True,
         )
     describe = (
-        f"{model} {identity.device_name}, ESN {identity.esn}, software "
+        f"{identity.title}, ESN {identity.esn}, software "
         f"{software}, patch {patch or '-'}"
         + (f", AP {ap_device_type} {ap_software}" if ap_device_type else "")
         + f"; flash {arguments.flash_capacity} bytes; clock {arguments.clock}"

@@ -36,6 +36,9 @@ from smartupgrade_server.operations.monitoring import Discovery
 from smartupgrade_server.operations.nmda import NmdaOperations
 from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.smart_upgrade import SmartUpgradeOperations
+from smartupgrade_server.operations.subscriptions import Subscriptions
+from smartupgrade_server.operations.system import SystemOperations
+from smartupgrade_server.operations.yang_push import YangPush
 from smartupgrade_server.transport.call_home import CallHomeTiming
 from smartupgrade_server.transport.certificates import (
     DeviceCertificate,
@@ -51,9 +54,12 @@ from smartupgrade_server.transport.server_settings import (
 from smartupgrade_server.transport.ssh import NetconfSshServer
 from smartupgrade_server.transport.tls import TLS_CERT_FILE, TLS_KEY_FILE
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
+from smartupgrade_server.web.certificate import WebCertificate
 from smartupgrade_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
+# real seconds a rebooting switch lets its sessions write the notifications already queued
+REBOOT_DRAIN = 1.0
 # the emulator's default flash, shown by a switch without one (display version)
 
 
@@ -100,6 +106,8 @@ class EmulatedSwitch:
         operations: NetconfOperations,
         discovery: Discovery,
         notifications: NotificationStream,
+        subscriptions: Subscriptions,
+        push: YangPush,
         access: AccessControl,
         link: DeviceLink | None,
         netconf: NetconfServer,
@@ -115,6 +123,8 @@ class EmulatedSwitch:
         self.operations = operations
         self.discovery = discovery
         self.notifications = notifications
+        self.subscriptions = subscriptions
+        self._push = push
         self.access = access
         self.netconf = netconf
         # the SSH server: its users, logins and sessions are every transport's
@@ -153,6 +163,7 @@ class EmulatedSwitch:
         cli_port: int | None = None,
         credentials: SshCredentials | None = None,
         web_port: int | None = None,
+        web_certificate: WebCertificate | None = None,
         netconf_options: NetconfOptions = NetconfOptions(),
         **device_options: Unpack[DeviceOptions],
     ) -> Self:
@@ -170,14 +181,10 @@ class EmulatedSwitch:
         the switch's VRP command line over SSH on ``host`` (docs/cli-vrp.md). ``credentials``
         (a fleet's) replace the users and host keys of ``data_dir``, at every boot.
         ``web_port`` (0: any) also serves the switch's web system over HTTPS on ``host``
-        (docs/web.md). ``netconf_options`` add NETCONF over TLS and call home.
+        (docs/web.md), with ``web_certificate`` (a fleet's) instead of its own.
+        ``netconf_options`` add NETCONF over TLS and call home.
         """
-        data_dir.mkdir(parents=True, exist_ok=True)
-        startup = data_dir / STARTUP_FILE
-        if not startup.exists():
-            await asyncio.to_thread(
-                save_config, startup, {**factory_nacm(), **(factory_config or {})}
-            )
+        await asyncio.to_thread(_prepare_data_dir, data_dir, factory_config)
         ap_upgrade = supports_ap_upgrade(identity.model)
         smart_upgrade = supports_smart_upgrade(identity.model)
         schema = switch_schema(ap_upgrade=ap_upgrade, smart_upgrade=smart_upgrade)
@@ -200,9 +207,7 @@ class EmulatedSwitch:
                 houp_public_key=houp_public_key,
                 **device_options,
             )
-            link = DeviceLink(device, datastores)
-            link.attach()
-            SmartUpgradeOperations(device, schema).register(operations.register)
+            link = _wire_device(device, datastores, operations)
         discovery = Discovery(
             module_set(
                 smart_upgrade=smart_upgrade,
@@ -217,12 +222,7 @@ class EmulatedSwitch:
         access = AccessControl(datastores)
         datastores.set_authorizer(access)
         datastores.add_state_provider(access.state)
-        notifications = NotificationStream(schema, clock, access)
-        notifications.register(operations.register)
-        datastores.subscribe(notifications)
-        datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
-        if device is not None:
-            device.subscribe(notifications.device_event)
+        notifications, subscriptions, push = _notifications(operations, clock, access, device, link)
         netconf_config = NetconfServerConfig(datastores, netconf_options.settings)
         netconf_config.attach()
         try:
@@ -233,6 +233,7 @@ class EmulatedSwitch:
                 operations,
                 discovery,
                 notifications=notifications,
+                subscriptions=subscriptions,
                 access=access,
                 credentials=credentials,
                 tls_port=netconf_options.tls_port,
@@ -243,6 +244,7 @@ class EmulatedSwitch:
                 timing=netconf_options.call_home_timing,
             )
         except BaseException:
+            push.close()
             if link is not None:
                 link.close()
             if device is not None:
@@ -261,6 +263,8 @@ class EmulatedSwitch:
             operations=operations,
             discovery=discovery,
             notifications=notifications,
+            subscriptions=subscriptions,
+            push=push,
             access=access,
             link=link,
             netconf=netconf,
@@ -277,11 +281,15 @@ class EmulatedSwitch:
         if device is not None:
             device.on_reboot = switch._switch_down
             device.subscribe(switch._observe)
-        await switch._open_other_ports(cli_port, web_port, shown)
+        await switch._open_other_ports(cli_port, web_port, web_certificate, shown)
         return switch
 
     async def _open_other_ports(
-        self, cli_port: int | None, web_port: int | None, shown: Device | FixedChassis
+        self,
+        cli_port: int | None,
+        web_port: int | None,
+        web_certificate: WebCertificate | None,
+        shown: Device | FixedChassis,
     ) -> None:
         # a switch that cannot listen on all its ports is not started at all
         try:
@@ -298,6 +306,7 @@ class EmulatedSwitch:
                     chassis=shown,
                     access=self.access,
                     logins=self.server.logins,
+                    certificate=web_certificate,
                 )
         except BaseException:
             await self.close()
@@ -347,7 +356,7 @@ class EmulatedSwitch:
 
     async def _switch_down(self) -> None:
         self._serving.clear()
-        await self.netconf.close()
+        await self.netconf.close(drain=REBOOT_DRAIN)
         if self.cli_server is not None:
             await self.cli_server.close(let_shells_finish=True)
         if self.web is not None:
@@ -367,6 +376,7 @@ class EmulatedSwitch:
                 self.operations,
                 self.discovery,
                 notifications=self.notifications,
+                subscriptions=self.subscriptions,
                 access=self.access,
                 credentials=self._credentials,
                 tls_port=self._tls_port,
@@ -398,12 +408,61 @@ class EmulatedSwitch:
                 await self.cli_server.close()
         if self.web is not None:
             await self.web.close()
-        if self.command_line is not None:
-            self.command_line.close()
+        self._push.close()
         if self._link is not None:
             self._link.close()
         if self._device is not None:
             await self._device.close()
+
+
+def _wire_device(
+    device: Device, datastores: Datastores, operations: NetconfOperations
+) -> DeviceLink:
+    """The switch emulator behind the datastores: it boots with ``running``, serves the RPCs
+    of sunc-smart-upgrade and ietf-system's system-restart, and its state."""
+    link = DeviceLink(device, datastores)
+    link.attach()
+    SmartUpgradeOperations(device, datastores.schema).register(operations.register)
+    system = SystemOperations(device)
+    system.register(operations.register)
+    datastores.add_state_provider(system.state)
+    return link
+
+
+def _notifications(
+    operations: NetconfOperations,
+    clock: Clock,
+    access: AccessControl,
+    device: Device | None,
+    link: DeviceLink | None,
+) -> tuple[NotificationStream, Subscriptions, YangPush]:
+    """The NETCONF stream (RFC 5277), dynamic subscriptions (RFC 8639) and YANG-push (RFC
+    8641), fed by the datastores' commits and the switch's events."""
+    datastores = operations.datastores
+    notifications = NotificationStream(datastores.schema, clock, access)
+    notifications.register(operations.register)
+    datastores.subscribe(notifications)
+    datastores.add_confirmed_commit_listener(notifications.confirmed_commit)
+    subscriptions = Subscriptions(datastores, clock, notifications)
+    subscriptions.register(operations.register)
+    datastores.subscribe(subscriptions)
+    datastores.add_state_provider(subscriptions.state)
+    push = YangPush(subscriptions, access, None if link is None else link.state)
+    push.register(operations.register)
+    datastores.subscribe(push)
+    if device is not None:
+        device.subscribe(notifications.device_event)
+        device.subscribe(push.device_event)
+    return notifications, subscriptions, push
+
+
+def _prepare_data_dir(data_dir: Path, factory_config: RawObject | None) -> None:
+    """The data directory, with the factory startup configuration on a first start: file
+    system work, which a fleet's event loop should not wait for (blocking)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    startup = data_dir / STARTUP_FILE
+    if not startup.exists():
+        save_config(startup, {**factory_nacm(), **(factory_config or {})})
 
 
 async def _listen(
@@ -414,6 +473,7 @@ async def _listen(
     discovery: Discovery,
     *,
     notifications: NotificationStream,
+    subscriptions: Subscriptions,
     access: AccessControl,
     credentials: SshCredentials | None,
     tls_port: int | None,
@@ -424,6 +484,7 @@ async def _listen(
     registry = SessionRegistry()
     registry.add_end_hook(operations.session_ended)
     notifications.attach(registry)
+    subscriptions.attach(registry)
     guarded = AccessControlledOperations(operations, access)
     server = await NetconfSshServer.start(
         host,

@@ -12,13 +12,14 @@ The metrics and their labels are listed in docs/server.md (Metrics and health).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 from smartupgrade_server.device.events import UpgradeStatusChanged
@@ -39,9 +40,12 @@ class SwitchView:
 
 
 class EmulatorMetrics(Collector):
-    """The collector of one emulator process: a switch and its HOUP, or a fleet."""
+    """The collector of one emulator process: a switch and its HOUP, a fleet, or a fleet's
+    worker process (its switches, without the HOUP, which another process runs)."""
 
-    def __init__(self, houp: HoupServer, switches: Callable[[], Iterable[SwitchView]]) -> None:
+    def __init__(
+        self, houp: HoupServer | None, switches: Callable[[], Iterable[SwitchView]]
+    ) -> None:
         self._houp = houp
         self._switches = switches
         self._status_changes: Counter[tuple[str, str]] = Counter()
@@ -111,6 +115,8 @@ class EmulatorMetrics(Collector):
         yield from self._houp_metrics()
 
     def _houp_metrics(self) -> Iterator[Metric]:
+        if self._houp is None:
+            return
         sent = CounterMetricFamily(
             "smartupgrade_houp_bytes_sent", "HOUP body bytes sent", labels=["door"]
         )
@@ -132,17 +138,41 @@ class EmulatorMetrics(Collector):
         return generate_latest(self.registry)
 
 
+def merge_expositions(texts: Iterable[str]) -> bytes:
+    """One exposition of the metrics of several processes (a fleet's workers and its HOUP):
+    the samples of each metric together under its one HELP and TYPE."""
+    families: dict[str, Metric] = {}
+    for text in texts:
+        for family in text_string_to_metric_families(text):
+            merged = families.setdefault(family.name, family)
+            if merged is not family:
+                merged.samples.extend(family.samples)
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(list(families.values())))
+    return generate_latest(registry)
+
+
+class _Families(Collector):
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families
+
+
 def add_routes(
-    app: web.Application, metrics: EmulatorMetrics, health: Callable[[], dict[str, Any]]
+    app: web.Application,
+    metrics: Callable[[], Awaitable[bytes]],
+    health: Callable[[], Awaitable[dict[str, Any]]],
 ) -> None:
-    """``GET /metrics`` and ``GET /health`` on ``app``; ``health()`` says ``ok`` (200) or
-    anything else (503), with details."""
+    """``GET /metrics`` (the exposition ``metrics()`` gives) and ``GET /health`` on ``app``;
+    ``health()`` says ``ok`` (200) or anything else (503), with details."""
 
     async def metrics_page(_: web.Request) -> web.Response:
-        return web.Response(body=metrics.text(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
+        return web.Response(body=await metrics(), headers={"Content-Type": PROMETHEUS_CONTENT_TYPE})
 
     async def health_page(_: web.Request) -> web.Response:
-        answer = health()
+        answer = await health()
         return web.json_response(answer, status=200 if answer.get("status") == "ok" else 503)
 
     app.router.add_get("/metrics", metrics_page)
@@ -165,8 +195,14 @@ class MetricsServer:
         host: str,
         port: int,
     ) -> Self:
+        async def exposition() -> bytes:
+            return metrics.text()
+
+        async def answer() -> dict[str, Any]:
+            return health()
+
         app = web.Application()
-        add_routes(app, metrics, health)
+        add_routes(app, exposition, answer)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, host, port)

@@ -9,6 +9,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -51,9 +52,18 @@ ESN_PREFIX = "2102351XFR10P"
 ESN_DIGITS = 7
 
 
+# the ESN of the AP that switch manages: an AirEngine's serial number, same numbering
+AP_ESN_PREFIX = "2102353VUR10N"
+
+
 def esn(number: int) -> str:
     """The ESN of the ``number``-th switch (from 1)."""
     return f"{ESN_PREFIX}{number:0{ESN_DIGITS}d}"
+
+
+def ap_esn(number: int) -> str:
+    """The ESN of the AP the ``number``-th switch manages."""
+    return f"{AP_ESN_PREFIX}{number:0{ESN_DIGITS}d}"
 
 
 # the seed's name for the policy smart upgrade binds
@@ -261,19 +271,35 @@ def add_common_options(parser: argparse.ArgumentParser, prog: str) -> None:
     )
 
 
-def configure_logging(arguments: argparse.Namespace) -> None:
-    """The root logger as the options say: level, and text or JSON lines on stderr."""
-    level = arguments.log_level or ("INFO" if arguments.verbose else "WARNING")
+@dataclass(frozen=True)
+class LogSettings:
+    """What the log options say, as a fleet's worker processes take them too."""
+
+    level: str = "WARNING"
+    format: str = "text"
+
+    @classmethod
+    def of(cls, arguments: argparse.Namespace) -> LogSettings:
+        return cls(
+            arguments.log_level or ("INFO" if arguments.verbose else "WARNING"),
+            arguments.log_format,
+        )
+
+
+def configure_logging(settings: LogSettings, origin: str = "") -> None:
+    """The root logger as ``settings`` say: level, and text or JSON lines on stderr; ``origin``
+    (a fleet's worker) begins each text line's source and is the ``origin`` of a JSON one."""
     handler = logging.StreamHandler()
-    fields = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    if arguments.log_format == "json":
+    if settings.format == "json":
         handler.setFormatter(
             JsonFormatter(
                 "%(asctime)s %(levelname)s %(name)s %(message)s",
                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                static_fields={"origin": origin} if origin else None,
                 datefmt="%Y-%m-%dT%H:%M:%S%z",
             )
         )
     else:
-        handler.setFormatter(logging.Formatter(fields))
-    logging.basicConfig(level=level, handlers=[handler], force=True)
+        source = f"{origin} %(name)s" if origin else "%(name)s"
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {source}: %(message)s"))
+    logging.basicConfig(level=settings.level, handlers=[handler], force=True)

@@ -32,6 +32,7 @@ from smartupgrade_server.sim.options import (
     DEFAULT_MODEL,
     DEFAULT_PATCH,
     DEFAULT_SOFTWARE,
+    ap_esn,
     esn,
 )
 from smartupgrade_server.sim.with_houp import SwitchWithHoup
@@ -281,7 +282,11 @@ def start_switch(
         SwitchWithHoup.start(
             data_dir,
             identity=Identity(
-                options.model, options.model, options.esn, DEFAULT_AP_DEVICE_TYPE if ap else None
+                options.model,
+                options.model,
+                options.esn,
+                DEFAULT_AP_DEVICE_TYPE if ap else None,
+                ap_esn(1) if ap else None,
             ),
             factory=FactoryState(
                 options.software, options.patch or None, DEFAULT_AP_SOFTWARE if ap else None

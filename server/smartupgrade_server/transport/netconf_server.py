@@ -106,8 +106,13 @@ class NetconfServer:
         tls = await self._tls()
         return await tls.serve_call_home(sock, idle_timeout)
 
-    async def close(self) -> None:
-        """Stop calling, stop listening, end every session."""
+    async def close(self, *, drain: float = 0.0) -> None:
+        """Stop calling, stop listening, end every session; first, for at most ``drain``
+        seconds, let the sessions write the notifications already queued for them (and queue
+        no more): what the switch said before it reboots reaches its subscribers, and nothing
+        it says later does."""
+        if drain > 0:
+            await self.ssh.service.drain(drain)
         if self._applying is not None:
             self._applying.cancel()
             await asyncio.gather(self._applying, return_exceptions=True)

@@ -25,6 +25,7 @@ from lxml import etree
 
 from smartupgrade_server.netconf.counters import NetconfCounters, SessionCounters
 from smartupgrade_server.netconf.errors import ErrorType, OperationFailedError, RpcError
+from smartupgrade_server.netconf.notification import NotificationBacklog
 from smartupgrade_server.netconf.operations import (
     CLOSE_SESSION,
     KILL_SESSION,
@@ -168,6 +169,13 @@ class NetconfService:
             idle_timeout=idle_timeout,
         )
 
+    async def drain(self, timeout: float) -> None:
+        """Take no more notifications, and wait at most ``timeout`` seconds for every session
+        to write those it has queued."""
+        written = [session.notifications_written() for session in self.sessions]
+        if written:
+            await asyncio.wait(written, timeout=timeout)
+
     def end_all(self) -> None:
         """Close every session (the switch stops serving)."""
         for session in list(self.sessions):
@@ -192,7 +200,8 @@ class NetconfSession:
         self._service = service
         self._stream = stream
         self._events: asyncio.Queue[Event | _Notification] = asyncio.Queue()
-        self._pending_notifications = 0
+        self._backlog = NotificationBacklog()
+        self._taking_notifications = True
         self._pending_unparsed = 0
         # how the session ends, unless the connection is simply lost (RFC 6470)
         self._termination = Termination(TerminationReason.DROPPED)
@@ -210,6 +219,7 @@ class NetconfSession:
             self._notify,
             transport=transport,
             call_home=call_home,
+            backlog=self._backlog,
         )
         self._session = ServerSession(
             self.context.session_id,
@@ -255,20 +265,33 @@ class NetconfSession:
     def eof_received(self) -> None:
         self._enqueue(self._session.receive_eof())
 
+    def notifications_written(self) -> asyncio.Future[None]:
+        """Take no more notifications (the switch is going down: what happens later is not
+        this session's), and be done once those queued are written."""
+        self._taking_notifications = False
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def written() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self._backlog.when_at_most(0, written)
+        return done
+
     def _notify(self, message: bytes) -> None:
         """Queue a notification; called by the publisher, so it never waits."""
-        if not self._session.is_open:
+        if not self._session.is_open or not self._taking_notifications:
             return
-        if self._pending_notifications >= MAX_PENDING_NOTIFICATIONS:
+        if self._backlog.messages >= MAX_PENDING_NOTIFICATIONS:
             logger.warning(
                 "session %d: dropped: %d notifications not read",
                 self.session_id,
-                self._pending_notifications,
+                self._backlog.messages,
             )
             self._termination = Termination(TerminationReason.OTHER)
             self.terminate()
             return
-        self._pending_notifications += 1
+        self._backlog.queued(message)
         self._events.put_nowait(_Notification(message))
 
     def _enqueue(self, events: list[Event]) -> None:
@@ -371,9 +394,9 @@ class NetconfSession:
         session_id = self.session_id
         match event:
             case _Notification(message):
-                self._pending_notifications -= 1
                 counters.notification_sent(session_id)
                 await self._send(self._session.notification(message))
+                self._backlog.written(message)
             case HelloReceived(capabilities, framing):
                 self._hello_received = True
                 logger.debug(

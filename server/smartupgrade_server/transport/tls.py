@@ -39,6 +39,11 @@ logger = logging.getLogger(__name__)
 NETCONF_TLS_PORT = 6513
 TLS_CERT_FILE = "netconf-tls-cert.pem"
 TLS_KEY_FILE = "netconf-tls-key.pem"
+# ncclient reads TLS 4096 bytes at a time when its socket is readable: the rest of a longer
+# record waits in the SSL buffer, unseen by select(), until more arrives (ncclient#651), so
+# a reply or notification that ended in such a record would never reach it. Each write of
+# at most this much is a record of its own.
+TLS_RECORD_DATA = 4096
 # OpenSSL's reasons for a handshake that failed on the client's certificate
 _CERTIFICATE_REASONS = frozenset({"PEER_DID_NOT_RETURN_A_CERTIFICATE", "CERTIFICATE_VERIFY_FAILED"})
 
@@ -333,7 +338,13 @@ class _TlsConnection(asyncio.Protocol):
 
     def write(self, data: bytes) -> None:
         assert self._transport is not None
-        self._transport.write(data)
+        if len(data) <= TLS_RECORD_DATA:
+            self._transport.write(data)
+            return
+        view = memoryview(data)
+        self._transport.writelines(
+            view[start : start + TLS_RECORD_DATA] for start in range(0, len(data), TLS_RECORD_DATA)
+        )
 
     async def drained(self) -> None:
         await self._writable.wait()

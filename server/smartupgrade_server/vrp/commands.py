@@ -8,8 +8,8 @@ seed's: the smart-upgrade commands are system-view commands of level 3 (manageme
 smart-upgrade information`` works in all views. The supporting
 commands follow VRP's defaults: level 0 (visit) for the terminal settings and ``quit``, 1
 (monitoring) for ``display version``/``esn``/``interface brief``, 2 (configuration) for
-``system-view`` and ``return``, 3 for ``save``, ``display current-configuration`` and ``ssl
-policy``.
+``system-view`` and ``return``, 3 for ``save``, ``reboot`` (user view), ``display
+current-configuration`` and ``ssl policy``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from typing import Final
 
@@ -32,6 +31,7 @@ from smartupgrade_model.commands import (
     ValueKind,
 )
 from smartupgrade_model.model import CONFIG_LEAVES, SSL_POLICY_NAME
+from smartupgrade_model.rules import missing_date, rule_of
 from smartupgrade_server.vrp.grammar import (
     ALL_VIEWS,
     Param,
@@ -52,6 +52,7 @@ class Action(StrEnum):
     SCREEN_LENGTH = "screen-length"
     SCREEN_WIDTH = "screen-width"
     SAVE = "save"
+    REBOOT = "reboot"
     DISPLAY_SMART_UPGRADE = "display smart-upgrade information"
     DISPLAY_CURRENT = "display current-configuration"
     DISPLAY_VERSION = "display version"
@@ -93,6 +94,7 @@ class Configure:
 
 _SCHEDULE_PATTERN = re.compile(CONFIG_LEAVES["/smart-upgrade/schedule/download-at"].patterns[0])
 assert _SCHEDULE_PATTERN.pattern == CONFIG_LEAVES["/smart-upgrade/schedule/reboot-at"].patterns[0]
+SCHEDULE_RULE = rule_of(CONFIG_LEAVES["/smart-upgrade/schedule/download-at"])
 # The switch prints and accepts fields without leading zeros (2020-2-13 20:01:24); the module's
 # type has every field at full width.
 _DATE_WORD = re.compile(r"(\d{1,4})-(\d{1,2})-(\d{1,2})")
@@ -101,26 +103,28 @@ _SAMPLE_DATE, _SAMPLE_TIME = "2000-01-01", "00:00:00"
 
 
 def parse_date(text: str) -> str:
-    """A date word of ``schedule``, padded; ValueError outside the module's pattern or the
-    calendar."""
+    """A date word of ``schedule``, padded; ValueError (with the rule it breaks) outside the
+    module's pattern or the calendar."""
     match = _DATE_WORD.fullmatch(text)
     if match is None:
-        raise ValueError(text)
+        raise ValueError(SCHEDULE_RULE)
     year, month, day = (int(g) for g in match.groups())
     padded = f"{year:04d}-{month:02d}-{day:02d}"
     if not _SCHEDULE_PATTERN.fullmatch(f"{padded} {_SAMPLE_TIME}"):
-        raise ValueError(text)
-    date(year, month, day)
+        raise ValueError(SCHEDULE_RULE)
+    missing = missing_date(year, month, day)
+    if missing is not None:
+        raise ValueError(missing)
     return padded
 
 
 def parse_time(text: str) -> str:
     match = _TIME_WORD.fullmatch(text)
     if match is None:
-        raise ValueError(text)
+        raise ValueError(SCHEDULE_RULE)
     padded = ":".join(f"{int(g):02d}" for g in match.groups())
     if not _SCHEDULE_PATTERN.fullmatch(f"{_SAMPLE_DATE} {padded}"):
-        raise ValueError(text)
+        raise ValueError(SCHEDULE_RULE)
     return padded
 
 
@@ -138,8 +142,18 @@ SSL = _k("ssl", "Secure Sockets Layer")
 POLICY = _k("policy", "SSL policy")
 POLICY_NAME = string_param("policy-name", SSL_POLICY_NAME, "Name of an SSL policy")
 # VRP's ranges of its terminal settings
-SCREEN_LINES = integer_param("lines", ((0, 512),), "Number of lines on a screen (0: no paging)")
-SCREEN_COLUMNS = integer_param("columns", ((80, 256),), "Number of columns on a screen")
+SCREEN_LINES = integer_param(
+    "lines",
+    ((0, 512),),
+    "Number of lines on a screen (0: no paging)",
+    "The number of lines must be an integer from 0 to 512.",
+)
+SCREEN_COLUMNS = integer_param(
+    "columns",
+    ((80, 256),),
+    "Number of columns on a screen",
+    "The number of columns must be an integer from 80 to 256.",
+)
 # a time is two words, its date and its time of day
 _DATE, _TIME_OF_DAY = TIME_SYNTAX.split()
 
@@ -158,12 +172,13 @@ def _tokens(parameter: ConfigParameter) -> tuple[Token, ...]:
         case ValueKind.TEXT:
             words: tuple[Param, ...] = (string_param(parameter.name, parameter.leaf, help),)
         case ValueKind.NUMBER:
-            words = (integer_param(parameter.name, parameter.leaf.ranges, help),)
+            rule = rule_of(parameter.leaf)
+            words = (integer_param(parameter.name, parameter.leaf.ranges, help, rule),)
         case ValueKind.TIME:
             date_key, time_key = _keys(parameter)
             words = (
-                Param(date_key, _DATE, "Date, YYYY from 2000 to 2099", parse_date),
-                Param(time_key, _TIME_OF_DAY, "Time", parse_time),
+                Param(date_key, _DATE, "Date, YYYY from 2000 to 2099", parse_date, SCHEDULE_RULE),
+                Param(time_key, _TIME_OF_DAY, "Time", parse_time, SCHEDULE_RULE),
             )
     return parameter.after + words
 
@@ -219,6 +234,7 @@ SYNTAXES: Final[tuple[Syntax, ...]] = (
     ),
     # VRP saves from any view
     _syntax(Action.SAVE, MANAGEMENT, ALL_VIEWS, _k("save", "Save the current configuration")),
+    _syntax(Action.REBOOT, MANAGEMENT, _USER, _k("reboot", "Reboot the device")),
     # display, in all views
     _syntax(
         Action.DISPLAY_SMART_UPGRADE,

@@ -20,17 +20,20 @@ from enum import StrEnum
 
 from smartupgrade_model.commands import CommandWord
 from smartupgrade_model.model import LeafSpec
+from smartupgrade_model.rules import rule_of
 
 
 @dataclass(frozen=True)
 class Param:
     """A parameter: ``name`` is what help shows (``INTEGER<1-65535>``); ``parse`` returns the
-    value or raises ValueError."""
+    value or raises ValueError whose message is the rule the value breaks, in words; ``rule``
+    is the parameter's rule (what a refused value is told)."""
 
     key: str
     name: str
     help: str
     parse: Callable[[str], object]
+    rule: str
 
 
 Token = CommandWord | Param
@@ -65,12 +68,16 @@ class ErrorKind(StrEnum):
 class ParseError(Exception):
     kind: ErrorKind
     column: int
+    reason: str | None = None
+    """For a wrong parameter: the rule the value breaks, in words."""
 
     def lines(self, prompt: str) -> list[str]:
-        """The marker under the echoed line (which starts with the prompt), then the error."""
+        """The marker under the echoed line (which starts with the prompt), then the error and
+        the rule the marked value breaks."""
+        reason = "" if self.reason is None else f" {self.reason}"
         return [
             " " * (len(prompt) + self.column) + "^",
-            f"Error: {self.kind} found at '^' position.",
+            f"Error: {self.kind} found at '^' position.{reason}",
         ]
 
 
@@ -137,18 +144,20 @@ def parse(syntaxes: Sequence[Syntax], words: Sequence[Word], end: int) -> Match:
             kind = ErrorKind.TOO_MANY if complete else ErrorKind.UNRECOGNIZED
             raise ParseError(kind, word.column)
         accepted: list[Syntax] = []
+        reason = None
         for syntax in with_param:
             param = syntax.tokens[index]
             assert isinstance(param, Param)
             try:
                 value = param.parse(word.text)
-            except ValueError:
+            except ValueError as refused:
+                reason = str(refused) or param.rule
                 continue
             arguments[param.key] = value
             columns[param.key] = word.column
             accepted.append(syntax)
         if not accepted:
-            raise ParseError(ErrorKind.WRONG_PARAMETER, word.column)
+            raise ParseError(ErrorKind.WRONG_PARAMETER, word.column, reason)
         alive = accepted
     complete = [s for s in alive if len(s.tokens) == len(words)]
     if not complete:
@@ -222,24 +231,25 @@ def _accepts(token: Token, text: str) -> bool:
 
 
 def string_param(key: str, spec: LeafSpec, help: str) -> Param:
-    """A string leaf: its length and pattern from the module's LeafSpec."""
+    """A string leaf: its length, pattern and rule from the module's LeafSpec."""
     ((low, high),) = spec.lengths
     patterns = [re.compile(p) for p in spec.patterns]
+    rule = rule_of(spec)
 
     def parse(text: str) -> object:
         if not low <= len(text) <= high or not all(p.fullmatch(text) for p in patterns):
-            raise ValueError(text)
+            raise ValueError(rule)
         return text
 
-    return Param(key, f"STRING<{low}-{high}>", help, parse)
+    return Param(key, f"STRING<{low}-{high}>", help, parse, rule)
 
 
-def integer_param(key: str, ranges: Sequence[tuple[int, int]], help: str) -> Param:
+def integer_param(key: str, ranges: Sequence[tuple[int, int]], help: str, rule: str) -> Param:
     ((low, high),) = ranges
 
     def parse(text: str) -> object:
         if not text.isdigit() or not low <= int(text) <= high:
-            raise ValueError(text)
+            raise ValueError(rule)
         return int(text)
 
-    return Param(key, f"INTEGER<{low}-{high}>", help, parse)
+    return Param(key, f"INTEGER<{low}-{high}>", help, parse, rule)

@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import regex
 from lxml import etree
@@ -34,10 +35,11 @@ from smartupgrade_model.modules import AP_UPGRADE_FEATURE
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.clock import Clock
-from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
+from smartupgrade_server.device.events import DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import Identity
+from smartupgrade_server.device.messages import sentence
 from smartupgrade_server.device.products import supports_ap_upgrade, supports_smart_upgrade
-from smartupgrade_server.device.refusals import OperationRefusedError
+from smartupgrade_server.device.refusals import REFUSALS, OperationRefusedError, Refused
 from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
@@ -56,6 +58,7 @@ from smartupgrade_server.vrp.editor import (
 from smartupgrade_server.vrp.grammar import (
     ErrorKind,
     Match,
+    Param,
     ParseError,
     Syntax,
     View,
@@ -69,8 +72,15 @@ from smartupgrade_server.vrp.grammar import (
 
 DEFAULT_SYSNAME = "HUAWEI"
 _OPERATION = f"{{{BASE_NS}}}operation"
-# every command of the seed's Smart Upgrade, display included: none exists on an excluded model
-_SMART_UPGRADE_ACTIONS = frozenset(a for a in Action if "smart-upgrade" in a.value)
+# every command of the seed's Smart Upgrade, display included: none exists on an excluded model;
+# nor does reboot, whose restart is the emulator's (an excluded model runs none)
+_EMULATOR_ACTIONS = frozenset(a for a in Action if "smart-upgrade" in a.value) | {Action.REBOOT}
+# VRP's questions before a reboot; the file is what `save` writes ("slot 0")
+_CONFIGURATION_CHANGED = (
+    "Warning: The configuration has been modified, and it will be saved to the next startup "
+    "saved-configuration file flash:/vrpcfg.zip. Continue? [Y/N]:"
+)
+_REBOOT_CONFIRM = "System will reboot! Continue? [Y/N]:"
 # the leaf whose value names an SSL policy, which the switch says is missing in its own words
 _POLICY_REFERENCE = CONFIG_LEAVES["/smart-upgrade/ssl-policy"]
 _DISPLAY_ACTIONS = (
@@ -116,7 +126,7 @@ class CommandLine:
         self.datastores = datastores
         self.device = device
         self.sysname = sysname
-        self.booted_at = device.clock.now()
+        self._started = device.clock.now()
         model = device.identity.model
         features = {AP_UPGRADE_FEATURE} if supports_ap_upgrade(model) else set()
         smart_upgrade = isinstance(device, Switch) and supports_smart_upgrade(model)
@@ -124,9 +134,7 @@ class CommandLine:
         self.syntaxes: tuple[Syntax, ...] = tuple(
             s for s in SYNTAXES if _exists(s.action, features, smart_upgrade=smart_upgrade)
         )
-        self._unsubscribe = (
-            device.subscribe(self._observe) if isinstance(device, Switch) else _nothing
-        )
+        self._restarts: set[asyncio.Task[None]] = set()
 
     @property
     def switch(self) -> Switch:
@@ -135,9 +143,11 @@ class CommandLine:
             raise RuntimeError(f"{self.device.identity.model} has no Smart Upgrade")
         return self.device
 
-    def _observe(self, event: DeviceEvent) -> None:
-        if isinstance(event, Booted):
-            self.booted_at = self.device.clock.now()
+    @property
+    def booted_at(self) -> datetime:
+        """When the switch last came up; a chassis without emulator when its command line
+        started."""
+        return self.device.booted_at if isinstance(self.device, Switch) else self._started
 
     def session(
         self,
@@ -150,8 +160,12 @@ class CommandLine:
     ) -> Shell:
         return Shell(self, ShellUser(session_id, username, level), write, flow=flow)
 
-    def close(self) -> None:
-        self._unsubscribe()
+    def reboot(self) -> None:
+        """Restart the switch (the ``reboot`` command). It runs on its own: the restart drops
+        every session, the one that asked included, and waits for their shells to end."""
+        task = asyncio.ensure_future(self.switch.reset())
+        self._restarts.add(task)
+        task.add_done_callback(self._restarts.discard)
 
 
 def _nothing() -> None:
@@ -167,7 +181,7 @@ def _exists(action: str, features: set[str], *, smart_upgrade: bool) -> bool:
     if configure is not None:
         feature = configure.command.feature
         return smart_upgrade and (feature is None or feature in features)
-    return smart_upgrade or action not in _SMART_UPGRADE_ACTIONS
+    return smart_upgrade or action not in _EMULATOR_ACTIONS
 
 
 # characters received and not yet handled beyond which the transport stops reading
@@ -194,12 +208,6 @@ class ShellUser:
     def writer(self) -> SessionContext:
         """The user as the datastores' authorize step sees who writes."""
         return SessionContext(self.session_id, self.name, self.level, peer="")
-
-
-def sentence(message: str) -> str:
-    text = message.strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _element(path: Sequence[str], namespace: str) -> tuple[etree._Element, etree._Element]:
@@ -241,6 +249,9 @@ def policy_edit(name: str, *, delete: bool) -> etree._Element:
         entry.set(_OPERATION, "delete")
     return config
 
+
+NOT_AN_EXPRESSION = "The expression must be a regular expression."
+TOO_SLOW = "The expression takes too long to match the output."
 
 # what an output filter's expression may take for one command's output: a backtracking
 # expression such as (a|aa)+$ would otherwise take years on a short line, and the switch's
@@ -480,7 +491,9 @@ class Shell:
         try:
             pattern = regex.compile(line[words[2].column :].strip())
         except regex.error:
-            raise ParseError(ErrorKind.WRONG_PARAMETER, words[2].column) from None
+            raise ParseError(
+                ErrorKind.WRONG_PARAMETER, words[2].column, NOT_AN_EXPRESSION
+            ) from None
         return OutputFilter(found[0], pattern, words[2].column)
 
     async def _act(self, match: Match, output_filter: OutputFilter | None) -> bool:
@@ -492,7 +505,7 @@ class Shell:
                 self._print(*(output_filter.apply(lines) if output_filter else lines))
             except TimeoutError:
                 assert output_filter is not None
-                refused = ParseError(ErrorKind.WRONG_PARAMETER, output_filter.column)
+                refused = ParseError(ErrorKind.WRONG_PARAMETER, output_filter.column, TOO_SLOW)
                 self._print(*refused.lines(self.prompt))
             return True
         match action:
@@ -519,6 +532,8 @@ class Shell:
                     self._print(f"Info: The screen width is set to {arguments['columns']}.")
             case Action.SAVE:
                 await self._save()
+            case Action.REBOOT:
+                return await self._reboot()
             case Action.DOWNLOAD:
                 return await self._operation(self.cli.switch.download)
             case Action.RIGHT_NOW:
@@ -574,7 +589,10 @@ class Shell:
             self.cli.datastores.edit(DatastoreName.RUNNING, config, self.user.writer)
         except RpcError as error:
             if value is not None and error.app_tag is None and error.tag in _VALUE_TAGS:
-                wrong = ParseError(ErrorKind.WRONG_PARAMETER, match.columns[value])
+                rule = next(
+                    t.rule for t in match.syntax.tokens if isinstance(t, Param) and t.key == value
+                )
+                wrong = ParseError(ErrorKind.WRONG_PARAMETER, match.columns[value], rule)
                 self._print(*wrong.lines(self.prompt))
                 return False
             message = error.message or str(error.tag)
@@ -586,10 +604,12 @@ class Shell:
         return True
 
     async def _save(self) -> None:
-        if not await self._confirm(
+        if await self._confirm(
             "Warning: The current configuration will be written to the device. Continue? [Y/N]:"
         ):
-            return
+            self._save_running()
+
+    def _save_running(self) -> bool:
         datastores = self.cli.datastores
         try:
             datastores.copy(
@@ -597,11 +617,25 @@ class Shell:
             )
         except RpcError as error:
             self._print(f"Error: {sentence(error.message or str(error.tag))}")
-            return
+            return False
         self._print(
             "Now saving the current configuration to the slot 0.",
             "Info: Save the configuration successfully.",
         )
+        return True
+
+    async def _reboot(self) -> bool:
+        """VRP's reboot: an offer to save a modified configuration first, then a confirmation.
+        False when the switch goes down (the session ends with it)."""
+        self._print("Info: The system is now comparing the configuration, please wait.")
+        datastores = self.cli.datastores
+        modified = datastores.raw(DatastoreName.RUNNING) != datastores.raw(DatastoreName.STARTUP)
+        if modified and await self._confirm(_CONFIGURATION_CHANGED) and not self._save_running():
+            return True
+        if not await self._confirm(_REBOOT_CONFIRM):
+            return True
+        self.cli.reboot()
+        return False
 
     async def _display(self, action: Action) -> list[str]:
         device = self.cli.device
@@ -610,8 +644,12 @@ class Shell:
                 self._print(str(messages.LOADING))
                 # disabled: there is no exchange with the HOUP, the last information shows
                 switch = self.cli.switch
-                with contextlib.suppress(OperationRefusedError):
+                try:
                     await switch.refresh()
+                except OperationRefusedError as error:
+                    if error.refusal is not REFUSALS[Refused.NOT_ENABLED]:
+                        raise
+                    self._print(str(messages.NOT_ASKED))
                 return ["", *render(switch.state()).splitlines()]
             case Action.DISPLAY_CURRENT:
                 running = self.cli.datastores.raw(DatastoreName.RUNNING)

@@ -7,6 +7,7 @@ certificate (:attr:`WebCertificate.pem`).
 
 from __future__ import annotations
 
+import functools
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,9 @@ KEY_FILE = "web-key.pem"
 
 @dataclass(frozen=True)
 class WebCertificate(DeviceCertificate):
+    @functools.cached_property
     def server_context(self) -> ssl.SSLContext:
+        """One context for every server of this certificate (a fleet's switches share one)."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(self.cert_path, self.key_path)
         return context

@@ -19,9 +19,11 @@ RIGHT_NOW_PATH = "/smart-upgrade/right-now"
 # the seed's two web actions
 DOWNLOAD_LABEL = "Download now"
 RIGHT_NOW_LABEL = "Upgrade now"
-RIGHT_NOW_CONFIRM = (
-    "The switch restarts with the new version once the files are downloaded. Continue?"
-)
+
+
+def right_now_confirm(device: str) -> str:
+    """The question before *Upgrade now*, naming what restarts (the switch, or its AP)."""
+    return f"The {device} restarts with the new version once the files are downloaded. Continue?"
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,15 @@ def _action(path: str, label: str, csrf: str, *, confirm: str | None = None) -> 
     )
 
 
-def actions(viewer: Viewer) -> str:
-    """The seed's two web actions, as far as the user may run them."""
+def actions(viewer: Viewer, device: str) -> str:
+    """The seed's two web actions, as far as the user may run them; they upgrade ``device``
+    (what the switch's own commands upgrade)."""
     buttons = []
     if viewer.may_download:
         buttons.append(_action(DOWNLOAD_PATH, DOWNLOAD_LABEL, viewer.csrf))
     if viewer.may_right_now:
-        buttons.append(
-            _action(RIGHT_NOW_PATH, RIGHT_NOW_LABEL, viewer.csrf, confirm=RIGHT_NOW_CONFIRM)
-        )
+        confirm = right_now_confirm(device)
+        buttons.append(_action(RIGHT_NOW_PATH, RIGHT_NOW_LABEL, viewer.csrf, confirm=confirm))
     return f'<div class="actions">{"".join(buttons)}</div>' if buttons else ""
 
 
@@ -101,8 +103,8 @@ def banner(found: Prompt | None, viewer: Viewer) -> str:
         )
     return (
         f'<div class="prompt upgrade" data-kind="{found.kind}">'
-        "<strong>A new version is available.</strong> Upgrade the switch to the recommended "
-        f"version.{_rows(found.details)}{actions(viewer)}</div>"
+        f"<strong>A new version is available.</strong> Upgrade the {found.device} to the "
+        f"recommended version.{_rows(found.details)}{actions(viewer, found.device)}</div>"
     )
 
 
@@ -194,9 +196,11 @@ def dashboard_page(device: str, viewer: Viewer, overview: Dashboard, fragments: 
     return _layout("Dashboard", device, viewer, content, page="dashboard", banner=fragments.banner)
 
 
-def smart_upgrade_page(device: str, viewer: Viewer, fragments: Fragments) -> str:
+def smart_upgrade_page(device: str, viewer: Viewer, fragments: Fragments, upgraded: str) -> str:
+    """The smart-upgrade page of ``device``, whose actions upgrade ``upgraded`` (the switch, or
+    its AP)."""
     content = (
-        f"<section><h2>Upgrade</h2>{actions(viewer)}"
+        f"<section><h2>Upgrade</h2>{actions(viewer, upgraded)}"
         f'<div id="progress">{fragments.progress}</div>'
         f'<div id="activity">{fragments.activity}</div></section>'
         f'<section><h2>Smart upgrade information</h2><div id="information">'

@@ -20,15 +20,15 @@ from typing import Self
 from aiohttp import web
 from lxml import etree
 
-from smartupgrade_model.model import MODULE, NAMESPACE, RPCS, UpgradeTarget
+from smartupgrade_model.model import MODULE, NAMESPACE, RPCS
 from smartupgrade_server.device import messages
+from smartupgrade_server.device.messages import sentence
 from smartupgrade_server.device.refusals import OperationRefusedError
 from smartupgrade_server.device.switch import Switch, UpgradeRun
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import refuse_default_credentials
-from smartupgrade_server.vrp.shell import sentence
 from smartupgrade_server.web import pages, view
 from smartupgrade_server.web.activity import Activity
 from smartupgrade_server.web.certificate import WebCertificate, load_or_create_certificate
@@ -105,8 +105,8 @@ class WebServer:
         self.sessions = SessionStore()
         self.activity = Activity()
         self._data_dir = data_dir
-        self._device = f"{chassis.identity.model} {chassis.identity.device_name}"
-        self._context = certificate.server_context()
+        self._device = chassis.identity.title
+        self._context = certificate.server_context
         self._runner: web.AppRunner | None = None
         self._listener: asyncio.Server | None = None
         self._unsubscribe = (
@@ -123,12 +123,14 @@ class WebServer:
         chassis: view.SwitchFacts,
         access: AccessControl,
         logins: LoginGuard,
+        certificate: WebCertificate | None = None,
     ) -> Self:
         """Listen on ``host:port`` (0: any free port, see :attr:`port`); the certificate is made
-        in ``data_dir`` on first start."""
-        certificate = await asyncio.to_thread(
-            load_or_create_certificate, data_dir, host, chassis.identity.device_name
-        )
+        in ``data_dir`` on first start, unless given (a fleet's, which its switches share)."""
+        if certificate is None:
+            certificate = await asyncio.to_thread(
+                load_or_create_certificate, data_dir, host, chassis.identity.device_name
+            )
         server = cls(
             chassis,
             access=access,
@@ -352,7 +354,10 @@ class WebServer:
                 messages.error(f"User {viewer.username} may not read smart upgrade information.")
             )
             return self._refused(request, session, HTTPStatus.FORBIDDEN, text)
-        html = pages.smart_upgrade_page(self._device, viewer, self._fragments(session, viewer))
+        upgraded = view.upgraded(self.switch.state())
+        html = pages.smart_upgrade_page(
+            self._device, viewer, self._fragments(session, viewer), upgraded
+        )
         return web.Response(text=html, content_type="text/html")
 
     async def _state(self, request: web.Request) -> web.StreamResponse:
@@ -373,14 +378,12 @@ class WebServer:
     # --- actions ----------------------------------------------------------------------------
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
-        return await self._act(request, _DOWNLOAD, "Download started")
+        return await self._act(request, _DOWNLOAD)
 
     async def _right_now(self, request: web.Request) -> web.StreamResponse:
-        return await self._act(
-            request, _RIGHT_NOW, "Upgrade started: the switch restarts once the files are ready"
-        )
+        return await self._act(request, _RIGHT_NOW)
 
-    async def _act(self, request: web.Request, rpc: str, started: str) -> web.StreamResponse:
+    async def _act(self, request: web.Request, rpc: str) -> web.StreamResponse:
         session = request[_SESSION]
         if self.switch is None:
             return self._without_smart_upgrade(request, session)
@@ -389,11 +392,12 @@ class WebServer:
         except AccessDeniedError as denied:
             text = str(messages.error(sentence(denied.message or "access denied")))
             return self._refused(request, session, HTTPStatus.FORBIDDEN, text)
-        start: Callable[[UpgradeTarget], Awaitable[UpgradeRun]] = (
+        start: Callable[[], Awaitable[UpgradeRun]] = (
             self.switch.download if rpc == _DOWNLOAD else self.switch.right_now
         )
         try:
-            operation = await start(UpgradeTarget.SWITCH)
+            # what the switch's own commands upgrade: the AP with smart upgrade for APs enabled
+            operation = await start()
         except OperationRefusedError as refused:
             text = str(messages.error(refused.message))
             return self._refused(request, session, HTTPStatus.CONFLICT, text)
@@ -402,6 +406,12 @@ class WebServer:
             session.context.session_id,
             rpc,
             operation.operation_id,
+        )
+        started = (
+            "Download started"
+            if rpc == _DOWNLOAD
+            else f"Upgrade started: the {view.DEVICE_NOUNS[operation.target]} restarts once the "
+            "files are ready"
         )
         text = str(messages.info(f"{started} (operation {operation.operation_id})."))
         if not _wants_json(request):

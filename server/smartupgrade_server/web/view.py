@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from smartupgrade_model.display import ABSENT, field_value, shown_sections
+from smartupgrade_model.display import (
+    ABSENT,
+    field_value,
+    raw_value,
+    shown_field,
+    shown_sections,
+    shows_ap,
+)
 from smartupgrade_model.model import (
     CONFIG_LEAVES,
     DISPLAY_SECTIONS,
@@ -21,6 +28,7 @@ from smartupgrade_model.model import (
     FileKind,
     SmartUpgrade,
     UpgradeStatus,
+    UpgradeTarget,
 )
 from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.device.switch import Switch
@@ -37,6 +45,15 @@ _FIELDS: Mapping[tuple[str, ...], DisplayField] = {
 def display_field(*names: str) -> DisplayField:
     """The field of ``display smart-upgrade information`` at /smart-upgrade/``names``."""
     return _FIELDS[("smart-upgrade", *names)]
+
+
+DEVICE_NOUNS: Mapping[UpgradeTarget, str] = {UpgradeTarget.SWITCH: "switch", UpgradeTarget.AP: "AP"}
+
+
+def upgraded(state: SmartUpgrade) -> str:
+    """What the page's actions upgrade and its prompt and progress are about: the AP when the
+    switch displays its AP (smart upgrade for APs enabled), as its own commands do."""
+    return DEVICE_NOUNS[UpgradeTarget.AP if shows_ap(state) else UpgradeTarget.SWITCH]
 
 
 class SwitchFacts(Protocol):
@@ -96,6 +113,8 @@ class Prompt:
     kind: PromptKind
     # the recommended version and its description, for a new version
     details: tuple[Row, ...] = ()
+    # what the new version is for, and what the actions upgrade
+    device: str = DEVICE_NOUNS[UpgradeTarget.SWITCH]
 
 
 _ENABLED = CONFIG_LEAVES["/smart-upgrade/enabled"].path
@@ -110,31 +129,38 @@ _RECOMMENDED = tuple(
         "description-in-english",
     )
 )
+_RUNNING = tuple(
+    display_field("local-information", name) for name in ("software-version", "patch-version")
+)
 
 
 def prompt(state: SmartUpgrade, readable: Readable) -> Prompt | None:
     """The seed: with web prompt enabled, the web system tells the user that smart upgrade is
     disabled, or, once it is enabled and a new version is available, prompts an upgrade to it.
-    Nothing for web prompt disabled, an optimal version or a failed check."""
+    Nothing for web prompt disabled, an optimal version or a failed check. The version is that
+    of what the display shows: the AP's when smart upgrade for APs is enabled."""
     if not (readable(_WEB_PROMPT) and readable(_ENABLED)) or not state.web_prompt:
         return None
     if not state.enabled:
         return Prompt(PromptKind.DISABLED)
-    version = state.version_information
-    if not readable(_CHECK_RESULT.path) or version.check_result is not CheckResult.NEED_UPDATE:
+    check = shown_field(state, _CHECK_RESULT)
+    if not readable(check.path) or raw_value(state, check) is not CheckResult.NEED_UPDATE:
         return None
-    local = state.local_information
+    shown = {
+        item.path[-1]: field_value(state, shown_field(state, item))
+        for item in (*_RECOMMENDED, *_RUNNING)
+    }
     # the last check predates an upgrade to the very version it recommended
-    if version.recommended_software_version == local.software_version and (
-        version.recommended_patch_version in (None, local.patch_version)
+    if shown["recommended-software-version"] == shown["software-version"] and (
+        shown["recommended-patch-version"] in (ABSENT, shown["patch-version"])
     ):
         return None
     details = tuple(
         (item.label, value)
-        for item in _RECOMMENDED
+        for item in (shown_field(state, item) for item in _RECOMMENDED)
         if readable(item.path) and (value := field_value(state, item)) not in (ABSENT, "")
     )
-    return Prompt(PromptKind.NEW_VERSION, details)
+    return Prompt(PromptKind.NEW_VERSION, details, upgraded(state))
 
 
 # --- the smart-upgrade page ------------------------------------------------------------------
@@ -189,12 +215,17 @@ _FOLLOWED = (FileKind.SOFTWARE, FileKind.PATCH)
 
 
 def progress(state: SmartUpgrade, readable: Readable) -> ProgressView | None:
-    if not readable(("smart-upgrade", *_UPGRADE)):
+    """The progress of what the display shows (the AP's when smart upgrade for APs is
+    enabled)."""
+    status = shown_field(state, _STATUS)
+    if not readable(status.path[:-1]):
         return None
     files = []
     for kind in _FOLLOWED:
-        percent_field = display_field(*_UPGRADE, f"{kind.value}-download-progress")
-        speed_field = display_field(*_UPGRADE, f"{kind.value}-download-speed")
+        percent_field = shown_field(
+            state, display_field(*_UPGRADE, f"{kind.value}-download-progress")
+        )
+        speed_field = shown_field(state, display_field(*_UPGRADE, f"{kind.value}-download-speed"))
         shown = field_value(state, percent_field)
         files.append(
             FileProgress(
@@ -206,8 +237,9 @@ def progress(state: SmartUpgrade, readable: Readable) -> ProgressView | None:
                 ),
             )
         )
+    current = raw_value(state, status)
     return ProgressView(
-        state.upgrade_information.upgrade_status,
-        (_STATUS.label, field_value(state, _STATUS)),
+        current if isinstance(current, UpgradeStatus) else None,
+        (status.label, field_value(state, status)),
         tuple(files),
     )

@@ -1,7 +1,8 @@
 """Switches managing an AP (tests/support/switch.py) and one HOUP on 127.0.0.1, served by a loop
 thread while the ``smartupgrade`` command under test blocks. Their clock is simulated and moved
-through each reboot as the switch goes down, so right-now ends as fast as the bytes cross
-HTTPS."""
+through each reboot as the switch or its AP goes down, so right-now ends as fast as the bytes
+cross HTTPS. Each also serves its own command line, whose display the command's is compared
+with."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[Th
         identity=identity(ap=AP_DEVICE),
         factory=FACTORY,
         through_reboots=True,
+        cli=True,
     ) as switches:
         yield switches
 

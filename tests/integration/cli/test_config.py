@@ -135,14 +135,20 @@ def test_a_download_time_in_the_switch_s_past_is_refused_by_the_switch(
 def test_parameter_error_sends_nothing(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     code = main(sim.argv("https-port", "65536"))
     assert code == ExitCode.USAGE
-    assert "HTTPS port 65536 is out of range" in capsys.readouterr().err
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "Error: argument PORT: Invalid value '65536' for https-port. The HTTPS port must be an "
+        "integer from 1 to 65535."
+    )
     assert config(sim).https_port == DEFAULT.https_port
 
 
 def test_wrong_password_exits_4(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     code = main(["--port", str(sim.port), "--password", "wrong", "display", "--no-refresh"])
     assert code == ExitCode.AUTHENTICATION
-    assert capsys.readouterr().err.startswith("Error: Authentication failed")
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"Error: Authentication failed: admin@127.0.0.1:{sim.port}: the switch refused the "
+        "credentials"
+    )
 
 
 def test_no_server_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
@@ -151,4 +157,6 @@ def test_no_server_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
         port = sock.getsockname()[1]
     code = main(["--port", str(port), "display"])
     assert code == ExitCode.CONNECTION
-    assert capsys.readouterr().err.startswith("Error: Cannot connect")
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"Error: Cannot connect: 127.0.0.1:{port}: Connection refused"
+    )

@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_client.cli.app import main
+from smartupgrade_client.cli.exit_codes import ExitCode
+from smartupgrade_model.display import NOT_ASKED
 from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
-from tests.support.defaults import POLICY
-from tests.support.houp import NEW_SOFTWARE
-from tests.support.switch import SwitchRig
+from tests.support.defaults import AP_DEVICE, AP_ESN, POLICY, identity
+from tests.support.houp import AP_PACKAGE, NEW_SOFTWARE, SOFTWARE_SIZE
+from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.unit.yang.seed import seed_text
 
 YANG = Path(__file__).resolve().parents[3] / "yang"
@@ -47,14 +49,97 @@ def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: 
     code, out, err = run(capsys, sim, "display")
     assert code == 0, err
     lines = out.rstrip("\n").splitlines()
-    seed = seed_output(1)  # the example with the AP section
-    # The seed's blank lines between sections vary (one is missing); the switch's layout is
-    # the titles, labels, their order and the colon column.
-    assert layout([line for line in lines if line]) == layout([line for line in seed if line])
+    seed = seed_output(0)  # the switch's own example: no AP section on an AP-capable S5732-H
+    # the layout: titles, labels, their order, the colon column and the blank lines
+    assert layout(lines) == layout(seed)
     assert lines[0] == LOADING == seed[0]
     assert "    Check version result         : needUpdate" in lines
     assert f"    Recommended software version : {NEW_SOFTWARE}" in lines
     assert "    Upgrade status               : -" in lines
+
+
+def test_display_while_disabled_shows_the_state_without_asking_the_houp(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
+    code, out, err = run(capsys, sim, "display")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[:4] == [LOADING, f"Info: {NOT_ASKED}", "", "Configuration:"]
+    assert "    Check version result         : -" in lines
+    assert "    Software version             : V200R020C00" in lines
+
+
+def test_the_switch_s_own_display_says_the_same_while_disabled(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
+    code, out, _ = run(capsys, sim, "display")
+    assert code == 0
+    shown = sim.vrp("display smart-upgrade information")
+    assert shown == out.splitlines()
+
+
+def test_refresh_shows_the_version_information_the_switch_has(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
+    assert main(sim.argv("ssl-policy", POLICY)) == 0
+    assert main(sim.argv("enable")) == 0
+    capsys.readouterr()
+    code, out, err = run(capsys, sim, "refresh")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == LOADING
+    shown = "\n".join(lines[1:]) + "\n"
+    assert shown.startswith("Version information:\n")
+    assert f"    Software package name        : S5732-H-{NEW_SOFTWARE}.cc\n" in shown
+    assert f"    Software package size(B)     : {SOFTWARE_SIZE}\n" in shown
+    assert "    Firmware and Patch Description in English:1)description:2)CC+SPH\n\n" in shown
+    # the same lines as the display's section
+    code, out, _ = run(capsys, sim, "display", "--no-refresh")
+    assert code == 0 and shown in out
+
+
+def test_a_switch_without_smart_upgrade_says_so(
+    capsys: pytest.CaptureFixture[str], lab: ThreadedSwitches
+) -> None:
+    sim = lab.start(identity=identity("S5731-L"))
+    for command in (
+        ["display", "--no-refresh"], ["display"], ["refresh"], ["enable"], ["download"],
+        ["right-now", "--yes"],
+    ):  # fmt: skip
+        code, out, err = run(capsys, sim, *command)
+        assert (code, out) == (ExitCode.NOT_SUPPORTED, ""), command
+        assert err.splitlines()[-1] == (
+            "Error: This switch does not support Smart Upgrade (its hello does not announce "
+            "the sunc-smart-upgrade module)."
+        )
+
+
+def test_in_ap_mode_the_display_is_the_aps(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
+    """The seed's second example: with smart upgrade for APs enabled, the version, upgrade and
+    local information are the AP's, and the AP information section is shown."""
+    for command in (("ssl-policy", POLICY), ("enable",), ("ap", "enable")):
+        assert main(sim.argv(*command)) == 0
+    code, out, err = run(capsys, sim, "display")
+    assert code == 0, err
+    lines = out.rstrip("\n").splitlines()
+    seed = seed_output(1)
+    assert layout(lines) == layout(seed)
+    shown = {
+        line.split(":")[0].strip(): line.split(":", 1)[1].strip() for line in lines[1:] if line
+    }
+    assert shown["Device name"] == shown["Device Type"] == AP_DEVICE
+    assert (shown["ESN"], shown["Software version"], shown["Patch version"]) == (
+        AP_ESN,
+        "V200R019C10",
+        "-",
+    )
+    assert (shown["Recommended software version"], shown["Recommended patch version"]) == (
+        NEW_SOFTWARE,
+        "-",
+    )
+    assert shown["Software package name"] == AP_PACKAGE
 
 
 def test_no_refresh_prints_no_loading_line(

@@ -55,7 +55,8 @@ def test_configure_then_download_on_every_switch(
     code = main(["fleet", path, "--concurrency", "2", "download"])
     captured = capsys.readouterr()
     assert code == ExitCode.OK, captured
-    # the overall progress and each switch's row end complete (rich draws them on stderr)
+    # the overall progress ends complete (rich draws it on stderr; each switch's end is in the
+    # summary table)
     assert "switches" in captured.err
     assert "100%" in captured.err
     for name in ("sw0", "sw1", "sw2"):

@@ -17,7 +17,7 @@ from smartupgrade_client.errors import UpgradeCancelled
 from smartupgrade_model.model import UpgradeStatus
 from tests.integration.cli.conftest import FACTORY
 from tests.support.defaults import POLICY
-from tests.support.houp import NEW_SOFTWARE
+from tests.support.houp import AP_PACKAGE, NEW_SOFTWARE
 from tests.support.switch import SwitchRig, ThreadedSwitches
 
 STOP_HINT = "please press CTRL + C."
@@ -62,14 +62,44 @@ def test_right_now_survives_the_reboot(
     lines = out.splitlines()
     assert "Info: If you want to stop the upgrade, please press CTRL + C." in lines
     assert any(line.startswith(f"S5732-H-{NEW_SOFTWARE}.cc ") for line in lines)
-    # what the switch reports after its reboot
-    assert "    Software download progress(%): 100" in lines
+    # what the switch reports after its reboot: the seed's example 1
+    assert "    Software download progress(%): -" in lines
+    assert "    Cancellation status          : -" in lines
     assert "Info: System is rebooting for upgrade; waiting for the switch to come back ..." in lines
     assert f"    Software version             : {NEW_SOFTWARE}" in lines
     assert "    Last upgrade result          : success" in lines
     assert lines[-1].startswith(f"Info: The switch runs software {NEW_SOFTWARE}")
     with sim.sdk() as client:
         assert client.read().local_information.software_version == NEW_SOFTWARE
+
+
+def test_the_ap_upgraded_the_switch_s_way(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
+    """With smart upgrade for APs enabled, right-now upgrades the AP, as the switch's own
+    command does: once the switch runs the AP's version, the AP reboots into it and the
+    switch stays up."""
+    enable(sim)
+    assert main(sim.argv("right-now")) == ExitCode.OK  # the switch first, to the AP's version
+    assert main(sim.argv("ap", "enable")) == ExitCode.OK
+    capsys.readouterr()
+    code = main(sim.argv("right-now"))
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK, out
+    lines = out.splitlines()
+    assert any(line.startswith(f"{AP_PACKAGE} ") and " 100% " in line for line in lines)
+    assert "Info: System is rebooting for upgrade; waiting for the switch to come back ..." not in (
+        lines
+    )
+    assert f"    Software version             : {NEW_SOFTWARE}" in lines
+    assert "    Last upgrade result          : success" in lines
+    assert lines[-1] == (
+        f"Info: The AP runs software {NEW_SOFTWARE}, patch - (before: V200R019C10, -)."
+    )
+    with sim.sdk() as client:
+        state = client.read()
+    assert state.ap_information.local_information.software_version == NEW_SOFTWARE
+    assert state.local_information.software_version == NEW_SOFTWARE
 
 
 def test_download_failure_exits_6(

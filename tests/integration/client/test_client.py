@@ -297,6 +297,8 @@ def test_rfc7951_reads_a_whole_get_without_a_filter(client: SmartUpgradeClient) 
     assert sorted(document) == [
         "ietf-netconf-acm:nacm",
         "ietf-netconf-monitoring:netconf-state",
+        "ietf-subscribed-notifications:streams",
+        "ietf-system:system-state",
         "ietf-yang-library:modules-state",
         "ietf-yang-library:yang-library",
         "sunc-smart-upgrade:smart-upgrade",

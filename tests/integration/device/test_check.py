@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from smartupgrade_model.model import CheckResult
+from smartupgrade_model.model import CheckResult, UpgradeStatus
 from smartupgrade_server.device.events import VersionChecked
 from smartupgrade_server.device.transitions import CHECK_INTERVAL
 from smartupgrade_server.houp.server import HoupServer
@@ -73,3 +73,19 @@ async def test_houp_by_name_through_the_host_table(make_rig: SwitchFactory) -> N
     # The default URL, resolved by the switch's host table; the certificate names it.
     rig = await make_rig(url="s.houp.huawei.com", hosts={"s.houp.huawei.com": "127.0.0.1"})
     assert (await rig.switch.refresh()).check_result is CheckResult.NEED_UPDATE
+
+
+async def test_a_model_the_houp_has_no_version_for_is_not_a_network_error(
+    make_rig: SwitchFactory, houp: HoupServer
+) -> None:
+    """The HOUP answers 404 unsupportedModel (its catalogue has no S300 family): the network
+    works, so the check is versionOptimal, and a download says why it ends with other."""
+    rig = await make_rig(model="S310-24P4X", patch=None)
+    info = await rig.switch.refresh()
+    assert info.check_result is CheckResult.VERSION_OPTIMAL
+    assert info.recommended_software_version is None
+    assert await (await rig.switch.download()).wait() is UpgradeStatus.OTHER
+    assert rig.lines()[-1] == "Error: The houp provides no version for the device S310-24P4X."
+    assert rig.switch.state().version_information.check_result is CheckResult.VERSION_OPTIMAL
+    answered = [r.status for r in houp.stats.requests if r.path == "/api/v1/version-check"]
+    assert answered == [404, 404]

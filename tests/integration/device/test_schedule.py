@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from smartupgrade_model.model import (
+    Ap,
     CheckOutcome,
     Schedule,
     ScheduleInformation,
@@ -21,6 +22,7 @@ from smartupgrade_server.houp.server import HoupServer
 from tests.integration.device.conftest import SwitchFactory
 from tests.support.defaults import START
 from tests.support.device import device_config
+from tests.support.houp import PATCH_SIZE, SOFTWARE_SIZE
 
 T = "2026-11-27 10:00:00"  # START + 1 h
 T_REBOOT = "2026-11-27 11:00:00"  # START + 2 h
@@ -92,26 +94,71 @@ async def test_network_failure_at_t_is_retried_at_the_reboot_time(
     assert rig.switch.software_version == "V200R024C00"
 
 
-async def test_the_retry_at_the_reboot_time_survives_a_process_restart(
+async def test_a_process_restart_clears_the_schedule(
     make_rig: SwitchFactory, houp: HoupServer
 ) -> None:
+    """The seed: a reset disables the scheduled upgrade. Starting the emulator's process is
+    powering the switch on: the schedule it boots with is stopped, not retried at T'."""
     first = await make_rig(schedule=Schedule(T, T_REBOOT))
     await houp.set_unreachable(True)
     await first.clock.advance(HOUR)
     assert first.switch.state().upgrade_information.upgrade_status is UpgradeStatus.NET_ERROR
     await first.switch.close()
     await houp.set_unreachable(False)
-    # the emulator restarts before the reboot time and loads the running configuration as it
-    # is, without the checks of a new edit (the download time has passed)
     again = await make_rig(data_dir=first.data_dir)
-    again.switch.apply_config(device_config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
-    await again.clock.advance(HOUR)
-    assert steps(again.events) == [
-        (ScheduleStep.DOWNLOAD_RETRIED, CheckOutcome.SUCCEEDED),
-        (ScheduleStep.REBOOT_TRIGGERED, CheckOutcome.SUCCEEDED),
+    again.switch.load_config(device_config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
+    assert again.schedule_cancel_requests == 1
+    assert steps(again.events) == [(ScheduleStep.CANCELLED, None)]
+    assert again.switch.state().schedule_information == ScheduleInformation()
+    await again.clock.advance(2 * HOUR)
+    assert again.switch.up and again.switch.software_version == "V200R020C00"
+    assert steps(again.events) == [(ScheduleStep.CANCELLED, None)]
+
+
+async def test_the_pre_check_fails_without_room_for_the_files_on_the_flash(
+    make_rig: SwitchFactory,
+) -> None:
+    """The last check named a 300,000-byte software and its patch; the flash has 200,000."""
+    rig = await make_rig(flash_capacity=200_000, schedule=Schedule(T, T_REBOOT))
+    await rig.switch.refresh()
+    await rig.clock.advance(HOUR)
+    schedule = rig.switch.state().schedule_information
+    assert (schedule.download_triggered, schedule.download_pre_check_result) == (
+        Triggered.YES,
+        CheckOutcome.FAILED,
+    )
+    assert rig.lines()[-1] == (
+        "Error: The scheduled download cannot start: the flash memory has 200000 byte(s) free, "
+        f"{SOFTWARE_SIZE + PATCH_SIZE} byte(s) are needed."
+    )
+    assert not rig.switch.flash.files()  # nothing was downloaded
+    assert rig.switch.state().upgrade_information.upgrade_status is None
+    await rig.clock.advance(HOUR)
+    assert rig.switch.up  # and the reboot's own pre-check fails: nothing to boot
+    assert rig.switch.state().schedule_information.reboot_triggered_result is CheckOutcome.FAILED
+    assert steps(rig.events) == [
+        (ScheduleStep.DOWNLOAD_TRIGGERED, CheckOutcome.FAILED),
+        (ScheduleStep.REBOOT_TRIGGERED, CheckOutcome.FAILED),
     ]
-    await again.clock.advance(REBOOT)
-    assert again.switch.software_version == "V200R024C00"
+
+
+async def test_the_pre_check_fails_while_the_ap_upgrades(make_rig: SwitchFactory) -> None:
+    """The switch's own download and right-now stop its schedule; its AP's upgrade does not,
+    and at T the AP is still rebooting into it."""
+    rig = await make_rig(
+        software="V200R024C00", patch=None, ap="AirEngine 8760-X1-PRO", ap_software="V200R019C10"
+    )
+    rig.configure(ap=Ap(enabled=True), schedule=Schedule(T))
+    await rig.clock.advance(HOUR - REBOOT / 2)
+    assert await (await rig.switch.right_now()).wait() is UpgradeStatus.RUNNING  # the AP's
+    await rig.clock.advance(REBOOT / 2)
+    schedule = rig.switch.state().schedule_information
+    assert schedule.download_pre_check_result is CheckOutcome.FAILED
+    assert (
+        rig.lines()[-1] == "Error: The scheduled download cannot start: an upgrade is in progress."
+    )
+    await rig.clock.advance(REBOOT)
+    assert rig.switch.ap_software_version == "V200R024C00"
 
 
 async def test_schedule_fails_when_the_retry_fails_too(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import socket
 from datetime import timedelta
 
 import pytest
@@ -23,8 +24,20 @@ async def _download(rig: DeviceRig) -> UpgradeStatus:
     return await (await rig.switch.download()).wait()
 
 
-def _last(rig: DeviceRig) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
-    info = rig.switch.state().upgrade_information
+def _where(rig: DeviceRig) -> str:
+    """The HOUP as the switch's Error lines name it."""
+    return f"127.0.0.1:{rig.houp.port}"
+
+
+def _last(
+    rig: DeviceRig, target: UpgradeTarget = UpgradeTarget.SWITCH
+) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
+    state = rig.switch.state()
+    info = (
+        state.ap_information.upgrade_information
+        if target is UpgradeTarget.AP
+        else state.upgrade_information
+    )
     return info.upgrade_status, info.last_upgrade_result
 
 
@@ -65,25 +78,63 @@ async def test_net_error_connection_broken(make_rig: SwitchFactory, houp: HoupSe
     houp.faults.break_after = BreakAfter(bytes=1000, file=PATCH)
     assert await _download(rig) is UpgradeStatus.NET_ERROR
     assert _last(rig) == (UpgradeStatus.NET_ERROR, UpgradeStatus.NET_ERROR)
-    assert rig.lines()[-1].startswith("Error: Failed to communicate with houp")
+    assert rig.lines()[-1] == (
+        "Error: Failed to communicate with houp (network error): the connection to "
+        f"{_where(rig)} was broken."
+    )
 
 
 async def test_net_error_timeout(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.faults.delay = 5.0  # the rig's network timeout is 2 s
     assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert rig.lines()[-1] == (
+        f"Error: Failed to communicate with houp (network error): {_where(rig)} did "
+        "not answer in time."
+    )
+
+
+async def test_net_error_connection_refused(make_rig: SwitchFactory) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    rig = await make_rig(https_port=closed)
+    assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert rig.lines()[-1] == (
+        "Error: Failed to communicate with houp (network error): "
+        f"127.0.0.1:{closed} refused the connection."
+    )
+
+
+async def test_net_error_for_a_name_dns_cannot_carry(make_rig: SwitchFactory) -> None:
+    # the seed takes any 127 characters; one label of 127 is no DNS name (63 at most)
+    name = "h" * 127
+    rig = await make_rig(url=name)
+    assert await _download(rig) is UpgradeStatus.NET_ERROR
+    assert rig.lines()[-1] == (
+        f"Error: Failed to communicate with houp (network error): the host name {name} cannot "
+        "be resolved."
+    )
 
 
 async def test_server_spec_up_limit(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.settings.max_connections = 0
     assert await _download(rig) is UpgradeStatus.SERVER_SPEC_UP_LIMIT
+    assert rig.lines()[-1] == (
+        f"Error: The houp connection limit has been reached: {_where(rig)} refused "
+        "another connection."
+    )
 
 
 async def test_cert_out_date(make_rig: SwitchFactory, houp: HoupServer) -> None:
     rig = await make_rig()
     houp.faults.expired_certificate = True
     assert await _download(rig) is UpgradeStatus.CERT_OUT_DATE
+    assert rig.lines()[-1] == (
+        f"Error: The houp server certificate has expired: {_where(rig)} sent a "
+        "certificate past its validity."
+    )
 
 
 async def test_expired_certificate_accepted_without_verification(
@@ -97,6 +148,10 @@ async def test_expired_certificate_accepted_without_verification(
 async def test_write_flash_failed(make_rig: SwitchFactory) -> None:
     rig = await make_rig(flash_capacity=200_000)
     assert await _download(rig) is UpgradeStatus.WRITE_FLASH_FAILED
+    assert (
+        rig.lines()[-1]
+        == "Error: Failed to save the file in the flash memory: the flash memory is full."
+    )
     assert rig.switch.flash.size(SOFTWARE) == 200_000  # what fitted stays
 
 
@@ -179,6 +234,7 @@ async def test_system_error_when_the_flash_breaks(make_rig: SwitchFactory) -> No
     shutil.rmtree(flash)
     flash.write_bytes(b"")  # the flash file system is gone: not a directory any more
     assert await _download(rig) is UpgradeStatus.SYSTEM_ERROR
+    assert rig.lines()[-1] == "Error: System error: the flash memory cannot be read or written."
 
 
 async def test_other_when_the_ssl_policy_does_not_trust_the_houp(
@@ -187,6 +243,10 @@ async def test_other_when_the_ssl_policy_does_not_trust_the_houp(
     rig = await make_rig()
     rig.switch.apply_config(rig.switch.state(), {"houp": []})
     assert await _download(rig) is UpgradeStatus.OTHER
+    assert rig.lines()[-1] == (
+        f"Error: The upgrade failed: the certificate of {_where(rig)} is not issued by "
+        "a CA of the bound SSL policy."
+    )
 
 
 async def test_other_when_houp_offers_a_rollback(make_rig: SwitchFactory, houp: HoupServer) -> None:
@@ -209,14 +269,18 @@ async def test_ap_upgrade(make_rig: SwitchFactory) -> None:
     await rig.clock.advance(timedelta(minutes=5))
     assert rig.switch.ap_software_version == "V200R024C00"
     assert rig.switch.up and rig.reboots == 0  # the APs rebooted, not the switch
-    assert _last(rig) == (UpgradeStatus.SUCCESS, UpgradeStatus.SUCCESS)
+    assert _last(rig, UpgradeTarget.AP) == (UpgradeStatus.SUCCESS, UpgradeStatus.SUCCESS)
+    assert _last(rig) == (None, None)  # the switch's own upgrade information
 
 
 async def test_ap_file_not_matching_the_switch_version(make_rig: SwitchFactory) -> None:
+    # the switch runs its factory V200R020C00; the HOUP's AP software is V200R024C00
     rig = await make_rig(ap="AirEngine 8760-X1-PRO", ap_software="V200R019C10")
     rig.configure(ap=Ap(enabled=True))
-    assert await (await rig.switch.download(UpgradeTarget.AP)).wait() is (
-        UpgradeStatus.FILE_NOT_MATCH
+    assert await (await rig.switch.download()).wait() is UpgradeStatus.FILE_NOT_MATCH
+    assert _last(rig, UpgradeTarget.AP) == (
+        UpgradeStatus.FILE_NOT_MATCH,
+        UpgradeStatus.FILE_NOT_MATCH,
     )
     assert rig.lines()[-1] == (
         "Error: The upgrade file version of the AP does not match the software version of the "

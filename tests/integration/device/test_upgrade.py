@@ -83,8 +83,16 @@ async def test_full_upgrade_from_need_update_to_new_running_version(
     assert upgrade.upgrade_status is UpgradeStatus.SUCCESS
     assert upgrade.last_upgrade_result is UpgradeStatus.SUCCESS
     assert upgrade.last_upgrade_time == START + timedelta(minutes=5)
-    assert upgrade.software_download_progress == upgrade.patch_download_progress == 100
-    assert upgrade.software_download_speed is not None and upgrade.software_download_speed > 0
+    # the seed's example 1 after a successful upgrade: the run's own figures are gone
+    assert upgrade.cancellation_status is None
+    assert (
+        upgrade.software_download_time,
+        upgrade.software_download_progress,
+        upgrade.software_download_speed,
+        upgrade.patch_download_time,
+        upgrade.patch_download_progress,
+        upgrade.patch_download_speed,
+    ) == (None,) * 6
     assert any(isinstance(e, Rebooting) for e in rig.events)
     assert [e for e in rig.events if isinstance(e, Booted)] == [
         Booted("V200R024C00", "V200R020SPH001")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from pathlib import Path
 
@@ -100,6 +101,11 @@ async def test_an_unreachable_door_drops_only_its_own_connections(
     assert closed.unreachable and closed.port != 0  # its port is known to point switches at
     with pytest.raises(aiohttp.ClientConnectorError):
         await client.head(url(closed, f"/files/{PATCH}"))
+    # the port stays the door's: a server started meanwhile (a switch's web, say) cannot take
+    # it and answer the switches pointed at the closed door
+    with socket.socket() as other, pytest.raises(OSError, match="in use"):
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        other.bind((houp.host, closed.port))
     await closed.set_unreachable(False)
 
     houp.settings.bandwidth_limit = 20000  # both downloads stay in flight

@@ -10,7 +10,7 @@ from netmiko import ConnectHandler
 from netmiko.exceptions import ConfigInvalidException
 from scrapli import Scrapli
 
-from smartupgrade_model.display import ABSENT, LABEL_WIDTH, format_value
+from smartupgrade_model.display import ABSENT, format_value, line
 from smartupgrade_model.model import DISPLAY_SECTIONS
 from smartupgrade_server.device import messages
 from tests.integration.vrp.conftest import PASSWORD, USERNAME
@@ -23,10 +23,16 @@ def parse_display(text: str) -> dict[tuple[str, ...], str]:
     values: dict[tuple[str, ...], str] = {}
     for section in DISPLAY_SECTIONS:
         for item in section.fields:
-            prefix = f"    {item.label:<{LABEL_WIDTH}}: "
-            found = [line[len(prefix) :] for line in text.splitlines() if line.startswith(prefix)]
+            prefix = line(item.label, "")
+            found = [
+                shown[len(prefix) :] for shown in text.splitlines() if shown.startswith(prefix)
+            ]
             if found:
-                (values[item.path],) = found
+                (value,) = found
+                # a label wider than the colon column has no space before its value, but ` -`
+                values[item.path] = (
+                    ABSENT if value == line(item.label, ABSENT)[len(prefix) :] else value
+                )
     return values
 
 

@@ -16,42 +16,7 @@ from tests.integration.vrp.conftest import PASSWORD, USERNAME
 from tests.support.defaults import POLICY
 from tests.support.houp import PATCH, SOFTWARE, SOFTWARE_SIZE
 from tests.support.switch import SwitchRig
-
-PROMPT = re.compile(r"[<\[][^\r\n]*[>\]]$")
-
-
-class Session:
-    """An interactive SSH shell as an operator's terminal opens it."""
-
-    def __init__(
-        self,
-        connection: asyncssh.SSHClientConnection,
-        process: asyncssh.SSHClientProcess[str],
-    ) -> None:
-        self.connection = connection
-        self.process = process
-
-    async def until(self, pattern: str) -> str:
-        return await self.process.stdout.readuntil(re.compile(pattern))
-
-    async def run(self, line: str) -> str:
-        """Type a command; what it printed up to the next prompt."""
-        self.process.stdin.write(line + "\r")
-        return await self.until(r"[<\[][^\r\n<\[]*[>\]]$")
-
-    async def close(self) -> None:
-        self.connection.close()
-        await self.connection.wait_closed()
-
-
-async def open_session(port: int) -> Session:
-    connection = await asyncssh.connect(
-        "127.0.0.1", port, username=USERNAME, password=PASSWORD, known_hosts=None
-    )
-    process = await connection.create_process(term_type="vt100", encoding="utf-8")
-    session = Session(connection, process)
-    await session.until(r"<HUAWEI>$")
-    return session
+from tests.support.vrp import open_session
 
 
 def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: SwitchRig) -> None:

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Dialog, Page, async_playwright, expect
 
 from smartupgrade_model.model import UpgradeStatus
 from smartupgrade_server.device.clock import ScaledClock, SimulatedClock
-from smartupgrade_server.web.pages import RIGHT_NOW_CONFIRM
+from smartupgrade_server.web.pages import right_now_confirm
 from tests.conftest import REPO_ROOT
 from tests.integration.web.conftest import (
     ADMIN,
@@ -220,7 +220,7 @@ async def test_upgrade_now_restarts_the_switch_and_the_page_follows(
     await expect(page.locator("#message")).to_have_text(
         "The switch does not answer; it may be restarting.", timeout=WAIT
     )
-    assert questions == [RIGHT_NOW_CONFIRM]
+    assert questions == [right_now_confirm("switch")]
     assert isinstance(rig.clock, SimulatedClock)
     await rig.clock.advance(REBOOT)
     await rig.switch.serving()

@@ -15,18 +15,29 @@ import aiohttp
 import pytest
 from lxml import etree
 
-from smartupgrade_model.model import NAMESPACE, ScheduleStep, UpgradeStatus
+from smartupgrade_client import parsers, push
+from smartupgrade_client.aio import AsyncSmartUpgradeClient
+from smartupgrade_client.push import PushMirror
+from smartupgrade_client.results import Progress
+from smartupgrade_model.model import (
+    NAMESPACE,
+    ScheduleStep,
+    UpgradeInformation,
+    UpgradeStatus,
+    UpgradeTarget,
+)
 from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.identity import Identity
+from smartupgrade_server.device.events import DeviceEvent, Line
+from smartupgrade_server.device.identity import FactoryState, Identity
+from smartupgrade_server.device.messages import AP_REBOOTING
 from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import UserDatabase
 from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
 from smartupgrade_server.web.server import WebServer
-from tests.integration.vrp.test_shell_over_ssh import open_session
 from tests.integration.web.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
@@ -35,11 +46,13 @@ from tests.integration.web.conftest import (
     RigFactory,
     enable,
 )
-from tests.support.defaults import FACTORY, IDENTITY, MODEL, REBOOT, START
+from tests.interop.clients import yanglint_validate_notification
+from tests.support.defaults import AP_DEVICE, FACTORY, IDENTITY, MODEL, REBOOT, START, identity
 from tests.support.hash_work import record_scrypt
 from tests.support.houp import NEW_SOFTWARE
 from tests.support.sim import first_line, running_sim
 from tests.support.switch import Switches, SwitchRig
+from tests.support.vrp import open_session
 from tests.support.waiting import until
 from tests.support.web import HTML, JSON
 from tests.unit.datastore.test_authorize_step import Authorizer
@@ -290,6 +303,43 @@ async def test_a_web_download_is_the_switchs_download(rig: SwitchRig) -> None:
         assert name in received, received
 
 
+async def test_a_web_download_is_followed_by_yang_push(rig: SwitchRig) -> None:
+    await enable(rig)
+    watcher = await rig.session()
+    reply = await asyncio.to_thread(
+        watcher.dispatch, push.establish_on_change(push.UPGRADE_INFORMATION)
+    )
+    mirror = PushMirror(push.subscription_id(etree.fromstring(reply.xml.encode())))
+    client = rig.web_client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    assert (await client.act(DOWNLOAD_PATH))[0] == 200
+
+    def follow() -> tuple[list[str], list[int]]:
+        """The statuses and software percents the updates carry, until a final status."""
+        statuses: list[str] = []
+        percents: list[int] = []
+        while statuses[-1:] != [UpgradeStatus.SUCCESS.value]:
+            notification = watcher.take_notification(timeout=30)
+            assert notification is not None, (statuses, percents)
+            checked = yanglint_validate_notification(notification.notification_xml)
+            assert checked.valid, checked.output
+            assert mirror.apply(notification.notification_ele[1])
+            information = parsers.smart_upgrade_in(mirror.data).upgrade_information
+            status = information.upgrade_status
+            if status is not None and statuses[-1:] != [status.value]:
+                statuses.append(status.value)
+            percent = information.software_download_progress
+            if percent is not None and percents[-1:] != [percent]:
+                percents.append(percent)
+        return statuses, percents
+
+    statuses, percents = await asyncio.to_thread(follow)
+    await asyncio.to_thread(watcher.close_session)
+    assert statuses == [UpgradeStatus.RUNNING.value, UpgradeStatus.SUCCESS.value]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert mirror.patches >= 2
+
+
 async def test_the_schedule_a_web_download_cancels_passes_the_authorize_step(
     rig: SwitchRig,
 ) -> None:
@@ -335,6 +385,23 @@ async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: SwitchRig)
     assert f"<td>{NEW_SOFTWARE}</td>" in html
     assert (await client.state())["prompt"] is None  # running the version the check offered
     assert rig.status() is UpgradeStatus.SUCCESS
+
+
+@pytest.mark.parametrize(
+    ("device_name", "title"),
+    [("S5732-H", "S5732-H"), ("S5732-H24UM2CC", "S5732-H24UM2CC"), ("core-1", "S5732-H core-1")],
+)
+async def test_the_title_bar_says_the_model_once(
+    make_rig: RigFactory, device_name: str, title: str
+) -> None:
+    rig = await make_rig(identity=Identity(MODEL, device_name, IDENTITY.esn))
+    client = rig.web_client()
+    _, login = await client.page("/login")
+    assert f"<title>Log in - {title}</title>" in login and f"<h1>{title}</h1>" in login
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    _, html = await client.page("/")
+    assert f"<title>Dashboard - {title}</title>" in html
+    assert f'<span class="device">{title}</span>' in html
 
 
 async def test_a_switch_without_smart_upgrade_has_a_dashboard_only(make_rig: RigFactory) -> None:
@@ -401,3 +468,70 @@ def test_the_sim_serves_the_web_system_and_prints_its_address(tmp_path: Path) ->
 
         status, html = asyncio.run(login_page())
         assert status == 200 and 'name="password"' in html
+
+
+async def ap_mode(make_rig: RigFactory) -> tuple[SwitchRig, AsyncSmartUpgradeClient]:
+    """A switch on the AP's version managing an AP, smart upgrade for APs enabled over
+    NETCONF, and that NETCONF client."""
+    rig = await make_rig(
+        identity=identity(ap=AP_DEVICE),
+        factory=FactoryState(NEW_SOFTWARE, None, "V200R019C10"),
+    )
+    await enable(rig)
+    sdk = await rig.async_sdk()
+    await sdk.enable_ap()
+    return rig, sdk
+
+
+async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFactory) -> None:
+    """The web system follows the switch's display and commands: with smart upgrade for APs
+    enabled it shows the AP, prompts the AP's new version, and its buttons upgrade the AP."""
+    rig, sdk = await ap_mode(make_rig)
+    await sdk.refresh()
+    client = rig.web_client()
+    await client.login(ADMIN, ADMIN_PASSWORD)
+    status, html = await client.page("/smart-upgrade")
+    assert status == 200
+    assert "Upgrade the AP to the recommended version." in html
+    assert 'data-confirm="The AP restarts with the new version once the files are downloaded.' in (
+        html
+    )
+    assert "<tr><th>Device Type</th><td>AirEngine 8760-X1-PRO</td></tr>" in html
+    assert "<tr><th>Software version</th><td>V200R019C10</td></tr>" in html
+
+    events: list[DeviceEvent] = []
+    rig.switch.device.subscribe(events.append)
+    status, answer = await client.act(RIGHT_NOW_PATH)
+    assert status == 200
+    assert answer["message"] == (
+        "Info: Upgrade started: the AP restarts once the files are ready "
+        f"(operation {answer['operation_id']})."
+    )
+
+    def ap_upgrade() -> UpgradeInformation:
+        return rig.switch.device.state().ap_information.upgrade_information
+
+    await until(lambda: ap_upgrade().software_download_progress == 100)
+    state = await client.state()
+    assert state["progress"]["files"]["software"]["percent"] == 100
+    await until(lambda: AP_REBOOTING in [e.message for e in events if isinstance(e, Line)])
+    assert isinstance(rig.clock, SimulatedClock)
+    await rig.clock.advance(REBOOT)  # the AP reboots; the switch stays up
+    assert rig.switch.up and rig.switch.device.ap_software_version == NEW_SOFTWARE
+    assert ap_upgrade().last_upgrade_result is UpgradeStatus.SUCCESS
+    await sdk.close()
+
+
+async def test_the_async_sdk_follows_the_ap_s_download(make_rig: RigFactory) -> None:
+    _, sdk = await ap_mode(make_rig)
+    try:
+        started = await sdk.download()
+        assert started.target is UpgradeTarget.AP
+        seen: list[Progress] = []
+        final = await sdk.wait(progress=seen.append, target=started.target)
+        assert final.upgrade_status is UpgradeStatus.SUCCESS
+        assert final.software_download_progress == 100
+        assert seen[-1].percent == 100
+        assert (await sdk.upgrade_information()).upgrade_status is None  # the switch's own
+    finally:
+        await sdk.close()

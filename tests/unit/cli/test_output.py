@@ -14,7 +14,7 @@ from yangson.enumerations import ContentType
 
 from smartupgrade_client import parsers, rfc7951
 from smartupgrade_client.cli.exit_codes import ExitCode, exit_code_for
-from smartupgrade_client.cli.ui import error_lines, section
+from smartupgrade_client.cli.ui import error_lines
 from smartupgrade_client.errors import (
     AuthenticationFailed,
     ConnectionFailed,
@@ -29,7 +29,6 @@ from smartupgrade_client.errors import (
     UpgradeFailed,
     WaitTimeout,
 )
-from smartupgrade_model.display import render
 from smartupgrade_model.model import MODULE, UpgradeInformation, UpgradeStatus
 from smartupgrade_model.modules import yang_dir
 from tests.unit.client.replies import data_reply, example_elements
@@ -98,14 +97,6 @@ def test_a_reply_off_the_module_is_a_parse_error() -> None:
     )
     with pytest.raises(ReplyParseError):
         rfc7951.data_json(reply)
-
-
-def test_a_section_is_the_display_s_own_lines() -> None:
-    reply = parsers.parse_reply(data_reply(*example_elements("state-downloading.xml")))
-    state = parsers.smart_upgrade(reply)
-    for title in ("Upgrade information", "Local information"):
-        block = section(state, title)
-        assert block.rstrip("\n") in render(state)
 
 
 RPC_ERROR = RpcErrorInfo(

@@ -139,16 +139,39 @@ def test_https_port_range_comes_from_the_module() -> None:
     assert only_node(edits.set_https_port(low)).text == str(low)
     assert only_node(edits.set_https_port(high)).text == str(high)
     for port in (low - 1, high + 1):
-        with pytest.raises(InvalidArgument, match="https-port"):
+        with pytest.raises(InvalidArgument) as refused:
             edits.set_https_port(port)
+        assert str(refused.value) == (
+            f"Invalid value '{port}' for https-port. The HTTPS port must be an integer from "
+            f"{low} to {high}."
+        )
 
 
 def test_url_length_comes_from_the_module() -> None:
     ((low, high),) = CONFIG_LEAVES["/smart-upgrade/url"].lengths
     assert only_node(edits.set_url("a" * high)).text == "a" * high
     for length in (low - 1, high + 1):
-        with pytest.raises(InvalidArgument, match="url"):
+        with pytest.raises(InvalidArgument) as refused:
             edits.set_url("a" * length)
+        assert str(refused.value) == (
+            f"Invalid value '{'a' * length}' for url. The URL must be {low} to {high} "
+            "characters without spaces: a host name, an IP address or an https:// URL."
+        )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "s.houp.huawei.cn",
+        "10.10.10.20",
+        "2001:db8::20",
+        "[2001:db8::20]:10020",
+        "https://proxy.example.com:8443/houp/",
+        "a" * 60 + "." + "b" * 60 + ".cn",
+    ],
+)
+def test_every_form_of_the_seed_s_url_is_taken(url: str) -> None:
+    assert only_node(edits.set_url(url)).text == url
 
 
 def test_policy_names_are_checked_and_lower_cased() -> None:
@@ -156,10 +179,13 @@ def test_policy_names_are_checked_and_lower_cased() -> None:
     assert edits.policy_name("My_Policy1") == "my_policy1"
     assert only_node(edits.set_ssl_policy("HOUP")).text == "houp"
     for bad in ("", "a" * (high + 1), "with-dash", "with space"):
-        with pytest.raises(InvalidArgument):
+        rule = "An SSL policy name must be 1 to 23 letters, digits or underscores (_)."
+        with pytest.raises(InvalidArgument) as refused:
             edits.set_ssl_policy(bad)
-        with pytest.raises(InvalidArgument):
+        assert str(refused.value) == f"Invalid value '{bad}' for ssl-policy. {rule}"
+        with pytest.raises(InvalidArgument) as refused:
             edits.create_ssl_policy(bad)
+        assert str(refused.value) == f"Invalid value '{bad}' for name. {rule}"
 
 
 @pytest.mark.parametrize(
@@ -189,13 +215,35 @@ def test_schedule_times_are_padded(given: datetime | str, stored: str) -> None:
     ],
 )
 def test_schedule_times_outside_the_seed_format_are_refused(bad: datetime | str) -> None:
-    with pytest.raises(InvalidArgument, match="download-at"):
+    with pytest.raises(InvalidArgument) as refused:
         edits.schedule(bad)
+    if isinstance(bad, datetime):
+        assert str(refused.value) == (
+            "smart-upgrade/schedule/download-at: give the switch's local time as a naive datetime"
+        )
+    else:
+        assert str(refused.value) == f"Invalid value '{bad}' for download-at. {TIME_RULE}"
 
 
 def test_reboot_time_is_checked_too() -> None:
-    with pytest.raises(InvalidArgument, match="reboot-at"):
+    with pytest.raises(InvalidArgument) as refused:
         edits.schedule("2030-12-01 00:00:00", "2030-12-01 25:00:00")
+    assert str(refused.value) == f"Invalid value '2030-12-01 25:00:00' for reboot-at. {TIME_RULE}"
+
+
+def test_a_date_the_calendar_lacks_is_refused() -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        edits.schedule("2031-2-29 00:00:00")
+    assert str(refused.value) == (
+        "Invalid value '2031-2-29 00:00:00' for download-at. The date does not exist: February "
+        "2031 has 28 days."
+    )
+
+
+TIME_RULE = (
+    "A schedule time must be YYYY-MM-DD HH:MM:SS (2030-02-13 20:01:24): YYYY from 2000 to 2099, "
+    "MM from 1 to 12, DD from 1 to 31, HH from 0 to 23, MM and SS from 0 to 59."
+)
 
 
 def test_get_filters_on_smart_upgrade() -> None:

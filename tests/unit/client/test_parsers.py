@@ -21,6 +21,7 @@ from smartupgrade_model.model import (
     Schedule,
     SmartUpgrade,
     UpgradeStatus,
+    UpgradeTarget,
 )
 from tests.unit.client.replies import data_reply, example_elements, reply
 
@@ -203,10 +204,11 @@ def test_operation_started_output() -> None:
             reply(
                 f'<operation-id xmlns="{NAMESPACE}">7</operation-id>'
                 f'<upgrade-status xmlns="{NAMESPACE}">running</upgrade-status>'
+                f'<target xmlns="{NAMESPACE}">ap</target>'
             )
         )
     )
-    assert output == OperationStarted(7, UpgradeStatus.RUNNING)
+    assert output == OperationStarted(7, UpgradeStatus.RUNNING, UpgradeTarget.AP)
 
 
 def test_operation_started_needs_its_mandatory_leaves() -> None:

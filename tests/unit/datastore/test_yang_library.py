@@ -2,10 +2,19 @@
 
 from datetime import UTC, datetime
 
+import pytest
 from lxml import etree
+from yangson.schemanode import InternalNode
 
 from smartupgrade_model.model import MODULE
-from smartupgrade_model.modules import AP_UPGRADE_FEATURE, implemented_modules, module
+from smartupgrade_model.modules import (
+    AP_UPGRADE_FEATURE,
+    SUBSCRIBED_NOTIFICATIONS_MODULE,
+    YANG_PUSH_MODULE,
+    data_model,
+    implemented_modules,
+    module,
+)
 from smartupgrade_server.datastore.yang_library import (
     NETCONF_MODULE,
     NMDA_MODULE,
@@ -75,6 +84,32 @@ def test_features_follow_the_model_and_the_protocol_capabilities() -> None:
     assert set(with_ap.features[NMDA_MODULE]) == {"origin", "with-defaults"}
 
 
+def test_the_subscription_modules_are_implemented_with_their_features_and_deviation() -> None:
+    library = yang_library_xml(modules_of())
+    implemented = "yl:module-set/yl:module[yl:name='{}']/yl:{}/text()"
+    assert texts(library, implemented.format(SUBSCRIBED_NOTIFICATIONS_MODULE, "feature")) == [
+        "encode-xml",
+        "replay",
+        "subtree",
+        "xpath",
+    ]
+    assert texts(library, implemented.format(YANG_PUSH_MODULE, "feature")) == ["on-change"]
+    for name in (SUBSCRIBED_NOTIFICATIONS_MODULE, YANG_PUSH_MODULE):
+        assert texts(library, implemented.format(name, "deviation")) == [
+            "sunc-subscriptions-deviations"
+        ]
+    assert "sunc-subscriptions-deviations" in texts(
+        library, "yl:module-set/yl:module/yl:name/text()"
+    )
+    # imported for groupings, and for nodes of features the switch does not have
+    import_only = texts(library, "yl:module-set/yl:import-only-module/yl:name/text()")
+    assert {"ietf-interfaces", "ietf-network-instance", "ietf-yang-patch", "ietf-restconf"} <= set(
+        import_only
+    )
+    deviations = f"yl:module[yl:name='{YANG_PUSH_MODULE}']/yl:deviation/yl:name/text()"
+    assert texts(modules_state_xml(modules_of()), deviations) == ["sunc-subscriptions-deviations"]
+
+
 def test_an_excluded_model_has_no_smart_upgrade_module() -> None:
     modules = modules_of(smart_upgrade=False, ap_upgrade=False)
     assert modules.module(MODULE) is None
@@ -128,3 +163,21 @@ def test_counters_count_each_session_and_the_server() -> None:
     counters.session_ended(1, dropped=True)
     counters.session_ended(2, dropped=True)
     assert counters.dropped_sessions == 1 and counters.sessions == {}
+
+
+@pytest.mark.parametrize("smart_upgrade", [True, False])
+def test_a_shared_data_model_has_every_validation_pattern_made(smart_upgrade: bool) -> None:
+    """A fleet validates its switches' startups in threads on one data model: yangson makes
+    the patterns at the first instance, root first, and a thread meanwhile met a child's None."""
+    model = data_model(ap_upgrade=smart_upgrade, smart_upgrade=smart_upgrade)
+    unmade: list[str] = []
+
+    def walk(node: InternalNode) -> None:
+        if node.schema_pattern is None:
+            unmade.append(str(node.data_path()))
+        for child in node.data_children():
+            if isinstance(child, InternalNode):
+                walk(child)
+
+    walk(model.schema)
+    assert unmade == []

@@ -54,7 +54,7 @@ def test_descriptions_are_made_printable() -> None:
     )
     assert offer is not None
     assert offer.upgrade_description == "\ufffd]0;pwned\ufffd a  b c \ufffd"
-    assert offer.description_en == ""
+    assert offer.description_en is None  # none sent: the display shows "-"
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ from smartupgrade_model.model import (
 )
 from smartupgrade_server.device import messages
 from smartupgrade_server.device.events import UpgradeStatusChanged
-from smartupgrade_server.device.offers import VersionOffer
+from smartupgrade_server.device.offers import NoVersionForModel, VersionAnswer
 from smartupgrade_server.device.refusals import ConfigRejectedError, OperationRefusedError
 from smartupgrade_server.device.stored import StoredState
 from smartupgrade_server.device.transitions import (
@@ -41,6 +41,7 @@ from smartupgrade_server.device.transitions import (
     CheckSignatures,
     CheckVersion,
     ConfigCommitted,
+    ConfigLoaded,
     DownloadFiles,
     Effect,
     EndRun,
@@ -69,13 +70,14 @@ from smartupgrade_server.device.transitions import (
     WorkFailed,
     WorkStopped,
     check_config,
+    upgrade_of,
 )
 from tests.unit.device.test_transitions import OFFER, SHA, Machine, package
 
 AP_OFFER = replace(
     OFFER, patch=None, patch_package=None, software_package=package("AirEngineX760_V200R024C00.bin")
 )
-OFFERS: st.SearchStrategy[VersionOffer | None] = st.sampled_from(
+OFFERS: st.SearchStrategy[VersionAnswer] = st.sampled_from(
     [
         None,
         OFFER,
@@ -84,6 +86,7 @@ OFFERS: st.SearchStrategy[VersionOffer | None] = st.sampled_from(
         replace(OFFER, software="V200R019C10", patch=None, patch_package=None),  # a rollback
         replace(OFFER, software_package=package("S6730-H-V200R024C00.cc")),  # another model's
         AP_OFFER,
+        NoVersionForModel(),
     ]
 )
 _FAILURES = [
@@ -208,8 +211,9 @@ class SwitchLife(RuleBasedStateMachine):
         if chance == 0:
             self.feed(RequestRefresh())
 
-    @rule(upgraded=st.sampled_from(UpgradeTarget), reboot=st.booleans())
-    def start(self, upgraded: UpgradeTarget, reboot: bool) -> None:
+    @rule(upgraded=st.sampled_from([None, *UpgradeTarget]), reboot=st.booleans())
+    def start(self, upgraded: UpgradeTarget | None, reboot: bool) -> None:
+        """None: what the switch's own commands upgrade (the AP in AP mode)."""
         self.feed(RequestStart(upgraded, reboot))
 
     @rule(chance=st.integers(0, 5))
@@ -233,7 +237,7 @@ class SwitchLife(RuleBasedStateMachine):
         self.refreshes.clear()
         self.check = self.download = self.verify = self.stopping = None
         self.abandoned.clear()
-        self.feed(ConfigCommitted(config))
+        self.feed(ConfigLoaded(config))
 
     # --- the clock ---------------------------------------------------------------------------
 
@@ -250,13 +254,15 @@ class SwitchLife(RuleBasedStateMachine):
 
     @precondition(lambda self: bool(self.refreshes))
     @rule(offer=OFFERS, fails=MAYBE_FAILING)
-    def answer_refresh(self, offer: VersionOffer | None, fails: UpgradeStatus | None) -> None:
-        self.refreshes.pop(0)
-        self.feed(RefreshAnswered(offer) if fails is None else RefreshFailed(fails, "x"))
+    def answer_refresh(self, offer: VersionAnswer, fails: UpgradeStatus | None) -> None:
+        target = self.refreshes.pop(0).target
+        self.feed(
+            RefreshAnswered(offer, target) if fails is None else RefreshFailed(fails, "x", target)
+        )
 
     @precondition(lambda self: self.check is not None)
     @rule(offer=OFFERS, fails=MAYBE_FAILING)
-    def answer_run(self, offer: VersionOffer | None, fails: UpgradeStatus | None) -> None:
+    def answer_run(self, offer: VersionAnswer, fails: UpgradeStatus | None) -> None:
         assert self.check is not None and self.check.run_id is not None
         run_id, self.check = self.check.run_id, None
         if fails is not None:
@@ -348,22 +354,34 @@ class SwitchLife(RuleBasedStateMachine):
 
     @invariant()
     def statuses_come_from_the_yang_enums(self) -> None:
-        upgrade = self.machine.state.stored.upgrade
-        assert upgrade.upgrade_status is None or upgrade.upgrade_status in UpgradeStatus
-        assert upgrade.last_upgrade_result is None or upgrade.last_upgrade_result in UpgradeStatus
-        assert (
-            upgrade.cancellation_status is None or upgrade.cancellation_status in CancellationStatus
-        )
+        stored = self.machine.state.stored
+        for upgrade in (stored.upgrade, stored.ap_upgrade):
+            assert upgrade.upgrade_status is None or upgrade.upgrade_status in UpgradeStatus
+            assert (
+                upgrade.last_upgrade_result is None or upgrade.last_upgrade_result in UpgradeStatus
+            )
+            assert (
+                upgrade.cancellation_status is None
+                or upgrade.cancellation_status in CancellationStatus
+            )
         for effect in self.machine.effects:
             if isinstance(effect, Notify) and isinstance(effect.event, UpgradeStatusChanged):
                 assert effect.event.upgrade_status in UpgradeStatus
 
     @invariant()
     def running_exactly_while_upgrading(self) -> None:
+        """One target's status is running while its upgrade runs, the other's never."""
         state = self.machine.state
-        running = state.stored.upgrade.upgrade_status is UpgradeStatus.RUNNING
-        if state.stage in RUN_STAGES or state.stage is Stage.APS_REBOOTING:
-            assert running
+        running = [
+            target
+            for target in UpgradeTarget
+            if upgrade_of(state.stored, target).upgrade_status is UpgradeStatus.RUNNING
+        ]
+        assert len(running) <= 1
+        if state.stage in RUN_STAGES:
+            assert state.run is not None and running == [state.run.target]
+        if state.stage is Stage.APS_REBOOTING:
+            assert running == [UpgradeTarget.AP]
         if state.stage is Stage.IDLE:
             assert not running
 

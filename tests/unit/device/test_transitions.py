@@ -9,11 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from smartupgrade_model.model import (
+    Ap,
     CancellationStatus,
+    CheckOutcome,
     CheckResult,
     FileKind,
     Schedule,
     SmartUpgrade,
+    Triggered,
     UpgradeInformation,
     UpgradeStatus,
     UpgradeTarget,
@@ -46,11 +49,14 @@ from smartupgrade_server.device.transitions import (
     EndRun,
     FileFetched,
     FileStarted,
+    FlashMeasured,
     Input,
+    MeasureFlash,
     Moment,
     Notify,
     PowerOn,
     ReadStartupFiles,
+    RefreshAnswered,
     RequestCancel,
     RequestRefresh,
     RequestReset,
@@ -70,7 +76,13 @@ from smartupgrade_server.device.transitions import (
 )
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", "AirEngine 8760-X1-PRO")
+IDENTITY = Identity(
+    "S5732-H",
+    "S5732-H24UM2CC",
+    "2102351XFR10P2000123",
+    "AirEngine 8760-X1-PRO",
+    "2102353VUR10N2000123",
+)
 ENABLED = SmartUpgrade(ssl_policy="houp", enabled=True)
 SHA = "ab" * 32
 
@@ -103,6 +115,8 @@ class Machine:
         )
         self.now = START
         self.monotonic = 0.0
+        self.flash_free = 512 * 1024 * 1024
+        self.on_flash: dict[str, int] = {}
         self.armed: dict[Timer, datetime] = {}
         self.effects: list[Effect] = []
         self.steps: list[tuple[Input, DeviceState, DeviceState, tuple[Effect, ...]]] = []
@@ -122,6 +136,9 @@ class Machine:
                 del self.armed[effect.timer]
         # the shell reads the flash at once
         for effect in effects:
+            if isinstance(effect, MeasureFlash):
+                present = {n: self.on_flash[n] for n in effect.names if n in self.on_flash}
+                self.feed(FlashMeasured(self.flash_free, present))
             if isinstance(effect, ReadStartupFiles):
                 intact = {
                     startup.name: startup.sha256
@@ -345,3 +362,64 @@ def test_every_stage_of_the_table_is_a_stage() -> None:
     targets = {stage for row in STAGES.values() for targets in row.values() for stage in targets}
     assert targets <= set(Stage)
     assert set(Stage) > RUN_STAGES
+
+
+def _scheduled(machine: Machine) -> None:
+    """A schedule whose download is due in an hour, after a check that found OFFER."""
+    machine.feed(RequestRefresh())
+    machine.feed(RefreshAnswered(OFFER))
+    machine.feed(ConfigCommitted(replace(ENABLED, schedule=Schedule("2026-11-27 10:00:00"))))
+
+
+def test_the_schedule_pre_check_fails_without_room_on_the_flash() -> None:
+    machine = Machine()
+    machine.feed(ConfigCommitted(ENABLED))
+    _scheduled(machine)
+    # 1100 bytes of packages, 300 of the software already there as a breakpoint
+    machine.on_flash = {"S5732-H-V200R024C00.cc": 300}
+    machine.flash_free = 799
+    effects = machine.advance(Timer.SCHEDULED_DOWNLOAD)
+    assert MeasureFlash(("S5732-H-V200R024C00.cc", "S5732-H-V200R020SPH001.pat")) in effects
+    schedule = machine.state.stored.schedule
+    assert (schedule.download_triggered, schedule.download_pre_check_result) == (
+        Triggered.YES,
+        CheckOutcome.FAILED,
+    )
+    assert machine.stage() is Stage.IDLE and machine.state.run is None
+    assert machine.lines()[-1] == str(messages.pre_check_flash(800, 799))
+
+
+def test_the_schedule_pre_check_passes_with_just_enough_room() -> None:
+    machine = Machine()
+    machine.feed(ConfigCommitted(ENABLED))
+    _scheduled(machine)
+    machine.flash_free = 1100
+    machine.advance(Timer.SCHEDULED_DOWNLOAD)
+    assert machine.state.stored.schedule.download_pre_check_result is CheckOutcome.SUCCEEDED
+    assert machine.stage() is Stage.CHECKING
+
+
+def test_the_schedule_pre_check_fails_while_the_ap_upgrades() -> None:
+    """The switch's own download and right-now stop the schedule; its AP's do not."""
+    machine = Machine(StoredState("V200R024C00", None, "V200R019C10"))
+    machine.feed(ConfigCommitted(replace(ENABLED, ap=Ap(enabled=True))))
+    machine.feed(
+        ConfigCommitted(
+            replace(ENABLED, ap=Ap(enabled=True), schedule=Schedule("2026-11-27 10:00:00"))
+        )
+    )
+    machine.feed(RequestStart(None, reboot=False))
+    assert machine.state.run is not None and machine.state.run.target is UpgradeTarget.AP
+    effects = machine.advance(Timer.SCHEDULED_DOWNLOAD)
+    assert not [effect for effect in effects if isinstance(effect, MeasureFlash | BeginRun)]
+    assert machine.state.stored.schedule.download_pre_check_result is CheckOutcome.FAILED
+    assert machine.lines()[-1] == str(messages.PRE_CHECK_BUSY)
+    assert machine.stage() is Stage.CHECKING  # the AP's run goes on
+
+
+def test_a_flash_measure_nobody_asked_for_is_stale() -> None:
+    machine = Machine()
+    machine.feed(ConfigCommitted(ENABLED))
+    before = machine.state
+    assert machine.feed(FlashMeasured(0, {})) == ()
+    assert machine.state == before

@@ -59,7 +59,7 @@ def test_the_fleet_file_example_is_the_fleet_it_describes() -> None:
 
 @pytest.mark.parametrize(
     "line",
-    [line for block in _blocks("sh") for line in block.splitlines() if FLEET_COMMAND in line],
+    [line for block in _blocks("sh") for line in block.splitlines() if f"{FLEET_COMMAND} " in line],
 )
 def test_every_command_line_parses(line: str) -> None:
     words = shlex.split(line.split("#", maxsplit=1)[0])

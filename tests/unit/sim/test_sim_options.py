@@ -13,7 +13,12 @@ import pytest
 
 from smartupgrade_server.fleet import command as fleet_command
 from smartupgrade_server.sim.command import _parser, parse_arguments
-from smartupgrade_server.sim.options import configure_logging, first_start_users, houp_route
+from smartupgrade_server.sim.options import (
+    LogSettings,
+    configure_logging,
+    first_start_users,
+    houp_route,
+)
 from smartupgrade_server.transport.users import (
     DEFAULT_USERNAME,
     USERS_FILE,
@@ -129,7 +134,7 @@ def test_both_commands_say_their_version(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_json_logs_are_one_object_a_line() -> None:
     stream = io.StringIO()
-    configure_logging(parse_arguments(["--log-format=json", "--log-level=info"]))
+    configure_logging(LogSettings.of(parse_arguments(["--log-format=json", "--log-level=info"])))
     root = logging.getLogger()
     handler = root.handlers[0]
     assert isinstance(handler, logging.StreamHandler)
@@ -138,7 +143,7 @@ def test_json_logs_are_one_object_a_line() -> None:
         logging.getLogger("smartupgrade_server.test").info("session %d opened", 7)
         logging.getLogger("smartupgrade_server.test").debug("not written")
     finally:
-        configure_logging(parse_arguments([]))
+        configure_logging(LogSettings.of(parse_arguments([])))
     (line,) = stream.getvalue().splitlines()
     record = json.loads(line)
     assert record["level"] == "INFO"

@@ -3,6 +3,7 @@ rules; the display commands; save; the terminal settings clients send."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -103,7 +104,18 @@ async def test_prerequisites_are_the_models_and_the_switchs(term: Terminal) -> N
         ),
         (
             "smart-upgrade schedule download at 2020-2-13 20:01:24",
-            "The download time must be later than the current time of the switch.",
+            "The download time 2020-02-13 20:01:24 must be later than the current time of the "
+            "switch (2026-11-27 09:00:00).",
+        ),
+        (
+            "smart-upgrade url bad!host",
+            "Invalid value 'bad!host' for url. The host must be a host name (letters, digits, "
+            "'-', '_' and '.'), an IPv4 address or an IPv6 address.",
+        ),
+        (
+            "smart-upgrade url http://10.10.10.20/houp",
+            "Invalid value 'http://10.10.10.20/houp' for url. The switch reaches the HOUP over "
+            "HTTPS only: give a host name, an IP address or an https:// URL.",
         ),
         ("smart-upgrade ssl-policy houp", "The SSL policy houp does not exist."),
         ("undo ssl policy houp", "The SSL policy houp does not exist."),
@@ -116,6 +128,32 @@ async def test_prerequisites_are_the_models_and_the_switchs(term: Terminal) -> N
         "Error: The SSL policy houp is bound to smart upgrade "
         "(undo smart-upgrade ssl-policy first)."
     ]
+
+
+async def test_an_undo_that_breaks_a_prerequisite_says_what_to_undo_first(
+    term: Terminal,
+) -> None:
+    await configure(
+        term, "ssl policy houp", "quit", "smart-upgrade ssl-policy houp", "smart-upgrade enable"
+    )
+    await term.command("system-view")
+    assert await term.command("smart-upgrade ap enable") == []
+    for line, message in [
+        (
+            "undo smart-upgrade enable",
+            "Smart upgrade cannot be disabled while smart upgrade for APs is enabled "
+            "(undo smart-upgrade ap enable first).",
+        ),
+        (
+            "undo smart-upgrade ssl-policy",
+            "The SSL policy cannot be unbound while smart upgrade is enabled "
+            "(undo smart-upgrade enable first).",
+        ),
+    ]:
+        assert await term.command(line) == [f"Error: {message}"], line
+    assert await term.command("undo smart-upgrade ap enable") == []
+    assert await term.command("undo smart-upgrade enable") == []
+    assert await term.command("undo smart-upgrade ssl-policy") == []
 
 
 async def test_ap_commands_do_not_exist_on_a_switch_without_ap_upgrade(
@@ -145,8 +183,9 @@ async def test_display_smart_upgrade_information_is_the_generated_layout(
     rig: CommandLineRig, term: Terminal
 ) -> None:
     output = await term.command("display smart-upgrade information")
-    assert output[0] == str(messages.LOADING)
-    assert output[1:] == ["", *render(rig.device.state()).splitlines()]
+    # smart upgrade is disabled: the switch does not ask the HOUP, and says so
+    assert output[:2] == [str(messages.LOADING), str(messages.NOT_ASKED)]
+    assert output[2:] == ["", *render(rig.device.state()).splitlines()]
     assert f"    Device name                  : {IDENTITY.device_name}" in output
 
 
@@ -183,7 +222,8 @@ async def test_display_current_configuration_and_its_filters(
     assert begun[0] == "smart-upgrade ssl-policy houp"
     assert (await term.command("display current-configuration | include (")) == [
         " " * len("<HUAWEI>display current-configuration | include ") + "^",
-        "Error: Wrong parameter found at '^' position.",
+        "Error: Wrong parameter found at '^' position. The expression must be a regular "
+        "expression.",
     ]
     assert (await term.command("display current-configuration | grep x"))[-1].startswith(
         "Error: Unrecognized"
@@ -200,7 +240,8 @@ async def test_a_filter_that_would_backtrack_for_seconds_is_refused(term: Termin
     command = "display current-configuration | include "
     assert await term.command(command + "((a|aa|aaa)+)+$") == [
         " " * len("<HUAWEI>" + command) + "^",
-        "Error: Wrong parameter found at '^' position.",
+        "Error: Wrong parameter found at '^' position. The expression takes too long to match "
+        "the output.",
     ]
     assert await term.command(command + "policy a+_$") == ["ssl policy " + "a" * 22 + "_"]
 
@@ -304,6 +345,75 @@ async def test_a_reboot_of_the_switch_ends_the_session(rig: CommandLineRig, idle
     assert late.screen == ""
 
 
+COMPARING = "Info: The system is now comparing the configuration, please wait."
+SAVE_FIRST = (
+    "Warning: The configuration has been modified, and it will be saved to the next startup "
+    "saved-configuration file flash:/vrpcfg.zip. Continue? [Y/N]:"
+)
+REBOOT = "System will reboot! Continue? [Y/N]:"
+
+
+async def test_reboot_asks_and_n_keeps_the_switch_up(rig: CommandLineRig, term: Terminal) -> None:
+    assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{REBOOT}"
+    assert await term.command("n") == []
+    assert rig.device.up
+    # only from the user view, as VRP has it
+    await term.command("system-view")
+    assert (await term.command("reboot"))[
+        -1
+    ] == "Error: Unrecognized command found at '^' position."
+
+
+async def test_reboot_offers_to_save_a_modified_configuration(rig: CommandLineRig, term: Terminal) -> None:
+    await configure(term, "smart-upgrade web-prompt disable")
+    assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{SAVE_FIRST}"
+    assert await term.keys("y\r") == (
+        "y\r\nNow saving the current configuration to the slot 0.\r\n"
+        f"Info: Save the configuration successfully.\r\n{REBOOT}"
+    )
+    assert rig.datastores.raw(DatastoreName.STARTUP) == rig.datastores.raw(DatastoreName.RUNNING)
+    events: list[object] = []
+    rig.device.subscribe(events.append)
+    term.shell.feed("y\r")
+    await term.task  # the reboot ends the session
+    assert not rig.device.up
+    assert any(isinstance(e, Rebooting) for e in events)
+
+
+async def test_reboot_without_saving_keeps_the_startup_configuration(
+    rig: CommandLineRig, term: Terminal
+) -> None:
+    await configure(term, "smart-upgrade web-prompt disable")
+    await term.keys("reboot\r")
+    assert await term.keys("n\r") == f"n\r\n{REBOOT}"
+    term.shell.feed("y\r")
+    await term.task
+    assert rig.datastores.raw(DatastoreName.STARTUP) == {}
+    assert not rig.device.up
+
+
+async def test_reboot_clears_a_saved_schedule(rig: CommandLineRig, term: Terminal) -> None:
+    """The seed: resetting the switch disables a scheduled upgrade. Its reboot deletes the
+    schedule from running, and the saved one is stopped when the switch next powers on."""
+    await configure(
+        term,
+        "ssl policy houp",
+        "quit",
+        "smart-upgrade ssl-policy houp",
+        "smart-upgrade enable",
+        "smart-upgrade schedule download at 2026-11-27 10:00:00",
+    )
+    await term.keys("save\r")
+    await term.command("y")
+    assert running(rig).schedule == Schedule("2026-11-27 10:00:00")
+    await term.keys("reboot\r")
+    term.shell.feed("y\r")
+    await term.task
+    await asyncio.sleep(0)  # the deletion is the next step of the loop
+    assert running(rig).schedule is None
+    assert rig.device.state().schedule_information.download_time is None
+
+
 async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
     tmp_path: Path,
 ) -> None:
@@ -329,4 +439,3 @@ async def test_a_model_without_smart_upgrade_has_no_smart_upgrade_commands(
     assert "smart-upgrade" not in "\n".join(await term.command("display current-configuration"))
     term.shell.end_of_input()
     await term.task
-    command_line.close()

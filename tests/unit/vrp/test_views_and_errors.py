@@ -74,7 +74,7 @@ async def test_display_works_in_all_views(term: Terminal) -> None:
     [
         (0, ["screen-length 0 temporary"], ["display version", "system-view"]),
         (1, ["display version", "display esn"], ["system-view", "save"]),
-        (2, ["display interface brief"], ["display smart-upgrade information", "save"]),
+        (2, ["display interface brief"], ["display smart-upgrade information", "save", "reboot"]),
     ],
 )
 async def test_commands_above_the_users_level_do_not_exist(
@@ -104,23 +104,37 @@ async def test_wrong_parameter_uses_the_models_ranges(term: Terminal) -> None:
     ((low, high),) = CONFIG_LEAVES["/smart-upgrade/https-port"].ranges
     ((_, longest),) = CONFIG_LEAVES["/smart-upgrade/url"].lengths
     ((_, policy_longest),) = CONFIG_LEAVES["/smart-upgrade/ssl-policy"].lengths
+    port = f"The HTTPS port must be an integer from {low} to {high}."
+    url = (
+        f"The URL must be 1 to {longest} characters without spaces: a host name, an IP address "
+        "or an https:// URL."
+    )
+    policy = f"An SSL policy name must be 1 to {policy_longest} letters, digits or underscores (_)."
+    time = (
+        "A schedule time must be YYYY-MM-DD HH:MM:SS (2030-02-13 20:01:24): YYYY from 2000 to "
+        "2099, MM from 1 to 12, DD from 1 to 31, HH from 0 to 23, MM and SS from 0 to 59."
+    )
     await term.command("system-view")
-    for line, word in [
-        (f"smart-upgrade https-port {low - 1}", str(low - 1)),
-        (f"smart-upgrade https-port {high + 1}", str(high + 1)),
-        ("smart-upgrade https-port 44x", "44x"),
-        (f"smart-upgrade url {'h' * (longest + 1)}", "hhh"),
-        (f"smart-upgrade ssl-policy {'p' * (policy_longest + 1)}", "ppp"),
-        ("smart-upgrade ssl-policy ho-up", "ho-up"),
-        ("ssl policy ho.up", "ho.up"),
-        ("smart-upgrade url bad!host", "bad!host"),
-        ("smart-upgrade schedule download at 2100-1-1 00:00:00", "2100"),
-        ("smart-upgrade schedule download at 2030-2-30 00:00:00", "2030"),
-        ("smart-upgrade schedule download at 2030-13-1 00:00:00", "2030"),
-        ("smart-upgrade schedule download at 2030-1-1 24:00:00", "24:"),
-        ("smart-upgrade schedule download at 2030-1-1 0:60:0", "0:60"),
+    for line, word, rule in [
+        (f"smart-upgrade https-port {low - 1}", str(low - 1), port),
+        (f"smart-upgrade https-port {high + 1}", str(high + 1), port),
+        ("smart-upgrade https-port 44x", "44x", port),
+        (f"smart-upgrade url {'h' * (longest + 1)}", "hhh", url),
+        (f"smart-upgrade ssl-policy {'p' * (policy_longest + 1)}", "ppp", policy),
+        ("smart-upgrade ssl-policy ho-up", "ho-up", policy),
+        ("ssl policy ho.up", "ho.up", policy),
+        ("smart-upgrade schedule download at 2100-1-1 00:00:00", "2100", time),
+        (
+            "smart-upgrade schedule download at 2030-2-30 00:00:00",
+            "2030",
+            "The date does not exist: February 2030 has 28 days.",
+        ),
+        ("smart-upgrade schedule download at 2030-13-1 00:00:00", "2030", time),
+        ("smart-upgrade schedule download at 2030-1-1 24:00:00", "24:", time),
+        ("smart-upgrade schedule download at 2030-1-1 0:60:0", "0:60", time),
     ]:
-        assert await term.command(line) == [marker("[HUAWEI]", line, word), WRONG], line
+        shown = await term.command(line)
+        assert shown == [marker("[HUAWEI]", line, word), f"{WRONG} {rule}"], line
     assert await term.command(f"smart-upgrade https-port {high}") == []
 
 
@@ -155,7 +169,9 @@ async def test_question_mark_lists_the_commands_of_the_view(term: Terminal) -> N
     output = await term.keys("?")
     lines = output.split("\r\n")
     names = [line.split()[0] for line in lines[1:] if line.startswith("  ")]
-    assert names == ["display", "quit", "save", "screen-length", "screen-width", "system-view"]
+    assert names == [
+        "display", "quit", "reboot", "save", "screen-length", "screen-width", "system-view",
+    ]  # fmt: skip
     assert lines[-1] == "<HUAWEI>"
     await term.keys("\r")
     await term.command("system-view")

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from smartupgrade_model.display import render
+from smartupgrade_model.display import line, render
 from smartupgrade_model.model import (
     CheckResult,
     FileKind,
@@ -124,7 +124,7 @@ def test_information_has_every_section_and_value_of_the_display() -> None:
     lines = []
     for section in sections:
         lines.append(f"{section.title}:")
-        lines += [f"    {label:<29}: {value}" for label, value in section.rows]
+        lines += [line(label, value) for label, value in section.rows]
     assert "\n".join(lines) == "\n".join(line for line in render(shown).splitlines() if line)
 
 

@@ -49,21 +49,26 @@ class ExampleSection:
     fields: list[tuple[str, str]] = field(default_factory=list)
 
 
+def display_sections(output: str) -> list[ExampleSection]:
+    """An output of `display smart-upgrade information` (the seed's or the switch's), as
+    sections of (label, value) fields; blank lines and spacing do not count."""
+    sections: list[ExampleSection] = []
+    for raw_line in output.splitlines():
+        line = raw_line.rstrip()
+        if match := _SECTION_LINE.match(line):
+            sections.append(ExampleSection(match["title"]))
+        elif sections and (match := _FIELD_LINE.match(line)):
+            sections[-1].fields.append((match["label"], match["value"].strip()))
+    return sections
+
+
 def display_examples() -> list[list[ExampleSection]]:
     """Each example output of `display smart-upgrade information`, as sections of fields."""
     text = seed_text()
-    examples: list[list[ExampleSection]] = []
-    for chunk in text.split("<HUAWEI> display smart-upgrade information\n")[1:]:
-        output = chunk.split("Table 2-63")[0]
-        sections: list[ExampleSection] = []
-        for raw_line in output.splitlines():
-            line = raw_line.rstrip()
-            if match := _SECTION_LINE.match(line):
-                sections.append(ExampleSection(match["title"]))
-            elif sections and (match := _FIELD_LINE.match(line)):
-                sections[-1].fields.append((match["label"], match["value"].strip()))
-        examples.append(sections)
-    return examples
+    return [
+        display_sections(chunk.split("Table 2-63")[0])
+        for chunk in text.split("<HUAWEI> display smart-upgrade information\n")[1:]
+    ]
 
 
 def command_section(command: str) -> str:

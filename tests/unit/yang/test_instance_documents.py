@@ -77,6 +77,7 @@ VALID = [
     (EXAMPLES / "config-full.xml", "config", ContentType.config),
     (EXAMPLES / "config-netconf-server.xml", "config", ContentType.config),
     (EXAMPLES / "state-downloading.xml", "data", ContentType.all),
+    (EXAMPLES / "state-ap-upgrade.xml", "data", ContentType.all),
 ]
 INVALID = [(p, "config", ContentType.config) for p in sorted(EXAMPLES.glob("invalid/*.xml"))] + [
     (p, "data", ContentType.all) for p in sorted(EXAMPLES.glob("invalid-state/*.xml"))
