@@ -9,6 +9,7 @@ import pytest
 
 from smartupgrade_server.houp.server import HoupServer
 from tests.support.houp import running_houp
+from tests.support.sim import free_addresses
 from tests.support.switch import Switches
 from tests.support.users import Credentials
 
@@ -66,3 +67,9 @@ async def switches_without_houp(
     alone."""
     async with Switches(tmp_path, credentials, None) as started:
         yield started
+
+
+@pytest.fixture
+def addresses() -> str:
+    """A free /24 of the loopback, for a fleet at addresses of its own (``--addresses``)."""
+    return free_addresses()

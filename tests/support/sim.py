@@ -1,20 +1,27 @@
 """The sim rig: ``smartupgrade-sim`` (one switch) and ``smartupgrade-sim fleet`` as subprocesses,
-started the way the README and docs/fleet.md start them, every port chosen by the OS, their log
-beside their data directory, stopped by SIGTERM at the end of the block."""
+started the way the README and docs/fleet.md start them, every port chosen by the OS (or, for a
+fleet at addresses of its own, on a free /24 of the loopback), their log beside their data
+directory, stopped by SIGTERM at the end of the block; and ``smartupgrade fleet`` against the
+inventory such a fleet writes."""
 
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
+import socket
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from smartupgrade_server.fleet.inventory import PASSWORD_VARIABLE
+from smartupgrade_server.fleet.spec import STANDARD_PORTS
 from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from tests.support.defaults import CLIENT_TIMEOUT
@@ -28,10 +35,14 @@ SMARTUPGRADE = SMARTUPGRADE_SIM.with_name("smartupgrade")
 READY = "Serving until Ctrl+C or SIGTERM."
 _LISTENING = re.compile(r"NETCONF over SSH on (\S+):(\d+)")
 _LOG_PROBLEMS = re.compile(r"^.*(?:Traceback| ERROR | CRITICAL ).*$", re.MULTILINE)
-_FLEET_ADMIN = re.compile(r"^Fleet admin: (http://\S+?)/switches ", re.MULTILINE)
-_HOUP_ADMIN = re.compile(r"faults: (http://\S+?)/faults", re.MULTILINE)
+# the admin APIs a fleet's (or a HOUP's) banner names
+FLEET_ADMIN = re.compile(r"^Fleet admin: (http://\S+?)/switches ", re.MULTILINE)
+HOUP_ADMIN = re.compile(r"faults: (http://\S+?)/faults", re.MULTILINE)
+_HOUP_ALONE = re.compile(r"HOUP over HTTPS on \S+:(\d+); faults: (http://\S+?)/faults")
 # every port of a fleet the OS's choice: other fleets and test runs share the machine
 FLEET_ANY_PORTS = ("--base-port=0", "--houp-port=0", "--houp-admin-port=0", "--admin-port=0")
+# what the tests add to a switch's standard ports when they may not bind below 1024
+UNPRIVILEGED_OFFSET = 20000
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,16 @@ class FleetProcess:
         """``GET /switches`` by name."""
         return {switch["name"]: switch for switch in admin_request(f"{self.admin_url}/switches")}
 
+    def workers(self) -> list[dict[str, Any]]:
+        """``GET /workers``."""
+        workers: list[dict[str, Any]] = admin_request(f"{self.admin_url}/workers")
+        return workers
+
+
+def fleet_switch(switch: Mapping[str, Any]) -> Server:
+    """The NETCONF address of a switch of ``GET /switches``, as its default user."""
+    return Server(switch["address"], switch["netconf_port"], DEFAULT_USERNAME, DEFAULT_PASSWORD)
+
 
 @contextmanager
 def running_fleet(data_dir: Path, *options: str) -> Iterator[FleetProcess]:
@@ -164,8 +185,87 @@ def running_fleet(data_dir: Path, *options: str) -> Iterator[FleetProcess]:
     argv = [str(SMARTUPGRADE_SIM), "fleet", f"--data-dir={data_dir}", *options]
     with sim_process(argv, log_path) as process:
         text = first_line(process, log_path, _banner_reader())
-        admin, houp_admin = _FLEET_ADMIN.search(text), _HOUP_ADMIN.search(text)
+        admin, houp_admin = FLEET_ADMIN.search(text), HOUP_ADMIN.search(text)
         assert admin is not None and houp_admin is not None, text
         yield FleetProcess(text, admin.group(1), houp_admin.group(1), log_path)
     # after the block, so that a crash on the way out is reported too
     assert process.returncode == 0, log_path.read_text()
+
+
+@contextmanager
+def running_houp_process(data_dir: Path, catalogue: Path) -> Iterator[str]:
+    """``smartupgrade-sim houp`` serving ``catalogue`` on ports of the OS's choosing, until the
+    block ends; yields its admin URL. It must exit cleanly."""
+    argv = [
+        str(SMARTUPGRADE_SIM),
+        "houp",
+        f"--data-dir={data_dir}",
+        "--port=0",
+        "--admin-port=0",
+        f"--catalogue={catalogue}",
+    ]
+    log_path = data_dir.with_name(f"{data_dir.name}.log")
+    with sim_process(argv, log_path) as process:
+        found = first_line(process, log_path, _HOUP_ALONE.search)
+        yield found.group(2)
+    assert process.returncode == 0, log_path.read_text()
+
+
+def port_offset() -> int:
+    """0 when this process may listen below 1024, else :data:`UNPRIVILEGED_OFFSET`."""
+    refused = _bind("127.0.0.1", 830)
+    return UNPRIVILEGED_OFFSET if isinstance(refused, PermissionError) else 0
+
+
+def free_addresses() -> str:
+    """A /24 of the loopback on whose first address nothing listens on a switch's ports (plus
+    :func:`port_offset`), for ``smartupgrade-sim fleet --addresses``."""
+    ports = [port + port_offset() for port in STANDARD_PORTS.values()]
+    for _ in range(50):
+        first = f"127.{random.randint(200, 254)}.{random.randint(0, 255)}.1"
+        if all(_bind(first, port) is None for port in ports):
+            return f"{first}/24"
+    raise AssertionError("no free /24 on the loopback")
+
+
+def _bind(address: str, port: int) -> OSError | None:
+    with socket.socket() as sock:
+        try:
+            sock.bind((address, port))
+        except OSError as error:
+            return error
+    return None
+
+
+@dataclass(frozen=True)
+class FleetRun:
+    """What ``smartupgrade fleet --json`` did: its exit code, each switch's row, its stderr."""
+
+    code: int
+    rows: dict[str, dict[str, Any]]
+    stderr: str
+
+
+def smartupgrade_fleet(
+    inventory: Path, *command: str, environment: Mapping[str, str] | None = None
+) -> FleetRun:
+    """``smartupgrade fleet INVENTORY --json COMMAND...``: its exit code and each switch's row
+    (none when it ran on no switch); the inventory's password variable only if given."""
+    argv = [str(SMARTUPGRADE), "fleet", str(inventory), "--json", "--concurrency=20", *command]
+    inherited = {key: value for key, value in os.environ.items() if key != PASSWORD_VARIABLE}
+    done = subprocess.run(
+        argv,
+        env={**inherited, **(environment or {})},
+        capture_output=True,
+        text=True,
+        timeout=CLIENT_TIMEOUT,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    try:
+        rows = json.loads(done.stdout) if done.stdout else []
+    except json.JSONDecodeError:
+        raise AssertionError(
+            f"{argv} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        ) from None
+    return FleetRun(done.returncode, {row["switch"]: row for row in rows}, done.stderr)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ncclient import manager
+from ncclient.transport.errors import SSHError
 
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.client import SmartUpgradeClient
@@ -24,6 +25,7 @@ from smartupgrade_server.transport.users import (
     UserDatabase,
     hash_password,
 )
+from tests.support.waiting import blocking_until
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,17 @@ class Server:
             allow_agent=False,
             **options,
         )
+
+    def ncclient_once_up(self, **options: Any) -> manager.Manager:
+        """:meth:`ncclient` as soon as the switch listens (again, after a reboot)."""
+
+        def attempt() -> manager.Manager | None:
+            try:
+                return self.ncclient(**options)
+            except SSHError:
+                return None
+
+        return blocking_until(attempt, f"NETCONF session with {self.host}:{self.port}")
 
     def sdk(self, **options: Any) -> SmartUpgradeClient:
         """A session of the SDK (blocking), the host key not checked."""

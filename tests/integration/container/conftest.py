@@ -91,11 +91,13 @@ class Container:
 
 @dataclass
 class Containers:
-    """Runs containers of the image on the volume of the test; removes both at the end."""
+    """Runs containers of the image, on the volume of the test unless given one of their own;
+    removes them and their volumes at the end."""
 
     image: str
     volume: str = field(default_factory=lambda: f"smartupgrade-test-{secrets.token_hex(4)}")
     started: list[str] = field(default_factory=list)
+    volumes: set[str] = field(default_factory=set)
 
     def run(
         self,
@@ -103,17 +105,26 @@ class Containers:
         environment: dict[str, str] | None = None,
         ports: Sequence[int] = (8830,),
         mounts: Sequence[str] = (),
+        host_network: bool = False,
+        own_volume: bool = False,
     ) -> Container:
-        """``podman run -d`` with the volume on /data and ``ports`` published on 127.0.0.1
-        ports the OS picks; returns once the banner has ended."""
+        """``podman run -d`` with a volume on /data and ``ports`` published on 127.0.0.1 ports
+        the OS picks (or, with ``host_network``, on the host's network, where the image's user
+        may bind a switch's ports below 1024); returns once the banner has ended."""
         name = f"{self.volume}-{len(self.started)}"
-        options = [f"--name={name}", "--ulimit=host", f"--volume={self.volume}:/data"]
-        options += [f"--publish=127.0.0.1::{port}" for port in ports]
+        volume = name if own_volume else self.volume
+        options = [f"--name={name}", "--ulimit=host", f"--volume={volume}:/data"]
+        if host_network:
+            # uid 10001 in the image: the switches' ports 830, 22 and 443
+            options += ["--network=host", "--cap-add=NET_BIND_SERVICE"]
+        else:
+            options += [f"--publish=127.0.0.1::{port}" for port in ports]
         options += [f"--env={key}={value}" for key, value in (environment or {}).items()]
         options += [f"--volume={mount}" for mount in mounts]
-        podman("run", "--detach", *options, self.image, *arguments)
         self.started.append(name)
-        container = Container(name, self.volume)
+        self.volumes.add(volume)
+        podman("run", "--detach", *options, self.image, *arguments)
+        container = Container(name, volume)
         blocking_until(
             lambda: READY in container.logs(),
             f"banner from {name}:\n{container.logs()}",
@@ -123,19 +134,20 @@ class Containers:
     def remove(self) -> None:
         for name in self.started:
             subprocess.run(
-                [*PODMAN, "rm", "--force", "--time=0", name],
+                [*PODMAN, "rm", "--force", "--time=10", name],
                 env=PODMAN_ENVIRONMENT,
                 capture_output=True,
                 timeout=CLIENT_TIMEOUT,
                 check=False,
             )
-        subprocess.run(
-            [*PODMAN, "volume", "rm", "--force", self.volume],
-            env=PODMAN_ENVIRONMENT,
-            capture_output=True,
-            timeout=CLIENT_TIMEOUT,
-            check=False,
-        )
+        for volume in self.volumes:
+            subprocess.run(
+                [*PODMAN, "volume", "rm", "--force", volume],
+                env=PODMAN_ENVIRONMENT,
+                capture_output=True,
+                timeout=CLIENT_TIMEOUT,
+                check=False,
+            )
 
 
 @pytest.fixture

@@ -16,12 +16,7 @@ from ncclient.transport.errors import TransportError
 from ncclient.xml_ import to_ele
 
 from smartupgrade_model.model import NAMESPACE as SU
-from tests.integration.container.conftest import (
-    PODMAN,
-    PODMAN_ENVIRONMENT,
-    Containers,
-    podman,
-)
+from tests.integration.container.conftest import PODMAN, PODMAN_ENVIRONMENT, Containers, podman
 from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.houp import SMALL_CATALOGUE
 from tests.support.users import Server
