@@ -54,19 +54,8 @@ from smartupgrade_server.datastore.yang_library import (
     YANG_LIBRARY_MODULE,
 )
 from tests.support.defaults import CLIENT_TIMEOUT
-from tests.support.sim import SMARTUPGRADE_SIM, Sim, first_line, running_sim, sim_process
 from tests.support.users import Server
 
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = [
-    "CLIENT_TIMEOUT",
-    "SMARTUPGRADE_SIM",
-    "Server",
-    "Sim",
-    "first_line",
-    "running_sim",
-    "sim_process",
-]
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 YANG_DIR = REPO_ROOT / "yang"

@@ -14,9 +14,10 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
-from tests.interop.clients import NC_NS, Server, yanglint_validate_reply
+from tests.interop.clients import NC_NS, yanglint_validate_reply
 from tests.interop.conftest import FEATURES
 from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.users import Server
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"

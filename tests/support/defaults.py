@@ -53,3 +53,7 @@ def identity(model: str = MODEL, *, ap: str | None = None, esn: str = ESN) -> Id
 def factory(*, ap: bool = False) -> FactoryState:
     """The versions of a first start; a switch managing an AP also has the AP's."""
     return FactoryState(FACTORY.software, FACTORY.patch, DEFAULT_AP_SOFTWARE if ap else None)
+
+
+# a switch managing the seed's AP example runs its versions on its first start
+AP_FACTORY = factory(ap=True)

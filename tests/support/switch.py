@@ -29,8 +29,8 @@ from smartupgrade_model.model import MODULE, UpgradeStatus
 from smartupgrade_model.modules import AP_UPGRADE_FEATURE
 from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device.clock import Clock, SimulatedClock
 from smartupgrade_server.device import messages
+from smartupgrade_server.device.clock import Clock, SimulatedClock
 from smartupgrade_server.device.events import Booted, DeviceEvent, Line, Rebooting
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.products import supports_ap_upgrade

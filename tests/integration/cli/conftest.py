@@ -11,19 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
-from tests.support.defaults import AP_DEVICE, POLICY, factory, identity
-from tests.support.houp import NEW_SOFTWARE, SOFTWARE_SIZE
+from tests.support.defaults import AP_DEVICE, AP_FACTORY, identity
 from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.support.users import Credentials
-
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = ["NEW_SOFTWARE", "POLICY", "SOFTWARE_SIZE", "Lab", "Sim"]
-
-USERNAME, PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
-FACTORY = factory(ap=True)
-Lab = ThreadedSwitches
-Sim = SwitchRig
 
 
 @pytest.fixture
@@ -34,7 +24,7 @@ def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[Th
         houp_dir,
         # the seed's AP example: the display then has every section of the seed's second example
         identity=identity(ap=AP_DEVICE),
-        factory=FACTORY,
+        factory=AP_FACTORY,
         through_reboots=True,
         cli=True,
     ) as switches:

@@ -12,8 +12,8 @@ import yaml
 
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
-from tests.integration.cli.conftest import FACTORY, PASSWORD, USERNAME
-from tests.support.defaults import POLICY
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import AP_FACTORY, POLICY
 from tests.support.switch import SwitchRig, ThreadedSwitches
 
 
@@ -26,7 +26,10 @@ def inventory(tmp_path: Path, sims: list[SwitchRig], *extra: dict[str, object]) 
     switches.extend(extra)
     path.write_text(
         yaml.safe_dump(
-            {"defaults": {"username": USERNAME, "password": PASSWORD}, "switches": switches}
+            {
+                "defaults": {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD},
+                "switches": switches,
+            }
         )
     )
     return str(path)
@@ -67,7 +70,7 @@ def test_configure_then_download_on_every_switch(
         with sim.sdk() as client:
             information = client.upgrade_information()
             assert information.software_download_progress == 100
-            assert client.read().local_information.software_version == FACTORY.software
+            assert client.read().local_information.software_version == AP_FACTORY.software
 
 
 def test_one_unreachable_switch_fails_the_fleet(
@@ -84,7 +87,7 @@ def test_one_unreachable_switch_fails_the_fleet(
     assert str(by_name["gone"]["detail"]).startswith("Cannot connect")
     for name in ("sw0", "sw1", "sw2"):
         assert by_name[name]["exit"] == 0
-        assert str(by_name[name]["detail"]).startswith(FACTORY.software)
+        assert str(by_name[name]["detail"]).startswith(AP_FACTORY.software)
     assert "data" not in by_name["gone"]
 
 
@@ -103,7 +106,7 @@ def test_display_in_json_gives_each_switch_its_whole_state(
         data = row["data"]
         assert isinstance(data, dict)
         state = data["sunc-smart-upgrade:smart-upgrade"]
-        assert state["local-information"]["software-version"] == FACTORY.software
+        assert state["local-information"]["software-version"] == AP_FACTORY.software
         assert state["https-port"] == 443
         assert set(state) >= {"url", "enabled", "web-prompt", "local-information"}
         assert row["port"] == sim.port

@@ -15,8 +15,7 @@ from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_client.errors import UpgradeCancelled
 from smartupgrade_model.model import UpgradeStatus
-from tests.integration.cli.conftest import FACTORY
-from tests.support.defaults import POLICY
+from tests.support.defaults import AP_FACTORY, POLICY
 from tests.support.houp import AP_PACKAGE, NEW_SOFTWARE
 from tests.support.switch import SwitchRig, ThreadedSwitches
 
@@ -44,7 +43,7 @@ def test_download_progress_reaches_100(capsys: pytest.CaptureFixture[str], sim: 
     assert "    Upgrade status               : success" in lines
     assert "    Software download progress(%): 100" in lines
     with sim.sdk() as client:
-        assert client.read().local_information.software_version == FACTORY.software
+        assert client.read().local_information.software_version == AP_FACTORY.software
 
 
 def test_right_now_survives_the_reboot(

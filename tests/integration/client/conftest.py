@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.support.users import Credentials
-
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = ["Sim"]
-
-USERNAME, PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
-Sim = SwitchRig
 
 
 @pytest.fixture

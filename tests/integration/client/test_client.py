@@ -27,7 +27,7 @@ from smartupgrade_client.errors import (
 from smartupgrade_client.transport import FastSSHSession, connect_ssh
 from smartupgrade_model.convert import SslPolicy
 from smartupgrade_model.model import CONSTRAINTS, Schedule, SmartUpgrade
-from tests.integration.client.conftest import PASSWORD, USERNAME
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from tests.support.switch import SwitchRig
 
 DEFAULTS = SmartUpgrade()
@@ -220,13 +220,19 @@ def test_nothing_listening() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(ConnectionFailed):
         SmartUpgradeClient.connect(
-            "127.0.0.1", port, username=USERNAME, password=PASSWORD, hostkey_verify=False
+            "127.0.0.1",
+            port,
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            hostkey_verify=False,
         )
 
 
 def test_unknown_host_key_is_refused_by_default(sim: SwitchRig) -> None:
     with pytest.raises(ConnectionFailed, match="Unknown host key"):
-        SmartUpgradeClient.connect("127.0.0.1", sim.port, username=USERNAME, password=PASSWORD)
+        SmartUpgradeClient.connect(
+            "127.0.0.1", sim.port, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD
+        )
 
 
 def test_killed_session_is_connection_lost(sim: SwitchRig) -> None:
@@ -261,8 +267,8 @@ def test_ncclient_behaviour_is_kept_on_the_fast_transport(sim: SwitchRig, device
     manager = connect_ssh(
         "127.0.0.1",
         sim.port,
-        username=USERNAME,
-        password=PASSWORD,
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
         hostkey_verify=False,
         look_for_keys=False,
         allow_agent=False,

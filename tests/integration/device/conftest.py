@@ -12,22 +12,6 @@ from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.houp.server import HoupServer
 from tests.support.defaults import START
 from tests.support.device import DeviceRig, Devices
-from tests.support.device import DeviceRig as Rig
-from tests.support.device import device_config as config
-from tests.support.houp import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE
-from tests.support.houp import SMALL_CATALOGUE as CATALOGUE
-
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = [
-    "CATALOGUE",
-    "PATCH",
-    "PATCH_SIZE",
-    "SOFTWARE",
-    "SOFTWARE_SIZE",
-    "START",
-    "Rig",
-    "config",
-]
 
 SwitchFactory = Callable[..., Awaitable[DeviceRig]]
 

@@ -12,24 +12,7 @@ import pytest
 
 from smartupgrade_server.houp.doors import HoupDoor
 from smartupgrade_server.houp.server import HoupServer
-from tests.support.houp import (
-    PATCH,
-    PATCH_SIZE,
-    SMALL_CATALOGUE,
-    SMALL_CATALOGUE_FILE,
-    SOFTWARE,
-    SOFTWARE_SIZE,
-)
 
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = [
-    "PATCH",
-    "PATCH_SIZE",
-    "SMALL_CATALOGUE",
-    "SMALL_CATALOGUE_FILE",
-    "SOFTWARE",
-    "SOFTWARE_SIZE",
-]
 NEEDS_UPDATE = {
     "model": "S5732-H",
     "esn": "2102351XFR1000000001",

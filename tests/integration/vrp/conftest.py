@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
-from tests.support.defaults import IDENTITY, POLICY
 from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.support.users import Credentials
-
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = ["IDENTITY", "POLICY", "Sim"]
-
-USERNAME, PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
-Sim = SwitchRig
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from scrapli import Scrapli
 from smartupgrade_model.display import ABSENT, format_value, line
 from smartupgrade_model.model import DISPLAY_SECTIONS
 from smartupgrade_server.device import messages
-from tests.integration.vrp.conftest import PASSWORD, USERNAME
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from tests.support.defaults import IDENTITY, POLICY
 from tests.support.switch import SwitchRig
 
@@ -55,8 +55,8 @@ def test_netmiko(sim: SwitchRig, device_type: str) -> None:
         device_type=device_type,
         host="127.0.0.1",
         port=sim.cli_port,
-        username=USERNAME,
-        password=PASSWORD,
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
     ) as connection:
         assert connection.find_prompt() == "<HUAWEI>"
         output = connection.send_config_set(
@@ -86,8 +86,8 @@ def test_scrapli_community(sim: SwitchRig, transport: str) -> None:
     with Scrapli(
         host="127.0.0.1",
         port=sim.cli_port,
-        auth_username=USERNAME,
-        auth_password=PASSWORD,
+        auth_username=DEFAULT_USERNAME,
+        auth_password=DEFAULT_PASSWORD,
         auth_strict_key=False,
         platform="huawei_vrp",
         transport=transport,
@@ -112,7 +112,7 @@ def test_scrapli_community(sim: SwitchRig, transport: str) -> None:
 
 def test_napalm_get_facts(sim: SwitchRig) -> None:
     driver = get_network_driver("huawei_vrp")(
-        "127.0.0.1", USERNAME, PASSWORD, optional_args={"port": sim.cli_port}
+        "127.0.0.1", DEFAULT_USERNAME, DEFAULT_PASSWORD, optional_args={"port": sim.cli_port}
     )
     driver.open()
     try:

@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import paramiko
 import psutil
 
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from smartupgrade_server.vrp.editor import MAX_LINE
-from tests.integration.vrp.conftest import PASSWORD, USERNAME
 from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.switch import SwitchRig
 
@@ -31,7 +31,7 @@ ESN = b"ESN of slot 0"
 def shell(sim: SwitchRig) -> Iterator[paramiko.Channel]:
     transport = paramiko.Transport(("127.0.0.1", sim.cli_port))
     try:
-        transport.connect(username=USERNAME, password=PASSWORD)
+        transport.connect(username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD)
         channel = transport.open_session()
         channel.get_pty("vt100")
         channel.invoke_shell()

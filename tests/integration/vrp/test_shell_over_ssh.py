@@ -12,7 +12,7 @@ from smartupgrade_model.model import NAMESPACE, CancellationStatus, UpgradeStatu
 from smartupgrade_server.device import messages
 from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.ssh_connection import MAX_AUTH_TRIES, MAX_SESSIONS
-from tests.integration.vrp.conftest import PASSWORD, USERNAME
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from tests.support.defaults import POLICY
 from tests.support.houp import PATCH, SOFTWARE, SOFTWARE_SIZE
 from tests.support.switch import SwitchRig
@@ -153,7 +153,11 @@ def test_right_now_ends_the_session_when_the_switch_reboots(sim: SwitchRig) -> N
 def test_exec_runs_one_command(sim: SwitchRig) -> None:
     async def execute() -> str:
         async with asyncssh.connect(
-            "127.0.0.1", sim.cli_port, username=USERNAME, password=PASSWORD, known_hosts=None
+            "127.0.0.1",
+            sim.cli_port,
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            known_hosts=None,
         ) as connection:
             result = await connection.run("display esn", check=True)
             assert isinstance(result.stdout, str)
@@ -168,11 +172,15 @@ def test_the_command_line_has_the_same_limits_as_netconf(sim: SwitchRig) -> None
         strangers = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(MAX_AUTH_TRIES)]
         with pytest.raises(asyncssh.PermissionDenied, match="Too many authentication failures"):
             await asyncssh.connect(
-                "127.0.0.1", sim.cli_port, username=USERNAME, client_keys=strangers,
+                "127.0.0.1", sim.cli_port, username=DEFAULT_USERNAME, client_keys=strangers,
                 known_hosts=None, preferred_auth="publickey",
             )  # fmt: skip
         async with asyncssh.connect(
-            "127.0.0.1", sim.cli_port, username=USERNAME, password=PASSWORD, known_hosts=None
+            "127.0.0.1",
+            sim.cli_port,
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            known_hosts=None,
         ) as connection:
             for _ in range(MAX_SESSIONS):
                 await connection.create_process(term_type="vt100")

@@ -14,19 +14,13 @@ import pytest
 from smartupgrade_server.device.clock import Clock
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
-from tests.support.defaults import FACTORY, IDENTITY, POLICY, REBOOT, START
-from tests.support.houp import NEW_SOFTWARE
+from tests.support.defaults import FACTORY, IDENTITY, POLICY
 from tests.support.switch import Switches, SwitchRig
 from tests.support.users import Account
-from tests.support.web import HTML, JSON
-
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = ["FACTORY", "HTML", "IDENTITY", "JSON", "NEW_SOFTWARE", "REBOOT", "START", "Rig"]
 
 ADMIN, ADMIN_PASSWORD = DEFAULT_USERNAME, DEFAULT_PASSWORD
 OPERATOR, OPERATOR_PASSWORD = "operator", "operator-pass"
 ACCOUNTS = (Account(ADMIN, ADMIN_PASSWORD), Account(OPERATOR, OPERATOR_PASSWORD, 2))
-Rig = SwitchRig
 RigFactory = Callable[..., Awaitable[SwitchRig]]
 
 

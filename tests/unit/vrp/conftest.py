@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.defaults import ESN, IDENTITY, MODEL, START
-from tests.support.terminal import SESSION_ID, CommandLineRig, CommandLines, Terminal
+from tests.support.terminal import CommandLineRig, CommandLines, Terminal
 
-# what tests import from here, also from other branches: their home is tests/support
-__all__ = ["ESN", "MODEL", "SESSION_ID", "START", "Terminal"]
-
-DEVICE_NAME = IDENTITY.device_name
-Rig = CommandLineRig
 RigFactory = Callable[..., Awaitable[CommandLineRig]]
 
 

@@ -364,7 +364,9 @@ async def test_reboot_asks_and_n_keeps_the_switch_up(rig: CommandLineRig, term: 
     ] == "Error: Unrecognized command found at '^' position."
 
 
-async def test_reboot_offers_to_save_a_modified_configuration(rig: CommandLineRig, term: Terminal) -> None:
+async def test_reboot_offers_to_save_a_modified_configuration(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     await configure(term, "smart-upgrade web-prompt disable")
     assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{SAVE_FIRST}"
     assert await term.keys("y\r") == (
