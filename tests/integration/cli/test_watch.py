@@ -31,7 +31,7 @@ def test_watch_prints_an_upgrade_as_it_happens_and_follows_the_reboot(
         seen.append(line.rstrip("\n"))
         if line.rstrip().endswith(f"{SOFTWARE}: {AP_FACTORY.software}"):
             # the whole state first: now the upgrade, on another session
-            with sim.connect() as client:
+            with sim.sdk() as client:
                 client.right_now()
         # after the reboot: the new version and the final status, in either order
         ends = (f"{SOFTWARE}: {NEW_SOFTWARE}", f"{STATUS}: success")
