@@ -8,16 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
-from smartupgrade_model.modules import data_model
-from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import DatastoreName, Datastores
-from smartupgrade_server.netconf.errors import RpcError
-from smartupgrade_server.netconf.registry import SessionContext
-from smartupgrade_server.netconf.session import RpcRequest
-from smartupgrade_server.operations.dispatcher import NetconfOperations
-from tests.manual_scheduler import ManualScheduler
+from tests.support.operations import OperationsRig
 from tests.support.xml import canonical
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -76,23 +69,6 @@ def error(
     if info:
         parts.append(f"<error-info>{info}</error-info>")
     return "".join(parts) + "</rpc-error>"
-
-
-class Server:
-    def __init__(self, directory: Path) -> None:
-        schema = Schema(data_model(ap_upgrade=True))
-        self.datastores = Datastores(schema, directory, ManualScheduler())
-        self.operations = NetconfOperations(self.datastores)
-
-    async def error_of(self, operation: str, session_id: int = 1) -> bytes:
-        rpc = etree.fromstring(
-            f'<rpc xmlns="{NC}" xmlns:nc="{NC}" message-id="1">{operation}</rpc>'
-        )
-        request = RpcRequest("1", {"message-id": "1"}, rpc[0], rpc)
-        context = SessionContext(session_id, "admin", 3, "127.0.0.1:1")
-        with pytest.raises(RpcError) as caught:
-            await self.operations.dispatch(context, request)
-        return etree.tostring(caught.value.to_xml())
 
 
 SCHEDULE = "<schedule><download-at>2030-01-01 00:00:00</download-at></schedule>"
@@ -575,6 +551,6 @@ CASES: dict[str, tuple[Setup, str, str]] = {
 @pytest.mark.parametrize("case", list(CASES))
 async def test_exact_rpc_error(case: str, tmp_path: Path) -> None:
     setup, operation, expected = CASES[case]
-    server = Server(tmp_path)
+    server = OperationsRig(tmp_path)
     setup(server.datastores)
     assert canonical(await server.error_of(operation)) == canonical(expected)

@@ -4,33 +4,20 @@ a full table is resource-denied, a request larger than the switch works on is to
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from smartupgrade_server.datastore.limits import EDIT_ELEMENTS, ENTRIES
-from smartupgrade_server.netconf.registry import SessionContext
-from smartupgrade_server.netconf.session import RpcRequest
 from tests.conformance.test_datastore_errors import (
-    NC,
     SSLP_PATH,
     SU,
-    Server,
     error,
     policies,
 )
+from tests.support.operations import OperationsRig
 from tests.support.xml import canonical
 
 POLICY = "/sunc-ssl-policy:ssl-policies/ssl-policy"
 NCSRV = "urn:smart-upgrade-netconf:yang:sunc-netconf-server"
 CA = "-----BEGIN CERTIFICATE-----\nMIIB{}\n-----END CERTIFICATE-----"
-
-
-class LimitedServer(Server):
-    async def ok(self, operation: str) -> None:
-        rpc = etree.fromstring(
-            f'<rpc xmlns="{NC}" xmlns:nc="{NC}" message-id="1">{operation}</rpc>'
-        )
-        request = RpcRequest("1", {"message-id": "1"}, rpc[0], rpc)
-        await self.operations.dispatch(SessionContext(1, "admin", 3, "127.0.0.1:1"), request)
 
 
 def entries(count: int, start: int = 0) -> str:
@@ -47,25 +34,25 @@ def full_table(count: int) -> str:
 
 async def test_one_policy_more_than_the_table_holds(tmp_path: Path) -> None:
     limit = ENTRIES[POLICY]
-    server = LimitedServer(tmp_path)
+    server = OperationsRig(tmp_path)
     # created at once, in a new container
     assert canonical(await server.error_of(policies(entries(limit + 1)))) == canonical(
         full_table(limit)
     )
     # added to a full table
-    await server.ok(policies(entries(limit)))
+    await server.call(policies(entries(limit)))
     assert canonical(await server.error_of(policies(entries(limit + 1, limit)))) == canonical(
         full_table(limit)
     )
     # replacing one is no more entries
-    await server.ok(policies('<ssl-policy nc:operation="delete"><name>p0</name></ssl-policy>'))
-    await server.ok(policies(entries(limit + 1, limit)))
+    await server.call(policies('<ssl-policy nc:operation="delete"><name>p0</name></ssl-policy>'))
+    await server.call(policies(entries(limit + 1, limit)))
 
 
 async def test_one_trusted_ca_more_than_a_policy_holds(tmp_path: Path) -> None:
     limit = ENTRIES[f"{POLICY}/trusted-ca"]
     cas = "".join(f"<trusted-ca>{CA.format(i)}</trusted-ca>" for i in range(limit + 1))
-    server = LimitedServer(tmp_path)
+    server = OperationsRig(tmp_path)
     reply = await server.error_of(policies(f"<ssl-policy><name>a</name>{cas}</ssl-policy>"))
     assert canonical(reply) == canonical(
         error(
@@ -86,7 +73,7 @@ async def test_one_call_home_client_more_than_the_switch_calls(tmp_path: Path) -
         "<connection-type><persistent/></connection-type></netconf-client>"
     )
     clients = "".join(client.format(i) for i in range(limit + 1))
-    server = LimitedServer(tmp_path)
+    server = OperationsRig(tmp_path)
     reply = await server.error_of(
         "<edit-config><target><running/></target><config>"
         f'<netconf-server xmlns="{NCSRV}"><call-home>{clients}</call-home></netconf-server>'
@@ -121,7 +108,7 @@ BIG = (
 async def test_a_configuration_larger_than_one_request_may_carry(
     tmp_path: Path, request_xml: str
 ) -> None:
-    reply = await LimitedServer(tmp_path).error_of(request_xml)
+    reply = await OperationsRig(tmp_path).error_of(request_xml)
     assert canonical(reply) == canonical(
         error(
             "too-big",

@@ -16,9 +16,6 @@ import asyncssh
 import pytest
 
 from smartupgrade_server.netconf.registry import (
-    SessionContext,
-    SessionRegistry,
-    Termination,
     TerminationReason,
 )
 from smartupgrade_server.transport.call_home import (
@@ -30,20 +27,12 @@ from smartupgrade_server.transport.call_home import (
     Periodic,
     StartWith,
 )
-from smartupgrade_server.transport.certificates import load_or_create_device_certificate
-from smartupgrade_server.transport.netconf_server import NetconfServer
-from smartupgrade_server.transport.server_settings import NetconfServerSettings
-from smartupgrade_server.transport.ssh import NetconfSshServer
-from tests.integration.test_ssh_transport import TEST_NS, RawSession, dispatcher_for_tests
-from tests.manual_sleep import ManualSleep
+from tests.support.manual_sleep import ManualSleep
+from tests.support.transport import RawSession, TransportRig, free_port, pong, serving
+from tests.support.users import Credentials
 from tests.support.waiting import until
 
 BACKOFF = Backoff(first=1.0, maximum=8.0)
-
-
-async def pong(session: RawSession) -> str | None:
-    """Who the switch says the session's user is."""
-    return (await session.ping()).findtext(f"{{{TEST_NS}}}pong")
 
 
 class Clock:
@@ -97,56 +86,10 @@ class Controller:
         self.listener.close()
 
 
-@dataclass
-class Switch:
-    ssh: NetconfSshServer
-    data_dir: Path
-    ended: list[tuple[SessionContext, TerminationReason]]
-    servers: list[NetconfServer] = field(default_factory=list)
-
-    async def call_home(self, *clients: CallHomeClient, timing: CallHomeTiming) -> NetconfServer:
-        server = await NetconfServer.start(
-            self.ssh,
-            host="127.0.0.1",
-            tls_port=None,
-            tls_certificate=lambda: load_or_create_device_certificate(
-                self.data_dir, "cert.pem", "key.pem", "127.0.0.1", "switch"
-            ),
-            settings=NetconfServerSettings(call_home={c.name: c for c in clients}),
-            timing=timing,
-        )
-        self.servers.append(server)
-        return server
-
-
 @pytest.fixture
-async def switch(tmp_path: Path, host_keys: Path) -> AsyncIterator[Switch]:
-    from tests.credentials import copy_credentials
-
-    data_dir = tmp_path / "data"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    registry = SessionRegistry()
-    ended: list[tuple[SessionContext, TerminationReason]] = []
-
-    def record(context: SessionContext, termination: Termination) -> None:
-        ended.append((context, termination.reason))
-
-    registry.add_termination_hook(record)
-    ssh = await NetconfSshServer.start(
-        "127.0.0.1", 0, data_dir, dispatcher_for_tests(asyncio.Event()), registry=registry
-    )
-    rig = Switch(ssh, data_dir, ended)
-    yield rig
-    for server in rig.servers:
-        await server.close()
-    await ssh.close()
-
-
-def unused_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+async def switch(tmp_path: Path, credentials: Credentials) -> AsyncIterator[TransportRig]:
+    async with serving(credentials.data_dir(tmp_path / "data")) as rig:
+        yield rig
 
 
 def endpoint(name: str, port: int) -> CallHomeEndpoint:
@@ -154,9 +97,9 @@ def endpoint(name: str, port: int) -> CallHomeEndpoint:
 
 
 async def test_the_controller_away_then_back_the_switch_calls_with_a_growing_backoff(
-    switch: Switch,
+    switch: TransportRig,
 ) -> None:
-    port = unused_port()
+    port = free_port()
     sleep = ManualSleep()
     timing = CallHomeTiming(sleep=sleep, chance=random.Random(17), backoff=BACKOFF)
     server = await switch.call_home(
@@ -191,12 +134,12 @@ async def test_the_controller_away_then_back_the_switch_calls_with_a_growing_bac
         await controller.close()
 
 
-async def test_endpoints_in_turn_and_the_last_connected_first(switch: Switch) -> None:
+async def test_endpoints_in_turn_and_the_last_connected_first(switch: TransportRig) -> None:
     controller = await Controller.start()
     try:
         client = CallHomeClient(
             "controller",
-            (endpoint("down", unused_port()), endpoint("up", controller.port)),
+            (endpoint("down", free_port()), endpoint("up", controller.port)),
             start_with=StartWith.LAST_CONNECTED,
             max_attempts=3,
         )
@@ -215,7 +158,7 @@ async def test_endpoints_in_turn_and_the_last_connected_first(switch: Switch) ->
 
 
 async def test_a_periodic_client_waits_for_the_next_period_after_a_close_session(
-    switch: Switch,
+    switch: TransportRig,
 ) -> None:
     controller = await Controller.start()
     clock, sleep = Clock(), ManualSleep()
@@ -250,7 +193,7 @@ async def test_a_periodic_client_waits_for_the_next_period_after_a_close_session
 
 
 async def test_a_periodic_session_idle_too_long_is_dropped_and_called_again(
-    switch: Switch,
+    switch: TransportRig,
 ) -> None:
     controller = await Controller.start()
     client = CallHomeClient(
@@ -268,7 +211,9 @@ async def test_a_periodic_session_idle_too_long_is_dropped_and_called_again(
         await controller.close()
 
 
-async def test_deconfiguring_a_client_ends_its_connection_and_its_calls(switch: Switch) -> None:
+async def test_deconfiguring_a_client_ends_its_connection_and_its_calls(
+    switch: TransportRig,
+) -> None:
     controller = await Controller.start()
     try:
         client = CallHomeClient("controller", (endpoint("only", controller.port),))

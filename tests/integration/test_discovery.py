@@ -10,7 +10,7 @@ import itertools
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,12 @@ from smartupgrade_server.datastore.yang_library import (
     ORIGIN_MODULE,
     YANG_LIBRARY_MODULE,
 )
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.sim.command import any_free_ports
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
+from smartupgrade_server.device.identity import Identity
 from tests.interop.clients import REPO_ROOT, yanglint_validate_reply
-from tests.manual_scheduler import ManualScheduler
+from tests.support.defaults import IDENTITY, identity
+from tests.support.manual_scheduler import ManualScheduler
+from tests.support.sim import running_sim
+from tests.support.switch import Switches, SwitchRig
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NCM = module(MONITORING_MODULE).namespace
@@ -43,41 +44,23 @@ OR = module(ORIGIN_MODULE).namespace
 SU = module(MODULE).namespace
 NS = {"nc": NC, "ncm": NCM, "yl": YL, "nmda": NMDA, "su": SU, "or": OR}
 PYANG = Path(sys.executable).with_name("pyang")
-FACTORY = FactoryState("V200R020C00")
-AP_MODEL = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001")
-PLAIN_MODEL = Identity("S5735-L", "S5735-L24T4S-A", "2102351XFR10P0000002")
+Start = Callable[..., Awaitable[SwitchRig]]
 AP_FEATURES = [f"{MODULE}:{AP_UPGRADE_FEATURE}"]
 
 
-def connect(port: int) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username="admin",
-        password="admin",
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-    )
+@pytest.fixture
+async def start(switches_without_houp: Switches) -> Start:
+    """A switch of a model whose confirmed commits wait for the test."""
 
+    async def started(identity: Identity = IDENTITY) -> SwitchRig:
+        return await switches_without_houp.start(identity=identity, scheduler=ManualScheduler())
 
-async def start(directory: Path, identity: Identity) -> EmulatedSwitch:
-    return await EmulatedSwitch.start(
-        directory, identity=identity, factory=FACTORY, scheduler=ManualScheduler()
-    )
+    return started
 
 
 @pytest.fixture
-async def switch(tmp_path: Path) -> AsyncIterator[EmulatedSwitch]:
-    started = await start(tmp_path, AP_MODEL)
-    try:
-        yield started
-    finally:
-        await started.close()
-
-
-async def session(switch: EmulatedSwitch) -> manager.Manager:
-    return await asyncio.to_thread(connect, switch.port)
+async def rig(start: Start) -> SwitchRig:
+    return await start()
 
 
 def subtree(element: str) -> tuple[str, str]:
@@ -121,8 +104,8 @@ def advertised(m: manager.Manager) -> list[tuple[str, str]]:
     ]
 
 
-async def test_get_schema_returns_every_module_byte_identical(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_get_schema_returns_every_module_byte_identical(rig: SwitchRig) -> None:
+    m = await rig.session()
     reply = await asyncio.to_thread(m.get, filter=subtree(f'<netconf-state xmlns="{NCM}"/>'))
     schemas = elements(data(reply), "ncm:netconf-state/ncm:schemas/ncm:schema")
     listed = {
@@ -143,8 +126,8 @@ async def test_get_schema_returns_every_module_byte_identical(switch: EmulatedSw
     await asyncio.to_thread(m.close_session)
 
 
-async def test_unknown_schema_is_an_invalid_value(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_unknown_schema_is_an_invalid_value(rig: SwitchRig) -> None:
+    m = await rig.session()
     for args in (("no-such-module",), (MODULE, "1999-01-01")):
         with pytest.raises(RPCError) as caught:
             await asyncio.to_thread(m.get_schema, *args)
@@ -153,9 +136,9 @@ async def test_unknown_schema_is_an_invalid_value(switch: EmulatedSwitch) -> Non
 
 
 async def test_a_client_knowing_only_the_address_downloads_and_compiles_every_module(
-    switch: EmulatedSwitch, tmp_path: Path
+    rig: SwitchRig, tmp_path: Path
 ) -> None:
-    m = await session(switch)
+    m = await rig.session()
     modules = await asyncio.to_thread(advertised, m)
     assert (MODULE, module(MODULE).revision) in modules
     directory = tmp_path / "downloaded"
@@ -174,8 +157,8 @@ async def test_a_client_knowing_only_the_address_downloads_and_compiles_every_mo
     assert done.returncode == 0, done.stderr
 
 
-async def test_discovery_state_passes_yanglint_and_counts(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_discovery_state_passes_yanglint_and_counts(rig: SwitchRig) -> None:
+    m = await rig.session()
     await asyncio.to_thread(m.lock, "candidate")
     with pytest.raises(RPCError):
         await asyncio.to_thread(m.get_config, "nonexistent")
@@ -207,9 +190,9 @@ async def test_discovery_state_passes_yanglint_and_counts(switch: EmulatedSwitch
     await asyncio.to_thread(m.close_session)
 
     # a client dropping its connection is a dropped session; close-session was not
-    other = await session(switch)
+    other = await rig.session()
     await asyncio.to_thread(other._session.close)
-    m = await session(switch)
+    m = await rig.session()
     reply = await asyncio.to_thread(
         m.get, filter=subtree(f'<netconf-state xmlns="{NCM}"><statistics/></netconf-state>')
     )
@@ -220,8 +203,8 @@ async def test_discovery_state_passes_yanglint_and_counts(switch: EmulatedSwitch
     await asyncio.to_thread(m.close_session)
 
 
-async def test_modules_state_and_capabilities_of_an_ap_model(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_modules_state_and_capabilities_of_an_ap_model(rig: SwitchRig) -> None:
+    m = await rig.session()
     yang_library = next(c for c in m.server_capabilities if ":yang-library:1.1?" in c)
     reply = await asyncio.to_thread(m.get, filter=subtree(f'<modules-state xmlns="{YL}"/>'))
     await asyncio.to_thread(m.close_session)
@@ -235,14 +218,11 @@ async def test_modules_state_and_capabilities_of_an_ap_model(switch: EmulatedSwi
     assert any(f"features={AP_UPGRADE_FEATURE}" in c for c in m.server_capabilities)
 
 
-async def test_a_model_without_ap_support_lacks_the_feature(tmp_path: Path) -> None:
-    switch = await start(tmp_path, PLAIN_MODEL)
-    try:
-        m = await session(switch)
-        reply = await asyncio.to_thread(m.get, filter=subtree(f'<yang-library xmlns="{YL}"/>'))
-        await asyncio.to_thread(m.close_session)
-    finally:
-        await switch.close()
+async def test_a_model_without_ap_support_lacks_the_feature(start: Start) -> None:
+    rig = await start(identity("S5735-L"))
+    m = await rig.session()
+    reply = await asyncio.to_thread(m.get, filter=subtree(f'<yang-library xmlns="{YL}"/>'))
+    await asyncio.to_thread(m.close_session)
     smart_upgrade = next(c for c in m.server_capabilities if c.startswith(f"{SU}?module={MODULE}"))
     assert "features" not in smart_upgrade
     (entry,) = elements(data(reply), f"yl:yang-library/yl:module-set/yl:module[yl:name='{MODULE}']")
@@ -269,8 +249,8 @@ ENABLE = (
 )
 
 
-async def test_edit_data_and_get_data_with_origin(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_edit_data_and_get_data_with_origin(rig: SwitchRig) -> None:
+    m = await rig.session()
     m.raise_mode = RaiseMode.NONE
     edit = (
         f'<edit-data xmlns="{NMDA}" xmlns:ds="{DS}"><datastore>ds:candidate</datastore>'
@@ -305,8 +285,8 @@ async def test_edit_data_and_get_data_with_origin(switch: EmulatedSwitch) -> Non
     await asyncio.to_thread(m.close_session)
 
 
-async def test_get_data_config_filter_max_depth_and_errors(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_get_data_config_filter_max_depth_and_errors(rig: SwitchRig) -> None:
+    m = await rig.session()
     m.raise_mode = RaiseMode.NONE
     state_only = await dispatch(m, get_data("operational", "<config-filter>false</config-filter>"))
     assert state_only.find(f"{{{NMDA}}}data/{{{NCM}}}netconf-state") is not None
@@ -336,8 +316,8 @@ async def test_get_data_config_filter_max_depth_and_errors(switch: EmulatedSwitc
     await asyncio.to_thread(m.close_session)
 
 
-async def test_nmda_modules_are_in_the_yang_library(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_nmda_modules_are_in_the_yang_library(rig: SwitchRig) -> None:
+    m = await rig.session()
     modules = dict(await asyncio.to_thread(advertised, m))
     await asyncio.to_thread(m.close_session)
     for name in (NMDA_MODULE, ORIGIN_MODULE, DATASTORES_MODULE):
@@ -347,9 +327,9 @@ async def test_nmda_modules_are_in_the_yang_library(switch: EmulatedSwitch) -> N
 
 
 async def test_xpath_filters_use_module_prefixes_across_datastore_and_discovery(
-    switch: EmulatedSwitch,
+    rig: SwitchRig,
 ) -> None:
-    m = await session(switch)
+    m = await rig.session()
     ours = await asyncio.to_thread(m.get, filter=("xpath", "/su:smart-upgrade"))
     statistics = await asyncio.to_thread(
         m.get, filter=("xpath", "/ncm:netconf-state/ncm:statistics")
@@ -359,8 +339,8 @@ async def test_xpath_filters_use_module_prefixes_across_datastore_and_discovery(
     assert [child.tag for child in data(statistics)] == [f"{{{NCM}}}netconf-state"]
 
 
-async def test_notifications_sent_are_counted(switch: EmulatedSwitch) -> None:
-    m = await session(switch)
+async def test_notifications_sent_are_counted(rig: SwitchRig) -> None:
+    m = await rig.session()
     await asyncio.to_thread(m.create_subscription)
     await asyncio.to_thread(
         m.edit_config,
@@ -383,41 +363,25 @@ async def test_notifications_sent_are_counted(switch: EmulatedSwitch) -> None:
 EXCLUDED_MODEL = "S5731-L"
 
 
-def _listening_port(lines: Iterator[str]) -> int:
-    for line in lines:
-        if line.startswith("NETCONF over SSH on "):
-            return int(line.split()[4].rpartition(":")[2])
-    raise AssertionError("the sim ended before listening")
-
-
 def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) -> None:
-    sim = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("smartupgrade-sim")),
-            f"--model={EXCLUDED_MODEL}",
-            f"--data-dir={tmp_path}",
-            *any_free_ports(),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert sim.stdout is not None
-        lines = iter(sim.stdout.readline, "")
-        note = next(lines)
+    with running_sim(tmp_path / "sim", EXCLUDED_MODEL) as sim:
+        note, *banner = sim.banner.splitlines(keepends=True)
         assert note.strip() == (
             f"{EXCLUDED_MODEL} does not support Smart Upgrade: serving NETCONF without the "
             "smart-upgrade module"
         )
-        banner = list(itertools.takewhile(lambda line: not line.startswith("Serving"), lines))
-        snippet = banner[
-            banner.index(
-                "Quick start with ncclient (read the running configuration; "
-                "this model has no Smart Upgrade):\n"
+        snippet = list(
+            itertools.takewhile(
+                lambda line: not line.startswith("Serving"),
+                banner[
+                    banner.index(
+                        "Quick start with ncclient (read the running configuration; "
+                        "this model has no Smart Upgrade):\n"
+                    )
+                    + 1 :
+                ],
             )
-            + 1 :
-        ]
+        )
         assert SU not in "".join(snippet)
         ran = subprocess.run(
             [sys.executable, "-c", textwrap.dedent("".join(snippet))],
@@ -427,7 +391,7 @@ def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) 
             check=True,
         )
         assert "ssl-policies" in ran.stdout
-        with connect(_listening_port(iter(banner))) as m:
+        with sim.server.ncclient() as m:
             assert not any(c.startswith(SU) for c in m.server_capabilities)
             assert f"?module={SSL_POLICY_MODULE}" in " ".join(m.server_capabilities)
             names = [name for name, _ in advertised(m)]
@@ -438,7 +402,5 @@ def test_the_sim_serves_an_excluded_model_without_smart_upgrade(tmp_path: Path) 
             config = data(m.get_config("running"))
             assert elements(config, "su:smart-upgrade") == []
             assert config.find(f"{{{module(SSL_POLICY_MODULE).namespace}}}ssl-policies") is not None
-    finally:
-        sim.terminate()
-        sim.communicate(timeout=30)
-    assert sim.returncode == 0
+        sim.process.terminate()
+        assert sim.process.wait(timeout=30) == 0

@@ -1,26 +1,48 @@
 """The examples of the pages below run as written, in order, each block on its own
-(tests/docs.py), against an emulated switch started as the README starts it: a
-``smartupgrade-sim`` subprocess whose default ports in the examples (NETCONF 8830, HOUP faults
-9080, metrics 9464) are replaced by the ones it got. docs/sdk.md has its own test
-(tests/integration/client/test_docs_examples.py), docs/pytest.md and docs/ansible.md theirs."""
+(tests/support/docs.py), in one working directory per page holding the page's files; a page
+that needs a switch gets a ``smartupgrade-sim`` of its own, started as the README starts it,
+whose default ports in the examples (NETCONF 8830, command line 8022, web 8443, HOUP faults
+9080, metrics 9464) are replaced by the ones it got, and whose data directory is the default one
+of the examples' home (``~/.local/share/smartupgrade-sim``). docs/sdk.md has its own test
+(tests/integration/client/test_docs_examples.py); the blocks a page marks ``not run`` name the
+test that covers them."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
-from tests.interop.clients import running_sim
+from tests.support.docs import (
+    REPO_ROOT,
+    Block,
+    blocks,
+    files,
+    replaced,
+    run_block,
+    working_directory,
+)
+from tests.support.houp import SMALL_CATALOGUE_FILE
+from tests.support.sim import running_sim
+from tests.support.transport import free_port
 
 # page -> whether its examples need the emulator
 PAGES = {
     "README.md": True,
     "docs/server.md": True,
     "docs/interop.md": True,
+    "docs/web.md": True,
+    "docs/cli-vrp.md": True,
+    "docs/cli.md": True,
+    "docs/ansible.md": True,
+    "docs/pytest.md": False,
+    "docs/fleet.md": False,
+    "docs/container.md": False,
+    "docs/architecture.md": False,
+    "docs/testing.md": False,
     "docs/houp.md": False,
     "docs/device.md": False,
     "docs/yang.md": False,
@@ -30,50 +52,106 @@ EXAMPLES = [
     for page in PAGES
     for block in blocks(REPO_ROOT / page)
 ]
+# the ports the examples write, as smartupgrade-sim's defaults
+DEFAULT_PORTS = ("8830", "8022", "8443", "9080", "9464")
+_PORT_FLAGS = {
+    "8022": "--cli-port",
+    "8443": "--web-port",
+    "9080": "--houp-admin-port",
+    "9464": "--metrics-port",
+}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+@dataclass
+class Page:
+    """Where a page's examples run: its directory, its home, and its switch's ports."""
+
+    directory: Path
+    home: Path
+    replacements: dict[str, str]
+
+
+class Pages:
+    """One page at a time, in the order of the tests: the switch of the page before is
+    stopped when the next page starts, so that each page begins on a switch of its own."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._current: tuple[str, Page] | None = None
+        self._stack = ExitStack()
+
+    def get(self, page: str) -> Page:
+        if self._current is not None and self._current[0] == page:
+            return self._current[1]
+        self.close()
+        self._stack = ExitStack()
+        base = self._root / page.replace("/", "-")
+        home = base / "home"
+        directory = working_directory(base / "work")
+        replacements: dict[str, str] = {}
+        if PAGES[page]:
+            ports = {old: free_port() for old in _PORT_FLAGS}
+            data_dir = home / ".local" / "share" / "smartupgrade-sim"
+            data_dir.parent.mkdir(parents=True)
+            sim = self._stack.enter_context(
+                running_sim(
+                    data_dir,
+                    "S5732-H",
+                    "--reboot-seconds=1",
+                    # small images: the examples upgrade the switch twice
+                    f"--catalogue={SMALL_CATALOGUE_FILE}",
+                    *(f"{_PORT_FLAGS[old]}={port}" for old, port in ports.items()),
+                )
+            )
+            replacements = {"8830": str(sim.server.port)}
+            replacements.update({old: str(port) for old, port in ports.items()})
+        else:
+            home.mkdir(parents=True)
+        for name, text in files(REPO_ROOT / page).items():
+            (directory / name).write_text(replaced(text, replacements), encoding="utf-8")
+        self._current = (page, Page(directory, home, replacements))
+        return self._current[1]
+
+    def close(self) -> None:
+        self._stack.close()
+        self._current = None
 
 
 @pytest.fixture(scope="module")
-def replacements(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The emulator the pages' examples reach, and the ports to write for its defaults."""
-    ports = {"9080": free_port(), "9464": free_port()}
-    with running_sim(
-        tmp_path_factory.mktemp("docs-sim") / "data",
-        "S5732-H",
-        "--reboot-seconds=1",
-        # small images: the examples upgrade the switch twice
-        f"--catalogue={SMALL_CATALOGUE_FILE}",
-        f"--houp-admin-port={ports['9080']}",
-        f"--metrics-port={ports['9464']}",
-    ) as sim:
-        yield {"8830": str(sim.server.port), **{old: str(new) for old, new in ports.items()}}
+def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pages]:
+    started = Pages(tmp_path_factory.mktemp("docs"))
+    yield started
+    started.close()
 
 
-@pytest.fixture(scope="module")
-def directories(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One working directory per page: its examples share the files they write."""
-    return {
-        page: working_directory(tmp_path_factory.mktemp("docs") / page.replace("/", "-"))
-        for page in PAGES
+def test_every_page_with_examples_is_run_here() -> None:
+    """A page with a python or sh block is listed above, or has a test of its own."""
+    own_test = {"docs/sdk.md"}
+    with_examples = {
+        str(page.relative_to(REPO_ROOT))
+        for page in [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
+        if blocks(page)
     }
+    assert with_examples - own_test == set(PAGES)
 
 
-def test_every_page_has_examples_that_run() -> None:
+def test_every_not_run_block_names_its_test() -> None:
     for page in PAGES:
-        assert [block for block in blocks(REPO_ROOT / page) if block.not_run is None], page
+        for block in blocks(REPO_ROOT / page):
+            if block.not_run is not None:
+                assert "tests/" in block.not_run, (page, block.line, block.not_run)
 
 
 @pytest.mark.parametrize(("page", "block"), EXAMPLES)
-def test_example_runs(
-    page: str, block: Block, request: pytest.FixtureRequest, directories: dict[str, Path]
-) -> None:
+def test_example_runs(page: str, block: Block, pages: Pages) -> None:
     if block.not_run is not None:
         pytest.skip(block.not_run)
-    ports: dict[str, str] = request.getfixturevalue("replacements") if PAGES[page] else {}
-    run_block(block, directories[page], ports, REPO_ROOT / page)
+    where = pages.get(page)
+    run_block(
+        block,
+        where.directory,
+        where.replacements,
+        REPO_ROOT / page,
+        # the examples' home: the sim's default data directory is there
+        {"HOME": str(where.home), "XDG_DATA_HOME": str(where.home / ".local" / "share")},
+    )

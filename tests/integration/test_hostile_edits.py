@@ -11,23 +11,17 @@ it in hand. No timing is asserted (the figures are in the commit that made it so
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from ncclient import manager
 from ncclient.operations import RPCError
 
 from smartupgrade_server.datastore.limits import EDIT_ELEMENTS
-from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.netconf.framing import DEFAULT_MAX_MESSAGE_SIZE
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
-from smartupgrade_server.transport.users import User, UserDatabase, hash_password
+from tests.support.switch import Switches, SwitchRig
+from tests.support.users import Account
 
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
@@ -59,43 +53,11 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(scope="module")
-def keys_and_users(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("hostile-host-keys")
-    password = hash_password(PASSWORD)
-    UserDatabase(
-        [User("admin", password, (), 3), User("visitor", password, (), 0)],
-        directory / "users.yaml",
-    ).save()
-    load_or_create_host_keys(directory)
-    return directory
-
-
 @pytest.fixture
-async def switch(keys_and_users: Path, tmp_path: Path) -> AsyncIterator[EmulatedSwitch]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    for item in keys_and_users.iterdir():
-        shutil.copy2(item, data_dir / item.name)
-    started = await EmulatedSwitch.start(
-        data_dir,
-        identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001"),
-        factory=FactoryState("V200R020C00"),
-    )
-    yield started
-    await started.close()
-
-
-def connect(switch: EmulatedSwitch, username: str) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=switch.port,
-        username=username,
-        password=PASSWORD,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=600,
+async def rig(switches_without_houp: Switches) -> SwitchRig:
+    """A switch whose visitor (level 0) may write nothing of smart upgrade."""
+    return await switches_without_houp.start(
+        accounts=(Account("admin", PASSWORD), Account("visitor", PASSWORD, 0))
     )
 
 
@@ -109,11 +71,11 @@ def received(reply: Any, session_id: int) -> int:
 
 @pytest.mark.parametrize("case", list(HOSTILE))
 async def test_another_session_is_answered_while_the_switch_works_on_the_worst_edit(
-    switch: EmulatedSwitch, case: str
+    rig: SwitchRig, case: str
 ) -> None:
     username, config, refusal = HOSTILE[case]
-    hostile = await asyncio.to_thread(connect, switch, username)
-    watchdog = await asyncio.to_thread(connect, switch, "admin")
+    hostile = await rig.session(username, timeout=600)
+    watchdog = await rig.session("admin", timeout=600)
     sessions = f'<netconf-state xmlns="{MONITORING}"><sessions/></netconf-state>'
     before = received(
         await asyncio.to_thread(watchdog.get, ("subtree", sessions)), hostile.session_id

@@ -10,12 +10,10 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.netconf.framing import (
     DEFAULT_MAX_MESSAGE_SIZE,
@@ -28,10 +26,10 @@ from smartupgrade_server.netconf.xml_parser import (
     MAX_NAMESPACE_DECLARATIONS,
 )
 from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from tests.credentials import copy_credentials
-from tests.fuzz import examples, mutated
-from tests.hostile_xml import REFUSED_DOCTYPE, REFUSED_ENCODING
-from tests.raw_netconf import RawSession
+from tests.support.fuzz import examples, mutated
+from tests.support.hostile_xml import REFUSED_DOCTYPE, REFUSED_ENCODING
+from tests.support.raw_netconf import RawSession
+from tests.support.switch import Switches
 
 WATCHDOG_BOUND = 5.0
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
@@ -61,15 +59,8 @@ class Watchdog:
 
 
 @pytest.fixture
-async def switch(tmp_path: Path, host_keys: Path) -> AsyncIterator[EmulatedSwitch]:
-    copy_credentials(host_keys, tmp_path)
-    switch = await EmulatedSwitch.start(
-        tmp_path,
-        identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001"),
-        factory=FactoryState("V200R020C00"),
-    )
-    yield switch
-    await switch.close()
+async def switch(switches_without_houp: Switches) -> EmulatedSwitch:
+    return (await switches_without_houp.start()).switch
 
 
 @pytest.fixture

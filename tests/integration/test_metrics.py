@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,14 +19,15 @@ from ncclient.transport.errors import AuthenticationError
 from ncclient.xml_ import to_ele
 from prometheus_client.parser import text_string_to_metric_families
 
-from smartupgrade_server.sim.command import any_free_ports
 from smartupgrade_server.testing.running import RunningFleet
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
-from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
+from tests.support.defaults import CLIENT_TIMEOUT, MODEL
+from tests.support.houp import SMALL_CATALOGUE_FILE
+from tests.support.sim import first_line, running_sim
+from tests.support.users import Server
+from tests.support.waiting import blocking_until
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 _METRICS = re.compile(r"^Metrics for Prometheus on (http://\S+)/metrics")
-_NETCONF = re.compile(r"^NETCONF over SSH on (\S+):(\d+)")
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -43,13 +43,11 @@ def scrape(url: str) -> Samples:
     }
 
 
-def until(url: str, done: Callable[[Samples], bool]) -> Samples:
-    """The first scrape that ``done`` accepts, scraping every 0.2 s for at most a minute."""
-    deadline = time.monotonic() + CLIENT_TIMEOUT
-    while not done(samples := scrape(url)):
-        assert time.monotonic() < deadline, samples
-        time.sleep(0.2)
-    return samples
+def first_scrape(url: str, done: Callable[[Samples], bool]) -> Samples:
+    """The first scrape of ``url`` that ``done`` accepts."""
+    return blocking_until(
+        lambda: samples if done(samples := scrape(url)) else None, f"scrape of {url} as expected"
+    )
 
 
 def health(url: str) -> tuple[int, dict[str, object]]:
@@ -65,36 +63,19 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def connect(port: int, password: str = "admin") -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username="admin",
-        password=password,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=CLIENT_TIMEOUT,
-    )
+    return Server("127.0.0.1", port, "admin", password).ncclient(timeout=CLIENT_TIMEOUT)
 
 
 @contextmanager
 def running_sim_with_metrics(data_dir: Path) -> Iterator[tuple[int, str]]:
     """``smartupgrade-sim`` (small catalogue, one-second reboot): its NETCONF port and the
     base URL of its metrics."""
-    argv = [
-        str(SMARTUPGRADE_SIM),
-        f"--data-dir={data_dir}",
-        *any_free_ports(),
-        f"--catalogue={SMALL_CATALOGUE_FILE}",
-        "--reboot-seconds=1",
-    ]
-    log = data_dir.with_name("sim.log")
-    with sim_process(argv, log) as process:
-        _, port = first_line(
-            process, log, lambda line: (m := _NETCONF.match(line)) and (m[1], int(m[2]))
-        )
-        url = first_line(process, log, lambda line: (m := _METRICS.match(line)) and m[1])
-        yield port, url
+    with running_sim(
+        data_dir, MODEL, f"--catalogue={SMALL_CATALOGUE_FILE}", "--reboot-seconds=1"
+    ) as sim:
+        # printed after the banner
+        url = first_line(sim.process, sim.log, lambda line: (m := _METRICS.match(line)) and m[1])
+        yield sim.server.port, url
 
 
 def test_the_sim_counts_sessions_rpcs_logins_upgrades_and_houp_traffic(tmp_path: Path) -> None:
@@ -146,7 +127,7 @@ def test_the_sim_counts_sessions_rpcs_logins_upgrades_and_houp_traffic(tmp_path:
         )
 
         session.dispatch(to_ele(f'<download xmlns="{SU}"/>'))
-        samples = until(
+        samples = first_scrape(
             url,
             lambda found: (
                 value(
@@ -204,7 +185,7 @@ def test_the_fleet_serves_metrics_and_health_on_its_admin_api(
         )
         session.dispatch(to_ele(f'<download xmlns="{SU}"/>'))
         session.close_session()
-    samples = until(
+    samples = first_scrape(
         url,
         lambda found: all(
             value(found, "smartupgrade_upgrade_status_changes_total", switch=name, status=status)

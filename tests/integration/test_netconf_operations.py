@@ -5,33 +5,27 @@ thread while the server serves on the event loop. Confirmed commits are timed by
 the test fires by hand.
 """
 
-import asyncio
 import json
 import os
-import re
 import signal
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from lxml import etree
-from ncclient import manager
-from ncclient.operations import RPCError
 
 from smartupgrade_model.modules import data_model
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.persistence import load_config
 from smartupgrade_server.datastore.store import STARTUP_FILE, DatastoreName
 from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.nacm.rules import NACM
-from smartupgrade_server.sim.command import any_free_ports
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
+from smartupgrade_server.device.identity import FactoryState
 from tests.interop.clients import yanglint_validate_reply
-from tests.manual_scheduler import ManualScheduler
+from tests.support.blocking import call, rpc_error
+from tests.support.defaults import IDENTITY, MODEL
+from tests.support.manual_scheduler import ManualScheduler
+from tests.support.sim import running_sim
+from tests.support.switch import Switches, SwitchRig
 from tests.support.waiting import until
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -40,7 +34,6 @@ SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
 WD = "urn:ietf:params:xml:ns:netconf:default:1.0"
 SMART = "sunc-smart-upgrade:smart-upgrade"
 NS = {"nc": NC, "su": SU, "sslp": SSLP, "wd": WD}
-IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001")
 FACTORY = FactoryState("V200R020C00")
 T = TypeVar("T")
 
@@ -55,52 +48,10 @@ def su_config(body: str) -> str:
     return f'<config xmlns:nc="{NC}"><smart-upgrade xmlns="{SU}">{body}</smart-upgrade></config>'
 
 
-class Harness:
-    def __init__(self, switch: EmulatedSwitch, scheduler: ManualScheduler) -> None:
-        self.switch = switch
-        self.scheduler = scheduler
-
-    def connect(self) -> manager.Manager:
-        return manager.connect(
-            host="127.0.0.1",
-            port=self.switch.port,
-            username="admin",
-            password="admin",
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-        )
-
-    async def session(self) -> manager.Manager:
-        return await asyncio.to_thread(self.connect)
-
-    def running(self) -> dict[str, Any]:
-        """running without the factory NACM rules (nacm/factory.py), which no test here edits."""
-        running = self.switch.datastores.raw(DatastoreName.RUNNING)
-        running.pop(NACM, None)
-        return running
-
-
-async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await asyncio.to_thread(function, *args, **kwargs)
-
-
-async def rpc_error(function: Callable[..., object], *args: Any, **kwargs: Any) -> RPCError:
-    with pytest.raises(RPCError) as caught:
-        await call(function, *args, **kwargs)
-    return caught.value
-
-
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    scheduler = ManualScheduler()
-    switch = await EmulatedSwitch.start(
-        tmp_path, identity=IDENTITY, factory=FACTORY, scheduler=scheduler
-    )
-    try:
-        yield Harness(switch, scheduler)
-    finally:
-        await switch.close()
+async def harness(switches_without_houp: Switches) -> SwitchRig:
+    """A switch whose confirmed commits end when the test fires their timers."""
+    return await switches_without_houp.start(scheduler=ManualScheduler())
 
 
 def data_of(reply: Any) -> etree._Element:
@@ -109,7 +60,7 @@ def data_of(reply: Any) -> etree._Element:
     return element
 
 
-async def test_capabilities(harness: Harness) -> None:
+async def test_capabilities(harness: SwitchRig) -> None:
     m = await harness.session()
     capabilities = set(m.server_capabilities)
     await call(m.close_session)
@@ -133,7 +84,7 @@ async def test_capabilities(harness: Harness) -> None:
 
 
 async def test_get_and_get_config_with_filters_and_defaults_pass_yanglint(
-    harness: Harness,
+    harness: SwitchRig,
 ) -> None:
     m = await harness.session()
     await call(m.edit_config, target="running", config=ENABLE)
@@ -167,7 +118,7 @@ async def test_get_and_get_config_with_filters_and_defaults_pass_yanglint(
     await call(m.close_session)
 
 
-async def test_edit_config_operations(harness: Harness) -> None:
+async def test_edit_config_operations(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="running", config=ENABLE)
     schedule = "<schedule><download-at>2030-01-01 00:00:00</download-at></schedule>"
@@ -205,7 +156,7 @@ async def test_edit_config_operations(harness: Harness) -> None:
     await call(m.close_session)
 
 
-async def test_test_options_and_error_options(harness: Harness) -> None:
+async def test_test_options_and_error_options(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(
         m.edit_config,
@@ -246,7 +197,7 @@ async def test_test_options_and_error_options(harness: Harness) -> None:
     await call(m.close_session)
 
 
-async def test_an_invalid_edit_leaves_the_datastore_unchanged(harness: Harness) -> None:
+async def test_an_invalid_edit_leaves_the_datastore_unchanged(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="running", config=ENABLE)
     before = harness.running()
@@ -261,7 +212,7 @@ async def test_an_invalid_edit_leaves_the_datastore_unchanged(harness: Harness) 
     await call(m.close_session)
 
 
-async def test_ansible_style_config_without_namespace(harness: Harness) -> None:
+async def test_ansible_style_config_without_namespace(harness: SwitchRig) -> None:
     m = await harness.session()
     rpc = (
         f'<edit-config xmlns="{NC}"><target><running/></target>'
@@ -276,11 +227,11 @@ async def test_ansible_style_config_without_namespace(harness: Harness) -> None:
     await call(m.close_session)
 
 
-async def test_copy_config_delete_config_and_startup(harness: Harness, tmp_path: Path) -> None:
+async def test_copy_config_delete_config_and_startup(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="running", config=ENABLE)
     await call(m.copy_config, source="running", target="startup")
-    assert load_config(tmp_path / STARTUP_FILE) == harness.switch.datastores.raw(
+    assert load_config(harness.data_dir / STARTUP_FILE) == harness.switch.datastores.raw(
         DatastoreName.RUNNING
     )
     inline = (
@@ -298,14 +249,14 @@ async def test_copy_config_delete_config_and_startup(harness: Harness, tmp_path:
     assert (await call(m.dispatch, etree.fromstring(with_defaults))).ok
     assert harness.switch.datastores.raw(DatastoreName.CANDIDATE)[SMART]["https-port"] == 443
     await call(m.delete_config, target="startup")
-    assert load_config(tmp_path / STARTUP_FILE) == {}
+    assert load_config(harness.data_dir / STARTUP_FILE) == {}
     error = await rpc_error(m.delete_config, target="running")
     assert error.tag == "operation-not-supported"
     await call(m.close_session)
 
 
 async def test_lock_denied_from_another_session_and_released_on_disconnect(
-    harness: Harness,
+    harness: SwitchRig,
 ) -> None:
     first, second = await harness.session(), await harness.session()
     await call(first.lock, target="running")
@@ -334,7 +285,7 @@ async def test_lock_denied_from_another_session_and_released_on_disconnect(
     await call(third.close_session)
 
 
-async def test_validate_commit_and_discard(harness: Harness) -> None:
+async def test_validate_commit_and_discard(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="candidate", config=ENABLE)
     await call(m.validate, source="candidate")
@@ -353,7 +304,7 @@ async def test_validate_commit_and_discard(harness: Harness) -> None:
     await call(m.close_session)
 
 
-async def test_confirmed_commit_rolls_back_on_timeout(harness: Harness) -> None:
+async def test_confirmed_commit_rolls_back_on_timeout(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="candidate", config=ENABLE)
     await call(m.commit, confirmed=True, timeout="5")
@@ -365,7 +316,7 @@ async def test_confirmed_commit_rolls_back_on_timeout(harness: Harness) -> None:
     await call(m.close_session)
 
 
-async def test_confirmed_commit_rolls_back_when_its_session_drops(harness: Harness) -> None:
+async def test_confirmed_commit_rolls_back_when_its_session_drops(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="candidate", config=ENABLE)
     await call(m.commit, confirmed=True)
@@ -375,7 +326,7 @@ async def test_confirmed_commit_rolls_back_when_its_session_drops(harness: Harne
     assert harness.running() == {}
 
 
-async def test_persisted_confirmed_commit_survives_its_session(harness: Harness) -> None:
+async def test_persisted_confirmed_commit_survives_its_session(harness: SwitchRig) -> None:
     m = await harness.session()
     await call(m.edit_config, target="candidate", config=ENABLE)
     await call(m.commit, confirmed=True, persist="token-1")
@@ -397,29 +348,9 @@ async def test_persisted_confirmed_commit_survives_its_session(harness: Harness)
 
 
 def test_kill_9_during_writes_leaves_a_loadable_startup(tmp_path: Path) -> None:
-    argv = [sys.executable, "-m", "smartupgrade_server", "--data-dir", str(tmp_path)]
-    server = subprocess.Popen(
-        [
-            *argv,
-            *any_free_ports(),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        first_line = server.stdout.readline()
-        match = re.search(r":(\d+) ", first_line)
-        assert match, first_line
-        m = manager.connect(
-            host="127.0.0.1",
-            port=int(match.group(1)),
-            username="admin",
-            password="admin",
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-        )
+    data_dir = tmp_path / "sim"
+    with running_sim(data_dir, MODEL) as sim:
+        m = sim.server.ncclient()
         written: list[dict[str, Any]] = [{}]
         for port in range(1, 30):
             m.edit_config(target="running", config=su_config(f"<https-port>{port}</https-port>"))
@@ -433,14 +364,11 @@ def test_kill_9_during_writes_leaves_a_loadable_startup(tmp_path: Path) -> None:
         )
         m.async_mode = True
         m.dispatch(copy_rpc)
-        os.kill(server.pid, signal.SIGKILL)
+        os.kill(sim.pid, signal.SIGKILL)
         written.append({SMART: {"https-port": 30}})
-    finally:
-        server.kill()
-        server.wait()
-    loaded = load_config(tmp_path / STARTUP_FILE)
+    loaded = load_config(data_dir / STARTUP_FILE)
     assert loaded is not None
     # the factory configuration (the sim's SSL policy) is in every write
     assert {SMART: loaded[SMART]} in written[-2:]
     validated(Schema(data_model(ap_upgrade=True)), loaded)
-    assert json.loads((tmp_path / STARTUP_FILE).read_text()) == loaded
+    assert json.loads((data_dir / STARTUP_FILE).read_text()) == loaded

@@ -17,31 +17,16 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
-from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.results import Progress
-from smartupgrade_model.convert import ssl_policy_config
-from smartupgrade_model.model import NAMESPACE, FileKind, SmartUpgrade, UpgradeInformation
+from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeInformation
 from smartupgrade_model.model import UpgradeStatus as ClientStatus
 from smartupgrade_model.modules import module
-from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.netconf.notification import NOTIFICATION_NS
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from smartupgrade_server.transport.host_keys import load_or_create_host_keys
-from smartupgrade_server.transport.users import User, UserDatabase, hash_password
-from tests.integration.test_upgrade_over_netconf import (
-    ENABLE,
-    POLICY,
-    START,
-    call,
-    houp,
-    houp_dir,
-    rpc,
-    su_config,
-)
-
-__all__ = ["houp", "houp_dir"]
+from tests.integration.test_upgrade_over_netconf import ENABLE, rpc, su_config
+from tests.support.blocking import call
+from tests.support.defaults import POLICY, START, identity
+from tests.support.switch import Switches, SwitchRig
+from tests.support.users import Account
 
 NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
@@ -98,64 +83,28 @@ AUDITOR_RULES = f"""
 """
 
 
-@pytest.fixture(scope="session")
-def keys_and_users(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("nacm-host-keys")
-    password = hash_password(PASSWORD)
-    UserDatabase(
-        [
-            User("admin", password, (), 3),
-            User("operator", password, (), 2),
-            User("auditor", password, (), 3),
-        ],
-        directory / "users.yaml",
-    ).save()
-    load_or_create_host_keys(directory)
-    return directory
+ACCOUNTS = (
+    Account("admin", PASSWORD),
+    Account("operator", PASSWORD, 2),
+    Account("auditor", PASSWORD),
+)
 
 
 @pytest.fixture
-async def switch(
-    houp: HoupServer, keys_and_users: Path, tmp_path: Path
-) -> AsyncIterator[EmulatedSwitch]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    for item in keys_and_users.iterdir():
-        shutil.copy2(item, data_dir / item.name)
-    default = SmartUpgrade()
-    started = await EmulatedSwitch.start(
-        data_dir,
-        identity=Identity("S5735-L", "S5735-L24T4S-A", "2102351XFR10P2000777", None),
-        factory=FactoryState("V200R020C00", "V200R020SPH", None),
-        houp_public_key=houp.signing_public_key,
-        clock=SimulatedClock(START),
-        factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
-        hosts={default.url: "127.0.0.1"},
-        port_forwards={default.https_port: houp.port},
-        network_timeout=2.0,
-    )
-    yield started
-    await started.close()
+async def rig(switches: Switches) -> SwitchRig:
+    """A switch without AP upgrade, whose users are those of ``ACCOUNTS``."""
+    return await switches.start(identity=identity("S5735-L"), accounts=ACCOUNTS)
 
 
 Connect = Callable[[str], Awaitable[manager.Manager]]
 
 
 @pytest.fixture
-async def connect(switch: EmulatedSwitch) -> AsyncIterator[Connect]:
+async def connect(rig: SwitchRig) -> AsyncIterator[Connect]:
     sessions: list[manager.Manager] = []
 
     async def open_session(username: str) -> manager.Manager:
-        session = await call(
-            manager.connect,
-            host="127.0.0.1",
-            port=switch.port,
-            username=username,
-            password=PASSWORD,
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-        )
+        session = await rig.session(username)
         sessions.append(session)
         return session
 
@@ -387,12 +336,10 @@ async def test_nacm_rules_deny_a_level_3_user(connect: Connect) -> None:
 
 
 async def test_the_sdk_waits_on_rfc_5277_notifications_when_subscribed_so(
-    switch: EmulatedSwitch,
+    rig: SwitchRig,
 ) -> None:
     def run() -> tuple[list[Progress], UpgradeInformation, bool]:
-        with SmartUpgradeClient.connect(
-            "127.0.0.1", switch.port, username="admin", password=PASSWORD, hostkey_verify=False
-        ) as client:
+        with rig.sdk() as client:
             client.set_ssl_policy(POLICY)
             client.enable()
             client.refresh()

@@ -6,24 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ncclient import manager
-
-from tests.interop.clients import running_sim
+from tests.support.sim import running_sim
 
 
 def test_a_start_writes_only_json_log_records_and_no_warnings(tmp_path: Path) -> None:
     options = ("--log-format=json", "--log-level=info")
     with running_sim(tmp_path / "data", "S5732-H", *options) as sim:
-        server = sim.server
-        session = manager.connect(
-            host=server.host,
-            port=server.port,
-            username=server.username,
-            password=server.password,
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-        )
+        session = sim.server.ncclient()
         session.get_config(source="running")
         session.close_session()
     lines = sim.log.read_text().splitlines()

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 from ncclient import manager
 
-from smartupgrade_server.sim.command import any_free_ports, tls_port
+from smartupgrade_server.sim.command import tls_port
 from smartupgrade_server.transport.tls import NETCONF_TLS_PORT, TLS_CERT_FILE
-from tests.client_pki import ClientCa, connect_tls
-from tests.credentials import copy_credentials
-from tests.integration.test_tls_and_call_home import free_port
+from tests.support.client_pki import ClientCa, connect_tls
+from tests.support.defaults import ESN, MODEL
+from tests.support.sim import running_sim
+from tests.support.transport import free_port
+from tests.support.users import Credentials
 
 
 def test_tls_listens_by_default_once_the_switch_has_its_certificate(tmp_path: Path) -> None:
@@ -27,10 +27,10 @@ def test_tls_listens_by_default_once_the_switch_has_its_certificate(tmp_path: Pa
     assert tls_port(-1, tmp_path) is None
 
 
-def test_the_sim_serves_tls_to_the_given_ca_and_calls_home(tmp_path: Path, host_keys: Path) -> None:
-    data_dir = tmp_path / "sim"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
+def test_the_sim_serves_tls_to_the_given_ca_and_calls_home(
+    tmp_path: Path, credentials: Credentials
+) -> None:
+    data_dir = credentials.data_dir(tmp_path / "sim")
     ca = ClientCa(tmp_path / "pki")
     admin = ca.issue("admin")
     controller_port = free_port()
@@ -51,23 +51,13 @@ def test_the_sim_serves_tls_to_the_given_ca_and_calls_home(tmp_path: Path, host_
 
     listening = threading.Thread(target=controller)
     listening.start()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(data_dir)),
-            *any_free_ports(),
-            *("--tls-client-ca", str(ca.cert_path)),
-            *("--call-home", f"ssh://127.0.0.1:{controller_port}"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed = ""
-        for line in process.stdout:
-            printed += line
-            if line.startswith("Serving"):
-                break
+    with running_sim(
+        data_dir,
+        MODEL,
+        *("--tls-client-ca", str(ca.cert_path)),
+        *("--call-home", f"ssh://127.0.0.1:{controller_port}"),
+    ) as sim:
+        printed = sim.banner
         tls = re.search(
             r"NETCONF over TLS on 127\.0\.0\.1:(\d+) \(RFC 7589\): the switch's "
             r"certificate (\S+);",
@@ -79,12 +69,8 @@ def test_the_sim_serves_tls_to_the_given_ca_and_calls_home(tmp_path: Path, host_
         assert certificate == data_dir / TLS_CERT_FILE
         assert (data_dir / "netconf-tls-key.pem").stat().st_mode & 0o777 == 0o600
         with connect_tls(int(tls.group(1)), admin, certificate) as m:
-            assert "<esn>2102351XFR10P0000001</esn>" in m.get().xml
+            assert f"<esn>{ESN}</esn>" in m.get().xml
         listening.join(timeout=90)
         assert called and int(called[0]) >= 1
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
+        sim.process.send_signal(signal.SIGTERM)
+        assert sim.process.wait(timeout=30) == 0

@@ -14,20 +14,15 @@ import pytest
 
 from smartupgrade_server.netconf.registry import (
     SessionContext,
-    SessionRegistry,
     Termination,
     TerminationReason,
 )
 from smartupgrade_server.transport.logins import LoginService, SourceDelays
 from smartupgrade_server.transport.ssh import NetconfSshServer
 from smartupgrade_server.transport.ssh_connection import MAX_AUTH_TRIES, MAX_SESSIONS
-from tests.hash_work import record_scrypt
-from tests.integration.test_ssh_transport import (
-    TEST_NS,
-    RawSession,
-    data_dir,
-    dispatcher_for_tests,
-)
+from tests.integration.test_ssh_transport import data_dir
+from tests.support.hash_work import record_scrypt
+from tests.support.transport import TEST_NS, RawSession, serving
 
 __all__ = ["data_dir"]
 
@@ -38,17 +33,9 @@ HELLO_TIMEOUT = 0.5
 
 @pytest.fixture
 async def server(data_dir: Path) -> AsyncIterator[NetconfSshServer]:
-    server = await NetconfSshServer.start(
-        "127.0.0.1",
-        0,
-        data_dir,
-        dispatcher_for_tests(asyncio.Event()),
-        registry=SessionRegistry(),
-        source_delays=SourceDelays(first=FIRST_DELAY, maximum=MAX_DELAY),
-        hello_timeout=HELLO_TIMEOUT,
-    )
-    yield server
-    await server.close()
+    source_delays = SourceDelays(first=FIRST_DELAY, maximum=MAX_DELAY)
+    async with serving(data_dir, source_delays=source_delays, hello_timeout=HELLO_TIMEOUT) as rig:
+        yield rig.ssh
 
 
 async def refused(port: int, username: str, password: str) -> None:

@@ -1,10 +1,8 @@
 """The NETCONF/SSH server on 127.0.0.1, driven by ncclient and by a raw asyncssh client."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TypeVar
 
 import asyncssh
 import pytest
@@ -18,9 +16,7 @@ from smartupgrade_server.netconf.framing import (
     encode_chunked,
     encode_end_of_message,
 )
-from smartupgrade_server.netconf.operations import OperationTable
-from smartupgrade_server.netconf.registry import SessionContext, SessionRegistry
-from smartupgrade_server.netconf.session import ReplyContent, RpcRequest
+from smartupgrade_server.netconf.registry import SessionRegistry
 from smartupgrade_server.transport.ssh import DefaultCredentialsError, NetconfSshServer
 from smartupgrade_server.transport.users import (
     USERS_FILE,
@@ -28,123 +24,34 @@ from smartupgrade_server.transport.users import (
     UserDatabase,
     hash_password,
 )
-from tests import raw_netconf
-from tests.credentials import copy_credentials
+from tests.support.blocking import call
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.transport import (
+    BULK_SIZE,
+    TEST_CAPABILITY,
+    TEST_NS,
+    RawSession,
+    TransportRig,
+    dispatcher_for_tests,
+    serving,
+)
+from tests.support.users import Credentials, Server
 from tests.support.xml import canonical
 
-TEST_NS = "urn:example:test"
-TEST_CAPABILITY = f"{TEST_NS}?module=test"
-BULK_SIZE = 64 * 1024
-T = TypeVar("T")
 
-
-@dataclass
-class EndedSessions:
-    """What the session end hook saw (the layer above would release locks here)."""
-
-    ids: list[int] = field(default_factory=list)
-    _signals: dict[int, asyncio.Event] = field(default_factory=dict)
-
-    def record(self, context: SessionContext) -> None:
-        self.ids.append(context.session_id)
-        self._signal(context.session_id).set()
-
-    async def wait_for(self, session_id: int) -> None:
-        await self._signal(session_id).wait()
-
-    def _signal(self, session_id: int) -> asyncio.Event:
-        return self._signals.setdefault(session_id, asyncio.Event())
-
-
-@dataclass
-class Harness:
-    server: NetconfSshServer
-    ended: EndedSessions
-    release_blocked: asyncio.Event
-    data_dir: Path
-
-    @property
-    def port(self) -> int:
-        return self.server.port
-
-
-def dispatcher_for_tests(release_blocked: asyncio.Event) -> OperationTable:
-    """A dispatcher with two operations of our own: one answers, one waits to be released."""
-    table = OperationTable()
-
-    async def ping(context: SessionContext, request: RpcRequest) -> ReplyContent:
-        pong = etree.Element(f"{{{TEST_NS}}}pong", nsmap={"t": TEST_NS})
-        pong.text = context.username
-        return pong
-
-    async def block(context: SessionContext, request: RpcRequest) -> ReplyContent:
-        await release_blocked.wait()
-        return None
-
-    async def explode(context: SessionContext, request: RpcRequest) -> ReplyContent:
-        raise RuntimeError("a bug in an operation")
-
-    async def bulk(context: SessionContext, request: RpcRequest) -> ReplyContent:
-        element = etree.Element(f"{{{TEST_NS}}}bulk", nsmap={"t": TEST_NS})
-        element.text = "x" * BULK_SIZE
-        return element
-
-    table.register(TEST_NS, "bulk", bulk)
-    table.register(TEST_NS, "explode", explode)
-    table.register(TEST_NS, "ping", ping)
-    table.register(TEST_NS, "block", block)
-    return table
+@pytest.fixture
+def data_dir(tmp_path: Path, credentials: Credentials) -> Path:
+    return credentials.data_dir(tmp_path / "data")
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, host_keys: Path) -> Path:
-    directory = tmp_path / "data"
-    directory.mkdir(mode=0o700)
-    copy_credentials(host_keys, directory)
-    return directory
-
-
-@pytest.fixture
-async def harness(data_dir: Path) -> AsyncIterator[Harness]:
-    registry = SessionRegistry()
-    ended = EndedSessions()
-    registry.add_end_hook(ended.record)
-    release_blocked = asyncio.Event()
-    server = await NetconfSshServer.start(
-        "127.0.0.1",
-        0,
-        data_dir,
-        dispatcher_for_tests(release_blocked),
-        [TEST_CAPABILITY],
-        registry=registry,
-        max_message_size=64 * 1024,
-    )
-    yield Harness(server, ended, release_blocked, data_dir)
-    release_blocked.set()
-    await server.close()
+async def harness(data_dir: Path) -> AsyncIterator[TransportRig]:
+    async with serving(data_dir, max_message_size=64 * 1024) as rig:
+        yield rig
 
 
 def connect(port: int, username: str = "admin", password: str = "admin") -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username=username,
-        password=password,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=60,
-    )
-
-
-async def in_thread(function: Callable[[], T]) -> T:
-    """ncclient blocks; the server runs on this loop."""
-    return await asyncio.to_thread(function)
-
-
-class RawSession(raw_netconf.RawSession):
-    async def ping(self, message_id: str = "ping") -> etree._Element:
-        return await self.call(f'<ping xmlns="{TEST_NS}"/>', message_id)
+    return Server("127.0.0.1", port, username, password).ncclient(timeout=CLIENT_TIMEOUT)
 
 
 def error_tag(reply: etree._Element) -> str | None:
@@ -154,13 +61,13 @@ def error_tag(reply: etree._Element) -> str | None:
 # --- ncclient ---------------------------------------------------------------------------
 
 
-async def test_ncclient_hello_session_id_and_capabilities(harness: Harness) -> None:
+async def test_ncclient_hello_session_id_and_capabilities(harness: TransportRig) -> None:
     def session() -> tuple[str, list[str], str]:
         with connect(harness.port) as m:
             reply = m.dispatch(etree.fromstring(f'<ping xmlns="{TEST_NS}"/>'))
             return m.session_id, list(m.server_capabilities), reply.xml
 
-    session_id, capabilities, reply = await in_thread(session)
+    session_id, capabilities, reply = await call(session)
     assert int(session_id) >= 1
     assert capabilities == [BASE_1_0, BASE_1_1, TEST_CAPABILITY]
     pong = etree.fromstring(reply.encode()).find(f"{{{TEST_NS}}}pong")
@@ -168,7 +75,7 @@ async def test_ncclient_hello_session_id_and_capabilities(harness: Harness) -> N
     assert pong.text == "admin"
 
 
-async def test_base_1_1_replies_are_chunked(harness: Harness) -> None:
+async def test_base_1_1_replies_are_chunked(harness: TransportRig) -> None:
     raw = await RawSession.open(harness.port)
     raw.send_rpc("7", f'<ping xmlns="{TEST_NS}"/>')
     data = await raw.reader.read(65536)
@@ -180,46 +87,46 @@ async def test_base_1_1_replies_are_chunked(harness: Harness) -> None:
     raw.close()
 
 
-async def test_close_session_releases_the_session_before_replying(harness: Harness) -> None:
+async def test_close_session_releases_the_session_before_replying(harness: TransportRig) -> None:
     def session() -> str:
         m = connect(harness.port)
         m.close_session()
         return str(m.session_id)
 
-    session_id = int(await in_thread(session))
-    assert session_id in harness.ended.ids
-    assert harness.server.registry.get(session_id) is None
+    session_id = int(await call(session))
+    assert session_id in harness.ended_ids
+    assert harness.ssh.registry.get(session_id) is None
 
 
-async def test_kill_session_from_a_second_session(harness: Harness) -> None:
+async def test_kill_session_from_a_second_session(harness: TransportRig) -> None:
     victim = await RawSession.open(harness.port)
 
     def kill() -> str:
         with connect(harness.port) as m:
             return str(m.kill_session(str(victim.session_id)).ok)
 
-    assert await in_thread(kill) == "True"
-    assert victim.session_id in harness.ended.ids
+    assert await call(kill) == "True"
+    assert victim.session_id in harness.ended_ids
     assert await victim.read_message() == b""
 
 
-async def test_kill_session_of_itself_is_invalid_value(harness: Harness) -> None:
+async def test_kill_session_of_itself_is_invalid_value(harness: TransportRig) -> None:
     def kill_self() -> str:
         with connect(harness.port) as m:
             m.raise_mode = RaiseMode.NONE
             return str(m.kill_session(m.session_id).xml)
 
-    reply = etree.fromstring((await in_thread(kill_self)).encode())
+    reply = etree.fromstring((await call(kill_self)).encode())
     assert error_tag(reply) == "invalid-value"
 
 
-async def test_unknown_operation_is_operation_not_supported(harness: Harness) -> None:
-    def call() -> str:
+async def test_unknown_operation_is_operation_not_supported(harness: TransportRig) -> None:
+    def frobnicate() -> str:
         with connect(harness.port) as m:
             m.raise_mode = RaiseMode.NONE
             return str(m.dispatch(etree.fromstring('<frobnicate xmlns="urn:example:x"/>')).xml)
 
-    reply = etree.fromstring((await in_thread(call)).encode())
+    reply = etree.fromstring((await call(frobnicate)).encode())
     assert reply.tag == f"{{{BASE_NS}}}rpc-reply"
     (error,) = reply
     message = "operation 'frobnicate' in namespace 'urn:example:x' is not supported"
@@ -234,7 +141,7 @@ async def test_unknown_operation_is_operation_not_supported(harness: Harness) ->
 
 
 async def test_a_failing_operation_is_operation_failed_and_the_session_goes_on(
-    harness: Harness,
+    harness: TransportRig,
 ) -> None:
     raw = await RawSession.open(harness.port)
     raw.send_rpc("x", f'<explode xmlns="{TEST_NS}"/>')
@@ -255,7 +162,7 @@ async def test_a_failing_operation_is_operation_failed_and_the_session_goes_on(
 # --- one session never stalls another -------------------------------------------------------
 
 
-async def test_sessions_run_concurrently_and_each_in_order(harness: Harness) -> None:
+async def test_sessions_run_concurrently_and_each_in_order(harness: TransportRig) -> None:
     slow = await RawSession.open(harness.port)
     slow.send_rpc("1", f'<block xmlns="{TEST_NS}"/>')
     slow.send_rpc("2", f'<ping xmlns="{TEST_NS}"/>')
@@ -269,7 +176,9 @@ async def test_sessions_run_concurrently_and_each_in_order(harness: Harness) -> 
     other.close()
 
 
-async def test_a_client_that_floods_and_never_reads_stalls_only_itself(harness: Harness) -> None:
+async def test_a_client_that_floods_and_never_reads_stalls_only_itself(
+    harness: TransportRig,
+) -> None:
     # far more reply bytes than the SSH window and the server's write buffer together
     count = 60
     flooder = await RawSession.open(harness.port)
@@ -285,7 +194,7 @@ async def test_a_client_that_floods_and_never_reads_stalls_only_itself(harness: 
 
 
 async def test_every_request_before_the_clients_eof_is_answered_in_order(
-    harness: Harness,
+    harness: TransportRig,
 ) -> None:
     # RFC 6242 clients may send their requests, then EOF, then read: each request received
     # before the EOF is answered, in order, and only then is the channel closed
@@ -361,7 +270,7 @@ ENTITY_BOMB = (
     "payload", [XXE, ENTITY_BOMB, b"\x00\x01 not xml at all <<<"], ids=["xxe", "bomb", "garbage"]
 )
 async def test_hostile_message_gets_malformed_message_and_the_session_goes_on(
-    harness: Harness, payload: bytes
+    harness: TransportRig, payload: bytes
 ) -> None:
     raw = await RawSession.open(harness.port)
     raw.writer.write(encode_chunked(payload))
@@ -377,19 +286,21 @@ async def test_hostile_message_gets_malformed_message_and_the_session_goes_on(
     [b"\n#99999999999999999999\n", b"\n#4294967296\n", b"\n#1x\n"],
     ids=["too-many-digits", "over-rfc-6242-maximum", "bad-digit"],
 )
-async def test_broken_framing_closes_only_that_session(harness: Harness, stream: bytes) -> None:
+async def test_broken_framing_closes_only_that_session(
+    harness: TransportRig, stream: bytes
+) -> None:
     bystander = await RawSession.open(harness.port)
     raw = await RawSession.open(harness.port)
     raw.writer.write(stream)
     assert await raw.read_message() == b""
-    await harness.ended.wait_for(raw.session_id)
+    await harness.wait_ended(raw.session_id)
     assert (await bystander.ping()).find(f"{{{TEST_NS}}}pong") is not None
     raw.close()
     bystander.close()
 
 
 async def test_a_message_over_the_size_limit_is_too_big_and_the_session_goes_on(
-    harness: Harness,
+    harness: TransportRig,
 ) -> None:
     # a chunk announced past the limit (64 KiB here) is dropped as it arrives
     endless = await RawSession.open(harness.port)
@@ -405,16 +316,16 @@ async def test_a_message_over_the_size_limit_is_too_big_and_the_session_goes_on(
     raw.close()
 
 
-async def test_dropped_connection_frees_the_session(harness: Harness) -> None:
+async def test_dropped_connection_frees_the_session(harness: TransportRig) -> None:
     raw = await RawSession.open(harness.port)
     assert (await raw.ping()).find(f"{{{TEST_NS}}}pong") is not None
-    assert harness.server.registry.get(raw.session_id) is not None
+    assert harness.ssh.registry.get(raw.session_id) is not None
     raw.connection.abort()
-    await harness.ended.wait_for(raw.session_id)
-    assert harness.server.registry.get(raw.session_id) is None
+    await harness.wait_ended(raw.session_id)
+    assert harness.ssh.registry.get(raw.session_id) is None
 
 
-async def test_rpc_before_hello_closes_the_session(harness: Harness) -> None:
+async def test_rpc_before_hello_closes_the_session(harness: TransportRig) -> None:
     raw = await RawSession.open(harness.port, hello=False)
     raw.writer.write(
         encode_end_of_message(b'<rpc message-id="1" xmlns="' + BASE_NS.encode() + b'"><get/></rpc>')
@@ -424,7 +335,7 @@ async def test_rpc_before_hello_closes_the_session(harness: Harness) -> None:
     raw.close()
 
 
-async def test_a_pty_on_the_netconf_channel_changes_no_byte(harness: Harness) -> None:
+async def test_a_pty_on_the_netconf_channel_changes_no_byte(harness: TransportRig) -> None:
     # scrapli-netconf's system transport runs `ssh -tt -s netconf`; a terminal that echoed
     # input or turned \n into \r\n would break every chunk size
     raw = await RawSession.open(harness.port, term_type="xterm")
@@ -440,7 +351,7 @@ async def test_a_pty_on_the_netconf_channel_changes_no_byte(harness: Harness) ->
     raw.close()
 
 
-async def test_shell_exec_and_other_subsystems_are_refused(harness: Harness) -> None:
+async def test_shell_exec_and_other_subsystems_are_refused(harness: TransportRig) -> None:
     async with asyncssh.connect(
         "127.0.0.1", harness.port, username="admin", password="admin", known_hosts=None
     ) as connection:
@@ -455,7 +366,7 @@ async def test_shell_exec_and_other_subsystems_are_refused(harness: Harness) -> 
 # --- authentication and host keys -----------------------------------------------------------
 
 
-async def test_wrong_password_is_refused(harness: Harness) -> None:
+async def test_wrong_password_is_refused(harness: TransportRig) -> None:
     with pytest.raises(asyncssh.PermissionDenied):
         await RawSession.open(harness.port, password="not-admin")
     with pytest.raises(asyncssh.PermissionDenied):

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,43 +15,28 @@ from ncclient import manager
 from ncclient.operations import RPCError
 from ncclient.transport.errors import SessionCloseError, TransportError
 
-from smartupgrade_model.convert import ssl_policy_config
-from smartupgrade_model.model import NAMESPACE, SmartUpgrade, UpgradeStatus
-from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.events import DeviceEvent, Rebooting
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_model.model import NAMESPACE, UpgradeStatus
+from smartupgrade_server.device.events import Rebooting
 from smartupgrade_server.netconf.capabilities import BASE_1_1, BASE_NS
 from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked
 from smartupgrade_server.netconf.registry import SessionTransport
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
 from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.tls import TLS_RECORD_DATA
-from smartupgrade_server.transport.users import User, UserDatabase, hash_password
-from tests.client_pki import ClientCa, ClientCertificate, connect_tls
-from tests.credentials import copy_credentials
 from tests.integration.test_call_home import Controller
 from tests.integration.test_notifications_and_nacm import denied, leaves, local, take
-from tests.integration.test_upgrade_over_netconf import (
-    ENABLE,
-    POLICY,
-    REBOOT,
-    START,
-    call,
-    houp,
-    houp_dir,
-    output,
-    rpc,
-    su_config,
-)
+from tests.integration.test_upgrade_over_netconf import ENABLE, output, rpc, su_config
 from tests.integration.test_yang_push import content as push_content
 from tests.integration.test_yang_push import establish, on_change, subscription_id
 from tests.integration.test_yang_push import take as take_push
 from tests.interop.clients import yanglint_validate_reply
+from tests.support.blocking import call
+from tests.support.client_pki import ClientCa, ClientCertificate
+from tests.support.defaults import ESN, REBOOT
+from tests.support.switch import Switches, SwitchRig
+from tests.support.transport import free_port
+from tests.support.users import Account
 from tests.support.waiting import until
-
-__all__ = ["houp", "houp_dir"]
 
 PASSWORD = "secret-pass"
 NCSRV = "urn:smart-upgrade-netconf:yang:sunc-netconf-server"
@@ -110,83 +93,26 @@ def call_home_config(name: str, transport: str, port: int, kind: str = "<persist
 </config>"""
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class TlsSwitch:
-    switch: EmulatedSwitch
-    clock: SimulatedClock
-    ca: ClientCa
-    events: list[DeviceEvent]
-
-    @property
-    def certificate(self) -> Path:
-        """The switch's certificate, which a client pins."""
-        assert self.switch.netconf.tls is not None
-        return self.switch.netconf.tls.certificate.cert_path
-
-    def ssh(self, username: str = "admin") -> manager.Manager:
-        return manager.connect(
-            host="127.0.0.1",
-            port=self.switch.port,
-            username=username,
-            password=PASSWORD,
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-        )
-
-    def tls(self, client: ClientCertificate) -> manager.Manager:
-        assert self.switch.tls_port is not None
-        return connect_tls(self.switch.tls_port, client, self.certificate)
-
-    async def configure(self, config: str) -> None:
-        m = await call(self.ssh)
-        await call(m.edit_config, target="running", config=config)
-        await call(m.close_session)
-
-
-@pytest.fixture(scope="session")
-def users_dir(tmp_path_factory: pytest.TempPathFactory, host_keys: Path) -> Path:
-    directory = tmp_path_factory.mktemp("tls-users")
-    copy_credentials(host_keys, directory)
-    password = hash_password(PASSWORD)
-    UserDatabase(
-        [User("admin", password, (), 3), User("operator", None, (), 2)],
-        directory / "users.yaml",
-    ).save()
-    return directory
+ACCOUNTS = (Account("admin", PASSWORD), Account("operator", None, 2))
 
 
 @pytest.fixture
-async def rig(houp: HoupServer, users_dir: Path, tmp_path: Path) -> AsyncIterator[TlsSwitch]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(users_dir, data_dir)
-    clock = SimulatedClock(START)
-    default = SmartUpgrade()
-    switch = await EmulatedSwitch.start(
-        data_dir,
-        identity=Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P2000123", None),
-        factory=FactoryState("V200R020C00", "V200R020SPH"),
-        houp_public_key=houp.signing_public_key,
-        clock=clock,
-        factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
-        flash_capacity=16 * 1024 * 1024,
-        hosts={default.url: "127.0.0.1"},
-        port_forwards={default.https_port: houp.port},
-        network_timeout=2.0,
-        reboot_duration=REBOOT,
-        netconf_options=NetconfOptions(tls_port=0, call_home_timing=QUICK),
-    )
-    events: list[DeviceEvent] = []
-    switch.device.subscribe(events.append)
-    yield TlsSwitch(switch, clock, ClientCa(tmp_path / "pki"), events)
-    await switch.close()
+async def rig(switches: Switches) -> SwitchRig:
+    """A switch serving NETCONF over TLS, whose operator logs in by certificate only."""
+    return await switches.start(accounts=ACCOUNTS, tls=True, call_home_timing=QUICK)
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> ClientCa:
+    """The controller's CA."""
+    return ClientCa(tmp_path / "pki")
+
+
+async def configure(rig: SwitchRig, config: str) -> None:
+    """An edit of running over SSH, as admin."""
+    m = await rig.session()
+    await call(m.edit_config, target="running", config=config)
+    await call(m.close_session)
 
 
 def sessions_by_transport(m: manager.Manager) -> dict[str, str]:
@@ -201,15 +127,17 @@ def sessions_by_transport(m: manager.Manager) -> dict[str, str]:
 # --- NETCONF over TLS ---------------------------------------------------------------------------
 
 
-async def test_over_tls_get_edit_commit_and_a_download_with_notifications(rig: TlsSwitch) -> None:
-    await rig.configure(trust_config(rig.ca))
-    admin = rig.ca.issue("admin")
-    m = await call(rig.tls, admin)
+async def test_over_tls_get_edit_commit_and_a_download_with_notifications(
+    rig: SwitchRig, ca: ClientCa
+) -> None:
+    await configure(rig, trust_config(ca))
+    admin = ca.issue("admin")
+    m = await call(rig.connect_tls, admin)
     assert BASE_1_1 in m.server_capabilities and "urn:ietf:params:netconf:base:1.0" not in list(
         m.server_capabilities
     )
     got = await call(m.get, filter=("subtree", f'<smart-upgrade xmlns="{NAMESPACE}"/>'))
-    assert got.data_ele.findtext(f".//{{{NAMESPACE}}}esn") == "2102351XFR10P2000123"
+    assert got.data_ele.findtext(f".//{{{NAMESPACE}}}esn") == ESN
     await call(m.edit_config, target="candidate", config=su_config(ENABLE))
     await call(m.commit)
     watched = (
@@ -236,7 +164,7 @@ async def test_over_tls_get_edit_commit_and_a_download_with_notifications(rig: T
     assert yanglint_validate_reply(config.xml, "get-config").valid
 
     # monitoring, counters and kill-session: as for an SSH session
-    ssh = await call(rig.ssh)
+    ssh = await rig.session()
     transports = await call(sessions_by_transport, ssh)
     assert transports == {m.session_id: "ncm:netconf-tls", ssh.session_id: "ncm:netconf-ssh"}
     tls_context = rig.switch.server.registry.get(int(m.session_id))
@@ -247,10 +175,10 @@ async def test_over_tls_get_edit_commit_and_a_download_with_notifications(rig: T
     await call(ssh.close_session)
 
 
-async def test_nacm_applies_to_the_mapped_user(rig: TlsSwitch) -> None:
-    await rig.configure(trust_config(rig.ca))
+async def test_nacm_applies_to_the_mapped_user(rig: SwitchRig, ca: ClientCa) -> None:
+    await configure(rig, trust_config(ca))
     # operator has no password: a certificate is its only way in, at level 2
-    m = await call(rig.tls, rig.ca.issue("operator"))
+    m = await call(rig.connect_tls, ca.issue("operator"))
     await denied(m.dispatch, rpc("refresh"))
     got = await call(m.get, filter=("subtree", f'<smart-upgrade xmlns="{NAMESPACE}"/>'))
     assert got.data_ele.find(f"{{{NAMESPACE}}}smart-upgrade") is None
@@ -265,12 +193,14 @@ def padded(comment_length: int) -> str:
         <comment>{"x" * comment_length}</comment></rule></rule-list></nacm></config>"""
 
 
-async def test_replies_and_yang_push_longer_than_ncclient_reads_at_once(rig: TlsSwitch) -> None:
+async def test_replies_and_yang_push_longer_than_ncclient_reads_at_once(
+    rig: SwitchRig, ca: ClientCa
+) -> None:
     """ncclient reads TLS 4096 bytes at a time when its socket is readable (ncclient#651): a
     message ending in a longer record would never reach it. Replies of every length modulo a
     full record, and YANG-push over TLS."""
-    await rig.configure(trust_config(rig.ca))
-    m = await call(rig.tls, rig.ca.issue("admin"))
+    await configure(rig, trust_config(ca))
+    m = await call(rig.connect_tls, ca.issue("admin"))
     nacm = ("subtree", f'<nacm xmlns="{NACM_NS}"/>')
     lengths = []
     for length in range(0, 4 * TLS_RECORD_DATA + 1000, 1000):
@@ -292,17 +222,17 @@ async def test_replies_and_yang_push_longer_than_ncclient_reads_at_once(rig: Tls
     await call(m.close_session)
 
 
-async def test_refused_clients_and_an_unusable_fingerprint(rig: TlsSwitch) -> None:
+async def test_refused_clients_and_an_unusable_fingerprint(rig: SwitchRig, ca: ClientCa) -> None:
     with pytest.raises((TransportError, SessionCloseError, ssl.SSLError, OSError)):
         # no trust configured yet: every certificate is refused
-        await call(rig.tls, rig.ca.issue("admin"))
+        await call(rig.connect_tls, ca.issue("admin"))
     await until(
         lambda: rig.switch.server.logins.counters.refused_certificates[LoginService.NETCONF] == 1
     )
     sha512 = "06:" + ":".join(["ab"] * 32)  # a SHA-512 fingerprint of SHA-256's length
-    m = await call(rig.ssh)
+    m = await rig.session()
     with pytest.raises(RPCError) as caught:
-        await call(m.edit_config, target="running", config=trust_config(rig.ca, fingerprint=sha512))
+        await call(m.edit_config, target="running", config=trust_config(ca, fingerprint=sha512))
     assert caught.value.tag == "invalid-value"
     assert caught.value.path.endswith("[ncsrv:id='1']/ncsrv:fingerprint")
     assert "a sha512 fingerprint has 64 octets after the first, not 32" in caught.value.message
@@ -311,14 +241,14 @@ async def test_refused_clients_and_an_unusable_fingerprint(rig: TlsSwitch) -> No
 
 
 async def test_the_reboot_ends_tls_and_call_home_sessions_then_both_come_back(
-    rig: TlsSwitch,
+    rig: SwitchRig, ca: ClientCa
 ) -> None:
-    await rig.configure(trust_config(rig.ca))
+    await configure(rig, trust_config(ca))
     controller = await Controller.start(password=PASSWORD)
     try:
-        await rig.configure(call_home_config("controller", "ssh", controller.port))
+        await configure(rig, call_home_config("controller", "ssh", controller.port))
         called = await controller.calls.get()
-        await reboot_and_back(rig)
+        await reboot_and_back(rig, ca)
         # the call home's session ended with the reboot; the switch calls again once up
         assert await called.read_message() == b""
         again = await controller.calls.get()
@@ -327,10 +257,10 @@ async def test_the_reboot_ends_tls_and_call_home_sessions_then_both_come_back(
         await controller.close()
 
 
-async def reboot_and_back(rig: TlsSwitch) -> None:
+async def reboot_and_back(rig: SwitchRig, ca: ClientCa) -> None:
     """right-now over TLS: the TLS session ends, the port closes, then listens again."""
-    admin = rig.ca.issue("admin")
-    m = await call(rig.tls, admin)
+    admin = ca.issue("admin")
+    m = await call(rig.connect_tls, admin)
     await call(m.edit_config, target="running", config=su_config(ENABLE))
     await call(m.dispatch, rpc("refresh"))
     await call(m.dispatch, rpc("right-now"))
@@ -342,14 +272,14 @@ async def reboot_and_back(rig: TlsSwitch) -> None:
     await rig.clock.advance(REBOOT)
     await rig.switch.serving()
     assert rig.switch.tls_port == port
-    m = await call(rig.tls, admin)
+    m = await call(rig.connect_tls, admin)
     await call(m.close_session)
 
 
 # --- Call Home ------------------------------------------------------------------------------------
 
 
-async def test_ncclient_call_home_over_ssh_until_the_client_is_deleted(rig: TlsSwitch) -> None:
+async def test_ncclient_call_home_over_ssh_until_the_client_is_deleted(rig: SwitchRig) -> None:
     port = free_port()
 
     def controller() -> tuple[str, dict[str, str], bool]:
@@ -368,15 +298,16 @@ async def test_ncclient_call_home_over_ssh_until_the_client_is_deleted(rig: TlsS
 
     # the controller listens while the switch is told to call it
     answered = asyncio.ensure_future(call(controller))
-    await rig.configure(call_home_config("controller", "ssh", port))
+    await configure(rig, call_home_config("controller", "ssh", port))
     session_id, transports, called_home = await answered
     assert transports[session_id] == "ncm:netconf-ssh" and called_home
     assert rig.switch.netconf.call_home.diallers["controller"].connections == 1
     # (that a persistent client calls again at once: tests/integration/test_call_home.py)
     # deleting the client stops the calls
-    await rig.configure(
+    await configure(
+        rig,
         f'<config xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0"><netconf-server '
-        f'xmlns="{NCSRV}"><call-home nc:operation="delete"/></netconf-server></config>'
+        f'xmlns="{NCSRV}"><call-home nc:operation="delete"/></netconf-server></config>',
     )
     await until(lambda: not rig.switch.netconf.call_home.diallers)
 
@@ -435,15 +366,16 @@ class TlsCallHomeListener:
         self.socket.close()
 
 
-async def test_tls_call_home_to_a_listener_of_the_tests_own(rig: TlsSwitch) -> None:
-    await rig.configure(trust_config(rig.ca))
-    listener = TlsCallHomeListener(rig.ca.issue("admin"), rig.certificate)
+async def test_tls_call_home_to_a_listener_of_the_tests_own(rig: SwitchRig, ca: ClientCa) -> None:
+    await configure(rig, trust_config(ca))
+    listener = TlsCallHomeListener(ca.issue("admin"), rig.tls_certificate)
     try:
         answered = asyncio.ensure_future(call(listener.answer))
-        await rig.configure(
+        await configure(
+            rig,
             call_home_config(
                 "audit", "tls", listener.port, "<periodic><period>60</period></periodic>"
-            )
+            ),
         )
         session_id, reply = await answered
         transports = {

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch, NetconfOptions
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
-from tests.credentials import copy_credentials
-from tests.integration.test_tls_and_call_home import free_port
-from tests.support.loop import LoopThread
+from tests.support.switch import SwitchRig, ThreadedSwitches
+from tests.support.transport import free_port
+from tests.support.users import Credentials
 
 SERVER_DOC = Path(__file__).resolve().parents[2] / "docs" / "server.md"
 
@@ -31,38 +29,31 @@ def blocks(title: str, language: str) -> list[str]:
 
 
 @pytest.fixture
-def switch(tmp_path: Path, host_keys: Path) -> Iterator[tuple[EmulatedSwitch, Path]]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    loop = LoopThread()
-    started = loop.run(
-        EmulatedSwitch.start(
-            data_dir,
-            identity=Identity("S5732-H", "S5732-H", "2102351XFR10P0000001"),
-            factory=FactoryState("V200R020C00", "V200R020SPH"),
-            netconf_options=NetconfOptions(
-                tls_port=0, call_home_timing=CallHomeTiming(backoff=Backoff(0.1, 0.4))
-            ),
-        )
-    )
-    yield started, data_dir
-    loop.run(started.close())
-    loop.stop()
+def lab(tmp_path: Path, credentials: Credentials) -> Iterator[ThreadedSwitches]:
+    with ThreadedSwitches(tmp_path, credentials, None) as switches:
+        yield switches
+
+
+@pytest.fixture
+def rig(lab: ThreadedSwitches) -> SwitchRig:
+    """A switch serving TLS, whose calls home wait little between rounds."""
+    return lab.start(tls=True, call_home_timing=CallHomeTiming(backoff=Backoff(0.1, 0.4)))
 
 
 def run_python(code: str, replacements: dict[str, str]) -> None:
-    for written, actual in replacements.items():
+    for written in replacements:
         assert written in code, written
-        code = code.replace(written, actual)
+    # at once: a port put in for one text may hold another (switch port 43349 holds "4334")
+    texts = re.compile("|".join(map(re.escape, replacements)))
+    code = texts.sub(lambda match: replacements[match[0]], code)
     exec(compile(code, str(SERVER_DOC), "exec"), {})
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_the_tls_example_runs(
-    switch: tuple[EmulatedSwitch, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    rig: SwitchRig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    running, data_dir = switch
+    running, data_dir = rig.switch, rig.data_dir
     work = tmp_path / "controller"
     work.mkdir()
     monkeypatch.chdir(work)
@@ -82,8 +73,8 @@ def test_the_tls_example_runs(
     assert running.server.counters.in_sessions == 2
 
 
-def test_the_call_home_example_runs(switch: tuple[EmulatedSwitch, Path]) -> None:
-    running, _ = switch
+def test_the_call_home_example_runs(rig: SwitchRig) -> None:
+    running = rig.switch
     (python,) = blocks("Call Home (RFC 8071)", "python")
     run_python(python, {"port=8830": f"port={running.port}", "4334": str(free_port())})
     assert running.server.counters.in_sessions == 3

@@ -8,7 +8,6 @@ import logging
 import shutil
 import ssl
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,102 +18,56 @@ from ncclient.transport.errors import SessionCloseError, TransportError
 from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
 from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked
 from smartupgrade_server.netconf.registry import (
-    SessionContext,
-    SessionRegistry,
     SessionTransport,
     TerminationReason,
 )
 from smartupgrade_server.transport.cert_to_name import CertToName, MapType, parse_fingerprint
-from smartupgrade_server.transport.certificates import load_or_create_device_certificate
 from smartupgrade_server.transport.logins import LoginService
-from smartupgrade_server.transport.ssh import NetconfSshServer
 from smartupgrade_server.transport.tls import (
-    TLS_CERT_FILE,
-    TLS_KEY_FILE,
-    NetconfTlsServer,
     TlsClientAuthentication,
 )
-from smartupgrade_server.transport.users import USERS_FILE, User, UserDatabase, hash_password
-from tests.client_pki import ClientCa, ClientCertificate, connect_tls
-from tests.credentials import copy_credentials
-from tests.integration.test_ssh_transport import (
-    TEST_CAPABILITY,
-    TEST_NS,
-    RawSession,
-    dispatcher_for_tests,
-    in_thread,
-)
+from tests.support.blocking import call
+from tests.support.client_pki import ClientCa, ClientCertificate, connect_tls
+from tests.support.transport import TEST_CAPABILITY, TEST_NS, RawSession, TransportRig, serving
+from tests.support.users import ADMIN, Account, Credentials
 from tests.support.waiting import until
 
 HELLO_TIMEOUT = 0.5
 
 
-@dataclass
-class TlsRig:
-    ssh: NetconfSshServer
-    tls: NetconfTlsServer
-    ca: ClientCa
-    admin: ClientCertificate
-    ended: list[tuple[SessionContext, TerminationReason]]
-    switch_cert: Path
-
-    @property
-    def port(self) -> int:
-        assert self.tls.port is not None
-        return self.tls.port
-
-
 @pytest.fixture
-def data_dir(tmp_path: Path, host_keys: Path) -> Path:
-    directory = tmp_path / "data"
-    directory.mkdir(mode=0o700)
-    copy_credentials(host_keys, directory)
+def data_dir(tmp_path: Path, credentials: Credentials) -> Path:
     # a user who logs in by certificate only: no password, no key
-    users = UserDatabase.load(directory / USERS_FILE)
-    UserDatabase(
-        [
-            *users.administrators(),
-            User("viewer", None, (), 1),
-            User("bob", hash_password("x"), (), 3),
-        ],
-        directory / USERS_FILE,
-    ).save()
-    return directory
+    return credentials.data_dir(
+        tmp_path / "data", ADMIN, Account("viewer", None, 1), Account("bob", "x")
+    )
 
 
 @pytest.fixture
-async def rig(data_dir: Path, tmp_path: Path) -> AsyncIterator[TlsRig]:
-    registry = SessionRegistry()
-    ended: list[tuple[SessionContext, TerminationReason]] = []
-    registry.add_termination_hook(
-        lambda context, termination: ended.append((context, termination.reason))
-    )
-    ssh = await NetconfSshServer.start(
-        "127.0.0.1",
-        0,
-        data_dir,
-        dispatcher_for_tests(asyncio.Event()),
-        [TEST_CAPABILITY],
-        registry=registry,
-        hello_timeout=HELLO_TIMEOUT,
-    )
-    ca = ClientCa(tmp_path / "pki")
-    certificate = load_or_create_device_certificate(
-        data_dir, TLS_CERT_FILE, TLS_KEY_FILE, "127.0.0.1", "switch"
-    )
-    authentication = TlsClientAuthentication(
-        (ca.certificate,),
-        (CertToName(1, parse_fingerprint(ca.fingerprint), MapType.COMMON_NAME),),
-    )
-    tls = await NetconfTlsServer.start(ssh.logins, ssh.service, certificate, authentication)
-    await tls.listen("127.0.0.1", 0)
-    yield TlsRig(ssh, tls, ca, ca.issue("admin"), ended, certificate.cert_path)
-    await tls.close()
-    await ssh.close()
+def ca(tmp_path: Path) -> ClientCa:
+    return ClientCa(tmp_path / "pki")
 
 
-def connect(rig: TlsRig, client: ClientCertificate) -> manager.Manager:
-    return connect_tls(rig.port, client, rig.switch_cert)
+@pytest.fixture
+def admin(ca: ClientCa) -> ClientCertificate:
+    return ca.issue("admin")
+
+
+@pytest.fixture
+async def rig(data_dir: Path, ca: ClientCa) -> AsyncIterator[TransportRig]:
+    """SSH and TLS; the CA's certificates are named by their common name."""
+    async with serving(data_dir, hello_timeout=HELLO_TIMEOUT) as rig:
+        await rig.serve_tls(
+            TlsClientAuthentication(
+                (ca.certificate,),
+                (CertToName(1, parse_fingerprint(ca.fingerprint), MapType.COMMON_NAME),),
+            )
+        )
+        yield rig
+
+
+def connect(rig: TransportRig, client: ClientCertificate) -> manager.Manager:
+    return connect_tls(rig.tls_port, client, rig.tls_certificate)
 
 
 def ping(m: manager.Manager) -> str | None:
@@ -124,12 +77,14 @@ def ping(m: manager.Manager) -> str | None:
     return reply.findtext(f"{{{TEST_NS}}}pong")
 
 
-async def test_ncclient_over_tls_is_the_mapped_user_in_chunked_framing(rig: TlsRig) -> None:
+async def test_ncclient_over_tls_is_the_mapped_user_in_chunked_framing(
+    rig: TransportRig, admin: ClientCertificate
+) -> None:
     def session() -> tuple[str, list[str], str | None]:
-        with connect(rig, rig.admin) as m:
+        with connect(rig, admin) as m:
             return m.session_id, list(m.server_capabilities), ping(m)
 
-    session_id, capabilities, pong = await in_thread(session)
+    session_id, capabilities, pong = await call(session)
     # RFC 7589: chunked framing only, so base:1.1 alone
     assert capabilities == [BASE_1_1, TEST_CAPABILITY]
     assert pong == "admin"
@@ -151,11 +106,11 @@ class RawTls:
         self._messages: list[bytes] = []
 
     @classmethod
-    async def open(cls, rig: TlsRig, client: ClientCertificate | None) -> RawTls:
-        context = ssl.create_default_context(cafile=rig.switch_cert)
+    async def open(cls, rig: TransportRig, client: ClientCertificate | None) -> RawTls:
+        context = ssl.create_default_context(cafile=rig.tls_certificate)
         if client is not None:
             context.load_cert_chain(client.cert_path, client.key_path)
-        reader, writer = await asyncio.open_connection("127.0.0.1", rig.port, ssl=context)
+        reader, writer = await asyncio.open_connection("127.0.0.1", rig.tls_port, ssl=context)
         return cls(reader, writer)
 
     async def read_message(self) -> bytes:
@@ -183,8 +138,10 @@ class RawTls:
         )
 
 
-async def test_a_base_1_0_client_is_refused_as_a_bad_hello(rig: TlsRig) -> None:
-    raw = await RawTls.open(rig, rig.admin)
+async def test_a_base_1_0_client_is_refused_as_a_bad_hello(
+    rig: TransportRig, admin: ClientCertificate
+) -> None:
+    raw = await RawTls.open(rig, admin)
     hello = etree.fromstring(await raw.read_message())
     assert next(c.text for c in hello.iter(f"{{{BASE_NS}}}capability")) == BASE_1_1
     raw.send_hello(BASE_1_0)
@@ -195,10 +152,8 @@ async def test_a_base_1_0_client_is_refused_as_a_bad_hello(rig: TlsRig) -> None:
     raw.writer.close()
 
 
-def refused(rig: TlsRig, client: ClientCertificate | None) -> str:
+def refused(rig: TransportRig, client: ClientCertificate) -> str:
     """What ncclient says when the switch refuses ``client``."""
-    if client is None:
-        client = rig.admin
 
     def attempt() -> str:
         with pytest.raises((TransportError, SessionCloseError, ssl.SSLError, OSError)) as caught:
@@ -217,30 +172,34 @@ def refused(rig: TlsRig, client: ClientCertificate | None) -> str:
     ],
 )
 async def test_a_refused_certificate_gets_no_session(
-    rig: TlsRig, tmp_path: Path, client: str, reason: str, caplog: pytest.LogCaptureFixture
+    rig: TransportRig,
+    ca: ClientCa,
+    client: str,
+    reason: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     certificate = {
-        "stranger": lambda: rig.ca.issue("stranger"),
-        "expired": lambda: rig.ca.issue("admin", expired=True),
-        "other-ca": lambda: ClientCa(tmp_path / "other", "Other CA").issue("admin"),
+        "stranger": lambda: ca.issue("stranger"),
+        "expired": lambda: ca.issue("admin", expired=True),
+        "other-ca": lambda: ClientCa(ca.directory / "other", "Other CA").issue("admin"),
     }[client]()
     caplog.set_level(logging.INFO, logger="smartupgrade_server.transport")
-    await in_thread(lambda: refused(rig, certificate))
+    await call(lambda: refused(rig, certificate))
     await until(lambda: rig.ssh.logins.counters.refused_certificates[LoginService.NETCONF] == 1)
     assert reason in caplog.text
     assert len(rig.ssh.registry) == 0 and rig.ended == []
     assert rig.ssh.counters.in_sessions == 0
     # the right certificate still gets in
-    assert await in_thread(lambda: session_user(rig, rig.admin)) == "admin"
+    assert await call(lambda: session_user(rig, ca.issue("admin"))) == "admin"
 
 
-def session_user(rig: TlsRig, client: ClientCertificate) -> str | None:
+def session_user(rig: TransportRig, client: ClientCertificate) -> str | None:
     with connect(rig, client) as m:
         return ping(m)
 
 
 async def test_a_client_without_a_certificate_is_refused(
-    rig: TlsRig, caplog: pytest.LogCaptureFixture
+    rig: TransportRig, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="smartupgrade_server.transport")
     with pytest.raises((ssl.SSLError, ConnectionError)):
@@ -252,20 +211,20 @@ async def test_a_client_without_a_certificate_is_refused(
     assert "certificate from 127.0.0.1 refused: peer did not return a certificate" in caplog.text
 
 
-async def test_a_certificate_only_user_gets_its_level(rig: TlsRig) -> None:
+async def test_a_certificate_only_user_gets_its_level(rig: TransportRig, ca: ClientCa) -> None:
     def who() -> str | None:
-        return session_user(rig, rig.ca.issue("viewer"))
+        return session_user(rig, ca.issue("viewer"))
 
-    assert await in_thread(who) == "viewer"
+    assert await call(who) == "viewer"
     ((context, _),) = rig.ended
     assert (context.username, context.level) == ("viewer", 1)
 
 
 async def test_a_plain_tcp_client_on_the_tls_port_is_cut_off(
-    rig: TlsRig, caplog: pytest.LogCaptureFixture
+    rig: TransportRig, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="smartupgrade_server.transport")
-    reader, writer = await asyncio.open_connection("127.0.0.1", rig.port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", rig.tls_port)
     writer.write(
         f'<hello xmlns="{BASE_NS}"><capabilities><capability>{BASE_1_0}</capability>'
         "</capabilities></hello>]]>]]>".encode()
@@ -279,18 +238,20 @@ async def test_a_plain_tcp_client_on_the_tls_port_is_cut_off(
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
-async def test_openssl_s_client_sees_the_switchs_certificate(rig: TlsRig) -> None:
+async def test_openssl_s_client_sees_the_switchs_certificate(
+    rig: TransportRig, admin: ClientCertificate
+) -> None:
     done = await asyncio.create_subprocess_exec(
         "openssl",
         "s_client",
         "-connect",
-        f"127.0.0.1:{rig.port}",
+        f"127.0.0.1:{rig.tls_port}",
         "-CAfile",
-        str(rig.switch_cert),
+        str(rig.tls_certificate),
         "-cert",
-        str(rig.admin.cert_path),
+        str(admin.cert_path),
         "-key",
-        str(rig.admin.key_path),
+        str(admin.key_path),
         "-verify_return_error",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -304,16 +265,18 @@ async def test_openssl_s_client_sees_the_switchs_certificate(rig: TlsRig) -> Non
 
 
 @pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1 is deprecated:DeprecationWarning")
-async def test_tls_1_1_is_refused(rig: TlsRig) -> None:
-    context = ssl.create_default_context(cafile=rig.switch_cert)
-    context.load_cert_chain(rig.admin.cert_path, rig.admin.key_path)
+async def test_tls_1_1_is_refused(rig: TransportRig, admin: ClientCertificate) -> None:
+    context = ssl.create_default_context(cafile=rig.tls_certificate)
+    context.load_cert_chain(admin.cert_path, admin.key_path)
     context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_1
     with pytest.raises((ssl.SSLError, ConnectionError)):
-        await asyncio.open_connection("127.0.0.1", rig.port, ssl=context)
+        await asyncio.open_connection("127.0.0.1", rig.tls_port, ssl=context)
 
 
-async def test_an_ssh_session_kills_a_tls_session(rig: TlsRig) -> None:
-    victim = await RawTls.open(rig, rig.admin)
+async def test_an_ssh_session_kills_a_tls_session(
+    rig: TransportRig, admin: ClientCertificate
+) -> None:
+    victim = await RawTls.open(rig, admin)
     hello = etree.fromstring(await victim.read_message())
     victim_id = int(hello.findtext(f"{{{BASE_NS}}}session-id") or 0)
     victim.send_hello(BASE_1_1)
@@ -325,8 +288,10 @@ async def test_an_ssh_session_kills_a_tls_session(rig: TlsRig) -> None:
     killer.close()
 
 
-async def test_a_tls_session_without_a_hello_times_out(rig: TlsRig) -> None:
-    silent = await RawTls.open(rig, rig.admin)
+async def test_a_tls_session_without_a_hello_times_out(
+    rig: TransportRig, admin: ClientCertificate
+) -> None:
+    silent = await RawTls.open(rig, admin)
     await silent.read_message()
     assert await silent.read_message() == b""
     await until(lambda: bool(rig.ended))
@@ -334,10 +299,10 @@ async def test_a_tls_session_without_a_hello_times_out(rig: TlsRig) -> None:
     assert rig.ssh.counters.dropped_sessions == 1
 
 
-async def test_new_trust_applies_to_the_next_handshake(rig: TlsRig, tmp_path: Path) -> None:
+async def test_new_trust_applies_to_the_next_handshake(rig: TransportRig, tmp_path: Path) -> None:
     other = ClientCa(tmp_path / "other", "Other CA")
     client = other.issue("bob")
-    await in_thread(lambda: refused(rig, client))
+    await call(lambda: refused(rig, client))
     await rig.tls.authenticate(
         rig.tls.authentication
         + TlsClientAuthentication(
@@ -345,11 +310,13 @@ async def test_new_trust_applies_to_the_next_handshake(rig: TlsRig, tmp_path: Pa
             (CertToName(1, parse_fingerprint(client.fingerprint), MapType.SPECIFIED, "bob"),),
         )
     )
-    assert await in_thread(lambda: session_user(rig, client)) == "bob"
+    assert await call(lambda: session_user(rig, client)) == "bob"
 
 
-async def test_many_requests_and_the_eof_after_them(rig: TlsRig) -> None:
-    raw = await RawTls.open(rig, rig.admin)
+async def test_many_requests_and_the_eof_after_them(
+    rig: TransportRig, admin: ClientCertificate
+) -> None:
+    raw = await RawTls.open(rig, admin)
     await raw.read_message()
     raw.send_hello(BASE_1_0, BASE_1_1)
     for n in range(40):

@@ -9,83 +9,45 @@ HOUP's port, the CA in a factory SSL policy.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import signal
-import subprocess
-import sys
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from lxml import etree
-from ncclient import manager
-from ncclient.operations import RPCError
 from ncclient.transport.errors import SSHError
 from ncclient.xml_ import to_ele
-from yangson.enumerations import ContentType
 
-from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.errors import InUse, InvalidValue, OperationFailed
-from smartupgrade_model.convert import SMART_UPGRADE, ssl_policy_config
+from smartupgrade_model.convert import SMART_UPGRADE
 from smartupgrade_model.model import (
     NAMESPACE,
     CancellationStatus,
     CheckResult,
-    SmartUpgrade,
     Triggered,
     UpgradeStatus,
 )
 from smartupgrade_model.model import UpgradeStatus as ClientStatus
-from smartupgrade_server.datastore.store import DatastoreName
-from smartupgrade_server.datastore.validation import validated
-from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.events import DeviceEvent, Rebooting
-from smartupgrade_server.device.identity import FactoryState, Identity
-from smartupgrade_server.houp.catalogue import Catalogue
-from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.command import any_free_ports, quick_start_snippet
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from tests.credentials import copy_credentials
-from tests.interop.clients import yanglint_validate_reply
+from smartupgrade_server.device.events import Rebooting
+from smartupgrade_server.sim.command import quick_start_snippet
+from tests.support.blocking import call, rpc_error
+from tests.support.defaults import AP_DEVICE, MODEL, POLICY, REBOOT, START, identity
+from tests.support.houp import SOFTWARE, SOFTWARE_SIZE
+from tests.support.sim import Sim, running_sim
+from tests.support.switch import Switches, SwitchRig
+from tests.support.users import Credentials
 from tests.support.waiting import until
 
 T = TypeVar("T")
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NS = {"nc": NC, "su": NAMESPACE}
-AP_FEATURES = ["sunc-smart-upgrade:ap-upgrade"]
 REPO = Path(__file__).resolve().parents[2]
-
-# Small files keep the suite fast: what matters is that real bytes cross HTTPS.
-CATALOGUE = """
-unsupported_models: ["S5731-L*"]
-families:
-  - family: S5732-H
-    upgrades:
-      - from: {software: ["V200R019*", "V200R020*"]}
-        to:
-          software: V200R024C00
-          patch: V200R020SPH001
-          description_en: "1)description:2)CC+SPH"
-          software_package: {name: "{family}-V200R024C00.cc", size: 300000}
-          patch_package: {name: "{family}-V200R020SPH001.pat", size: 14910}
-  - family: S5735-L
-    upgrades:
-      - from: {software: "V200R020*"}
-        to:
-          software: V200R024C00
-          software_package: {name: "{family}-V200R024C00.cc", size: 200000}
-"""
-SOFTWARE_SIZE = 300000
-START = datetime(2026, 11, 27, 9, 0, 0, tzinfo=timezone(timedelta(hours=8)))
-REBOOT = timedelta(minutes=5)
-POLICY = "houp"
-ENABLE = "<ssl-policy>houp</ssl-policy><enabled>true</enabled>"
+ENABLE = f"<ssl-policy>{POLICY}</ssl-policy><enabled>true</enabled>"
 
 
 def su_config(body: str) -> str:
@@ -96,16 +58,6 @@ def su_config(body: str) -> str:
 def rpc(name: str, body: str = "") -> etree._Element:
     element: etree._Element = to_ele(f'<{name} xmlns="{NAMESPACE}">{body}</{name}>')
     return element
-
-
-async def call(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    return await asyncio.to_thread(function, *args, **kwargs)
-
-
-async def rpc_error(function: Callable[..., object], *args: Any, **kwargs: Any) -> RPCError:
-    with pytest.raises(RPCError) as caught:
-        await call(function, *args, **kwargs)
-    return caught.value
 
 
 def output(reply: Any) -> dict[str, str]:
@@ -124,114 +76,25 @@ def leaf(reply: Any, path: str) -> str | None:
     return None if found is None else str(found.text or "")
 
 
-@pytest.fixture(scope="session")
-def houp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Shared so keys, certificates and signatures are made once."""
-    return tmp_path_factory.mktemp("upgrade-houp")
+RigFactory = Callable[..., Awaitable[SwitchRig]]
 
 
 @pytest.fixture
-async def houp(houp_dir: Path) -> AsyncIterator[HoupServer]:
-    server = await HoupServer.start(houp_dir, catalogue=Catalogue.parse(CATALOGUE))
-    try:
-        yield server
-    finally:
-        await server.close()
+def make_rig(switches: Switches) -> RigFactory:
+    """A switch of ``model`` managing the AP ``ap``."""
 
+    async def make(model: str = MODEL, ap: str | None = AP_DEVICE) -> SwitchRig:
+        return await switches.start(identity=identity(model, ap=ap))
 
-@dataclass
-class Rig:
-    houp: HoupServer
-    clock: SimulatedClock
-    switch: EmulatedSwitch
-    events: list[DeviceEvent] = field(default_factory=list)
-
-    def connect(self) -> manager.Manager:
-        return manager.connect(
-            host="127.0.0.1",
-            port=self.switch.port,
-            username="admin",
-            password="admin",
-            hostkey_verify=False,
-            look_for_keys=False,
-            allow_agent=False,
-        )
-
-    async def session(self) -> manager.Manager:
-        return await call(self.connect)
-
-    def sdk(self) -> SmartUpgradeClient:
-        return SmartUpgradeClient.connect(
-            "127.0.0.1", self.switch.port, username="admin", password="admin", hostkey_verify=False
-        )
-
-    def running(self) -> dict[str, Any]:
-        return self.switch.datastores.raw(DatastoreName.RUNNING)
-
-    def status(self) -> UpgradeStatus | None:
-        return self.switch.device.state().upgrade_information.upgrade_status
-
-    async def settled(self) -> None:
-        """Until the operation started last has ended."""
-        await until(lambda: self.status() is not UpgradeStatus.RUNNING)
-
-    def check_state(self, reply: Any) -> None:
-        """The operational state against the module: yangson in-process, yanglint as oracle."""
-        raw = self.switch.datastores.operational().raw_value()
-        validated(self.switch.datastores.schema, raw, ContentType.all)
-        features = AP_FEATURES if self.switch.device.identity.model == "S5732-H" else []
-        result = yanglint_validate_reply(reply.xml, "get", features=features)
-        assert result.valid, result.output
-
-
-RigFactory = Callable[..., Awaitable[Rig]]
+    return make
 
 
 @pytest.fixture
-async def make_rig(houp: HoupServer, host_keys: Path, tmp_path: Path) -> AsyncIterator[RigFactory]:
-    rigs: list[Rig] = []
-
-    async def make(model: str = "S5732-H", ap: str | None = "AirEngine 8760-X1-PRO") -> Rig:
-        data_dir = tmp_path / f"switch-{len(rigs)}"
-        data_dir.mkdir(mode=0o700)
-        copy_credentials(host_keys, data_dir)
-        clock = SimulatedClock(START)
-        default = SmartUpgrade()
-        switch = await EmulatedSwitch.start(
-            data_dir,
-            identity=Identity(
-                model,
-                f"{model}24UM2CC",
-                "2102351XFR10P2000123",
-                ap,
-                None if ap is None else "2102353VUR10N2000123",
-            ),
-            factory=FactoryState("V200R020C00", "V200R020SPH", "V200R019C10" if ap else None),
-            houp_public_key=houp.signing_public_key,
-            clock=clock,
-            factory_config=ssl_policy_config(POLICY, (houp.ca_cert_pem,)),
-            flash_capacity=16 * 1024 * 1024,
-            hosts={default.url: "127.0.0.1"},
-            port_forwards={default.https_port: houp.port},
-            network_timeout=2.0,
-            reboot_duration=REBOOT,
-        )
-        rig = Rig(houp, clock, switch)
-        switch.device.subscribe(rig.events.append)
-        rigs.append(rig)
-        return rig
-
-    yield make
-    for rig in rigs:
-        await rig.switch.close()
-
-
-@pytest.fixture
-async def rig(make_rig: RigFactory) -> Rig:
+async def rig(make_rig: RigFactory) -> SwitchRig:
     return await make_rig()
 
 
-async def test_full_upgrade_from_need_update_to_the_new_running_version(rig: Rig) -> None:
+async def test_full_upgrade_from_need_update_to_the_new_running_version(rig: SwitchRig) -> None:
     m = await rig.session()
     await call(m.edit_config, target="running", config=su_config(ENABLE))
 
@@ -267,7 +130,7 @@ async def test_full_upgrade_from_need_update_to_the_new_running_version(rig: Rig
     await call(m.close_session)
 
 
-async def test_download_through_the_sdk_shows_progress_then_success(rig: Rig) -> None:
+async def test_download_through_the_sdk_shows_progress_then_success(rig: SwitchRig) -> None:
     def run() -> Any:
         with rig.sdk() as client:
             client.set_ssl_policy(POLICY)
@@ -284,7 +147,7 @@ async def test_download_through_the_sdk_shows_progress_then_success(rig: Rig) ->
     assert seen and seen[-1] == 100
     assert state.local_information.software_version == "V200R020C00"  # not rebooted
     assert started.operation_id == 1
-    assert rig.houp.stats.bytes_sent["S5732-H-V200R024C00.cc"] == SOFTWARE_SIZE
+    assert rig.houp.stats.bytes_sent[SOFTWARE] == SOFTWARE_SIZE
     m = await rig.session()
     rig.check_state(await call(m.get))
     await call(m.close_session)
@@ -331,7 +194,9 @@ async def test_download_through_the_sdk_shows_progress_then_success(rig: Rig) ->
         ),
     ],
 )
-async def test_configuration_vetoes(rig: Rig, body: str, tag: str, app_tag: str, path: str) -> None:
+async def test_configuration_vetoes(
+    rig: SwitchRig, body: str, tag: str, app_tag: str, path: str
+) -> None:
     m = await rig.session()
     error = await rpc_error(m.edit_config, target="running", config=su_config(body))
     assert (error.tag, error.app_tag, error.path, error.type) == (tag, app_tag, path, "application")
@@ -353,7 +218,9 @@ async def test_ap_enable_on_a_model_without_ap_upgrade_is_an_unknown_element(
     await call(m.close_session)
 
 
-async def test_a_running_upgrade_freezes_its_configuration_and_cancel_stops_it(rig: Rig) -> None:
+async def test_a_running_upgrade_freezes_its_configuration_and_cancel_stops_it(
+    rig: SwitchRig,
+) -> None:
     rig.houp.settings.bandwidth_limit = 20000  # 15 s for the software: still running below
     m = await rig.session()
     error = await rpc_error(m.dispatch, rpc("refresh"))
@@ -385,7 +252,7 @@ async def test_a_running_upgrade_freezes_its_configuration_and_cancel_stops_it(r
     await call(m.close_session)
 
 
-async def test_sdk_raises_typed_errors_for_vetoes_and_refusals(rig: Rig) -> None:
+async def test_sdk_raises_typed_errors_for_vetoes_and_refusals(rig: SwitchRig) -> None:
     def run() -> None:
         with rig.sdk() as client:
             with pytest.raises(InvalidValue) as veto:
@@ -406,7 +273,7 @@ async def test_sdk_raises_typed_errors_for_vetoes_and_refusals(rig: Rig) -> None
     await rig.settled()
 
 
-async def test_bad_rpc_input(rig: Rig) -> None:
+async def test_bad_rpc_input(rig: SwitchRig) -> None:
     m = await rig.session()
     await call(m.edit_config, target="running", config=su_config(ENABLE))
     error = await rpc_error(m.dispatch, rpc("download", "<target>router</target>"))
@@ -416,7 +283,7 @@ async def test_bad_rpc_input(rig: Rig) -> None:
     await call(m.close_session)
 
 
-async def test_schedule_runs_on_the_simulated_clock(rig: Rig) -> None:
+async def test_schedule_runs_on_the_simulated_clock(rig: SwitchRig) -> None:
     m = await rig.session()
     schedule = (
         "<schedule><download-at>2026-11-27 10:00:00</download-at>"
@@ -441,7 +308,7 @@ async def test_schedule_runs_on_the_simulated_clock(rig: Rig) -> None:
     await call(m.close_session)
 
 
-async def test_download_cancels_the_schedule_and_deletes_it_from_running(rig: Rig) -> None:
+async def test_download_cancels_the_schedule_and_deletes_it_from_running(rig: SwitchRig) -> None:
     m = await rig.session()
     schedule = "<schedule><download-at>2026-11-27 10:00:00</download-at></schedule>"
     await call(m.edit_config, target="running", config=su_config(ENABLE + schedule))
@@ -454,7 +321,7 @@ async def test_download_cancels_the_schedule_and_deletes_it_from_running(rig: Ri
     await call(m.close_session)
 
 
-async def test_disabling_cancels_the_schedule(rig: Rig) -> None:
+async def test_disabling_cancels_the_schedule(rig: SwitchRig) -> None:
     m = await rig.session()
     schedule = "<schedule><download-at>2026-11-27 10:00:00</download-at></schedule>"
     await call(m.edit_config, target="running", config=su_config(ENABLE + schedule))
@@ -464,7 +331,7 @@ async def test_disabling_cancels_the_schedule(rig: Rig) -> None:
     await call(m.close_session)
 
 
-async def test_a_trusted_ca_change_reaches_the_switch(rig: Rig) -> None:
+async def test_a_trusted_ca_change_reaches_the_switch(rig: SwitchRig) -> None:
     # the example's instance document has two top-level elements
     example = (REPO / "yang" / "examples" / "config-full.xml").read_text()
     other_ca = etree.fromstring(f"<config>{example}</config>").findtext(".//{*}trusted-ca")
@@ -487,7 +354,7 @@ async def test_a_trusted_ca_change_reaches_the_switch(rig: Rig) -> None:
     await call(m.close_session)
 
 
-async def test_expired_certificate_injected_over_the_admin_endpoint(rig: Rig) -> None:
+async def test_expired_certificate_injected_over_the_admin_endpoint(rig: SwitchRig) -> None:
     def put_fault() -> Any:
         request = urllib.request.Request(
             f"http://127.0.0.1:{rig.houp.admin_port}/faults",
@@ -511,36 +378,15 @@ async def test_expired_certificate_injected_over_the_admin_endpoint(rig: Rig) ->
 
 
 @pytest.fixture
-def sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[subprocess.Popen[str], str, int]]:
-    data_dir = tmp_path / "sim"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(data_dir)),
-            *any_free_ports(),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        lines: list[str] = []
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("Serving"):
-                break
-        yield process, "".join(lines), process.pid
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+def sim(tmp_path: Path, credentials: Credentials) -> Iterator[Sim]:
+    with running_sim(credentials.data_dir(tmp_path / "sim"), MODEL) as running:
+        yield running
 
 
 def test_smartupgrade_sim_prints_its_ports_and_its_quick_start_works(
-    sim: tuple[subprocess.Popen[str], str, int], capsys: pytest.CaptureFixture[str]
+    sim: Sim, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    process, printed, pid = sim
+    process, printed, pid = sim.process, sim.banner, sim.pid
     netconf = re.search(r"NETCONF over SSH on 127\.0\.0\.1:(\d+)", printed)
     houp = re.search(r"HOUP over HTTPS on 127\.0\.0\.1:(\d+)", printed)
     admin = re.search(r"http://127\.0\.0\.1:(\d+)/faults", printed)

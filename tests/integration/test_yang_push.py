@@ -20,23 +20,16 @@ from smartupgrade_server.netconf.capabilities import BASE_1_0, BASE_1_1, BASE_NS
 from smartupgrade_server.netconf.framing import encode_end_of_message
 from smartupgrade_server.netconf.notification import NOTIFICATION_NS
 from smartupgrade_server.operations.subscriptions import ReceiverState, SubscriptionLimits
-from tests.integration.test_upgrade_over_netconf import (
-    ENABLE,
-    REBOOT,
-    Rig,
-    call,
-    houp,
-    houp_dir,
-    make_rig,
-    rig,
-    rpc,
-    su_config,
-)
+from tests.integration.test_upgrade_over_netconf import ENABLE, make_rig, rig, rpc, su_config
 from tests.interop.clients import yanglint_validate_notification
-from tests.raw_netconf import RawSession
+from tests.support.blocking import call
+from tests.support.defaults import REBOOT
 from tests.support.publisher import edits_of
+from tests.support.raw_netconf import RawSession
+from tests.support.switch import SwitchRig
 
-__all__ = ["houp", "houp_dir", "make_rig", "rig"]
+# the switches of test_upgrade_over_netconf: managing an AP, wired to the HOUP
+__all__ = ["make_rig", "rig"]
 
 SN = "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications"
 YP = "urn:ietf:params:xml:ns:yang:ietf-yang-push"
@@ -150,7 +143,7 @@ UPGRADE_SELECTION = (
 )
 
 
-async def test_a_controller_follows_a_whole_upgrade_by_yang_push_alone(rig: Rig) -> None:
+async def test_a_controller_follows_a_whole_upgrade_by_yang_push_alone(rig: SwitchRig) -> None:
     m = await rig.session()
     await call(m.edit_config, target="running", config=su_config(ENABLE))
     await call(m.dispatch, rpc("refresh"))
@@ -201,7 +194,7 @@ async def test_a_controller_follows_a_whole_upgrade_by_yang_push_alone(rig: Rig)
     await call(m.close_session)
 
 
-async def test_configuration_edits_from_netconf_and_the_switch_are_patches(rig: Rig) -> None:
+async def test_configuration_edits_from_netconf_and_the_switch_are_patches(rig: SwitchRig) -> None:
     watcher, editor = await rig.session(), await rig.session()
     selection = "<yp:datastore-xpath-filter>/su:smart-upgrade</yp:datastore-xpath-filter>"
     await call(watcher.dispatch, establish(on_change("running", selection)))
@@ -235,7 +228,9 @@ async def test_configuration_edits_from_netconf_and_the_switch_are_patches(rig: 
     assert mirror.patch_ids == [0, 1, 2]
 
 
-async def test_periodic_updates_fall_on_the_anchor_time_of_the_switchs_clock(rig: Rig) -> None:
+async def test_periodic_updates_fall_on_the_anchor_time_of_the_switchs_clock(
+    rig: SwitchRig,
+) -> None:
     m = await rig.session()
     anchor = rig.clock.now() + timedelta(seconds=30)
     body = (
@@ -258,7 +253,7 @@ async def test_periodic_updates_fall_on_the_anchor_time_of_the_switchs_clock(rig
     assert await call(m.take_notification, False) is None
 
 
-async def test_rpc_errors(rig: Rig) -> None:
+async def test_rpc_errors(rig: SwitchRig) -> None:
     m, other = await rig.session(), await rig.session()
     with pytest.raises(RPCError) as caught:
         await call(m.dispatch, establish("<stream>SYSLOG</stream>"))
@@ -275,7 +270,7 @@ async def test_rpc_errors(rig: Rig) -> None:
     assert caught.value.app_tag == "ietf-subscribed-notifications:no-such-subscription"
 
 
-async def test_the_sdk_waits_on_an_on_change_subscription(rig: Rig) -> None:
+async def test_the_sdk_waits_on_an_on_change_subscription(rig: SwitchRig) -> None:
     def run() -> tuple[Any, list[int], bool, int, bool]:
         with rig.sdk() as client:
             client.set_ssl_policy("houp")
@@ -302,12 +297,14 @@ async def test_the_sdk_waits_on_an_on_change_subscription(rig: Rig) -> None:
     assert list(rig.switch.subscriptions) == []
 
 
-async def test_a_subscriber_that_stops_reading_is_suspended_then_resumed(rig: Rig) -> None:
+async def test_a_subscriber_that_stops_reading_is_suspended_then_resumed(rig: SwitchRig) -> None:
     limits = SubscriptionLimits(suspend_at=16 * 1024, resume_at=0)
     rig.switch.subscriptions.limits = limits
+    server = rig.server()
     connection = await asyncssh.connect(
-        "127.0.0.1", rig.switch.port, username="admin", password="admin", known_hosts=None
-    )
+        server.host, server.port, username=server.username, password=server.password,
+        known_hosts=None,
+    )  # fmt: skip
     # a small SSH window: the switch soon has to keep what the client does not read
     writer, reader, _ = await connection.open_session(
         subsystem="netconf", encoding=None, window=4096

@@ -23,8 +23,8 @@ and output parsing are separate pure functions so they can be tested without a s
   in ietf-netconf, so libyang 2.1.30 accepts any content there (an out-of-range leaf, an unknown
   element, an unknown namespace all give rc 0). ``-t get`` / ``-t getconfig`` on the children of
   ``<data>`` does check them (rc 7), and ``getconfig`` also rejects state data.
-- the server: :func:`running_sim` starts ``smartupgrade-sim`` the way the README does, on
-  127.0.0.1 and a port the OS picks, and stops it by its pid.
+- the server: ``running_sim`` (tests/support/sim.py) starts ``smartupgrade-sim`` the way the
+  README does, on 127.0.0.1 and a port the OS picks; :class:`Server` is where it listens.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,8 +53,8 @@ from smartupgrade_server.datastore.yang_library import (
     MONITORING_MODULE,
     YANG_LIBRARY_MODULE,
 )
-from smartupgrade_server.sim.command import any_free_ports
-from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.users import Server
 
 NC_NS = "urn:ietf:params:xml:ns:netconf:base:1.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -78,18 +78,7 @@ ACCESS_CONTROL_MODULES: tuple[Path, ...] = (
 )
 # the console scripts installed next to the interpreter running the tests
 NETCONF_CONSOLE2 = Path(sys.executable).with_name("netconf-console2")
-SMARTUPGRADE_SIM = Path(sys.executable).with_name("smartupgrade-sim")
-CLIENT_TIMEOUT = 60.0
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Server:
-    host: str
-    port: int
-    username: str
-    password: str | None = None
-    private_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -98,91 +87,6 @@ class ClientRun:
     returncode: int
     stdout: str
     stderr: str
-
-
-# --- the server under test -------------------------------------------------------------------
-
-_LISTENING = re.compile(r"NETCONF over SSH on (\S+):(\d+)")
-_LOG_PROBLEMS = re.compile(r"^.*(?:Traceback| ERROR | CRITICAL ).*$", re.MULTILINE)
-
-
-def listening_address(line: str) -> tuple[str, int] | None:
-    """The address in the line ``smartupgrade-sim`` prints once it listens."""
-    match = _LISTENING.search(line)
-    return None if match is None else (match.group(1), int(match.group(2)))
-
-
-def log_problems(log: str) -> list[str]:
-    """Lines of the server's log that report a crash or an error."""
-    return _LOG_PROBLEMS.findall(log)
-
-
-@dataclass(frozen=True)
-class Sim:
-    server: Server
-    pid: int
-    log: Path
-
-
-@contextmanager
-def running_sim(data_dir: Path, model: str, *options: str) -> Iterator[Sim]:
-    """``smartupgrade-sim`` in a subprocess with a fresh ``data_dir``; its log goes to ``.log``.
-
-    ``options`` are further command-line flags of the sim.
-    """
-    log_path = data_dir.with_name(f"{data_dir.name}.log")
-    argv = [
-        str(SMARTUPGRADE_SIM),
-        f"--data-dir={data_dir}",
-        "--host=127.0.0.1",
-        # every port: several sims (and other test runs) share the machine
-        *any_free_ports(),
-        f"--model={model}",
-        *options,
-    ]
-    with sim_process(argv, log_path) as process:
-        host, port = first_line(process, log_path, listening_address)
-        yield Sim(Server(host, port, DEFAULT_USERNAME, DEFAULT_PASSWORD), process.pid, log_path)
-
-
-@contextmanager
-def sim_process(argv: Sequence[str], log_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """``argv`` (``smartupgrade-sim ...``) in a subprocess whose stdout is a pipe (read its
-    banner with :func:`first_line`) and whose log goes to ``log_path``; stopped when the block
-    ends."""
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True
-        )
-    try:
-        yield process
-    finally:
-        # SIGTERM: the sim ends its sessions and exits
-        process.terminate()
-        try:
-            process.wait(timeout=CLIENT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        assert process.stdout is not None
-        process.stdout.close()
-
-
-def first_line(
-    process: subprocess.Popen[str], log_path: Path, parse: Callable[[str], T | None]
-) -> T:
-    """What ``parse`` makes of the first line of the process's output it recognises;
-    RuntimeError with the log if the process exits before printing one."""
-    assert process.stdout is not None
-    while True:
-        line = process.stdout.readline()
-        if not line:
-            raise RuntimeError(
-                f"smartupgrade-sim exited with {process.wait()}:\n{log_path.read_text()}"
-            )
-        found = parse(line)
-        if found is not None:
-            return found
 
 
 def _run(argv: Sequence[str], timeout: float) -> ClientRun:

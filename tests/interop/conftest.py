@@ -4,7 +4,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.interop.clients import Server, log_problems, running_sim
+from tests.support.sim import log_problems, running_sim
+from tests.support.users import Server
 
 # an S5732-H supports AP upgrade: its hello announces the feature, and yanglint needs it enabled
 SIM_MODEL = "S5732-H"

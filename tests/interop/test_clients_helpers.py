@@ -10,9 +10,6 @@ from tests.interop.clients import (
     NC_NS,
     NETCONF_CONSOLE2,
     ClientRun,
-    Server,
-    listening_address,
-    log_problems,
     netconf_console2_argv,
     parse_console_output,
     reply_data,
@@ -22,6 +19,8 @@ from tests.interop.clients import (
     yangcli_replies,
     yanglint_validate_reply,
 )
+from tests.support.sim import listening_address, log_problems
+from tests.support.users import Server
 
 SU_NS = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SERVER = Server("127.0.0.1", 8830, "admin", password="-secret")

@@ -14,8 +14,10 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
-from tests.interop.clients import NC_NS, Server, yanglint_validate_reply
+from tests.interop.clients import NC_NS, yanglint_validate_reply
 from tests.interop.conftest import FEATURES
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.users import Server
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"
@@ -26,17 +28,7 @@ HANDLERS = ("default", "huawei", "huaweiyang")
 
 def connect(server: Server, handler: str) -> manager.Manager:
     device: dict[str, Any] = {} if handler == "default" else {"device_params": {"name": handler}}
-    return manager.connect(
-        host=server.host,
-        port=server.port,
-        username=server.username,
-        password=server.password,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=60,
-        **device,
-    )
+    return server.ncclient(timeout=CLIENT_TIMEOUT, **device)
 
 
 def bind_policy(policy: str, port: int) -> str:

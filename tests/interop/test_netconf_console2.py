@@ -13,12 +13,12 @@ from lxml import etree
 from tests.interop.clients import (
     NC_NS,
     ClientRun,
-    Server,
     parse_console_output,
     run_netconf_console2,
     yanglint_validate_reply,
 )
 from tests.interop.conftest import FEATURES
+from tests.support.users import Server
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"

@@ -11,14 +11,14 @@ from scrapli_netconf.driver import NetconfDriver
 from scrapli_netconf.response import NetconfResponse
 
 from tests.interop.clients import (
-    CLIENT_TIMEOUT,
     NC_NS,
-    Server,
     scrapli_driver_arguments,
     scrapli_session,
     yanglint_validate_reply,
 )
 from tests.interop.conftest import FEATURES
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.users import Server
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"

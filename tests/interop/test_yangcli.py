@@ -16,7 +16,6 @@ from tests.interop.clients import (
     NC_NS,
     YANG_SEARCH_PATHS,
     ClientRun,
-    Server,
     run_yangcli,
     run_yangcli_script,
     yangcli_failure,
@@ -24,6 +23,7 @@ from tests.interop.clients import (
     yanglint_validate_reply,
 )
 from tests.interop.conftest import FEATURES
+from tests.support.users import Server
 
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"
 SSLP = "urn:smart-upgrade-netconf:yang:sunc-ssl-policy"

@@ -32,7 +32,7 @@ from smartupgrade_server.operations.notifications import NotificationStream
 from smartupgrade_server.operations.subscriptions import SubscriptionLimits, Subscriptions
 from smartupgrade_server.operations.yang_push import YangPush
 from tests.interop.clients import yanglint_validate_notification
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 NOTIFICATION = "urn:ietf:params:xml:ns:netconf:notification:1.0"

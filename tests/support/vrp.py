@@ -6,8 +6,8 @@ import re
 
 import asyncssh
 
-USERNAME = "admin"
-PASSWORD = "admin"
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+
 PROMPT = re.compile(r"[<\[][^\r\n<\[]*[>\]]$")
 
 
@@ -35,7 +35,9 @@ class Session:
         await self.connection.wait_closed()
 
 
-async def open_session(port: int, username: str = USERNAME, password: str = PASSWORD) -> Session:
+async def open_session(
+    port: int, username: str = DEFAULT_USERNAME, password: str = DEFAULT_PASSWORD
+) -> Session:
     connection = await asyncssh.connect(
         "127.0.0.1", port, username=username, password=password, known_hosts=None
     )

@@ -13,7 +13,8 @@ import pytest
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_model.model import CONSTRAINTS, Schedule, SmartUpgrade
-from tests.integration.cli.conftest import POLICY, Lab, Sim
+from tests.support.defaults import POLICY
+from tests.support.switch import SwitchRig, ThreadedSwitches
 
 DEFAULT = SmartUpgrade()
 Check = Callable[[SmartUpgrade], bool]
@@ -59,8 +60,8 @@ COMMANDS: list[tuple[list[str], list[str], Check, Check]] = [
 ]
 
 
-def config(sim: Sim) -> SmartUpgrade:
-    with sim.connect() as client:
+def config(sim: SwitchRig) -> SmartUpgrade:
+    with sim.sdk() as client:
         return client.read_config()
 
 
@@ -68,7 +69,7 @@ def config(sim: Sim) -> SmartUpgrade:
     "command, undo, applied, undone", COMMANDS, ids=[c[0][0] for c in COMMANDS]
 )
 def test_command_and_undo_change_the_switch(
-    sim: Sim, command: list[str], undo: list[str], applied: Check, undone: Check
+    sim: SwitchRig, command: list[str], undo: list[str], applied: Check, undone: Check
 ) -> None:
     if command[0] == "schedule":
         assert main(sim.argv("ssl-policy", POLICY)) == 0
@@ -81,7 +82,7 @@ def test_command_and_undo_change_the_switch(
     assert main(sim.argv(*undo)) == ExitCode.OK
 
 
-def test_enable_ap_enable_and_their_undo(sim: Sim) -> None:
+def test_enable_ap_enable_and_their_undo(sim: SwitchRig) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0
     assert main(sim.argv("ap", "enable")) == 0
@@ -93,19 +94,23 @@ def test_enable_ap_enable_and_their_undo(sim: Sim) -> None:
     assert not state.enabled and not state.ap.enabled
 
 
-def test_ssl_policy_create_and_delete(sim: Sim, lab: Lab, tmp_path: Path) -> None:
+def test_ssl_policy_create_and_delete(
+    sim: SwitchRig, lab: ThreadedSwitches, tmp_path: Path
+) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text(lab.houp.ca_cert_pem)
     assert main(sim.argv("ssl-policy-create", "Proxy_1", "--trusted-ca", str(ca))) == 0
-    with sim.connect() as client:
+    with sim.sdk() as client:
         policies = {policy.name: policy for policy in client.ssl_policies()}
     assert policies["proxy_1"].trusted_ca == (lab.houp.ca_cert_pem,)
     assert main(sim.argv("ssl-policy-delete", "PROXY_1")) == 0
-    with sim.connect() as client:
+    with sim.sdk() as client:
         assert "proxy_1" not in {policy.name for policy in client.ssl_policies()}
 
 
-def test_rpc_error_prints_message_and_app_tag(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_rpc_error_prints_message_and_app_tag(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
     code = main(sim.argv("enable"))  # no SSL policy bound yet
     err = capsys.readouterr().err
     assert code == ExitCode.RPC_ERROR
@@ -117,7 +122,7 @@ def test_rpc_error_prints_message_and_app_tag(capsys: pytest.CaptureFixture[str]
 
 
 def test_a_download_time_in_the_switch_s_past_is_refused_by_the_switch(
-    capsys: pytest.CaptureFixture[str], sim: Sim
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
 ) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0
@@ -127,7 +132,7 @@ def test_a_download_time_in_the_switch_s_past_is_refused_by_the_switch(
     assert config(sim).schedule is None
 
 
-def test_parameter_error_sends_nothing(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_parameter_error_sends_nothing(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     code = main(sim.argv("https-port", "65536"))
     assert code == ExitCode.USAGE
     assert capsys.readouterr().err.splitlines()[0] == (
@@ -137,7 +142,7 @@ def test_parameter_error_sends_nothing(capsys: pytest.CaptureFixture[str], sim: 
     assert config(sim).https_port == DEFAULT.https_port
 
 
-def test_wrong_password_exits_4(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_wrong_password_exits_4(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     code = main(["--port", str(sim.port), "--password", "wrong", "display", "--no-refresh"])
     assert code == ExitCode.AUTHENTICATION
     assert capsys.readouterr().err.splitlines()[0] == (

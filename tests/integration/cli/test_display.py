@@ -15,17 +15,9 @@ from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_model.display import NOT_ASKED
 from smartupgrade_model.model import MODULE, SSL_POLICY_MODULE
-from smartupgrade_server.device.identity import Identity
-from tests.integration.cli.conftest import (
-    AP_DEVICE,
-    AP_ESN,
-    AP_PACKAGE,
-    NEW_SOFTWARE,
-    POLICY,
-    SOFTWARE_SIZE,
-    Lab,
-    Sim,
-)
+from tests.support.defaults import AP_DEVICE, AP_ESN, POLICY, identity
+from tests.support.houp import AP_PACKAGE, NEW_SOFTWARE, SOFTWARE_SIZE
+from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.unit.yang.seed import seed_text
 
 YANG = Path(__file__).resolve().parents[3] / "yang"
@@ -45,13 +37,13 @@ def layout(lines: list[str]) -> list[str]:
     return [line[: line.index(":") + 1] if ":" in line else line for line in lines]
 
 
-def run(capsys: pytest.CaptureFixture[str], sim: Sim, *command: str) -> tuple[int, str, str]:
+def run(capsys: pytest.CaptureFixture[str], sim: SwitchRig, *command: str) -> tuple[int, str, str]:
     code = main(sim.argv(*command))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
 
-def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0
     code, out, err = run(capsys, sim, "display")
@@ -67,7 +59,7 @@ def test_display_reads_like_the_switch(capsys: pytest.CaptureFixture[str], sim: 
 
 
 def test_display_while_disabled_shows_the_state_without_asking_the_houp(
-    capsys: pytest.CaptureFixture[str], sim: Sim
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
 ) -> None:
     code, out, err = run(capsys, sim, "display")
     assert code == 0, err
@@ -78,7 +70,7 @@ def test_display_while_disabled_shows_the_state_without_asking_the_houp(
 
 
 def test_the_switch_s_own_display_says_the_same_while_disabled(
-    capsys: pytest.CaptureFixture[str], sim: Sim
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
 ) -> None:
     code, out, _ = run(capsys, sim, "display")
     assert code == 0
@@ -87,7 +79,7 @@ def test_the_switch_s_own_display_says_the_same_while_disabled(
 
 
 def test_refresh_shows_the_version_information_the_switch_has(
-    capsys: pytest.CaptureFixture[str], sim: Sim
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
 ) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0
@@ -107,9 +99,9 @@ def test_refresh_shows_the_version_information_the_switch_has(
 
 
 def test_a_switch_without_smart_upgrade_says_so(
-    capsys: pytest.CaptureFixture[str], lab: Lab
+    capsys: pytest.CaptureFixture[str], lab: ThreadedSwitches
 ) -> None:
-    sim = lab.start(Identity("S5731-L", "S5731-L24T4S-A", "2102351XFR10P0000002"))
+    sim = lab.start(identity=identity("S5731-L"))
     for command in (
         ["display", "--no-refresh"], ["display"], ["refresh"], ["enable"], ["download"],
         ["right-now", "--yes"],
@@ -122,7 +114,9 @@ def test_a_switch_without_smart_upgrade_says_so(
         )
 
 
-def test_in_ap_mode_the_display_is_the_aps(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_in_ap_mode_the_display_is_the_aps(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
     """The seed's second example: with smart upgrade for APs enabled, the version, upgrade and
     local information are the AP's, and the AP information section is shown."""
     for command in (("ssl-policy", POLICY), ("enable",), ("ap", "enable")):
@@ -148,14 +142,16 @@ def test_in_ap_mode_the_display_is_the_aps(capsys: pytest.CaptureFixture[str], s
     assert shown["Software package name"] == AP_PACKAGE
 
 
-def test_no_refresh_prints_no_loading_line(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_no_refresh_prints_no_loading_line(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
     code, out, _ = run(capsys, sim, "display", "--no-refresh")
     assert code == 0
     assert out.startswith("Configuration:\n")
     assert "    Check version result         : -\n" in out
 
 
-def test_console_script_in_a_subprocess(sim: Sim) -> None:
+def test_console_script_in_a_subprocess(sim: SwitchRig) -> None:
     script = Path(sys.executable).with_name("smartupgrade")
     done = subprocess.run(
         [str(script), *sim.argv("display", "--no-refresh")],
@@ -168,7 +164,7 @@ def test_console_script_in_a_subprocess(sim: Sim) -> None:
 
 
 def test_json_is_rfc7951_and_valid(
-    capsys: pytest.CaptureFixture[str], sim: Sim, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig, tmp_path: Path
 ) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0

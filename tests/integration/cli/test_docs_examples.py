@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from smartupgrade_client.cli.app import main
-from tests.integration.cli.conftest import PASSWORD, USERNAME, Sim
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.switch import SwitchRig
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "cli.md"
 EXIT = re.compile(r"#\s*exit (\d+)")
@@ -32,11 +33,18 @@ def test_there_are_examples() -> None:
     assert len(examples()) >= 10
 
 
-def test_examples_run(capsys: pytest.CaptureFixture[str], sim: Sim, tmp_path: Path) -> None:
+def test_examples_run(capsys: pytest.CaptureFixture[str], sim: SwitchRig, tmp_path: Path) -> None:
     inventory = tmp_path / "switches.yaml"
     inventory.write_text(
         yaml.safe_dump(
-            [{"host": "127.0.0.1", "port": sim.port, "username": USERNAME, "password": PASSWORD}]
+            [
+                {
+                    "host": "127.0.0.1",
+                    "port": sim.port,
+                    "username": DEFAULT_USERNAME,
+                    "password": DEFAULT_PASSWORD,
+                }
+            ]
         )
     )
     for words, expected in examples():

@@ -12,10 +12,12 @@ import yaml
 
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
-from tests.integration.cli.conftest import FACTORY, PASSWORD, POLICY, USERNAME, Lab, Sim
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import AP_FACTORY, POLICY
+from tests.support.switch import SwitchRig, ThreadedSwitches
 
 
-def inventory(tmp_path: Path, sims: list[Sim], *extra: dict[str, object]) -> str:
+def inventory(tmp_path: Path, sims: list[SwitchRig], *extra: dict[str, object]) -> str:
     path = tmp_path / "switches.yaml"
     switches: list[dict[str, object]] = [
         {"name": f"sw{index}", "host": "127.0.0.1", "port": sim.port}
@@ -24,14 +26,17 @@ def inventory(tmp_path: Path, sims: list[Sim], *extra: dict[str, object]) -> str
     switches.extend(extra)
     path.write_text(
         yaml.safe_dump(
-            {"defaults": {"username": USERNAME, "password": PASSWORD}, "switches": switches}
+            {
+                "defaults": {"username": DEFAULT_USERNAME, "password": DEFAULT_PASSWORD},
+                "switches": switches,
+            }
         )
     )
     return str(path)
 
 
 @pytest.fixture
-def three(lab: Lab) -> list[Sim]:
+def three(lab: ThreadedSwitches) -> list[SwitchRig]:
     return [lab.start() for _ in range(3)]
 
 
@@ -42,7 +47,7 @@ def summary(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[d
 
 
 def test_configure_then_download_on_every_switch(
-    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], three: list[SwitchRig], tmp_path: Path
 ) -> None:
     path = inventory(tmp_path, three)
     for command in (["ssl-policy", POLICY], ["enable"]):
@@ -62,14 +67,14 @@ def test_configure_then_download_on_every_switch(
         assert " ok " in row
         assert "success software 100% patch 100%" in row
     for sim in three:
-        with sim.connect() as client:
+        with sim.sdk() as client:
             information = client.upgrade_information()
             assert information.software_download_progress == 100
-            assert client.read().local_information.software_version == FACTORY.software
+            assert client.read().local_information.software_version == AP_FACTORY.software
 
 
 def test_one_unreachable_switch_fails_the_fleet(
-    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], three: list[SwitchRig], tmp_path: Path
 ) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,12 +87,12 @@ def test_one_unreachable_switch_fails_the_fleet(
     assert str(by_name["gone"]["detail"]).startswith("Cannot connect")
     for name in ("sw0", "sw1", "sw2"):
         assert by_name[name]["exit"] == 0
-        assert str(by_name[name]["detail"]).startswith(FACTORY.software)
+        assert str(by_name[name]["detail"]).startswith(AP_FACTORY.software)
     assert "data" not in by_name["gone"]
 
 
 def test_display_in_json_gives_each_switch_its_whole_state(
-    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], three: list[SwitchRig], tmp_path: Path
 ) -> None:
     """The same document as ``smartupgrade display --json`` on each switch, not one line."""
     path = inventory(tmp_path, three)
@@ -101,7 +106,7 @@ def test_display_in_json_gives_each_switch_its_whole_state(
         data = row["data"]
         assert isinstance(data, dict)
         state = data["sunc-smart-upgrade:smart-upgrade"]
-        assert state["local-information"]["software-version"] == FACTORY.software
+        assert state["local-information"]["software-version"] == AP_FACTORY.software
         assert state["https-port"] == 443
         assert set(state) >= {"url", "enabled", "web-prompt", "local-information"}
         assert row["port"] == sim.port
@@ -109,7 +114,7 @@ def test_display_in_json_gives_each_switch_its_whole_state(
 
 
 def test_rpc_errors_per_switch(
-    capsys: pytest.CaptureFixture[str], three: list[Sim], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], three: list[SwitchRig], tmp_path: Path
 ) -> None:
     path = inventory(tmp_path, three)
     assert main(three[0].argv("ssl-policy", POLICY)) == 0

@@ -15,17 +15,19 @@ from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_client.errors import UpgradeCancelled
 from smartupgrade_model.model import UpgradeStatus
-from tests.integration.cli.conftest import AP_PACKAGE, FACTORY, NEW_SOFTWARE, POLICY, Lab, Sim
+from tests.support.defaults import AP_FACTORY, POLICY
+from tests.support.houp import AP_PACKAGE, NEW_SOFTWARE
+from tests.support.switch import SwitchRig, ThreadedSwitches
 
 STOP_HINT = "please press CTRL + C."
 
 
-def enable(sim: Sim) -> None:
+def enable(sim: SwitchRig) -> None:
     assert main(sim.argv("ssl-policy", POLICY)) == 0
     assert main(sim.argv("enable")) == 0
 
 
-def test_download_progress_reaches_100(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_download_progress_reaches_100(capsys: pytest.CaptureFixture[str], sim: SwitchRig) -> None:
     enable(sim)
     code = main(sim.argv("download"))
     out = capsys.readouterr().out
@@ -40,12 +42,12 @@ def test_download_progress_reaches_100(capsys: pytest.CaptureFixture[str], sim: 
     assert " 100% " in patch
     assert "    Upgrade status               : success" in lines
     assert "    Software download progress(%): 100" in lines
-    with sim.connect() as client:
-        assert client.read().local_information.software_version == FACTORY.software
+    with sim.sdk() as client:
+        assert client.read().local_information.software_version == AP_FACTORY.software
 
 
 def test_right_now_survives_the_reboot(
-    capsys: pytest.CaptureFixture[str], sim: Sim, lab: Lab
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig, lab: ThreadedSwitches
 ) -> None:
     enable(sim)
     # paced, so that the progress bar is drawn before the reboot ends the session
@@ -66,11 +68,13 @@ def test_right_now_survives_the_reboot(
     assert f"    Software version             : {NEW_SOFTWARE}" in lines
     assert "    Last upgrade result          : success" in lines
     assert lines[-1].startswith(f"Info: The switch runs software {NEW_SOFTWARE}")
-    with sim.connect() as client:
+    with sim.sdk() as client:
         assert client.read().local_information.software_version == NEW_SOFTWARE
 
 
-def test_the_ap_upgraded_the_switch_s_way(capsys: pytest.CaptureFixture[str], sim: Sim) -> None:
+def test_the_ap_upgraded_the_switch_s_way(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
+) -> None:
     """With smart upgrade for APs enabled, right-now upgrades the AP, as the switch's own
     command does: once the switch runs the AP's version, the AP reboots into it and the
     switch stays up."""
@@ -91,13 +95,15 @@ def test_the_ap_upgraded_the_switch_s_way(capsys: pytest.CaptureFixture[str], si
     assert lines[-1] == (
         f"Info: The AP runs software {NEW_SOFTWARE}, patch - (before: V200R019C10, -)."
     )
-    with sim.connect() as client:
+    with sim.sdk() as client:
         state = client.read()
     assert state.ap_information.local_information.software_version == NEW_SOFTWARE
     assert state.local_information.software_version == NEW_SOFTWARE
 
 
-def test_download_failure_exits_6(capsys: pytest.CaptureFixture[str], sim: Sim, lab: Lab) -> None:
+def test_download_failure_exits_6(
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig, lab: ThreadedSwitches
+) -> None:
     enable(sim)
     lab.houp.faults.corrupt_content = {f"S5732-H-{NEW_SOFTWARE}.cc"}
     try:
@@ -109,7 +115,7 @@ def test_download_failure_exits_6(capsys: pytest.CaptureFixture[str], sim: Sim, 
 
 
 def test_cancel_with_nothing_running_is_the_switch_s_rpc_error(
-    capsys: pytest.CaptureFixture[str], sim: Sim
+    capsys: pytest.CaptureFixture[str], sim: SwitchRig
 ) -> None:
     code = main(sim.argv("cancel"))
     err = capsys.readouterr().err
@@ -117,7 +123,7 @@ def test_cancel_with_nothing_running_is_the_switch_s_rpc_error(
     assert "app-tag no-upgrade-in-progress" in err
 
 
-def start_script(sim: Sim, *command: str) -> subprocess.Popen[str]:
+def start_script(sim: SwitchRig, *command: str) -> subprocess.Popen[str]:
     script = Path(sys.executable).with_name("smartupgrade")
     return subprocess.Popen(
         [str(script), *sim.argv(*command)],
@@ -140,7 +146,7 @@ def interrupt_when_downloading(process: subprocess.Popen[str]) -> list[str]:
     raise AssertionError(f"no CTRL+C hint in {seen}")
 
 
-def test_ctrl_c_with_yes_cancels_on_the_switch(sim: Sim, lab: Lab) -> None:
+def test_ctrl_c_with_yes_cancels_on_the_switch(sim: SwitchRig, lab: ThreadedSwitches) -> None:
     enable(sim)
     lab.set_bandwidth(20_000)  # the download lasts long enough to be interrupted
     try:
@@ -152,18 +158,18 @@ def test_ctrl_c_with_yes_cancels_on_the_switch(sim: Sim, lab: Lab) -> None:
     assert process.returncode == ExitCode.UPGRADE_CANCELLED, (out, err)
     assert "Info: Cancellation status: " in out
     assert "Error: upgrade ended with status upgradeCancelled." in err
-    with sim.connect() as client:
+    with sim.sdk() as client:
         assert client.upgrade_information().upgrade_status is UpgradeStatus.UPGRADE_CANCELLED
 
 
-def test_ctrl_c_asks_and_no_leaves_it_running(sim: Sim, lab: Lab) -> None:
+def test_ctrl_c_asks_and_no_leaves_it_running(sim: SwitchRig, lab: ThreadedSwitches) -> None:
     enable(sim)
     lab.set_bandwidth(20_000)
     try:
         process = start_script(sim, "download")
         interrupt_when_downloading(process)
         out, err = process.communicate("n\n")
-        with sim.connect() as client:
+        with sim.sdk() as client:
             still = client.upgrade_information().upgrade_status
             client.cancel()
             with pytest.raises(UpgradeCancelled):

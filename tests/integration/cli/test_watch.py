@@ -10,24 +10,28 @@ import pytest
 
 from smartupgrade_client.cli.app import main
 from smartupgrade_client.cli.exit_codes import ExitCode
-from tests.integration.cli.conftest import FACTORY, NEW_SOFTWARE, Lab, Sim
 from tests.integration.cli.test_fleet import inventory
 from tests.integration.cli.test_operations import enable, start_script
+from tests.support.defaults import AP_FACTORY
+from tests.support.houp import NEW_SOFTWARE
+from tests.support.switch import SwitchRig, ThreadedSwitches
 
 STATUS = "smart-upgrade/upgrade-information/upgrade-status"
 SOFTWARE = "smart-upgrade/local-information/software-version"
 
 
-def test_watch_prints_an_upgrade_as_it_happens_and_follows_the_reboot(sim: Sim, lab: Lab) -> None:
+def test_watch_prints_an_upgrade_as_it_happens_and_follows_the_reboot(
+    sim: SwitchRig, lab: ThreadedSwitches
+) -> None:
     enable(sim)
     process = start_script(sim, "watch")
     assert process.stdout is not None
     seen: list[str] = []
     for line in process.stdout:
         seen.append(line.rstrip("\n"))
-        if line.rstrip().endswith(f"{SOFTWARE}: {FACTORY.software}"):
+        if line.rstrip().endswith(f"{SOFTWARE}: {AP_FACTORY.software}"):
             # the whole state first: now the upgrade, on another session
-            with sim.connect() as client:
+            with sim.sdk() as client:
                 client.right_now()
         # after the reboot: the new version and the final status, in either order
         ends = (f"{SOFTWARE}: {NEW_SOFTWARE}", f"{STATUS}: success")
@@ -51,7 +55,7 @@ def test_watch_prints_an_upgrade_as_it_happens_and_follows_the_reboot(sim: Sim, 
 
 
 def test_a_fleet_watch_prints_each_switch_s_state_with_its_name(
-    capsys: pytest.CaptureFixture[str], lab: Lab, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], lab: ThreadedSwitches, tmp_path: Path
 ) -> None:
     sims = [lab.start(), lab.start()]
     path = inventory(tmp_path, sims)
@@ -60,6 +64,6 @@ def test_a_fleet_watch_prints_each_switch_s_state_with_its_name(
     assert code == ExitCode.OK, captured
     for name in ("sw0", "sw1"):
         assert f"{name}: " in captured.err
-        assert f"{SOFTWARE}: {FACTORY.software}" in captured.err
+        assert f"{SOFTWARE}: {AP_FACTORY.software}" in captured.err
         row = next(line for line in captured.out.splitlines() if f" {name} " in line)
         assert " changes " in row

@@ -7,21 +7,14 @@ import asyncio
 import pytest
 
 from smartupgrade_client import edits
-from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.errors import AuthenticationFailed, OperationFailed
 from smartupgrade_model.convert import SslPolicy
 from smartupgrade_model.model import SmartUpgrade
-from tests.integration.client.conftest import PASSWORD, USERNAME, Sim
+from tests.support.switch import SwitchRig
 
 
-async def connect(sim: Sim, password: str = PASSWORD) -> AsyncSmartUpgradeClient:
-    return await AsyncSmartUpgradeClient.connect(
-        "127.0.0.1", sim.port, username=USERNAME, password=password, hostkey_verify=False
-    )
-
-
-async def test_configure_and_read(sim: Sim) -> None:
-    async with await connect(sim) as client:
+async def test_configure_and_read(sim: SwitchRig) -> None:
+    async with await sim.async_sdk() as client:
         await client.create_ssl_policy("HOUP")
         await client.set_ssl_policy("houp")
         await client.enable()
@@ -35,22 +28,22 @@ async def test_configure_and_read(sim: Sim) -> None:
         assert await client.read_config() == SmartUpgrade()
 
 
-async def test_typed_errors(sim: Sim) -> None:
-    async with await connect(sim) as client:
+async def test_typed_errors(sim: SwitchRig) -> None:
+    async with await sim.async_sdk() as client:
         with pytest.raises(OperationFailed) as caught:
             await client.enable()
         assert caught.value.app_tag == "ssl-policy-not-bound"
     with pytest.raises(AuthenticationFailed):
-        await connect(sim, password="wrong")
+        await sim.server(password="wrong").async_sdk()
 
 
-async def test_concurrent_tasks_share_one_session(sim: Sim) -> None:
-    async with await connect(sim) as client:
+async def test_concurrent_tasks_share_one_session(sim: SwitchRig) -> None:
+    async with await sim.async_sdk() as client:
         await client.set_https_port(10020)
         states = await asyncio.gather(*(client.read() for _ in range(50)))
         assert {state.https_port for state in states} == {10020}
 
 
-async def test_wait_returns_when_nothing_runs(sim: Sim) -> None:
-    async with await connect(sim) as client:
+async def test_wait_returns_when_nothing_runs(sim: SwitchRig) -> None:
+    async with await sim.async_sdk() as client:
         assert (await client.wait(timeout=5)).upgrade_status is None

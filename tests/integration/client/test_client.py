@@ -6,10 +6,10 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from lxml import etree
-from ncclient import manager as nc_manager
 from ncclient.operations import RPCError
 
 from smartupgrade_client import edits, rfc7951
@@ -27,7 +27,8 @@ from smartupgrade_client.errors import (
 from smartupgrade_client.transport import FastSSHSession, connect_ssh
 from smartupgrade_model.convert import SslPolicy
 from smartupgrade_model.model import CONSTRAINTS, Schedule, SmartUpgrade
-from tests.integration.client.conftest import PASSWORD, USERNAME, Sim
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.switch import SwitchRig
 
 DEFAULTS = SmartUpgrade()
 PEM = (
@@ -40,7 +41,7 @@ def bind_policy(client: SmartUpgradeClient) -> None:
     client.configure(edits.create_ssl_policy("houp"), edits.set_ssl_policy("houp"))
 
 
-def test_read_shows_the_switch(client: SmartUpgradeClient, sim: Sim) -> None:
+def test_read_shows_the_switch(client: SmartUpgradeClient, sim: SwitchRig) -> None:
     state = client.read()
     local = state.local_information
     assert local.device_name == sim.identity.device_name
@@ -208,9 +209,9 @@ def test_wait_returns_when_nothing_runs(client: SmartUpgradeClient) -> None:
     assert client.wait(timeout=5).upgrade_status is None
 
 
-def test_wrong_password(sim: Sim) -> None:
+def test_wrong_password(sim: SwitchRig) -> None:
     with pytest.raises(AuthenticationFailed):
-        sim.connect(password="wrong")
+        replace(sim.server(), password="wrong").sdk()
 
 
 def test_nothing_listening() -> None:
@@ -219,17 +220,23 @@ def test_nothing_listening() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(ConnectionFailed):
         SmartUpgradeClient.connect(
-            "127.0.0.1", port, username=USERNAME, password=PASSWORD, hostkey_verify=False
+            "127.0.0.1",
+            port,
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            hostkey_verify=False,
         )
 
 
-def test_unknown_host_key_is_refused_by_default(sim: Sim) -> None:
+def test_unknown_host_key_is_refused_by_default(sim: SwitchRig) -> None:
     with pytest.raises(ConnectionFailed, match="Unknown host key"):
-        SmartUpgradeClient.connect("127.0.0.1", sim.port, username=USERNAME, password=PASSWORD)
+        SmartUpgradeClient.connect(
+            "127.0.0.1", sim.port, username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD
+        )
 
 
-def test_killed_session_is_connection_lost(sim: Sim) -> None:
-    with sim.connect() as victim, sim.connect() as killer:
+def test_killed_session_is_connection_lost(sim: SwitchRig) -> None:
+    with sim.sdk() as victim, sim.sdk() as killer:
         killer.manager.kill_session(victim.manager.session_id)
         with pytest.raises(ConnectionLost):
             for _ in range(100):
@@ -243,16 +250,8 @@ def test_concurrent_calls_share_one_session(client: SmartUpgradeClient) -> None:
     assert {state.ssl_policy for state in states} == {"houp"}
 
 
-def test_wrapping_a_plain_ncclient_manager(sim: Sim) -> None:
-    with nc_manager.connect(
-        host="127.0.0.1",
-        port=sim.port,
-        username=USERNAME,
-        password=PASSWORD,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-    ) as plain:
+def test_wrapping_a_plain_ncclient_manager(sim: SwitchRig) -> None:
+    with sim.ncclient() as plain:
         client = SmartUpgradeClient.from_manager(plain)
         client.set_https_port(8443)
         assert client.read().https_port == 8443
@@ -263,13 +262,13 @@ def test_wrapping_a_plain_ncclient_manager(sim: Sim) -> None:
 
 
 @pytest.mark.parametrize("device", ["default", "huawei", "huaweiyang"])
-def test_ncclient_behaviour_is_kept_on_the_fast_transport(sim: Sim, device: str) -> None:
+def test_ncclient_behaviour_is_kept_on_the_fast_transport(sim: SwitchRig, device: str) -> None:
     """ncclient's own API, device handlers and RPCError work on the fast session."""
     manager = connect_ssh(
         "127.0.0.1",
         sim.port,
-        username=USERNAME,
-        password=PASSWORD,
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
         hostkey_verify=False,
         look_for_keys=False,
         allow_agent=False,

@@ -1,6 +1,6 @@
-"""The examples of docs/sdk.md, run in order as a reader runs them (tests/docs.py) against the
-quick start's emulated switch: a ``smartupgrade-sim`` subprocess with its HOUP (its NETCONF port
-for 8830)."""
+"""The examples of docs/sdk.md, run in order as a reader runs them (tests/support/docs.py)
+against the quick start's emulated switch: a ``smartupgrade-sim`` subprocess with its HOUP (its
+NETCONF port for 8830)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs import REPO_ROOT, Block, blocks, run_block, working_directory
-from tests.interop.clients import Sim, running_sim
+from tests.support.docs import REPO_ROOT, Block, blocks, run_block, working_directory
+from tests.support.sim import Sim, running_sim
 
 SDK_DOC = REPO_ROOT / "docs" / "sdk.md"
 EXAMPLES = blocks(SDK_DOC)

@@ -7,15 +7,15 @@ import json
 import os
 import secrets
 import subprocess
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.sim import READY
+from tests.support.waiting import blocking_until
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 BUILD = REPO_ROOT / "tools" / "container" / "build.sh"
@@ -27,10 +27,8 @@ PODMAN_ENVIRONMENT = {
     "CONTAINERS_CONF": str(REPO_ROOT / "tools" / "container" / "containers.conf"),
 }
 PODMAN = ("podman", "--runtime", "runc")
-READY = "Serving until Ctrl+C or SIGTERM."
 # a cold build (the Debian base with mmdebstrap, then the wheels) takes about a minute
 BUILD_TIMEOUT = 900.0
-T = TypeVar("T")
 
 
 def podman(*arguments: str, timeout: float = CLIENT_TIMEOUT) -> str:
@@ -48,18 +46,6 @@ def podman(*arguments: str, timeout: float = CLIENT_TIMEOUT) -> str:
             f"podman {' '.join(arguments)} exited {done.returncode}:\n{done.stderr}"
         )
     return done.stdout
-
-
-def until(probe: Callable[[], T | None], what: str, timeout: float = CLIENT_TIMEOUT) -> T:
-    """``probe()``'s first result that is not None, asked every 0.2 s for at most ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} after {timeout} s")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
@@ -105,11 +91,13 @@ class Container:
 
 @dataclass
 class Containers:
-    """Runs containers of the image on the volume of the test; removes both at the end."""
+    """Runs containers of the image, on the volume of the test unless given one of their own;
+    removes them and their volumes at the end."""
 
     image: str
     volume: str = field(default_factory=lambda: f"smartupgrade-test-{secrets.token_hex(4)}")
     started: list[str] = field(default_factory=list)
+    volumes: set[str] = field(default_factory=set)
 
     def run(
         self,
@@ -117,19 +105,28 @@ class Containers:
         environment: dict[str, str] | None = None,
         ports: Sequence[int] = (8830,),
         mounts: Sequence[str] = (),
+        host_network: bool = False,
+        own_volume: bool = False,
     ) -> Container:
-        """``podman run -d`` with the volume on /data and ``ports`` published on 127.0.0.1
-        ports the OS picks; returns once the banner has ended."""
+        """``podman run -d`` with a volume on /data and ``ports`` published on 127.0.0.1 ports
+        the OS picks (or, with ``host_network``, on the host's network, where the image's user
+        may bind a switch's ports below 1024); returns once the banner has ended."""
         name = f"{self.volume}-{len(self.started)}"
-        options = [f"--name={name}", "--ulimit=host", f"--volume={self.volume}:/data"]
-        options += [f"--publish=127.0.0.1::{port}" for port in ports]
+        volume = name if own_volume else self.volume
+        options = [f"--name={name}", "--ulimit=host", f"--volume={volume}:/data"]
+        if host_network:
+            # uid 10001 in the image: the switches' ports 830, 22 and 443
+            options += ["--network=host", "--cap-add=NET_BIND_SERVICE"]
+        else:
+            options += [f"--publish=127.0.0.1::{port}" for port in ports]
         options += [f"--env={key}={value}" for key, value in (environment or {}).items()]
         options += [f"--volume={mount}" for mount in mounts]
-        podman("run", "--detach", *options, self.image, *arguments)
         self.started.append(name)
-        container = Container(name, self.volume)
-        until(
-            lambda: True if READY in container.logs() else None,
+        self.volumes.add(volume)
+        podman("run", "--detach", *options, self.image, *arguments)
+        container = Container(name, volume)
+        blocking_until(
+            lambda: READY in container.logs(),
             f"banner from {name}:\n{container.logs()}",
         )
         return container
@@ -137,19 +134,20 @@ class Containers:
     def remove(self) -> None:
         for name in self.started:
             subprocess.run(
-                [*PODMAN, "rm", "--force", "--time=0", name],
+                [*PODMAN, "rm", "--force", "--time=10", name],
                 env=PODMAN_ENVIRONMENT,
                 capture_output=True,
                 timeout=CLIENT_TIMEOUT,
                 check=False,
             )
-        subprocess.run(
-            [*PODMAN, "volume", "rm", "--force", self.volume],
-            env=PODMAN_ENVIRONMENT,
-            capture_output=True,
-            timeout=CLIENT_TIMEOUT,
-            check=False,
-        )
+        for volume in self.volumes:
+            subprocess.run(
+                [*PODMAN, "volume", "rm", "--force", volume],
+                env=PODMAN_ENVIRONMENT,
+                capture_output=True,
+                timeout=CLIENT_TIMEOUT,
+                check=False,
+            )
 
 
 @pytest.fixture

@@ -16,15 +16,11 @@ from ncclient.transport.errors import TransportError
 from ncclient.xml_ import to_ele
 
 from smartupgrade_model.model import NAMESPACE as SU
-from tests.integration.container.conftest import (
-    PODMAN,
-    PODMAN_ENVIRONMENT,
-    Containers,
-    podman,
-    until,
-)
-from tests.integration.houp.conftest import SMALL_CATALOGUE
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.integration.container.conftest import PODMAN, PODMAN_ENVIRONMENT, Containers, podman
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.houp import SMALL_CATALOGUE
+from tests.support.users import Server
+from tests.support.waiting import blocking_until
 
 PASSWORD = "ci-secret"
 # a SIGKILL after podman's 10 s would end the container with 137
@@ -32,16 +28,7 @@ EXITED_CLEANLY = 0
 
 
 def connect(port: int) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1",
-        port=port,
-        username="admin",
-        password=PASSWORD,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=CLIENT_TIMEOUT,
-    )
+    return Server("127.0.0.1", port, "admin", PASSWORD).ncclient(timeout=CLIENT_TIMEOUT)
 
 
 def local_information(port: int) -> dict[str, str] | None:
@@ -99,20 +86,20 @@ def test_ncclient_on_the_host_upgrades_the_switch_in_the_container(
     assert to_ele(checked.xml).findtext(f".//{{{SU}}}check-result") == "need-update"
     session.dispatch(to_ele(f'<right-now xmlns="{SU}"/>'))
     # the switch downloads, verifies and reboots: the session ends under us
-    until(lambda: None if session.connected else True, "end of the session at the reboot")
+    blocking_until(lambda: not session.connected, "end of the session at the reboot")
 
     def upgraded() -> dict[str, str] | None:
         info = local_information(port)
         return info if info and info["software-version"] == "V200R024C00" else None
 
-    assert until(upgraded, "switch running V200R024C00")["esn"] == "2102351XFR10P0000042"
+    assert blocking_until(upgraded, "switch running V200R024C00")["esn"] == "2102351XFR10P0000042"
 
     podman("stop", sim.name)
     assert sim.state()["ExitCode"] == EXITED_CLEANLY
 
     # the volume keeps the switch's software and users (admin's password, without the variable)
     again = containers.run(ports=(8830,))
-    info = until(lambda: local_information(again.port(8830)), "session after the restart")
+    info = blocking_until(lambda: local_information(again.port(8830)), "session after the restart")
     assert info["software-version"] == "V200R024C00"
 
 

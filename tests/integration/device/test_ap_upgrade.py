@@ -19,13 +19,15 @@ from smartupgrade_model.model import (
 from smartupgrade_server.device.events import DownloadProgress, UpgradeStatusChanged, VersionChecked
 from smartupgrade_server.device.refusals import OperationRefusedError
 from smartupgrade_server.device.transitions import CHECK_INTERVAL
-from tests.integration.device.conftest import AP_ESN, START, Rig, SwitchFactory
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.defaults import AP_ESN, START
+from tests.support.device import DeviceRig
 
 AP = "AirEngine 8760-X1-PRO"
 AP_PACKAGE = "AirEngineX760_V200R024C00.bin"
 
 
-async def _ap_mode(make_rig: SwitchFactory, **changes: object) -> Rig:
+async def _ap_mode(make_rig: SwitchFactory, **changes: object) -> DeviceRig:
     """A switch on the AP's version V200R024C00, managing an AP on V200R019C10, in AP mode."""
     rig = await make_rig(software="V200R024C00", patch=None, ap=AP, ap_software="V200R019C10")
     rig.configure(ap=Ap(enabled=True), **changes)

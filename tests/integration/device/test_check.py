@@ -8,14 +8,9 @@ from smartupgrade_model.model import CheckResult, UpgradeStatus
 from smartupgrade_server.device.events import VersionChecked
 from smartupgrade_server.device.transitions import CHECK_INTERVAL
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.device.conftest import (
-    PATCH,
-    PATCH_SIZE,
-    SOFTWARE,
-    SOFTWARE_SIZE,
-    START,
-    SwitchFactory,
-)
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.defaults import START
+from tests.support.houp import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE
 
 
 async def test_need_update_fills_version_information(make_rig: SwitchFactory) -> None:

@@ -14,7 +14,8 @@ from smartupgrade_server.device.refusals import ConfigRejectedError
 from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
 from smartupgrade_server.houp_api.wire import VERSION_CHECK_PATH
-from tests.integration.device.conftest import CATALOGUE, PATCH, SOFTWARE, SwitchFactory
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.houp import PATCH, SMALL_CATALOGUE, SOFTWARE
 from tests.support.proxy import ReverseProxy
 
 # a port no HOUP listens on: where `https-port` points when the URL's own port must win
@@ -55,7 +56,10 @@ async def test_a_host_name_through_the_host_table(
 @pytest.fixture
 async def houp_v6(tmp_path: Path) -> AsyncIterator[HoupServer]:
     server = await HoupServer.start(
-        tmp_path / "houp-v6", host="::1", host_name="::1", catalogue=Catalogue.parse(CATALOGUE)
+        tmp_path / "houp-v6",
+        host="::1",
+        host_name="::1",
+        catalogue=Catalogue.parse(SMALL_CATALOGUE),
     )
     try:
         yield server

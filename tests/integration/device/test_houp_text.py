@@ -8,86 +8,63 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
 import pytest
 from lxml import etree
-from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE, CheckResult, UpgradeStatus
-from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from tests.credentials import copy_credentials
-from tests.integration.device.conftest import CATALOGUE, SwitchFactory
-from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, start_switch
-from tests.support.loop import LoopThread
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.defaults import POLICY
+from tests.support.houp import SMALL_CATALOGUE
+from tests.support.switch import SwitchRig, ThreadedSwitches
+from tests.support.users import ADMIN, Credentials
 
 # YAML escapes: ESC ] 0 ; ... BEL retitles a terminal, ESC [ 2 J clears it, \x01 is what the
 # issue found; a line break and a right-to-left override ride along.
 HOSTILE_DESCRIPTION = r"\e]0;pwned\a\e[2J\x01 two\nlines \u202e"
-HOSTILE_CATALOGUE = CATALOGUE.replace(
-    'upgrade_description: ""', f'upgrade_description: "{HOSTILE_DESCRIPTION}"'
+HOSTILE_CATALOGUE = SMALL_CATALOGUE.replace(
+    'upgrade_description: "upgrade"', f'upgrade_description: "{HOSTILE_DESCRIPTION}"'
 ).replace('"1)description:2)CC+SPH"', r'"1)description\e[31m:2)CC+SPH\x01"')
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 """Every C0 and C1 control but the line ends a terminal's output needs."""
-NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
-NS = {"nc": NC, "su": NAMESPACE}
+NS = {"su": NAMESPACE}
 
 
-@dataclass
-class Sim:
-    loop: LoopThread
-    houp: HoupServer
-    switch: EmulatedSwitch
-    data_dir: Path
+def display_of(sim: SwitchRig) -> str:
+    """`display smart-upgrade information` typed on an interactive SSH terminal."""
 
-    def netconf(self) -> manager.Manager:
-        return manager.connect(
-            host="127.0.0.1", port=self.switch.port, username=USERNAME, password=PASSWORD,
-            hostkey_verify=False, look_for_keys=False, allow_agent=False,
-        )  # fmt: skip
+    async def typed() -> str:
+        async with asyncssh.connect(
+            "127.0.0.1", sim.cli_port, username=ADMIN.name, password=ADMIN.password,
+            known_hosts=None,
+        ) as connection:  # fmt: skip
+            process = await connection.create_process(term_type="vt100", encoding=None)
+            await process.stdout.readuntil(b"<HUAWEI>")
+            process.stdin.write(b"display smart-upgrade information\r")
+            text: bytes = await process.stdout.readuntil(b"<HUAWEI>")
+            process.close()
+            return text.decode("utf-8")
 
-    def display(self) -> str:
-        """`display smart-upgrade information` typed on an interactive SSH terminal."""
-
-        async def typed() -> str:
-            port = self.switch.cli_port
-            assert port is not None
-            async with asyncssh.connect(
-                "127.0.0.1", port, username=USERNAME, password=PASSWORD, known_hosts=None
-            ) as connection:
-                process = await connection.create_process(term_type="vt100", encoding=None)
-                await process.stdout.readuntil(b"<HUAWEI>")
-                process.stdin.write(b"display smart-upgrade information\r")
-                text: bytes = await process.stdout.readuntil(b"<HUAWEI>")
-                process.close()
-                return text.decode("utf-8")
-
-        return self.loop.run(typed())
+    return sim.loop.run(typed())
 
 
 @pytest.fixture
-def sim(tmp_path: Path, host_keys: Path) -> Iterator[Sim]:
-    data_dir = tmp_path / "switch"
-    data_dir.mkdir(mode=0o700)
-    copy_credentials(host_keys, data_dir)
-    loop = LoopThread()
-    catalogue = Catalogue.parse(HOSTILE_CATALOGUE)
-    houp = loop.run(HoupServer.start(tmp_path / "houp", catalogue=catalogue))
-    sim = Sim(loop, houp, start_switch(loop, data_dir, houp), data_dir)
-    try:
-        yield sim
-    finally:
-        loop.run(sim.switch.close())
-        loop.run(houp.close())
-        loop.stop()
+def lab(tmp_path: Path, credentials: Credentials, houp_dir: Path) -> Iterator[ThreadedSwitches]:
+    """A HOUP whose offer carries hostile text."""
+    with ThreadedSwitches(tmp_path, credentials, houp_dir, HOSTILE_CATALOGUE) as switches:
+        yield switches
 
 
-def enable(sim: Sim) -> None:
-    with sim.netconf() as session:
+@pytest.fixture
+def sim(lab: ThreadedSwitches) -> SwitchRig:
+    return lab.start(cli=True)
+
+
+def enable(sim: SwitchRig) -> None:
+    with sim.ncclient() as session:
         session.edit_config(
             target="running",
             config=f'<config><smart-upgrade xmlns="{NAMESPACE}"><ssl-policy>{POLICY}</ssl-policy>'
@@ -95,17 +72,17 @@ def enable(sim: Sim) -> None:
         )
 
 
-def version_information(sim: Sim) -> etree._Element:
-    with sim.netconf() as session:
+def version_information(sim: SwitchRig) -> etree._Element:
+    with sim.ncclient() as session:
         reply = session.get(filter=("subtree", f'<smart-upgrade xmlns="{NAMESPACE}"/>'))
     info = etree.fromstring(reply.xml.encode()).find(".//su:version-information", NS)
     assert info is not None
     return info
 
 
-def test_control_characters_reach_neither_a_reply_nor_a_terminal(sim: Sim) -> None:
+def test_control_characters_reach_neither_a_reply_nor_a_terminal(sim: SwitchRig) -> None:
     enable(sim)
-    display = sim.display()  # refreshes: the HOUP's offer carries the hostile text
+    display = display_of(sim)  # refreshes: the HOUP's offer carries the hostile text
     assert not CONTROL.findall(display)
     assert "\ufffd]0;pwned\ufffd\ufffd[2J\ufffd two lines \ufffd" in display
     info = version_information(sim)  # a reply that is valid XML (ncclient parsed it)
@@ -117,8 +94,10 @@ def test_control_characters_reach_neither_a_reply_nor_a_terminal(sim: Sim) -> No
     assert not CONTROL.findall((sim.data_dir / "state.json").read_text("utf-8"))
 
 
-def test_a_state_file_with_control_characters_loads_cleaned(sim: Sim) -> None:
-    sim.loop.run(sim.switch.close())
+def test_a_state_file_with_control_characters_loads_cleaned(
+    sim: SwitchRig, lab: ThreadedSwitches
+) -> None:
+    lab.run(sim.close())
     path = sim.data_dir / "state.json"
     saved = json.loads(path.read_text("utf-8"))
     # as a switch without the rule saved it
@@ -128,10 +107,10 @@ def test_a_state_file_with_control_characters_loads_cleaned(sim: Sim) -> None:
         upgrade_description="\x1b]0;pwned\x07\x01",
     )
     path.write_text(json.dumps(saved), "utf-8")
-    sim.switch = start_switch(sim.loop, sim.data_dir, sim.houp)
+    sim = lab.start(cli=True, data_dir=sim.data_dir)
     info = version_information(sim)
     assert info.findtext("su:upgrade-description", namespaces=NS) == "\ufffd]0;pwned\ufffd\ufffd"
-    display = sim.display()  # smart upgrade is disabled: no refresh replaces the text
+    display = display_of(sim)  # smart upgrade is disabled: no refresh replaces the text
     assert not CONTROL.findall(display)
     assert "V200R024C00\ufffd[2J" in display
 

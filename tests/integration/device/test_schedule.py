@@ -19,13 +19,10 @@ from smartupgrade_model.model import (
 from smartupgrade_server.device.events import DeviceEvent, ScheduleEvent
 from smartupgrade_server.device.refusals import ConfigRejectedError
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.device.conftest import (
-    PATCH_SIZE,
-    SOFTWARE_SIZE,
-    START,
-    SwitchFactory,
-    config,
-)
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.defaults import START
+from tests.support.device import device_config
+from tests.support.houp import PATCH_SIZE, SOFTWARE_SIZE
 
 T = "2026-11-27 10:00:00"  # START + 1 h
 T_REBOOT = "2026-11-27 11:00:00"  # START + 2 h
@@ -109,7 +106,7 @@ async def test_a_process_restart_clears_the_schedule(
     await first.switch.close()
     await houp.set_unreachable(False)
     again = await make_rig(data_dir=first.data_dir)
-    again.switch.load_config(config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
+    again.switch.load_config(device_config(houp, schedule=Schedule(T, T_REBOOT)), again.policies())
     assert again.schedule_cancel_requests == 1
     assert steps(again.events) == [(ScheduleStep.CANCELLED, None)]
     assert again.switch.state().schedule_information == ScheduleInformation()

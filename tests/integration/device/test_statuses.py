@@ -15,20 +15,22 @@ from smartupgrade_server.device.refusals import ConfigRejectedError, OperationRe
 from smartupgrade_server.device.switch import Switch
 from smartupgrade_server.houp.faults import BreakAfter
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.device.conftest import PATCH, SOFTWARE, Rig, SwitchFactory
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.device import DeviceRig
+from tests.support.houp import PATCH, SOFTWARE
 
 
-async def _download(rig: Rig) -> UpgradeStatus:
+async def _download(rig: DeviceRig) -> UpgradeStatus:
     return await (await rig.switch.download()).wait()
 
 
-def _where(rig: Rig) -> str:
+def _where(rig: DeviceRig) -> str:
     """The HOUP as the switch's Error lines name it."""
     return f"127.0.0.1:{rig.houp.port}"
 
 
 def _last(
-    rig: Rig, target: UpgradeTarget = UpgradeTarget.SWITCH
+    rig: DeviceRig, target: UpgradeTarget = UpgradeTarget.SWITCH
 ) -> tuple[UpgradeStatus | None, UpgradeStatus | None]:
     state = rig.switch.state()
     info = (

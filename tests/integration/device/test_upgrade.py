@@ -21,15 +21,10 @@ from smartupgrade_server.device.events import (
 from smartupgrade_server.houp import content
 from smartupgrade_server.houp.faults import BreakAfter
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.device.conftest import (
-    PATCH,
-    PATCH_SIZE,
-    SOFTWARE,
-    SOFTWARE_SIZE,
-    START,
-    Rig,
-    SwitchFactory,
-)
+from tests.integration.device.conftest import SwitchFactory
+from tests.support.defaults import START
+from tests.support.device import DeviceRig
+from tests.support.houp import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE
 
 _NUMBER = re.compile(r"\d+(\.\d+)?")
 
@@ -126,7 +121,7 @@ async def test_download_progress_events_start_and_end_per_file(make_rig: SwitchF
     assert rig.switch.software_version == "V200R020C00"
 
 
-async def _broken_download(rig: Rig, houp: HoupServer, at: int) -> None:
+async def _broken_download(rig: DeviceRig, houp: HoupServer, at: int) -> None:
     houp.faults.break_after = BreakAfter(bytes=at, file=SOFTWARE, times=1)
     assert await (await rig.switch.download()).wait() is UpgradeStatus.NET_ERROR
     assert rig.switch.flash.size(SOFTWARE) == at

@@ -15,28 +15,28 @@ import signal
 import socket
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from ncclient import manager
 
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_server.fleet.inventory import InventoryFormat, inventory_paths
-from tests.integration.fleet.conftest import (
+from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
+from tests.integration.fleet.test_inventory_tools import netconf_esn
+from tests.integration.test_metrics import health, scrape, value
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.sim import (
+    SMARTUPGRADE_SIM,
     FleetProcess,
-    admin_request,
+    fleet_switch,
     port_offset,
     running_fleet,
     smartupgrade_fleet,
 )
-from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
-from tests.integration.fleet.test_inventory_tools import netconf_esn
-from tests.integration.test_metrics import health, scrape, value
-from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM
+from tests.support.waiting import blocking_until
 from tests.unit.fleet.readers import ansible_inventory, nornir_inventory
 
 ANY_OTHER_PORTS = ("--houp-port=0", "--houp-admin-port=0", "--admin-port=0")
@@ -159,41 +159,26 @@ def test_switches_at_addresses_of_their_own_across_workers_reached_by_every_tool
     assert health(fleet.admin_url) == (200, {"status": "ok", "switches": {"running": 4}})
 
 
-def _workers(fleet: FleetProcess) -> list[dict[str, Any]]:
-    workers: list[dict[str, Any]] = admin_request(f"{fleet.admin_url}/workers")
-    return workers
-
-
 def test_a_worker_killed_comes_back_with_its_switches_while_the_other_serves_on(
     address_fleet: tuple[FleetProcess, Path],
 ) -> None:
     fleet, _ = address_fleet
     switches = fleet.switches()
     survivor, victim = switches["sw-1"], switches["sw-3"]
-    before = _workers(fleet)
+    before = fleet.workers()
     assert [(w["state"], w["first"], w["last"], w["restarts"]) for w in before] == [
         ("running", "sw-1", "sw-2", 0),
         ("running", "sw-3", "sw-4", 0),
     ]
-    session = manager.connect(
-        host=survivor["address"],
-        port=survivor["netconf_port"],
-        username="admin",
-        password="admin",
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-        timeout=CLIENT_TIMEOUT,
-    )
+    session = fleet_switch(survivor).ncclient(timeout=CLIENT_TIMEOUT)
     killed = before[1]["pid"]
     os.kill(killed, signal.SIGKILL)
-    deadline = time.monotonic() + RESTART_TIMEOUT
-    while True:
-        after = _workers(fleet)[1]
-        if after["state"] == "running" and after["pid"] != killed:
-            break
-        assert time.monotonic() < deadline, after
-        time.sleep(0.2)
+
+    def restarted() -> dict[str, Any] | None:
+        worker = fleet.workers()[1]
+        return worker if worker["state"] == "running" and worker["pid"] != killed else None
+
+    after = blocking_until(restarted, "worker 1 started again", RESTART_TIMEOUT)
     assert (after["restarts"], after["last_exit"]) == (1, "killed by SIGKILL")
     # the other worker's session never noticed
     assert session.get(("subtree", "<smart-upgrade/>")).ok

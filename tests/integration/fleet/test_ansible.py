@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from smartupgrade_server.testing.running import RunningFleet, RunningSwitch
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.houp import SMALL_CATALOGUE_FILE
 from tests.unit.fleet.readers import ANSIBLE_PLAYBOOK, run_ansible
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "ansible.md"

@@ -26,7 +26,7 @@ from smartupgrade_server.fleet.admin import FleetAdmin
 from smartupgrade_server.fleet.fleet import Fleet
 from smartupgrade_server.fleet.member import SWITCHES_DIR, SwitchState
 from smartupgrade_server.fleet.spec import FleetSpec, GroupSpec
-from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.users import ADMIN, Server
 
 HOST = "127.0.0.1"
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -70,14 +70,8 @@ class Lab:
         return member.netconf_port, member.cli_port
 
     async def connect(self, name: str) -> AsyncSmartUpgradeClient:
-        return await AsyncSmartUpgradeClient.connect(
-            HOST,
-            self.fleet.member(name).netconf_port,
-            username=DEFAULT_USERNAME,
-            password=DEFAULT_PASSWORD,
-            hostkey_verify=False,
-            timeout=10,
-        )
+        server = Server(HOST, self.fleet.member(name).netconf_port, ADMIN.name, ADMIN.password)
+        return await server.async_sdk(timeout=10)
 
     async def esn(self, client: AsyncSmartUpgradeClient) -> str | None:
         return (await client.read()).local_information.esn

@@ -13,10 +13,10 @@ from lxml import etree
 from smartupgrade_model.model import NAMESPACE
 from smartupgrade_server.fleet.fleet import Fleet, fleet_tls_certificate
 from smartupgrade_server.fleet.spec import FleetSpec, GroupSpec
-from tests.client_pki import ClientCa, connect_tls
 from tests.integration.test_call_home import Controller
-from tests.integration.test_ssh_transport import RawSession
 from tests.integration.test_tls_and_call_home import NCM, TlsCallHomeListener
+from tests.support.client_pki import ClientCa, connect_tls
+from tests.support.transport import RawSession
 
 SWITCHES = 50
 

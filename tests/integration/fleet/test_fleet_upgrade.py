@@ -12,7 +12,7 @@ from pathlib import Path
 from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_server.device.products import supports_smart_upgrade
 from smartupgrade_server.fleet.spec import SwitchSpec, load_fleet_file
-from tests.integration.fleet.conftest import running_fleet, smartupgrade_fleet
+from tests.support.sim import running_fleet, smartupgrade_fleet
 
 FACTORY_SOFTWARE, FACTORY_PATCH = "V200R020C00", "V200R020SPH"
 # Small images keep the run short: what matters is that real bytes cross HTTPS to every switch.

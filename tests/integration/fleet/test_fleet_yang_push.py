@@ -5,7 +5,6 @@ the reboot, a new subscription whose first update has the new versions. No ``<ge
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,17 +13,18 @@ from typing import Any
 import yaml
 from lxml import etree
 from ncclient import manager
-from ncclient.transport.errors import SSHError
 
 from smartupgrade_model.model import NAMESPACE
-from tests.integration.fleet.conftest import running_fleet
+from smartupgrade_server.transport.users import DEFAULT_USERNAME
 from tests.integration.test_yang_push import (
     UPGRADE_SELECTION,
     Mirror,
     establish,
     on_change,
 )
-from tests.interop.clients import CLIENT_TIMEOUT, yanglint_validate_notification
+from tests.interop.clients import yanglint_validate_notification
+from tests.support.sim import running_fleet
+from tests.support.users import Server
 
 CATALOGUE = """\
 families:
@@ -64,16 +64,9 @@ class Followed:
     after: dict[str, str | None] = field(default_factory=dict)
 
 
-def connect(switch: dict[str, Any], password: str) -> manager.Manager:
-    return manager.connect(
-        host=switch["host"],
-        port=switch["port"],
-        username="admin",
-        password=password,
-        hostkey_verify=False,
-        look_for_keys=False,
-        allow_agent=False,
-    )
+def server(switch: dict[str, Any], password: str) -> Server:
+    """A switch of the inventory."""
+    return Server(switch["host"], switch["port"], DEFAULT_USERNAME, password)
 
 
 def updates(session: manager.Manager, mirror: Mirror) -> Any:
@@ -93,7 +86,7 @@ def updates(session: manager.Manager, mirror: Mirror) -> Any:
 
 def follow(switch: dict[str, Any], password: str) -> Followed:
     followed = Followed()
-    session = connect(switch, password)
+    session = server(switch, password).ncclient()
     session.edit_config(target="running", config=ENABLE)
     session.dispatch(etree.fromstring(f'<refresh xmlns="{NAMESPACE}"/>'))
     session.dispatch(establish(on_change(selection=UPGRADE_SELECTION)))
@@ -107,14 +100,7 @@ def follow(switch: dict[str, Any], password: str) -> Followed:
         if percent is not None and (not followed.percents or followed.percents[-1] != int(percent)):
             followed.percents.append(int(percent))
     # the switch reboots: connect again as soon as it listens
-    deadline = time.monotonic() + CLIENT_TIMEOUT
-    while True:
-        try:
-            session = connect(switch, password)
-            break
-        except SSHError:
-            assert time.monotonic() < deadline, "the switch did not come back"
-            time.sleep(0.2)
+    session = server(switch, password).ncclient_once_up()
     session.dispatch(establish(on_change(selection=UPGRADE_SELECTION)))
     for _ in updates(session, mirror):
         break

@@ -24,8 +24,8 @@ from smartupgrade_server.transport.users import (
     UserDatabase,
     hash_password,
 )
-from tests.integration.fleet.conftest import ANY_PORTS, running_fleet, smartupgrade_fleet
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.sim import FLEET_ANY_PORTS, running_fleet, smartupgrade_fleet
 from tests.unit.fleet.readers import (
     ansible_group_hosts,
     ansible_inventory,
@@ -62,7 +62,7 @@ def test_every_tool_reaches_every_switch_through_the_written_inventories(
     inventory = tmp_path / "inventories" / "fleet.yaml"
     paths = inventory_paths(inventory)
     with running_fleet(
-        data_dir, "--count=3", *MODELS, *ANY_PORTS, f"--inventory-out={inventory}"
+        data_dir, "--count=3", *MODELS, *FLEET_ANY_PORTS, f"--inventory-out={inventory}"
     ) as fleet:
         switches = fleet.switches()
         assert list(switches) == NAMES
@@ -133,7 +133,7 @@ def test_a_changed_password_is_in_no_inventory_and_comes_from_the_environment(
     ).save()
     inventory = tmp_path / "fleet.yaml"
     paths = inventory_paths(inventory)
-    with running_fleet(data_dir, "--count=2", *ANY_PORTS, f"--inventory-out={inventory}"):
+    with running_fleet(data_dir, "--count=2", *FLEET_ANY_PORTS, f"--inventory-out={inventory}"):
         own = yaml.safe_load(inventory.read_text())
         assert own["defaults"] == {"username": "ops", "password_env": PASSWORD_VARIABLE}
         run = smartupgrade_fleet(inventory, "display", "--no-refresh")

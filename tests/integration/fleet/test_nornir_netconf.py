@@ -8,9 +8,6 @@ its dependencies by tools/install.sh)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 from lxml import etree
 from nornir import InitNornir
@@ -26,8 +23,8 @@ from nornir_netconf.plugins.tasks import (
 
 from smartupgrade_model.model import NAMESPACE as SU
 from smartupgrade_server.testing.running import RunningFleet
-from tests.integration.houp.conftest import SMALL_CATALOGUE_FILE
-from tests.interop.clients import CLIENT_TIMEOUT
+from tests.support.houp import SMALL_CATALOGUE_FILE
+from tests.support.waiting import blocking_until
 
 pytestmark = pytest.mark.smartupgrade_fleet(count=3, catalogue=SMALL_CATALOGUE_FILE)
 ENABLE = (
@@ -55,13 +52,6 @@ def ok(results: AggregatedResult) -> dict[str, etree._Element]:
 
 def leaf(reply: etree._Element, name: str) -> str | None:
     return reply.findtext(f".//{{{SU}}}{name}")
-
-
-def until(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + CLIENT_TIMEOUT
-    while not check():
-        assert time.monotonic() < deadline, f"no {what} after {CLIENT_TIMEOUT} s"
-        time.sleep(0.2)
 
 
 def test_nornir_netconf_upgrades_the_fleet_from_its_hosts_file(
@@ -99,7 +89,7 @@ def test_nornir_netconf_upgrades_the_fleet_from_its_hosts_file(
         replies = ok(nr.run(task=netconf_get, path=progress, filter_type="subtree"))
         return {leaf(reply, "upgrade-status") for reply in replies.values()} == {"success"}
 
-    until(downloaded, "download on every switch")
+    blocking_until(downloaded, "download on every switch")
     ok(nr.run(task=netconf_rpc, payload=f'<right-now xmlns="{SU}"/>'))
     # the switches reboot: their sessions are gone (closing them fails, and nornir then
     # leaves the hosts out of its next runs), new ones open once the switches are back
@@ -117,5 +107,5 @@ def test_nornir_netconf_upgrades_the_fleet_from_its_hosts_file(
         versions = {leaf(reply, "software-version") for reply in ok(results).values()}
         return versions == {"V200R024C00"}
 
-    until(upgraded, "V200R024C00 on every switch")
+    blocking_until(upgraded, "V200R024C00 on every switch")
     nr.close_connections()

@@ -5,46 +5,28 @@ shard through the one HOUP. (tests/integration/container runs the same with cont
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
 
 from smartupgrade_client.cli.exit_codes import ExitCode
-from tests.integration.fleet.conftest import (
+from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.sim import (
+    SMARTUPGRADE_SIM,
     FleetProcess,
     admin_request,
     port_offset,
     running_fleet,
+    running_houp_process,
     smartupgrade_fleet,
 )
-from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
-from tests.interop.clients import CLIENT_TIMEOUT, SMARTUPGRADE_SIM, first_line, sim_process
 
 SHARDS = 3
 SWITCHES = 6
-_HOUP = re.compile(r"HOUP over HTTPS on \S+:(\d+); faults: (http://\S+?)/faults")
-
-
-@contextmanager
-def running_houp(data_dir: Path, catalogue: Path) -> Iterator[str]:
-    """``smartupgrade-sim houp`` on ports of the OS's choosing; yields its admin URL."""
-    argv = [
-        str(SMARTUPGRADE_SIM),
-        "houp",
-        f"--data-dir={data_dir}",
-        "--port=0",
-        "--admin-port=0",
-        f"--catalogue={catalogue}",
-    ]
-    with sim_process(argv, data_dir.with_name("houp.log")) as process:
-        found = first_line(process, data_dir.with_name("houp.log"), _HOUP.search)
-        yield found.group(2)
-    assert process.returncode == 0
 
 
 def test_one_upgrade_across_three_shards_through_one_houp(
@@ -53,7 +35,7 @@ def test_one_upgrade_across_three_shards_through_one_houp(
     catalogue = tmp_path / "catalogue.yaml"
     catalogue.write_text(CATALOGUE)
     with ExitStack() as stack:
-        houp = stack.enter_context(running_houp(tmp_path / "houp", catalogue))
+        houp = stack.enter_context(running_houp_process(tmp_path / "houp", catalogue))
         shards: list[FleetProcess] = []
         for index in range(SHARDS):
             shard_dir = tmp_path / f"shard-{index}"

@@ -1,5 +1,5 @@
-"""Fixtures: a HOUP emulator on 127.0.0.1 (ports chosen by the OS) and an HTTPS client that
-trusts its CA, as the switch does through its SSL policy."""
+"""The HOUP of the small catalogue (tests/conftest.py) and its clients: an HTTPS client that
+trusts its CA, as the switch does through its SSL policy, and one of its admin port."""
 
 from __future__ import annotations
 
@@ -10,17 +10,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.doors import HoupDoor
 from smartupgrade_server.houp.server import HoupServer
 
-# Small files keep the suite fast; the default catalogue (120 MB images) is used where size matters.
-SMALL_CATALOGUE_FILE = Path(__file__).with_name("small-catalogue.yaml")
-SMALL_CATALOGUE = SMALL_CATALOGUE_FILE.read_text()
-SOFTWARE = "S5732-H-V200R024C00.cc"
-SOFTWARE_SIZE = 300000
-PATCH = "S5732-H-V200R020SPH001.pat"
-PATCH_SIZE = 14910
 NEEDS_UPDATE = {
     "model": "S5732-H",
     "esn": "2102351XFR1000000001",
@@ -30,18 +22,9 @@ NEEDS_UPDATE = {
 
 
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Shared by all tests so keys, certificates and signatures are made once."""
-    return tmp_path_factory.mktemp("houp-data")
-
-
-@pytest.fixture
-async def houp(data_dir: Path) -> AsyncIterator[HoupServer]:
-    server = await HoupServer.start(data_dir, catalogue=Catalogue.parse(SMALL_CATALOGUE))
-    try:
-        yield server
-    finally:
-        await server.close()
+def data_dir(houp_dir: Path) -> Path:
+    """The HOUPs' data (keys, certificates, signatures), shared by every test."""
+    return houp_dir
 
 
 def trusting_context(server: HoupServer) -> ssl.SSLContext:

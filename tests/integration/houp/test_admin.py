@@ -9,7 +9,8 @@ import pytest
 
 from smartupgrade_server.houp.faults import BreakAfter, Faults
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.houp.conftest import PATCH, PATCH_SIZE, admin_url, url
+from tests.integration.houp.conftest import admin_url, url
+from tests.support.houp import PATCH, PATCH_SIZE
 
 
 async def test_faults_are_set_read_and_cleared(

@@ -14,16 +14,8 @@ from smartupgrade_server.houp.catalogue import Catalogue
 from smartupgrade_server.houp.doors import DEFAULT_DOOR
 from smartupgrade_server.houp.faults import BreakAfter, Faults, FaultSpecError
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.houp.conftest import (
-    NEEDS_UPDATE,
-    PATCH,
-    PATCH_SIZE,
-    SMALL_CATALOGUE,
-    SOFTWARE,
-    admin_url,
-    trusting_context,
-    url,
-)
+from tests.integration.houp.conftest import NEEDS_UPDATE, admin_url, trusting_context, url
+from tests.support.houp import PATCH, PATCH_SIZE, SMALL_CATALOGUE, SOFTWARE
 
 
 async def test_content_faults_apply_only_through_their_door(

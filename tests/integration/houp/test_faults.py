@@ -17,14 +17,8 @@ from smartupgrade_server.houp_api.signatures import (
     verify_detached_signature,
 )
 from smartupgrade_server.houp_api.wire import LIMIT_HEADER, SERVER_SPEC_UP_LIMIT
-from tests.integration.houp.conftest import (
-    NEEDS_UPDATE,
-    PATCH,
-    SOFTWARE,
-    SOFTWARE_SIZE,
-    trusting_context,
-    url,
-)
+from tests.integration.houp.conftest import NEEDS_UPDATE, trusting_context, url
+from tests.support.houp import PATCH, SOFTWARE, SOFTWARE_SIZE
 
 
 async def _check(

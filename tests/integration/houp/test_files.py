@@ -6,7 +6,8 @@ import aiohttp
 
 from smartupgrade_server.houp import content
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.houp.conftest import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE, url
+from tests.integration.houp.conftest import url
+from tests.support.houp import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE
 
 
 async def test_whole_file_is_deterministic_and_computable_at_any_offset(

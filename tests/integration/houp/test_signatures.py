@@ -14,7 +14,8 @@ from smartupgrade_server.houp_api.signatures import (
     SignatureVerificationError,
     verify_detached_signature,
 )
-from tests.integration.houp.conftest import PATCH, SOFTWARE, url
+from tests.integration.houp.conftest import url
+from tests.support.houp import PATCH, SOFTWARE
 
 
 async def _download(client: aiohttp.ClientSession, server: HoupServer, name: str) -> bytes:

@@ -9,15 +9,8 @@ import aiohttp
 
 from smartupgrade_server.houp import content
 from smartupgrade_server.houp.server import HoupServer
-from tests.integration.houp.conftest import (
-    NEEDS_UPDATE,
-    PATCH,
-    PATCH_SIZE,
-    SOFTWARE,
-    SOFTWARE_SIZE,
-    trusting_context,
-    url,
-)
+from tests.integration.houp.conftest import NEEDS_UPDATE, trusting_context, url
+from tests.support.houp import PATCH, PATCH_SIZE, SOFTWARE, SOFTWARE_SIZE
 
 
 async def test_need_update_names_packages_with_urls_sizes_and_digests(

@@ -4,30 +4,21 @@ example, and `smart-upgrade right-now` reboots the AP into the version the switc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
-from pathlib import Path
-
 import pytest
 from lxml import etree
 from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE
 from smartupgrade_server.device import messages
-from smartupgrade_server.device.clock import SimulatedClock
-from smartupgrade_server.device.identity import FactoryState, Identity
-from tests.integration.device.conftest import START
-from tests.integration.vrp.conftest import PASSWORD, USERNAME, Sim, open_sim
+from smartupgrade_server.device.identity import FactoryState
+from tests.support.defaults import AP_DEVICE, AP_ESN, REBOOT, factory, identity
+from tests.support.houp import AP_PACKAGE, NEW_SOFTWARE
+from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.support.vrp import open_session
 from tests.unit.yang.seed import display_examples, display_sections
 
-AP = "AirEngine 8760-X1-PRO"
-AP_ESN = "2102353VUR10N0000001"
-AP_PACKAGE = "AirEngineX760_V200R024C00.bin"
 # the switch already runs the version of the HOUP's AP software (an AP runs its switch's)
-IDENTITY = Identity("S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001", AP, AP_ESN)
-FACTORY = FactoryState("V200R024C00", None, "V200R019C10")
-REBOOT = timedelta(seconds=60)  # the emulator's default reboot duration
+FACTORY = FactoryState(NEW_SOFTWARE, None, factory(ap=True).ap_software)
 SU = f"{{{NAMESPACE}}}"
 AP_FILTER = (
     f'<smart-upgrade xmlns="{NAMESPACE}"><ap-information/><upgrade-information/></smart-upgrade>'
@@ -35,17 +26,8 @@ AP_FILTER = (
 
 
 @pytest.fixture
-def ap_sim(tmp_path: Path, host_keys: Path) -> Iterator[tuple[Sim, SimulatedClock]]:
-    clock = SimulatedClock(START)
-    with open_sim(tmp_path, host_keys, identity=IDENTITY, factory=FACTORY, clock=clock) as sim:
-        yield sim, clock
-
-
-def _netconf(sim: Sim) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
-        hostkey_verify=False, look_for_keys=False, allow_agent=False,
-    )  # fmt: skip
+def ap_sim(lab: ThreadedSwitches) -> SwitchRig:
+    return lab.start(identity=identity(ap=AP_DEVICE), factory=FACTORY, cli=True)
 
 
 def _ap_state(m: manager.Manager) -> etree._Element:
@@ -55,8 +37,8 @@ def _ap_state(m: manager.Manager) -> etree._Element:
     return found
 
 
-def test_the_ap_upgraded_from_the_command_line(ap_sim: tuple[Sim, SimulatedClock]) -> None:
-    sim, clock = ap_sim
+def test_the_ap_upgraded_from_the_command_line(ap_sim: SwitchRig) -> None:
+    sim = ap_sim
 
     async def configure_and_display() -> str:
         session = await open_session(sim.cli_port)
@@ -99,7 +81,7 @@ def test_the_ap_upgraded_from_the_command_line(ap_sim: tuple[Sim, SimulatedClock
     assert str(messages.next_startup_file(AP_PACKAGE)) in output
     assert output.splitlines()[-2] == str(messages.AP_REBOOTING)  # then the prompt: still up
 
-    with _netconf(sim) as m:
+    with sim.ncclient() as m:
         m.create_subscription()
         state = _ap_state(m)
         assert state.findtext(f"{SU}upgrade-information/{SU}upgrade-status") is None
@@ -109,7 +91,7 @@ def test_the_ap_upgraded_from_the_command_line(ap_sim: tuple[Sim, SimulatedClock
         assert ap.findtext(f"{SU}upgrade-information/{SU}software-download-progress") == "100"
         assert ap.findtext(f"{SU}local-information/{SU}software-version") == "V200R019C10"
 
-        sim.loop.run(clock.advance(REBOOT))
+        sim.loop.run(sim.clock.advance(REBOOT))
         notification = m.take_notification(timeout=10)
         assert notification is not None
         changed = notification.notification_ele.find(f".//{SU}upgrade-status-changed")

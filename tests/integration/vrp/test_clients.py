@@ -13,7 +13,9 @@ from scrapli import Scrapli
 from smartupgrade_model.display import ABSENT, format_value, line
 from smartupgrade_model.model import DISPLAY_SECTIONS
 from smartupgrade_server.device import messages
-from tests.integration.vrp.conftest import IDENTITY, PASSWORD, POLICY, USERNAME, Sim
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import IDENTITY, POLICY
+from tests.support.switch import SwitchRig
 
 
 def parse_display(text: str) -> dict[tuple[str, ...], str]:
@@ -34,7 +36,7 @@ def parse_display(text: str) -> dict[tuple[str, ...], str]:
     return values
 
 
-def sdk_values(sim: Sim) -> dict[tuple[str, ...], str]:
+def sdk_values(sim: SwitchRig) -> dict[tuple[str, ...], str]:
     with sim.sdk() as client:
         state: Any = client.read()
     values = {}
@@ -48,13 +50,13 @@ def sdk_values(sim: Sim) -> dict[tuple[str, ...], str]:
 
 
 @pytest.mark.parametrize("device_type", ["huawei", "huawei_vrp"])
-def test_netmiko(sim: Sim, device_type: str) -> None:
+def test_netmiko(sim: SwitchRig, device_type: str) -> None:
     with ConnectHandler(
         device_type=device_type,
         host="127.0.0.1",
         port=sim.cli_port,
-        username=USERNAME,
-        password=PASSWORD,
+        username=DEFAULT_USERNAME,
+        password=DEFAULT_PASSWORD,
     ) as connection:
         assert connection.find_prompt() == "<HUAWEI>"
         output = connection.send_config_set(
@@ -80,12 +82,12 @@ def test_netmiko(sim: Sim, device_type: str) -> None:
 
 
 @pytest.mark.parametrize("transport", ["system", "paramiko"])
-def test_scrapli_community(sim: Sim, transport: str) -> None:
+def test_scrapli_community(sim: SwitchRig, transport: str) -> None:
     with Scrapli(
         host="127.0.0.1",
         port=sim.cli_port,
-        auth_username=USERNAME,
-        auth_password=PASSWORD,
+        auth_username=DEFAULT_USERNAME,
+        auth_password=DEFAULT_PASSWORD,
         auth_strict_key=False,
         platform="huawei_vrp",
         transport=transport,
@@ -108,9 +110,9 @@ def test_scrapli_community(sim: Sim, transport: str) -> None:
         assert client.read_config().url == "10.10.10.20"
 
 
-def test_napalm_get_facts(sim: Sim) -> None:
+def test_napalm_get_facts(sim: SwitchRig) -> None:
     driver = get_network_driver("huawei_vrp")(
-        "127.0.0.1", USERNAME, PASSWORD, optional_args={"port": sim.cli_port}
+        "127.0.0.1", DEFAULT_USERNAME, DEFAULT_PASSWORD, optional_args={"port": sim.cli_port}
     )
     driver.open()
     try:

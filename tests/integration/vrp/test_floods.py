@@ -16,10 +16,11 @@ from collections.abc import Iterator
 
 import paramiko
 import psutil
-from ncclient import manager
 
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
 from smartupgrade_server.vrp.editor import MAX_LINE
-from tests.integration.vrp.conftest import PASSWORD, USERNAME, Sim
+from tests.support.defaults import CLIENT_TIMEOUT
+from tests.support.switch import SwitchRig
 
 # far beyond what NETCONF takes on this machine (a few ms), far below the stalls it replaces
 WATCHDOG_BOUND = 5.0
@@ -27,10 +28,10 @@ ESN = b"ESN of slot 0"
 
 
 @contextlib.contextmanager
-def shell(sim: Sim) -> Iterator[paramiko.Channel]:
+def shell(sim: SwitchRig) -> Iterator[paramiko.Channel]:
     transport = paramiko.Transport(("127.0.0.1", sim.cli_port))
     try:
-        transport.connect(username=USERNAME, password=PASSWORD)
+        transport.connect(username=DEFAULT_USERNAME, password=DEFAULT_PASSWORD)
         channel = transport.open_session()
         channel.get_pty("vt100")
         channel.invoke_shell()
@@ -60,11 +61,8 @@ def send(channel: paramiko.Channel, keys: bytes) -> None:
 class Watchdog:
     """A NETCONF session of the same switch, asked for its state again and again."""
 
-    def __init__(self, sim: Sim) -> None:
-        self._netconf = manager.connect(
-            host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
-            hostkey_verify=False, look_for_keys=False, allow_agent=False, timeout=60,
-        )  # fmt: skip
+    def __init__(self, sim: SwitchRig) -> None:
+        self._netconf = sim.ncclient(timeout=CLIENT_TIMEOUT)
         self.slowest = 0.0
         self.answers = 0
 
@@ -78,7 +76,7 @@ class Watchdog:
         self._netconf.close_session()
 
 
-def test_a_client_that_types_without_reading_holds_only_its_own_session(sim: Sim) -> None:
+def test_a_client_that_types_without_reading_holds_only_its_own_session(sim: SwitchRig) -> None:
     process = psutil.Process()
     watchdog = Watchdog(sim)
     before = process.memory_info().rss
@@ -103,7 +101,7 @@ def test_a_client_that_types_without_reading_holds_only_its_own_session(sim: Sim
     watchdog.close()
 
 
-def test_a_pasted_megabyte_line_is_cut_at_the_line_limit(sim: Sim) -> None:
+def test_a_pasted_megabyte_line_is_cut_at_the_line_limit(sim: SwitchRig) -> None:
     watchdog = Watchdog(sim)
     with shell(sim) as channel:
         sender = threading.Thread(
@@ -123,7 +121,7 @@ def test_a_pasted_megabyte_line_is_cut_at_the_line_limit(sim: Sim) -> None:
     watchdog.close()
 
 
-def test_twenty_thousand_question_marks_are_each_answered(sim: Sim) -> None:
+def test_twenty_thousand_question_marks_are_each_answered(sim: SwitchRig) -> None:
     watchdog = Watchdog(sim)
     with shell(sim) as channel:
         sender = threading.Thread(target=send, args=(channel, b"?" * 20_000 + b"display esn\r"))

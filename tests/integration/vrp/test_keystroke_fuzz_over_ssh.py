@@ -1,20 +1,21 @@
 """Random keystrokes over real SSH (paramiko), in the pieces they were drawn as: the switch's
 command line answers a command afterwards, in that session or, after ``quit``, in a new one
-(tests/keystrokes.py: FUZZ_EXAMPLES for more)."""
+(tests/support/keystrokes.py: FUZZ_EXAMPLES for more)."""
 
 from __future__ import annotations
 
 from hypothesis import given
 
 from smartupgrade_server.vrp.editor import CTRL_C, CTRL_Z
-from tests.integration.vrp.conftest import IDENTITY, Sim
 from tests.integration.vrp.test_floods import read_until, shell
-from tests.keystrokes import KEYSTROKES, fuzz_settings
+from tests.support.defaults import IDENTITY
+from tests.support.keystrokes import KEYSTROKES, fuzz_settings
+from tests.support.switch import SwitchRig
 
 
 @fuzz_settings(25)
 @given(keys=KEYSTROKES)
-def test_the_command_line_answers_after_any_keystrokes(sim: Sim, keys: list[str]) -> None:
+def test_the_command_line_answers_after_any_keystrokes(sim: SwitchRig, keys: list[str]) -> None:
     esn = f"ESN of slot 0: {IDENTITY.esn}".encode()
     with shell(sim) as channel:
         for piece in keys:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -16,43 +14,23 @@ from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.errors import NETCONF_NS as NETCONF
 from smartupgrade_client.errors import RpcFailed
 from smartupgrade_model.model import Schedule, ScheduleInformation, Triggered
-from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.operations.system import RESTART_DELAY
-from tests.integration.device.conftest import START
-from tests.integration.vrp.conftest import POLICY, Sim, open_sim, start_switch
-from tests.support.loop import LoopThread
+from tests.support.defaults import POLICY, REBOOT, START
+from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.support.vrp import open_session
 
 DOWNLOAD_AT = "2026-11-27 10:00:00"  # START + 1 h
-REBOOT = timedelta(seconds=60)  # the emulator's default reboot duration
 HOUR = timedelta(hours=1)
 
 
-@dataclass
-class Lab:
-    clock: SimulatedClock
-    sim: Sim
-    data_dir: Path
-
-    @property
-    def loop(self) -> LoopThread:
-        return self.sim.loop
-
-    def restart_process(self) -> None:
-        """The emulator's process ends and starts again on the same data directory."""
-        self.loop.run(self.sim.switch.close())
-        self.sim.switch = start_switch(self.loop, self.data_dir, self.sim.houp, clock=self.clock)
+def restart_process(lab: ThreadedSwitches, sim: SwitchRig) -> SwitchRig:
+    """The emulator's process ends and starts again on the same data directory and clock."""
+    lab.run(sim.close())
+    return lab.start(cli=True, data_dir=sim.data_dir, clock=sim.clock)
 
 
-@pytest.fixture
-def lab(tmp_path: Path, host_keys: Path) -> Iterator[Lab]:
-    clock = SimulatedClock(START)
-    with open_sim(tmp_path, host_keys, clock=clock) as sim:
-        yield Lab(clock, sim, tmp_path / "switch")
-
-
-def schedule_and_save(lab: Lab) -> None:
-    with lab.sim.sdk() as client:
+def schedule_and_save(sim: SwitchRig) -> None:
+    with sim.sdk() as client:
         client.set_ssl_policy(POLICY)
         client.enable()
         client.schedule(DOWNLOAD_AT)
@@ -61,23 +39,23 @@ def schedule_and_save(lab: Lab) -> None:
 
 
 @contextmanager
-def rebooted(lab: Lab) -> Iterator[SmartUpgradeClient]:
+def rebooted(sim: SwitchRig) -> Iterator[SmartUpgradeClient]:
     """The switch, down, through its reboot: a client of it once it serves again, without the
     schedule."""
-    assert not lab.sim.switch.up
-    lab.loop.run(lab.clock.advance(REBOOT))
-    lab.loop.run(lab.sim.switch.serving())
-    with lab.sim.sdk() as client:
+    assert not sim.switch.up
+    sim.loop.run(sim.clock.advance(REBOOT))
+    sim.loop.run(sim.switch.serving())
+    with sim.sdk() as client:
         assert client.read_config().schedule is None
         assert client.read().schedule_information == ScheduleInformation()
         yield client
 
 
-def test_reboot_over_ssh_clears_the_schedule(lab: Lab) -> None:
-    schedule_and_save(lab)
+def test_reboot_over_ssh_clears_the_schedule(sim: SwitchRig) -> None:
+    schedule_and_save(sim)
 
     async def reboot() -> str:
-        session = await open_session(lab.sim.cli_port)
+        session = await open_session(sim.cli_port)
         try:
             session.process.stdin.write("reboot\r")
             asked = await session.until(r"Continue\? \[Y/N\]:")
@@ -86,23 +64,25 @@ def test_reboot_over_ssh_clears_the_schedule(lab: Lab) -> None:
         finally:
             await session.close()
 
-    output = lab.loop.run(reboot())
+    output = sim.loop.run(reboot())
     assert "System will reboot! Continue? [Y/N]:" in output  # the configuration was saved
-    with rebooted(lab) as client:
+    with rebooted(sim) as client:
         # the saved configuration keeps it, as a real switch's does until the next save
         assert client.read_config("startup").schedule == Schedule(DOWNLOAD_AT)
-    lab.loop.run(lab.clock.advance(2 * HOUR))
-    assert lab.sim.switch.device.state().schedule_information.download_triggered is Triggered.NO
+    sim.loop.run(sim.clock.advance(2 * HOUR))
+    assert sim.device.state().schedule_information.download_triggered is Triggered.NO
 
 
-def test_a_power_cycle_of_the_process_clears_the_schedule(lab: Lab) -> None:
-    schedule_and_save(lab)
-    lab.restart_process()
-    with lab.sim.sdk() as client:
+def test_a_power_cycle_of_the_process_clears_the_schedule(
+    lab: ThreadedSwitches, sim: SwitchRig
+) -> None:
+    schedule_and_save(sim)
+    again = restart_process(lab, sim)
+    with again.sdk() as client:
         assert client.read_config().schedule is None
         assert client.read().schedule_information == ScheduleInformation()
-    lab.loop.run(lab.clock.advance(2 * HOUR))
-    assert lab.sim.switch.device.state().upgrade_information.upgrade_status is None
+    lab.run(again.clock.advance(2 * HOUR))
+    assert again.status() is None
 
 
 SYSTEM = "urn:ietf:params:xml:ns:yang:ietf-system"
@@ -118,20 +98,20 @@ def _system_state(client: SmartUpgradeClient, part: str) -> etree._Element:
     return found
 
 
-def test_netconf_system_restart_clears_the_schedule(lab: Lab) -> None:
+def test_netconf_system_restart_clears_the_schedule(sim: SwitchRig) -> None:
     """RFC 7317's system-restart: the reply first, then the same reset as VRP's reboot."""
-    schedule_and_save(lab)
-    with lab.sim.sdk() as client:
+    schedule_and_save(sim)
+    with sim.sdk() as client:
         capabilities = list(client.manager.server_capabilities)
         booted = _system_state(client, "clock").findtext(f"{{{SYSTEM}}}boot-datetime")
         reply = client.call(etree.Element(f"{{{SYSTEM}}}system-restart"))
         assert reply.find(f"{{{NETCONF}}}ok") is not None
-    assert lab.sim.switch.up  # a moment on the switch's clock, for the reply to arrive
-    lab.loop.run(lab.clock.advance(RESTART_DELAY))
+    assert sim.switch.up  # a moment on the switch's clock, for the reply to arrive
+    sim.loop.run(sim.clock.advance(RESTART_DELAY))
     assert f"{SYSTEM}?module=ietf-system&revision=2014-08-06&deviations=sunc-system-deviations" in (
         capabilities
     )
-    with rebooted(lab) as client:
+    with rebooted(sim) as client:
         clock = _system_state(client, "clock")
         assert datetime.fromisoformat(clock.findtext(f"{{{SYSTEM}}}boot-datetime") or "") == (
             START + RESTART_DELAY + REBOOT
@@ -153,9 +133,9 @@ def test_netconf_system_restart_clears_the_schedule(lab: Lab) -> None:
     ],
 )  # fmt: skip
 def test_what_the_switch_does_not_implement_of_ietf_system(
-    lab: Lab, request_xml: str, tag: str
+    sim: SwitchRig, request_xml: str, tag: str
 ) -> None:
-    with lab.sim.sdk() as client, pytest.raises(RpcFailed) as failed:
+    with sim.sdk() as client, pytest.raises(RpcFailed) as failed:
         client.call(etree.fromstring(request_xml))
     assert failed.value.tag == tag
-    assert lab.sim.switch.up
+    assert sim.switch.up

@@ -7,25 +7,19 @@ import re
 
 import asyncssh
 import pytest
-from ncclient import manager
 
 from smartupgrade_model.model import NAMESPACE, CancellationStatus, UpgradeStatus
 from smartupgrade_server.device import messages
 from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.ssh_connection import MAX_AUTH_TRIES, MAX_SESSIONS
-from tests.integration.device.conftest import PATCH, SOFTWARE, SOFTWARE_SIZE
-from tests.integration.vrp.conftest import PASSWORD, POLICY, USERNAME, Sim
+from smartupgrade_server.transport.users import DEFAULT_PASSWORD, DEFAULT_USERNAME
+from tests.support.defaults import POLICY
+from tests.support.houp import PATCH, SOFTWARE, SOFTWARE_SIZE
+from tests.support.switch import SwitchRig
 from tests.support.vrp import open_session
 
 
-def netconf(sim: Sim) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1", port=sim.switch.port, username=USERNAME, password=PASSWORD,
-        hostkey_verify=False, look_for_keys=False, allow_agent=False,
-    )  # fmt: skip
-
-
-def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: Sim) -> None:
+def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: SwitchRig) -> None:
     async def configure() -> str:
         session = await open_session(sim.cli_port)
         try:
@@ -36,7 +30,7 @@ def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: Sim) -> None:
             await session.close()
 
     assert "Error" not in sim.loop.run(configure())
-    with netconf(sim) as m:
+    with sim.ncclient() as m:
         config = m.get_config(source="running").data_xml
         assert "<https-port>10020</https-port>" in config
         assert f"<ssl-policy>{POLICY}</ssl-policy>" in config
@@ -61,7 +55,7 @@ def test_a_cli_change_is_read_by_netconf_and_the_reverse(sim: Sim) -> None:
     ]
 
 
-def test_a_netconf_lock_refuses_cli_edits(sim: Sim) -> None:
+def test_a_netconf_lock_refuses_cli_edits(sim: SwitchRig) -> None:
     async def edit() -> str:
         session = await open_session(sim.cli_port)
         try:
@@ -70,20 +64,20 @@ def test_a_netconf_lock_refuses_cli_edits(sim: Sim) -> None:
         finally:
             await session.close()
 
-    with netconf(sim) as m, m.locked("running"):
+    with sim.ncclient() as m, m.locked("running"):
         refused = sim.loop.run(edit())
         holder = m.session_id
     assert f"Error: The running datastore is locked by session {holder}." in refused
     assert "Error" not in sim.loop.run(edit())
 
 
-def enable(sim: Sim) -> None:
+def enable(sim: SwitchRig) -> None:
     with sim.sdk() as client:
         client.set_ssl_policy(POLICY)
         client.enable()
 
 
-def test_download_prints_the_switchs_info_lines_live(sim: Sim) -> None:
+def test_download_prints_the_switchs_info_lines_live(sim: SwitchRig) -> None:
     enable(sim)
 
     async def download() -> str:
@@ -116,7 +110,7 @@ def test_download_prints_the_switchs_info_lines_live(sim: Sim) -> None:
     assert sim.switch.device.state().upgrade_information.upgrade_status is UpgradeStatus.SUCCESS
 
 
-def test_ctrl_c_cancels_the_download(sim: Sim) -> None:
+def test_ctrl_c_cancels_the_download(sim: SwitchRig) -> None:
     enable(sim)
     sim.houp.settings.bandwidth_limit = 50_000
 
@@ -139,7 +133,7 @@ def test_ctrl_c_cancels_the_download(sim: Sim) -> None:
     assert information.cancellation_status is CancellationStatus.SUCCESSFUL
 
 
-def test_right_now_ends_the_session_when_the_switch_reboots(sim: Sim) -> None:
+def test_right_now_ends_the_session_when_the_switch_reboots(sim: SwitchRig) -> None:
     enable(sim)
 
     async def right_now() -> str:
@@ -156,10 +150,14 @@ def test_right_now_ends_the_session_when_the_switch_reboots(sim: Sim) -> None:
     assert output.rstrip().endswith(str(messages.REBOOTING))
 
 
-def test_exec_runs_one_command(sim: Sim) -> None:
+def test_exec_runs_one_command(sim: SwitchRig) -> None:
     async def execute() -> str:
         async with asyncssh.connect(
-            "127.0.0.1", sim.cli_port, username=USERNAME, password=PASSWORD, known_hosts=None
+            "127.0.0.1",
+            sim.cli_port,
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            known_hosts=None,
         ) as connection:
             result = await connection.run("display esn", check=True)
             assert isinstance(result.stdout, str)
@@ -168,17 +166,21 @@ def test_exec_runs_one_command(sim: Sim) -> None:
     assert sim.loop.run(execute()) == "ESN of slot 0: 2102351XFR10P0000001\r\n"
 
 
-def test_the_command_line_has_the_same_limits_as_netconf(sim: Sim) -> None:
+def test_the_command_line_has_the_same_limits_as_netconf(sim: SwitchRig) -> None:
     async def limits() -> None:
         # refused keys count as attempts too (and, unlike passwords, delay no later login)
         strangers = [asyncssh.generate_private_key("ssh-ed25519") for _ in range(MAX_AUTH_TRIES)]
         with pytest.raises(asyncssh.PermissionDenied, match="Too many authentication failures"):
             await asyncssh.connect(
-                "127.0.0.1", sim.cli_port, username=USERNAME, client_keys=strangers,
+                "127.0.0.1", sim.cli_port, username=DEFAULT_USERNAME, client_keys=strangers,
                 known_hosts=None, preferred_auth="publickey",
             )  # fmt: skip
         async with asyncssh.connect(
-            "127.0.0.1", sim.cli_port, username=USERNAME, password=PASSWORD, known_hosts=None
+            "127.0.0.1",
+            sim.cli_port,
+            username=DEFAULT_USERNAME,
+            password=DEFAULT_PASSWORD,
+            known_hosts=None,
         ) as connection:
             for _ in range(MAX_SESSIONS):
                 await connection.create_process(term_type="vt100")

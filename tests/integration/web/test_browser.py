@@ -23,19 +23,17 @@ from tests.conftest import REPO_ROOT
 from tests.integration.web.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
-    NEW_SOFTWARE,
     OPERATOR,
     OPERATOR_PASSWORD,
-    REBOOT,
-    START,
-    Rig,
     RigFactory,
     enable,
 )
+from tests.support.defaults import REBOOT, START
+from tests.support.houp import NEW_SOFTWARE, SOFTWARE_SIZE
+from tests.support.switch import SwitchRig
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "web"
-SOFTWARE_SIZE = 300_000
 # bytes per second of each HOUP response: the software takes about 3 s, so the page polls
 # it several times on its way
 BANDWIDTH = SOFTWARE_SIZE // 3
@@ -56,7 +54,7 @@ async def browser() -> AsyncIterator[Browser]:
             await launched.close()
 
 
-async def log_in(browser: Browser, rig: Rig, username: str, password: str) -> Page:
+async def log_in(browser: Browser, rig: SwitchRig, username: str, password: str) -> Page:
     # the switch's certificate is its own, which no browser knows (the HTTPS tests pin it)
     context = await browser.new_context(
         ignore_https_errors=True, viewport={"width": 1100, "height": 1000}
@@ -86,7 +84,9 @@ async def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-async def test_the_prompt_follows_netconf_without_a_reload(browser: Browser, rig: Rig) -> None:
+async def test_the_prompt_follows_netconf_without_a_reload(
+    browser: Browser, rig: SwitchRig
+) -> None:
     page = await log_in(browser, rig, ADMIN, ADMIN_PASSWORD)
     await mark(page)
     prompt = page.locator("#banner .prompt")
@@ -96,7 +96,7 @@ async def test_the_prompt_follows_netconf_without_a_reload(browser: Browser, rig
 
     await enable(rig)
     await expect(prompt).to_have_count(0, timeout=WAIT)  # enabled, nothing checked yet
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     try:
         await sdk.refresh()
         await expect(prompt).to_have_attribute("data-kind", "new-version", timeout=WAIT)
@@ -122,7 +122,7 @@ async def test_download_now_shows_the_progress_up_to_100_percent(
 ) -> None:
     rig = await make_rig(ScaledClock(CLOCK_FACTOR, START))
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     try:
         await sdk.refresh()
         rig.houp.settings.bandwidth_limit = BANDWIDTH
@@ -165,9 +165,9 @@ async def test_download_now_shows_the_progress_up_to_100_percent(
         await sdk.close()
 
 
-async def test_a_level_2_user_cannot_start_a_download(browser: Browser, rig: Rig) -> None:
+async def test_a_level_2_user_cannot_start_a_download(browser: Browser, rig: SwitchRig) -> None:
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     try:
         await sdk.refresh()  # a level-3 user would be prompted now
     finally:
@@ -200,10 +200,10 @@ async def test_a_level_2_user_cannot_start_a_download(browser: Browser, rig: Rig
 
 
 async def test_upgrade_now_restarts_the_switch_and_the_page_follows(
-    browser: Browser, rig: Rig
+    browser: Browser, rig: SwitchRig
 ) -> None:
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     try:
         await sdk.refresh()
     finally:

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.integration.web.conftest import Rig, enable
+from tests.integration.web.conftest import enable
+from tests.support.switch import SwitchRig
 
 WEB_DOC = REPO_ROOT / "docs" / "web.md"
 FENCE = re.compile(r"^```python\n(?P<code>.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -23,9 +24,9 @@ def test_the_page_has_examples() -> None:
 
 
 @pytest.mark.parametrize("code", EXAMPLES)
-async def test_example_runs(code: str, rig: Rig, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_example_runs(code: str, rig: SwitchRig, capsys: pytest.CaptureFixture[str]) -> None:
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     await sdk.refresh()
     await sdk.close()
     assert DEFAULT_URL in code and DEFAULT_CERT in code

@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import re
 import ssl
-import subprocess
-import sys
 from datetime import timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -16,13 +14,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 from lxml import etree
-from ncclient import manager
 
 from smartupgrade_client import parsers, push
 from smartupgrade_client.aio import AsyncSmartUpgradeClient
 from smartupgrade_client.push import PushMirror
 from smartupgrade_client.results import Progress
-from smartupgrade_model.convert import ssl_policy_config
 from smartupgrade_model.model import (
     NAMESPACE,
     ScheduleStep,
@@ -36,50 +32,38 @@ from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import DeviceEvent, Line
 from smartupgrade_server.device.identity import FactoryState, Identity
 from smartupgrade_server.device.messages import AP_REBOOTING
-from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.emulated_switch import EmulatedSwitch
-from smartupgrade_server.transport.credentials import SshCredentials
 from smartupgrade_server.transport.logins import LoginGuard, LoginService
 from smartupgrade_server.transport.ssh import DefaultCredentialsError
 from smartupgrade_server.transport.users import UserDatabase
 from smartupgrade_server.web.certificate import CERT_FILE
 from smartupgrade_server.web.pages import DOWNLOAD_PATH, RIGHT_NOW_PATH
 from smartupgrade_server.web.server import WebServer
-from tests.hash_work import record_scrypt
 from tests.integration.web.conftest import (
     ADMIN,
     ADMIN_PASSWORD,
-    FACTORY,
-    HTML,
-    IDENTITY,
-    JSON,
-    NEW_SOFTWARE,
     OPERATOR,
     OPERATOR_PASSWORD,
-    REBOOT,
-    START,
-    Rig,
     RigFactory,
     enable,
 )
 from tests.interop.clients import yanglint_validate_notification
+from tests.support.defaults import AP_DEVICE, FACTORY, IDENTITY, MODEL, REBOOT, START, identity
+from tests.support.hash_work import record_scrypt
+from tests.support.houp import NEW_SOFTWARE
+from tests.support.sim import first_line, running_sim
+from tests.support.switch import Switches, SwitchRig
 from tests.support.vrp import open_session
 from tests.support.waiting import until
+from tests.support.web import HTML, JSON
 from tests.unit.datastore.test_authorize_step import Authorizer
 
 NACM_NS = "urn:ietf:params:xml:ns:yang:ietf-netconf-acm"
 NOT_ENABLED = "Error: Smart upgrade is not enabled."
+WEB_ADDRESS = re.compile(r"Web system over HTTPS on (https://\S+/) .*certificate: (\S+)\)")
 
 
-def netconf_manager(rig: Rig) -> manager.Manager:
-    return manager.connect(
-        host="127.0.0.1", port=rig.switch.port, username=ADMIN, password=ADMIN_PASSWORD,
-        hostkey_verify=False, look_for_keys=False, allow_agent=False,
-    )  # fmt: skip
-
-
-async def test_login_sets_a_secure_session_cookie_and_logout_ends_it(rig: Rig) -> None:
-    client = rig.client()
+async def test_login_sets_a_secure_session_cookie_and_logout_ends_it(rig: SwitchRig) -> None:
+    client = rig.web_client()
     status, _ = await client.page("/")
     assert status == 303  # to the login page
     response = await client.login(ADMIN, ADMIN_PASSWORD)
@@ -110,9 +94,9 @@ async def test_login_sets_a_secure_session_cookie_and_logout_ends_it(rig: Rig) -
 
 
 async def test_wrong_passwords_and_unknown_users_are_refused_alike(
-    rig: Rig, monkeypatch: pytest.MonkeyPatch
+    rig: SwitchRig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = rig.client()
+    client = rig.web_client()
     hashes = record_scrypt(monkeypatch)
     for username, password in ((ADMIN, "wrong"), ("nobody", ADMIN_PASSWORD)):
         response = await client.login(username, password)
@@ -127,9 +111,9 @@ async def test_wrong_passwords_and_unknown_users_are_refused_alike(
     assert (await client.login(ADMIN, ADMIN_PASSWORD)).status == 303
 
 
-async def test_a_form_without_its_token_is_refused(rig: Rig) -> None:
+async def test_a_form_without_its_token_is_refused(rig: SwitchRig) -> None:
     await enable(rig)
-    stranger = rig.client()
+    stranger = rig.web_client()
     # a login form posted from elsewhere has no token matching the browser's login cookie
     response = await stranger.http.post(
         "/login", data={"username": ADMIN, "password": ADMIN_PASSWORD, "csrf": "forged"}
@@ -137,7 +121,7 @@ async def test_a_form_without_its_token_is_refused(rig: Rig) -> None:
     assert response.status == 403
     assert len(rig.web.sessions) == 0
 
-    client, other = rig.client(), rig.client()
+    client, other = rig.web_client(), rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     await other.login(ADMIN, ADMIN_PASSWORD)
     for token in ("", "forged", await other.csrf()):
@@ -153,8 +137,8 @@ async def test_a_form_without_its_token_is_refused(rig: Rig) -> None:
     assert (response.status, response.headers["Location"]) == (303, "/smart-upgrade")
 
 
-async def test_a_refusal_of_the_switch_shows_its_error_text(rig: Rig) -> None:
-    client = rig.client()
+async def test_a_refusal_of_the_switch_shows_its_error_text(rig: SwitchRig) -> None:
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     for path in (DOWNLOAD_PATH, RIGHT_NOW_PATH):
         status, answer = await client.act(path)
@@ -168,12 +152,14 @@ async def test_a_refusal_of_the_switch_shows_its_error_text(rig: Rig) -> None:
     await until(lambda: rig.status() is not UpgradeStatus.RUNNING)
 
 
-async def test_a_level_2_user_may_not_start_an_upgrade_nor_read_smart_upgrade(rig: Rig) -> None:
+async def test_a_level_2_user_may_not_start_an_upgrade_nor_read_smart_upgrade(
+    rig: SwitchRig,
+) -> None:
     await enable(rig)
-    client = await rig.netconf()
+    client = await rig.async_sdk()
     await client.refresh()  # a new version: level 3 would be prompted
     await client.close()
-    operator = rig.client()
+    operator = rig.web_client()
     assert (await operator.login(OPERATOR, OPERATOR_PASSWORD)).status == 303
     status, html = await operator.page("/")
     assert status == 200 and f"<td>{IDENTITY.esn}</td>" in html
@@ -197,9 +183,9 @@ async def test_a_level_2_user_may_not_start_an_upgrade_nor_read_smart_upgrade(ri
     assert rig.switch.access.denied_operations == denied_before + 2
 
 
-async def test_a_nacm_change_applies_to_the_web_at_once(rig: Rig) -> None:
+async def test_a_nacm_change_applies_to_the_web_at_once(rig: SwitchRig) -> None:
     await enable(rig)
-    operator = rig.client()
+    operator = rig.web_client()
     await operator.login(OPERATOR, OPERATOR_PASSWORD)
     assert (await operator.act(DOWNLOAD_PATH))[0] == 403
     rules = f"""
@@ -225,7 +211,7 @@ async def test_a_nacm_change_applies_to_the_web_at_once(rig: Rig) -> None:
     </config>"""
 
     def configure() -> None:
-        with netconf_manager(rig) as m:
+        with rig.ncclient() as m:
             m.edit_config(target="running", config=rules)
 
     await asyncio.to_thread(configure)
@@ -239,7 +225,7 @@ async def test_a_nacm_change_applies_to_the_web_at_once(rig: Rig) -> None:
 
 async def test_the_prompt_follows_netconf_and_the_command_line(make_rig: RigFactory) -> None:
     rig = await make_rig(cli=True)
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
 
     async def prompt() -> str | None:
@@ -249,7 +235,7 @@ async def test_the_prompt_follows_netconf_and_the_command_line(make_rig: RigFact
     assert await prompt() == "disabled"
     await enable(rig)
     assert await prompt() is None  # enabled, no version checked yet
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     await sdk.refresh()
     await sdk.close()
     assert await prompt() == "new-version"
@@ -272,13 +258,13 @@ async def test_the_prompt_follows_netconf_and_the_command_line(make_rig: RigFact
         await session.close()
 
 
-async def test_a_web_download_is_the_switchs_download(rig: Rig) -> None:
+async def test_a_web_download_is_the_switchs_download(rig: SwitchRig) -> None:
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     await sdk.schedule((START + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
-    watcher = await asyncio.to_thread(netconf_manager, rig)
+    watcher = await rig.session()
     await asyncio.to_thread(watcher.create_subscription)
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
 
     status, answer = await client.act(DOWNLOAD_PATH)
@@ -317,14 +303,14 @@ async def test_a_web_download_is_the_switchs_download(rig: Rig) -> None:
         assert name in received, received
 
 
-async def test_a_web_download_is_followed_by_yang_push(rig: Rig) -> None:
+async def test_a_web_download_is_followed_by_yang_push(rig: SwitchRig) -> None:
     await enable(rig)
-    watcher = await asyncio.to_thread(netconf_manager, rig)
+    watcher = await rig.session()
     reply = await asyncio.to_thread(
         watcher.dispatch, push.establish_on_change(push.UPGRADE_INFORMATION)
     )
     mirror = PushMirror(push.subscription_id(etree.fromstring(reply.xml.encode())))
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     assert (await client.act(DOWNLOAD_PATH))[0] == 200
 
@@ -354,16 +340,18 @@ async def test_a_web_download_is_followed_by_yang_push(rig: Rig) -> None:
     assert mirror.patches >= 2
 
 
-async def test_the_schedule_a_web_download_cancels_passes_the_authorize_step(rig: Rig) -> None:
+async def test_the_schedule_a_web_download_cancels_passes_the_authorize_step(
+    rig: SwitchRig,
+) -> None:
     """The web system writes no configuration itself: its download makes the switch delete
     the schedule, a write of the switch's own (not checked by NACM) through the same step."""
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     await sdk.schedule((START + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"))
     await sdk.close()
     authorizer = Authorizer()
     rig.switch.datastores.set_authorizer(authorizer)
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     status, _ = await client.act(DOWNLOAD_PATH)
     assert status == 200
@@ -374,9 +362,9 @@ async def test_the_schedule_a_web_download_cancels_passes_the_authorize_step(rig
     await until(lambda: rig.status() is not UpgradeStatus.RUNNING)
 
 
-async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: Rig) -> None:
+async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: SwitchRig) -> None:
     await enable(rig)
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     port = rig.web.port
     status, _ = await client.act(RIGHT_NOW_PATH)
@@ -406,8 +394,8 @@ async def test_upgrade_now_reboots_the_switch_and_its_web_system(rig: Rig) -> No
 async def test_the_title_bar_says_the_model_once(
     make_rig: RigFactory, device_name: str, title: str
 ) -> None:
-    rig = await make_rig(identity=Identity("S5732-H", device_name, "2102351XFR10P0000003"))
-    client = rig.client()
+    rig = await make_rig(identity=Identity(MODEL, device_name, IDENTITY.esn))
+    client = rig.web_client()
     _, login = await client.page("/login")
     assert f"<title>Log in - {title}</title>" in login and f"<h1>{title}</h1>" in login
     await client.login(ADMIN, ADMIN_PASSWORD)
@@ -418,7 +406,7 @@ async def test_the_title_bar_says_the_model_once(
 
 async def test_a_switch_without_smart_upgrade_has_a_dashboard_only(make_rig: RigFactory) -> None:
     rig = await make_rig(identity=Identity("S5731-L", "S5731-L24T4S-A", "2102351XFR10P0000002"))
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     status, html = await client.page("/")
     assert status == 200 and "<td>S5731-L</td>" in html and 'href="/smart-upgrade"' not in html
@@ -428,33 +416,21 @@ async def test_a_switch_without_smart_upgrade_has_a_dashboard_only(make_rig: Rig
 
 
 async def test_the_certificate_is_made_on_first_start_and_kept(
-    houp: HoupServer, credentials: SshCredentials, tmp_path: Path
+    switches: Switches, tmp_path: Path
 ) -> None:
-    async def start() -> EmulatedSwitch:
-        return await EmulatedSwitch.start(
-            tmp_path,
-            identity=IDENTITY,
-            factory=FACTORY,
-            clock=SimulatedClock(START),
-            factory_config=ssl_policy_config("houp", (houp.ca_cert_pem,)),
-            credentials=credentials,
-            web_port=0,
-        )
-
-    switch = await start()
-    assert switch.web is not None
-    first = switch.web.certificate.pem
-    assert (tmp_path / CERT_FILE).read_text("ascii") == first
-    assert (tmp_path / "web-key.pem").stat().st_mode & 0o077 == 0
-    await switch.close()
-    switch = await start()
-    try:
-        assert switch.web is not None and switch.web.certificate.pem == first
-    finally:
-        await switch.close()
+    data_dir = tmp_path / "switch"
+    rig = await switches.start(web=True, data_dir=data_dir)
+    first = rig.web.certificate.pem
+    assert (data_dir / CERT_FILE).read_text("ascii") == first
+    assert (data_dir / "web-key.pem").stat().st_mode & 0o077 == 0
+    await rig.close()
+    rig = await switches.start(web=True, data_dir=data_dir)
+    assert rig.web.certificate.pem == first
 
 
-async def test_default_credentials_are_refused_beyond_loopback(rig: Rig, tmp_path: Path) -> None:
+async def test_default_credentials_are_refused_beyond_loopback(
+    rig: SwitchRig, tmp_path: Path
+) -> None:
     defaults = UserDatabase.load_or_create(tmp_path / "defaults")
     with pytest.raises(DefaultCredentialsError):
         await WebServer.start(
@@ -468,26 +444,19 @@ async def test_default_credentials_are_refused_beyond_loopback(rig: Rig, tmp_pat
 
 
 def test_the_sim_serves_the_web_system_and_prints_its_address(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "smartupgrade_server", "--data-dir", str(tmp_path)),
-            *("--netconf-port", "0", "--houp-port", "0", "--houp-admin-port", "0"),
-            *("--cli-port", "-1", "--web-port", "0"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        match = None
-        while match is None:
-            line = process.stdout.readline()
-            assert line, "the sim ended before printing its web address"
-            match = re.search(
-                r"Web system over HTTPS on (https://\S+/) .*certificate: (\S+)\)", line
-            )
-        url, certificate = match.group(1), Path(match.group(2))
-        assert certificate == tmp_path / CERT_FILE
+    data_dir = tmp_path / "sim"
+    with running_sim(data_dir, MODEL, "--cli-port=-1") as sim:
+        # printed after the banner
+        url, certificate = first_line(
+            sim.process,
+            sim.log,
+            lambda line: (
+                None
+                if (match := WEB_ADDRESS.search(line)) is None
+                else (match.group(1), Path(match.group(2)))
+            ),
+        )
+        assert certificate == data_dir / CERT_FILE
         context = ssl.create_default_context(cafile=certificate)
 
         async def login_page() -> tuple[int, str]:
@@ -499,27 +468,17 @@ def test_the_sim_serves_the_web_system_and_prints_its_address(tmp_path: Path) ->
 
         status, html = asyncio.run(login_page())
         assert status == 200 and 'name="password"' in html
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
-AP = "AirEngine 8760-X1-PRO"
-
-
-async def ap_mode(make_rig: RigFactory) -> tuple[Rig, AsyncSmartUpgradeClient]:
+async def ap_mode(make_rig: RigFactory) -> tuple[SwitchRig, AsyncSmartUpgradeClient]:
     """A switch on the AP's version managing an AP, smart upgrade for APs enabled over
     NETCONF, and that NETCONF client."""
     rig = await make_rig(
-        identity=Identity(
-            "S5732-H", "S5732-H24UM2CC", "2102351XFR10P0000001", AP, "2102353VUR10N1"
-        ),
+        identity=identity(ap=AP_DEVICE),
         factory=FactoryState(NEW_SOFTWARE, None, "V200R019C10"),
     )
     await enable(rig)
-    sdk = await rig.netconf()
+    sdk = await rig.async_sdk()
     await sdk.enable_ap()
     return rig, sdk
 
@@ -529,7 +488,7 @@ async def test_in_ap_mode_the_page_and_its_buttons_are_the_aps(make_rig: RigFact
     enabled it shows the AP, prompts the AP's new version, and its buttons upgrade the AP."""
     rig, sdk = await ap_mode(make_rig)
     await sdk.refresh()
-    client = rig.client()
+    client = rig.web_client()
     await client.login(ADMIN, ADMIN_PASSWORD)
     status, html = await client.page("/smart-upgrade")
     assert status == 200

@@ -7,7 +7,7 @@ import pytest
 from smartupgrade_model.modules import data_model
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.store import Datastores
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from smartupgrade_server.datastore.diff import ChangeKind
 from smartupgrade_server.datastore.store import DatastoreName, Datastores, EditTestOption
 from smartupgrade_server.netconf.errors import AccessDeniedError, ErrorTag, ErrorType, RpcError
 from smartupgrade_server.netconf.registry import SessionContext
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 from tests.unit.datastore.test_datastore_store import SMART, Recorder, config, su
 
 RUNNING, CANDIDATE, STARTUP = DatastoreName.RUNNING, DatastoreName.CANDIDATE, DatastoreName.STARTUP

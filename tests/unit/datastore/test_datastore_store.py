@@ -21,7 +21,7 @@ from smartupgrade_server.datastore.store import (
 )
 from smartupgrade_server.datastore.validation import validated
 from smartupgrade_server.netconf.errors import ErrorTag, ErrorType, OperationFailedError, RpcError
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 SU = "urn:smart-upgrade-netconf:yang:sunc-smart-upgrade"

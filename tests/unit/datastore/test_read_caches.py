@@ -20,11 +20,8 @@ from smartupgrade_server.datastore.codec import (
 from smartupgrade_server.datastore.filters import FilterContext, parse_filter
 from smartupgrade_server.datastore.store import ConfigChange, DatastoreName, Datastores
 from smartupgrade_server.netconf.errors import ErrorTag, ErrorType, RpcError
-from smartupgrade_server.netconf.registry import SessionContext
-from smartupgrade_server.netconf.session import RpcRequest
 from smartupgrade_server.operations.capabilities import BASIC_MODE
-from smartupgrade_server.operations.dispatcher import NetconfOperations
-from tests.manual_scheduler import ManualScheduler
+from tests.support.operations import OperationsRig
 from tests.support.xml import canonical
 
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -87,55 +84,41 @@ class State:
         self.raw = {SMART: {"local-information": {"esn": esn, "software-version": "V200"}}}
 
 
-class Server:
-    def __init__(self, schema: Schema, directory: Path) -> None:
-        self.schema = schema
-        self.scheduler = ManualScheduler()
-        self.datastores = Datastores(schema, directory, self.scheduler)
-        self.state = State()
-        self.datastores.set_state_provider(self.state)
-        self.operations = NetconfOperations(self.datastores)
-        self.datastores.copy(RUNNING, CONFIG, SESSION)
+async def read(server: OperationsRig, operation: str) -> bytes:
+    """The reply's data, checked against the reply computed from scratch."""
+    reply = await server.call(operation)
+    assert reply is not None
+    data = canonical(reply)
+    assert data == from_scratch(server, operation)
+    return data
 
-    async def call(self, operation: str, session_id: int = SESSION) -> etree._Element | None:
-        rpc = etree.fromstring(
-            f'<rpc xmlns="{NC}" message-id="1" xmlns:su="{SU}">{operation}</rpc>'
-        )
-        request = RpcRequest("1", {"message-id": "1"}, rpc[0], rpc)
-        context = SessionContext(session_id, "admin", 3, "127.0.0.1:1")
-        reply = await self.operations.dispatch(context, request)
-        assert reply is None or isinstance(reply, etree._Element)
-        return reply
 
-    async def read(self, operation: str) -> bytes:
-        """The reply's data, checked against the reply computed from scratch."""
-        reply = await self.call(operation)
-        assert reply is not None
-        data = canonical(reply)
-        assert data == self.from_scratch(operation)
-        return data
+def state_of(server: OperationsRig) -> RawObject:
+    assert server.state is not None
+    return server.state()
 
-    def from_scratch(self, operation: str) -> bytes:
-        element = etree.fromstring(f'<x xmlns="{NC}" xmlns:su="{SU}">{operation}</x>')[0]
-        source = element.find(f"{{{NC}}}source")
-        if source is None:
-            raw = merged(self.datastores.raw(RUNNING), self.state())
-        else:
-            raw = self.datastores.raw(DatastoreName(etree.QName(source[0]).localname))
-        instance = self.schema.model.from_raw(raw)
-        mode_element = element.find(f"{{{WITH_DEFAULTS_PARAM_NS}}}with-defaults")
-        mode = BASIC_MODE if mode_element is None else WithDefaults(mode_element.text or "")
-        value = (
-            instance.add_defaults().value
-            if mode in (WithDefaults.REPORT_ALL, WithDefaults.REPORT_ALL_TAGGED)
-            else instance.value
-        )
-        data = self.schema.render(value, config_only=source is not None, mode=mode)
-        filter_element = element.find(f"{{{NC}}}filter")
-        if filter_element is not None:
-            context = FilterContext(self.schema.list_keys, self.schema.xpath_prefixes)
-            data = parse_filter(filter_element).apply(data, context)
-        return canonical(data)
+
+def from_scratch(server: OperationsRig, operation: str) -> bytes:
+    element = etree.fromstring(f'<x xmlns="{NC}" xmlns:su="{SU}">{operation}</x>')[0]
+    source = element.find(f"{{{NC}}}source")
+    if source is None:
+        raw = merged(server.datastores.raw(RUNNING), state_of(server))
+    else:
+        raw = server.datastores.raw(DatastoreName(etree.QName(source[0]).localname))
+    instance = server.schema.model.from_raw(raw)
+    mode_element = element.find(f"{{{WITH_DEFAULTS_PARAM_NS}}}with-defaults")
+    mode = BASIC_MODE if mode_element is None else WithDefaults(mode_element.text or "")
+    value = (
+        instance.add_defaults().value
+        if mode in (WithDefaults.REPORT_ALL, WithDefaults.REPORT_ALL_TAGGED)
+        else instance.value
+    )
+    data = server.schema.render(value, config_only=source is not None, mode=mode)
+    filter_element = element.find(f"{{{NC}}}filter")
+    if filter_element is not None:
+        context = FilterContext(server.schema.list_keys, server.schema.xpath_prefixes)
+        data = parse_filter(filter_element).apply(data, context)
+    return canonical(data)
 
 
 def merged(config: RawObject, state: RawObject) -> RawObject:
@@ -171,33 +154,40 @@ def port(port_number: int) -> str:
 
 
 @pytest.fixture
-def server(schema: Schema, tmp_path: Path) -> Server:
-    return Server(schema, tmp_path)
+def state() -> State:
+    return State()
+
+
+@pytest.fixture
+def server(schema: Schema, tmp_path: Path, state: State) -> OperationsRig:
+    rig = OperationsRig(tmp_path, schema, state=state, prefixes={"su": SU})
+    rig.datastores.copy(RUNNING, CONFIG, SESSION)
+    return rig
 
 
 READS = [get(), get_config(), get(FILTERS["none"]), get_config(body=FILTERS["smart-upgrade"])]
 
 
-async def read_all(server: Server) -> list[bytes]:
-    return [await server.read(operation) for operation in READS]
+async def read_all(server: OperationsRig) -> list[bytes]:
+    return [await read(server, operation) for operation in READS]
 
 
 # --- what invalidates a kept reply ---------------------------------------------------------
 
 
-async def test_commit_is_seen_by_every_read(server: Server) -> None:
+async def test_commit_is_seen_by_every_read(server: OperationsRig) -> None:
     before = await read_all(server)
     await server.call(port(10021))
     # the candidate's change is not running's yet
     assert await read_all(server) == before
-    assert b"10021" in await server.read(get_config("candidate"))
+    assert b"10021" in await read(server, get_config("candidate"))
     await server.call("<commit/>")
     after = await read_all(server)
     assert all(b"10021" in data and b"10020" not in data for data in after)
 
 
 @pytest.mark.parametrize("how", ["timeout", "cancel-commit", "session ends"])
-async def test_rollback_of_a_confirmed_commit_is_seen(server: Server, how: str) -> None:
+async def test_rollback_of_a_confirmed_commit_is_seen(server: OperationsRig, how: str) -> None:
     before = await read_all(server)
     await server.call(port(10021))
     await server.call("<commit><confirmed/></commit>")
@@ -211,7 +201,7 @@ async def test_rollback_of_a_confirmed_commit_is_seen(server: Server, how: str) 
     assert await read_all(server) == before
 
 
-async def test_a_system_edit_of_the_device_is_seen(server: Server) -> None:
+async def test_a_system_edit_of_the_device_is_seen(server: OperationsRig) -> None:
     await read_all(server)
 
     def unbind(config: RawObject) -> None:
@@ -222,7 +212,7 @@ async def test_a_system_edit_of_the_device_is_seen(server: Server) -> None:
 
 
 @pytest.mark.parametrize("source", ["inline", "candidate", "startup"])
-async def test_copy_config_to_running_is_seen(server: Server, source: str) -> None:
+async def test_copy_config_to_running_is_seen(server: OperationsRig, source: str) -> None:
     replacement = {SMART: {**CONFIG[SMART], "url": "10.0.0.3"}, POLICIES: CONFIG[POLICIES]}
     if source == "candidate":
         await server.call(edit("<url>10.0.0.3</url>"))
@@ -243,37 +233,39 @@ async def test_copy_config_to_running_is_seen(server: Server, source: str) -> No
 
 
 async def test_a_change_of_the_state_is_seen_and_only_then_converted_again(
-    server: Server,
+    server: OperationsRig, state: State
 ) -> None:
     members = frozenset({SMART})
     kept = server.datastores.operational(members)
     assert server.datastores.operational(members) is kept
-    assert b"2102351XFR10P0000001" in await server.read(get())
-    server.state.set("2102351XFR10P0000002")
+    assert b"2102351XFR10P0000001" in await read(server, get())
+    state.set("2102351XFR10P0000002")
     assert server.datastores.operational(members) is not kept
-    data = await server.read(get())
+    data = await read(server, get())
     assert b"2102351XFR10P0000002" in data and b"2102351XFR10P0000001" not in data
 
 
 async def test_state_equal_to_the_last_is_recognised_even_as_a_new_object(
-    server: Server,
+    server: OperationsRig, state: State
 ) -> None:
     kept = server.datastores.operational()
-    server.state.set("2102351XFR10P0000001")
+    state.set("2102351XFR10P0000001")
     assert server.datastores.operational() is kept
 
 
 @pytest.mark.parametrize("source", ["running", "candidate", "startup"])
-async def test_every_with_defaults_mode_has_its_own_rendering(server: Server, source: str) -> None:
+async def test_every_with_defaults_mode_has_its_own_rendering(
+    server: OperationsRig, source: str
+) -> None:
     await server.call(edit("<web-prompt>false</web-prompt>"))
     server.datastores.copy(STARTUP, CONFIG, SESSION)
     for _ in range(2):
         replies = {
-            mode: await server.read(get_config(source, with_defaults(mode)))
+            mode: await read(server, get_config(source, with_defaults(mode)))
             for mode in WithDefaults
         }
         for mode in WithDefaults:
-            await server.read(get(with_defaults(mode)))
+            await read(server, get(with_defaults(mode)))
     assert len(set(replies.values())) == len(WithDefaults)
     assert b"s.houp.huawei.com" not in replies[WithDefaults.EXPLICIT]
     assert b'wd:default="true"' in replies[WithDefaults.REPORT_ALL_TAGGED]
@@ -281,30 +273,30 @@ async def test_every_with_defaults_mode_has_its_own_rendering(server: Server, so
 
 @pytest.mark.parametrize("name", FILTERS)
 async def test_filters_of_every_shape_select_what_the_whole_tree_would(
-    server: Server, name: str
+    server: OperationsRig, name: str
 ) -> None:
     body = FILTERS[name]
     for operation in (get(body), get_config(body=body), get_config("candidate", body)):
-        first = await server.read(operation)
-        assert await server.read(operation) == first
+        first = await read(server, operation)
+        assert await read(server, operation) == first
     await server.call(port(10021))
     await server.call("<commit/>")
-    await server.read(get(body))
-    await server.read(get_config(body=body))
+    await read(server, get(body))
+    await read(server, get_config(body=body))
 
 
-async def test_filters_read_one_after_another_do_not_mix(server: Server) -> None:
+async def test_filters_read_one_after_another_do_not_mix(server: OperationsRig) -> None:
     for _ in range(2):
         for body in FILTERS.values():
-            await server.read(get(body))
-            await server.read(get_config(body=body))
+            await read(server, get(body))
+            await read(server, get_config(body=body))
 
 
-async def test_a_reply_without_filter_is_a_copy(server: Server) -> None:
+async def test_a_reply_without_filter_is_a_copy(server: OperationsRig) -> None:
     reply = await server.call(get(FILTERS["none"]))
     assert reply is not None
     reply.clear()
-    await server.read(get(FILTERS["none"]))
+    await read(server, get(FILTERS["none"]))
 
 
 # --- commit and validation -----------------------------------------------------------------
@@ -329,7 +321,9 @@ class Recorder:
         """Nothing to undo."""
 
 
-async def test_commit_applies_what_was_validated_and_offers_its_raw_form(server: Server) -> None:
+async def test_commit_applies_what_was_validated_and_offers_its_raw_form(
+    server: OperationsRig,
+) -> None:
     recorder = Recorder()
     server.datastores.subscribe(recorder)
     await server.call(port(10021))
@@ -340,7 +334,7 @@ async def test_commit_applies_what_was_validated_and_offers_its_raw_form(server:
     assert server.datastores.instance(RUNNING).raw_value() == server.datastores.raw(RUNNING)
 
 
-async def test_commit_validates_a_candidate_set_without_validation(server: Server) -> None:
+async def test_commit_validates_a_candidate_set_without_validation(server: OperationsRig) -> None:
     await server.call(edit("<ssl-policy>nowhere</ssl-policy>", test_option="set"))
     with pytest.raises(RpcError) as caught:
         await server.call("<commit/>")
@@ -349,7 +343,7 @@ async def test_commit_validates_a_candidate_set_without_validation(server: Serve
 
 
 async def test_a_candidate_edited_without_validation_after_a_validated_edit_is_validated(
-    server: Server,
+    server: OperationsRig,
 ) -> None:
     await server.call(port(10021))
     await server.call(edit("<ssl-policy>nowhere</ssl-policy>", test_option="set"))
@@ -358,7 +352,7 @@ async def test_a_candidate_edited_without_validation_after_a_validated_edit_is_v
     assert server.datastores.raw(RUNNING) == CONFIG
 
 
-async def test_a_vetoed_commit_leaves_the_candidate_as_validated(server: Server) -> None:
+async def test_a_vetoed_commit_leaves_the_candidate_as_validated(server: OperationsRig) -> None:
     recorder = Recorder()
     server.datastores.subscribe(recorder)
     await server.call(port(10021))
@@ -386,7 +380,9 @@ def unlock(datastores: Datastores) -> None:
 
 
 @pytest.mark.parametrize("drop", [discard, unlock])
-async def test_a_dropped_candidate_keeps_no_validation(server: Server, drop: RawEdit) -> None:
+async def test_a_dropped_candidate_keeps_no_validation(
+    server: OperationsRig, drop: RawEdit
+) -> None:
     await server.call(port(10021))
     drop(server.datastores)
     assert server.datastores.instance(CANDIDATE) is server.datastores.instance(RUNNING)

@@ -25,7 +25,7 @@ from smartupgrade_server.nacm.rules import NACM, NacmConfig, level_groups, parse
 from smartupgrade_server.netconf.errors import AccessDeniedError
 from smartupgrade_server.netconf.registry import SessionContext
 from smartupgrade_server.operations.notifications import NotificationStream
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 
 SU = "sunc-smart-upgrade"
 SMART = f"{SU}:smart-upgrade"

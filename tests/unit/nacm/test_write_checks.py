@@ -18,7 +18,7 @@ from smartupgrade_server.nacm.factory import factory_nacm
 from smartupgrade_server.nacm.rules import NACM
 from smartupgrade_server.netconf.errors import ErrorTag, RpcError
 from smartupgrade_server.netconf.registry import SessionContext
-from tests.manual_scheduler import ManualScheduler
+from tests.support.manual_scheduler import ManualScheduler
 from tests.unit.nacm.test_caches import ADMIN, SMART, schema
 
 __all__ = ["schema"]

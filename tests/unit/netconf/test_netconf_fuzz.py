@@ -3,7 +3,7 @@
 Whatever arrives, ServerSession only returns events: requests, rejections whose reply is a
 well-formed ``<rpc-reply>`` with an ``<rpc-error>`` of the protocol, or the end of the session;
 the decoder holds at most one message of the limit. A normal run tries a few thousand inputs;
-``FUZZ_EXAMPLES=N`` tries N per test (tests/fuzz.py).
+``FUZZ_EXAMPLES=N`` tries N per test (tests/support/fuzz.py).
 """
 
 import itertools
@@ -32,8 +32,8 @@ from smartupgrade_server.netconf.session import (
     SessionClosed,
 )
 from smartupgrade_server.netconf.xml_parser import DOCTYPE_REFUSED
-from tests.fuzz import VALID, fuzz_settings, mutated
-from tests.hostile_xml import NC, RPC_BODY
+from tests.support.fuzz import VALID, fuzz_settings, mutated
+from tests.support.hostile_xml import NC, RPC_BODY
 
 LIMIT = 4096
 HELD = LIMIT + len(b"\n#4294967295\n")

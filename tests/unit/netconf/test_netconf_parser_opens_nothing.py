@@ -1,9 +1,9 @@
 """strace shows that parsing hostile XML opens no file and no connection (issue #13).
 
 libxml2 opens files from C, where Python's audit hooks do not see it, so a child process
-parses the corpus of tests/hostile_xml.py under ``strace -f`` and every system call that names
-a file or touches the network between two markers is a failure. Each layer is traced on its
-own: parse_message (the prolog check in front of the parser) and the hardened parser alone.
+parses the corpus of tests/support/hostile_xml.py under ``strace -f`` and every system call that
+names a file or touches the network between two markers is a failure. Each layer is traced on
+its own: parse_message (the prolog check in front of the parser) and the hardened parser alone.
 """
 
 import shutil
@@ -22,7 +22,7 @@ import os
 from lxml import etree
 from smartupgrade_server.netconf.errors import RpcError
 from smartupgrade_server.netconf.xml_parser import hardened_parser, parse_message
-from tests.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
+from tests.support.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
 
 corpus = [*REFUSED_DOCTYPE.values(), *REFUSED_ENCODING.values(), *HARMLESS.values()]
 parser = hardened_parser()
@@ -71,7 +71,7 @@ def test_parsing_the_hostile_corpus_opens_no_file_and_no_socket(tmp_path: Path) 
     lines = trace.read_text().splitlines()
     begin = next(i for i, line in enumerate(lines) if BEGIN in line)
     end = next(i for i, line in enumerate(lines) if END in line)
-    from tests.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
+    from tests.support.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
 
     total = len(REFUSED_DOCTYPE) + len(REFUSED_ENCODING) + len(HARMLESS)
     assert result.stdout.split() == [str(total), str(len(HARMLESS))]

@@ -12,7 +12,7 @@ from smartupgrade_server.netconf.xml_parser import (
     MAX_NAMESPACE_DECLARATIONS,
     parse_message,
 )
-from tests.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
+from tests.support.hostile_xml import HARMLESS, REFUSED_DOCTYPE, REFUSED_ENCODING
 
 
 def refusal(data: bytes) -> RpcError:

@@ -16,7 +16,7 @@ from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.operations.subscriptions import ReceiverState, SubscriptionLimits
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
 from tests.support.publisher import PREFIXES, SN, SU, YP, Publisher, edits_of
-from tests.unit.vrp.conftest import Terminal
+from tests.support.terminal import Terminal
 
 STREAM = "<stream>NETCONF</stream>"
 NCN = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"

@@ -16,7 +16,7 @@ from smartupgrade_server.transport.cert_to_name import (
     map_certificate,
     parse_fingerprint,
 )
-from tests.client_pki import ClientCa
+from tests.support.client_pki import ClientCa
 
 
 @pytest.fixture(scope="module")

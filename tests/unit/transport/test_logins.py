@@ -14,7 +14,7 @@ from smartupgrade_server.transport.logins import (
     source_key,
 )
 from smartupgrade_server.transport.users import User, UserDatabase, hash_password
-from tests.hash_work import record_scrypt
+from tests.support.hash_work import record_scrypt
 
 
 class ManualClock:

@@ -37,7 +37,7 @@ from smartupgrade_server.netconf.capabilities import BASE_NS
 from smartupgrade_server.vrp.commands import CONFIGURES, SYNTAXES, Configure
 from smartupgrade_server.vrp.grammar import View, available, parse, split
 from smartupgrade_server.vrp.shell import configuration_edit, undo_edit
-from tests.unit.vrp.conftest import SESSION_ID, Rig, Terminal
+from tests.support.terminal import SESSION_ID, CommandLineRig, Terminal
 from tests.unit.yang.seed import CommandReference, command_references
 
 ROWS = list(CONFIG_COMMANDS.values())
@@ -172,7 +172,7 @@ def test_every_row_has_an_undo_subcommand(command: ConfigCommand) -> None:
     assert args.edit == getattr(edits, command.undo_method)()
 
 
-def sample(rig: Rig, command: ConfigCommand) -> tuple[str, ...]:
+def sample(rig: CommandLineRig, command: ConfigCommand) -> tuple[str, ...]:
     """Values for the command's parameters: the seed's example, or times in the switch's
     future (the seed's example schedule lies in the past of the emulated clock)."""
     if any(p.kind is ValueKind.TIME for p in command.parameters):
@@ -219,7 +219,7 @@ def sdk_config(edit: Edit) -> etree._Element:
     return config
 
 
-def field_of(rig: Rig, command: ConfigCommand) -> object:
+def field_of(rig: CommandLineRig, command: ConfigCommand) -> object:
     return getattr(rig.device.state(), command.field)
 
 
@@ -229,7 +229,7 @@ async def configure(term: Terminal, line: str) -> None:
 
 @pytest.mark.parametrize("command", ROWS, ids=ids)
 async def test_every_form_makes_one_edit_that_reaches_the_device(
-    rig: Rig, term: Terminal, command: ConfigCommand
+    rig: CommandLineRig, term: Terminal, command: ConfigCommand
 ) -> None:
     await term.command("system-view")
     await configure(term, "ssl policy houp")

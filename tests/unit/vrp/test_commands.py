@@ -21,20 +21,13 @@ from smartupgrade_server.device.clock import SimulatedClock
 from smartupgrade_server.device.events import Rebooting
 from smartupgrade_server.device.identity import Identity
 from smartupgrade_server.vrp.shell import CommandLine, FixedChassis
-from tests.manual_scheduler import ManualScheduler
-from tests.unit.vrp.conftest import (
-    DEVICE_NAME,
-    ESN,
-    MODEL,
-    SESSION_ID,
-    START,
-    Rig,
-    RigFactory,
-    Terminal,
-)
+from tests.support.defaults import ESN, IDENTITY, MODEL, START
+from tests.support.manual_scheduler import ManualScheduler
+from tests.support.terminal import SESSION_ID, CommandLineRig, Terminal
+from tests.unit.vrp.conftest import RigFactory
 
 
-def running(rig: Rig) -> SmartUpgrade:
+def running(rig: CommandLineRig) -> SmartUpgrade:
     return smart_upgrade_config(rig.datastores.raw(DatastoreName.RUNNING))
 
 
@@ -45,7 +38,9 @@ async def configure(term: Terminal, *lines: str) -> None:
     await term.command("return")
 
 
-async def test_every_configuration_command_and_its_undo(rig: Rig, term: Terminal) -> None:
+async def test_every_configuration_command_and_its_undo(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     await configure(
         term,
         "ssl policy houp",
@@ -87,7 +82,9 @@ async def test_every_configuration_command_and_its_undo(rig: Rig, term: Terminal
     assert rig.datastores.raw(DatastoreName.RUNNING) == {}
 
 
-async def test_a_new_schedule_replaces_the_old_one_whole(rig: Rig, term: Terminal) -> None:
+async def test_a_new_schedule_replaces_the_old_one_whole(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     await configure(
         term,
         "smart-upgrade schedule download at 2030-1-1 00:00:00 reboot at 2030-1-2 00:00:00",
@@ -170,7 +167,7 @@ async def test_ap_commands_do_not_exist_on_a_switch_without_ap_upgrade(
 
 
 async def test_a_running_datastore_locked_by_netconf_refuses_cli_edits(
-    rig: Rig, term: Terminal
+    rig: CommandLineRig, term: Terminal
 ) -> None:
     rig.datastores.lock(DatastoreName.RUNNING, 3)
     await term.command("system-view")
@@ -183,16 +180,18 @@ async def test_a_running_datastore_locked_by_netconf_refuses_cli_edits(
 
 
 async def test_display_smart_upgrade_information_is_the_generated_layout(
-    rig: Rig, term: Terminal
+    rig: CommandLineRig, term: Terminal
 ) -> None:
     output = await term.command("display smart-upgrade information")
     # smart upgrade is disabled: the switch does not ask the HOUP, and says so
     assert output[:2] == [str(messages.LOADING), str(messages.NOT_ASKED)]
     assert output[2:] == ["", *render(rig.device.state()).splitlines()]
-    assert f"    Device name                  : {DEVICE_NAME}" in output
+    assert f"    Device name                  : {IDENTITY.device_name}" in output
 
 
-async def test_display_current_configuration_and_its_filters(rig: Rig, term: Terminal) -> None:
+async def test_display_current_configuration_and_its_filters(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     await configure(
         term,
         "ssl policy houp",
@@ -247,7 +246,9 @@ async def test_a_filter_that_would_backtrack_for_seconds_is_refused(term: Termin
     assert await term.command(command + "policy a+_$") == ["ssl policy " + "a" * 22 + "_"]
 
 
-async def test_the_current_configuration_pastes_back(rig: Rig, make_rig: RigFactory) -> None:
+async def test_the_current_configuration_pastes_back(
+    rig: CommandLineRig, make_rig: RigFactory
+) -> None:
     first = await rig.terminal()
     await configure(
         first,
@@ -279,7 +280,7 @@ async def test_display_version_parses_with_ntc_templates_and_napalm(term: Termin
     )
     assert parsed["vrp_version"] == "5.170"
     assert parsed["product_version"] == f"{MODEL} V200R020C00"
-    assert parsed["model"] == f"{DEVICE_NAME} Routing Switch"
+    assert parsed["model"] == f"{IDENTITY.device_name} Routing Switch"
     assert parsed["uptime"] == "0 week, 0 day, 0 hour, 0 minute"
     assert parsed["patch_version"] == "V200R020SPH"
     # napalm-huawei-vrp's get_facts expressions
@@ -296,7 +297,9 @@ async def test_display_esn_and_interface_brief_parse(term: Terminal) -> None:
     assert {row["interface"]: row["phy"] for row in rows}["MEth0/0/1"] == "up"
 
 
-async def test_save_asks_then_copies_running_to_startup(rig: Rig, term: Terminal) -> None:
+async def test_save_asks_then_copies_running_to_startup(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     await configure(term, "smart-upgrade web-prompt disable")
     assert await term.keys("save\r") == (
         "save\r\nWarning: The current configuration will be written to the device. Continue? [Y/N]:"
@@ -327,7 +330,7 @@ async def test_download_needs_smart_upgrade_enabled(term: Terminal) -> None:
 
 
 @pytest.mark.parametrize("idle", [True, False])
-async def test_a_reboot_of_the_switch_ends_the_session(rig: Rig, idle: bool) -> None:
+async def test_a_reboot_of_the_switch_ends_the_session(rig: CommandLineRig, idle: bool) -> None:
     term = await rig.terminal()
     if not idle:
         term.shell.feed("display esn\r")
@@ -350,7 +353,7 @@ SAVE_FIRST = (
 REBOOT = "System will reboot! Continue? [Y/N]:"
 
 
-async def test_reboot_asks_and_n_keeps_the_switch_up(rig: Rig, term: Terminal) -> None:
+async def test_reboot_asks_and_n_keeps_the_switch_up(rig: CommandLineRig, term: Terminal) -> None:
     assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{REBOOT}"
     assert await term.command("n") == []
     assert rig.device.up
@@ -361,7 +364,9 @@ async def test_reboot_asks_and_n_keeps_the_switch_up(rig: Rig, term: Terminal) -
     ] == "Error: Unrecognized command found at '^' position."
 
 
-async def test_reboot_offers_to_save_a_modified_configuration(rig: Rig, term: Terminal) -> None:
+async def test_reboot_offers_to_save_a_modified_configuration(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     await configure(term, "smart-upgrade web-prompt disable")
     assert await term.keys("reboot\r") == f"reboot\r\n{COMPARING}\r\n{SAVE_FIRST}"
     assert await term.keys("y\r") == (
@@ -378,7 +383,7 @@ async def test_reboot_offers_to_save_a_modified_configuration(rig: Rig, term: Te
 
 
 async def test_reboot_without_saving_keeps_the_startup_configuration(
-    rig: Rig, term: Terminal
+    rig: CommandLineRig, term: Terminal
 ) -> None:
     await configure(term, "smart-upgrade web-prompt disable")
     await term.keys("reboot\r")
@@ -389,7 +394,7 @@ async def test_reboot_without_saving_keeps_the_startup_configuration(
     assert not rig.device.up
 
 
-async def test_reboot_clears_a_saved_schedule(rig: Rig, term: Terminal) -> None:
+async def test_reboot_clears_a_saved_schedule(rig: CommandLineRig, term: Terminal) -> None:
     """The seed: resetting the switch disables a scheduled upgrade. Its reboot deletes the
     schedule from running, and the saved one is stopped when the switch next powers on."""
     await configure(

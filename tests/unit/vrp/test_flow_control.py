@@ -7,11 +7,11 @@ import asyncio
 
 from smartupgrade_server.vrp.editor import MAX_LINE
 from smartupgrade_server.vrp.shell import MAX_TYPED_AHEAD, FlowControl
-from tests.unit.vrp.conftest import Rig
+from tests.support.terminal import CommandLineRig
 
 
 async def test_input_pauses_beyond_the_typed_ahead_limit_until_the_output_drains(
-    rig: Rig,
+    rig: CommandLineRig,
 ) -> None:
     flow_events: list[str] = []
     drained = asyncio.Event()

@@ -1,6 +1,6 @@
 """Random keystrokes against the line editor and the shell, without sockets: nothing raises, a
 line never outgrows the limit, the way input is cut into pieces changes nothing, and the shell
-answers a command after any sequence (tests/keystrokes.py: FUZZ_EXAMPLES for more)."""
+answers a command after any sequence (tests/support/keystrokes.py: FUZZ_EXAMPLES for more)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smartupgrade_server.vrp.editor import BELL, CTRL_C, CTRL_Z, MAX_LINE, Enter, Key, LineEditor
-from tests.keystrokes import KEYSTROKES, fuzz_settings
-from tests.unit.vrp.conftest import ESN, Rig
+from tests.support.defaults import ESN
+from tests.support.keystrokes import KEYSTROKES, fuzz_settings
+from tests.support.terminal import CommandLineRig
 
 # far beyond what any example takes (milliseconds): a shell that stops answering fails
 _ANSWER_TIMEOUT = 30.0
@@ -57,7 +58,7 @@ _session_ids = itertools.count(100)
 
 @fuzz_settings(300)
 @given(keys=KEYSTROKES)
-async def test_the_shell_answers_after_any_keystrokes(rig: Rig, keys: list[str]) -> None:
+async def test_the_shell_answers_after_any_keystrokes(rig: CommandLineRig, keys: list[str]) -> None:
     terminal = await rig.terminal(session_id=next(_session_ids))
     shell = terminal.shell
     for piece in keys:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from smartupgrade_model.model import CONFIG_LEAVES
-from tests.unit.vrp.conftest import Rig, RigFactory, Terminal
+from tests.support.terminal import CommandLineRig, Terminal
+from tests.unit.vrp.conftest import RigFactory
 
 UNRECOGNIZED = "Error: Unrecognized command found at '^' position."
 WRONG = "Error: Wrong parameter found at '^' position."
@@ -19,7 +20,7 @@ def marker(prompt: str, line: str, word: str) -> str:
     return " " * (len(prompt) + line.index(word)) + "^"
 
 
-async def test_the_session_starts_in_the_user_view_with_the_sysname(rig: Rig) -> None:
+async def test_the_session_starts_in_the_user_view_with_the_sysname(rig: CommandLineRig) -> None:
     term = await rig.terminal()
     assert term.screen.endswith("\r\n<HUAWEI>")
 
@@ -77,7 +78,7 @@ async def test_display_works_in_all_views(term: Terminal) -> None:
     ],
 )
 async def test_commands_above_the_users_level_do_not_exist(
-    rig: Rig, level: int, allowed: list[str], refused: list[str]
+    rig: CommandLineRig, level: int, allowed: list[str], refused: list[str]
 ) -> None:
     term = await rig.terminal(level=level)
     for line in allowed:
@@ -86,7 +87,7 @@ async def test_commands_above_the_users_level_do_not_exist(
         assert (await term.command(line))[-1] == UNRECOGNIZED
 
 
-async def test_a_level_2_user_cannot_run_the_seeds_level_3_commands(rig: Rig) -> None:
+async def test_a_level_2_user_cannot_run_the_seeds_level_3_commands(rig: CommandLineRig) -> None:
     term = await rig.terminal(level=2)
     await term.command("system-view")
     line = "smart-upgrade web-prompt disable"
@@ -152,7 +153,9 @@ async def test_ambiguous_and_too_many(term: Terminal) -> None:
     assert await term.command(line) == [marker("[HUAWEI]", line, "now"), TOO_MANY]
 
 
-async def test_keywords_may_be_abbreviated_to_a_unique_prefix(rig: Rig, term: Terminal) -> None:
+async def test_keywords_may_be_abbreviated_to_a_unique_prefix(
+    rig: CommandLineRig, term: Terminal
+) -> None:
     output = await term.command("dis smart-upgrade info")
     assert output[0] == "Info: Loading the information, please wait ."
     await term.command("sys")

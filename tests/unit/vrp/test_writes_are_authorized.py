@@ -8,11 +8,11 @@ from smartupgrade_server.datastore.store import DatastoreName
 from smartupgrade_server.nacm.enforcement import AccessControl
 from smartupgrade_server.nacm.factory import factory_nacm
 from smartupgrade_server.netconf.registry import SessionContext
+from tests.support.terminal import SESSION_ID, CommandLineRig
 from tests.unit.datastore.test_authorize_step import Authorizer
-from tests.unit.vrp.conftest import SESSION_ID, Rig
 
 
-async def test_a_command_and_save_are_writes_of_the_user(rig: Rig) -> None:
+async def test_a_command_and_save_are_writes_of_the_user(rig: CommandLineRig) -> None:
     authorizer = Authorizer()
     rig.datastores.set_authorizer(authorizer)
     term = await rig.terminal(level=3)
@@ -29,7 +29,7 @@ async def test_a_command_and_save_are_writes_of_the_user(rig: Rig) -> None:
     ]
 
 
-async def test_nacm_refuses_a_command_of_a_user_its_rules_deny(rig: Rig) -> None:
+async def test_nacm_refuses_a_command_of_a_user_its_rules_deny(rig: CommandLineRig) -> None:
     """A level-3 user passes the command line's own level check; NACM, as the authorize step,
     has the last word (here: rules that let nobody write smart upgrade)."""
     access = AccessControl(rig.datastores)

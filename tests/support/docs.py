@@ -2,9 +2,11 @@
 working directory, the shell blocks with bash and the Python blocks with Python.
 
 A block is fenced ```` ```python ```` or ```` ```sh ````; other languages (``console``, ``yaml``,
-``text``) are not run by this module. A block preceded by ``<!-- not run: REASON -->`` is not run
-either: it starts a server the test starts itself, needs a Docker daemon, or the like, and the
-reason says which.
+``text``) are not run by this module, but a ``yaml`` block whose first line is a comment naming a
+file (``# switch.yaml``) is that file, which the page's commands read: :func:`files` has them. A
+block preceded by ``<!-- not run: REASON -->`` is not run either: it starts a server the test
+starts itself, needs a Docker daemon, or the like; the reason says which, and which test covers
+it instead.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 _BLOCK = re.compile(
     r"(?:<!-- not run: (?P<reason>[^>]*?) -->\n)?^```(?P<language>python|sh)\n(?P<code>.*?)^```$",
     re.MULTILINE | re.DOTALL,
 )
 RUNNABLE = ("python", "sh")
+_FILE = re.compile(
+    r"^```yaml\n# (?P<name>[\w.-]+\.ya?ml)\n(?P<text>.*?)^```$", re.MULTILINE | re.DOTALL
+)
 
 
 @dataclass(frozen=True)
@@ -51,29 +56,45 @@ def blocks(page: Path) -> list[Block]:
     ]
 
 
-def run_block(block: Block, directory: Path, replacements: Mapping[str, str], source: Path) -> None:
-    """Run ``block`` in ``directory`` with each key of ``replacements`` (a default port)
-    replaced by its value: a shell block with ``bash -e`` (the venv's commands on PATH), a
-    Python block as a script of its own."""
-    code = block.code
+def files(page: Path) -> dict[str, str]:
+    """The files of ``page`` (``yaml`` blocks naming their file), by name."""
+    text = page.read_text(encoding="utf-8")
+    return {match["name"]: match["text"] for match in _FILE.finditer(text)}
+
+
+def replaced(text: str, replacements: Mapping[str, str]) -> str:
     for old, new in replacements.items():
-        code = code.replace(old, new)
+        text = text.replace(old, new)
+    return text
+
+
+def run_block(
+    block: Block,
+    directory: Path,
+    replacements: Mapping[str, str],
+    source: Path,
+    environment: Mapping[str, str] | None = None,
+) -> None:
+    """Run ``block`` in ``directory`` with each key of ``replacements`` (a default port)
+    replaced by its value, with ``environment`` added to this process's: a shell block with
+    ``bash -e`` (the venv's commands on PATH), a Python block as a script of its own."""
+    code = replaced(block.code, replacements)
     if block.language == "sh":
         argv = ["bash", "-e", "-c", code]
     else:
         script = directory / f"example-{block.line}.py"
         script.write_text(code, encoding="utf-8")
         argv = [sys.executable, str(script)]
-    environment = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(directory),
-        "PYTHONWARNINGS": "ignore",
-    }
     done = subprocess.run(
         argv,
         cwd=directory,
-        env=environment,
+        env={
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(directory),
+            "PYTHONWARNINGS": "ignore",
+            **(environment or {}),
+        },
         capture_output=True,
         text=True,
         timeout=300,

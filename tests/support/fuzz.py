@@ -9,7 +9,7 @@ import random
 
 from hypothesis import HealthCheck, settings
 
-from tests.hostile_xml import HARMLESS, NC, REFUSED_DOCTYPE, REFUSED_ENCODING
+from tests.support.hostile_xml import HARMLESS, NC, REFUSED_DOCTYPE, REFUSED_ENCODING
 
 
 def examples(default: int) -> int:

@@ -8,12 +8,11 @@ framing and XML fuzz tests read too).
 
 from __future__ import annotations
 
-import os
-
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from smartupgrade_server.vrp.editor import CTRL_C, CTRL_Z, MAX_LINE
+from tests.support.fuzz import examples
 
 # keys that mean something to the terminal, escape sequences whole and cut short
 _SPECIAL = [
@@ -46,11 +45,6 @@ _KEY = st.one_of(
 )
 # what one terminal receives, as the pieces the network delivers it in
 KEYSTROKES = st.lists(_KEY, max_size=25)
-
-
-def examples(default: int) -> int:
-    """``default`` in a normal run, ``FUZZ_EXAMPLES`` when asked for more."""
-    return int(os.environ.get("FUZZ_EXAMPLES") or default)
 
 
 def fuzz_settings(default: int) -> settings:
