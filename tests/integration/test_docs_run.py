@@ -3,7 +3,10 @@
 that needs a switch gets a ``smartupgrade-sim`` of its own, started as the README starts it,
 whose default ports in the examples (NETCONF 8830, command line 8022, web 8443, HOUP faults
 9080, metrics 9464) are replaced by the ones it got, and whose data directory is the default one
-of the examples' home (``~/.local/share/smartupgrade-sim``). docs/sdk.md has its own test
+of the examples' home (``~/.local/share/smartupgrade-sim``). A page that needs a fleet gets
+``smartupgrade-sim fleet fleet-file.yaml --inventory-out fleet.yaml`` on the fleet file it
+writes, started as it says, every port the OS's choice: the examples' HOUP admin (9080) and
+fleet admin (9081) ports are replaced by the ones it got. docs/sdk.md has its own test
 (tests/integration/client/test_docs_examples.py); the blocks a page marks ``not run`` name the
 test that covers them."""
 
@@ -12,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -26,26 +31,35 @@ from tests.support.docs import (
     working_directory,
 )
 from tests.support.houp import SMALL_CATALOGUE_FILE
-from tests.support.sim import running_sim
+from tests.support.sim import FLEET_ANY_PORTS, running_fleet, running_sim
 from tests.support.transport import free_port
 
-# page -> whether its examples need the emulator
+
+
+class Needs(Enum):
+    """What a page's examples run against."""
+
+    NOTHING = "nothing"
+    SWITCH = "switch"
+    FLEET = "fleet"
+
+
 PAGES = {
-    "README.md": True,
-    "docs/server.md": True,
-    "docs/interop.md": True,
-    "docs/web.md": True,
-    "docs/cli-vrp.md": True,
-    "docs/cli.md": True,
-    "docs/ansible.md": True,
-    "docs/pytest.md": False,
-    "docs/fleet.md": False,
-    "docs/container.md": False,
-    "docs/architecture.md": False,
-    "docs/testing.md": False,
-    "docs/houp.md": False,
-    "docs/device.md": False,
-    "docs/yang.md": False,
+    "README.md": Needs.SWITCH,
+    "docs/server.md": Needs.SWITCH,
+    "docs/interop.md": Needs.SWITCH,
+    "docs/web.md": Needs.SWITCH,
+    "docs/cli-vrp.md": Needs.SWITCH,
+    "docs/cli.md": Needs.SWITCH,
+    "docs/ansible.md": Needs.SWITCH,
+    "docs/pytest.md": Needs.NOTHING,
+    "docs/fleet.md": Needs.FLEET,
+    "docs/container.md": Needs.NOTHING,
+    "docs/architecture.md": Needs.NOTHING,
+    "docs/testing.md": Needs.NOTHING,
+    "docs/houp.md": Needs.NOTHING,
+    "docs/device.md": Needs.NOTHING,
+    "docs/yang.md": Needs.NOTHING,
 }
 EXAMPLES = [
     pytest.param(page, block, id=f"{page}:{block.line}")
@@ -89,10 +103,10 @@ class Pages:
         home = base / "home"
         directory = working_directory(base / "work")
         replacements: dict[str, str] = {}
-        if PAGES[page]:
+        data_dir = home / ".local" / "share" / "smartupgrade-sim"
+        data_dir.parent.mkdir(parents=True)
+        if PAGES[page] is Needs.SWITCH:
             ports = {old: free_port() for old in _PORT_FLAGS}
-            data_dir = home / ".local" / "share" / "smartupgrade-sim"
-            data_dir.parent.mkdir(parents=True)
             sim = self._stack.enter_context(
                 running_sim(
                     data_dir,
@@ -105,12 +119,30 @@ class Pages:
             )
             replacements = {"8830": str(sim.server.port)}
             replacements.update({old: str(port) for old, port in ports.items()})
-        else:
-            home.mkdir(parents=True)
         for name, text in files(REPO_ROOT / page).items():
             (directory / name).write_text(replaced(text, replacements), encoding="utf-8")
+        if PAGES[page] is Needs.FLEET:
+            data_dir.mkdir()
+            replacements = self._start_fleet(directory, data_dir / "fleet")
         self._current = (page, Page(directory, home, replacements))
         return self._current[1]
+
+    def _start_fleet(self, directory: Path, data_dir: Path) -> dict[str, str]:
+        """The page's fleet, as its page starts it (in one worker: a few switches), and the
+        replacements of the examples' admin ports by its own."""
+        fleet = self._stack.enter_context(
+            running_fleet(
+                data_dir,
+                str(directory / "fleet-file.yaml"),
+                f"--inventory-out={directory / 'fleet.yaml'}",
+                "--workers=1",
+                *FLEET_ANY_PORTS,
+            )
+        )
+        return {
+            old: str(urlsplit(url).port)
+            for old, url in (("9080", fleet.houp_admin_url), ("9081", fleet.admin_url))
+        }
 
     def close(self) -> None:
         self._stack.close()
