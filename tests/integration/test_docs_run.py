@@ -35,7 +35,6 @@ from tests.support.sim import FLEET_ANY_PORTS, running_fleet, running_sim
 from tests.support.transport import free_port
 
 
-
 class Needs(Enum):
     """What a page's examples run against."""
 
@@ -44,6 +43,7 @@ class Needs(Enum):
     FLEET = "fleet"
 
 
+# page -> what its examples run against
 PAGES = {
     "README.md": Needs.SWITCH,
     "docs/server.md": Needs.SWITCH,
@@ -78,7 +78,8 @@ _PORT_FLAGS = {
 
 @dataclass
 class Page:
-    """Where a page's examples run: its directory, its home, and its switch's ports."""
+    """Where a page's examples run: its directory, its home, and its switch's (or fleet's)
+    ports."""
 
     directory: Path
     home: Path
@@ -86,8 +87,8 @@ class Page:
 
 
 class Pages:
-    """One page at a time, in the order of the tests: the switch of the page before is
-    stopped when the next page starts, so that each page begins on a switch of its own."""
+    """One page at a time, in the order of the tests: the switch (or fleet) of the page before
+    is stopped when the next page starts, so that each page begins on one of its own."""
 
     def __init__(self, root: Path) -> None:
         self._root = root

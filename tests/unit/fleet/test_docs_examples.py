@@ -1,5 +1,7 @@
-"""docs/fleet.md says what exists: its fleet file parses into the fleet it describes, its
-command lines parse, and its options table lists every option of the command."""
+"""docs/fleet.md says what exists: its fleet file parses into the fleet it describes (and, with
+the groups made to fail added, into the failures it describes), its catalogue offers every
+switch packages it takes, its command lines parse, and its options table lists every option of
+the command. tests/integration/test_docs_run.py runs its examples on that fleet."""
 
 import inspect
 import re
@@ -9,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from smartupgrade_server.device.products import supports_smart_upgrade
+from smartupgrade_server.device.products import package_fits, supports_smart_upgrade
 from smartupgrade_server.fleet.command import parse_arguments
 from smartupgrade_server.fleet.spec import parse_fleet
 from smartupgrade_server.houp.catalogue import Catalogue
@@ -29,7 +31,7 @@ def _example(first_line: str) -> str:
     return example
 
 
-def test_the_catalogue_example_offers_every_smart_upgrade_model_of_the_fleet_file(
+def test_the_catalogue_example_offers_every_smart_upgrade_switch_packages_it_takes(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "catalogue.yaml"
@@ -41,20 +43,32 @@ def test_the_catalogue_example_offers_every_smart_upgrade_model_of_the_fleet_fil
             offer = catalogue.lookup(switch.model, switch.software, switch.patch)
             assert offer is not None, switch
             assert offer.software_package.size == 4 * 1024**2
+            packages = [offer.software_package, offer.patch_package]
+            for package in packages:
+                assert package is None or package_fits(switch.model, package.name), switch
 
 
 def test_the_fleet_file_example_is_the_fleet_it_describes() -> None:
     example = _example("# fleet-file.yaml")
     spec = parse_fleet(yaml.safe_load(example), DOC.parent, {})
-    assert spec.count == 20
+    assert [s.name for s in spec.switches] == ["campus-1", "campus-2", "branch-1", "lab-1"]
     assert spec.switches[0].netconf_port == 8830
     assert spec.switches[0].cli_port == 18830
-    campus = [s for s in spec.switches if s.group == "campus"]
-    assert [s.model for s in campus[:4]] == ["S5732-H", "S6730-H", "S5735-L", "S5731-L"]
-    assert not supports_smart_upgrade(campus[3].model)
-    assert [s.patch for s in spec.switches if s.group == "branch"] == [None, None]
-    assert {s.houp_door for s in spec.switches} == {None, "bad-signature"}
+    assert [s.model for s in spec.switches] == ["S5732-H", "S6730-H", "S2720-EI", "S5732-H"]
+    assert all(supports_smart_upgrade(s.model) for s in spec.switches)
+    assert [s.patch for s in spec.switches if s.group == "branch"] == [None]
+    assert [s.houp_door for s in spec.switches] == [None, None, None, "lab"]
     assert spec.catalogue == DOC.parent / "catalogue.yaml"
+
+
+def test_the_groups_made_to_fail_add_to_the_fleet_file() -> None:
+    (failing,) = (block for block in _blocks("yaml") if block.startswith("  - name: no-smart"))
+    spec = parse_fleet(yaml.safe_load(_example("# fleet-file.yaml") + failing), DOC.parent, {})
+    added = {s.group: s for s in spec.switches[4:]}
+    assert list(added) == ["no-smart-upgrade", "bad-signature", "small-flash"]
+    assert not supports_smart_upgrade(added["no-smart-upgrade"].model)
+    assert added["bad-signature"].houp_door == "bad-signature"
+    assert added["small-flash"].flash_capacity < 4 * 1024**2
 
 
 @pytest.mark.parametrize(
