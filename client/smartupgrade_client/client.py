@@ -545,9 +545,7 @@ class SmartUpgradeClient:
         none."""
         if not self.offers_yang_push():
             return None
-        xpath = (
-            push.AP_UPGRADE_INFORMATION if target is UpgradeTarget.AP else push.UPGRADE_INFORMATION
-        )
+        xpath = push.xpath_of(messages.of_target("upgrade-information", target))
         try:
             return self.subscribe_to_changes(xpath)
         except RpcFailed:

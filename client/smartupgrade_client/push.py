@@ -22,6 +22,7 @@ from lxml import etree
 from yangson.schemanode import InternalNode, LeafListNode, ListNode, SchemaNode
 
 from smartupgrade_client.errors import NETCONF_NS, ReplyParseError
+from smartupgrade_client.messages import Container
 from smartupgrade_client.rfc7951 import data_model
 from smartupgrade_model.model import NAMESPACE
 
@@ -32,10 +33,18 @@ YANG_LIBRARY_NS = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
 YANG_LIBRARY_CAPABILITY = "urn:ietf:params:netconf:capability:yang-library:1.1"
 YANG_PUSH_MODULE = "ietf-yang-push"
 ON_CHANGE = "on-change"
-# what wait() follows: the upgrade's status and progress
-UPGRADE_INFORMATION = "/su:smart-upgrade/su:upgrade-information"
-AP_UPGRADE_INFORMATION = "/su:smart-upgrade/su:ap-information/su:upgrade-information"
 WHOLE = "/su:smart-upgrade"
+
+
+def xpath_of(container: Container) -> str:
+    """The XPath (prefix ``su``) of a state container of ``/smart-upgrade``, named as
+    :func:`messages.of_target` names it."""
+    names = (container,) if isinstance(container, str) else container
+    return WHOLE + "".join(f"/su:{name}" for name in names)
+
+
+# what wait() follows of the switch: the upgrade's status and progress
+UPGRADE_INFORMATION = xpath_of("upgrade-information")
 
 
 def _nsmap(mapping: Mapping[str | None, str]) -> Mapping[str, str]:
