@@ -87,7 +87,12 @@ class ProgressTracker:
     def _report(self, candidates: list[Progress]) -> list[Progress]:
         changes = []
         for change in candidates:
-            if self._last.get(change.file_kind) == (change.percent, change.speed):
+            last = self._last.get(change.file_kind)
+            if last == (change.percent, change.speed):
+                continue
+            # A file's percent never falls within one operation (a cut download resumes at
+            # its byte): a lower one is a notification sent before the snapshot wait() read.
+            if last is not None and change.percent < last[0]:
                 continue
             self._last[change.file_kind] = (change.percent, change.speed)
             changes.append(change)

@@ -9,7 +9,7 @@ from lxml import etree
 from smartupgrade_client import messages, parsers
 from smartupgrade_client.progress import ProgressTracker, offers_notifications
 from smartupgrade_client.results import Progress
-from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeStatus
+from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeInformation, UpgradeStatus
 
 NOTIFICATION = "urn:ietf:params:xml:ns:netconf:notification:1.0"
 
@@ -72,6 +72,27 @@ def test_progress_per_file_then_the_final_status() -> None:
         Progress(FileKind.SOFTWARE, 0, Decimal("10.5"), UpgradeStatus.RUNNING),
         Progress(FileKind.SOFTWARE, 40, Decimal("10.5"), UpgradeStatus.RUNNING),
         Progress(FileKind.PATCH, 100, Decimal("10.5"), UpgradeStatus.RUNNING),
+    ]
+
+
+def test_notifications_older_than_the_snapshot_report_nothing() -> None:
+    # wait() reads a snapshot, then follows the queue, which may still hold notifications the
+    # switch sent before its reply
+    seen: list[Progress] = []
+    tracker = ProgressTracker(seen.append)
+    tracker.update(
+        UpgradeInformation(
+            upgrade_status=UpgradeStatus.RUNNING,
+            software_download_progress=100,
+            software_download_speed=Decimal("10.5"),
+        )
+    )
+    for raw in (progress("software", 0), progress("software", 100), progress("patch", 0)):
+        event = parsers.notification_content(raw)
+        assert event is not None and not tracker.notified(event)
+    assert [(p.file_kind, p.percent) for p in seen] == [
+        (FileKind.SOFTWARE, 100),
+        (FileKind.PATCH, 0),
     ]
 
 
