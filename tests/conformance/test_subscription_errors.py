@@ -84,7 +84,11 @@ async def test_a_replay_from_before_the_log_is_revised_to_its_start(
 ERRORS: dict[str, tuple[str, str]] = {
     "unknown stream": (
         establish("<stream>SYSLOG</stream>"),
-        error("invalid-value", "no stream 'SYSLOG'; the only one is 'NETCONF'"),
+        error(
+            "data-missing",
+            "no stream 'SYSLOG'; the only one is 'NETCONF'",
+            app_tag="instance-required",
+        ),
     ),
     "an XPath filter that cannot be evaluated": (
         establish(f"{STREAM}<stream-xpath-filter>/nope:x</stream-xpath-filter>"),

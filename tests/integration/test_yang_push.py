@@ -257,7 +257,7 @@ async def test_rpc_errors(rig: SwitchRig) -> None:
     m, other = await rig.session(), await rig.session()
     with pytest.raises(RPCError) as caught:
         await call(m.dispatch, establish("<stream>SYSLOG</stream>"))
-    assert caught.value.tag == "invalid-value"
+    assert (caught.value.tag, caught.value.app_tag) == ("data-missing", "instance-required")
     reply = await call(other.dispatch, establish("<stream>NETCONF</stream>"))
     theirs = subscription_id(reply)
     modify = etree.fromstring(

@@ -683,8 +683,9 @@ class StreamSubscription(Subscription):
         stop: datetime | None,
     ) -> StreamSubscription:
         if target.stream != STREAM:
-            raise InvalidValueError(
-                ErrorType.APPLICATION,
+            # stream is a leafref to /streams/stream/name (RFC 8639's stream-ref)
+            raise DataMissingError(
+                app_tag="instance-required",
                 message=f"no stream {target.stream!r}; the only one is {STREAM!r}",
             )
         selection = _selection(manager, target, Rpc.ESTABLISH)
