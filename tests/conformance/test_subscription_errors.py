@@ -81,6 +81,12 @@ async def test_a_replay_from_before_the_log_is_revised_to_its_start(
     ]
 
 
+SUPERLINEAR = (
+    "XPath expression '{}' scans the data inside a predicate (a path from the root, '//' or a "
+    "descendant, following or preceding axis); a subscription's filter may only scan outside "
+    "predicates"
+)
+
 ERRORS: dict[str, tuple[str, str]] = {
     "unknown stream": (
         establish("<stream>SYSLOG</stream>"),
@@ -99,6 +105,34 @@ ERRORS: dict[str, tuple[str, str]] = {
             info=stream_info(
                 "filter-unsupported",
                 "invalid XPath expression '/nope:x': Undefined namespace prefix",
+            ),
+        ),
+    ),
+    "a stream XPath filter that scans inside a predicate": (
+        establish(f"{STREAM}<stream-xpath-filter>//*[. = //*]</stream-xpath-filter>"),
+        error(
+            "invalid-value",
+            "the filter cannot be used",
+            app_tag="ietf-subscribed-notifications:filter-unsupported",
+            info=stream_info("filter-unsupported", SUPERLINEAR.format("//*[. = //*]")),
+        ),
+    ),
+    "a datastore XPath selection that scans inside a predicate": (
+        establish(
+            "<yp:datastore>ds:operational</yp:datastore>"
+            "<yp:datastore-xpath-filter>/*[descendant::x]</yp:datastore-xpath-filter>"
+            "<yp:on-change/>"
+        ),
+        error(
+            "invalid-value",
+            "the filter cannot be used",
+            app_tag="ietf-subscribed-notifications:filter-unsupported",
+            info=datastore_info(
+                "filter-unsupported",
+                prefix="sn",
+                hints="<filter-failure-hint>"
+                + SUPERLINEAR.format("/*[descendant::x]")
+                + "</filter-failure-hint>",
             ),
         ),
     ),
@@ -321,4 +355,34 @@ async def test_the_switch_keeps_no_configured_subscriptions(
             "list 'subscription' can hold at most 0 entries on this switch",
             path=(f'xmlns:sn="{SN}"', "/sn:subscriptions/sn:subscription"),
         )
+    )
+
+
+async def test_a_configured_filter_that_scans_inside_a_predicate_is_refused(
+    publisher: Publisher, session: Session
+) -> None:
+    configured = (
+        "<edit-config><target><running/></target><config>"
+        f'<filters xmlns="{SN}"><stream-filter><name>f</name>'
+        "<stream-xpath-filter>//*[count(//*) > 1]</stream-xpath-filter>"
+        "</stream-filter></filters></config></edit-config>"
+    )
+    assert canonical(await publisher.error_of(session, configured)) == canonical(
+        error(
+            "invalid-value",
+            "filter 'f': " + SUPERLINEAR.format("//*[count(//*) > 1]"),
+            path=(f'xmlns:sn="{SN}"', "/sn:filters/sn:stream-filter[sn:name='f']"),
+        )
+    )
+
+
+async def test_an_rfc_5277_filter_that_scans_inside_a_predicate_is_refused(
+    publisher: Publisher, session: Session
+) -> None:
+    create = (
+        '<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0">'
+        '<filter type="xpath" select="//*[. = //*]"/></create-subscription>'
+    )
+    assert canonical(await publisher.error_of(session, create)) == canonical(
+        error("invalid-value", SUPERLINEAR.format("//*[. = //*]"), error_type="protocol")
     )

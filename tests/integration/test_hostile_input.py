@@ -173,6 +173,33 @@ async def test_the_worst_markup_a_message_may_carry(
     assert (text or "").startswith("beyond the XML parser's limits: Excessive depth")
 
 
+async def test_an_xpath_filter_that_nests_scans_is_refused_before_it_runs(
+    switch: EmulatedSwitch, watchdog: Watchdog
+) -> None:
+    # cubic: 2.2 s of the event loop on 600 nodes; 40 levels: forever
+    for depth, message_id in ((2, "6"), (40, "7")):
+        select = "//*" + "[count(//*" * depth + ")>0]" * depth
+        rpc = (
+            f'<rpc message-id="{message_id}" xmlns="{BASE_NS}">'
+            f'<get><filter type="xpath" select="{select}"/></get></rpc>'
+        )
+        started = time.perf_counter()
+        tag, text, replied_to = error_of(
+            await attack(switch, watchdog, encode_chunked(rpc.encode()))
+        )
+        assert time.perf_counter() - started < WATCHDOG_BOUND
+        assert (tag, replied_to) == ("resource-denied", message_id)
+        assert (text or "").startswith(f"XPath expression '{select}' would visit more than")
+    # one scan inside a predicate, on data this size, is within the bound
+    square = "//*[. = //*]"
+    rpc = (
+        f'<rpc message-id="8" xmlns="{BASE_NS}">'
+        f'<get><filter type="xpath" select="{square}"/></get></rpc>'
+    )
+    reply = etree.fromstring(await attack(switch, watchdog, encode_chunked(rpc.encode())))
+    assert reply.find(f"{NC}data") is not None
+
+
 async def test_an_endless_chunk_is_dropped_as_it_arrives(
     switch: EmulatedSwitch, watchdog: Watchdog
 ) -> None:

@@ -59,6 +59,9 @@ XPath filtering (RFC 6241 §8.9, ``<filter type="xpath" select="..."/>``):
   ancestor list entries. A selected attribute or text node selects its element.
 - A syntax error, an unknown prefix or function, or a result that is not a node-set (number,
   string, boolean) is an ``invalid-value`` rpc-error (error-type protocol).
+- Work is bounded before libxml2 starts, which cannot be interrupted: :func:`xpath_visits`
+  estimates the nodes an expression visits on data of a given size, and an estimate over
+  ``FilterContext.max_xpath_visits`` is ``resource-denied`` (error-type protocol).
 """
 
 from __future__ import annotations
@@ -77,10 +80,26 @@ from smartupgrade_server.netconf.errors import (
     ErrorType,
     InvalidValueError,
     MissingAttributeError,
+    ResourceDeniedError,
     TooBigError,
 )
 
 ListKeys: TypeAlias = Callable[[etree._Element], Sequence[str]]
+
+# Node visits of one XPath evaluation: libxml2 makes about 10^8 a second on this project's
+# machines, so this bounds an evaluation, which holds the event loop, to about 100 ms.
+MAX_XPATH_VISITS = 10_000_000
+# Axes whose steps may visit every node of the data, not a node's children or ancestors.
+_SCANNING_AXES = frozenset(
+    {
+        "descendant",
+        "descendant-or-self",
+        "following",
+        "following-sibling",
+        "preceding",
+        "preceding-sibling",
+    }
+)
 
 # Nodes of one subtree filter. Each costs a few microseconds per data node it is compared with
 # (60,000 took 190 ms with no data at all); a filter names what a client wants to read, tens of
@@ -101,6 +120,8 @@ class FilterContext:
     list_keys: ListKeys = no_list_keys
     # prefix (or module name) -> namespace, used for XPath prefixes not declared on <filter>
     module_prefixes: Mapping[str, str] = field(default_factory=dict)
+    # None: the caller bounded the expression when it accepted it (a subscription's filter)
+    max_xpath_visits: int | None = MAX_XPATH_VISITS
 
 
 @dataclass(frozen=True)
@@ -123,6 +144,7 @@ class XPathFilter:
             self.namespaces,
             list_keys=context.list_keys,
             module_prefixes=context.module_prefixes,
+            max_visits=context.max_xpath_visits,
         )
 
 
@@ -203,8 +225,20 @@ def xpath_filter(
     *,
     list_keys: ListKeys = no_list_keys,
     module_prefixes: Mapping[str, str] | None = None,
+    max_visits: int | None = MAX_XPATH_VISITS,
 ) -> etree._Element:
     """Apply the XPath 1.0 expression ``select`` to ``data`` (see the module docstring)."""
+    if max_visits is not None:
+        nodes = sum(1 for _ in data.iter())
+        if xpath_visits(select, nodes) > max_visits:
+            raise ResourceDeniedError(
+                ErrorType.PROTOCOL,
+                message=(
+                    f"XPath expression {select!r} would visit more than {max_visits} nodes of "
+                    f"these {nodes}: a path from the root, '//' or a descendant, following or "
+                    "preceding axis inside a predicate visits the data once per candidate node"
+                ),
+            )
     scope = {**(module_prefixes or {}), **{p: uri for p, uri in namespaces.items() if p}}
     if data.getparent() is not None:
         # absolute paths are rebased on the document element, which must be the data root
@@ -455,6 +489,78 @@ def _on_attribute_axis(tokens: Sequence[_Token], index: int) -> bool:
     )
 
 
+def xpath_visits(expression: str, nodes: int) -> int:
+    """An upper estimate of the nodes ``expression`` visits on data of ``nodes`` nodes.
+
+    The expression is one pass over the data; a scan (an absolute path, ``//``, or a step on
+    an axis of :data:`_SCANNING_AXES`) inside ``k`` nested predicates runs once per candidate
+    of each enclosing step: ``nodes ** (k + 1)`` visits. A term is counted up to
+    ``MAX_XPATH_VISITS * nodes``, beyond any limit, so a hostile expression costs its length.
+    """
+    ceiling = MAX_XPATH_VISITS * max(nodes, 1)
+    total = nodes
+    for depth in _scan_depths(expression):
+        term = 1
+        for _ in range(depth + 1):
+            term = min(term * nodes, ceiling)
+        total += term
+    return total
+
+
+def xpath_nesting(expression: str) -> int:
+    """How deep in predicates ``expression`` scans the data (see :func:`xpath_visits`): 0
+    when its work grows with the data's size, 1 with its square, and so on."""
+    return max(_scan_depths(expression), default=0)
+
+
+def superlinear(expression: str) -> str | None:
+    """Why a filter that runs at every event and change (a subscription's) may not use
+    ``expression``, None if it may: its work may grow with the data's size, not faster. An
+    expression that cannot be read raises its rpc-error."""
+    if xpath_nesting(expression) == 0:
+        return None
+    return (
+        f"XPath expression {expression!r} scans the data inside a predicate (a path from the "
+        "root, '//' or a descendant, following or preceding axis); a subscription's filter may "
+        "only scan outside predicates"
+    )
+
+
+def _scan_depths(expression: str) -> Iterator[int]:
+    """The predicate depth of each scan of ``expression``."""
+    depth = 0
+    after_operand = False
+    tokens = _tokens(expression)
+    for index, token in enumerate(tokens):
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token.kind == "name" and following is not None and following.kind == "axis":
+            if token.text in _SCANNING_AXES:
+                yield depth
+        elif token.kind == "slashslash" or (token.kind == "slash" and not after_operand):
+            yield depth
+        if token.text == "[":
+            depth += 1
+        elif token.text == "]":
+            depth = max(depth - 1, 0)
+        after_operand = _after_operand(token, following, after_operand)
+
+
+def _after_operand(token: _Token, following: _Token | None, after_operand: bool) -> bool:
+    """Whether ``token`` ends an operand (a step, literal, number, ')' ...): after one, '/'
+    separates steps, '*' multiplies and a name is an operator (and, or, div, mod); anywhere
+    else they start a new operand."""
+    if token.kind in ("slash", "slashslash"):
+        return False
+    if token.kind == "star":
+        return not after_operand
+    if token.kind == "name":
+        naming_a_function_or_axis = following is not None and (
+            following.text == "(" or following.kind == "axis"
+        )
+        return not (after_operand or naming_a_function_or_axis)
+    return token.kind in _OPERAND_ENDS
+
+
 def _rebase(expression: str) -> str:
     """Rewrite ``expression`` for a tree whose document element stands for the XPath root.
 
@@ -464,35 +570,28 @@ def _rebase(expression: str) -> str:
     tokens = _tokens(expression)
     pieces: list[str] = []
     copied = 0
-    # After an operand (a step, literal, number, ')' ...) '/' separates steps, '*' multiplies and
-    # a name is an operator (and, or, div, mod); anywhere else they start a new operand.
     after_operand = False
     for index, token in enumerate(tokens):
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        next_kind = following.kind if following is not None else ""
-        next_text = following.text if following is not None else ""
         replacement: str | None = None
-        if token.kind in ("slash", "slashslash"):
-            if not after_operand:
-                if token.kind == "slashslash":
-                    replacement = "/*//"
-                elif next_kind in ("name", "star", "dot", "dotdot") or next_text == "@":
-                    replacement = "/*/"
-                else:
-                    replacement = "/*"
-            after_operand = False
-        elif token.kind == "star":
-            after_operand = not after_operand
-        elif token.kind == "name":
-            # an operator name, a function or node type name, or an axis name
-            if after_operand or next_text == "(" or next_kind == "axis":
-                after_operand = False
+        if token.kind in ("slash", "slashslash") and not after_operand:
+            if token.kind == "slashslash":
+                replacement = "/*//"
+            elif following is not None and (
+                following.kind in ("name", "star", "dot", "dotdot") or following.text == "@"
+            ):
+                replacement = "/*/"
             else:
-                after_operand = True
-                if ":" not in token.text and not _on_attribute_axis(tokens, index):
-                    replacement = f"*[local-name()='{token.text}']"
-        else:
-            after_operand = token.kind in _OPERAND_ENDS
+                replacement = "/*"
+        ends_operand = _after_operand(token, following, after_operand)
+        if (
+            token.kind == "name"
+            and ends_operand
+            and ":" not in token.text
+            and not _on_attribute_axis(tokens, index)
+        ):
+            replacement = f"*[local-name()='{token.text}']"
+        after_operand = ends_operand
         if replacement is not None:
             pieces.append(expression[copied : token.start])
             pieces.append(replacement)

@@ -30,7 +30,13 @@ from smartupgrade_model.model import MODULE, NAMESPACE
 from smartupgrade_server.datastore.authorize import SYSTEM_SESSION
 from smartupgrade_server.datastore.codec import Schema
 from smartupgrade_server.datastore.diff import ChangeKind, DataPath
-from smartupgrade_server.datastore.filters import Filter, FilterContext, parse_filter
+from smartupgrade_server.datastore.filters import (
+    Filter,
+    FilterContext,
+    XPathFilter,
+    parse_filter,
+    superlinear,
+)
 from smartupgrade_server.datastore.store import (
     ConfigChange,
     ConfirmedCommitEvent,
@@ -147,8 +153,11 @@ class NotificationStream:
         self._others: OtherSubscriptions = _none
         self._subscriptions: dict[int, _Subscription] = {}
         self._sessions: dict[int, SessionContext] = {}
+        # a subscription's XPath is bounded when it is accepted (create_subscription)
         self._filter_context = FilterContext(
-            list_keys=schema.list_keys, module_prefixes=schema.xpath_prefixes
+            list_keys=schema.list_keys,
+            module_prefixes=schema.xpath_prefixes,
+            max_xpath_visits=None,
         )
         # a model without Smart Upgrade has no such module, and no emulator to emit its events
         self._module_ns = schema.namespace_of_module.get(MODULE, NAMESPACE)
@@ -256,6 +265,11 @@ class NotificationStream:
             None,
         )
         parsed = None if filter_element is None else parse_filter(filter_element)
+        if isinstance(parsed, XPathFilter):
+            parsed.apply(etree.Element("data"), self._filter_context)
+            why = superlinear(parsed.select)
+            if why is not None:
+                raise InvalidValueError(ErrorType.PROTOCOL, message=why)
         start = self._time(operation, "startTime")
         stop = self._time(operation, "stopTime")
         now = self.clock.now()

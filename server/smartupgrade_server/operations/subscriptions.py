@@ -38,7 +38,13 @@ from lxml import etree
 from smartupgrade_model.convert import RawObject
 from smartupgrade_model.modules import SUBSCRIBED_NOTIFICATIONS_MODULE, YANG_PUSH_MODULE
 from smartupgrade_server.datastore.codec import Schema
-from smartupgrade_server.datastore.filters import Filter, FilterContext, SubtreeFilter, XPathFilter
+from smartupgrade_server.datastore.filters import (
+    Filter,
+    FilterContext,
+    SubtreeFilter,
+    XPathFilter,
+    superlinear,
+)
 from smartupgrade_server.datastore.store import ConfigChange, DatastoreName, Datastores
 from smartupgrade_server.device.clock import TimerHandle
 from smartupgrade_server.netconf.errors import (
@@ -212,8 +218,11 @@ class Subscriptions:
         self.stream = stream
         self.limits = limits
         self.datastore_targets: DatastoreTargets | None = None
+        # a subscription's XPath is bounded when it is accepted (check_filter, prepare)
         self.filter_context = FilterContext(
-            list_keys=self.schema.list_keys, module_prefixes=self.schema.xpath_prefixes
+            list_keys=self.schema.list_keys,
+            module_prefixes=self.schema.xpath_prefixes,
+            max_xpath_visits=None,
         )
         self._subscriptions: dict[int, Subscription] = {}
         self._ids = itertools.cycle(range(1, _MAX_ID + 1))
@@ -495,20 +504,42 @@ class Subscriptions:
         return found
 
     def check_filter(self, selection: Filter, rpc: Rpc, kind: str) -> None:
-        """Refuse a filter that cannot be evaluated: filter-unsupported, with why."""
+        """Refuse a filter that cannot be evaluated, or whose work grows faster than the data
+        it reads at each event and change: filter-unsupported, with why."""
         try:
             selection.apply(etree.Element("data"), self.filter_context)
+            why = superlinear(selection.select) if isinstance(selection, XPathFilter) else None
         except RpcError as error:
+            why = error.message
+        if why is not None:
             raise self.error(
-                rpc,
-                kind,
-                f"{SN}:filter-unsupported",
-                "the filter cannot be used",
-                filter_hint=error.message,
-            ) from None
+                rpc, kind, f"{SN}:filter-unsupported", "the filter cannot be used", filter_hint=why
+            )
 
     def prepare(self, change: ConfigChange) -> None:
-        """Nothing to veto."""
+        """Veto a configured filter whose work grows faster than the data it reads."""
+        for kind in ("stream", "datastore"):
+            before = _filter_texts(change.old_config, kind)
+            for name, text in _filter_texts(change.config, kind).items():
+                if before.get(name) == text:
+                    continue
+                try:
+                    why = superlinear(text)
+                except RpcError:
+                    # an expression libxml2 cannot read: its subscriptions say so when used
+                    continue
+                if why is not None:
+                    raise InvalidValueError(
+                        ErrorType.APPLICATION,
+                        path=f"/sn:filters/sn:stream-filter[sn:name='{name}']"
+                        if kind == "stream"
+                        else f"/sn:filters/yp:selection-filter[yp:filter-id='{name}']",
+                        path_namespaces={
+                            "sn": self.ns,
+                            "yp": self.schema.namespace_of_module[YANG_PUSH_MODULE],
+                        },
+                        message=f"filter {name!r}: {why}",
+                    )
 
     def abort(self, change: ConfigChange) -> None:
         """Nothing was prepared."""

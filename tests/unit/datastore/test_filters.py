@@ -9,12 +9,16 @@ from lxml import etree
 
 from smartupgrade_server.datastore.filters import (
     MAX_FILTER_NODES,
+    MAX_XPATH_VISITS,
     FilterContext,
     SubtreeFilter,
     XPathFilter,
     parse_filter,
     subtree_filter,
+    superlinear,
     xpath_filter,
+    xpath_nesting,
+    xpath_visits,
 )
 from smartupgrade_server.netconf.errors import (
     BadAttributeError,
@@ -795,3 +799,60 @@ def test_a_subtree_filter_of_up_to_the_limit_is_read_one_more_is_too_big() -> No
         parse_filter(filter_of(MAX_FILTER_NODES))
     assert (caught.value.tag, caught.value.error_type) == (ErrorTag.TOO_BIG, ErrorType.PROTOCOL)
     assert caught.value.message == f"a subtree filter of more than {MAX_FILTER_NODES} elements"
+
+
+@pytest.mark.parametrize(
+    ("select", "nesting"),
+    [
+        ("/su:smart-upgrade/su:ssl-policy[su:name='a']", 0),
+        ("//su:ssl-policy[su:name='a'][../su:enable = 'true']", 0),
+        ("//*[count(//*) > 0]", 1),
+        ("/a[b = /c]", 1),
+        ("*[descendant::x]", 1),
+        ("*[following-sibling::x]", 1),
+        ("*[ancestor::x][x[y]]", 0),
+        ("//a[b[c = //d]]", 2),
+        ("count(//a) * 2 div count(//b)", 0),
+        ("//a[string-length(string(/)) > 0]", 1),
+    ],
+)
+def test_xpath_nesting_counts_the_predicates_around_each_scan(select: str, nesting: int) -> None:
+    assert xpath_nesting(select) == nesting
+
+
+def test_xpath_visits_grow_with_the_power_of_the_nesting() -> None:
+    assert xpath_visits("/a/b", 600) == 600 + 600
+    assert xpath_visits("//*[. = //*]", 600) == 600 + 600 + 600**2
+    assert xpath_visits("//*[. = //*[. = //*]]", 600) == 600 + 600 + 600**2 + 600**3
+    # a term is counted only so far: a deep expression costs its length, not its power
+    deep = "//*" + "[//*" * 500 + "]" * 500
+    assert xpath_visits(deep, 600) <= 501 * MAX_XPATH_VISITS * 600 + 600
+
+
+def test_an_xpath_over_its_visits_is_refused_before_it_runs() -> None:
+    data = xml("<data>" + "<x><y>1</y></x>" * 300 + "</data>")
+    # 2.2 s of libxml2 on these 601 nodes; never started
+    cubic = "//*[count(//*[count(//*) > 0]) > 0]"
+    with pytest.raises(RpcError) as caught:
+        xpath_filter(data, cubic, {})
+    assert (caught.value.tag, caught.value.error_type) == (
+        ErrorTag.RESOURCE_DENIED,
+        ErrorType.PROTOCOL,
+    )
+    assert caught.value.message == (
+        f"XPath expression {cubic!r} would visit more than {MAX_XPATH_VISITS} nodes of these "
+        "601: a path from the root, '//' or a descendant, following or preceding axis inside "
+        "a predicate visits the data once per candidate node"
+    )
+    assert len(xpath_filter(data, "//*[. = //y]", {})) == 300
+    # a caller that bounded the expression itself lets it run
+    assert len(xpath_filter(data, "//x[y = //y]", {}, max_visits=None)) == 300
+
+
+def test_a_subscription_filter_may_scan_only_outside_predicates() -> None:
+    assert superlinear("/su:smart-upgrade//su:upgrade-status") is None
+    assert superlinear("//x[. = //y]") == (
+        "XPath expression '//x[. = //y]' scans the data inside a predicate (a path from the "
+        "root, '//' or a descendant, following or preceding axis); a subscription's filter may "
+        "only scan outside predicates"
+    )
