@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from smartupgrade_model.model import (
     CancellationStatus,
@@ -364,18 +365,21 @@ class Switch:
 
     # --- the run's work ----------------------------------------------------------------------
 
-    def _start_work(self, run_id: int, work: Awaitable[Input]) -> None:
+    def _start_work(self, run_id: int, work: Coroutine[Any, Any, Input]) -> None:
         async def perform() -> None:
-            try:
-                result = await work
-            except asyncio.CancelledError:
+            await self._feed(await work)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            self._work.discard(task)
+            if task.cancelled():
+                # A task cancelled before its first step never ran its body, so only its
+                # end can tell: the cancel came in the same turn of the loop as the work.
+                work.close()
                 self._feed_now(WorkStopped(run_id))
-                raise
-            await self._feed(result)
 
         task = asyncio.create_task(perform())
         self._work.add(task)
-        task.add_done_callback(self._work.discard)
+        task.add_done_callback(finished)
 
     async def _stop_work(self) -> None:
         """Stop the run's work as a power loss would, and wait until it has stopped."""

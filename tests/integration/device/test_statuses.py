@@ -186,6 +186,17 @@ async def test_upgrade_cancelled(make_rig: SwitchFactory, houp: HoupServer) -> N
     assert 0 < (rig.switch.flash.size(SOFTWARE) or 0) < 300000  # the breakpoint stays
 
 
+async def test_a_cancel_before_the_run_s_work_has_begun(make_rig: SwitchFactory) -> None:
+    # the version check's task is made but has not run a step when the cancel comes: the
+    # run must still stop (it stayed cancelling, status running, for ever)
+    rig = await make_rig()
+    operation = await rig.switch.download()
+    assert rig.switch.cancel() is CancellationStatus.CANCELLING
+    assert await asyncio.wait_for(operation.wait(), 10) is UpgradeStatus.UPGRADE_CANCELLED
+    info = rig.switch.state().upgrade_information
+    assert info.cancellation_status is CancellationStatus.SUCCESSFUL
+
+
 async def test_cancel_fails_once_the_switch_reboots(make_rig: SwitchFactory) -> None:
     rig = await make_rig()
     assert await (await rig.switch.right_now()).wait() is UpgradeStatus.RUNNING
