@@ -22,7 +22,7 @@ from lxml import etree
 from smartupgrade_client import parsers, push
 from smartupgrade_client.client import SmartUpgradeClient
 from smartupgrade_client.edits import Edit
-from smartupgrade_client.errors import ConnectionLost, WaitTimeout
+from smartupgrade_client.errors import ConnectionLost, UpgradeFailed, WaitTimeout, upgrade_failure
 from smartupgrade_client.messages import Datastore
 from smartupgrade_client.progress import ProgressCallback, ProgressTracker, is_final, outcome
 from smartupgrade_client.push import PushMirror
@@ -301,6 +301,11 @@ class AsyncSmartUpgradeClient:
                 return await self._follow_changes(
                     mirror, tracker, deadline, poll_interval, timeout, target=target
                 )
+            except UpgradeFailed as failed:
+                said = await self.last_word(failed.information, mirror.time, target)
+                if said is None:
+                    raise
+                raise upgrade_failure(failed.information, said) from None
             finally:
                 await asyncio.to_thread(self._client.unsubscribe, mirror)
         if await asyncio.to_thread(self._client.subscribe_to_progress):
@@ -313,6 +318,15 @@ class AsyncSmartUpgradeClient:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             await asyncio.sleep(poll_interval)
+
+    async def last_word(
+        self,
+        information: UpgradeInformation,
+        since: str | None,
+        target: UpgradeTarget = UpgradeTarget.SWITCH,
+    ) -> str | None:
+        """See :meth:`SmartUpgradeClient.last_word`."""
+        return await asyncio.to_thread(self._client.last_word, information, since, target)
 
     async def offers_yang_push(self) -> bool:
         return await asyncio.to_thread(self._client.offers_yang_push)
@@ -384,4 +398,4 @@ class AsyncSmartUpgradeClient:
                 raise ConnectionLost("the session ended while waiting for the operation")
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
-        return outcome(information)
+        return outcome(information, tracker.said(information))

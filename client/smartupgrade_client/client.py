@@ -25,9 +25,11 @@ from smartupgrade_client.errors import (
     RpcFailed,
     RpcTimeout,
     SmartUpgradeError,
+    UpgradeFailed,
     WaitTimeout,
     parse_rpc_error,
     rpc_failed,
+    upgrade_failure,
 )
 from smartupgrade_client.messages import Datastore
 from smartupgrade_client.progress import (
@@ -57,6 +59,8 @@ from smartupgrade_model.model import (
 T = TypeVar("T")
 
 _NCCLIENT_ERRORS = (RPCError, TimeoutExpiredError, TransportError, OSError)
+# A replay of what the log holds comes at once; this bounds a switch that never ends it.
+_REPLAY_TIMEOUT = 5.0
 
 
 def from_ncclient(error: RPCError) -> RpcFailed:
@@ -481,6 +485,11 @@ class SmartUpgradeClient:
                 return self._follow_changes(
                     mirror, tracker, deadline, poll_interval, timeout, target=target
                 )
+            except UpgradeFailed as failed:
+                said = self.last_word(failed.information, mirror.time, target)
+                if said is None:
+                    raise
+                raise upgrade_failure(failed.information, said) from None
             finally:
                 self.unsubscribe(mirror)
         if self.subscribe_to_progress():
@@ -493,6 +502,41 @@ class SmartUpgradeClient:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
             time.sleep(poll_interval)
+
+    def last_word(
+        self,
+        information: UpgradeInformation,
+        since: str | None,
+        target: UpgradeTarget = UpgradeTarget.SWITCH,
+    ) -> str | None:
+        """What the switch said as ``target``'s status became ``information``'s: the message
+        of its ``upgrade-status-changed``, replayed (RFC 8639) from ``since``, the
+        ``eventTime`` of the update that showed it; None when the switch cannot tell (no
+        replay, or a user NACM keeps from the notification)."""
+        if since is None:
+            return None
+        try:
+            identifier = push.subscription_id(self.call(push.establish_status_replay(since)))
+        except (SmartUpgradeError, ValueError):
+            return None
+        said = None
+        end = time.monotonic() + _REPLAY_TIMEOUT
+        try:
+            while (left := end - time.monotonic()) > 0:
+                notification = self._manager.take_notification(block=True, timeout=left)
+                if notification is None:
+                    break
+                event = parsers.notification_content(notification.notification_xml)
+                if event is None:
+                    continue
+                if push.replay_completed(event, identifier):
+                    break
+                said = push.status_message(event, target, information.upgrade_status) or said
+        finally:
+            if self._manager.connected:
+                with suppress(SmartUpgradeError):
+                    self.call(push.delete_subscription(identifier))
+        return said
 
     def offers_yang_push(self) -> bool:
         """Whether the switch offers on-change subscriptions (RFC 8641's ietf-yang-push with
@@ -617,4 +661,4 @@ class SmartUpgradeClient:
                 raise ConnectionLost("the session ended while waiting for the operation")
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeout(f"still {information.upgrade_status} after {timeout} s")
-        return outcome(information)
+        return outcome(information, tracker.said(information))

@@ -217,14 +217,16 @@ RPC_FAILED_BY_TAG: Mapping[str, type[RpcFailed]] = {
 
 
 class UpgradeFailed(SmartUpgradeError):
-    """A download or upgrade ended with a final status other than success."""
+    """A download or upgrade ended with a final status other than success. ``said`` is what
+    the switch said as it ended (its Error line without the prefix), when wait() could tell."""
 
-    def __init__(self, information: UpgradeInformation) -> None:
+    def __init__(self, information: UpgradeInformation, said: str | None = None) -> None:
         status = information.upgrade_status
         if status is None:
             raise ValueError("UpgradeFailed needs a final upgrade status")
         self.status: UpgradeStatus = status
         self.information = information
+        self.said = said
         super().__init__(f"upgrade ended with status {status.display}")
 
 
@@ -232,11 +234,11 @@ class UpgradeCancelled(UpgradeFailed):
     """The operation was cancelled (``cancel``, CTRL+C on the switch, or the web system)."""
 
 
-def upgrade_failure(information: UpgradeInformation) -> UpgradeFailed:
+def upgrade_failure(information: UpgradeInformation, said: str | None = None) -> UpgradeFailed:
     """The exception for a failed final status."""
     if information.upgrade_status is UpgradeStatus.UPGRADE_CANCELLED:
-        return UpgradeCancelled(information)
-    return UpgradeFailed(information)
+        return UpgradeCancelled(information, said)
+    return UpgradeFailed(information, said)
 
 
 def parse_rpc_error(element: etree._Element) -> RpcErrorInfo:

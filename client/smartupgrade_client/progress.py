@@ -41,12 +41,13 @@ def is_final(information: UpgradeInformation) -> bool:
     return information.upgrade_status is not UpgradeStatus.RUNNING
 
 
-def outcome(information: UpgradeInformation) -> UpgradeInformation:
-    """The information of a successful end, or the typed failure raised."""
+def outcome(information: UpgradeInformation, said: str | None = None) -> UpgradeInformation:
+    """The information of a successful end, or the typed failure raised (with what the
+    switch ``said`` as it ended, if known)."""
     status = information.upgrade_status
     if status is None or status is UpgradeStatus.SUCCESS:
         return information
-    raise upgrade_failure(information)
+    raise upgrade_failure(information, said)
 
 
 class ProgressTracker:
@@ -59,6 +60,8 @@ class ProgressTracker:
         self._callback = callback
         self._target = target
         self._last: dict[FileKind, tuple[int, Decimal | None]] = {}
+        # the final status a notification announced, and what the switch said with it
+        self._said: tuple[UpgradeStatus, str] | None = None
 
     def notified(self, event: etree._Element) -> bool:
         """Report the progress a notification of the module carries; True when it announces
@@ -74,7 +77,12 @@ class ProgressTracker:
         if UpgradeTarget(leaves.get("target", UpgradeTarget.SWITCH)) is not self._target:
             return False
         if kind == "upgrade-status-changed" and "upgrade-status" in leaves:
-            return UpgradeStatus(leaves["upgrade-status"]) is not UpgradeStatus.RUNNING
+            status = UpgradeStatus(leaves["upgrade-status"])
+            if status is UpgradeStatus.RUNNING:
+                return False
+            if leaves.get("message"):
+                self._said = (status, leaves["message"])
+            return True
         if kind == "download-progress" and "percent" in leaves:
             file_kind = FileKind(leaves["file-kind"])
             if file_kind in _FOLLOWED_FILES:
@@ -83,6 +91,13 @@ class ProgressTracker:
                     [Progress(file_kind, int(leaves["percent"]), speed, UpgradeStatus.RUNNING)]
                 )
         return False
+
+    def said(self, information: UpgradeInformation) -> str | None:
+        """What the switch said as its status became ``information``'s final one, if a
+        notification told."""
+        if self._said is None or self._said[0] is not information.upgrade_status:
+            return None
+        return self._said[1]
 
     def _report(self, candidates: list[Progress]) -> list[Progress]:
         changes = []

@@ -1,6 +1,6 @@
 """YANG-push (RFC 8641) for the SDK: the requests of an on-change subscription, and a mirror of
 the data it selects, kept by its ``push-update`` and ``push-change-update`` notifications
-alone. No I/O.
+alone; and the replay (RFC 8639) of the switch's last word on a run. No I/O.
 
 The mirror holds the selection as a ``<data>`` tree, as a ``<get>`` reply has it, so the
 parsers that read replies read it too. A ``push-update`` replaces it; the edits of a
@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import cast
 from urllib.parse import quote, unquote
@@ -24,7 +25,7 @@ from yangson.schemanode import InternalNode, LeafListNode, ListNode, SchemaNode
 from smartupgrade_client.errors import NETCONF_NS, ReplyParseError
 from smartupgrade_client.messages import Container
 from smartupgrade_client.rfc7951 import data_model
-from smartupgrade_model.model import NAMESPACE
+from smartupgrade_model.model import NAMESPACE, UpgradeStatus, UpgradeTarget
 
 SUBSCRIBED_NOTIFICATIONS_NS = "urn:ietf:params:xml:ns:yang:ietf-subscribed-notifications"
 YANG_PUSH_NS = "urn:ietf:params:xml:ns:yang:ietf-yang-push"
@@ -80,6 +81,50 @@ def delete_subscription(identifier: int) -> etree._Element:
     )
     etree.SubElement(request, f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}id").text = str(identifier)
     return request
+
+
+def establish_status_replay(since: str) -> etree._Element:
+    """``establish-subscription`` to the ``NETCONF`` stream's ``upgrade-status-changed``
+    notifications, replayed from a second before ``since`` (an ``eventTime`` the switch
+    wrote: the replay must start in the past of the switch's clock)."""
+    start = datetime.fromisoformat(since) - timedelta(seconds=1)
+    request = etree.Element(
+        f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}establish-subscription",
+        nsmap=_nsmap({None: SUBSCRIBED_NOTIFICATIONS_NS}),
+    )
+    etree.SubElement(request, f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}stream").text = "NETCONF"
+    selection = etree.SubElement(request, f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}stream-subtree-filter")
+    etree.SubElement(
+        selection, f"{{{NAMESPACE}}}upgrade-status-changed", nsmap=_nsmap({None: NAMESPACE})
+    )
+    etree.SubElement(
+        request, f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}replay-start-time"
+    ).text = start.isoformat()
+    return request
+
+
+def replay_completed(event: etree._Element, identifier: int) -> bool:
+    """Whether ``event`` is the ``replay-completed`` of subscription ``identifier``."""
+    return event.tag == f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}replay-completed" and (
+        event.findtext(f"{{{SUBSCRIBED_NOTIFICATIONS_NS}}}id") == str(identifier)
+    )
+
+
+def status_message(
+    event: etree._Element, target: UpgradeTarget, status: UpgradeStatus | None
+) -> str | None:
+    """What the switch said as ``target``'s upgrade status became ``status``, if ``event`` is
+    that ``upgrade-status-changed``: its Error or Info text without the prefix."""
+    if event.tag != f"{{{NAMESPACE}}}upgrade-status-changed" or status is None:
+        return None
+    said = event.findtext(f"{{{NAMESPACE}}}message")
+    if (
+        said is None
+        or (event.findtext(f"{{{NAMESPACE}}}target") or UpgradeTarget.SWITCH) != target
+        or event.findtext(f"{{{NAMESPACE}}}upgrade-status") != status
+    ):
+        return None
+    return said.strip()
 
 
 def subscription_id(reply: etree._Element) -> int:

@@ -17,6 +17,7 @@ from lxml import etree
 from ncclient import manager
 from ncclient.operations import RPCError
 
+from smartupgrade_client.errors import UpgradeFailed
 from smartupgrade_client.results import Progress
 from smartupgrade_model.model import NAMESPACE, FileKind, UpgradeInformation
 from smartupgrade_model.model import UpgradeStatus as ClientStatus
@@ -358,6 +359,33 @@ async def test_the_sdk_waits_on_rfc_5277_notifications_when_subscribed_so(
     software = [p.percent for p in seen if p.file_kind is FileKind.SOFTWARE]
     assert software[-1] == 100
     assert software == sorted(software)
+
+
+async def test_a_failure_carries_what_the_switch_said(rig: SwitchRig) -> None:
+    # what VRP prints as the run ends: from a replay beside YANG-push, or from RFC 5277
+    rig.houp.faults.corrupt_content = {"*"}
+
+    def run(rfc_5277: bool) -> UpgradeFailed:
+        with rig.sdk() as client:
+            client.set_ssl_policy(POLICY)
+            client.enable()
+            if rfc_5277:
+                assert client.subscribe_to_progress()
+            client.download()
+            with pytest.raises(UpgradeFailed) as caught:
+                client.wait()
+            return caught.value
+
+    async def run_async() -> UpgradeFailed:
+        async with await rig.async_sdk() as client:
+            await client.download()
+            with pytest.raises(UpgradeFailed) as caught:
+                await client.wait()
+            return caught.value
+
+    for failed in (await call(run, False), await call(run, True), await run_async()):
+        assert failed.status is ClientStatus.FILE_CHECK_FAILED
+        assert failed.said == "Signature verification failed."
 
 
 async def test_confirmed_commit_events(connect: Connect, tmp_path: Path) -> None:

@@ -141,6 +141,8 @@ def error_lines(error: SmartUpgradeError, *, host: str = "") -> list[str]:
             f"Error: Cannot connect{where}: {error}",
             "       Check --host and --port, and that the switch's NETCONF server is running.",
         ]
+    if isinstance(error, UpgradeFailed) and error.said:
+        return [f"Error: {error}{where}.", f"       The switch said: {error.said}"]
     if isinstance(error, UpgradeFailed | SmartUpgradeUnsupported):
         return [f"Error: {error}{where}."]
     return [f"Error: {error}{where}"]

@@ -111,7 +111,12 @@ def test_download_failure_exits_6(
     finally:
         lab.houp.faults.clear()
     assert code == ExitCode.UPGRADE_FAILED
-    assert "Error: upgrade ended with status fileCheckFailed." in capsys.readouterr().err
+    err = capsys.readouterr().err.splitlines()
+    # the switch's own Error line follows, as the VRP command line prints it
+    assert err[-2:] == [
+        "Error: upgrade ended with status fileCheckFailed.",
+        "       The switch said: Signature verification failed.",
+    ]
 
 
 def test_cancel_with_nothing_running_is_the_switch_s_rpc_error(
