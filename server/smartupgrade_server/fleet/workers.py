@@ -20,6 +20,7 @@ import pickle
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from smartupgrade_server.fleet.control import SwitchAction, SwitchUnavailableError
 from smartupgrade_server.fleet.fleet import (
@@ -42,7 +45,7 @@ from smartupgrade_server.fleet.member import HoupAccess, SwitchState, switch_jso
 from smartupgrade_server.fleet.spec import FleetSpec, FleetSpecError, shares
 from smartupgrade_server.fleet.worker import ENTRY, WORKER_ADMIN_HOST, WorkerOrder, WorkerReady
 from smartupgrade_server.houp.server import HoupServer
-from smartupgrade_server.sim.metrics import EmulatorMetrics, merge_expositions
+from smartupgrade_server.sim.metrics import EmulatorMetrics, SwitchView, merge_expositions
 from smartupgrade_server.sim.options import LogSettings
 from smartupgrade_server.transport.credentials import SshCredentials
 
@@ -140,8 +143,12 @@ class WorkerPool:
         houp_server: HoupServer | None,
     ) -> None:
         self._spec = spec
-        # the HOUP's metrics, when it runs in this process; the workers have the switches'
-        self._houp_metrics = EmulatorMetrics(houp_server, tuple)
+        # the switches of the workers the last scrape did not reach, shown down
+        self._unscraped: list[SwitchView] = []
+        # the HOUP's metrics, when it runs in this process, and the workers'; the workers
+        # have the switches'
+        self._metrics = EmulatorMetrics(houp_server, lambda: self._unscraped)
+        self._metrics.registry.register(_WorkerMetrics(self))
         self._data_dir = data_dir
         self._houp = houp
         self._logs = logs
@@ -158,6 +165,8 @@ class WorkerPool:
         self._http: aiohttp.ClientSession | None = None
         self._credentials: SshCredentials | None = None
         self.ready_seconds = 0.0
+        # the workers whose metrics the last scrape read
+        self.reached: set[int] = set()
 
     @classmethod
     async def start(
@@ -345,9 +354,17 @@ class WorkerPool:
             *(self._request(w, "GET", "/metrics", text=True) for w in running),
             return_exceptions=True,
         )
-        # a worker that died meanwhile is missing from this scrape, as its switches are down
-        shown = [text for text in texts if isinstance(text, str)]
-        return merge_expositions([self._houp_metrics.text().decode(), *shown])
+        scraped = {w.index: text for w, text in zip(running, texts, strict=True)}
+        shown = [text for text in scraped.values() if isinstance(text, str)]
+        # a worker that is down, or died meanwhile, cannot say: its switches are down
+        self.reached = {index for index, text in scraped.items() if isinstance(text, str)}
+        self._unscraped = [
+            SwitchView(switch.name, None, up=False)
+            for worker in self.workers
+            if worker.index not in self.reached
+            for switch in self._spec.switches[worker.indices.start : worker.indices.stop]
+        ]
+        return merge_expositions([self._metrics.text().decode(), *shown])
 
     # --- the workers' admin APIs ------------------------------------------------------------
 
@@ -416,3 +433,27 @@ def _signal(process: asyncio.subprocess.Process | None, signum: signal.Signals) 
     if process is not None and process.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signum)
+
+
+class _WorkerMetrics(Collector):
+    """Each worker of a pool: whether the last scrape reached it, and its restarts."""
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self._pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "smartupgrade_fleet_worker_up",
+            "1 when the fleet's scrape reached the worker process",
+            labels=["worker"],
+        )
+        restarts = CounterMetricFamily(
+            "smartupgrade_fleet_worker_restarts",
+            "times the worker process was started again after it ended",
+            labels=["worker"],
+        )
+        for worker in self._pool.workers:
+            up.add_metric([str(worker.index)], 1 if worker.index in self._pool.reached else 0)
+            restarts.add_metric([str(worker.index)], worker.restarts)
+        yield up
+        yield restarts

@@ -26,7 +26,7 @@ from smartupgrade_client.cli.exit_codes import ExitCode
 from smartupgrade_server.fleet.inventory import InventoryFormat, inventory_paths
 from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
 from tests.integration.fleet.test_inventory_tools import netconf_esn
-from tests.integration.test_metrics import health, scrape, value
+from tests.integration.test_metrics import Samples, health, scrape, value
 from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.sim import (
     SMARTUPGRADE_SIM,
@@ -159,6 +159,11 @@ def test_switches_at_addresses_of_their_own_across_workers_reached_by_every_tool
     assert health(fleet.admin_url) == (200, {"status": "ok", "switches": {"running": 4}})
 
 
+def sample(samples: Samples, name: str, **labels: str) -> float:
+    """A sample that must be in the scrape."""
+    return samples[name, frozenset(labels.items())]
+
+
 def test_a_worker_killed_comes_back_with_its_switches_while_the_other_serves_on(
     address_fleet: tuple[FleetProcess, Path],
 ) -> None:
@@ -173,6 +178,14 @@ def test_a_worker_killed_comes_back_with_its_switches_while_the_other_serves_on(
     session = fleet_switch(survivor).ncclient(timeout=CLIENT_TIMEOUT)
     killed = before[1]["pid"]
     os.kill(killed, signal.SIGKILL)
+    # until it is back (a new process, a second or more) its switches are down in the metrics
+    samples = scrape(fleet.admin_url)
+    assert [sample(samples, "smartupgrade_fleet_worker_up", worker=w) for w in "01"] == [1, 0]
+    assert [sample(samples, "smartupgrade_switch_up", switch=f"sw-{i}") for i in (1, 3, 4)] == [
+        1,
+        0,
+        0,
+    ]
 
     def restarted() -> dict[str, Any] | None:
         worker = fleet.workers()[1]
@@ -180,6 +193,10 @@ def test_a_worker_killed_comes_back_with_its_switches_while_the_other_serves_on(
 
     after = blocking_until(restarted, "worker 1 started again", RESTART_TIMEOUT)
     assert (after["restarts"], after["last_exit"]) == (1, "killed by SIGKILL")
+    samples = scrape(fleet.admin_url)
+    assert [sample(samples, "smartupgrade_fleet_worker_up", worker=w) for w in "01"] == [1, 1]
+    restarts = [sample(samples, "smartupgrade_fleet_worker_restarts_total", worker=w) for w in "01"]
+    assert restarts == [0, 1]
     # the other worker's session never noticed
     assert session.get(("subtree", "<smart-upgrade/>")).ok
     session.close_session()
