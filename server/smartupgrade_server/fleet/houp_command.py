@@ -8,10 +8,13 @@ import asyncio
 import signal
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from aiohttp import web
 from platformdirs import user_data_dir
 
 from smartupgrade_server.houp.server import HoupServer
+from smartupgrade_server.sim.metrics import EmulatorMetrics, add_routes
 from smartupgrade_server.sim.options import HOUP_DIR, add_common_options
 
 PROG = "smartupgrade-sim houp"
@@ -42,13 +45,28 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def banner(houp: HoupServer) -> str:
+    admin = f"http://{houp.host}:{houp.admin_port}"
     return "\n".join(
         [
-            f"HOUP over HTTPS on {houp.host}:{houp.port}; faults: "
-            f"http://{houp.host}:{houp.admin_port}/faults and /doors",
+            f"HOUP over HTTPS on {houp.host}:{houp.port}; faults: {admin}/faults and /doors",
+            f"Metrics for Prometheus on {admin}/metrics; health on {admin}/health",
             "Serving until Ctrl+C or SIGTERM.",
         ]
     )
+
+
+def metrics_routes(houp: HoupServer, admin: web.Application) -> None:
+    """``/metrics`` (the HOUP's, as a sim's or a fleet's shows them) and ``/health`` on the
+    admin port: the HOUP alone has no switch, and is healthy while it serves."""
+    metrics = EmulatorMetrics(houp, tuple)
+
+    async def exposition() -> bytes:
+        return metrics.text()
+
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "houp": "up", "doors": len(houp.doors)}
+
+    add_routes(admin, exposition, health)
 
 
 async def serve(arguments: argparse.Namespace) -> int:
@@ -58,6 +76,7 @@ async def serve(arguments: argparse.Namespace) -> int:
         port=arguments.port,
         admin_port=arguments.admin_port,
         catalogue=arguments.catalogue,
+        admin_routes=metrics_routes,
     )
     try:
         print(banner(houp), flush=True)

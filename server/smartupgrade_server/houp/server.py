@@ -218,16 +218,19 @@ class HoupServer:
         admin_port: int = 0,
         catalogue: Catalogue | Path | None = None,
         host_name: str = DEFAULT_HOST_NAME,
+        admin_routes: Callable[[HoupServer, web.Application], None] | None = None,
     ) -> HoupServer:
         """Listen on `host`:`port` (HTTPS, the default door) and `host`:`admin_port` (HTTP);
         0 picks free ports.
 
         `host_name` goes into the server certificate next to 127.0.0.1 and localhost.
+        `admin_routes` adds the routes of the process that runs the HOUP alone (its metrics
+        and health) to the admin port's.
         """
         if isinstance(catalogue, Path):
             catalogue = Catalogue.load(catalogue)
         server = cls(data_dir, host, host_name, catalogue or Catalogue.default())
-        await server._start(port, admin_port)
+        await server._start(port, admin_port, admin_routes)
         return server
 
     # --- public API -------------------------------------------------------------------------
@@ -334,7 +337,12 @@ class HoupServer:
 
     # --- setup ------------------------------------------------------------------------------
 
-    async def _start(self, port: int, admin_port: int) -> None:
+    async def _start(
+        self,
+        port: int,
+        admin_port: int,
+        admin_routes: Callable[[HoupServer, web.Application], None] | None,
+    ) -> None:
         app = web.Application(middlewares=[self._limits_middleware])
         app.router.add_post(VERSION_CHECK_PATH, self._version_check)
         app.router.add_get("/files/{name}", self._file)
@@ -358,6 +366,8 @@ class HoupServer:
         admin.router.add_delete("/stats", self._admin_reset_stats)
         admin.router.add_get("/ca.pem", self._admin_ca)
         admin.router.add_get("/signing-key.asc", self._admin_signing_key)
+        if admin_routes is not None:
+            admin_routes(self, admin)
         self._admin_runner = web.AppRunner(admin, access_log=None, handle_signals=False)
         await self._admin_runner.setup()
         site = web.TCPSite(self._admin_runner, self.host, admin_port)

@@ -14,6 +14,7 @@ import yaml
 
 from smartupgrade_client.cli.exit_codes import ExitCode
 from tests.integration.fleet.test_fleet_upgrade import CATALOGUE
+from tests.integration.test_metrics import health, scrape, value
 from tests.support.defaults import CLIENT_TIMEOUT
 from tests.support.sim import (
     SMARTUPGRADE_SIM,
@@ -95,3 +96,9 @@ def test_one_upgrade_across_three_shards_through_one_houp(
         # every byte came from the one HOUP
         stats = admin_request(f"{houp}/stats")
         assert stats["bytes_sent"]["S5732-H-V200R024C00.cc"] == SWITCHES * 524288
+        # and its admin port says so to Prometheus, as a sim's metrics port does
+        samples = scrape(houp)
+        sent = value(samples, "smartupgrade_houp_bytes_sent_total", door="default")
+        assert sent == sum(stats["bytes_sent"].values())
+        assert value(samples, "smartupgrade_houp_requests_total", door="default", status="200")
+        assert health(houp) == (200, {"status": "ok", "houp": "up", "doors": 1})
