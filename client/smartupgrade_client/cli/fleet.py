@@ -30,7 +30,7 @@ from smartupgrade_client.cli.exit_codes import ExitCode, exit_code_for
 from smartupgrade_client.cli.parser import password
 from smartupgrade_client.cli.ui import error_lines, speed_text
 from smartupgrade_client.client import SmartUpgradeClient
-from smartupgrade_client.errors import RpcFailed, SmartUpgradeError
+from smartupgrade_client.errors import RpcFailed, SmartUpgradeError, UpgradeFailed
 from smartupgrade_client.results import Progress as FileProgress
 
 # The members an inventory entry (or its ``defaults``) may have.
@@ -142,6 +142,8 @@ class Result:
     code: ExitCode
     summary: str
     data: Mapping[str, Any] | None = None
+    # what the switch said as its failed run ended (UpgradeFailed.said)
+    said: str | None = None
 
     def as_json(self) -> dict[str, object]:
         row: dict[str, object] = {
@@ -152,6 +154,8 @@ class Result:
             "result": self.code.name.lower().replace("_", "-"),
             "detail": self.summary,
         }
+        if self.said is not None:
+            row["said"] = self.said
         if self.data is not None:
             # display: the switch's whole state, as `smartupgrade display --json` prints it
             row["data"] = self.data
@@ -248,8 +252,8 @@ class FleetCommandRun:
                 client.close()
             result = Result(target, outcome.code, outcome.summary, outcome.data)
         except SmartUpgradeError as error:
-            detail = short_error(error)
-            result = Result(target, exit_code_for(error), detail)
+            said = error.said if isinstance(error, UpgradeFailed) else None
+            result = Result(target, exit_code_for(error), short_error(error), said=said)
         except commands.Detached:
             result = Result(target, ExitCode.INTERRUPTED, "left running")
         # A worker must record every switch's end, whatever went wrong, or the fleet never ends.

@@ -132,6 +132,11 @@ def test_a_mixed_fleet_upgraded_end_to_end(tmp_path: Path, data_dir: Path) -> No
         }
         for name, outcome in outcomes.items():
             assert outcome.detail in run.rows[name]["detail"], run.rows[name]
+            # a failed run's row has the switch's own sentence too
+            failed = outcome.exit == ExitCode.UPGRADE_FAILED
+            said = run.rows[name].get("said")
+            assert (said is not None) == failed, run.rows[name]
+            assert said is None or (said.endswith(".") and "status" not in said), said
 
         # every switch is up again, upgraded or not, with the versions it now runs
         states = fleet.switches()
