@@ -20,6 +20,7 @@ from smartupgrade_server.device.events import Rebooting
 from smartupgrade_server.netconf.capabilities import BASE_1_1, BASE_NS
 from smartupgrade_server.netconf.framing import FrameDecoder, encode_chunked
 from smartupgrade_server.netconf.registry import SessionTransport
+from smartupgrade_server.sim.metrics import EmulatorMetrics, SwitchView
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
 from smartupgrade_server.transport.logins import LoginService
 from smartupgrade_server.transport.tls import TLS_RECORD_DATA
@@ -228,6 +229,12 @@ async def test_refused_clients_and_an_unusable_fingerprint(rig: SwitchRig, ca: C
         await call(rig.connect_tls, ca.issue("admin"))
     await until(
         lambda: rig.switch.server.logins.counters.refused_certificates[LoginService.NETCONF] == 1
+    )
+    # and Prometheus is told
+    metrics = EmulatorMetrics(None, lambda: [SwitchView("sw", rig.switch, up=True)])
+    assert (
+        b'smartupgrade_login_certificate_refusals_total{service="netconf",switch="sw"} 1.0'
+        in metrics.text()
     )
     sha512 = "06:" + ":".join(["ab"] * 32)  # a SHA-512 fingerprint of SHA-256's length
     m = await rig.session()

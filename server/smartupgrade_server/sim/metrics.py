@@ -89,6 +89,11 @@ class EmulatorMetrics(Collector):
             "SSH connections ended at their limit of login attempts",
             labels=["switch", "service"],
         )
+        certificates = CounterMetricFamily(
+            "smartupgrade_login_certificate_refusals",
+            "NETCONF over TLS clients refused for their certificate",
+            labels=["switch", "service"],
+        )
         for view in self._switches():
             up.add_metric([view.name], 1 if view.up else 0)
             if view.switch is None:
@@ -104,6 +109,8 @@ class EmulatorMetrics(Collector):
                 failures.add_metric([view.name, str(service)], count)
             for service, count in sorted(logins.attempt_limits.items()):
                 limits.add_metric([view.name, str(service)], count)
+            for service, count in sorted(logins.refused_certificates.items()):
+                certificates.add_metric([view.name, str(service)], count)
         statuses = CounterMetricFamily(
             "smartupgrade_upgrade_status_changes",
             "upgrade status changes, by the status reached",
@@ -111,7 +118,7 @@ class EmulatorMetrics(Collector):
         )
         for (name, status), count in sorted(self._status_changes.items()):
             statuses.add_metric([name, status], count)
-        yield from (up, sessions, started, rpcs, bad, statuses, failures, limits)
+        yield from (up, sessions, started, rpcs, bad, statuses, failures, limits, certificates)
         yield from self._houp_metrics()
 
     def _houp_metrics(self) -> Iterator[Metric]:
