@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from smartupgrade_server.transport.call_home import Backoff, CallHomeTiming
+from tests.support.docs import replaced
 from tests.support.switch import SwitchRig, ThreadedSwitches
 from tests.support.transport import free_port
 from tests.support.users import Credentials
@@ -43,9 +44,7 @@ def rig(lab: ThreadedSwitches) -> SwitchRig:
 def run_python(code: str, replacements: dict[str, str]) -> None:
     for written in replacements:
         assert written in code, written
-    # at once: a port put in for one text may hold another (switch port 43349 holds "4334")
-    texts = re.compile("|".join(map(re.escape, replacements)))
-    code = texts.sub(lambda match: replacements[match[0]], code)
+    code = replaced(code, replacements)
     exec(compile(code, str(SERVER_DOC), "exec"), {})
 
 

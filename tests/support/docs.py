@@ -63,9 +63,13 @@ def files(page: Path) -> dict[str, str]:
 
 
 def replaced(text: str, replacements: Mapping[str, str]) -> str:
-    for old, new in replacements.items():
-        text = text.replace(old, new)
-    return text
+    """``text`` with each key of ``replacements`` replaced by its value, all in one pass: a
+    port put in for one key may hold another (8830 -> 38443 holds 8443)."""
+    if not replacements:
+        return text
+    keys = sorted(replacements, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, keys)))
+    return pattern.sub(lambda match: replacements[match[0]], text)
 
 
 def run_block(
