@@ -21,6 +21,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from smartupgrade_server.sim.command import (
+    DEFAULT_CLI_PORT,
+    DEFAULT_HOUP_ADMIN_PORT,
+    DEFAULT_METRICS_PORT,
+    DEFAULT_NETCONF_PORT,
+    DEFAULT_WEB_PORT,
+)
 from tests.support.docs import (
     REPO_ROOT,
     Block,
@@ -66,13 +73,12 @@ EXAMPLES = [
     for page in PAGES
     for block in blocks(REPO_ROOT / page)
 ]
-# the ports the examples write, as smartupgrade-sim's defaults
-DEFAULT_PORTS = ("8830", "8022", "8443", "9080", "9464")
+# the ports the examples write, smartupgrade-sim's defaults, and the flags that move them
 _PORT_FLAGS = {
-    "8022": "--cli-port",
-    "8443": "--web-port",
-    "9080": "--houp-admin-port",
-    "9464": "--metrics-port",
+    str(DEFAULT_CLI_PORT): "--cli-port",
+    str(DEFAULT_WEB_PORT): "--web-port",
+    str(DEFAULT_HOUP_ADMIN_PORT): "--houp-admin-port",
+    str(DEFAULT_METRICS_PORT): "--metrics-port",
 }
 
 
@@ -118,7 +124,7 @@ class Pages:
                     *(f"{_PORT_FLAGS[old]}={port}" for old, port in ports.items()),
                 )
             )
-            replacements = {"8830": str(sim.server.port)}
+            replacements = {str(DEFAULT_NETCONF_PORT): str(sim.server.port)}
             replacements.update({old: str(port) for old, port in ports.items()})
         for name, text in files(REPO_ROOT / page).items():
             (directory / name).write_text(replaced(text, replacements), encoding="utf-8")
@@ -142,7 +148,10 @@ class Pages:
         )
         return {
             old: str(urlsplit(url).port)
-            for old, url in (("9080", fleet.houp_admin_url), ("9081", fleet.admin_url))
+            for old, url in (
+                (str(DEFAULT_HOUP_ADMIN_PORT), fleet.houp_admin_url),
+                ("9081", fleet.admin_url),
+            )
         }
 
     def close(self) -> None:

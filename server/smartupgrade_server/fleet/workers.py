@@ -143,11 +143,9 @@ class WorkerPool:
         houp_server: HoupServer | None,
     ) -> None:
         self._spec = spec
-        # the switches of the workers the last scrape did not reach, shown down
-        self._unscraped: list[SwitchView] = []
         # the HOUP's metrics, when it runs in this process, and the workers'; the workers
-        # have the switches'
-        self._metrics = EmulatorMetrics(houp_server, lambda: self._unscraped)
+        # have the switches', and those of a worker the scrape did not reach are shown down
+        self._metrics = EmulatorMetrics(houp_server, self._unreached_switches)
         self._metrics.registry.register(_WorkerMetrics(self))
         self._data_dir = data_dir
         self._houp = houp
@@ -358,13 +356,15 @@ class WorkerPool:
         shown = [text for text in scraped.values() if isinstance(text, str)]
         # a worker that is down, or died meanwhile, cannot say: its switches are down
         self.reached = {index for index, text in scraped.items() if isinstance(text, str)}
-        self._unscraped = [
+        return merge_expositions([self._metrics.text().decode(), *shown])
+
+    def _unreached_switches(self) -> list[SwitchView]:
+        return [
             SwitchView(switch.name, None, up=False)
             for worker in self.workers
             if worker.index not in self.reached
             for switch in self._spec.switches[worker.indices.start : worker.indices.stop]
         ]
-        return merge_expositions([self._metrics.text().decode(), *shown])
 
     # --- the workers' admin APIs ------------------------------------------------------------
 
